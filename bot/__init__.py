@@ -1,0 +1,1 @@
+"""Bridges: a Discord bot that runs a school's peer-mentoring program."""
