@@ -1,0 +1,126 @@
+"""The database schema: SQLAlchemy 2 declarative models.
+
+Every datetime column is timezone-aware and stored as UTC (``UTCDateTime``); SQLite, which
+has no time zones, hands back naive values that are re-tagged as UTC on the way out.
+Enumerations are stored as short strings with a CHECK constraint, so both SQLite and
+PostgreSQL hold the same schema and a new value is a plain migration.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProgramRole(enum.StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    STAFF = "staff"
+
+
+class DmStatus(enum.StrEnum):
+    UNKNOWN = "unknown"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _str_enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class GuildSettings(Base):
+    """One mentoring program per Discord server, configured by staff with /setup."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    staff_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    escalation_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    mentoring_category_id: Mapped[int | None] = mapped_column(BigInteger)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    checkin_weekday: Mapped[int] = mapped_column(Integer)
+    checkin_time: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def is_configured(self) -> bool:
+        """True once /setup has named the staff role and the escalation channel."""
+        return self.staff_role_id is not None and self.escalation_channel_id is not None
+
+
+class Member(Base):
+    """A person in a server's program. Holds only what the program needs."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[ProgramRole | None] = mapped_column(_str_enum(ProgramRole, "program_role"))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    dm_status: Mapped[DmStatus] = mapped_column(
+        _str_enum(DmStatus, "dm_status"), default=DmStatus.UNKNOWN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
