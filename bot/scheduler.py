@@ -1,0 +1,143 @@
+"""A thin wrapper over APScheduler's AsyncIOScheduler.
+
+The database is the source of truth: jobs live in memory only, their ids are derived from
+rows (``job_id("reminder", session_id, "24h")`` -> ``"reminder:17:24h"``) and every add
+replaces a job of the same id, so rebuilding all jobs from the database on start (each
+service's ``reconcile()``) is always safe. Job arguments must be row ids, never free text:
+APScheduler logs them.
+
+APScheduler 3 reads ``datetime.now()`` itself in two places: the scheduler (which jobs are
+due) and the executor (the misfire check). Both are pointed at the bot's ``Clock`` while a
+scheduler runs, so tests that move virtual time see jobs fire, and are not then dropped as
+"missed by N days".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+import apscheduler.executors.base as _executors_base
+import apscheduler.schedulers.base as _schedulers_base
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+JobFunc = Callable[..., Awaitable[None]]
+
+
+def job_id(kind: str, *parts: object) -> str:
+    """The id of the job for ``kind`` derived from row keys: ``kind:part:part``."""
+    if not kind or ":" in kind:
+        raise ValueError(f"job kind must be a non-empty name without ':' (got {kind!r})")
+    return ":".join([kind, *(str(part) for part in parts)])
+
+
+class Scheduler:
+    def __init__(self, clock: Clock, *, misfire_grace_seconds: int) -> None:
+        if misfire_grace_seconds < 1:
+            raise ValueError("misfire_grace_seconds must be at least 1")
+        self._clock = clock
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                # APScheduler's default grace is 1 s: a job due while the loop was busy or
+                # the bot was down would be dropped silently. Ours is explicit.
+                "misfire_grace_time": misfire_grace_seconds,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+        )
+        self._scheduler.add_listener(self._on_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def start(self) -> None:
+        """Start in the running event loop, with APScheduler's "now" following our clock."""
+        _ClockedDatetime.clock = self._clock
+        _schedulers_base.datetime = _ClockedDatetime  # type: ignore[misc]
+        _executors_base.datetime = _ClockedDatetime  # type: ignore[misc]
+        self._scheduler.start()
+        log.info("scheduler started")
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+            log.info("scheduler stopped")
+        if _ClockedDatetime.clock is self._clock:
+            _schedulers_base.datetime = datetime  # type: ignore[misc]
+            _executors_base.datetime = datetime  # type: ignore[misc]
+            _ClockedDatetime.clock = None
+
+    def run_at(self, job: str, when: datetime, func: JobFunc, *args: int | str) -> None:
+        """Run ``func(*args)`` once at ``when`` (aware), replacing any job with this id."""
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ValueError("run_at needs an aware datetime")
+        self._scheduler.add_job(
+            func,
+            DateTrigger(run_date=when.astimezone(UTC)),
+            args=args,
+            id=job,
+            replace_existing=True,
+        )
+
+    def cancel(self, job: str) -> bool:
+        """Remove the job if it exists; True when one was removed."""
+        if self._scheduler.get_job(job) is None:
+            return False
+        self._scheduler.remove_job(job)
+        return True
+
+    def cancel_matching(self, prefix: str) -> int:
+        """Remove every job whose id starts with ``prefix`` (all jobs of one row)."""
+        removed = 0
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith(prefix):
+                self._scheduler.remove_job(job.id)
+                removed += 1
+        return removed
+
+    def next_run(self, job: str) -> datetime | None:
+        found = self._scheduler.get_job(job)
+        if found is None or found.next_run_time is None:
+            return None
+        run_time: datetime = found.next_run_time
+        return run_time.astimezone(UTC)
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self._scheduler.get_jobs())
+
+    def _on_trouble(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            log.warning(
+                "job %s missed its time %s (bot down or busy longer than the grace period)",
+                event.job_id,
+                event.scheduled_run_time,
+            )
+        else:
+            log.error(
+                "job %s failed",
+                event.job_id,
+                exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+            )
+
+
+class _ClockedDatetime(datetime):
+    """``datetime`` whose ``now()`` reads the running scheduler's Clock."""
+
+    clock: Clock | None = None
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> Any:
+        if cls.clock is None:
+            return datetime.now(tz or UTC)
+        instant = cls.clock.now()
+        return instant.astimezone(tz) if tz is not None else instant
