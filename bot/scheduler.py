@@ -63,8 +63,8 @@ class Scheduler:
     def start(self) -> None:
         """Start in the running event loop, with APScheduler's "now" following our clock."""
         _ClockedDatetime.clock = self._clock
-        _schedulers_base.datetime = _ClockedDatetime  # type: ignore[misc]
-        _executors_base.datetime = _ClockedDatetime  # type: ignore[misc]
+        _schedulers_base.datetime = _ClockedDatetime
+        _executors_base.datetime = _ClockedDatetime
         self._scheduler.start()
         log.info("scheduler started")
 
@@ -73,8 +73,8 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
             log.info("scheduler stopped")
         if _ClockedDatetime.clock is self._clock:
-            _schedulers_base.datetime = datetime  # type: ignore[misc]
-            _executors_base.datetime = datetime  # type: ignore[misc]
+            _schedulers_base.datetime = datetime
+            _executors_base.datetime = datetime
             _ClockedDatetime.clock = None
 
     def run_at(self, job: str, when: datetime, func: JobFunc, *args: int | str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -14,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(kind: str, obj: object, _context: object) -> str | bool:
+def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Write UTC columns as plain aware DateTime so migrations do not import the models."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

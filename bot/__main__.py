@@ -1,0 +1,230 @@
+"""The `bridges` command line: run, db upgrade, check-config, invite-url."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+import discord
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import BridgesBot, invite_url
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings, resolve_config_path
+from bot.logs import configure_logging
+from bot.scheduler import Scheduler
+from bot.services.programs import ProgramService
+from cogs.program_checks import online_problems
+from storage.db import create_engine, create_sessions
+from storage.migrate import upgrade
+from storage.repositories import guilds
+
+log = logging.getLogger("bridges")
+
+EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
+LOGIN_MISSING = (
+    "DISCORD_TOKEN is not set. Put the bot token from the Discord developer portal "
+    "(Bot > Reset Token) in the environment: export DISCORD_TOKEN=..."
+)
+LOGIN_REFUSED = (
+    "Discord refused the token in DISCORD_TOKEN; copy a fresh one from the developer portal."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridges", description="Bridges: a Discord bot for school peer-mentoring programs."
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $BRIDGES_CONFIG, else ./config.toml if present, "
+        "else built-in defaults)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="run the bot (needs DISCORD_TOKEN)",
+        description="Apply database migrations, then connect to Discord and run the bot "
+        "until SIGINT or SIGTERM.",
+    )
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser(
+        "upgrade",
+        help="apply all migrations",
+        description="Apply every pending migration to the configured database.",
+    )
+    check = sub.add_parser(
+        "check-config",
+        help="validate the configuration",
+        description="Validate the config file and environment offline; with --online also log "
+        "in and check each set-up server's channel, role and the bot's permissions.",
+    )
+    check.add_argument("--online", action="store_true", help="also check against Discord")
+    invite = sub.add_parser(
+        "invite-url",
+        help="print the URL that adds the bot to a server",
+        description="Print the OAuth2 URL with exactly the permissions Bridges needs.",
+    )
+    invite.add_argument(
+        "--application-id",
+        type=int,
+        metavar="ID",
+        help="the application id (default: read from DISCORD_TOKEN)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(resolve_config_path(args.config, os.environ), os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(
+        settings.log_level, [settings.token.reveal()] if settings.token is not None else []
+    )
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "db":
+        return asyncio.run(_upgrade(settings))
+    if args.command == "check-config":
+        return _check_config(settings, online=args.online)
+    return _invite_url(settings, args.application_id)
+
+
+async def _upgrade(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    except (SQLAlchemyError, OSError) as error:
+        print(f"could not migrate the database: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return EXIT_OK
+
+
+def _run(settings: Settings) -> int:
+    if settings.token is None:
+        print(LOGIN_MISSING, file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        asyncio.run(_serve(settings, settings.token.reveal()))
+    except discord.LoginFailure:
+        print(LOGIN_REFUSED, file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+async def _serve(settings: Settings, token: str) -> None:
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    clock = SystemClock()
+    bot = BridgesBot(
+        settings=settings,
+        sessions=create_sessions(engine),
+        scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
+        clock=clock,
+        on_close=engine.dispose,
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, lambda: loop.create_task(bot.close()))
+    async with bot:
+        await bot.start(token)
+    log.info("stopped cleanly")
+
+
+def _check_config(settings: Settings, *, online: bool) -> int:
+    print(f"config: {settings.source}: OK")
+    print(f"database: {_masked(settings.database_url)}")
+    print(f"DISCORD_TOKEN: {'set' if settings.token is not None else 'not set'}")
+    if not online:
+        return EXIT_OK
+    if settings.token is None:
+        print(LOGIN_MISSING, file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        problems = asyncio.run(_online_problems(settings, settings.token.reveal()))
+    except discord.LoginFailure:
+        print(LOGIN_REFUSED, file=sys.stderr)
+        return EXIT_CONFIG
+    except SQLAlchemyError as error:
+        print(
+            f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    for problem in problems:
+        print(problem)
+    if problems:
+        return EXIT_PROBLEM
+    print("online: every set-up server is ready")
+    return EXIT_OK
+
+
+async def _online_problems(settings: Settings, token: str) -> list[str]:
+    engine = create_engine(settings.database_url)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        sessions = create_sessions(engine)
+        async with sessions() as session:
+            guild_ids = await guilds.configured_guild_ids(session)
+        await client.login(token)
+        programs = ProgramService(sessions, SystemClock(), settings.program)
+        problems: list[str] = []
+        for guild_id in guild_ids:
+            problems += await online_problems(client, await programs.get(guild_id))
+        if not guild_ids:
+            problems.append("no server has run /setup yet; invite the bot and run /setup")
+        return problems
+    finally:
+        await client.close()
+        await engine.dispose()
+
+
+def _masked(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _invite_url(settings: Settings, application_id: int | None) -> int:
+    if application_id is None:
+        application_id = _application_id_from(settings)
+    if application_id is None:
+        print(
+            "Pass --application-id (Discord developer portal > General Information > "
+            "Application ID), or set DISCORD_TOKEN.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    print(invite_url(application_id))
+    return EXIT_OK
+
+
+def _application_id_from(settings: Settings) -> int | None:
+    """A bot token starts with the bot's user id (its application id), base64-encoded."""
+    if settings.token is None:
+        return None
+    head = settings.token.reveal().split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""BridgesBot: the Discord client, wired from the dependencies it is given."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import discord
+from discord.ext import commands
+
+import cogs
+from bot.clock import Clock
+from bot.config import Settings
+from bot.scheduler import Scheduler
+from cogs.errors import BridgesTree
+from storage.db import Sessions
+
+log = logging.getLogger(__name__)
+
+#: Everything the bot needs from a server, and why. `bridges invite-url` asks for exactly these.
+REQUIRED_PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the channels it posts in
+    send_messages=True,  # escalations, welcomes, fallbacks for closed DMs
+    send_messages_in_threads=True,  # fallback threads in a pair's channel
+    create_private_threads=True,  # fallback threads in a pair's channel
+    embed_links=True,  # escalation and summary embeds
+    attach_files=True,  # charts, CSV reports, calendar files
+    read_message_history=True,  # edit its own escalation posts
+    mention_everyone=True,  # ping the staff role even when it is not mentionable
+    manage_channels=True,  # private channel per mentoring pair
+    manage_roles=True,  # permission overwrites on those private channels
+)
+
+#: No privileged intents: the bot works through slash commands, buttons and modals.
+INTENTS = discord.Intents(guilds=True)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id,
+        permissions=REQUIRED_PERMISSIONS,
+        scopes=("bot", "applications.commands"),
+    )
+
+
+@runtime_checkable
+class Reconciles(Protocol):
+    """A cog that derives scheduler jobs from database rows."""
+
+    async def reconcile(self) -> int:
+        """Rebuild this cog's jobs from the database; returns how many were scheduled."""
+        ...
+
+
+@runtime_checkable
+class HasPersistentViews(Protocol):
+    """A cog whose buttons must keep working after a restart."""
+
+    def persistent_views(self) -> Sequence[discord.ui.View]: ...
+
+
+def discover_extensions() -> list[str]:
+    """Every module in ``cogs/`` that defines ``setup(bot)``: each is one cog."""
+    found = []
+    for module in pkgutil.iter_modules(cogs.__path__, prefix=f"{cogs.__name__}."):
+        if module.ispkg:
+            continue
+        if callable(getattr(importlib.import_module(module.name), "setup", None)):
+            found.append(module.name)
+    return sorted(found)
+
+
+class BridgesBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: Sessions,
+        scheduler: Scheduler,
+        clock: Clock,
+        extensions: Sequence[str] | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            tree_cls=BridgesTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.sessions = sessions
+        self.scheduler = scheduler
+        self.clock = clock
+        self._extensions = list(extensions) if extensions is not None else discover_extensions()
+        self._on_close = on_close
+
+    async def setup_hook(self) -> None:
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        for cog in self.cogs.values():
+            if isinstance(cog, HasPersistentViews):
+                for view in cog.persistent_views():
+                    self.add_view(view)
+        self.scheduler.start()
+        for name, cog in self.cogs.items():
+            if isinstance(cog, Reconciles):
+                count = await cog.reconcile()
+                log.info("reconciled %s: %d jobs scheduled", name, count)
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        guild_id = self.settings.dev_guild_id
+        if guild_id is None:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+            return
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        log.info("synced %d commands to the development server %d", len(synced), guild_id)
+
+    async def close(self) -> None:
+        """Stop the scheduler first so no job starts while the connection goes away."""
+        self.scheduler.shutdown()
+        try:
+            await super().close()
+        finally:
+            if self._on_close is not None:
+                await self._on_close()

@@ -1,0 +1,107 @@
+"""A server's mentoring program: its settings, as set up by staff with /setup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import ProgramDefaults
+from bot.errors import UserError
+from bot.timeparse import resolve_zone
+from storage.db import Sessions
+from storage.models import GuildSettings
+from storage.repositories import guilds
+
+
+@dataclass(frozen=True)
+class Program:
+    guild_id: int
+    staff_role_id: int | None
+    escalation_channel_id: int | None
+    mentoring_category_id: int | None
+    time_zone: str
+    checkin_weekday: int
+    checkin_time: time
+
+    @property
+    def is_configured(self) -> bool:
+        return self.staff_role_id is not None and self.escalation_channel_id is not None
+
+    @classmethod
+    def of(cls, row: GuildSettings) -> Program:
+        return cls(
+            guild_id=row.guild_id,
+            staff_role_id=row.staff_role_id,
+            escalation_channel_id=row.escalation_channel_id,
+            mentoring_category_id=row.mentoring_category_id,
+            time_zone=row.time_zone,
+            checkin_weekday=row.checkin_weekday,
+            checkin_time=row.checkin_time,
+        )
+
+
+@dataclass(frozen=True)
+class ProgramSetup:
+    """What /setup asks for. ``time_zone`` None keeps the program's current zone."""
+
+    staff_role_id: int
+    escalation_channel_id: int
+    mentoring_category_id: int
+    time_zone: str | None
+
+
+class ProgramService:
+    def __init__(self, sessions: Sessions, clock: Clock, defaults: ProgramDefaults) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._defaults = defaults
+
+    async def get(self, guild_id: int) -> Program:
+        """The server's program; a server never set up gets the configured defaults."""
+        async with self._sessions.begin() as session:
+            return Program.of(await self.ensure(session, guild_id))
+
+    async def configure(
+        self, guild_id: int, setup: ProgramSetup, server_problems: Sequence[str] = ()
+    ) -> Program:
+        """Save the set-up, or refuse it whole, naming every problem found.
+
+        ``server_problems`` are what the Discord side found wrong (a channel the bot cannot
+        post in, a role it cannot mention), already phrased for the person.
+        """
+        problems = list(server_problems)
+        zone = None
+        if setup.time_zone is not None:
+            try:
+                zone = resolve_zone(setup.time_zone).key
+            except UserError as error:
+                problems.insert(0, error.message)
+        if problems:
+            raise UserError(
+                "Nothing was saved. Please fix these first, then run /setup again:\n"
+                + "\n".join(f"- {problem}" for problem in problems)
+            )
+        async with self._sessions.begin() as session:
+            row = await self.ensure(session, guild_id)
+            row.staff_role_id = setup.staff_role_id
+            row.escalation_channel_id = setup.escalation_channel_id
+            row.mentoring_category_id = setup.mentoring_category_id
+            if zone is not None:
+                row.time_zone = zone
+            row.updated_at = self._clock.now()
+            return Program.of(row)
+
+    async def ensure(self, session: AsyncSession, guild_id: int) -> GuildSettings:
+        """The program row inside the caller's transaction, created on first use."""
+        return await guilds.get_or_create(
+            session,
+            guild_id,
+            time_zone=self._defaults.time_zone,
+            checkin_weekday=self._defaults.checkin_weekday,
+            checkin_time=self._defaults.checkin_time,
+            now=self._clock.now(),
+        )

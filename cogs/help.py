@@ -1,0 +1,96 @@
+"""/help: the commands the caller may use, with what each does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.services.access import Audience, audiences_for, is_staff
+from bot.services.members import MemberService
+from bot.services.programs import ProgramService
+
+Listed = app_commands.Command[commands.Cog, ..., None]
+SECTIONS = (
+    (Audience.EVERYONE, "For everyone"),
+    (Audience.MENTEE, "For mentees"),
+    (Audience.MENTOR, "For mentors"),
+    (Audience.STAFF, "For staff"),
+    (Audience.ADMIN, "For server admins"),
+)
+
+
+def leaf_commands(
+    tree: app_commands.CommandTree[discord.Client],
+) -> Iterator[tuple[Listed, Audience]]:
+    """Every runnable slash command with its audience (a subcommand inherits its group's)."""
+
+    def walk(
+        item: Listed | app_commands.Group, inherited: Audience
+    ) -> Iterator[tuple[Listed, Audience]]:
+        audience = Audience(item.extras.get("audience", inherited))
+        if isinstance(item, app_commands.Group):
+            for child in item.commands:
+                yield from walk(child, audience)
+        else:
+            yield item, audience
+
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        if isinstance(command, app_commands.Command | app_commands.Group):
+            yield from walk(command, Audience.STAFF)
+
+
+def help_embed(
+    tree: app_commands.CommandTree[discord.Client], audiences: frozenset[Audience]
+) -> discord.Embed:
+    embed = discord.Embed(
+        title="Bridges commands",
+        description="Everything here answers only you. Times are shown in your own time zone.",
+        colour=discord.Colour.blurple(),
+    )
+    listed = sorted(leaf_commands(tree), key=lambda pair: pair[0].qualified_name)
+    for audience, heading in SECTIONS:
+        if audience not in audiences:
+            continue
+        lines = [
+            f"`/{command.qualified_name}` {command.description}"
+            for command, needed in listed
+            if needed is audience
+        ]
+        if lines:
+            embed.add_field(name=heading, value="\n".join(lines), inline=False)
+    return embed
+
+
+class HelpCog(commands.Cog):
+    def __init__(self, bot: BridgesBot) -> None:
+        self.bot = bot
+        self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.members = MemberService(bot.sessions, bot.clock, self.programs)
+
+    @app_commands.command(name="help", extras={"audience": Audience.EVERYONE})
+    @app_commands.guild_only()
+    async def help_command(self, interaction: discord.Interaction) -> None:
+        """List the commands you can use and what each does."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = interaction.guild_id
+        user = interaction.user
+        admin = interaction.permissions.manage_guild
+        if guild_id is None or not isinstance(user, discord.Member):
+            audiences = audiences_for(None, staff=False, admin=False)
+        else:
+            program = await self.programs.get(guild_id)
+            role_ids = {role.id for role in user.roles}
+            audiences = audiences_for(
+                await self.members.program_role(guild_id, user.id),
+                staff=is_staff(role_ids, program.staff_role_id, is_admin=admin),
+                admin=admin,
+            )
+        await interaction.followup.send(embed=help_embed(self.bot.tree, audiences), ephemeral=True)
+
+
+async def setup(bot: BridgesBot) -> None:
+    await bot.add_cog(HelpCog(bot))

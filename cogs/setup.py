@@ -1,0 +1,94 @@
+"""/setup: a server admin names the staff role, escalation channel, category and time zone."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.errors import UserError
+from bot.services.access import Audience
+from bot.services.programs import Program, ProgramService, ProgramSetup
+from cogs.program_checks import program_problems
+from cogs.timezones import zone_choices
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def summary_embed(
+    program: Program,
+    role: discord.Role,
+    channel: discord.TextChannel,
+    category: discord.CategoryChannel,
+) -> discord.Embed:
+    embed = discord.Embed(
+        title="Bridges is set up",
+        description="Your mentoring program is ready. Members can now use `/help`.",
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(name="Staff role", value=role.mention, inline=True)
+    embed.add_field(name="Escalation channel", value=channel.mention, inline=True)
+    embed.add_field(name="Mentoring category", value=category.name, inline=True)
+    embed.add_field(name="Program time zone", value=program.time_zone, inline=True)
+    embed.add_field(
+        name="Weekly check-in",
+        value=f"{WEEKDAYS[program.checkin_weekday]}s at {program.checkin_time:%H:%M} "
+        "in each mentee's own time zone",
+        inline=True,
+    )
+    return embed
+
+
+class SetupCog(commands.Cog):
+    def __init__(self, bot: BridgesBot) -> None:
+        self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+
+    @app_commands.command(name="setup", extras={"audience": Audience.ADMIN})
+    @app_commands.describe(
+        staff_role="The role your teachers and counsellors have; it is pinged for escalations",
+        escalation_channel="The staff-only channel where requests for help are posted",
+        mentoring_category="The category where each mentoring pair gets a private channel",
+        time_zone="The program's time zone, e.g. America/New_York (default: unchanged)",
+    )
+    @app_commands.autocomplete(time_zone=zone_choices)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def setup_command(
+        self,
+        interaction: discord.Interaction,
+        staff_role: discord.Role,
+        escalation_channel: discord.TextChannel,
+        mentoring_category: discord.CategoryChannel,
+        time_zone: str | None = None,
+    ) -> None:
+        """Set up the mentoring program in this server (Manage Server permission)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild = interaction.guild
+        if guild is None or not isinstance(interaction.user, discord.Member):
+            raise UserError("Run /setup inside your school's server.")
+        problems = program_problems(guild.me, staff_role, escalation_channel, mentoring_category)
+        program = await self.programs.configure(
+            guild.id,
+            ProgramSetup(
+                staff_role_id=staff_role.id,
+                escalation_channel_id=escalation_channel.id,
+                mentoring_category_id=mentoring_category.id,
+                time_zone=time_zone,
+            ),
+            problems,
+        )
+        await escalation_channel.send(
+            f"This channel will receive Bridges escalations for {staff_role.mention}. "
+            f"(Set up by {interaction.user.mention}.)",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        await interaction.followup.send(
+            embed=summary_embed(program, staff_role, escalation_channel, mentoring_category),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    await bot.add_cog(SetupCog(bot))

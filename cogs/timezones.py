@@ -1,0 +1,91 @@
+"""/timezone set|show: each member's own time zone, used to read and show their times."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.errors import UserError
+from bot.services.access import Audience
+from bot.services.members import MemberService, ZoneChoice
+from bot.services.programs import ProgramService
+
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete suggestions
+
+
+@cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+async def zone_choices(
+    _interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Suggest IANA zones containing what the person typed ("york", "london", "chicago")."""
+    needle = current.strip().lower().replace(" ", "_")
+    found = [name for name in _zone_names() if needle in name.lower()][:MAX_CHOICES]
+    return [app_commands.Choice(name=name, value=name) for name in found]
+
+
+def local_clock(zone: str, now: datetime) -> str:
+    return now.astimezone(ZoneInfo(zone)).strftime("%A %H:%M")
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise UserError("Use this command inside your school's server.")
+    return interaction.guild_id
+
+
+class TimezoneCog(commands.Cog):
+    timezone = app_commands.Group(
+        name="timezone",
+        description="See or change the time zone your times are read and shown in",
+        guild_only=True,
+        extras={"audience": Audience.EVERYONE},
+    )
+
+    def __init__(self, bot: BridgesBot) -> None:
+        self.clock = bot.clock
+        programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.members = MemberService(bot.sessions, bot.clock, programs)
+
+    @timezone.command(name="set", extras={"audience": Audience.EVERYONE})
+    @app_commands.describe(zone="Your time zone, e.g. America/Chicago (start typing a city)")
+    @app_commands.autocomplete(zone=zone_choices)
+    async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
+        """Set your time zone, so "4pm" means 4pm where you are."""
+        choice = await self.members.set_time_zone(_guild_id(interaction), interaction.user.id, zone)
+        await interaction.response.send_message(
+            f"Your time zone is now **{choice.name}** (it is {self._clock_text(choice)} there). "
+            "Times you type are read in this zone.",
+            ephemeral=True,
+        )
+
+    @timezone.command(name="show", extras={"audience": Audience.EVERYONE})
+    async def show_zone(self, interaction: discord.Interaction) -> None:
+        """Show the time zone your times are read in."""
+        choice = await self.members.time_zone(_guild_id(interaction), interaction.user.id)
+        origin = (
+            " (the program's time zone; change yours with `/timezone set`)"
+            if choice.is_program_default
+            else ""
+        )
+        await interaction.response.send_message(
+            f"Your time zone is **{choice.name}**{origin}. It is {self._clock_text(choice)} there.",
+            ephemeral=True,
+        )
+
+    def _clock_text(self, choice: ZoneChoice) -> str:
+        return local_clock(choice.name, self.clock.now())
+
+
+async def setup(bot: BridgesBot) -> None:
+    await bot.add_cog(TimezoneCog(bot))

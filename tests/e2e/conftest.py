@@ -1,0 +1,110 @@
+"""The real bot against simcord's simulated Discord, on a real database and scheduler.
+
+The bot's Clock follows simcord's virtual time, so `world.env.advance_time(s)` moves the
+bot, APScheduler and Discord together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import discord
+import pytest
+import simcord
+from simcord.actors import MemberActor
+from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
+
+from bot.app import BridgesBot, discover_extensions
+from bot.clock import FollowingClock
+from bot.config import load_settings
+from bot.errors import UserError
+from bot.scheduler import Scheduler
+from storage.db import Sessions
+
+#: What a person can cause on purpose; the bot answers these and they are not bugs.
+EXPECTED_ERRORS = (UserError, discord.app_commands.CheckFailure)
+
+
+@dataclass
+class World:
+    env: simcord.Env
+    bot: BridgesBot
+    guild: GuildHandle
+    general: ChannelHandle
+    escalations: ChannelHandle
+    mentoring: ChannelHandle
+    staff_role: RoleHandle
+    admin: MemberActor
+    staff: MemberActor
+    student: MemberActor
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    return getattr(error, "original", error)
+
+
+def build_bot(
+    database_url: str,
+    sessions: Sessions,
+    env_cell: list[simcord.Env],
+    extra_extensions: Sequence[str] = (),
+) -> BridgesBot:
+    settings = load_settings(None, {"BRIDGES_DATABASE_URL": database_url})
+    clock = FollowingClock(lambda: env_cell[0].now())
+    return BridgesBot(
+        settings=settings,
+        sessions=sessions,
+        scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
+        clock=clock,
+        extensions=[*discover_extensions(), *extra_extensions],
+    )
+
+
+@pytest.fixture
+async def sim_env(database_url: str, sessions: Sessions) -> AsyncIterator[simcord.Env]:
+    """The real bot, started in simcord. (simcord's pytest hook gives the test body the
+    simulator's clock when a test's fixtures include an Env.)"""
+    cell: list[simcord.Env] = []
+    env = simcord.Env(build_bot(database_url, sessions, cell))
+    cell.append(env)
+    await env.start()
+    try:
+        yield env
+    finally:
+        bot = env.bot
+        assert isinstance(bot, BridgesBot)
+        bot.scheduler.shutdown()
+        await env.shutdown()
+        unexpected = [e for e in env.errors if not isinstance(_unwrap(e), EXPECTED_ERRORS)]
+        assert not unexpected, f"the bot raised unexpected errors: {unexpected!r}"
+
+
+@pytest.fixture
+def world(sim_env: simcord.Env) -> World:
+    """A school's server: an admin, a staff member, a student, and the program's channels."""
+    env = sim_env
+    with env.time_context():
+        guild = env.create_guild("Eastside Alternative School")
+        staff_role = guild.create_role("Staff", mentionable=True)
+        admin_role = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True))
+        hidden = discord.PermissionOverwrite(view_channel=False)
+        return World(
+            env=env,
+            bot=env.bot,  # type: ignore[arg-type]
+            guild=guild,
+            general=guild.create_text_channel("general"),
+            escalations=guild.create_text_channel(
+                "staff-alerts",
+                overwrites={
+                    guild.default_role: hidden,
+                    staff_role: discord.PermissionOverwrite(view_channel=True),
+                    guild.me: discord.PermissionOverwrite(view_channel=True),
+                },
+            ),
+            mentoring=guild.create_category("Mentoring"),
+            staff_role=staff_role,
+            admin=guild.add_member(env.create_user("principal"), roles=[admin_role, staff_role]),
+            staff=guild.add_member(env.create_user("ms_rivera"), roles=[staff_role]),
+            student=guild.add_member(env.create_user("jordan")),
+        )
