@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -126,6 +127,9 @@ def _run(settings: Settings) -> int:
     except discord.LoginFailure:
         print(LOGIN_REFUSED, file=sys.stderr)
         return EXIT_CONFIG
+    except (OSError, aiohttp.ClientError) as error:
+        print(f"could not reach Discord or the database: {type(error).__name__}", file=sys.stderr)
+        return EXIT_PROBLEM
     return EXIT_OK
 
 

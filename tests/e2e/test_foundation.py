@@ -7,6 +7,8 @@ import pytest
 from simcord import SetupError
 
 from bot.scheduler import job_id
+from bot.services.programs import ProgramService
+from cogs.program_checks import online_problems
 from storage.repositories import guilds, members
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.probe_cog import PROBE_BUTTON, ProbeView
@@ -173,3 +175,18 @@ async def test_restart_keeps_data_rebuilds_jobs_and_buttons_still_work(
     assert world.escalations.last_message.content == "probe job ran"
     clicked = await world.staff.click(button_post, custom_id=PROBE_BUTTON)
     assert clicked.response is not None and clicked.response.content == "probe answered"
+
+
+async def test_online_check_finds_a_set_up_server_ready_then_a_broken_one(world: World) -> None:
+    await run_setup(world)
+    program = await ProgramService(
+        world.bot.sessions, world.bot.clock, world.bot.settings.program
+    ).get(world.guild.id)
+    assert await online_problems(world.bot, program) == []
+
+    channel = world.bot.get_channel(world.escalations.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.set_permissions(channel.guild.me, view_channel=True, send_messages=False)
+    problems = await online_problems(world.bot, program)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"server {world.guild.name} ({world.guild.id}): I can't post")

@@ -1,0 +1,129 @@
+"""The `bridges` command line: help, bad configs, invite URL, migrations, secrets."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+
+FAKE_TOKEN = (
+    base64.b64encode(b"112233445566778899").decode().rstrip("=") + ".Gabcde.fake-secret-part"
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DISCORD_TOKEN", "BRIDGES_DATABASE_URL", "BRIDGES_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["run"], ["db"], ["db", "upgrade"], ["check-config"], ["invite-url"]],
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: bridges" in capsys.readouterr().out
+
+
+def test_broken_config_prints_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text(
+        '[program]\ntime_zone = "Mars/Olympus"\ncheckin_time = "25:00"\ncolour = "blue"\n'
+        '[database]\nurl = "mysql://root:hunter2@db/school"\n'
+    )
+    assert main(["--config", str(config), "check-config"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith(str(config)) for line in lines)
+    text = "\n".join(lines)
+    assert "time_zone" in text and "Mars/Olympus" in text and "America/New_York" in text
+    assert "checkin_time" in text and "colour" in text and "mysql" in text
+    assert "hunter2" not in text and "Traceback" not in text
+
+
+def test_good_config_is_summarised_without_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("BRIDGES_DATABASE_URL", "postgresql+asyncpg://bridges:s3cret@db/school")
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "built-in defaults: OK" in out and "DISCORD_TOKEN: set" in out
+    assert FAKE_TOKEN not in out and "s3cret" not in out and "***" in out
+
+
+def test_run_and_online_check_need_a_token(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    assert main(["check-config", "--online"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("DISCORD_TOKEN is not set") == 2
+
+
+def test_invite_url_has_the_scopes_and_permissions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.app import REQUIRED_PERMISSIONS
+
+    assert main(["invite-url", "--application-id", "42"]) == 0
+    url = capsys.readouterr().out.strip()
+    assert "client_id=42" in url and f"permissions={REQUIRED_PERMISSIONS.value}" in url
+    assert "scope=bot+applications.commands" in url
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    assert main(["invite-url"]) == 0
+    assert "client_id=112233445566778899" in capsys.readouterr().out
+    assert not REQUIRED_PERMISSIONS.administrator
+
+
+def test_invite_url_without_an_id_says_what_to_pass(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["invite-url"]) == 2
+    monkeypatch.setenv("DISCORD_TOKEN", "not-base64-at-all!")
+    assert main(["invite-url"]) == 2
+    assert capsys.readouterr().err.count("--application-id") == 2
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    database = tmp_path / "school.db"
+    process = subprocess.run(
+        [str(Path(sys.executable).with_name("bridges")), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"BRIDGES_DATABASE_URL": f"sqlite+aiosqlite:///{database}"},
+    )
+    assert process.returncode == 0, process.stderr
+    assert "database is up to date" in process.stdout
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {name for (name,) in rows}
+    assert {"guild_settings", "members", "alembic_version"} <= tables
+
+
+def test_the_installed_command_reports_a_bad_config_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text("[bot\nlog_level = 'LOUD'\n")
+    bridges = Path(sys.executable).with_name("bridges")
+    process = subprocess.run(
+        [str(bridges), "--config", str(bad), "check-config"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"DISCORD_TOKEN": FAKE_TOKEN},
+    )
+    assert process.returncode == 2
+    assert process.stderr.startswith(f"{bad}: not valid TOML")
+    assert "Traceback" not in process.stderr and FAKE_TOKEN not in process.stderr + process.stdout
