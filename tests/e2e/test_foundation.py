@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import discord
 import pytest
+import simcord
 from simcord import SetupError
 
 from bot.scheduler import job_id
 from bot.services.programs import ProgramService
 from cogs.program_checks import online_problems
+from storage.db import Sessions
 from storage.repositories import guilds, members
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.probe_cog import PROBE_BUTTON, ProbeView
@@ -190,3 +192,26 @@ async def test_online_check_finds_a_set_up_server_ready_then_a_broken_one(world:
     problems = await online_problems(world.bot, program)
     assert len(problems) == 1
     assert problems[0].startswith(f"server {world.guild.name} ({world.guild.id}): I can't post")
+
+
+async def test_close_stops_the_scheduler_before_releasing_the_database(
+    database_url: str, sessions: Sessions
+) -> None:
+    events: list[str] = []
+    cell: list[simcord.Env] = []
+    bot = build_bot(database_url, sessions, cell)
+
+    async def released() -> None:
+        events.append(f"database released, scheduler running={bot.scheduler.running}")
+
+    bot._on_close = released
+    env = simcord.Env(bot)
+    cell.append(env)
+    await env.start()
+    try:
+        assert bot.scheduler.running
+        await bot.close()
+    finally:
+        await env.shutdown()
+    assert events == ["database released, scheduler running=False"]
+    assert bot.is_closed()
