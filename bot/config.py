@@ -63,6 +63,15 @@ class ProgramDefaults:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    training_minutes: int
+    min_grade: int
+    max_grade: int
+    min_grade_gap: int
+    mentor_capacity: int
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -71,6 +80,7 @@ class Settings:
     database_url: str
     program: ProgramDefaults
     misfire_grace_seconds: int
+    matching: MatchingSettings
 
 
 class ConfigError(Exception):
@@ -181,6 +191,13 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
     "scheduler": {
         "misfire_grace_seconds": (3600, _integer(1, 86_400, "a number of seconds")),
     },
+    "matching": {
+        "training_minutes": (120, _integer(0, 10_000, "a number of minutes")),
+        "min_grade": (6, _integer(1, 13, "a grade")),
+        "max_grade": (12, _integer(1, 13, "a grade")),
+        "min_grade_gap": (2, _integer(0, 12, "a number of grades")),
+        "mentor_capacity": (2, _integer(1, 10, "a number of mentees")),
+    },
 }
 
 
@@ -230,7 +247,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
     where = str(path) if path is not None else BUILT_IN
     problems: list[str] = []
     values: dict[tuple[str, str], Any] = {}
-    sections = list(SCHEMA)
+    sections = sorted(SCHEMA)
     for section in raw:
         if section not in SCHEMA:
             problems.append(
@@ -263,6 +280,8 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             values["database", "url"] = _database_url(value)
         except Invalid as error:
             problems.append(f"BRIDGES_DATABASE_URL = {_shown(value)}: {error.expected}")
+    if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
+        problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
     if problems:
         raise ConfigError(problems)
     token = environ.get("DISCORD_TOKEN", "").strip()
@@ -278,4 +297,11 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             checkin_time=values["program", "checkin_time"],
         ),
         misfire_grace_seconds=values["scheduler", "misfire_grace_seconds"],
+        matching=MatchingSettings(
+            training_minutes=values["matching", "training_minutes"],
+            min_grade=values["matching", "min_grade"],
+            max_grade=values["matching", "max_grade"],
+            min_grade_gap=values["matching", "min_grade_gap"],
+            mentor_capacity=values["matching", "mentor_capacity"],
+        ),
     )

@@ -24,6 +24,14 @@ APOLOGY = (
 )
 
 
+class Refused(app_commands.CheckFailure):
+    """A permission check's refusal, with a sentence for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def _permission_names(permissions: list[str]) -> str:
     return ", ".join(
         name.replace("_", " ").replace("guild", "server").title() for name in permissions
@@ -33,7 +41,7 @@ def _permission_names(permissions: list[str]) -> str:
 def message_for(error: BaseException) -> tuple[str, str | None]:
     """What the person is told, and the error id when the error is a bug."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if isinstance(cause, UserError):
+    if isinstance(cause, UserError | Refused):
         return cause.message, None
     if isinstance(cause, app_commands.MissingPermissions):
         return (

@@ -12,10 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.errors import UserError
 from bot.services.access import Audience
 from bot.services.members import MemberService, ZoneChoice
 from bot.services.programs import ProgramService
+from cogs.context import guild_id_of
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete suggestions
 
@@ -38,12 +38,6 @@ def local_clock(zone: str, now: datetime) -> str:
     return now.astimezone(ZoneInfo(zone)).strftime("%A %H:%M")
 
 
-def _guild_id(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise UserError("Use this command inside your school's server.")
-    return interaction.guild_id
-
-
 class TimezoneCog(commands.Cog):
     timezone = app_commands.Group(
         name="timezone",
@@ -62,7 +56,9 @@ class TimezoneCog(commands.Cog):
     @app_commands.autocomplete(zone=zone_choices)
     async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
         """Set your time zone, so "4pm" means 4pm where you are."""
-        choice = await self.members.set_time_zone(_guild_id(interaction), interaction.user.id, zone)
+        choice = await self.members.set_time_zone(
+            guild_id_of(interaction), interaction.user.id, zone
+        )
         await interaction.response.send_message(
             f"Your time zone is now **{choice.name}** (it is {self._clock_text(choice)} there). "
             "Times you type are read in this zone.",
@@ -72,7 +68,7 @@ class TimezoneCog(commands.Cog):
     @timezone.command(name="show", extras={"audience": Audience.EVERYONE})
     async def show_zone(self, interaction: discord.Interaction) -> None:
         """Show the time zone your times are read in."""
-        choice = await self.members.time_zone(_guild_id(interaction), interaction.user.id)
+        choice = await self.members.time_zone(guild_id_of(interaction), interaction.user.id)
         origin = (
             " (the program's time zone; change yours with `/timezone set`)"
             if choice.is_program_default

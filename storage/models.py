@@ -13,17 +13,23 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -122,5 +128,103 @@ class Member(Base):
     dm_status: Mapped[DmStatus] = mapped_column(
         _str_enum(DmStatus, "dm_status"), default=DmStatus.UNKNOWN
     )
+    # The profile, stored only once the member has accepted the privacy notice.
+    grade: Mapped[int | None] = mapped_column(Integer)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    focus_areas: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    subjects: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    availability: Mapped[list[list[str | int]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: most mentees at once
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MatchStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class TrainingModule(Base):
+    """A piece of mentor training defined by staff."""
+
+    __tablename__ = "training_modules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(String(1000))
+    minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrainingCompletion(Base):
+    """A mentor's completion of a module, with a reflection, confirmed by staff."""
+
+    __tablename__ = "training_completions"
+    __table_args__ = (UniqueConstraint("module_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    reflection: Mapped[str] = mapped_column(String(200))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Match(Base):
+    """A mentor paired with a mentee, from creation by staff to closure."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        Index(
+            "uq_matches_active_mentee",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[MatchStatus] = mapped_column(
+        _str_enum(MatchStatus, "match_status"), default=MatchStatus.ACTIVE
+    )
+    score: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    override_reason: Mapped[str | None] = mapped_column(String(300))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[int | None] = mapped_column(BigInteger)
+    end_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class ClosureSurvey(Base):
+    """One member's answers to the short survey sent when their match closes."""
+
+    __tablename__ = "closure_surveys"
+    __table_args__ = (UniqueConstraint("match_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    helped: Mapped[str] = mapped_column(String(1000))
+    change: Mapped[str] = mapped_column(String(1000))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member
+from storage.models import Member, ProgramRole
 
 
 async def get(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
@@ -28,3 +28,16 @@ async def get_or_create(
     session.add(created)
     await session.flush()
     return created
+
+
+async def by_id(session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def active_with_role(session: AsyncSession, guild_id: int, role: ProgramRole) -> list[Member]:
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.guild_id == guild_id, Member.role == role, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    return list(rows)

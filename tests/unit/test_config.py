@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.config import (
     BUILT_IN,
     ConfigError,
+    MatchingSettings,
     ProgramDefaults,
     Settings,
     load_settings,
@@ -45,6 +46,7 @@ def test_built_in_defaults() -> None:
         database_url="sqlite+aiosqlite:///bridges.db",
         program=ProgramDefaults("America/New_York", 0, time(15, 30)),
         misfire_grace_seconds=3600,
+        matching=MatchingSettings(120, 6, 12, 2, 2),
     )
 
 
@@ -91,7 +93,10 @@ def test_values_and_environment(tmp_path: Path) -> None:
             '[program]\ntime_zon = "UTC"',
             ["[program] time_zon: unknown key (did you mean time_zone?)"],
         ),
-        ("[banana]\nx = 1", ["[banana]: unknown section", "bot, database, program, scheduler"]),
+        (
+            "[banana]\nx = 1",
+            ["[banana]: unknown section", "bot, database, matching, program, scheduler"],
+        ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
         ('[program]\ncheckin_time = "25:00"', ['checkin_time = "25:00"', '"HH:MM"']),
@@ -121,6 +126,13 @@ def test_each_problem_is_one_line_naming_file_key_found_and_expected(
     assert "\n" not in line and line.startswith(f"{path}: ")
     for part in expected:
         assert part in line
+
+
+def test_grade_range_must_be_ordered(tmp_path: Path) -> None:
+    path = write(tmp_path, "[matching]\nmin_grade = 9\nmax_grade = 7\n")
+    assert problems_of(path) == [
+        f"{path}: [matching] min_grade is above max_grade; expected min <= max"
+    ]
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:

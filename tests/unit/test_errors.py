@@ -7,7 +7,7 @@ import re
 from discord import app_commands
 
 from bot.errors import InvalidInput, NotAllowed
-from cogs.errors import message_for
+from cogs.errors import Refused, message_for
 
 
 def test_a_user_error_is_shown_as_it_is() -> None:
@@ -16,6 +16,13 @@ def test_a_user_error_is_shown_as_it_is() -> None:
         None,
     )
     assert message_for(NotAllowed("Staff only.")) == ("Staff only.", None)
+
+
+def test_a_refused_check_says_why() -> None:
+    assert message_for(Refused("Only staff can use this command.")) == (
+        "Only staff can use this command.",
+        None,
+    )
 
 
 def test_missing_permissions_are_named() -> None:

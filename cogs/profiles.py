@@ -1,0 +1,282 @@
+"""/join, /profile show|edit and /leave: joining the program with consent, and leaving."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.services.access import Audience
+from bot.services.matches import MatchService
+from bot.services.matching import FocusArea
+from bot.services.profiles import Profile, ProfileDraft, ProfileService
+from bot.services.programs import ProgramService
+from cogs.context import guild_id_of
+from cogs.errors import report_error
+from cogs.pairs import close_pair
+from cogs.timezones import zone_choices
+from storage.models import ProgramRole
+
+FOCUS_LABELS = {
+    FocusArea.ACADEMICS: "Academics (school subjects)",
+    FocusArea.SOCIAL_EMOTIONAL: "Social-emotional (friends, feelings, stress)",
+    FocusArea.CAREER: "Career",
+    FocusArea.COLLEGE_PREP: "College prep",
+    FocusArea.LIFE_SKILLS: "Life skills",
+}
+
+PRIVACY_NOTICE = (
+    "**Before you join: your privacy**\n"
+    "- **What we keep:** your grade, interests, focus areas, subjects, when you're free and "
+    "your time zone; later, your goals, check-ins and session attendance.\n"
+    "- **Who sees it:** your mentor or mentee sees your profile and your shared channel. "
+    "Check-in answers are seen by you, your mentor (without notes meant for staff) and "
+    "staff. Requests for help are seen only by staff.\n"
+    "- **How to leave:** `/leave` at any time; staff can also erase your data on request.\n\n"
+    "Nothing is saved unless you press **Accept**."
+)
+
+
+class ProfileModal(discord.ui.Modal):
+    """Grade, interests, focus areas, subjects and availability, prefilled when editing."""
+
+    def __init__(self, title: str, current: Profile | None) -> None:
+        super().__init__(title=title, timeout=900)
+        self.grade: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="Grade",
+            custom_id="profile:grade",
+            placeholder="e.g. 9",
+            max_length=2,
+            default=str(current.grade) if current else None,
+        )
+        self.interests: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="Interests (separate with commas)",
+            custom_id="profile:interests",
+            placeholder="art, soccer, video games",
+            max_length=300,
+            required=False,
+            default=", ".join(current.interests) if current else None,
+        )
+        self.focus: discord.ui.Select[ProfileModal] = discord.ui.Select(
+            placeholder="Pick one or more",
+            custom_id="profile:focus",
+            min_values=1,
+            max_values=len(FOCUS_LABELS),
+            options=[
+                discord.SelectOption(
+                    label=label,
+                    value=area.value,
+                    default=current is not None and area in current.focus_areas,
+                )
+                for area, label in FOCUS_LABELS.items()
+            ],
+        )
+        self.subjects: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="School subjects, if academics (commas)",
+            custom_id="profile:subjects",
+            placeholder="math, biology",
+            max_length=300,
+            required=False,
+            default=", ".join(current.subjects) if current else None,
+        )
+        self.availability: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="When are you free each week?",
+            custom_id="profile:availability",
+            placeholder="Mon-Thu 3:30-5pm, Sat 10-12",
+            max_length=300,
+            default=current.availability_text if current else None,
+        )
+        self.add_item(self.grade)
+        self.add_item(self.interests)
+        self.add_item(discord.ui.Label(text="What would you like help with?", component=self.focus))
+        self.add_item(self.subjects)
+        self.add_item(self.availability)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade.value,
+            "interests": self.interests.value,
+            "focus_areas": list(self.focus.values),
+            "subjects": self.subjects.value,
+            "availability": self.availability.value,
+        }
+
+    # discord.py's Modal.on_error takes no item, unlike the View's it inherits from.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class JoinModal(ProfileModal):
+    def __init__(self, cog: ProfilesCog, role: ProgramRole, time_zone: str) -> None:
+        super().__init__(f"Join as a {role.value}", None)
+        self.cog, self.role, self.time_zone = cog, role, time_zone
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        draft = self.cog.profiles.draft(self.role, time_zone=self.time_zone, **self.values())
+        await interaction.response.send_message(
+            PRIVACY_NOTICE, view=ConsentView(self.cog, draft), ephemeral=True
+        )
+
+
+class EditModal(ProfileModal):
+    def __init__(self, cog: ProfilesCog, current: Profile) -> None:
+        super().__init__("Edit your profile", current)
+        self.cog, self.current = cog, current
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        draft = self.cog.profiles.draft(
+            self.current.role, time_zone=self.current.time_zone, **self.values()
+        )
+        profile = await self.cog.profiles.edit(guild_id_of(interaction), interaction.user.id, draft)
+        await interaction.response.send_message(
+            "Your profile is updated.", embed=profile_embed(profile), ephemeral=True
+        )
+
+
+class ConsentView(discord.ui.View):
+    """Accept stores the profile; Decline (or waiting 10 minutes) stores nothing."""
+
+    def __init__(self, cog: ProfilesCog, draft: ProfileDraft) -> None:
+        super().__init__(timeout=600)
+        self.cog, self.draft = cog, draft
+
+    @discord.ui.button(label="Accept", style=discord.ButtonStyle.success)
+    async def accept(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        profile = await self.cog.profiles.accept(
+            guild_id_of(interaction), interaction.user.id, self.draft
+        )
+        self.stop()
+        next_step = (
+            "Next: complete your mentor training (`/training list`); staff will then match you."
+            if profile.role is ProgramRole.MENTOR
+            else "Next: staff will match you with a mentor and you'll get a private channel."
+        )
+        await interaction.response.edit_message(
+            content=f"Welcome to the program! {next_step}", embed=profile_embed(profile), view=None
+        )
+
+    @discord.ui.button(label="Decline", style=discord.ButtonStyle.secondary)
+    async def decline(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content="No problem. Nothing was stored. You can `/join` any time.", view=None
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class LeaveView(discord.ui.View):
+    def __init__(self, cog: ProfilesCog) -> None:
+        super().__init__(timeout=300)
+        self.cog = cog
+
+    @discord.ui.button(label="Leave the program", style=discord.ButtonStyle.danger)
+    async def leave(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        ended = await self.cog.matches.leave(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.edit_message(
+            content="You have left the program. Take care, and you're welcome back any time "
+            "with `/join`.",
+            view=None,
+        )
+        if interaction.guild is not None:
+            for pair in ended:
+                await close_pair(interaction.guild, pair, "a member left the program")
+
+    @discord.ui.button(label="Stay", style=discord.ButtonStyle.secondary)
+    async def stay(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Glad you're staying!", view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
+def profile_embed(profile: Profile) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Your profile ({profile.role.value})", colour=discord.Colour.teal()
+    )
+    embed.add_field(name="Grade", value=str(profile.grade))
+    embed.add_field(name="Time zone", value=profile.time_zone)
+    embed.add_field(name="Interests", value=", ".join(profile.interests) or "none", inline=False)
+    embed.add_field(
+        name="Focus areas",
+        value=", ".join(FOCUS_LABELS[area] for area in profile.focus_areas),
+        inline=False,
+    )
+    if profile.subjects:
+        embed.add_field(name="Subjects", value=", ".join(profile.subjects), inline=False)
+    embed.add_field(name="Free each week", value=profile.availability_text, inline=False)
+    return embed
+
+
+class ProfilesCog(commands.Cog):
+    profile = app_commands.Group(
+        name="profile",
+        description="See or change your mentoring profile",
+        guild_only=True,
+        extras={"audience": Audience.EVERYONE},
+    )
+
+    def __init__(self, bot: BridgesBot) -> None:
+        self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.profiles = ProfileService(
+            bot.sessions, bot.clock, self.programs, bot.settings.matching
+        )
+        self.matches = MatchService(bot.sessions, bot.clock, self.programs, bot.settings.matching)
+
+    @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})
+    @app_commands.guild_only()
+    @app_commands.describe(
+        role="Join as a mentor (an older student who helps) or a mentee (who gets a mentor)",
+        time_zone="Your time zone if it differs from the school's, e.g. America/Chicago",
+    )
+    @app_commands.autocomplete(time_zone=zone_choices)
+    async def join(
+        self,
+        interaction: discord.Interaction,
+        role: Literal["mentor", "mentee"],
+        time_zone: str | None = None,
+    ) -> None:
+        """Join the mentoring program as a mentor or a mentee."""
+        guild_id = guild_id_of(interaction)
+        await self.profiles.ensure_not_joined(guild_id, interaction.user.id)
+        zone = time_zone or (await self.programs.get(guild_id)).time_zone
+        await interaction.response.send_modal(JoinModal(self, ProgramRole(role), zone))
+
+    @profile.command(name="show", extras={"audience": Audience.EVERYONE})
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show your mentoring profile."""
+        found = await self.profiles.show(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.send_message(embed=profile_embed(found), ephemeral=True)
+
+    @profile.command(name="edit", extras={"audience": Audience.EVERYONE})
+    async def edit(self, interaction: discord.Interaction) -> None:
+        """Change your grade, interests, focus areas, subjects or availability."""
+        found = await self.profiles.show(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.send_modal(EditModal(self, found))
+
+    @app_commands.command(name="leave", extras={"audience": Audience.EVERYONE})
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction) -> None:
+        """Leave the mentoring program (your matches end; you can come back later)."""
+        await self.profiles.show(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.send_message(
+            "Are you sure? Your matches will end and your pair channels become read-only.",
+            view=LeaveView(self),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    await bot.add_cog(ProfilesCog(bot))

@@ -1,0 +1,367 @@
+"""/staff ...: training modules, matching and the roster. Staff only, checked by the bot."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.errors import UserError
+from bot.services.access import Audience
+from bot.services.matches import CohortProposal, MatchService, Roster
+from bot.services.programs import ProgramService
+from bot.services.training import TrainingService
+from cogs.context import guild_id_of
+from cogs.errors import report_error
+from cogs.pairs import close_pair, open_pair, prepare_pair
+from cogs.permissions import require_staff
+from cogs.views.closure_survey import SurveyButton
+
+PAGE_SIZE = 10
+MAX_CHOICES = 25
+
+
+def roster_pages(roster: Roster) -> list[discord.Embed]:
+    lines = [
+        f"<@{mentor}> mentors <@{mentee}> since <t:{int(since.timestamp())}:d>"
+        for mentor, mentee, since in roster.pairs
+    ]
+    lines += [f"<@{mentee}> is waiting for a mentor" for mentee in roster.unmatched_mentees]
+    lines += [
+        f"<@{m.user_id}>: {m.load}/{m.capacity} mentees, training {m.confirmed_minutes} min"
+        + ("" if m.trained else " (not yet trained)")
+        for m in roster.mentors
+    ]
+    chunks = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
+    return [
+        discord.Embed(
+            title=f"Roster ({len(roster.pairs)} matches, {len(roster.unmatched_mentees)} "
+            f"waiting, {len(roster.mentors)} mentors)",
+            description="\n".join(chunk) or "Nobody has joined yet.",
+            colour=discord.Colour.blurple(),
+        ).set_footer(text=f"Page {number} of {len(chunks)}")
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["kind", "mentor", "mentee", "since", "load", "capacity", "training_minutes", "trained"]
+    )
+    for mentor, mentee, since in roster.pairs:
+        writer.writerow(
+            [
+                "match",
+                names.get(mentor, mentor),
+                names.get(mentee, mentee),
+                since.isoformat(),
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for mentee in roster.unmatched_mentees:
+        writer.writerow(["unmatched", "", names.get(mentee, mentee), "", "", "", "", ""])
+    for m in roster.mentors:
+        writer.writerow(
+            [
+                "mentor",
+                names.get(m.user_id, m.user_id),
+                "",
+                "",
+                m.load,
+                m.capacity,
+                m.confirmed_minutes,
+                m.trained,
+            ]
+        )
+    return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
+
+
+class Pager(discord.ui.View):
+    def __init__(self, owner: int, pages: list[discord.Embed]) -> None:
+        super().__init__(timeout=600)
+        self.owner, self.pages, self.index = owner, pages, 0
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.owner
+
+    async def _show(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        self._sync()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await self._show(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await self._show(interaction, 1)
+
+
+class CohortView(discord.ui.View):
+    """Confirm applies the proposal; only the staff member who asked may answer."""
+
+    def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
+        super().__init__(timeout=900)
+        self.cog, self.owner, self.proposal = cog, owner, proposal
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner:
+            raise UserError("Only the staff member who asked for this proposal can confirm it.")
+        return True
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Creating the matches...", view=None)
+        guild = interaction.guild
+        if guild is None:
+            return
+        program = await self.cog.programs.get(guild.id)
+        created, problems = 0, []
+        for mentee, mentor, score in self.proposal.pairs:
+            try:
+                place = await prepare_pair(guild, program, mentor, mentee)
+                pair = await self.cog.matches.create(
+                    guild.id, self.owner, mentor, mentee, score=score
+                )
+                await open_pair(place, pair, self.cog.matches)
+                created += 1
+            except UserError as error:
+                problems.append(f"<@{mentor}> with <@{mentee}>: {error.message.splitlines()[0]}")
+        summary = f"Created {created} matches."
+        if problems:
+            summary += "\nNot done:\n" + "\n".join(f"- {p}" for p in problems)
+        await interaction.followup.send(summary, ephemeral=True)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content="Cancelled; nothing was changed.", view=None
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class StaffCog(commands.Cog):
+    staff = app_commands.Group(
+        name="staff",
+        description="Staff tools for running the program",
+        guild_only=True,
+        extras={"audience": Audience.STAFF},
+    )
+    training = app_commands.Group(
+        name="training", description="Mentor training modules", parent=staff
+    )
+    match = app_commands.Group(name="match", description="Match mentors with mentees", parent=staff)
+
+    def __init__(self, bot: BridgesBot) -> None:
+        self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.training_service = TrainingService(
+            bot.sessions, bot.clock, self.programs, bot.settings.matching
+        )
+        self.matches = MatchService(bot.sessions, bot.clock, self.programs, bot.settings.matching)
+        SurveyButton.service = self.matches
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await require_staff(interaction, self.programs)
+        return True
+
+    async def module_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.strip().lower()
+        return [
+            app_commands.Choice(name=m.title[:100], value=m.id)
+            for m in await self.training_service.modules(interaction.guild_id)
+            if needle in m.title.lower()
+        ][:MAX_CHOICES]
+
+    @training.command(name="add")
+    @app_commands.describe(
+        title="Module title", content="A link, or the text to read", minutes="How long it takes"
+    )
+    async def training_add(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 100],
+        content: app_commands.Range[str, 1, 1000],
+        minutes: app_commands.Range[int, 1, 600],
+    ) -> None:
+        """Add a mentor training module."""
+        module = await self.training_service.add_module(
+            guild_id_of(interaction), title, content, minutes
+        )
+        await interaction.response.send_message(
+            f'Added "{module.title}" ({module.minutes} min).', ephemeral=True
+        )
+
+    @training.command(name="list")
+    async def training_list(self, interaction: discord.Interaction) -> None:
+        """List the mentor training modules."""
+        modules = await self.training_service.modules(guild_id_of(interaction))
+        text = "\n".join(f"- **{m.title}** ({m.minutes} min): {m.content[:200]}" for m in modules)
+        await interaction.response.send_message(
+            text or "No modules yet. Add one with `/staff training add`.", ephemeral=True
+        )
+
+    @training.command(name="remove")
+    @app_commands.describe(module="The module to take off the list (records are kept)")
+    @app_commands.autocomplete(module=module_choices)
+    async def training_remove(self, interaction: discord.Interaction, module: int) -> None:
+        """Remove a training module (mentors' records of it are kept)."""
+        removed = await self.training_service.remove_module(guild_id_of(interaction), module)
+        await interaction.response.send_message(f'Removed "{removed.title}".', ephemeral=True)
+
+    @training.command(name="confirm")
+    @app_commands.describe(mentor="The mentor", module="The module they marked done")
+    @app_commands.autocomplete(module=module_choices)
+    async def training_confirm(
+        self, interaction: discord.Interaction, mentor: discord.Member, module: int
+    ) -> None:
+        """Confirm a mentor completed a training module."""
+        confirmed, status = await self.training_service.confirm(
+            guild_id_of(interaction), interaction.user.id, mentor.id, module
+        )
+        ready = " They can now be matched." if status.trained else ""
+        await interaction.response.send_message(
+            f'Confirmed "{confirmed.title}" for {mentor.mention}: {status.confirmed_minutes} of '
+            f"{status.required_minutes} minutes.{ready}",
+            ephemeral=True,
+        )
+
+    @match.command(name="suggest")
+    @app_commands.describe(mentee="The mentee to find a mentor for")
+    async def match_suggest(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
+        """Show the five best mentors for a mentee, with the reasons."""
+        found = await self.matches.suggest(guild_id_of(interaction), mentee.id)
+        embed = discord.Embed(
+            title=f"Best mentors for {mentee.display_name}", colour=discord.Colour.blurple()
+        )
+        for rank, suggestion in enumerate(found, start=1):
+            embed.add_field(
+                name=f"{rank}. score {suggestion.score.total:.0f}",
+                value=f"<@{suggestion.mentor_user_id}>\n"
+                + "\n".join(suggestion.score.reasons)[:1000],
+                inline=False,
+            )
+        if not found:
+            embed.description = (
+                "No mentor can take this mentee now (trained, with a free place, old enough)."
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @match.command(name="cohort")
+    async def match_cohort(self, interaction: discord.Interaction) -> None:
+        """Propose the best matches for every waiting mentee; apply them on Confirm."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        proposal = await self.matches.propose_cohort(guild_id_of(interaction))
+        lines = [
+            f"<@{mentor}> with <@{mentee}> (score {score:.0f})"
+            for mentee, mentor, score in proposal.pairs
+        ]
+        lines += [f"<@{mentee}>: no mentor available" for mentee in proposal.unassigned]
+        text = "\n".join(lines[:40]) + ("\n..." if len(lines) > 40 else "")
+        embed = discord.Embed(
+            title=f"Proposal: {len(proposal.pairs)} matches, total score {proposal.total:.0f}",
+            description=text or "Nothing to propose.",
+            colour=discord.Colour.gold(),
+        )
+        await interaction.followup.send(
+            embed=embed, view=CohortView(self, interaction.user.id, proposal), ephemeral=True
+        )
+
+    @match.command(name="create")
+    @app_commands.describe(
+        mentor="The mentor",
+        mentee="The mentee",
+        override_reason="Only to break a rule (training, capacity, grade gap, re-pairing): why",
+    )
+    async def match_create(
+        self,
+        interaction: discord.Interaction,
+        mentor: discord.Member,
+        mentee: discord.Member,
+        override_reason: str | None = None,
+    ) -> None:
+        """Match a mentor with a mentee and open their private channel."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Use this inside your school's server.")
+        place = await prepare_pair(guild, await self.programs.get(guild.id), mentor.id, mentee.id)
+        pair = await self.matches.create(
+            guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
+        )
+        channel = await open_pair(place, pair, self.matches)
+        await interaction.followup.send(
+            f"Matched {mentor.mention} with {mentee.mention}: {channel.mention}", ephemeral=True
+        )
+
+    @match.command(name="end")
+    @app_commands.describe(mentor="The mentor", mentee="The mentee", reason="Why the match ends")
+    async def match_end(
+        self,
+        interaction: discord.Interaction,
+        mentor: discord.Member,
+        mentee: discord.Member,
+        reason: app_commands.Range[str, 1, 300],
+    ) -> None:
+        """End a match: both are told, the channel is archived, each gets a short survey."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Use this inside your school's server.")
+        pair = await self.matches.end(guild.id, interaction.user.id, mentor.id, mentee.id, reason)
+        await close_pair(guild, pair, reason)
+        await interaction.followup.send(
+            f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
+        )
+
+    @staff.command(name="roster")
+    async def roster(self, interaction: discord.Interaction) -> None:
+        """Matches, waiting mentees and mentors with load and training, with a CSV."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        roster = await self.matches.roster(guild_id_of(interaction))
+        names = {}
+        if interaction.guild is not None:
+            for user_id in {
+                *(u for p in roster.pairs for u in p[:2]),
+                *roster.unmatched_mentees,
+                *(m.user_id for m in roster.mentors),
+            }:
+                member = interaction.guild.get_member(user_id)
+                names[user_id] = member.display_name if member else str(user_id)
+        pages = roster_pages(roster)
+        await interaction.followup.send(
+            embed=pages[0],
+            view=Pager(interaction.user.id, pages),
+            file=roster_csv(roster, names),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    bot.add_dynamic_items(SurveyButton)
+    await bot.add_cog(StaffCog(bot))

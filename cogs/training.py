@@ -1,0 +1,100 @@
+"""/training list|done: mentors work through the training staff defined."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.services.access import Audience
+from bot.services.programs import ProgramService
+from bot.services.training import TrainingService, TrainingStatus
+from cogs.context import guild_id_of
+
+MAX_CHOICES = 25
+
+
+def status_embed(status: TrainingStatus) -> discord.Embed:
+    embed = discord.Embed(
+        title="Mentor training",
+        description=(
+            f"Confirmed: **{status.confirmed_minutes}** of {status.required_minutes} minutes. "
+            + (
+                "You're ready to be matched."
+                if status.trained
+                else "Mark a module done with `/training done`; staff then confirm it."
+            )
+        ),
+        colour=discord.Colour.green() if status.trained else discord.Colour.orange(),
+    )
+    for progress in status.modules[:25]:
+        mark = (
+            "confirmed"
+            if progress.confirmed
+            else "done, waiting for staff"
+            if progress.done
+            else "to do"
+        )
+        embed.add_field(
+            name=f"{progress.module.title} ({progress.module.minutes} min): {mark}",
+            value=progress.module.content[:1024],
+            inline=False,
+        )
+    if not status.modules:
+        embed.add_field(name="No modules yet", value="Staff haven't added training yet.")
+    return embed
+
+
+class TrainingCog(commands.Cog):
+    training = app_commands.Group(
+        name="training",
+        description="Mentor training",
+        guild_only=True,
+        extras={"audience": Audience.MENTOR},
+    )
+
+    def __init__(self, bot: BridgesBot) -> None:
+        programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.service = TrainingService(bot.sessions, bot.clock, programs, bot.settings.matching)
+
+    async def module_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.strip().lower()
+        return [
+            app_commands.Choice(name=module.title[:100], value=module.id)
+            for module in await self.service.modules(interaction.guild_id)
+            if needle in module.title.lower()
+        ][:MAX_CHOICES]
+
+    @training.command(name="list", extras={"audience": Audience.MENTOR})
+    async def list_modules(self, interaction: discord.Interaction) -> None:
+        """See the training modules and how far you are."""
+        status = await self.service.status(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.send_message(embed=status_embed(status), ephemeral=True)
+
+    @training.command(name="done", extras={"audience": Audience.MENTOR})
+    @app_commands.describe(
+        module="The module you finished", reflection="One line: what you took from it"
+    )
+    @app_commands.autocomplete(module=module_choices)
+    async def done(
+        self,
+        interaction: discord.Interaction,
+        module: int,
+        reflection: app_commands.Range[str, 1, 200],
+    ) -> None:
+        """Mark a training module done, with a one-line reflection."""
+        finished = await self.service.mark_done(
+            guild_id_of(interaction), interaction.user.id, module, reflection
+        )
+        await interaction.response.send_message(
+            f'Marked "{finished.title}" as done. Staff will confirm it.', ephemeral=True
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    await bot.add_cog(TrainingCog(bot))

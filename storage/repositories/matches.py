@@ -1,0 +1,73 @@
+"""Queries on matches (mentor-mentee pairs) and their closure surveys."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ClosureSurvey, Match, MatchStatus
+
+
+async def by_id(session: AsyncSession, match_id: int) -> Match | None:
+    return await session.get(Match, match_id)
+
+
+async def active(session: AsyncSession, guild_id: int) -> list[Match]:
+    rows = await session.scalars(
+        select(Match)
+        .where(Match.guild_id == guild_id, Match.status == MatchStatus.ACTIVE)
+        .order_by(Match.id)
+    )
+    return list(rows)
+
+
+async def active_for_member(session: AsyncSession, member_id: int) -> list[Match]:
+    rows = await session.scalars(
+        select(Match)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            (Match.mentor_id == member_id) | (Match.mentee_id == member_id),
+        )
+        .order_by(Match.id)
+    )
+    return list(rows)
+
+
+async def active_pair(session: AsyncSession, mentor_id: int, mentee_id: int) -> Match | None:
+    found: Match | None = await session.scalar(
+        select(Match).where(
+            Match.status == MatchStatus.ACTIVE,
+            Match.mentor_id == mentor_id,
+            Match.mentee_id == mentee_id,
+        )
+    )
+    return found
+
+
+async def closed_pairs(session: AsyncSession, guild_id: int) -> set[tuple[int, int]]:
+    """(mentee member id, mentor member id) of every closed match in the server."""
+    rows = await session.execute(
+        select(Match.mentee_id, Match.mentor_id).where(
+            Match.guild_id == guild_id, Match.status == MatchStatus.CLOSED
+        )
+    )
+    return {(mentee, mentor) for mentee, mentor in rows}
+
+
+async def loads(session: AsyncSession, guild_id: int) -> dict[int, int]:
+    """Active matches per mentor member id."""
+    rows = await session.execute(
+        select(Match.mentor_id, func.count())
+        .where(Match.guild_id == guild_id, Match.status == MatchStatus.ACTIVE)
+        .group_by(Match.mentor_id)
+    )
+    return {mentor: int(count) for mentor, count in rows}
+
+
+async def survey(session: AsyncSession, match_id: int, member_id: int) -> ClosureSurvey | None:
+    found: ClosureSurvey | None = await session.scalar(
+        select(ClosureSurvey).where(
+            ClosureSurvey.match_id == match_id, ClosureSurvey.member_id == member_id
+        )
+    )
+    return found
