@@ -108,6 +108,16 @@ async def test_bad_profile_input_is_named_and_nothing_is_stored(world: World) ->
     assert await member_row(world, world.student) is None
 
 
+async def test_an_unknown_time_zone_on_join_is_named(world: World) -> None:
+    await run_setup(world)
+    shown = await world.student.slash(
+        world.general, "join", role="mentee", time_zone="Mars/Olympus"
+    )
+    answer = await world.student.submit_modal(shown, MENTEE)
+    assert "Mars/Olympus" in answer.response.content
+    assert await member_row(world, world.student) is None
+
+
 async def test_joining_twice_is_refused(world: World) -> None:
     await run_setup(world)
     await join(world, world.student, "mentee", MENTEE)
@@ -198,8 +208,11 @@ async def test_suggest_create_private_channel_roster_and_closure(world: World) -
     )
     assert "Ended" in reply_of(ended).content
     assert "has ended" in channel.history(viewer=world.staff)[-1].content
-    member = channel.history(viewer=student)  # still readable, kept for staff and the pair
-    assert member
+    assert channel.history(viewer=student)  # still readable, kept for staff and the pair
+    archived = world.bot.get_channel(channel.id)
+    assert isinstance(archived, discord.TextChannel)
+    for actor in (student, mentor):
+        assert archived.overwrites_for(discord.Object(actor.id)).send_messages is False
     survey_dm = student.user.dm_channel.last_message
     assert "three short questions" in survey_dm.content
     shown = await student.user.click(survey_dm, label="Answer the survey")
