@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.services.access import Audience
+from bot.services.availability import MAX_LENGTH as AVAILABILITY_LIMIT
 from bot.services.matches import MatchService
 from bot.services.matching import FocusArea
 from bot.services.profiles import Profile, ProfileDraft, ProfileService
@@ -86,7 +87,7 @@ class ProfileModal(discord.ui.Modal):
             label="When are you free each week?",
             custom_id="profile:availability",
             placeholder="Mon-Thu 3:30-5pm, Sat 10-12",
-            max_length=300,
+            max_length=AVAILABILITY_LIMIT,
             default=current.availability_text if current else None,
         )
         self.add_item(self.grade)
