@@ -234,7 +234,7 @@ class ProfilesCog(commands.Cog):
         self.profiles = ProfileService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
-        self.matches = MatchService(bot.sessions, bot.clock, self.programs, bot.settings.matching)
+        self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
 
     @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})
     @app_commands.guild_only()

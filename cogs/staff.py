@@ -20,10 +20,10 @@ from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.pairs import close_pair, open_pair, prepare_pair
 from cogs.permissions import require_staff
+from cogs.training import training_module_choices
 from cogs.views.closure_survey import SurveyButton
 
 PAGE_SIZE = 10
-MAX_CHOICES = 25
 
 
 def roster_pages(roster: Roster) -> list[discord.Embed]:
@@ -179,7 +179,7 @@ class StaffCog(commands.Cog):
         self.training_service = TrainingService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
-        self.matches = MatchService(bot.sessions, bot.clock, self.programs, bot.settings.matching)
+        self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -189,14 +189,7 @@ class StaffCog(commands.Cog):
     async def module_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-        needle = current.strip().lower()
-        return [
-            app_commands.Choice(name=m.title[:100], value=m.id)
-            for m in await self.training_service.modules(interaction.guild_id)
-            if needle in m.title.lower()
-        ][:MAX_CHOICES]
+        return await training_module_choices(self.training_service, interaction, current)
 
     @training.command(name="add")
     @app_commands.describe(

@@ -46,6 +46,20 @@ def status_embed(status: TrainingStatus) -> discord.Embed:
     return embed
 
 
+async def training_module_choices(
+    service: TrainingService, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    """Suggest the server's training modules whose title contains what was typed."""
+    if interaction.guild_id is None:
+        return []
+    needle = current.strip().lower()
+    return [
+        app_commands.Choice(name=module.title[:100], value=module.id)
+        for module in await service.modules(interaction.guild_id)
+        if needle in module.title.lower()
+    ][:MAX_CHOICES]
+
+
 class TrainingCog(commands.Cog):
     training = app_commands.Group(
         name="training",
@@ -61,14 +75,7 @@ class TrainingCog(commands.Cog):
     async def module_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-        needle = current.strip().lower()
-        return [
-            app_commands.Choice(name=module.title[:100], value=module.id)
-            for module in await self.service.modules(interaction.guild_id)
-            if needle in module.title.lower()
-        ][:MAX_CHOICES]
+        return await training_module_choices(self.service, interaction, current)
 
     @training.command(name="list", extras={"audience": Audience.MENTOR})
     async def list_modules(self, interaction: discord.Interaction) -> None:

@@ -26,7 +26,6 @@ from bot.services.matching import (
     explain,
     suggest,
 )
-from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import ClosureSurvey, Match, MatchStatus, Member, ProgramRole
 from storage.repositories import matches, members, training
@@ -85,12 +84,9 @@ class _People:
 
 
 class MatchService:
-    def __init__(
-        self, sessions: Sessions, clock: Clock, programs: ProgramService, rules: MatchingSettings
-    ) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, rules: MatchingSettings) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._programs = programs
         self._settings = rules
         self._rules = MatchRules(min_grade_gap=rules.min_grade_gap, require_training=True)
 

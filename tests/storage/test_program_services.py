@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from bot.services.matching import FocusArea
 
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.errors import UserError
 from bot.services.matches import MatchService
+from bot.services.matching import FocusArea
 from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
 from bot.services.training import TrainingService
@@ -28,7 +28,7 @@ class Services:
         programs = ProgramService(sessions, clock, SETTINGS.program)
         self.profiles = ProfileService(sessions, clock, programs, SETTINGS.matching)
         self.training = TrainingService(sessions, clock, programs, SETTINGS.matching)
-        self.matches = MatchService(sessions, clock, programs, SETTINGS.matching)
+        self.matches = MatchService(sessions, clock, SETTINGS.matching)
 
     async def join(self, user_id: int, role: ProgramRole, grade: int, interests: str = "") -> None:
         draft = self.profiles.draft(
