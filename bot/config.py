@@ -12,8 +12,8 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,10 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 URL_EXPECTED = "expected sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+ZONE_EXPECTED = 'expected a name like "America/New_York" or "Europe/London"'
+TOKEN_VARIABLE = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a token
+URL_VARIABLE = "BRIDGES_DATABASE_URL"
+CONFIG_VARIABLE = "BRIDGES_CONFIG"
 
 
 class Invalid(Exception):
@@ -72,6 +76,16 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
+class SessionSettings:
+    allowed_start: time
+    allowed_end: time
+    default_minutes: int
+    reminder_offsets_minutes: tuple[int, ...]
+    attendance_delay_minutes: int
+    holidays: tuple[date, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -81,6 +95,16 @@ class Settings:
     program: ProgramDefaults
     misfire_grace_seconds: int
     matching: MatchingSettings
+    sessions: SessionSettings
+
+    def __repr__(self) -> str:
+        """The generated repr, but with a database password masked."""
+        parts = (
+            f"{item.name}={_masked(value) if item.name == 'database_url' else value!r}"
+            for item in fields(self)
+            for value in [getattr(self, item.name)]
+        )
+        return f"Settings({', '.join(parts)})"
 
 
 class ConfigError(Exception):
@@ -97,6 +121,9 @@ def _kind(value: object) -> str:
         str: "a string",
         list: "a list",
         dict: "a table",
+        datetime: "a date and time",
+        date: "a date",
+        time: "a time",
     }
     return names.get(type(value), type(value).__name__)
 
@@ -112,30 +139,31 @@ def _integer(low: int, high: int, meaning: str) -> Callable[[object], int]:
     return check
 
 
-def _text(value: object) -> str:
+def _text(value: object, expected: str) -> str:
+    """``value`` if it is a string; else ``expected`` (what would be right) and what was found."""
     if not isinstance(value, str):
-        raise Invalid(f"expected a string, found {_kind(value)}")
+        raise Invalid(f"{expected}; found {_kind(value)}")
     return value
 
 
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[object], str]:
     def check(value: object) -> str:
-        text = _text(value).strip()
+        expected = f"expected one of {', '.join(options)}"
+        text = _text(value, expected).strip()
         normal = text.upper() if upper else text.lower()
         if normal not in options:
-            raise Invalid(f"expected one of {', '.join(options)}")
+            raise Invalid(expected)
         return normal
 
     return check
 
 
 def _zone(value: object) -> str:
+    name = _text(value, f"expected an IANA time zone in quotes; {ZONE_EXPECTED}")
     try:
-        return resolve_zone(_text(value)).key
+        return resolve_zone(name).key
     except InvalidInput:
-        raise Invalid(
-            'not a known IANA time zone; expected a name like "America/New_York" or "Europe/London"'
-        ) from None
+        raise Invalid(f"not a known IANA time zone; {ZONE_EXPECTED}") from None
 
 
 def _weekday(value: object) -> int:
@@ -146,16 +174,61 @@ _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def _clock(value: object) -> time:
-    match = _HHMM.fullmatch(_text(value).strip())
+    expected = 'expected a 24-hour time "HH:MM", like "15:30"'
+    if isinstance(value, time) and value.tzinfo is None and value.second == value.microsecond == 0:
+        return value  # a TOML local time, 15:30:00
+    match = _HHMM.fullmatch(_text(value, expected).strip())
     if match is None:
-        raise Invalid('expected a 24-hour time "HH:MM", like "15:30"')
+        raise Invalid(expected)
     return time(int(match[1]), int(match[2]))
 
 
-def _database_url(value: object) -> str:
+_HOURS = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-4]):([0-5][0-9])")
+
+
+def _hours(value: object) -> tuple[time, time]:
+    expected = 'expected a range of 24-hour times "HH:MM-HH:MM", like "07:00-21:00"'
+    match = _HOURS.fullmatch(_text(value, expected).replace(" ", ""))
+    if match is None:
+        raise Invalid(expected)
+    start = time(int(match[1]), int(match[2]))
+    end = time(23, 59) if match[3] == "24" else time(int(match[3]), int(match[4]))
+    if end <= start:
+        raise Invalid(f"the end must be after the start; {expected}")
+    return start, end
+
+
+def _offsets(value: object) -> tuple[int, ...]:
+    expected = "expected a list of minutes before a session, like [1440, 15]"
+    if not isinstance(value, list) or not value or len(value) > 5:
+        raise Invalid(f"{expected} (1 to 5 of them)")
+    minutes = _integer(1, 10_080, "minutes")
     try:
-        url: URL = make_url(_text(value))
-    except ArgumentError:
+        return tuple(sorted({minutes(item) for item in value}, reverse=True))
+    except Invalid:
+        raise Invalid(f"{expected}, each from 1 to 10080") from None
+
+
+def _days(value: object) -> tuple[date, ...]:
+    expected = 'expected a list of dates "YYYY-MM-DD", like ["2026-12-25"]'
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    found: list[date] = []
+    for item in value:
+        try:
+            if isinstance(item, datetime):  # a date subclass, but a moment, not a day
+                raise Invalid(expected)
+            found.append(item if isinstance(item, date) else date.fromisoformat(_text(item, "")))
+        except (ValueError, Invalid):
+            raise Invalid(f"{_literal(item)} is not a date; {expected}") from None
+    return tuple(sorted(set(found)))
+
+
+def _database_url(value: object) -> str:
+    text = _text(value, f"{URL_EXPECTED} in quotes")
+    try:
+        url: URL = make_url(text)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise Invalid(f"not a database URL; {URL_EXPECTED}") from None
     if url.drivername not in DRIVERS:
         raise Invalid(f'unsupported database driver "{url.drivername}"; {URL_EXPECTED}')
@@ -164,13 +237,49 @@ def _database_url(value: object) -> str:
     return url.render_as_string(hide_password=False)
 
 
+_PASSWORD = re.compile(r"(://[^:/]*:)[^@]*@")  # SQLAlchemy's own user:password@ shape
+_TOKEN_SHAPE = re.compile(r"[\w-]{20,}\.[\w-]{6,}\.[\w-]{20,}")  # a Discord bot token
+
+
 def _masked(value: object) -> str:
+    """``value`` as text with any URL password replaced by ***."""
+    text = value if isinstance(value, str) else str(value)
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", text, count=1)
+
+
+def _quote(text: str) -> str:
+    """``text`` in double quotes, with every character that could break a line escaped."""
+    return "".join(
+        char
+        if char.isprintable()
+        else f"\\u{ord(char):04x}"
+        if ord(char) < 0x10000
+        else f"\\U{ord(char):08x}"
+        for char in json.dumps(text, ensure_ascii=False)
+    )
+
+
+def _literal(value: object) -> str:
+    """A value as TOML would write it, short and on one line, passwords and tokens masked."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
-        try:
-            return make_url(value).render_as_string(hide_password=True)
-        except ArgumentError:
-            return value
-    return str(value)
+        text = _TOKEN_SHAPE.sub("***", _masked(value))
+        return _quote(text if len(text) <= 60 else text[:57] + "...")
+    if isinstance(value, list):
+        text = "[" + ", ".join(_literal(item) for item in value[:5]) + "]"
+        text = text if len(value) <= 5 else text[:-1] + ", ...]"
+    elif isinstance(value, dict):
+        pairs = (f"{_oneline(str(key))} = {_literal(item)}" for key, item in value.items())
+        text = "{" + ", ".join(pairs) + "}"
+    elif isinstance(value, date | time):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 Check = Callable[[object], Any]
@@ -198,6 +307,13 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "min_grade_gap": (2, _integer(0, 12, "a number of grades")),
         "mentor_capacity": (2, _integer(1, 10, "a number of mentees")),
     },
+    "sessions": {
+        "allowed_hours": ("07:00-21:00", _hours),
+        "default_minutes": (45, _integer(15, 180, "a number of minutes")),
+        "reminder_offsets_minutes": ([1440, 15], _offsets),
+        "attendance_delay_minutes": (10, _integer(0, 1440, "a number of minutes")),
+        "holidays": ([], _days),
+    },
 }
 
 
@@ -205,8 +321,8 @@ def resolve_config_path(cli_path: str | None, environ: Mapping[str, str]) -> Pat
     """--config wins, then $BRIDGES_CONFIG, then ./config.toml if present; else defaults."""
     if cli_path:
         return Path(cli_path)
-    if environ.get("BRIDGES_CONFIG"):
-        return Path(environ["BRIDGES_CONFIG"])
+    if environ.get(CONFIG_VARIABLE):
+        return Path(environ[CONFIG_VARIABLE])
     default = Path(DEFAULT_CONFIG)
     return default if default.is_file() else None
 
@@ -221,7 +337,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise ConfigError([f"{path}: cannot be read ({reason})"]) from None
+        raise ConfigError([f"{path}: cannot be read ({reason or type(error).__name__})"]) from None
 
 
 def _suggest(name: str, options: list[str]) -> str:
@@ -229,16 +345,17 @@ def _suggest(name: str, options: list[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def _shown(value: object) -> str:
-    """A value as it may appear in a one-line message: short, escaped, passwords masked."""
-    text = _masked(value)
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return json.dumps(text, ensure_ascii=False) if isinstance(value, str) else _oneline(text)
-
-
 def _oneline(name: str) -> str:
-    """A key or section name from the file, escaped if it holds line breaks or quotes."""
-    return name if name.isprintable() and '"' not in name else json.dumps(name)
+    """A key or section name from the file, quoted if empty or holding odd characters."""
+    name = _TOKEN_SHAPE.sub("***", name)
+    plain = name and name.isprintable() and not any(c in name for c in "\"' =[]")
+    return name if plain else _quote(name)
+
+
+def _unknown_key(key: str, names: list[str]) -> str:
+    if "token" in key.lower():
+        return f"unknown key; the bot token is read only from {TOKEN_VARIABLE}, never from a file"
+    return f"unknown key{_suggest(key, names)}; expected one of {', '.join(names)}"
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
@@ -248,12 +365,21 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
     problems: list[str] = []
     values: dict[tuple[str, str], Any] = {}
     sections = sorted(SCHEMA)
-    for section in raw:
-        if section not in SCHEMA:
+    for section, content in raw.items():
+        if section in SCHEMA:
+            continue
+        if isinstance(content, dict):
             problems.append(
                 f"{where}: [{_oneline(section)}]: unknown section{_suggest(section, sections)}; "
                 f"expected one of {', '.join(sections)}"
             )
+            continue
+        home = [name for name in sections if section in SCHEMA[name]]
+        hint = f" (put it under [{home[0]}])" if home else ""
+        problems.append(
+            f"{where}: {_oneline(section)} = {_literal(content)}: key outside any section{hint}; "
+            f"expected only the sections {', '.join(f'[{name}]' for name in sections)}"
+        )
     for section, keys in SCHEMA.items():
         table = raw.get(section, {})
         if not isinstance(table, dict):
@@ -264,27 +390,25 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         names = sorted(keys)
         for key in table:
             if key not in keys:
-                problems.append(
-                    f"{where}: [{section}] {_oneline(key)}: unknown key{_suggest(key, names)}; "
-                    f"expected one of {', '.join(names)}"
-                )
+                problems.append(f"{where}: [{section}] {_oneline(key)}: {_unknown_key(key, names)}")
         for key, (default, check) in keys.items():
             value = table.get(key, default)
             try:
                 values[section, key] = check(value)
             except Invalid as error:
-                problems.append(f"{where}: [{section}] {key} = {_shown(value)}: {error.expected}")
-    if "BRIDGES_DATABASE_URL" in environ:
-        value = environ["BRIDGES_DATABASE_URL"]
+                problems.append(f"{where}: [{section}] {key} = {_literal(value)}: {error.expected}")
+    url = environ.get(URL_VARIABLE, "")
+    if url.strip():  # set and not blank: it wins over [database] url
         try:
-            values["database", "url"] = _database_url(value)
+            values["database", "url"] = _database_url(url.strip())
         except Invalid as error:
-            problems.append(f"BRIDGES_DATABASE_URL = {_shown(value)}: {error.expected}")
+            problems.append(f"{URL_VARIABLE} = {_literal(url)}: {error.expected}")
     if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
         problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
+    token = environ.get(TOKEN_VARIABLE, "").strip()
     if problems:
-        raise ConfigError(problems)
-    token = environ.get("DISCORD_TOKEN", "").strip()
+        # Defence in depth: no line may carry the token, wherever it was pasted.
+        raise ConfigError([line.replace(token, "***") if token else line for line in problems])
     return Settings(
         source=where,
         token=Secret(token) if token else None,
@@ -303,5 +427,13 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             max_grade=values["matching", "max_grade"],
             min_grade_gap=values["matching", "min_grade_gap"],
             mentor_capacity=values["matching", "mentor_capacity"],
+        ),
+        sessions=SessionSettings(
+            allowed_start=values["sessions", "allowed_hours"][0],
+            allowed_end=values["sessions", "allowed_hours"][1],
+            default_minutes=values["sessions", "default_minutes"],
+            reminder_offsets_minutes=values["sessions", "reminder_offsets_minutes"],
+            attendance_delay_minutes=values["sessions", "attendance_delay_minutes"],
+            holidays=values["sessions", "holidays"],
         ),
     )

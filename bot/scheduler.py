@@ -14,8 +14,10 @@ scheduler runs, so tests that move virtual time see jobs fire, and are not then 
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -81,6 +83,7 @@ class Scheduler:
         """Run ``func(*args)`` once at ``when`` (aware), replacing any job with this id."""
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError("run_at needs an aware datetime")
+        _cache_signature(func)
         self._scheduler.add_job(
             func,
             DateTrigger(run_date=when.astimezone(UTC)),
@@ -88,6 +91,19 @@ class Scheduler:
             id=job,
             replace_existing=True,
         )
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Add or cancel many jobs at once (rebuilding on start): the scheduler wakes up
+        once at the end instead of once per job."""
+        if not self._scheduler.running:
+            yield
+            return
+        self._scheduler.pause()
+        try:
+            yield
+        finally:
+            self._scheduler.resume()
 
     def cancel(self, job: str) -> bool:
         """Remove the job if it exists; True when one was removed."""
@@ -128,6 +144,14 @@ class Scheduler:
                 event.job_id,
                 exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
             )
+
+
+def _cache_signature(func: JobFunc) -> None:
+    """Give the job's function its signature once: APScheduler inspects it for every job
+    added, which dominated rebuilding 60,000 jobs on start."""
+    target = getattr(func, "__func__", func)
+    if "__signature__" not in vars(target):
+        setattr(target, "__signature__", inspect.signature(target))  # noqa: B010
 
 
 class _ClockedDatetime(datetime):

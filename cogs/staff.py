@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.services.access import Audience
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.programs import ProgramService
+from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
 from cogs.context import guild_id_of
 from cogs.errors import report_error
@@ -141,6 +142,7 @@ class CohortView(discord.ui.View):
                     guild.id, self.owner, mentor, mentee, score=score
                 )
                 await open_pair(place, pair, self.cog.matches)
+                self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
                 problems.append(f"<@{mentor}> with <@{mentee}>: {error.message.splitlines()[0]}")
@@ -172,14 +174,21 @@ class StaffCog(commands.Cog):
     training = app_commands.Group(
         name="training", description="Mentor training modules", parent=staff
     )
+    holiday = app_commands.Group(
+        name="holiday", description="Program days off (no sessions)", parent=staff
+    )
     match = app_commands.Group(name="match", description="Match mentors with mentees", parent=staff)
 
     def __init__(self, bot: BridgesBot) -> None:
+        self.bot = bot
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
         self.training_service = TrainingService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
         self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
+        self.session_service = SessionService(
+            bot.sessions, bot.clock, self.programs, bot.settings.sessions
+        )
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -308,6 +317,7 @@ class StaffCog(commands.Cog):
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
         channel = await open_pair(place, pair, self.matches)
+        self.bot.dispatch("match_created", pair.match_id)
         await interaction.followup.send(
             f"Matched {mentor.mention} with {mentee.mention}: {channel.mention}", ephemeral=True
         )
@@ -330,6 +340,38 @@ class StaffCog(commands.Cog):
         await close_pair(guild, pair, reason)
         await interaction.followup.send(
             f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
+        )
+
+    @holiday.command(name="add")
+    @app_commands.describe(day="The date, like 2026-12-24", label="What it is, e.g. Winter break")
+    async def holiday_add(
+        self,
+        interaction: discord.Interaction,
+        day: app_commands.Range[str, 1, 20],
+        label: app_commands.Range[str, 1, 100],
+    ) -> None:
+        """Add a program holiday: no session can be scheduled on it."""
+        added = await self.session_service.add_holiday(guild_id_of(interaction), day, label)
+        await interaction.response.send_message(
+            f"{added:%A %B %d, %Y} is now a holiday ({label}).", ephemeral=True
+        )
+
+    @holiday.command(name="list")
+    async def holiday_list(self, interaction: discord.Interaction) -> None:
+        """List the program holidays."""
+        days = await self.session_service.holidays(guild_id_of(interaction))
+        text = "\n".join(f"- {day:%a %b %d, %Y}: {label}" for day, label in days)
+        await interaction.response.send_message(text or "No holidays set.", ephemeral=True)
+
+    @holiday.command(name="remove")
+    @app_commands.describe(day="The date to remove, like 2026-12-24")
+    async def holiday_remove(
+        self, interaction: discord.Interaction, day: app_commands.Range[str, 1, 20]
+    ) -> None:
+        """Remove a program holiday you added."""
+        removed = await self.session_service.remove_holiday(guild_id_of(interaction), day)
+        await interaction.response.send_message(
+            f"{removed:%A %B %d, %Y} is no longer a holiday.", ephemeral=True
         )
 
     @staff.command(name="roster")

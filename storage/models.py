@@ -9,13 +9,14 @@ PostgreSQL hold the same schema and a new value is a plain migration.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Enum,
@@ -209,6 +210,7 @@ class Match(Base):
     created_by: Mapped[int] = mapped_column(BigInteger)
     override_reason: Mapped[str | None] = mapped_column(String(300))
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    voice_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(BigInteger)
@@ -228,3 +230,114 @@ class ClosureSurvey(Base):
     helped: Mapped[str] = mapped_column(String(1000))
     change: Mapped[str] = mapped_column(String(1000))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Place(enum.StrEnum):
+    VOICE = "voice"
+    VIDEO = "video"
+    IN_PERSON = "in-person"
+
+
+class AttendanceAnswer(enum.StrEnum):
+    HAPPENED = "happened"
+    RESCHEDULED = "rescheduled"
+    NO_SHOW = "no-show"
+
+
+class MentoringSession(Base):
+    """A meeting of a pair. A weekly series shares ``series_id`` (the first session's id)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_starts_at_status", "starts_at", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[Place] = mapped_column(_str_enum(Place, "session_place"))
+    place_detail: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[SessionStatus] = mapped_column(_str_enum(SessionStatus, "session_status"))
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    invitee: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attendance(Base):
+    """A member's answer to "Did it happen?" after a session."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("session_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[AttendanceAnswer] = mapped_column(_str_enum(AttendanceAnswer, "attendance"))
+    covered: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Holiday(Base):
+    """A program day off: no session is scheduled on it."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("guild_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    day: Mapped[date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(100))
+
+
+class Signal(Base):
+    """Something staff may need to know, kept for the escalation rules."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Delivery(Base):
+    """One outbound prompt, written before it is sent: its key is never sent twice."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient_user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus, "delivery_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

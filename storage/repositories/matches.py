@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,3 +73,15 @@ async def survey(session: AsyncSession, match_id: int, member_id: int) -> Closur
         )
     )
     return found
+
+
+async def active_created_after(
+    session: AsyncSession, instant: datetime
+) -> list[tuple[int, datetime]]:
+    """(id, created at) of active matches, in every server, created after ``instant``."""
+    rows = await session.execute(
+        select(Match.id, Match.created_at)
+        .where(Match.status == MatchStatus.ACTIVE, Match.created_at > instant)
+        .order_by(Match.id)
+    )
+    return [(match_id, created) for match_id, created in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.config import (
     ConfigError,
     MatchingSettings,
     ProgramDefaults,
+    SessionSettings,
     Settings,
     load_settings,
     resolve_config_path,
@@ -47,6 +48,7 @@ def test_built_in_defaults() -> None:
         program=ProgramDefaults("America/New_York", 0, time(15, 30)),
         misfire_grace_seconds=3600,
         matching=MatchingSettings(120, 6, 12, 2, 2),
+        sessions=SessionSettings(time(7), time(21), 45, (1440, 15), 10, ()),
     )
 
 
@@ -85,7 +87,7 @@ def test_values_and_environment(tmp_path: Path) -> None:
             '[bot]\ndev_guild_id = "abc"',
             ['[bot] dev_guild_id = "abc"', "whole number", "found a string"],
         ),
-        ("[bot]\ndev_guild_id = true", ["[bot] dev_guild_id = True", "found true/false"]),
+        ("[bot]\ndev_guild_id = true", ["[bot] dev_guild_id = true", "found true/false"]),
         ("[bot]\ndev_guild_id = -4", ["[bot] dev_guild_id = -4", "from 0"]),
         ('[bot]\nlog_level = "LOUD"', ['[bot] log_level = "LOUD"', "DEBUG, INFO, WARNING, ERROR"]),
         ('[program]\ncolour = "blue"', ["[program] colour: unknown key", "checkin_time"]),
@@ -95,14 +97,20 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         (
             "[banana]\nx = 1",
-            ["[banana]: unknown section", "bot, database, matching, program, scheduler"],
+            ["[banana]: unknown section", "bot, database, matching, program, scheduler, sessions"],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
         ('[program]\ncheckin_time = "25:00"', ['checkin_time = "25:00"', '"HH:MM"']),
         ('[program]\ncheckin_time = "3pm"', ['checkin_time = "3pm"', '"15:30"']),
         ('[program]\ncheckin_weekday = "someday"', ['checkin_weekday = "someday"', "monday"]),
-        ("[program]\ncheckin_weekday = 1", ["checkin_weekday = 1", "found a whole number"]),
+        (
+            "[program]\ncheckin_weekday = 1",
+            ["checkin_weekday = 1", "monday", "found a whole number"],
+        ),
+        ("[bot]\nlog_level = [3]", ["log_level = [3]", "ERROR; found a list"]),
+        ("[program]\ntime_zone = 5", ["time_zone = 5", "America/New_York", "found a whole number"]),
+        ("[program]\ncheckin_time = 15:30:15", ["checkin_time = 15:30:15", "found a time"]),
         (
             "[scheduler]\nmisfire_grace_seconds = 0",
             ["misfire_grace_seconds = 0", "from 1 to 86400"],
@@ -114,6 +122,18 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         ('[database]\nurl = "not a url"', ['url = "not a url": not a database URL']),
         ('[database]\nurl = "postgresql+asyncpg://db"', ["no database name"]),
+        (
+            '[database]\nurl = "postgresql+asyncpg://u:pw@h:abc/db"',
+            ['"postgresql+asyncpg://u:***@h'],
+        ),
+        ("[database]\nurl = {a = 1}", ["url = {a = 1}", "found a table"]),
+        ('[bot]\ntoken = "abc"', ["[bot] token: unknown key", "only from DISCORD_TOKEN"]),
+        (
+            'log_level = "DEBUG"',
+            ['log_level = "DEBUG": key outside any section (put it under [bot])'],
+        ),
+        ('[bot]\nlog_level = "\u2028"', ['log_level = "\\u2028"']),
+        ('[bot]\n"" = 1', ['[bot] "": unknown key']),
     ],
 )
 def test_each_problem_is_one_line_naming_file_key_found_and_expected(
@@ -123,9 +143,38 @@ def test_each_problem_is_one_line_naming_file_key_found_and_expected(
     problems = problems_of(path)
     assert len(problems) == 1
     (line,) = problems
-    assert "\n" not in line and line.startswith(f"{path}: ")
+    assert len(line.splitlines()) == 1 and line.startswith(f"{path}: ")
     for part in expected:
         assert part in line
+
+
+def test_session_settings(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[sessions]\nallowed_hours = "08:30 - 24:00"\nreminder_offsets_minutes = [15, 60, 15]\n'
+        'holidays = ["2026-12-25", 2026-11-26]\n',
+    )
+    sessions = load_settings(path, {}).sessions
+    assert (sessions.allowed_start, sessions.allowed_end) == (time(8, 30), time(23, 59))
+    assert sessions.reminder_offsets_minutes == (60, 15)
+    assert [day.isoformat() for day in sessions.holidays] == ["2026-11-26", "2026-12-25"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('allowed_hours = "21:00-07:00"', "end must be after the start"),
+        ('allowed_hours = "9-5"', '"HH:MM-HH:MM"'),
+        ("reminder_offsets_minutes = []", "1 to 5"),
+        ("reminder_offsets_minutes = [0]", "each from 1 to 10080"),
+        ('holidays = ["someday"]', '"someday" is not a date'),
+        ('holidays = "2026-12-25"', "expected a list of dates"),
+        ("holidays = [2026-12-25, 2026-12-24T10:00:00]", "2026-12-24T10:00:00 is not a date"),
+    ],
+)
+def test_bad_session_settings(tmp_path: Path, text: str, expected: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[sessions]\n{text}\n"))
+    assert "[sessions]" in line and expected in line
 
 
 def test_grade_range_must_be_ordered(tmp_path: Path) -> None:
@@ -144,6 +193,23 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     assert len(problems_of(path, {"BRIDGES_DATABASE_URL": "redis://x"})) == 5
 
 
+def test_a_toml_time_is_a_check_in_time(tmp_path: Path) -> None:
+    path = write(tmp_path, "[program]\ncheckin_time = 16:45:00\n")
+    assert load_settings(path, {}).program.checkin_time == time(16, 45)
+
+
+def test_a_blank_database_variable_is_unset(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite+aiosqlite:///other.db"\n')
+    assert load_settings(path, {"BRIDGES_DATABASE_URL": " "}).database_url.endswith("other.db")
+
+
+def test_the_settings_repr_masks_the_database_password() -> None:
+    loaded = load_settings(None, {"BRIDGES_DATABASE_URL": "postgresql+asyncpg://u:hunter2@h/db"})
+    assert loaded.database_url == "postgresql+asyncpg://u:hunter2@h/db"
+    assert "hunter2" not in repr(loaded) and "hunter2" not in str(loaded)
+    assert "database_url='postgresql+asyncpg://u:***@h/db'" in repr(loaded)
+
+
 def test_file_problems(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "missing.toml") == [
         f"{tmp_path / 'missing.toml'}: file not found"
@@ -155,6 +221,7 @@ def test_file_problems(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00bad")
     (line,) = problems_of(binary)
     assert line.startswith(f"{binary}: ")
+    assert problems_of(tmp_path) == [f"{tmp_path}: cannot be read (Is a directory)"]
 
 
 def test_environment_url_problem_names_the_variable_and_hides_the_password() -> None:
@@ -174,6 +241,21 @@ def test_the_token_never_shows(tmp_path: Path) -> None:
     assert TOKEN not in str(error.value) and TOKEN not in repr(error.value)
 
 
+@pytest.mark.parametrize("environ", [{"DISCORD_TOKEN": TOKEN}, {}])
+def test_a_token_pasted_into_the_file_is_not_repeated(
+    tmp_path: Path, environ: dict[str, str]
+) -> None:
+    text = f'[bot]\nlog_level = "{TOKEN}"\n[program]\ntime_zone = "x{TOKEN}"\n{TOKEN} = 1\n'
+    problems = problems_of(write(tmp_path, text), environ)
+    assert len(problems) == 3
+    assert not any(TOKEN in line or TOKEN[-20:] in line for line in problems)
+
+
+def test_a_token_shaped_key_is_not_repeated(tmp_path: Path) -> None:
+    (line,) = problems_of(write(tmp_path, f'[bot]\n"{TOKEN}" = 1\n'))
+    assert TOKEN[-20:] not in line and "[bot] ***: unknown key" in line
+
+
 def test_a_blank_token_is_no_token() -> None:
     assert load_settings(None, {"DISCORD_TOKEN": "  "}).token is None
 
@@ -190,44 +272,60 @@ def test_config_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 _KEYS = [
     ("bot", "dev_guild_id"), ("bot", "log_level"), ("database", "url"),
     ("program", "time_zone"), ("program", "checkin_weekday"), ("program", "checkin_time"),
-    ("scheduler", "misfire_grace_seconds"), ("bot", "unknown"), ("extra", "key"),
-    ("bot", '"odd\\nkey"'), ('"odd\\nsection"', "x"),
+    ("scheduler", "misfire_grace_seconds"), ("matching", "min_grade"),
+    ("matching", "max_grade"), ("sessions", "allowed_hours"),
+    ("sessions", "reminder_offsets_minutes"), ("sessions", "holidays"),
+    ("bot", "unknown"), ("extra", "key"), ("bot", '"odd\\u2028key"'), ('"odd\\nsection"', "x"),
 ]  # fmt: skip
+_MOMENTS = st.one_of(
+    st.dates(date(1900, 1, 1), date(2100, 1, 1)), st.times(),
+    st.datetimes(datetime(1900, 1, 1), datetime(2100, 1, 1)),  # noqa: DTZ001 - TOML local times
+)  # fmt: skip
 _SCALARS = st.one_of(
     st.text(max_size=30), st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.booleans(), st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(), st.floats(), _MOMENTS,
+    st.sampled_from(["monday", "Europe/London", "07:00-21:00", "2026-12-25", "pg://u:pw@h:x/d"]),
 )  # fmt: skip
-_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=3))
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=6),
+    st.dictionaries(st.text(max_size=5), _SCALARS, max_size=2),
+)  # fmt: skip
 
 
 def _toml(value: object) -> str:
+    """``value`` written as TOML (strings fully escaped, so any text is valid)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return (
-            '"'
-            + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}" for c in value)
-            + '"'
-        )
+        escaped = (f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}" for c in value)
+        return '"' + "".join(escaped) + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
-    return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return repr(value)  # ints; floats, including inf and nan, as TOML spells them
 
 
 @settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6))
+@given(
+    st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6),
+    st.one_of(st.none(), st.text(max_size=30), st.just("mysql://u:pw@h/d")),
+)
 def test_any_values_load_or_give_config_error(
-    tmp_path: Path, values: dict[tuple[str, str], object]
+    tmp_path: Path, values: dict[tuple[str, str], object], url: str | None
 ) -> None:
     sections: dict[str, list[str]] = {}
     for (section, key), value in values.items():
         sections.setdefault(section, []).append(f"{key} = {_toml(value)}")
     text = "\n".join(f"[{section}]\n" + "\n".join(lines) for section, lines in sections.items())
     path = write(tmp_path, text)
+    environ = {"DISCORD_TOKEN": TOKEN} | ({} if url is None else {"BRIDGES_DATABASE_URL": url})
     try:
-        load_settings(path, {"DISCORD_TOKEN": TOKEN})
+        load_settings(path, environ)
     except ConfigError as error:
-        assert error.problems and all("\n" not in line for line in error.problems)
-        assert TOKEN not in str(error)
+        assert error.problems and all(len(line.splitlines()) == 1 for line in error.problems)
+        assert TOKEN not in str(error) and ":pw@" not in str(error)

@@ -1,0 +1,652 @@
+"""Mentoring sessions: scheduling with consent of both, reminders, attendance and signals.
+
+A session is proposed by one member of a match and confirmed only when the other accepts.
+Times are read in the proposer's zone; the program's allowed hours and holidays apply in
+the program's zone. Scheduler jobs are derived from confirmed rows (see ``reminder_plan``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import SessionSettings
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.services.programs import ProgramService
+from bot.services.session_rules import (
+    Busy,
+    SlotRules,
+    check_slot,
+    find_conflict,
+    offset_label,
+    reminder_due_now,
+    reminder_times,
+    weekly_series,
+)
+from bot.services.tags import normalise_tags
+from bot.timeparse import parse_when, resolve_zone
+from storage.db import Sessions
+from storage.models import (
+    Attendance,
+    AttendanceAnswer,
+    Holiday,
+    Match,
+    MatchStatus,
+    Member,
+    MentoringSession,
+    Place,
+    SessionStatus,
+    Signal,
+)
+from storage.repositories import matches, members
+from storage.repositories import sessions as rows
+
+RECENT = timedelta(days=14)
+MAX_SERIES_WEEKS = 26
+NO_SHOWS_IN_A_ROW = 2
+MAX_TOPIC, MAX_DETAIL, MAX_NOTE = 200, 300, 500
+SIGNAL_NO_SHOWS = "two_no_shows"
+SIGNAL_NO_FIRST_SESSION = "no_session_7_days"
+FIRST_SESSION_NUDGE_AFTER = timedelta(hours=48)
+FIRST_SESSION_SIGNAL_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    series_id: int | None
+    match_id: int
+    guild_id: int
+    starts_at: datetime
+    ends_at: datetime
+    topic: str | None
+    place: Place
+    place_detail: str | None
+    status: SessionStatus
+    proposer_user_id: int
+    invitee_user_id: int
+    mentor_user_id: int
+    mentee_user_id: int
+    pair_channel_id: int | None
+    voice_channel_id: int | None
+    changed_at: datetime  # for a confirmed session: when it was confirmed
+    match_active: bool
+
+    @property
+    def due(self) -> bool:
+        """Still happening: confirmed, and the pair's match has not ended."""
+        return self.status is SessionStatus.CONFIRMED and self.match_active
+
+    @property
+    def members(self) -> tuple[int, int]:
+        return (self.mentor_user_id, self.mentee_user_id)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    sessions: tuple[SessionView, ...]
+    skipped: tuple[date, ...]
+
+    @property
+    def first(self) -> SessionView:
+        return self.sessions[0]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    job: str  # the job id's parts after "reminder:"
+    session_id: int
+    label: str
+    at: datetime
+
+
+class SessionService:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, programs: ProgramService, rules: SessionSettings
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._programs = programs
+        self._rules = rules
+        self._slot = SlotRules(allowed_start=rules.allowed_start, allowed_end=rules.allowed_end)
+        # A weekly series may reach beyond the 60 days a single session may be ahead.
+        self._series_slot = replace(self._slot, max_ahead=timedelta(weeks=MAX_SERIES_WEEKS))
+        self.offsets = tuple(timedelta(minutes=m) for m in rules.reminder_offsets_minutes)
+        self.reminder_labels = tuple(offset_label(offset) for offset in self.offsets)
+        self.attendance_delay = timedelta(minutes=rules.attendance_delay_minutes)
+
+    # ----------------------------------------------------------------- scheduling
+
+    async def schedule(
+        self,
+        guild_id: int,
+        user_id: int,
+        when: str,
+        *,
+        partner_user_id: int | None = None,
+        minutes: int | None = None,
+        topic: str | None = None,
+        place: Place = Place.VOICE,
+        detail: str | None = None,
+        weeks: int | None = None,
+    ) -> Scheduled:
+        now = self._clock.now()
+        topic = _clean(topic, MAX_TOPIC, "topic")
+        detail = _place_detail(place, detail)
+        async with self._sessions.begin() as session:
+            me = await self._active(session, guild_id, user_id)
+            match, other = await self._match_with(session, me, partner_user_id)
+            program = await self._programs.ensure(session, guild_id)
+            start = parse_when(when, me.time_zone or program.time_zone, now)
+            return await self._propose(
+                session,
+                match,
+                me,
+                other,
+                start,
+                minutes,
+                topic,
+                place,
+                detail,
+                weeks,
+                ZoneInfo(me.time_zone or program.time_zone),
+                resolve_zone(program.time_zone),
+            )
+
+    async def respond(self, session_id: int, user_id: int, *, accept: bool) -> list[SessionView]:
+        """The invitee accepts (confirms) or declines a proposal, with its whole series."""
+        async with self._sessions.begin() as session:
+            _, series = await self._proposal_for(session, session_id, user_id)
+            status = SessionStatus.CONFIRMED if accept else SessionStatus.DECLINED
+            for item in series:
+                if item.status is SessionStatus.PROPOSED:
+                    item.status = status
+                    item.updated_at = self._clock.now()
+            if accept:
+                await self._refuse_conflicts(session, [s for s in series if s.status is status])
+            return [await self._view(session, item) for item in series if item.status is status]
+
+    async def respond_check(self, session_id: int, user_id: int) -> None:
+        """Refuse now, before a form is shown, anyone who may not answer this invitation."""
+        async with self._sessions() as session:
+            await self._proposal_for(session, session_id, user_id)
+
+    async def propose_instead(self, session_id: int, user_id: int, when: str) -> Scheduled:
+        """The invitee declines and proposes another time; it goes back the other way."""
+        async with self._sessions.begin() as session:
+            row, series = await self._proposal_for(session, session_id, user_id)
+            me = await self._member_by_id(session, row.invitee)
+            other = await self._member_by_id(session, row.proposed_by)
+            match = await self._match(session, row.match_id)
+            program = await self._programs.ensure(session, row.guild_id)
+            zone = me.time_zone or program.time_zone
+            start = parse_when(when, zone, self._clock.now())
+            for item in series:
+                item.status = SessionStatus.DECLINED
+                item.updated_at = self._clock.now()
+            minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
+            return await self._propose(
+                session,
+                match,
+                me,
+                other,
+                start,
+                minutes,
+                row.topic,
+                row.place,
+                row.place_detail,
+                None,
+                ZoneInfo(zone),
+                resolve_zone(program.time_zone),
+            )
+
+    async def cancel(self, user_id: int, session_id: int) -> SessionView:
+        async with self._sessions.begin() as session:
+            row = await self._own_live(session, session_id, user_id)
+            row.status = SessionStatus.CANCELLED
+            row.updated_at = self._clock.now()
+            return await self._view(session, row)
+
+    async def reschedule(self, user_id: int, session_id: int, when: str) -> Scheduled:
+        """Move one session: the old one is cancelled and the other member re-accepts."""
+        async with self._sessions.begin() as session:
+            row = await self._own_live(session, session_id, user_id)
+            match = await self._match(session, row.match_id)
+            me = await self._active(session, row.guild_id, user_id)
+            other_id = match.mentee_id if me.id == match.mentor_id else match.mentor_id
+            other = await self._member_by_id(session, other_id)
+            program = await self._programs.ensure(session, row.guild_id)
+            zone = me.time_zone or program.time_zone
+            start = parse_when(when, zone, self._clock.now())
+            row.status = SessionStatus.CANCELLED
+            row.updated_at = self._clock.now()
+            await session.flush()
+            minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
+            return await self._propose(
+                session,
+                match,
+                me,
+                other,
+                start,
+                minutes,
+                row.topic,
+                row.place,
+                row.place_detail,
+                None,
+                ZoneInfo(zone),
+                resolve_zone(program.time_zone),
+            )
+
+    async def set_voice_channel(self, match_id: int, channel_id: int) -> None:
+        async with self._sessions.begin() as session:
+            match = await matches.by_id(session, match_id)
+            if match is not None:
+                match.voice_channel_id = channel_id
+
+    # ----------------------------------------------------------------- reading
+
+    async def view(self, session_id: int) -> SessionView | None:
+        async with self._sessions() as session:
+            found = await rows.with_pair(session, session_id)
+        return _build_view(*found) if found is not None else None
+
+    async def listing(self, guild_id: int, user_id: int) -> list[SessionView]:
+        """The member's upcoming sessions and those of the last two weeks."""
+        async with self._sessions() as session:
+            me = await members.get(session, guild_id, user_id)
+            if me is None:
+                raise NotFound(f"<@{user_id}> is not in the program.")
+            found = await rows.for_member(session, me.id, self._clock.now() - RECENT)
+            return [await self._view(session, row) for row in found]
+
+    async def upcoming_confirmed(self, guild_id: int, user_id: int) -> list[SessionView]:
+        now = self._clock.now()
+        return [
+            view
+            for view in await self.listing(guild_id, user_id)
+            if view.status is SessionStatus.CONFIRMED and view.ends_at > now
+        ]
+
+    async def zone_of(self, guild_id: int, user_id: int) -> str:
+        async with self._sessions() as session:
+            me = await members.get(session, guild_id, user_id)
+            program = await self._programs.ensure(session, guild_id)
+            return (me.time_zone if me is not None else None) or program.time_zone
+
+    # ----------------------------------------------------------------- jobs
+
+    def reminder_plan(self, view: SessionView) -> list[tuple[str, datetime]]:
+        """(offset label, when) of each reminder still worth sending for a confirmed session.
+
+        A reminder whose moment came before the session was confirmed is not sent (a session
+        set for tonight gets no "tomorrow" reminder). One whose moment passed while the bot
+        was down is due now if the session has not started yet, and dropped otherwise.
+        """
+        now = self._clock.now()
+        plan = []
+        for offset, at in reminder_times(view.starts_at, self.offsets):
+            if at <= view.changed_at:
+                continue
+            if at > now:
+                plan.append((offset_label(offset), at))
+            elif reminder_due_now(at, view.starts_at, now):
+                plan.append((offset_label(offset), now))
+        return plan
+
+    async def confirmed_for_jobs(self) -> list[SessionView]:
+        """Confirmed sessions whose reminders or attendance question are still ahead."""
+        async with self._sessions() as session:
+            since = self._clock.now() - self.attendance_delay
+            return [
+                _build_view(row, match, mentor, mentee)
+                for row, match, mentor, mentee in await rows.confirmed_after(session, since)
+            ]
+
+    async def new_matches(self) -> list[tuple[int, datetime]]:
+        """(match id, created at) of active matches still inside their first week."""
+        async with self._sessions() as session:
+            return await matches.active_created_after(
+                session, self._clock.now() - FIRST_SESSION_SIGNAL_AFTER
+            )
+
+    async def first_session_check(self, match_id: int, *, deadline: bool) -> tuple[int, int] | None:
+        """The pair (user ids) to nudge, if their new match has no session yet.
+
+        At the deadline (7 days) a signal is recorded for staff as well, once.
+        """
+        async with self._sessions.begin() as session:
+            match = await matches.by_id(session, match_id)
+            if match is None or match.status is not MatchStatus.ACTIVE:
+                return None
+            if any(s.status in rows.LIVE for s in await rows.for_match(session, match_id)):
+                return None
+            if deadline and not await rows.signal_exists(
+                session, SIGNAL_NO_FIRST_SESSION, match_id
+            ):
+                session.add(
+                    Signal(
+                        guild_id=match.guild_id,
+                        kind=SIGNAL_NO_FIRST_SESSION,
+                        member_id=match.mentee_id,
+                        match_id=match.id,
+                        created_at=self._clock.now(),
+                    )
+                )
+            mentor = await self._member_by_id(session, match.mentor_id)
+            mentee = await self._member_by_id(session, match.mentee_id)
+            return mentor.user_id, mentee.user_id
+
+    # ----------------------------------------------------------------- attendance
+
+    async def record_attendance(
+        self,
+        session_id: int,
+        user_id: int,
+        answer: AttendanceAnswer,
+        covered: str = "",
+        note: str = "",
+    ) -> SessionView:
+        """Store one member's answer; two no-shows in a row for the pair record a signal."""
+        note = note.strip()
+        if len(note) > MAX_NOTE:
+            raise UserError(f"Keep the note under {MAX_NOTE} characters.")
+        tags = normalise_tags(covered)
+        async with self._sessions.begin() as session:
+            row = await rows.by_id(session, session_id)
+            if row is None or row.status is not SessionStatus.CONFIRMED:
+                raise NotFound("That session was not confirmed, so there is nothing to record.")
+            view = await self._view(session, row)
+            me = await members.get(session, row.guild_id, user_id)
+            if me is None or user_id not in view.members:
+                raise NotAllowed("This question is for the two people in that session.")
+            if row.ends_at > self._clock.now():
+                raise UserError("The session hasn't ended yet; answer after it.")
+            if await rows.attendance(session, row.id, me.id) is not None:
+                raise UserError("You already answered for this session. Thank you!")
+            session.add(
+                Attendance(
+                    session_id=row.id,
+                    member_id=me.id,
+                    answer=answer,
+                    covered=list(tags),
+                    note=note or None,
+                    answered_at=self._clock.now(),
+                )
+            )
+            await session.flush()
+            await self._no_show_signal(session, row)
+            return view
+
+    async def _no_show_signal(self, session: AsyncSession, row: MentoringSession) -> None:
+        latest = await rows.recent_answers(session, row.match_id, NO_SHOWS_IN_A_ROW)
+        if len(latest) == NO_SHOWS_IN_A_ROW and all(
+            answer is AttendanceAnswer.NO_SHOW for answer in latest
+        ):
+            match = await self._match(session, row.match_id)
+            session.add(
+                Signal(
+                    guild_id=row.guild_id,
+                    kind=SIGNAL_NO_SHOWS,
+                    member_id=match.mentee_id,
+                    match_id=match.id,
+                    created_at=self._clock.now(),
+                )
+            )
+
+    # ----------------------------------------------------------------- holidays
+
+    async def add_holiday(self, guild_id: int, day: str, label: str) -> date:
+        parsed = _day(day)
+        label = _clean(label, 100, "label") or "Holiday"
+        async with self._sessions.begin() as session:
+            await self._programs.ensure(session, guild_id)
+            if await rows.holiday(session, guild_id, parsed) is not None:
+                raise UserError(f"{parsed.isoformat()} is already a holiday.")
+            session.add(Holiday(guild_id=guild_id, day=parsed, label=label))
+        return parsed
+
+    async def holidays(self, guild_id: int) -> list[tuple[date, str]]:
+        """The server's holidays and the configured ones, in date order."""
+        async with self._sessions() as session:
+            own = {row.day: row.label for row in await rows.holidays(session, guild_id)}
+        for day in self._rules.holidays:
+            own.setdefault(day, "Program holiday (config)")
+        return sorted(own.items())
+
+    async def remove_holiday(self, guild_id: int, day: str) -> date:
+        parsed = _day(day)
+        async with self._sessions.begin() as session:
+            if not await rows.remove_holiday(session, guild_id, parsed):
+                raise NotFound(f"{parsed.isoformat()} is not a holiday set with /staff holiday.")
+        return parsed
+
+    # ----------------------------------------------------------------- internals
+
+    async def _propose(
+        self,
+        session: AsyncSession,
+        match: Match,
+        me: Member,
+        other: Member,
+        start: datetime,
+        minutes: int | None,
+        topic: str | None,
+        place: Place,
+        detail: str | None,
+        weeks: int | None,
+        zone: ZoneInfo,
+        program_zone: ZoneInfo,
+    ) -> Scheduled:
+        now = self._clock.now()
+        duration = timedelta(minutes=minutes or self._rules.default_minutes)
+        check_slot(start, duration, now, program_zone, self._slot)
+        days_off = {day for day, _ in await self._holidays_in(session, match.guild_id)}
+        if weeks is not None and weeks > 1:
+            # Holidays are the program's days, so they are judged by the program's calendar.
+            series = weekly_series(start, zone, weeks=weeks, until=None, holidays=())
+            starts = tuple(s for s in series.starts if _local_day(s, program_zone) not in days_off)
+            skipped = tuple(_local_day(s, program_zone) for s in series.starts if s not in starts)
+            for later in starts:
+                check_slot(
+                    later, duration, start - self._slot.min_lead, program_zone, self._series_slot
+                )
+        else:
+            if _local_day(start, program_zone) in days_off:
+                raise UserError(
+                    f"{start.astimezone(program_zone):%A %B %d} is a program holiday; pick "
+                    "another day."
+                )
+            starts, skipped = (start,), ()
+        if not starts:
+            raise UserError("Every week you picked is a holiday; pick other dates.")
+        created: list[MentoringSession] = []
+        for begin in starts:
+            created.append(
+                MentoringSession(
+                    guild_id=match.guild_id,
+                    match_id=match.id,
+                    starts_at=begin,
+                    ends_at=begin + duration,
+                    topic=topic,
+                    place=place,
+                    place_detail=detail,
+                    status=SessionStatus.PROPOSED,
+                    proposed_by=me.id,
+                    invitee=other.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await self._refuse_conflicts(session, created)
+        session.add_all(created)
+        await session.flush()
+        if len(created) > 1:
+            for item in created:
+                item.series_id = created[0].id
+            await session.flush()
+        views = tuple([await self._view(session, item) for item in created])
+        return Scheduled(views, tuple(skipped))
+
+    async def _refuse_conflicts(
+        self, session: AsyncSession, candidates: list[MentoringSession]
+    ) -> None:
+        if not candidates:
+            return
+        match = await self._match(session, candidates[0].match_id)
+        ids = {c.id for c in candidates if c.id is not None}
+        for item in candidates:
+            busy = [
+                Busy(row.starts_at, row.ends_at, f"session {row.id}")
+                for row in await rows.busy_for_members(
+                    session, [match.mentor_id, match.mentee_id], item.starts_at, item.ends_at
+                )
+                if row.id not in ids
+            ]
+            if (clash := find_conflict(item.starts_at, item.ends_at, busy)) is not None:
+                when = int(clash.start.timestamp())
+                raise UserError(
+                    f"That overlaps another session of one of you (<t:{when}:F>). "
+                    "Pick a time when you're both free."
+                )
+
+    async def _holidays_in(self, session: AsyncSession, guild_id: int) -> list[tuple[date, str]]:
+        own = {row.day: row.label for row in await rows.holidays(session, guild_id)}
+        for day in self._rules.holidays:
+            own.setdefault(day, "Program holiday")
+        return sorted(own.items())
+
+    async def _proposal_for(
+        self, session: AsyncSession, session_id: int, user_id: int
+    ) -> tuple[MentoringSession, list[MentoringSession]]:
+        row = await rows.by_id(session, session_id)
+        if row is None:
+            raise NotFound("That session no longer exists.")
+        invitee = await self._member_by_id(session, row.invitee)
+        if invitee.user_id != user_id:
+            raise NotAllowed("This invitation is for the other member of the pair.")
+        if row.status is not SessionStatus.PROPOSED:
+            raise UserError(f"This invitation was already answered ({row.status.value}).")
+        if row.starts_at <= self._clock.now():
+            raise UserError("That time has passed. Schedule a new session with /session schedule.")
+        return row, await rows.series(session, row)
+
+    async def _own_live(
+        self, session: AsyncSession, session_id: int, user_id: int
+    ) -> MentoringSession:
+        row = await rows.by_id(session, session_id)
+        if row is None:
+            raise NotFound("There is no such session. Pick one from /session list.")
+        view = await self._view(session, row)
+        if user_id not in view.members:
+            raise NotAllowed("You can only change your own sessions.")
+        if row.status not in rows.LIVE or row.starts_at <= self._clock.now():
+            raise UserError("That session can't be changed any more (it's over or cancelled).")
+        return row
+
+    async def _active(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
+        row = await members.get(session, guild_id, user_id)
+        if row is None or not row.active:
+            raise UserError("You're not in the mentoring program yet. Use /join first.")
+        return row
+
+    async def _match_with(
+        self, session: AsyncSession, me: Member, partner_user_id: int | None
+    ) -> tuple[Match, Member]:
+        options = []
+        for match in await matches.active_for_member(session, me.id):
+            other = await self._member_by_id(
+                session, match.mentee_id if match.mentor_id == me.id else match.mentor_id
+            )
+            options.append((match, other))
+        if partner_user_id is not None:
+            for match, other in options:
+                if other.user_id == partner_user_id:
+                    return match, other
+            raise UserError(
+                f"<@{partner_user_id}> is not your match (or your match has ended). You can only "
+                "schedule sessions with your own mentor or mentee."
+            )
+        if not options:
+            raise UserError("You don't have an active match yet, so there's no one to meet.")
+        if len(options) > 1:
+            raise UserError("You have more than one mentee: say which one with the `with` option.")
+        return options[0]
+
+    async def _match(self, session: AsyncSession, match_id: int) -> Match:
+        match = await matches.by_id(session, match_id)
+        if match is None:
+            raise NotFound("That match no longer exists.")
+        return match
+
+    async def _member_by_id(self, session: AsyncSession, member_id: int) -> Member:
+        row = await members.by_id(session, member_id)
+        if row is None:
+            raise NotFound("That member no longer exists.")
+        return row
+
+    async def _view(self, session: AsyncSession, row: MentoringSession) -> SessionView:
+        match = await self._match(session, row.match_id)
+        mentor = await self._member_by_id(session, match.mentor_id)
+        mentee = await self._member_by_id(session, match.mentee_id)
+        return _build_view(row, match, mentor.user_id, mentee.user_id)
+
+
+def _build_view(
+    row: MentoringSession, match: Match, mentor_user_id: int, mentee_user_id: int
+) -> SessionView:
+    by_member = {match.mentor_id: mentor_user_id, match.mentee_id: mentee_user_id}
+    return SessionView(
+        id=row.id,
+        series_id=row.series_id,
+        match_id=row.match_id,
+        guild_id=row.guild_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        topic=row.topic,
+        place=row.place,
+        place_detail=row.place_detail,
+        status=row.status,
+        proposer_user_id=by_member[row.proposed_by],
+        invitee_user_id=by_member[row.invitee],
+        mentor_user_id=mentor_user_id,
+        mentee_user_id=mentee_user_id,
+        pair_channel_id=match.channel_id,
+        voice_channel_id=match.voice_channel_id,
+        changed_at=row.updated_at,
+        match_active=match.status is MatchStatus.ACTIVE,
+    )
+
+
+def _local_day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def _clean(text: str | None, limit: int, what: str) -> str | None:
+    if text is None:
+        return None
+    cleaned = " ".join(text.split())
+    if len(cleaned) > limit:
+        raise UserError(f"Keep the {what} under {limit} characters.")
+    return cleaned or None
+
+
+def _place_detail(place: Place, detail: str | None) -> str | None:
+    detail = _clean(detail, MAX_DETAIL, "details")
+    if place is Place.VIDEO and (detail is None or not detail.startswith("https://")):
+        raise UserError(
+            "For a video call, put the meeting link (starting with https://) in `details`."
+        )
+    if place is Place.IN_PERSON and detail is None:
+        raise UserError('For meeting in person, say where in `details` (e.g. "library, room 2").')
+    return detail if place is not Place.VOICE else None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f'"{text.strip()[:20]}" is not a date; write it as 2026-12-24.') from None

@@ -1,0 +1,554 @@
+"""/session schedule|list|cancel|reschedule|calendar, invitations, reminders and attendance.
+
+Reminder, attendance and first-session jobs are derived from rows by ``reconcile()`` on
+every start, with ids like ``reminder:{session_id}:{offset}``; every prompt goes through
+``Deliveries.once`` under a key, so a double fire or a restart never sends it twice.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.delivery import Deliveries, Prompt
+from bot.errors import UserError
+from bot.scheduler import job_id
+from bot.services.access import Audience
+from bot.services.programs import ProgramService
+from bot.services.session_rules import CalendarEvent, calendar_file
+from bot.services.sessions import (
+    FIRST_SESSION_NUDGE_AFTER,
+    FIRST_SESSION_SIGNAL_AFTER,
+    Scheduled,
+    SessionService,
+    SessionView,
+)
+from cogs import session_texts as texts
+from cogs.context import guild_id_of
+from cogs.errors import report_error
+from cogs.permissions import require_staff
+from storage.models import AttendanceAnswer, Place, SessionStatus
+
+log = logging.getLogger(__name__)
+MAX_CHOICES = 25
+PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERSON}
+
+
+class WhenModal(discord.ui.Modal, title="Propose another time"):
+    when: discord.ui.TextInput[WhenModal] = discord.ui.TextInput(
+        label="When?", placeholder="thursday 4pm", max_length=100, custom_id="session:when"
+    )
+
+    def __init__(self, cog: SessionCog, session_id: int) -> None:
+        super().__init__()
+        self.cog, self.session_id = cog, session_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        scheduled = await self.cog.service.propose_instead(
+            self.session_id, interaction.user.id, self.when.value
+        )
+        await interaction.response.send_message(
+            texts.proposed_reply(scheduled.first, 1, ()), ephemeral=True
+        )
+        await self.cog.invite(scheduled)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class AttendModal(discord.ui.Modal, title="What did you cover?"):
+    covered: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
+        label="Topics (commas)",
+        placeholder="math homework, college plans",
+        max_length=300,
+        required=False,
+        custom_id="attend:covered",
+    )
+    note: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
+        label="Anything to add? (optional)",
+        style=discord.TextStyle.paragraph,
+        max_length=500,
+        required=False,
+        custom_id="attend:note",
+    )
+
+    def __init__(self, cog: SessionCog, session_id: int) -> None:
+        super().__init__()
+        self.cog, self.session_id = cog, session_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.service.record_attendance(
+            self.session_id,
+            interaction.user.id,
+            AttendanceAnswer.HAPPENED,
+            self.covered.value,
+            self.note.value,
+        )
+        await interaction.response.send_message("Thanks, noted!", ephemeral=True)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class InviteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"session-invite:(?P<id>[0-9]+):(?P<action>accept|decline|propose)",
+):
+    """Accept / Decline / Propose another time; works after restarts, only for the invitee."""
+
+    cog: ClassVar[SessionCog | None] = None
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "accept": ("Accept", discord.ButtonStyle.success),
+        "decline": ("Decline", discord.ButtonStyle.secondary),
+        "propose": ("Propose another time", discord.ButtonStyle.primary),
+    }
+
+    def __init__(self, session_id: int, action: str) -> None:
+        label, style = self.LABELS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"session-invite:{session_id}:{action}"
+            )
+        )
+        self.session_id, self.action = session_id, action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> InviteButton:
+        return cls(int(match["id"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = _loaded(self.cog)
+        if self.action == "propose":
+            await cog.service.respond_check(self.session_id, interaction.user.id)
+            await interaction.response.send_modal(WhenModal(cog, self.session_id))
+            return
+        confirmed = await cog.service.respond(
+            self.session_id, interaction.user.id, accept=self.action == "accept"
+        )
+        view = await cog.service.view(self.session_id)
+        if view is None:
+            raise UserError("That session no longer exists.")
+        if self.action == "accept":
+            await interaction.response.edit_message(
+                content=f"Accepted: {texts.summary(view)}", view=None
+            )
+            for item in confirmed:
+                cog.plan_jobs(item)
+            await cog.tell(
+                f"accepted:{view.id}",
+                view.proposer_user_id,
+                texts.accepted(view, len(confirmed)),
+                view,
+            )
+        else:
+            await interaction.response.edit_message(content="Declined.", view=None)
+            await cog.tell(f"declined:{view.id}", view.proposer_user_id, texts.declined(view), view)
+
+
+class AttendButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"attend:(?P<id>[0-9]+):(?P<answer>happened|rescheduled|no-show)",
+):
+    cog: ClassVar[SessionCog | None] = None
+    LABELS: ClassVar[dict[str, str]] = {
+        "happened": "Yes",
+        "rescheduled": "Rescheduled",
+        "no-show": "No-show",
+    }
+
+    def __init__(self, session_id: int, answer: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABELS[answer],
+                custom_id=f"attend:{session_id}:{answer}",
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+        self.session_id, self.answer = session_id, AttendanceAnswer(answer)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AttendButton:
+        return cls(int(match["id"]), match["answer"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = _loaded(self.cog)
+        if self.answer is AttendanceAnswer.HAPPENED:
+            await interaction.response.send_modal(AttendModal(cog, self.session_id))
+            return
+        await cog.service.record_attendance(self.session_id, interaction.user.id, self.answer)
+        await interaction.response.send_message("Thanks, noted.", ephemeral=True)
+
+
+def _loaded(cog: SessionCog | None) -> SessionCog:
+    if cog is None:
+        raise RuntimeError("the sessions cog is not loaded")
+    return cog
+
+
+def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+class SessionCog(commands.Cog):
+    session = app_commands.Group(
+        name="session",
+        description="Plan and manage your mentoring sessions",
+        guild_only=True,
+        extras={"audience": Audience.MENTEE},
+    )
+
+    def __init__(self, bot: BridgesBot) -> None:
+        self.bot = bot
+        self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        self.service = SessionService(bot.sessions, bot.clock, self.programs, bot.settings.sessions)
+        self.deliveries = Deliveries(bot.sessions, bot.clock)
+        InviteButton.cog = self
+        AttendButton.cog = self
+
+    # ------------------------------------------------------------- jobs from rows
+
+    async def reconcile(self) -> int:
+        count = 0
+        views = await self.service.confirmed_for_jobs()
+        matches = await self.service.new_matches()
+        with self.bot.scheduler.batch():
+            for view in views:
+                count += self.plan_jobs(view, fresh=True)
+            for match_id, created in matches:
+                count += self.plan_first_session_checks(match_id, created)
+        return count
+
+    def plan_jobs(self, view: SessionView, *, fresh: bool = False) -> int:
+        """(Re)build the reminder and attendance jobs of one confirmed session.
+
+        ``fresh``: on start, when no job exists yet, there is nothing to drop first.
+        """
+        scheduler = self.bot.scheduler
+        if not fresh:
+            self.unplan_jobs(view.id)
+        plan = self.service.reminder_plan(view)
+        for label, at in plan:
+            scheduler.run_at(job_id("reminder", view.id, label), at, self.remind, view.id, label)
+        asked = view.ends_at + self.service.attendance_delay
+        scheduler.run_at(
+            job_id("attendance", view.id),
+            max(asked, self.bot.clock.now()),
+            self.ask_attendance,
+            view.id,
+        )
+        return len(plan) + 1
+
+    def unplan_jobs(self, session_id: int) -> None:
+        """Drop every job of a session (cancelled or moved): it never reminds at its old time."""
+        for label in self.service.reminder_labels:
+            self.bot.scheduler.cancel(job_id("reminder", session_id, label))
+        self.bot.scheduler.cancel(job_id("attendance", session_id))
+
+    def plan_first_session_checks(self, match_id: int, created: datetime) -> int:
+        now = self.bot.clock.now()
+        planned = 0
+        for kind, after in (
+            ("first-session-nudge", FIRST_SESSION_NUDGE_AFTER),
+            ("first-session-deadline", FIRST_SESSION_SIGNAL_AFTER),
+        ):
+            self.bot.scheduler.run_at(
+                job_id(kind, match_id),
+                max(created + after, now),
+                self.first_session_check,
+                match_id,
+                kind,
+            )
+            planned += 1
+        return planned
+
+    @commands.Cog.listener()
+    async def on_match_created(self, match_id: int) -> None:
+        """A new match: nudge the pair at 48 h, and flag it at 7 days, if they don't meet."""
+        self.plan_first_session_checks(match_id, self.bot.clock.now())
+
+    async def remind(self, session_id: int, label: str) -> None:
+        view = await self.service.view(session_id)
+        if view is None or not view.due:
+            return  # cancelled, moved or the match ended: its reminders are void
+        if view.starts_at <= self.bot.clock.now():
+            return
+        await self.deliveries.once_each(
+            [
+                self.prompt(
+                    f"reminder:{session_id}:{label}:{user_id}",
+                    user_id,
+                    texts.reminder(view, user_id),
+                    view,
+                )
+                for user_id in view.members
+            ]
+        )
+
+    async def ask_attendance(self, session_id: int) -> None:
+        view = await self.service.view(session_id)
+        if view is None or not view.due:
+            return
+        await self.deliveries.once_each(
+            [
+                self.prompt(
+                    f"attendance:{session_id}:{user_id}",
+                    user_id,
+                    texts.attendance_question(view),
+                    view,
+                    _buttons(*(AttendButton(session_id, a) for a in AttendButton.LABELS)),
+                )
+                for user_id in view.members
+            ]
+        )
+
+    async def first_session_check(self, match_id: int, kind: str) -> None:
+        deadline = kind == "first-session-deadline"
+        pair = await self.service.first_session_check(match_id, deadline=deadline)
+        if pair is None or deadline:
+            return
+        for user_id in pair:
+            await self.tell(f"{kind}:{match_id}:{user_id}", user_id, texts.FIRST_SESSION_NUDGE)
+
+    # ------------------------------------------------------------- messages
+
+    async def tell(
+        self,
+        key: str,
+        user_id: int,
+        text: str,
+        view: SessionView | None = None,
+        buttons: discord.ui.View | None = None,
+    ) -> None:
+        """DM once under ``key``; with DMs closed, post in the pair's channel instead."""
+        await self.deliveries.once(self.prompt(key, user_id, text, view, buttons))
+
+    def prompt(
+        self,
+        key: str,
+        user_id: int,
+        text: str,
+        view: SessionView | None = None,
+        buttons: discord.ui.View | None = None,
+    ) -> Prompt:
+        async def send() -> None:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            try:
+                await (user.send(text, view=buttons) if buttons else user.send(text))
+            except discord.Forbidden:
+                channel = self.bot.get_channel(view.pair_channel_id or 0) if view else None
+                if not isinstance(channel, discord.TextChannel):
+                    raise
+                mention = discord.AllowedMentions(users=[discord.Object(user_id)])
+                content = f"<@{user_id}> (your DMs are closed) {text}"
+                if buttons:
+                    await channel.send(content, view=buttons, allowed_mentions=mention)
+                else:
+                    await channel.send(content, allowed_mentions=mention)
+
+        return Prompt(key, key.split(":", 1)[0], user_id, send)
+
+    async def invite(self, scheduled: Scheduled) -> None:
+        first = scheduled.first
+        buttons = _buttons(*(InviteButton(first.id, action) for action in InviteButton.LABELS))
+        await self.tell(
+            f"invite:{first.id}",
+            first.invitee_user_id,
+            texts.invitation(first, len(scheduled.sessions), scheduled.skipped),
+            first,
+            buttons,
+        )
+
+    async def _voice_channel(self, guild: discord.Guild, view: SessionView) -> None:
+        """The pair's voice channel, created on first use, private to the pair and staff."""
+        if view.voice_channel_id is not None and guild.get_channel(view.voice_channel_id):
+            return
+        text_channel = guild.get_channel(view.pair_channel_id or 0)
+        if not isinstance(text_channel, discord.TextChannel):
+            raise UserError("Your pair channel is missing; ask staff to check the match.")
+        try:
+            voice = await guild.create_voice_channel(
+                f"{text_channel.name}-voice",
+                category=text_channel.category,
+                overwrites=text_channel.overwrites,
+                reason="Bridges: pair voice channel",
+            )
+        except discord.Forbidden:
+            raise UserError(
+                "I can't create your voice channel (staff: give me Manage Channels in the "
+                "mentoring category). Pick `video` or `in-person` for now."
+            ) from None
+        await self.service.set_voice_channel(view.match_id, voice.id)
+
+    # ------------------------------------------------------------- commands
+
+    async def own_sessions(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        zone = ZoneInfo(await self.service.zone_of(interaction.guild_id, interaction.user.id))
+        now = self.bot.clock.now()
+        choices = []
+        for view in await self.service.listing(interaction.guild_id, interaction.user.id):
+            if view.status not in (SessionStatus.PROPOSED, SessionStatus.CONFIRMED):
+                continue
+            if view.starts_at <= now:
+                continue
+            label = f"{view.starts_at.astimezone(zone):%a %b %d %H:%M} {view.topic or ''}".strip()
+            if current.lower() in label.lower():
+                choices.append(app_commands.Choice(name=label[:100], value=view.id))
+        return choices[:MAX_CHOICES]
+
+    @session.command(name="schedule", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(
+        when='When, in your time zone: "thursday 4pm", "tomorrow at 3:30", "dec 3 10am"',
+        minutes="How long, in minutes (default 45)",
+        topic="What you'd like to talk about (optional)",
+        where="Where to meet: your pair's voice channel, a video call or in person",
+        details="The video link (https://...) or the place to meet in person",
+        with_member="Mentors with more than one mentee: who this session is with",
+        weeks="Repeat weekly for this many weeks (holidays are skipped)",
+    )
+    @app_commands.rename(with_member="with")
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        when: app_commands.Range[str, 1, 100],
+        minutes: app_commands.Range[int, 15, 180] | None = None,
+        topic: app_commands.Range[str, 1, 200] | None = None,
+        where: Literal["voice", "video", "in-person"] = "voice",
+        details: app_commands.Range[str, 1, 300] | None = None,
+        with_member: discord.Member | None = None,
+        weeks: app_commands.Range[int, 1, 26] | None = None,
+    ) -> None:
+        """Propose a session to your mentor or mentee; it's confirmed when they accept."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Use this inside your school's server.")
+        scheduled = await self.service.schedule(
+            guild.id,
+            interaction.user.id,
+            when,
+            partner_user_id=with_member.id if with_member else None,
+            minutes=minutes,
+            topic=topic,
+            place=PLACES[where],
+            detail=details,
+            weeks=weeks,
+        )
+        first = scheduled.first
+        if first.place is Place.VOICE:
+            await self._voice_channel(guild, first)
+            scheduled = Scheduled(
+                tuple([await self.service.view(s.id) or s for s in scheduled.sessions]),
+                scheduled.skipped,
+            )
+        await interaction.followup.send(
+            texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped),
+            ephemeral=True,
+        )
+        await self.invite(scheduled)
+
+    @session.command(name="list", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(member="Staff: whose sessions to see (default: yours)")
+    async def list_sessions(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        """Your upcoming sessions and those of the last two weeks."""
+        guild_id = guild_id_of(interaction)
+        target = interaction.user.id
+        if member is not None and member.id != interaction.user.id:
+            await require_staff(interaction, self.programs)
+            target = member.id
+        views = await self.service.listing(guild_id, target)
+        lines = [f"`#{v.id}` {v.status.value}: {texts.summary(v)}" for v in views]
+        await interaction.response.send_message(
+            "\n".join(lines)[:1900] or "No sessions yet. Plan one with /session schedule.",
+            ephemeral=True,
+        )
+
+    @session.command(name="cancel", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(session="The session to cancel")
+    @app_commands.autocomplete(session=own_sessions)
+    async def cancel(self, interaction: discord.Interaction, session: int) -> None:
+        """Cancel one of your upcoming sessions; the other member is told."""
+        view = await self.service.cancel(interaction.user.id, session)
+        self.unplan_jobs(view.id)
+        await interaction.response.send_message(
+            f"Cancelled the session on {texts.when(view.starts_at)}.", ephemeral=True
+        )
+        other = (
+            view.mentee_user_id
+            if interaction.user.id == view.mentor_user_id
+            else view.mentor_user_id
+        )
+        await self.tell(
+            f"cancelled:{view.id}", other, texts.cancelled(view, interaction.user.id), view
+        )
+
+    @session.command(name="reschedule", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(session="The session to move", when='The new time, e.g. "friday 5pm"')
+    @app_commands.autocomplete(session=own_sessions)
+    async def reschedule(
+        self,
+        interaction: discord.Interaction,
+        session: int,
+        when: app_commands.Range[str, 1, 100],
+    ) -> None:
+        """Move a session to a new time; the other member accepts the new time."""
+        scheduled = await self.service.reschedule(interaction.user.id, session, when)
+        self.unplan_jobs(session)
+        await interaction.response.send_message(
+            texts.proposed_reply(scheduled.first, 1, ()), ephemeral=True
+        )
+        await self.invite(scheduled)
+
+    @session.command(name="calendar", extras={"audience": Audience.MENTEE})
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        """Get your upcoming confirmed sessions as a calendar file (.ics)."""
+        guild_id = guild_id_of(interaction)
+        views = await self.service.upcoming_confirmed(guild_id, interaction.user.id)
+        zone = ZoneInfo(await self.service.zone_of(guild_id, interaction.user.id))
+        events = [
+            CalendarEvent(
+                uid=f"session-{v.id}@bridges",
+                start=v.starts_at,
+                end=v.ends_at,
+                summary=f"Mentoring session{': ' + v.topic if v.topic else ''}",
+                location=texts.where(v),
+                description="Planned with Bridges.",
+            )
+            for v in views
+        ]
+        data = calendar_file(events, zone, now=self.bot.clock.now())
+        await interaction.response.send_message(
+            f"{len(events)} upcoming session(s).",
+            file=discord.File(io.BytesIO(data), filename="sessions.ics"),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    bot.add_dynamic_items(InviteButton, AttendButton)
+    await bot.add_cog(SessionCog(bot))

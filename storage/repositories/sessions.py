@@ -1,0 +1,181 @@
+"""Queries on mentoring sessions, attendance, holidays and signals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import (
+    Attendance,
+    AttendanceAnswer,
+    Holiday,
+    Match,
+    Member,
+    MentoringSession,
+    SessionStatus,
+    Signal,
+)
+
+LIVE = (SessionStatus.PROPOSED, SessionStatus.CONFIRMED)
+
+
+async def by_id(session: AsyncSession, session_id: int) -> MentoringSession | None:
+    return await session.get(MentoringSession, session_id)
+
+
+async def series(session: AsyncSession, row: MentoringSession) -> list[MentoringSession]:
+    """The session and the rest of its weekly series, in order."""
+    if row.series_id is None:
+        return [row]
+    rows = await session.scalars(
+        select(MentoringSession)
+        .where(MentoringSession.series_id == row.series_id)
+        .order_by(MentoringSession.starts_at)
+    )
+    return list(rows)
+
+
+async def busy_for_members(
+    session: AsyncSession, member_ids: Sequence[int], start: datetime, end: datetime
+) -> list[MentoringSession]:
+    """Live sessions of any of these members that overlap [start, end)."""
+    rows = await session.scalars(
+        select(MentoringSession)
+        .join(Match, Match.id == MentoringSession.match_id)
+        .where(
+            MentoringSession.status.in_(LIVE),
+            MentoringSession.starts_at < end,
+            MentoringSession.ends_at > start,
+            or_(Match.mentor_id.in_(member_ids), Match.mentee_id.in_(member_ids)),
+        )
+        .order_by(MentoringSession.starts_at)
+    )
+    return list(rows)
+
+
+async def for_member(
+    session: AsyncSession, member_id: int, since: datetime
+) -> list[MentoringSession]:
+    """The member's sessions that end after ``since``, any status, earliest first."""
+    rows = await session.scalars(
+        select(MentoringSession)
+        .join(Match, Match.id == MentoringSession.match_id)
+        .where(
+            MentoringSession.ends_at > since,
+            or_(Match.mentor_id == member_id, Match.mentee_id == member_id),
+        )
+        .order_by(MentoringSession.starts_at)
+    )
+    return list(rows)
+
+
+def _with_pair() -> Any:  # a Select of 4 columns; its type differs across SQLAlchemy 2.x
+    """Sessions with their match and the mentor's and mentee's user ids, in one query."""
+    mentor, mentee = aliased(Member), aliased(Member)
+    return (
+        select(MentoringSession, Match, mentor.user_id, mentee.user_id)
+        .join(Match, Match.id == MentoringSession.match_id)
+        .join(mentor, mentor.id == Match.mentor_id)
+        .join(mentee, mentee.id == Match.mentee_id)
+    )
+
+
+async def with_pair(
+    session: AsyncSession, session_id: int
+) -> tuple[MentoringSession, Match, int, int] | None:
+    found = (await session.execute(_with_pair().where(MentoringSession.id == session_id))).first()
+    return (found[0], found[1], found[2], found[3]) if found is not None else None
+
+
+async def confirmed_after(
+    session: AsyncSession, instant: datetime
+) -> list[tuple[MentoringSession, Match, int, int]]:
+    """Every confirmed session not ended by ``instant``: what jobs are rebuilt from on start."""
+    rows = await session.execute(
+        _with_pair()
+        .where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.ends_at > instant,
+        )
+        .order_by(MentoringSession.starts_at)
+    )
+    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+
+
+async def unanswered_ended(
+    session: AsyncSession, since: datetime, until: datetime
+) -> list[MentoringSession]:
+    """Confirmed sessions that ended in [since, until): attendance is asked about them."""
+    rows = await session.scalars(
+        select(MentoringSession).where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.ends_at >= since,
+            MentoringSession.ends_at < until,
+        )
+    )
+    return list(rows)
+
+
+async def for_match(session: AsyncSession, match_id: int) -> list[MentoringSession]:
+    rows = await session.scalars(
+        select(MentoringSession)
+        .where(MentoringSession.match_id == match_id)
+        .order_by(MentoringSession.starts_at)
+    )
+    return list(rows)
+
+
+async def attendance(session: AsyncSession, session_id: int, member_id: int) -> Attendance | None:
+    found: Attendance | None = await session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session_id, Attendance.member_id == member_id
+        )
+    )
+    return found
+
+
+async def recent_answers(
+    session: AsyncSession, match_id: int, limit: int
+) -> list[AttendanceAnswer]:
+    """The latest attendance answers for a match's sessions, newest first."""
+    rows = await session.scalars(
+        select(Attendance.answer)
+        .join(MentoringSession, MentoringSession.id == Attendance.session_id)
+        .where(MentoringSession.match_id == match_id)
+        .order_by(MentoringSession.starts_at.desc(), Attendance.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def holidays(session: AsyncSession, guild_id: int) -> list[Holiday]:
+    rows = await session.scalars(
+        select(Holiday).where(Holiday.guild_id == guild_id).order_by(Holiday.day)
+    )
+    return list(rows)
+
+
+async def holiday(session: AsyncSession, guild_id: int, day: date) -> Holiday | None:
+    found: Holiday | None = await session.scalar(
+        select(Holiday).where(Holiday.guild_id == guild_id, Holiday.day == day)
+    )
+    return found
+
+
+async def remove_holiday(session: AsyncSession, guild_id: int, day: date) -> bool:
+    result = await session.execute(
+        delete(Holiday).where(Holiday.guild_id == guild_id, Holiday.day == day)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def signal_exists(session: AsyncSession, kind: str, match_id: int) -> bool:
+    found = await session.scalar(
+        select(Signal.id).where(Signal.kind == kind, Signal.match_id == match_id).limit(1)
+    )
+    return found is not None

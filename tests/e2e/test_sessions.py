@@ -1,0 +1,215 @@
+"""Sessions through simcord: schedule, accept, reminders in virtual time, attendance, cancel,
+and restarts that neither lose nor repeat a reminder.
+
+simcord's clock starts on Thursday 2026-01-01 00:00 UTC (Wednesday 18:00 in Chicago, the
+program's and the members' zone after /setup).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from simcord.actors import MemberActor
+from sqlalchemy import select
+
+from storage.models import Signal
+from tests.e2e.conftest import World, build_bot
+from tests.e2e.test_foundation import reply_of
+from tests.e2e.test_matching import ready_school
+
+SUNDAY_4PM_CHICAGO = datetime(2026, 1, 4, 22, 0, tzinfo=UTC)
+
+
+async def matched(world: World) -> tuple[MemberActor, MemberActor]:
+    mentee, mentor = await ready_school(world)
+    created = await world.staff.slash(
+        world.general, "staff match create", mentor=mentor, mentee=mentee
+    )
+    assert "Matched" in reply_of(created).content
+    return mentee, mentor
+
+
+def dms(actor: MemberActor) -> list[discord.Message]:
+    return actor.user.dm_channel.history()
+
+
+def reminders(actor: MemberActor) -> list[str]:
+    return [m.content for m in dms(actor) if m.content.startswith("Reminder:")]
+
+
+async def propose(world: World, actor: MemberActor, **options: Any) -> Any:
+    return reply_of(await actor.slash(world.general, "session schedule", **options))
+
+
+async def accept(world: World, invitee: MemberActor) -> Any:
+    invitation = next(m for m in reversed(dms(invitee)) if "would like to meet" in m.content)
+    return await invitee.user.click(invitation, label="Accept")
+
+
+async def seconds_until(world: World, instant: datetime) -> float:
+    return (instant - world.env.now()).total_seconds()
+
+
+async def test_schedule_accept_remind_ask_attendance(world: World) -> None:
+    mentee, mentor = await matched(world)
+    reply = await propose(
+        world,
+        mentee,
+        when="sunday 4pm",
+        topic="algebra",
+        where="video",
+        details="https://meet.example.org/abc",
+    )
+    unix = int(SUNDAY_4PM_CHICAGO.timestamp())
+    assert f"<t:{unix}:F>" in reply.content and f"<t:{unix}:R>" in reply.content
+    invitation = dms(mentor)[-1]
+    assert "would like to meet" in invitation.content and "algebra" in invitation.content
+
+    accepted = await accept(world, mentor)
+    assert "Accepted" in accepted.response.content
+    assert "accepted" in dms(mentee)[-1].content
+
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 3, 21, 59, tzinfo=UTC))
+    )
+    assert reminders(mentee) == [] and reminders(mentor) == []
+    await world.env.advance_time(120)  # the 24 h reminder, to both
+    assert len(reminders(mentee)) == 1 and len(reminders(mentor)) == 1
+    assert "https://meet.example.org/abc" in reminders(mentee)[0]
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 4, 21, 46, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 2  # and the 15 min one
+
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 4, 22, 56, tzinfo=UTC))
+    )
+    question = dms(mentee)[-1]
+    assert "Did it happen?" in question.content
+    answered = await mentee.user.click(question, label="No-show")
+    assert "noted" in answered.response.content
+
+
+async def test_only_the_invitee_can_answer_and_decline_tells_the_proposer(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm")
+    invitation = dms(mentor)[-1]
+    declined = await mentor.user.click(invitation, label="Decline")
+    assert declined.response.content == "Declined."
+    assert "can't make" in dms(mentee)[-1].content
+
+
+async def test_refusals(world: World) -> None:
+    mentee, mentor = await matched(world)
+    for when, expected in (
+        ("yesterday 4pm", "already passed"),
+        ("in 10 minutes", "15 minutes"),
+        ("sunday 11pm", "07:00"),
+        ("march 30 4pm", "60 days"),
+    ):
+        text = (await propose(world, mentee, when=when)).content
+        assert expected in text, (when, text)
+    outsider = world.guild.add_member(world.env.create_user("outsider"))
+    text = (await propose(world, mentor, when="sunday 4pm", **{"with": outsider})).content
+    assert "not your match" in text
+    await propose(world, mentee, when="sunday 4pm")
+    await accept(world, mentor)
+    text = (await propose(world, mentor, when="sunday 4:30pm")).content
+    assert "overlaps" in text
+    text = (await propose(world, mentee, when="monday 4pm", where="video", details="zoom")).content
+    assert "https://" in text
+
+
+async def test_weekly_series_skips_holidays_and_tells_both(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await world.staff.slash(world.general, "staff holiday add", day="2026-01-11", label="Break")
+    reply = await propose(world, mentee, when="sunday 4pm", weeks=3)
+    assert "2 weekly sessions" in reply.content and "Jan 11" in reply.content
+    assert "Jan 11" in dms(mentor)[-1].content
+
+
+async def test_cancelled_session_never_reminds_even_after_restart(
+    world: World, database_url: str
+) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm")
+    await accept(world, mentor)
+    listed = reply_of(await mentee.slash(world.general, "session list")).content
+    session_id = int(listed.split("`#", 1)[1].split("`", 1)[0])
+    cancelled = reply_of(await mentee.slash(world.general, "session cancel", session=session_id))
+    assert "Cancelled" in cancelled.content
+    assert "cancelled the session" in dms(mentor)[-1].content
+    await restart(world, database_url)
+    await world.env.advance_time(await seconds_until(world, datetime(2026, 1, 5, tzinfo=UTC)))
+    assert reminders(mentee) == [] and reminders(mentor) == []
+
+
+async def test_a_restart_before_the_reminder_loses_nothing_and_repeats_nothing(
+    world: World, database_url: str
+) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm")
+    await accept(world, mentor)
+    await restart(world, database_url)
+    assert any(job.startswith("reminder:") for job in world.bot.scheduler.job_ids())
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 3, 22, 1, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 1
+    await restart(world, database_url)  # again, after the 24 h reminder went out
+    cog = world.bot.cogs["SessionCog"]
+    listed = reply_of(await mentee.slash(world.general, "session list")).content
+    session_id = int(listed.split("`#", 1)[1].split("`", 1)[0])
+    await cog.remind(session_id, "24h")  # type: ignore[attr-defined]  # a double fire
+    assert len(reminders(mentee)) == 1
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 4, 21, 46, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 2 and len(reminders(mentor)) == 2
+
+
+async def test_reschedule_needs_the_other_member_again(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm")
+    await accept(world, mentor)
+    listed = reply_of(await mentee.slash(world.general, "session list")).content
+    session_id = int(listed.split("`#", 1)[1].split("`", 1)[0])
+    moved = reply_of(
+        await mentee.slash(
+            world.general, "session reschedule", session=session_id, when="monday 5pm"
+        )
+    )
+    assert "Invitation sent" in moved.content
+    listed = reply_of(await mentor.slash(world.general, "session list")).content
+    assert "cancelled" in listed and "proposed" in listed
+
+
+async def test_calendar_file(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm", topic="essay")
+    await accept(world, mentor)
+    result = reply_of(await mentee.slash(world.general, "session calendar"))
+    (ics,) = result.attachments
+    assert ics.filename == "sessions.ics"
+    body = (await ics.read()).decode()
+    assert "BEGIN:VEVENT" in body and "TZID=America/Chicago" in body and "essay" in body
+
+
+async def test_a_new_match_without_sessions_is_nudged_then_flagged(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await world.env.advance_time(48 * 3600 + 60)
+    assert "haven't planned a session" in dms(mentee)[-1].content
+    assert "haven't planned a session" in dms(mentor)[-1].content
+    await world.env.advance_time(5 * 24 * 3600)
+    async with world.bot.sessions() as session:
+        kinds = list(await session.scalars(select(Signal.kind)))
+    assert kinds == ["no_session_7_days"]
+
+
+async def restart(world: World, database_url: str) -> None:
+    fresh = build_bot(database_url, world.bot.sessions, [world.env])
+    world.bot.scheduler.shutdown()
+    await world.env.restart_bot(fresh)
+    world.bot = fresh

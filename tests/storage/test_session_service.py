@@ -1,0 +1,135 @@
+"""The sessions service on a real database: who may answer, reminders after downtime,
+attendance signals, and a match that ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.errors import NotAllowed, UserError
+from bot.services.matches import MatchService
+from bot.services.profiles import ProfileService
+from bot.services.programs import ProgramService
+from bot.services.sessions import SessionService
+from bot.services.training import TrainingService
+from storage.db import Sessions
+from storage.models import AttendanceAnswer, ProgramRole, Signal
+
+GUILD, MENTOR, MENTEE, STAFF = 1, 10, 20, 99
+MONDAY_NOON = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 12:00 in New York
+SETTINGS = load_settings(None, {})
+
+
+class World:
+    def __init__(self, sessions: Sessions) -> None:
+        self.clock = FixedClock(MONDAY_NOON)
+        programs = ProgramService(sessions, self.clock, SETTINGS.program)
+        self.profiles = ProfileService(sessions, self.clock, programs, SETTINGS.matching)
+        self.training = TrainingService(sessions, self.clock, programs, SETTINGS.matching)
+        self.matches = MatchService(sessions, self.clock, SETTINGS.matching)
+        self.service = SessionService(sessions, self.clock, programs, SETTINGS.sessions)
+        self.db = sessions
+
+    async def pair(self) -> None:
+        for user_id, role, grade in (
+            (MENTOR, ProgramRole.MENTOR, 11),
+            (MENTEE, ProgramRole.MENTEE, 8),
+        ):
+            draft = self.profiles.draft(
+                role,
+                grade=str(grade),
+                interests="",
+                focus_areas=["academics"],
+                subjects="",
+                availability="Mon-Fri 3-6pm",
+                time_zone="America/New_York",
+            )
+            await self.profiles.accept(GUILD, user_id, draft)
+        await self.matches.create(GUILD, STAFF, MENTOR, MENTEE, override_reason="test pair")
+
+
+@pytest.fixture
+async def world(sessions: Sessions) -> World:
+    created = World(sessions)
+    await created.pair()
+    return created
+
+
+async def test_only_the_invitee_may_answer(world: World) -> None:
+    proposed = await world.service.schedule(GUILD, MENTEE, "wednesday 4pm")
+    with pytest.raises(NotAllowed, match="other member"):
+        await world.service.respond(proposed.first.id, MENTEE, accept=True)
+    (confirmed,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    assert confirmed.status.value == "confirmed"
+    with pytest.raises(UserError, match="already answered"):
+        await world.service.respond(proposed.first.id, MENTOR, accept=False)
+
+
+async def test_propose_another_time_goes_back_the_other_way(world: World) -> None:
+    proposed = await world.service.schedule(GUILD, MENTEE, "wednesday 4pm")
+    counter = await world.service.propose_instead(proposed.first.id, MENTOR, "thursday 5pm")
+    assert (counter.first.proposer_user_id, counter.first.invitee_user_id) == (MENTOR, MENTEE)
+    assert counter.first.starts_at == datetime(2026, 11, 26, 22, 0, tzinfo=UTC)
+    old = await world.service.view(proposed.first.id)
+    assert old is not None and old.status.value == "declined"
+
+
+async def test_reminders_after_downtime_are_sent_only_while_useful(world: World) -> None:
+    proposed = await world.service.schedule(GUILD, MENTEE, "thursday 4pm")  # 21:00 UTC
+    (view,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    start = view.starts_at
+    assert world.service.reminder_plan(view) == [
+        ("24h", start - timedelta(hours=24)),
+        ("15m", start - timedelta(minutes=15)),
+    ]
+    world.clock.set(start - timedelta(minutes=5))  # the bot was down through both moments
+    assert world.service.reminder_plan(view) == [
+        ("24h", world.clock.now()),
+        ("15m", world.clock.now()),
+    ]
+    world.clock.set(start + timedelta(minutes=1))  # ... and past the start: nothing is useful
+    assert world.service.reminder_plan(view) == []
+
+
+async def test_a_session_confirmed_late_gets_no_reminder_for_moments_already_gone(
+    world: World,
+) -> None:
+    proposed = await world.service.schedule(GUILD, MENTEE, "today 4pm")
+    (view,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    assert [label for label, _ in world.service.reminder_plan(view)] == ["15m"]
+
+
+async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
+    ids = []
+    for day in ("tuesday 4pm", "wednesday 4pm"):
+        proposed = await world.service.schedule(GUILD, MENTEE, day)
+        await world.service.respond(proposed.first.id, MENTOR, accept=True)
+        ids.append(proposed.first.id)
+    world.clock.set(MONDAY_NOON + timedelta(days=3))
+    with pytest.raises(NotAllowed):
+        await world.service.record_attendance(ids[0], 12345, AttendanceAnswer.NO_SHOW)
+    await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.NO_SHOW)
+    with pytest.raises(UserError, match="already answered"):
+        await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.HAPPENED)
+    assert await signals(world) == []
+    await world.service.record_attendance(ids[1], MENTOR, AttendanceAnswer.NO_SHOW)
+    assert await signals(world) == ["two_no_shows"]
+
+
+async def test_sessions_of_an_ended_match_are_not_due(world: World) -> None:
+    proposed = await world.service.schedule(GUILD, MENTEE, "thursday 4pm")
+    await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away")
+    view = await world.service.view(proposed.first.id)
+    assert view is not None and not view.due
+    with pytest.raises(UserError, match="active match"):
+        await world.service.schedule(GUILD, MENTEE, "friday 4pm")
+
+
+async def signals(world: World) -> list[str]:
+    async with world.db() as session:
+        return list(await session.scalars(select(Signal.kind)))
