@@ -21,7 +21,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), **_pool(url))
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -46,3 +46,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
     finally:
         cursor.close()
+
+
+def _pool(url: str) -> dict[str, int]:
+    """SQLite: a fixed set of connections (each is a thread in aiosqlite); opening and closing
+    overflow connections under a burst cost more than waiting for one."""
+    return {"pool_size": 5, "max_overflow": 0, "pool_timeout": 120} if is_sqlite(url) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -13,23 +14,32 @@ from storage.models import Delivery, DeliveryStatus
 
 
 async def claim(
-    session: AsyncSession, key: str, kind: str, recipient_user_id: int, now: datetime
-) -> bool:
-    """Record the prompt ``key`` as pending; False if it was recorded before (never resend)."""
+    session: AsyncSession, prompts: Sequence[tuple[str, str, int]], now: datetime
+) -> set[str]:
+    """Record each (key, kind, recipient) as pending in one statement; returns the keys that
+    were new. A key recorded before is never claimed again (never resent)."""
+    if not prompts:
+        return set()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(Delivery)
         .values(
-            key=key,
-            kind=kind,
-            recipient_user_id=recipient_user_id,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            created_at=now,
+            [
+                {
+                    "key": key,
+                    "kind": kind,
+                    "recipient_user_id": user_id,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for key, kind, user_id in prompts
+            ]
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Delivery.key)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return set(result.scalars())
 
 
 async def by_key(session: AsyncSession, key: str) -> Delivery | None:
@@ -38,11 +48,18 @@ async def by_key(session: AsyncSession, key: str) -> Delivery | None:
 
 
 async def mark(
-    session: AsyncSession, key: str, status: DeliveryStatus, now: datetime, error: str | None
+    session: AsyncSession,
+    keys: Sequence[str],
+    status: DeliveryStatus,
+    now: datetime,
+    error: str | None = None,
 ) -> None:
+    """Record the outcome of these deliveries in one statement."""
+    if not keys:
+        return
     await session.execute(
         update(Delivery)
-        .where(Delivery.key == key)
+        .where(Delivery.key.in_(keys))
         .values(
             status=status,
             attempts=Delivery.attempts + 1,
