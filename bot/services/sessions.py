@@ -182,27 +182,10 @@ class SessionService:
             me = await self._member_by_id(session, row.invitee)
             other = await self._member_by_id(session, row.proposed_by)
             match = await self._match(session, row.match_id)
-            program = await self._programs.ensure(session, row.guild_id)
-            zone = me.time_zone or program.time_zone
-            start = parse_when(when, zone, self._clock.now())
             for item in series:
                 item.status = SessionStatus.DECLINED
                 item.updated_at = self._clock.now()
-            minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
-            return await self._propose(
-                session,
-                match,
-                me,
-                other,
-                start,
-                minutes,
-                row.topic,
-                row.place,
-                row.place_detail,
-                None,
-                ZoneInfo(zone),
-                resolve_zone(program.time_zone),
-            )
+            return await self._like(session, row, match, me, other, when)
 
     async def cancel(self, user_id: int, session_id: int) -> SessionView:
         async with self._sessions.begin() as session:
@@ -219,27 +202,10 @@ class SessionService:
             me = await self._active(session, row.guild_id, user_id)
             other_id = match.mentee_id if me.id == match.mentor_id else match.mentor_id
             other = await self._member_by_id(session, other_id)
-            program = await self._programs.ensure(session, row.guild_id)
-            zone = me.time_zone or program.time_zone
-            start = parse_when(when, zone, self._clock.now())
             row.status = SessionStatus.CANCELLED
             row.updated_at = self._clock.now()
             await session.flush()
-            minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
-            return await self._propose(
-                session,
-                match,
-                me,
-                other,
-                start,
-                minutes,
-                row.topic,
-                row.place,
-                row.place_detail,
-                None,
-                ZoneInfo(zone),
-                resolve_zone(program.time_zone),
-            )
+            return await self._like(session, row, match, me, other, when)
 
     async def set_voice_channel(self, match_id: int, channel_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -490,6 +456,36 @@ class SessionService:
             await session.flush()
         views = tuple([await self._view(session, item) for item in created])
         return Scheduled(views, tuple(skipped))
+
+    async def _like(
+        self,
+        session: AsyncSession,
+        row: MentoringSession,
+        match: Match,
+        me: Member,
+        other: Member,
+        when: str,
+    ) -> Scheduled:
+        """A new proposal from ``me`` to ``other`` like ``row`` (length, topic, place) at
+        ``when``, read in ``me``'s zone."""
+        program = await self._programs.ensure(session, row.guild_id)
+        zone = me.time_zone or program.time_zone
+        start = parse_when(when, zone, self._clock.now())
+        minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
+        return await self._propose(
+            session,
+            match,
+            me,
+            other,
+            start,
+            minutes,
+            row.topic,
+            row.place,
+            row.place_detail,
+            None,
+            ZoneInfo(zone),
+            resolve_zone(program.time_zone),
+        )
 
     async def _refuse_conflicts(
         self, session: AsyncSession, candidates: list[MentoringSession]
