@@ -28,6 +28,7 @@ from bot.services.session_rules import CalendarEvent, calendar_file
 from bot.services.sessions import (
     FIRST_SESSION_NUDGE_AFTER,
     FIRST_SESSION_SIGNAL_AFTER,
+    MAX_SERIES_WEEKS,
     Scheduled,
     SessionService,
     SessionView,
@@ -428,6 +429,7 @@ class SessionCog(commands.Cog):
         details="The video link (https://...) or the place to meet in person",
         with_member="Mentors with more than one mentee: who this session is with",
         weeks="Repeat weekly for this many weeks (holidays are skipped)",
+        until_match_ends="Repeat weekly until your match ends (up to 26 weeks)",
     )
     @app_commands.rename(with_member="with")
     async def schedule(
@@ -440,6 +442,7 @@ class SessionCog(commands.Cog):
         details: app_commands.Range[str, 1, 300] | None = None,
         with_member: discord.Member | None = None,
         weeks: app_commands.Range[int, 1, 26] | None = None,
+        until_match_ends: bool = False,
     ) -> None:
         """Propose a session to your mentor or mentee; it's confirmed when they accept."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -455,7 +458,7 @@ class SessionCog(commands.Cog):
             topic=topic,
             place=PLACES[where],
             detail=details,
-            weeks=weeks,
+            weeks=MAX_SERIES_WEEKS if until_match_ends else weeks,
         )
         first = scheduled.first
         if first.place is Place.VOICE:

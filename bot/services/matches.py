@@ -29,6 +29,7 @@ from bot.services.matching import (
 from storage.db import Sessions
 from storage.models import ClosureSurvey, Match, MatchStatus, Member, ProgramRole
 from storage.repositories import matches, members, training
+from storage.repositories import sessions as session_rows
 
 MAX_REASON = 300
 MAX_SURVEY_TEXT = 1000
@@ -197,7 +198,7 @@ class MatchService:
             )
             if row is None or mentor is None or mentee is None:
                 raise NotFound("Those two are not in an active match. Check /staff roster.")
-            self._close(row, staff_user_id, reason)
+            await self._close(session, row, staff_user_id, reason)
             return self._pair(row, mentor, mentee)
 
     async def leave(self, guild_id: int, user_id: int) -> list[Pair]:
@@ -210,7 +211,7 @@ class MatchService:
             row.left_at = self._clock.now()
             ended = []
             for match in await matches.active_for_member(session, row.id):
-                self._close(match, user_id, "left the program")
+                await self._close(session, match, user_id, "left the program")
                 mentor = await members.by_id(session, match.mentor_id)
                 mentee = await members.by_id(session, match.mentee_id)
                 if mentor is not None and mentee is not None:
@@ -277,11 +278,13 @@ class MatchService:
                 )
             )
 
-    def _close(self, row: Match, by: int, reason: str) -> None:
+    async def _close(self, session: AsyncSession, row: Match, by: int, reason: str) -> None:
+        """Close the match; its sessions still ahead are cancelled with it."""
         row.status = MatchStatus.CLOSED
         row.ended_at = self._clock.now()
         row.ended_by = by
         row.end_reason = reason
+        await session_rows.cancel_ahead(session, row.id, self._clock.now())
 
     @staticmethod
     def _pair(row: Match, mentor: Member, mentee: Member) -> Pair:

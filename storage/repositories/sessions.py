@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -179,3 +179,16 @@ async def signal_exists(session: AsyncSession, kind: str, match_id: int) -> bool
         select(Signal.id).where(Signal.kind == kind, Signal.match_id == match_id).limit(1)
     )
     return found is not None
+
+
+async def cancel_ahead(session: AsyncSession, match_id: int, now: datetime) -> None:
+    """Cancel the match's live sessions that have not started (the match ended)."""
+    await session.execute(
+        update(MentoringSession)
+        .where(
+            MentoringSession.match_id == match_id,
+            MentoringSession.status.in_(LIVE),
+            MentoringSession.starts_at > now,
+        )
+        .values(status=SessionStatus.CANCELLED, updated_at=now)
+    )

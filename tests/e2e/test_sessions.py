@@ -213,3 +213,40 @@ async def restart(world: World, database_url: str) -> None:
     world.bot.scheduler.shutdown()
     await world.env.restart_bot(fresh)
     world.bot = fresh
+
+
+async def test_weekly_until_the_match_ends_then_closure_cancels_what_is_ahead(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    reply = await propose(world, mentee, when="sunday 4pm", until_match_ends=True)
+    assert "26 weekly sessions" in reply.content
+    await accept(world, mentor)
+    await world.staff.slash(
+        world.general, "staff match end", mentor=mentor, mentee=mentee, reason="moved school"
+    )
+    listed = reply_of(await mentee.slash(world.general, "session list")).content
+    assert "confirmed" not in listed and "cancelled" in listed
+    await world.env.advance_time(await seconds_until(world, datetime(2026, 1, 5, tzinfo=UTC)))
+    assert reminders(mentee) == [] and reminders(mentor) == []
+
+
+async def test_propose_another_time_and_say_it_happened(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="sunday 4pm")
+    shown = await mentor.user.click(dms(mentor)[-1], label="Propose another time")
+    answered = await mentor.user.submit_modal(shown, {"session:when": "saturday 11am"})
+    assert "Invitation sent" in answered.response.content
+    counter = dms(mentee)[-1]
+    assert "would like to meet" in counter.content
+    await mentee.user.click(counter, label="Accept")
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC))
+    )
+    question = dms(mentor)[-1]
+    assert "Did it happen?" in question.content
+    form = await mentor.user.click(question, label="Yes")
+    done = await mentor.user.submit_modal(
+        form, {"attend:covered": "Algebra, goals", "attend:note": ""}
+    )
+    assert "noted" in done.response.content
