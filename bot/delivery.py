@@ -38,8 +38,7 @@ class Deliveries:
         self._sessions = sessions
         self._clock = clock
         # Delivery records are written one transaction at a time: on SQLite, concurrent
-        # writers otherwise sleep in its busy handler (bench/bench_sessions.py: a burst of
-        # 1,000 sessions' reminders had a p99 lateness of 10.7 s without it, 7-9 s with it).
+        # writers otherwise sleep in its busy handler.
         self._writing = asyncio.Lock()
 
     async def once(self, prompt: Prompt) -> bool:

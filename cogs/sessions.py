@@ -7,6 +7,7 @@ every start, with ids like ``reminder:{session_id}:{offset}``; every prompt goes
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -223,6 +224,8 @@ class SessionCog(commands.Cog):
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
         self.service = SessionService(bot.sessions, bot.clock, self.programs, bot.settings.sessions)
         self.deliveries = Deliveries(bot.sessions, bot.clock)
+        self._reminders: list[tuple[int, str]] = []
+        self._reminding = asyncio.Lock()
         InviteButton.cog = self
         AttendButton.cog = self
 
@@ -288,22 +291,30 @@ class SessionCog(commands.Cog):
         self.plan_first_session_checks(match_id, self.bot.clock.now())
 
     async def remind(self, session_id: int, label: str) -> None:
-        view = await self.service.view(session_id)
-        if view is None or not view.due:
-            return  # cancelled, moved or the match ended: its reminders are void
-        if view.starts_at <= self.bot.clock.now():
-            return
-        await self.deliveries.once_each(
-            [
-                self.prompt(
-                    f"reminder:{session_id}:{label}:{user_id}",
-                    user_id,
-                    texts.reminder(view, user_id),
-                    view,
-                )
-                for user_id in view.members
-            ]
-        )
+        """Queue the reminder; every reminder due at the same moment goes out in one batch
+        (one read, one claim, one record), so a burst does not queue database work."""
+        self._reminders.append((session_id, label))
+        async with self._reminding:
+            batch, self._reminders = self._reminders, []
+            if batch:
+                await self._send_reminders(batch)
+
+    async def _send_reminders(self, batch: list[tuple[int, str]]) -> None:
+        views = await self.service.views([session_id for session_id, _ in batch])
+        now = self.bot.clock.now()
+        prompts = [
+            self.prompt(
+                f"reminder:{session_id}:{label}:{user_id}",
+                user_id,
+                texts.reminder(view, user_id),
+                view,
+            )
+            for session_id, label in batch
+            # cancelled, moved, started or the match ended: the reminder is void
+            if (view := views.get(session_id)) is not None and view.due and view.starts_at > now
+            for user_id in view.members
+        ]
+        await self.deliveries.once_each(prompts)
 
     async def ask_attendance(self, session_id: int) -> None:
         view = await self.service.view(session_id)

@@ -7,6 +7,7 @@ the program's zone. Scheduler jobs are derived from confirmed rows (see ``remind
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -219,6 +220,14 @@ class SessionService:
         async with self._sessions() as session:
             found = await rows.with_pair(session, session_id)
         return _build_view(*found) if found is not None else None
+
+    async def views(self, session_ids: Sequence[int]) -> dict[int, SessionView]:
+        """Many sessions at once, by id (one query)."""
+        async with self._sessions() as session:
+            found = await rows.with_pairs(session, list(session_ids))
+        return {
+            row.id: _build_view(row, match, mentor, mentee) for row, match, mentor, mentee in found
+        }
 
     async def listing(self, guild_id: int, user_id: int) -> list[SessionView]:
         """The member's upcoming sessions and those of the last two weeks."""

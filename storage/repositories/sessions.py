@@ -92,6 +92,13 @@ async def with_pair(
     return (found[0], found[1], found[2], found[3]) if found is not None else None
 
 
+async def with_pairs(
+    session: AsyncSession, session_ids: Sequence[int]
+) -> list[tuple[MentoringSession, Match, int, int]]:
+    rows = await session.execute(_with_pair().where(MentoringSession.id.in_(session_ids)))
+    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+
+
 async def confirmed_after(
     session: AsyncSession, instant: datetime
 ) -> list[tuple[MentoringSession, Match, int, int]]:
