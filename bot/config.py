@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import InvalidInput
+from bot.services.session_rules import parse_hours_range
 from bot.timeparse import resolve_zone
 
 DEFAULT_CONFIG = "config.toml"
@@ -183,19 +184,12 @@ def _clock(value: object) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-_HOURS = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-4]):([0-5][0-9])")
-
-
 def _hours(value: object) -> tuple[time, time]:
     expected = 'expected a range of 24-hour times "HH:MM-HH:MM", like "07:00-21:00"'
-    match = _HOURS.fullmatch(_text(value, expected).replace(" ", ""))
-    if match is None:
-        raise Invalid(expected)
-    start = time(int(match[1]), int(match[2]))
-    end = time(23, 59) if match[3] == "24" else time(int(match[3]), int(match[4]))
-    if end <= start:
-        raise Invalid(f"the end must be after the start; {expected}")
-    return start, end
+    try:
+        return parse_hours_range(_text(value, expected))
+    except ValueError as error:
+        raise Invalid(str(error)) from None
 
 
 def _offsets(value: object) -> tuple[int, ...]:

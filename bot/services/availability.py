@@ -41,7 +41,6 @@ __all__ = [
     "Window",
     "format_windows",
     "parse_availability",
-    "weekly_hours",
     "window_minutes",
     "windows_from_json",
     "windows_to_json",
@@ -198,11 +197,6 @@ def window_minutes(window: Window) -> tuple[int, int]:
     start = window.start.hour * 60 + window.start.minute
     end = MINUTES_PER_DAY if window.end == END_OF_DAY else window.end.hour * 60 + window.end.minute
     return start, end
-
-
-def weekly_hours(windows: Iterable[Window]) -> float:
-    """Hours a week the windows cover (an end of 23:59 counts as midnight)."""
-    return sum(end - start for start, end in map(window_minutes, windows)) / 60
 
 
 def _read_part(part: str) -> tuple[tuple[int, ...], int, int] | None:

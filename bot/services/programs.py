@@ -27,10 +27,6 @@ class Program:
     checkin_weekday: int
     checkin_time: time
 
-    @property
-    def is_configured(self) -> bool:
-        return self.staff_role_id is not None and self.escalation_channel_id is not None
-
     @classmethod
     def of(cls, row: GuildSettings) -> Program:
         return cls(

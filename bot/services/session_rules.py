@@ -252,11 +252,11 @@ def parse_hours_range(text: str) -> tuple[time, time]:
     expected = 'expected a range of 24-hour times "HH:MM-HH:MM", like "07:00-21:00"'
     match = _HOURS_RE.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"{text!r}: {expected}")
+        raise ValueError(expected)
     start = time(int(match[1]), int(match[2]))
     end = time(23, 59) if match[5] else time(int(match[3]), int(match[4]))
     if end <= start:
-        raise ValueError(f"{text!r}: the end must be after the start; {expected}")
+        raise ValueError(f"the end must be after the start; {expected}")
     return start, end
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,11 +40,6 @@ async def claim(
         .returning(Delivery.key)
     )
     return set(result.scalars())
-
-
-async def by_key(session: AsyncSession, key: str) -> Delivery | None:
-    found: Delivery | None = await session.scalar(select(Delivery).where(Delivery.key == key))
-    return found
 
 
 async def mark(

@@ -114,20 +114,6 @@ async def confirmed_after(
     return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
 
 
-async def unanswered_ended(
-    session: AsyncSession, since: datetime, until: datetime
-) -> list[MentoringSession]:
-    """Confirmed sessions that ended in [since, until): attendance is asked about them."""
-    rows = await session.scalars(
-        select(MentoringSession).where(
-            MentoringSession.status == SessionStatus.CONFIRMED,
-            MentoringSession.ends_at >= since,
-            MentoringSession.ends_at < until,
-        )
-    )
-    return list(rows)
-
-
 async def for_match(session: AsyncSession, match_id: int) -> list[MentoringSession]:
     rows = await session.scalars(
         select(MentoringSession)

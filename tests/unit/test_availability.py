@@ -19,7 +19,6 @@ from bot.services.availability import (
     Window,
     format_windows,
     parse_availability,
-    weekly_hours,
     windows_from_json,
     windows_to_json,
 )
@@ -160,12 +159,6 @@ def test_format_groups_days_with_the_same_times() -> None:
         == "Mon–Wed/Fri 15:00–17:00, Sun 21:00–23:59"
     )
     assert format_windows(()) == ""
-
-
-def test_weekly_hours() -> None:
-    assert weekly_hours(parse_availability("Mon-Thu 3:30-5pm, Sat 10-12")) == 8.0
-    assert weekly_hours(parse_availability("Fri 9pm-midnight")) == 3.0  # 23:59 is midnight
-    assert weekly_hours(()) == 0.0
 
 
 def test_json_for_storage() -> None:
