@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import SessionSettings
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.services import signals
 from bot.services.programs import ProgramService
 from bot.services.session_rules import (
     Busy,
@@ -50,8 +51,6 @@ RECENT = timedelta(days=14)
 MAX_SERIES_WEEKS = 26
 NO_SHOWS_IN_A_ROW = 2
 MAX_TOPIC, MAX_DETAIL, MAX_NOTE = 200, 300, 500
-SIGNAL_NO_SHOWS = "two_no_shows"
-SIGNAL_NO_FIRST_SESSION = "no_session_7_days"
 FIRST_SESSION_NUDGE_AFTER = timedelta(hours=48)
 FIRST_SESSION_SIGNAL_AFTER = timedelta(days=7)
 
@@ -300,12 +299,12 @@ class SessionService:
             if any(s.status in rows.LIVE for s in await rows.for_match(session, match_id)):
                 return None
             if deadline and not await rows.signal_exists(
-                session, SIGNAL_NO_FIRST_SESSION, match_id
+                session, signals.NO_FIRST_SESSION, match_id
             ):
                 session.add(
                     Signal(
                         guild_id=match.guild_id,
-                        kind=SIGNAL_NO_FIRST_SESSION,
+                        kind=signals.NO_FIRST_SESSION,
                         member_id=match.mentee_id,
                         match_id=match.id,
                         created_at=self._clock.now(),
@@ -365,7 +364,7 @@ class SessionService:
             session.add(
                 Signal(
                     guild_id=row.guild_id,
-                    kind=SIGNAL_NO_SHOWS,
+                    kind=signals.TWO_NO_SHOWS,
                     member_id=match.mentee_id,
                     match_id=match.id,
                     created_at=self._clock.now(),
