@@ -22,6 +22,7 @@ from bot.config import EscalationSettings
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import signals
 from bot.services.concern import find_concerns
+from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import (
     MANUAL,
@@ -106,8 +107,15 @@ class Context:
 
 
 class EscalationService:
-    def __init__(self, sessions: Sessions, clock: Clock, settings: EscalationSettings) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        programs: ProgramService,
+        settings: EscalationSettings,
+    ) -> None:
         self._sessions = sessions
+        self._programs = programs
         self._clock = clock
         self._settings = settings
 
@@ -123,7 +131,7 @@ class EscalationService:
         *,
         about_user_id: int | None = None,
     ) -> EscalationView:
-        """/help-me: a mentee asks for themselves, or a mentor about their mentee."""
+        """/help-me: anyone asks for themselves, or a mentor about their mentee."""
         details = details.strip()
         if not details:
             raise UserError("Please write a few words about what is going on, then send it.")
@@ -132,24 +140,13 @@ class EscalationService:
         if category not in CATEGORIES:
             raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
         async with self._sessions.begin() as session:
-            me = await members.get(session, guild_id, user_id)
-            if (
-                me is None
-                or not me.active
-                or me.role not in (ProgramRole.MENTEE, ProgramRole.MENTOR)
-            ):
-                raise NotAllowed(
-                    "/help-me is for mentees and mentors in the program. Please talk to any "
-                    "adult at school you trust, or a staff member, right away."
-                )
+            await self._programs.ensure(session, guild_id)
+            # Anyone in the server may ask for help; someone not in the program gets a bare
+            # member row (their user id only) to hold the request.
+            me = await members.get_or_create(session, guild_id, user_id, now=self._clock.now())
             student = me
             if about_user_id is not None and about_user_id != user_id:
                 student = await self._own_mentee(session, me, about_user_id)
-            elif me.role is ProgramRole.MENTOR:
-                raise UserError(
-                    "As a mentor, pick the mentee this is about with the `mentee` option. For "
-                    "yourself, talk to a staff member directly."
-                )
             row = self._new(student, MANUAL, urgency, category, details, raised_by=user_id)
             session.add(row)
             await session.flush()

@@ -1,0 +1,149 @@
+"""Escalations through simcord: /help-me to the staff channel, crisis resources, staff-only
+buttons, the student told on Claim, re-pings and the next tier across a restart, and the DM
+fallback when the staff channel is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from sqlalchemy import update
+
+from storage.models import GuildSettings, Signal
+from storage.repositories import members
+from tests.e2e.conftest import World
+from tests.e2e.test_foundation import reply_of
+from tests.e2e.test_sessions import dms, matched, restart
+
+
+def posts(world: World) -> list[discord.Message]:
+    """The staff channel's messages after /setup's own check message."""
+    return [
+        m
+        for m in world.escalations.history()
+        if not m.content.startswith("This channel will receive")
+    ]
+
+
+async def ask_for_help(world: World, actor: Any, urgency: str, **options: Any) -> Any:
+    shown = await actor.slash(world.general, "help-me", **options)
+    return await actor.submit_modal(
+        shown,
+        {
+            "help:details": "Someone keeps waiting for me after school and I'm scared.",
+            "help:urgency": [urgency],
+            "help:category": ["safety"],
+        },
+    )
+
+
+async def test_a_right_now_request_reaches_staff_and_shows_crisis_resources(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    answered = await ask_for_help(world, mentee, "right_now")
+    reply = answered.response
+    assert reply.ephemeral
+    assert "988" in reply.content and "741741" in reply.content and "911" in reply.content
+    assert "not a counsellor" in reply.content
+    post = posts(world)[-1]
+    assert post.raw_role_mentions == [world.staff_role.id]
+    assert post.mentions == []  # only the role is pinged, nobody else
+    (embed,) = post.embeds
+    assert embed.title == "Escalation #1: Right now"
+    shown = " ".join(f"{f.name} {f.value}" for f in embed.fields)
+    assert f"<@{mentee.id}>" in shown and f"<@{mentor.id}>" in shown
+    assert "scared" in shown and "Sessions: 0 happened" in shown
+
+
+async def test_only_staff_can_claim_and_the_student_is_told(world: World) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "today")
+    post = posts(world)[-1]
+    channel = world.bot.get_channel(world.escalations.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.set_permissions(await channel.guild.fetch_member(mentee.id), view_channel=True)
+    refused = await mentee.click(post, label="Claim")
+    assert "Only staff" in refused.response.content
+    claimed = await world.staff.click(post, label="Claim")
+    assert "You claimed escalation #1" in claimed.response.content
+    told = dms(mentee)[-1].content
+    assert "picked up your request" in told and f"<@{world.staff.id}>" in told
+    again = await world.admin.slash(world.general, "staff escalation claim", id=1)
+    assert "already claimed" in reply_of(again).content
+    shown = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    timeline = shown.embeds[0].fields[-1].value
+    assert "opened" in timeline and "posted" in timeline and "claimed" in timeline
+
+
+async def test_resolve_needs_a_note_and_keeps_the_timeline(world: World) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "can_wait")
+    post = posts(world)[-1]
+    form = await world.staff.click(post, label="Resolve")
+    empty = await world.staff.submit_modal(form, {"esc:note": "   "})
+    assert "resolution note is required" in empty.response.content
+    form = await world.staff.click(post, label="Resolve")
+    done = await world.staff.submit_modal(form, {"esc:note": "Talked with Jordan and mom."})
+    assert "Resolved escalation #1" in done.response.content
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations", which="all"))
+    assert "#1" in listed.content and "Resolved" in listed.content
+    open_now = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "No escalations" in open_now.content
+
+
+async def test_unclaimed_repings_then_the_next_tier_across_a_restart(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "right_now")
+    await world.env.advance_time(9 * 60)
+    assert len(posts(world)) == 1, [m.content for m in posts(world)]
+    await world.env.advance_time(90)
+    reping = posts(world)[-1]
+    assert "has not been claimed" in reping.content
+    assert reping.raw_role_mentions == [world.staff_role.id]
+    await restart(world, database_url)
+    assert "escalation-sla:1:2" in world.bot.scheduler.job_ids()
+    await world.env.advance_time(10 * 60)
+    tier2 = posts(world)[-1]
+    assert "still unclaimed" in tier2.content and "Escalating" in tier2.content
+    await restart(world, database_url)  # nothing is sent twice after a restart
+    await world.env.advance_time(60 * 60)
+    assert len(posts(world)) == 3
+
+
+async def test_without_the_staff_channel_staff_are_dmed(world: World) -> None:
+    mentee, _ = await matched(world)
+    async with world.bot.sessions.begin() as session:
+        await session.execute(update(GuildSettings).values(escalation_channel_id=123))
+    await ask_for_help(world, mentee, "today")
+    assert posts(world) == [], [m.content for m in posts(world)]
+    dm = dms(world.staff)[-1].content  # world.staff confirmed the mentor's training
+    assert "escalation channel is missing" in dm and "/staff escalation claim 1" in dm
+
+
+async def test_a_reach_out_signal_opens_one_escalation_and_adds_the_next(world: World) -> None:
+    mentee, _ = await matched(world)
+    signal_ids = []
+    for _ in range(2):
+        async with world.bot.sessions.begin() as session:
+            row = await members.get(session, world.guild.id, mentee.id)
+            assert row is not None
+            signal = Signal(
+                guild_id=world.guild.id,
+                kind="reach_out",
+                member_id=row.id,
+                created_at=world.env.now(),
+            )
+            session.add(signal)
+            await session.flush()
+            signal_ids.append(signal.id)
+    for signal_id in [*signal_ids, signal_ids[0]]:  # the first dispatched twice
+        await world.bot.cogs["EscalationCog"].on_signal_recorded(signal_id)  # type: ignore[attr-defined]
+    assert len(posts(world)) == 1
+    (embed,) = posts(world)[-1].embeds
+    assert "reach out" in (embed.description or "")
+    shown = " ".join(f"{f.name} {f.value}" for f in embed.fields)
+    assert "2 so far" in shown
