@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +15,7 @@ from storage.models import (
     AttendanceAnswer,
     Holiday,
     Match,
+    MatchStatus,
     Member,
     MentoringSession,
     SessionStatus,
@@ -172,6 +173,39 @@ async def signal_exists(session: AsyncSession, kind: str, match_id: int) -> bool
         select(Signal.id).where(Signal.kind == kind, Signal.match_id == match_id).limit(1)
     )
     return found is not None
+
+
+async def signal_since(session: AsyncSession, kind: str, match_id: int, since: datetime) -> bool:
+    found = await session.scalar(
+        select(Signal.id)
+        .where(Signal.kind == kind, Signal.match_id == match_id, Signal.created_at >= since)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def last_session_starts(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
+    """(match id, start of its latest confirmed session begun by ``now``, or its creation) of
+    every active match, in every server."""
+    started = (
+        select(MentoringSession.match_id, func.max(MentoringSession.starts_at).label("latest"))
+        .where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.starts_at <= now,
+        )
+        .group_by(MentoringSession.match_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Match.id, Match.created_at, started.c.latest)
+        .outerjoin(started, started.c.match_id == Match.id)
+        .where(Match.status == MatchStatus.ACTIVE)
+        .order_by(Match.id)
+    )
+    return [
+        (match_id, max(created, latest) if latest is not None else created)
+        for match_id, created, latest in rows
+    ]
 
 
 async def cancel_ahead(session: AsyncSession, match_id: int, now: datetime) -> None:

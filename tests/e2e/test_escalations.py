@@ -147,3 +147,17 @@ async def test_a_reach_out_signal_opens_one_escalation_and_adds_the_next(world: 
     assert "reach out" in (embed.description or "")
     shown = " ".join(f"{f.name} {f.value}" for f in embed.fields)
     assert "2 so far" in shown
+
+
+async def test_help_lists_help_me_for_students_and_the_escalation_commands_for_staff(
+    world: World,
+) -> None:
+    await matched(world)
+
+    def listed(result: Any) -> str:
+        return " ".join(f.value for f in reply_of(result).embeds[0].fields)
+
+    student = listed(await world.student.slash(world.general, "help"))
+    assert "/help-me" in student and "/staff escalations" not in student
+    staff = listed(await world.staff.slash(world.general, "help"))
+    assert "/staff escalations" in staff and "/staff escalation view" in staff
