@@ -161,6 +161,14 @@ def staff_dm(view: EscalationView, why: str) -> str:
     )
 
 
+def assigned(view: EscalationView, by_user_id: int) -> str:
+    return (
+        f"<@{by_user_id}> gave you escalation #{view.id} ({URGENCY[view.urgency]}) about "
+        f"<@{view.student_user_id}>: {reason(view)}. See it with "
+        f"`/staff escalation view {view.id}`."
+    )
+
+
 def claimed_for_student(view: EscalationView, staff_user_id: int, show_name: bool) -> str:
     who = f"<@{staff_user_id}>, a staff member," if show_name else "A staff member"
     return f"{who} has picked up your request (#{view.id}) and will be in touch with you soon."

@@ -89,15 +89,14 @@ class HelpModal(discord.ui.Modal, title="Ask staff for help"):
 
 
 class NoteModal(discord.ui.Modal, title="Escalation"):
-    note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
-        label="Note", style=discord.TextStyle.paragraph, max_length=1000, custom_id="esc:note"
-    )
-
     def __init__(self, cog: EscalationCog, escalation_id: int, *, resolve: bool) -> None:
         super().__init__(title=f"{'Resolve' if resolve else 'Note on'} escalation #{escalation_id}")
         self.cog, self.escalation_id, self.resolving = cog, escalation_id, resolve
-        if resolve:
-            self.note.label = "Resolution: what was done? (required)"
+        self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, max_length=1000, custom_id="esc:note"
+        )
+        label = "Resolution: what was done? (required)" if resolve else "Note"
+        self.add_item(discord.ui.Label(text=label, component=self.note))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         service, user_id = self.cog.service, interaction.user.id
@@ -141,7 +140,7 @@ class ReassignModal(discord.ui.Modal, title="Reassign escalation"):
             f"Escalation #{view.id} is now with {target.mention}.", ephemeral=True
         )
         await self.cog.refresh(view)
-        await self.cog.tell_claimed(view, target.id)
+        await self.cog.tell_assigned(view, interaction.user.id, target.id)
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception
@@ -277,6 +276,8 @@ class EscalationCog(commands.Cog):
 
     async def post(self, view: EscalationView) -> None:
         """Post to the staff channel with the role mentioned; if that fails, DM staff."""
+        if view.message_id is not None:
+            return
         program = await self.programs.get(view.guild_id)
         context = await self.service.context(view)
 
@@ -370,6 +371,20 @@ class EscalationCog(commands.Cog):
         )
         await self.refresh(view)
         await self.tell_claimed(view, interaction.user.id)
+
+    async def tell_assigned(self, view: EscalationView, by_user_id: int, to_user_id: int) -> None:
+        """The new assignee hears about it; the student learns who picked it up."""
+        moment = int(self.bot.clock.now().timestamp())
+        await self._deliver(
+            [
+                self._dm(
+                    f"escalation-assigned:{view.id}:{to_user_id}:{moment}",
+                    to_user_id,
+                    texts.assigned(view, by_user_id),
+                )
+            ]
+        )
+        await self.tell_claimed(view, to_user_id)
 
     async def tell_claimed(self, view: EscalationView, staff_user_id: int) -> None:
         """The student (and whoever raised it for them) learn that staff picked it up."""

@@ -5,6 +5,8 @@ fallback when the staff channel is gone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -12,9 +14,11 @@ from sqlalchemy import update
 
 from storage.models import GuildSettings, Signal
 from storage.repositories import members
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_foundation import reply_of
 from tests.e2e.test_sessions import dms, matched, restart
+
+SECOND_SESSION_OVER = datetime(2026, 1, 11, 23, 0, tzinfo=UTC)  # Sunday Jan 11, 5pm Chicago
 
 
 def posts(world: World) -> list[discord.Message]:
@@ -100,6 +104,8 @@ async def test_unclaimed_repings_then_the_next_tier_across_a_restart(
     await ask_for_help(world, mentee, "right_now")
     await world.env.advance_time(9 * 60)
     assert len(posts(world)) == 1, [m.content for m in posts(world)]
+    await restart(world, database_url)  # between the post and the re-ping
+    assert "escalation-sla:1:1" in world.bot.scheduler.job_ids()
     await world.env.advance_time(90)
     reping = posts(world)[-1]
     assert "has not been claimed" in reping.content
@@ -161,3 +167,66 @@ async def test_help_lists_help_me_for_students_and_the_escalation_commands_for_s
     assert "/help-me" in student and "/staff escalations" not in student
     staff = listed(await world.staff.slash(world.general, "help"))
     assert "/staff escalations" in staff and "/staff escalation view" in staff
+
+
+async def test_two_no_shows_reach_staff_through_the_signal_event(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await mentee.slash(world.general, "session schedule", when="sunday 4pm", weeks=2)
+    await mentor.user.click(dms(mentor)[-1], label="Accept")
+    await world.env.advance_time((SECOND_SESSION_OVER - world.env.now()).total_seconds())
+    questions = [m for m in dms(mentee) if "Did it happen?" in m.content]
+    assert len(questions) == 2
+    for question in questions:
+        await mentee.user.click(question, label="No-show")
+    await world.env.advance_time(1)
+    post = posts(world)[-1]
+    assert "New escalation #1 (Today)" in post.content
+    assert "Two no-shows in a row" in (post.embeds[0].description or "")
+
+
+async def test_the_next_tier_pings_its_role_and_dms_on_call_staff(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    with world.env.time_context():
+        counsellors = world.guild.create_role("Counsellors", mentionable=True)
+    await ask_for_help(world, mentee, "today")
+    fresh = build_bot(database_url, world.bot.sessions, [world.env])
+    fresh.settings = replace(
+        fresh.settings,
+        escalations=replace(
+            fresh.settings.escalations,
+            tier2_role_id=counsellors.id,
+            on_call_user_ids=(world.admin.id,),
+        ),
+    )
+    world.bot.scheduler.shutdown()
+    await world.env.restart_bot(fresh)
+    world.bot = fresh
+    await world.env.advance_time(121 * 60)
+    reping, tier2 = posts(world)[-2:]
+    assert reping.raw_role_mentions == [world.staff_role.id]
+    assert tier2.raw_role_mentions == [counsellors.id]
+    assert "Nobody has claimed this yet" in dms(world.admin)[-1].content
+
+
+async def test_notes_and_reassigning_to_staff_only(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await ask_for_help(world, mentee, "today")
+    post = posts(world)[-1]
+    form = await world.staff.click(post, label="Add note")
+    noted = await world.staff.submit_modal(form, {"esc:note": "Left a voicemail for mom."})
+    assert "Note added" in noted.response.content
+    form = await world.staff.click(post, label="Reassign")
+    refused = await world.staff.submit_modal(form, {"esc:to": [mentor]})
+    assert "is not staff" in refused.response.content
+    form = await world.staff.click(post, label="Reassign")
+    moved = await world.staff.submit_modal(form, {"esc:to": [world.admin]})
+    assert "now with" in moved.response.content
+    assert "picked up your request" in dms(mentee)[-1].content
+    assert "gave you escalation #1" in dms(world.admin)[-1].content
+    mine = reply_of(await world.admin.slash(world.general, "staff escalations", which="mine"))
+    assert "#1" in mine.content
+    timeline = reply_of(await world.admin.slash(world.general, "staff escalation view", id=1))
+    text = timeline.embeds[0].fields[-1].value
+    assert "note: Left a voicemail" in text and "reassigned: to" in text
