@@ -169,9 +169,26 @@ def assigned(view: EscalationView, by_user_id: int) -> str:
     )
 
 
-def claimed_for_student(view: EscalationView, staff_user_id: int, show_name: bool) -> str:
+def claimed(view: EscalationView, staff_user_id: int, show_name: bool, reader: int) -> str:
+    """What the student (or the mentor who raised it) reads when staff pick it up."""
     who = f"<@{staff_user_id}>, a staff member," if show_name else "A staff member"
-    return f"{who} has picked up your request (#{view.id}) and will be in touch with you soon."
+    if reader != view.student_user_id:
+        return (
+            f"{who} has picked up your concern about <@{view.student_user_id}> (#{view.id}). "
+            "Thank you for speaking up."
+        )
+    if view.raised_by == reader:
+        return f"{who} has picked up your request (#{view.id}) and will be in touch with you soon."
+    return f"{who} would like to check in with you and will be in touch soon."
+
+
+def unreached(crisis_text: str) -> str:
+    """The request is saved, but no staff member could be reached through Bridges."""
+    return (
+        "I could not reach a staff member through Bridges just now. Your request is saved and "
+        "staff will see it, but please also tell an adult at school you trust today.\n"
+        f"{crisis(crisis_text)}"
+    )
 
 
 def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:

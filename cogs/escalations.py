@@ -77,10 +77,12 @@ class HelpModal(discord.ui.Modal, title="Ask staff for help"):
             self.category.values[0],
             about_user_id=self.about_user_id,
         )
+        crisis_text = self.cog.settings.crisis_text
         await interaction.response.send_message(
-            texts.confirmation(view, self.cog.settings.crisis_text), ephemeral=True
+            texts.confirmation(view, crisis_text), ephemeral=True
         )
-        await self.cog.post(view)
+        if not await self.cog.post(view):
+            await interaction.followup.send(texts.unreached(crisis_text), ephemeral=True)
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception
@@ -274,10 +276,11 @@ class EscalationCog(commands.Cog):
     async def post_by_id(self, escalation_id: int) -> None:
         await self.post(await self.service.view(escalation_id))
 
-    async def post(self, view: EscalationView) -> None:
-        """Post to the staff channel with the role mentioned; if that fails, DM staff."""
+    async def post(self, view: EscalationView) -> bool:
+        """Post to the staff channel with the role mentioned; if that fails, DM staff.
+        False when nobody at all could be reached."""
         if view.message_id is not None:
-            return
+            return True
         program = await self.programs.get(view.guild_id)
         context = await self.service.context(view)
 
@@ -297,7 +300,7 @@ class EscalationCog(commands.Cog):
         key = f"escalation-post:{view.id}"
         if await self._deliver([Prompt(key, "escalation-post", 0, send)]) == 1:
             self.plan(view)
-            return
+            return True
         log.error(
             "escalation %s could not be posted in the staff channel of server %s; DMing staff",
             view.id,
@@ -305,7 +308,7 @@ class EscalationCog(commands.Cog):
         )
         staff = await self.service.known_staff(view.guild_id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
-        await self._deliver(
+        reached = await self._deliver(
             [
                 self._dm(
                     f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
@@ -315,6 +318,9 @@ class EscalationCog(commands.Cog):
         )
         await self.service.mark_fallback(view.id, staff)
         self.plan(view)
+        if not reached:
+            log.error("escalation %s reached no staff member at all", view.id)
+        return reached > 0
 
     async def refresh(self, view: EscalationView) -> None:
         """Show the new state on the staff post (an edit, not a new message)."""
@@ -388,13 +394,17 @@ class EscalationCog(commands.Cog):
 
     async def tell_claimed(self, view: EscalationView, staff_user_id: int) -> None:
         """The student (and whoever raised it for them) learn that staff picked it up."""
-        text = texts.claimed_for_student(view, staff_user_id, self.settings.show_claimer_name)
+        show = self.settings.show_claimer_name
         told = {view.student_user_id}
         if view.manual and view.raised_by is not None:
             told.add(view.raised_by)
         await self._deliver(
             [
-                self._dm(f"escalation-claimed:{view.id}:{staff_user_id}:{u}", u, text)
+                self._dm(
+                    f"escalation-claimed:{view.id}:{staff_user_id}:{u}",
+                    u,
+                    texts.claimed(view, staff_user_id, show, u),
+                )
                 for u in sorted(told)
             ]
         )

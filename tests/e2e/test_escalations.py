@@ -15,7 +15,7 @@ from sqlalchemy import update
 from storage.models import GuildSettings, Signal
 from storage.repositories import members
 from tests.e2e.conftest import World, build_bot
-from tests.e2e.test_foundation import reply_of
+from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_sessions import dms, matched, restart
 
 SECOND_SESSION_OVER = datetime(2026, 1, 11, 23, 0, tzinfo=UTC)  # Sunday Jan 11, 5pm Chicago
@@ -230,3 +230,28 @@ async def test_notes_and_reassigning_to_staff_only(world: World) -> None:
     timeline = reply_of(await world.admin.slash(world.general, "staff escalation view", id=1))
     text = timeline.embeds[0].fields[-1].value
     assert "note: Left a voicemail" in text and "reassigned: to" in text
+
+
+async def test_when_no_staff_can_be_reached_the_student_is_told_to_find_an_adult(
+    world: World,
+) -> None:
+    await run_setup(world)
+    async with world.bot.sessions.begin() as session:
+        await session.execute(update(GuildSettings).values(escalation_channel_id=123))
+    answered = await ask_for_help(world, world.student, "today")  # not in the program yet
+    assert "Staff have received your request" in answered.response.content
+    (followup,) = answered.followups
+    assert "could not reach a staff member" in followup.content and "988" in followup.content
+
+
+async def test_a_mentor_raises_it_about_their_mentee_and_both_hear_of_the_claim(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    answered = await ask_for_help(world, mentor, "today", mentee=mentee)
+    assert f"your concern about <@{mentee.id}>" in answered.response.content
+    refused = await ask_for_help(world, mentee, "today", mentee=mentor)
+    assert "your own mentee" in refused.response.content
+    await world.staff.click(posts(world)[-1], label="Claim")
+    assert "would like to check in with you" in dms(mentee)[-1].content
+    assert f"your concern about <@{mentee.id}>" in dms(mentor)[-1].content
