@@ -255,11 +255,11 @@ class EscalationCog(commands.Cog):
             await self.refresh(opened.escalation)
 
     async def check_free_text(
-        self, guild_id: int, member_user_id: int, texts_: Sequence[str], source: str
+        self, guild_id: int, member_user_id: int, answers: Sequence[str], source: str
     ) -> bool:
         """Concerning language in a student's free text opens (or adds to) an urgent
         escalation. True when it did: the caller then shows the student ``concern_reply``."""
-        opened = await self.service.check_free_text(guild_id, member_user_id, texts_, source)
+        opened = await self.service.check_free_text(guild_id, member_user_id, answers, source)
         if opened is None:
             return False
         if opened.new:

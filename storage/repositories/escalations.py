@@ -16,6 +16,7 @@ from storage.models import (
     EscalationRule,
     EscalationStatus,
     Match,
+    MatchStatus,
     Member,
     MentoringSession,
     TrainingCompletion,
@@ -89,7 +90,7 @@ async def mentor_of(session: AsyncSession, mentee_id: int) -> int | None:
     found: int | None = await session.scalar(
         select(Member.user_id)
         .join(Match, Match.mentor_id == Member.id)
-        .where(Match.mentee_id == mentee_id, Match.status == "active")
+        .where(Match.mentee_id == mentee_id, Match.status == MatchStatus.ACTIVE)
         .limit(1)
     )
     return found

@@ -255,3 +255,20 @@ async def test_a_mentor_raises_it_about_their_mentee_and_both_hear_of_the_claim(
     await world.staff.click(posts(world)[-1], label="Claim")
     assert "would like to check in with you" in dms(mentee)[-1].content
     assert f"your concern about <@{mentee.id}>" in dms(mentor)[-1].content
+
+
+async def test_concerning_check_in_words_post_an_urgent_escalation(world: World) -> None:
+    mentee, _ = await matched(world)
+    cog: Any = world.bot.cogs["EscalationCog"]
+    quiet = await cog.check_free_text(
+        world.guild.id, mentee.id, ["this homework is killing me"], "checkin:1"
+    )
+    assert quiet is False and posts(world) == []
+    urgent = await cog.check_free_text(
+        world.guild.id, mentee.id, ["I want to die", "nothing else"], "checkin:2"
+    )
+    assert urgent is True
+    post = posts(world)[-1]
+    assert "(Right now)" in post.content and post.raw_role_mentions == [world.staff_role.id]
+    assert "Concerning language in a check-in (suicide)" in (post.embeds[0].description or "")
+    assert "988" in cog.concern_reply() and "not a counsellor" in cog.concern_reply()
