@@ -426,14 +426,19 @@ class SessionService:
             return Recorded(view, (signal_id,) if signal_id is not None else ())
 
     async def _no_show_signal(self, session: AsyncSession, row: MentoringSession) -> int | None:
-        latest = await rows.recent_answers(session, row.match_id, NO_SHOWS_IN_A_ROW)
-        if len(latest) == NO_SHOWS_IN_A_ROW and all(
-            answer is AttendanceAnswer.NO_SHOW for answer in latest
-        ):
-            return await self._signal(
-                session, await self._match(session, row.match_id), signals.TWO_NO_SHOWS
-            )
-        return None
+        """A signal when this answer makes the pair's last two answered sessions both
+        no-shows (a session is a no-show when either member says so; the other member's
+        answer about the same session adds nothing)."""
+        latest = await rows.recent_outcomes(session, row.match_id, NO_SHOWS_IN_A_ROW)
+        if len(latest) < NO_SHOWS_IN_A_ROW or latest[0][0] != row.id:
+            return None
+        if latest[0][1].count(AttendanceAnswer.NO_SHOW) != 1:  # not this answer's doing
+            return None
+        if not all(AttendanceAnswer.NO_SHOW in answers for _, answers in latest):
+            return None
+        return await self._signal(
+            session, await self._match(session, row.match_id), signals.TWO_NO_SHOWS
+        )
 
     # ----------------------------------------------------------------- holidays
 

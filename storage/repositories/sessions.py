@@ -133,18 +133,28 @@ async def attendance(session: AsyncSession, session_id: int, member_id: int) -> 
     return found
 
 
-async def recent_answers(
+async def recent_outcomes(
     session: AsyncSession, match_id: int, limit: int
-) -> list[AttendanceAnswer]:
-    """The latest attendance answers for a match's sessions, newest first."""
-    rows = await session.scalars(
-        select(Attendance.answer)
-        .join(MentoringSession, MentoringSession.id == Attendance.session_id)
-        .where(MentoringSession.match_id == match_id)
-        .order_by(MentoringSession.starts_at.desc(), Attendance.id.desc())
+) -> list[tuple[int, list[AttendanceAnswer]]]:
+    """(session id, its answers) of the match's latest ``limit`` answered sessions, newest
+    first."""
+    latest = (
+        select(MentoringSession.id)
+        .where(
+            MentoringSession.match_id == match_id,
+            MentoringSession.id.in_(select(Attendance.session_id)),
+        )
+        .order_by(MentoringSession.starts_at.desc())
         .limit(limit)
     )
-    return list(rows)
+    ids = list(await session.scalars(latest))
+    rows = await session.execute(
+        select(Attendance.session_id, Attendance.answer).where(Attendance.session_id.in_(ids))
+    )
+    answers: dict[int, list[AttendanceAnswer]] = {session_id: [] for session_id in ids}
+    for session_id, answer in rows:
+        answers[session_id].append(answer)
+    return list(answers.items())
 
 
 async def holidays(session: AsyncSession, guild_id: int) -> list[Holiday]:

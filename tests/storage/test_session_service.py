@@ -114,11 +114,15 @@ async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
         await world.service.record_attendance(ids[0], 12345, AttendanceAnswer.NO_SHOW)
     first = await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.NO_SHOW)
     assert first.signal_ids == ()
+    same = await world.service.record_attendance(ids[0], MENTEE, AttendanceAnswer.NO_SHOW)
+    assert same.signal_ids == ()  # both members about one session: still one no-show
     with pytest.raises(UserError, match="already answered"):
         await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.HAPPENED)
     assert await signals(world) == []
     second = await world.service.record_attendance(ids[1], MENTOR, AttendanceAnswer.NO_SHOW)
     assert await signals(world) == ["two_no_shows"] and len(second.signal_ids) == 1
+    other = await world.service.record_attendance(ids[1], MENTEE, AttendanceAnswer.NO_SHOW)
+    assert other.signal_ids == ()  # the second member's answer does not signal again
 
 
 async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: World) -> None:
