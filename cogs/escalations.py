@@ -11,6 +11,7 @@ escalation is DMed to on-call staff and staff known to the program, and logged a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from bot.services.escalations import (
     NEXT_TIER,
     EscalationService,
     EscalationView,
+    Opened,
 )
 from bot.services.programs import ProgramService
 from cogs import escalation_texts as texts
@@ -215,6 +217,9 @@ class EscalationCog(commands.Cog):
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
         self.service = EscalationService(bot.sessions, bot.clock, self.programs, self.settings)
         self.deliveries = Deliveries(bot.sessions, bot.clock)
+        # A rule's escalation is posted before the next signal is applied, so an added
+        # signal always finds the post to update.
+        self._applying = asyncio.Lock()
         EscalationButton.cog = self
 
     # ------------------------------------------------------------- jobs from rows
@@ -246,27 +251,28 @@ class EscalationCog(commands.Cog):
     @commands.Cog.listener()
     async def on_signal_recorded(self, signal_id: int) -> None:
         """A producer recorded a signal: apply the rules (thresholds in config and per server)."""
-        opened = await self.service.on_signal(signal_id)
-        if opened is None:
-            return
-        if opened.new:
-            await self.post(opened.escalation)
-        else:
-            await self.refresh(opened.escalation)
+        async with self._applying:
+            opened = await self.service.on_signal(signal_id)
+            if opened is not None:
+                await self._show(opened)
 
     async def check_free_text(
         self, guild_id: int, member_user_id: int, answers: Sequence[str], source: str
     ) -> bool:
         """Concerning language in a student's free text opens (or adds to) an urgent
         escalation. True when it did: the caller then shows the student ``concern_reply``."""
-        opened = await self.service.check_free_text(guild_id, member_user_id, answers, source)
-        if opened is None:
-            return False
+        async with self._applying:
+            opened = await self.service.check_free_text(guild_id, member_user_id, answers, source)
+            if opened is not None:
+                await self._show(opened)
+        return opened is not None
+
+    async def _show(self, opened: Opened) -> None:
+        """Post a new escalation, or show the added signal on its post."""
         if opened.new:
             await self.post(opened.escalation)
         else:
-            await self.refresh(opened.escalation)
-        return True
+            await self.refresh(await self.service.view(opened.escalation.id))
 
     def concern_reply(self) -> str:
         return texts.concern_shown(self.settings.crisis_text)

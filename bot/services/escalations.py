@@ -10,6 +10,7 @@ goes to the next tier at the second.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,6 +119,10 @@ class EscalationService:
         self._programs = programs
         self._clock = clock
         self._settings = settings
+        # Rules open or add to escalations one signal at a time: two signals for the same
+        # student and rule at once must not both open one (the unique index would refuse
+        # the second, and its signal would be lost).
+        self._applying = asyncio.Lock()
 
     # ----------------------------------------------------------------- opening
 
@@ -155,7 +160,7 @@ class EscalationService:
 
     async def on_signal(self, signal_id: int) -> Opened | None:
         """Apply the rules to one recorded signal; each signal counts once."""
-        async with self._sessions.begin() as session:
+        async with self._applying, self._sessions.begin() as session:
             signal = await session.get(Signal, signal_id)
             if signal is None or signal.member_id is None:
                 return None
@@ -177,7 +182,7 @@ class EscalationService:
         found = {match.category for text in texts for match in find_concerns(text)}
         if not found:
             return None
-        async with self._sessions.begin() as session:
+        async with self._applying, self._sessions.begin() as session:
             student = await members.get(session, guild_id, member_user_id)
             if student is None:
                 return None
