@@ -137,7 +137,7 @@ class EscalationService:
         about_user_id: int | None = None,
     ) -> EscalationView:
         """/help-me: anyone asks for themselves, or a mentor about their mentee."""
-        details = details.strip()
+        details = _clean(details)
         if not details:
             raise UserError("Please write a few words about what is going on, then send it.")
         if len(details) > MAX_DETAILS:
@@ -186,7 +186,7 @@ class EscalationService:
             student = await members.get(session, guild_id, member_user_id)
             if student is None:
                 return None
-            details = "\n".join(text.strip() for text in texts if text.strip())[:MAX_DETAILS]
+            details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
             return await self._open_or_add(
                 session,
                 student,
@@ -492,8 +492,13 @@ class EscalationService:
         )
 
 
+def _clean(text: str) -> str:
+    """Text as typed, without the NUL characters a database cannot store."""
+    return text.replace("\x00", "").strip()
+
+
 def _note(text: str, missing: str = "Write the note first.") -> str:
-    text = text.strip()
+    text = _clean(text)
     if not text:
         raise UserError(missing)
     if len(text) > MAX_NOTE:

@@ -6,11 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.errors import NotAllowed, UserError
 from bot.services import signals
-from bot.services.escalations import CONCERNING_LANGUAGE, NEXT_TIER, RE_PING, EscalationService
+from bot.services.escalations import (
+    CATEGORIES,
+    CONCERNING_LANGUAGE,
+    NEXT_TIER,
+    RE_PING,
+    EscalationService,
+)
 from bot.services.programs import ProgramService
 from storage.models import EscalationEvent, EscalationStatus, Member, Signal, Urgency
 from storage.repositories import members
@@ -154,3 +162,19 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     async with world.db() as session:
         count = await session.scalar(select(func.count()).select_from(EscalationEvent))
     assert count == 3  # opened, then the second text's two events (signal, text)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(details=st.text(max_size=1200), category=st.sampled_from([*CATEGORIES, "", "gossip"]))
+@example(details="help\x00 me", category="other")
+async def test_any_help_me_input_is_kept_whole_or_refused_with_a_sentence(
+    world: Escalations, details: str, category: str
+) -> None:
+    try:
+        view = await world.escalations.raise_manual(GUILD, MENTEE, details, Urgency.TODAY, category)
+    except UserError as error:
+        assert error.message.endswith(".")
+        return
+    assert view.details == details.replace("\x00", "").strip() and view.category == category
