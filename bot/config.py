@@ -87,6 +87,21 @@ class SessionSettings:
 
 
 @dataclass(frozen=True)
+class EscalationSettings:
+    """SLA limits are per urgency (``Urgency`` values); ``rules`` maps a signal kind to
+    the urgency of the escalation it opens, or "off"."""
+
+    sla_minutes: Mapping[str, int]
+    tier2_minutes: Mapping[str, int]
+    tier2_role_id: int | None
+    on_call_user_ids: tuple[int, ...]
+    crisis_text: str
+    show_claimer_name: bool
+    no_session_days: int
+    rules: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -97,6 +112,7 @@ class Settings:
     misfire_grace_seconds: int
     matching: MatchingSettings
     sessions: SessionSettings
+    escalations: EscalationSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -218,6 +234,80 @@ def _days(value: object) -> tuple[date, ...]:
     return tuple(sorted(set(found)))
 
 
+URGENCIES = ("right_now", "today", "can_wait")
+RULE_KINDS = (
+    "two_no_shows",
+    "no_session_7_days",
+    "no_session_14_days",
+    "low_mood_twice",
+    "two_missed_checkins",
+    "reach_out",
+)
+DEFAULT_CRISIS_TEXT = (
+    "If you are in danger right now, call 911. You can call or text 988 (Suicide & Crisis "
+    "Lifeline) or text HOME to 741741 (Crisis Text Line), any time, for free."
+)
+
+
+def _per_urgency(value: object) -> dict[str, int]:
+    expected = "expected a table of minutes per urgency, like {right_now = 10, today = 60}"
+    if not isinstance(value, dict):
+        raise Invalid(f"{expected}; found {_kind(value)}")
+    unknown = sorted(set(value) - set(URGENCIES))
+    if unknown:
+        raise Invalid(f"unknown urgency {unknown[0]!r}; expected keys {', '.join(URGENCIES)}")
+    if set(value) != set(URGENCIES):
+        raise Invalid(f"{expected}; every one of {', '.join(URGENCIES)} is needed")
+    minutes = _integer(1, 10_080, "a number of minutes from 1 to 10080")
+    return {key: minutes(item) for key, item in value.items()}
+
+
+def _user_ids(value: object) -> tuple[int, ...]:
+    expected = "expected a list of Discord user ids (whole numbers), like [123456789012345678]"
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    check = _integer(1, 2**63 - 1, "a Discord user id")
+    try:
+        return tuple(check(item) for item in value)
+    except Invalid:
+        raise Invalid(expected) from None
+
+
+def _crisis(value: object) -> str:
+    text = _text(value, "expected the crisis resources text in quotes").strip()
+    if not 20 <= len(text) <= 1000:
+        raise Invalid("expected the crisis resources text, 20 to 1000 characters")
+    return text
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, found {_kind(value)}")
+    return value
+
+
+def _rules(value: object) -> dict[str, str]:
+    expected = 'expected a table of signal kind = urgency or "off", like {reach_out = "today"}'
+    if not isinstance(value, dict):
+        raise Invalid(f"{expected}; found {_kind(value)}")
+    found = dict(DEFAULT_RULES)
+    for kind, urgency in value.items():
+        if kind not in RULE_KINDS:
+            raise Invalid(f"unknown signal kind {kind!r}; expected one of {', '.join(RULE_KINDS)}")
+        found[kind] = _choice((*URGENCIES, "off"))(urgency)
+    return found
+
+
+DEFAULT_RULES = {
+    "two_no_shows": "today",
+    "no_session_7_days": "off",
+    "no_session_14_days": "can_wait",
+    "low_mood_twice": "today",
+    "two_missed_checkins": "today",
+    "reach_out": "today",
+}
+
+
 def _database_url(value: object) -> str:
     text = _text(value, f"{URL_EXPECTED} in quotes")
     try:
@@ -308,6 +398,16 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "attendance_delay_minutes": (10, _integer(0, 1440, "a number of minutes")),
         "holidays": ([], _days),
     },
+    "escalations": {
+        "sla_minutes": ({"right_now": 10, "today": 60, "can_wait": 1440}, _per_urgency),
+        "tier2_minutes": ({"right_now": 20, "today": 120, "can_wait": 2880}, _per_urgency),
+        "tier2_role_id": (0, _integer(0, 2**63 - 1, "a whole number (a Discord role id)")),
+        "on_call_user_ids": ([], _user_ids),
+        "crisis_text": (DEFAULT_CRISIS_TEXT, _crisis),
+        "show_claimer_name": (True, _flag),
+        "no_session_days": (14, _integer(2, 90, "a number of days")),
+        "rules": ({}, _rules),
+    },
 }
 
 
@@ -397,6 +497,15 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             values["database", "url"] = _database_url(url.strip())
         except Invalid as error:
             problems.append(f"{URL_VARIABLE} = {_literal(url)}: {error.expected}")
+    sla, tier2 = (
+        values.get(("escalations", "sla_minutes")),
+        values.get(("escalations", "tier2_minutes")),
+    )
+    if sla and tier2 and any(tier2[key] <= sla[key] for key in URGENCIES):
+        problems.append(
+            f"{where}: [escalations] tier2_minutes must each be above sla_minutes (the next "
+            "tier is paged after the re-ping)"
+        )
     if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
         problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
     token = environ.get(TOKEN_VARIABLE, "").strip()
@@ -429,5 +538,15 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             reminder_offsets_minutes=values["sessions", "reminder_offsets_minutes"],
             attendance_delay_minutes=values["sessions", "attendance_delay_minutes"],
             holidays=values["sessions", "holidays"],
+        ),
+        escalations=EscalationSettings(
+            sla_minutes=values["escalations", "sla_minutes"],
+            tier2_minutes=values["escalations", "tier2_minutes"],
+            tier2_role_id=values["escalations", "tier2_role_id"] or None,
+            on_call_user_ids=values["escalations", "on_call_user_ids"],
+            crisis_text=values["escalations", "crisis_text"],
+            show_claimer_name=values["escalations", "show_claimer_name"],
+            no_session_days=values["escalations", "no_session_days"],
+            rules=values["escalations", "rules"],
         ),
     )

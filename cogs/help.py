@@ -14,6 +14,7 @@ from bot.services.members import MemberService
 from bot.services.programs import ProgramService
 
 Listed = app_commands.Command[commands.Cog, ..., None]
+FIELD_LIMIT = 1024
 SECTIONS = (
     (Audience.EVERYONE, "For everyone"),
     (Audience.MENTEE, "For mentees"),
@@ -60,9 +61,23 @@ def help_embed(
             for command, needed in listed
             if needed is audience
         ]
-        if lines:
-            embed.add_field(name=heading, value="\n".join(lines), inline=False)
+        for number, chunk in enumerate(_chunks(lines, FIELD_LIMIT)):
+            embed.add_field(
+                name=heading if number == 0 else f"{heading} (more)", value=chunk, inline=False
+            )
     return embed
+
+
+def _chunks(lines: list[str], limit: int) -> Iterator[str]:
+    """Lines joined into texts of at most ``limit`` characters (an embed field's limit)."""
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > limit:
+            yield "\n".join(chunk)
+            chunk = []
+        chunk.append(line[:limit])
+    if chunk:
+        yield "\n".join(chunk)
 
 
 class HelpCog(commands.Cog):

@@ -90,7 +90,7 @@ class AttendModal(discord.ui.Modal, title="What did you cover?"):
         self.cog, self.session_id = cog, session_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.service.record_attendance(
+        recorded = await self.cog.service.record_attendance(
             self.session_id,
             interaction.user.id,
             AttendanceAnswer.HAPPENED,
@@ -98,6 +98,7 @@ class AttendModal(discord.ui.Modal, title="What did you cover?"):
             self.note.value,
         )
         await interaction.response.send_message("Thanks, noted!", ephemeral=True)
+        self.cog.signal(*recorded.signal_ids)
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception
@@ -194,8 +195,11 @@ class AttendButton(
         if self.answer is AttendanceAnswer.HAPPENED:
             await interaction.response.send_modal(AttendModal(cog, self.session_id))
             return
-        await cog.service.record_attendance(self.session_id, interaction.user.id, self.answer)
+        recorded = await cog.service.record_attendance(
+            self.session_id, interaction.user.id, self.answer
+        )
         await interaction.response.send_message("Thanks, noted.", ephemeral=True)
+        cog.signal(*recorded.signal_ids)
 
 
 def _loaded(cog: SessionCog | None) -> SessionCog:
@@ -222,7 +226,13 @@ class SessionCog(commands.Cog):
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
-        self.service = SessionService(bot.sessions, bot.clock, self.programs, bot.settings.sessions)
+        self.service = SessionService(
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            bot.settings.sessions,
+            quiet_days=bot.settings.escalations.no_session_days,
+        )
         self.deliveries = Deliveries(bot.sessions, bot.clock)
         self._reminders: list[tuple[int, str]] = []
         self._reminding = asyncio.Lock()
@@ -235,12 +245,33 @@ class SessionCog(commands.Cog):
         count = 0
         views = await self.service.confirmed_for_jobs()
         matches = await self.service.new_matches()
+        quiet = await self.service.quiet_matches()
+        now = self.bot.clock.now()
         with self.bot.scheduler.batch():
             for view in views:
                 count += self.plan_jobs(view, fresh=True)
             for match_id, created in matches:
                 count += self.plan_first_session_checks(match_id, created)
+            for match_id, at in quiet:
+                self.plan_quiet_check(match_id, max(at, now))
+                count += 1
         return count
+
+    def plan_quiet_check(self, match_id: int, at: datetime) -> None:
+        """Look at the match at ``at`` for a long gap with no session (NO_SESSION_14_DAYS)."""
+        self.bot.scheduler.run_at(job_id("quiet-check", match_id), at, self.quiet_check, match_id)
+
+    async def quiet_check(self, match_id: int) -> None:
+        checked = await self.service.quiet_check(match_id)
+        if checked.signal_id is not None:
+            self.signal(checked.signal_id)
+        if checked.next_check is not None:
+            self.plan_quiet_check(match_id, checked.next_check)
+
+    def signal(self, *signal_ids: int) -> None:
+        """Tell the escalation rules about signals the service recorded."""
+        for signal_id in signal_ids:
+            self.bot.dispatch("signal_recorded", signal_id)
 
     def plan_jobs(self, view: SessionView, *, fresh: bool = False) -> int:
         """(Re)build the reminder and attendance jobs of one confirmed session.
@@ -287,8 +318,11 @@ class SessionCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_match_created(self, match_id: int) -> None:
-        """A new match: nudge the pair at 48 h, and flag it at 7 days, if they don't meet."""
-        self.plan_first_session_checks(match_id, self.bot.clock.now())
+        """A new match: nudge the pair at 48 h, and flag it at 7 days, if they don't meet;
+        flag it whenever it goes ``no_session_days`` without a session."""
+        now = self.bot.clock.now()
+        self.plan_first_session_checks(match_id, now)
+        self.plan_quiet_check(match_id, now + self.service.quiet_after)
 
     async def remind(self, session_id: int, label: str) -> None:
         """Queue the reminder; every reminder due at the same moment goes out in one batch
@@ -335,10 +369,14 @@ class SessionCog(commands.Cog):
 
     async def first_session_check(self, match_id: int, kind: str) -> None:
         deadline = kind == "first-session-deadline"
-        pair = await self.service.first_session_check(match_id, deadline=deadline)
-        if pair is None or deadline:
+        checked = await self.service.first_session_check(match_id, deadline=deadline)
+        if checked is None:
             return
-        for user_id in pair:
+        if checked.signal_id is not None:
+            self.signal(checked.signal_id)
+        if deadline:
+            return
+        for user_id in checked.pair:
             await self.tell(f"{kind}:{match_id}:{user_id}", user_id, texts.FIRST_SESSION_NUDGE)
 
     # ------------------------------------------------------------- messages

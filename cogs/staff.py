@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -17,8 +17,10 @@ from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.programs import ProgramService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
+from cogs import escalation_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
+from cogs.escalations import EscalationCog
 from cogs.pairs import close_pair, open_pair, prepare_pair
 from cogs.permissions import require_staff
 from cogs.training import training_module_choices
@@ -178,6 +180,9 @@ class StaffCog(commands.Cog):
         name="holiday", description="Program days off (no sessions)", parent=staff
     )
     match = app_commands.Group(name="match", description="Match mentors with mentees", parent=staff)
+    escalation = app_commands.Group(
+        name="escalation", description="One escalation: its timeline, claim it, rules", parent=staff
+    )
 
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
@@ -373,6 +378,76 @@ class StaffCog(commands.Cog):
         await interaction.response.send_message(
             f"{removed:%A %B %d, %Y} is no longer a holiday.", ephemeral=True
         )
+
+    @staff.command(name="escalations")
+    @app_commands.describe(
+        which="open: not resolved yet; mine: assigned to you; all: including resolved"
+    )
+    async def escalations(
+        self, interaction: discord.Interaction, which: Literal["open", "mine", "all"] = "open"
+    ) -> None:
+        """List escalations: open ones, yours, or all (newest first)."""
+        found = await self._escalations().service.listing(
+            guild_id_of(interaction), which, interaction.user.id
+        )
+        lines = [escalation_texts.listing_line(view) for view in found]
+        await interaction.response.send_message(
+            "\n".join(lines)[:1900] or f"No escalations ({which}).", ephemeral=True
+        )
+
+    @escalation.command(name="view")
+    @app_commands.describe(escalation_id="The escalation's number, e.g. 12")
+    @app_commands.rename(escalation_id="id")
+    async def escalation_view(self, interaction: discord.Interaction, escalation_id: int) -> None:
+        """An escalation's full timeline: who did what, and when."""
+        view, events = await self._escalations().service.timeline(
+            guild_id_of(interaction), escalation_id
+        )
+        await interaction.response.send_message(
+            embed=escalation_texts.timeline(view, events), ephemeral=True
+        )
+
+    @escalation.command(name="claim")
+    @app_commands.describe(escalation_id="The escalation's number, e.g. 12")
+    @app_commands.rename(escalation_id="id")
+    async def escalation_claim(self, interaction: discord.Interaction, escalation_id: int) -> None:
+        """Claim an escalation (as the Claim button does): the student is told."""
+        cog = self._escalations()
+        view, _ = await cog.service.timeline(guild_id_of(interaction), escalation_id)
+        await cog.claim(interaction, view.id)
+
+    @escalation.command(name="rule")
+    @app_commands.describe(
+        kind="The signal the rule is about",
+        urgency="How urgent the escalation it opens is, or off",
+    )
+    async def escalation_rule(
+        self,
+        interaction: discord.Interaction,
+        kind: Literal[
+            "two_no_shows",
+            "no_session_7_days",
+            "no_session_14_days",
+            "low_mood_twice",
+            "two_missed_checkins",
+            "reach_out",
+        ],
+        urgency: Literal["right_now", "today", "can_wait", "off"],
+    ) -> None:
+        """Set this server's urgency for an automatic rule (or turn it off)."""
+        service = self._escalations().service
+        guild_id = guild_id_of(interaction)
+        await service.set_rule(guild_id, interaction.user.id, kind, urgency)
+        rules = await service.rules(guild_id)
+        await interaction.response.send_message(
+            "Rules now:\n" + "\n".join(f"- {k}: {v}" for k, v in rules.items()), ephemeral=True
+        )
+
+    def _escalations(self) -> EscalationCog:
+        cog = self.bot.get_cog("EscalationCog")
+        if not isinstance(cog, EscalationCog):
+            raise RuntimeError("the escalations cog is not loaded")
+        return cog
 
     @staff.command(name="roster")
     async def roster(self, interaction: discord.Interaction) -> None:

@@ -341,3 +341,92 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Urgency(enum.StrEnum):
+    CAN_WAIT = "can_wait"
+    TODAY = "today"
+    RIGHT_NOW = "right_now"
+
+
+class EscalationStatus(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+#: An escalation's ``source`` when a person raised it with /help-me.
+MANUAL = "manual"
+
+
+class Escalation(Base):
+    """A student staff must hear about: raised by a person, or by a rule from signals.
+
+    At most one open (not resolved) escalation per student per rule; manual ones are never
+    merged. Nothing is deleted: every change is an ``EscalationEvent``.
+    """
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index(
+            "uq_escalations_open_rule",
+            "member_id",
+            "source",
+            unique=True,
+            sqlite_where=text("status != 'resolved' AND source != 'manual'"),
+            postgresql_where=text("status != 'resolved' AND source != 'manual'"),
+        ),
+        Index("ix_escalations_guild_status", "guild_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(40))  # MANUAL or a signal kind / concern rule
+    raised_by: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: a rule
+    category: Mapped[str | None] = mapped_column(String(40))
+    urgency: Mapped[Urgency] = mapped_column(_str_enum(Urgency, "urgency"))
+    details: Mapped[str | None] = mapped_column(String(2000))  # never logged
+    status: Mapped[EscalationStatus] = mapped_column(
+        _str_enum(EscalationStatus, "escalation_status"), default=EscalationStatus.OPEN
+    )
+    assignee: Mapped[int | None] = mapped_column(BigInteger)  # staff user id
+    sla_stage: Mapped[int] = mapped_column(Integer, default=0)  # 1 re-pinged, 2 next tier
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)  # the staff post, when posted
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EscalationEvent(Base):
+    """One step of an escalation's timeline: who did what, when (the audit trail)."""
+
+    __tablename__ = "escalation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: the bot
+    action: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(String(1000))  # never logged
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EscalationRule(Base):
+    """A server's own urgency for a signal kind, over the config's default ("off": none)."""
+
+    __tablename__ = "escalation_rules"
+    __table_args__ = (UniqueConstraint("guild_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    urgency: Mapped[str] = mapped_column(String(16))  # an Urgency value or "off"
+    changed_by: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -97,6 +97,32 @@ class Scheduled:
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """An attendance answer stored, with the ids of the signals it recorded (for the cog
+    to dispatch as ``signal_recorded``)."""
+
+    view: SessionView
+    signal_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FirstSessionCheck:
+    """The pair to nudge (user ids), and the signal recorded at the 7-day deadline."""
+
+    pair: tuple[int, int]
+    signal_id: int | None
+
+
+@dataclass(frozen=True)
+class QuietCheck:
+    """A match checked for a long gap between sessions: the signal recorded (if the gap
+    reached the limit) and when to look again (None: the match ended)."""
+
+    signal_id: int | None
+    next_check: datetime | None
+
+
+@dataclass(frozen=True)
 class Reminder:
     job: str  # the job id's parts after "reminder:"
     session_id: int
@@ -106,7 +132,13 @@ class Reminder:
 
 class SessionService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, programs: ProgramService, rules: SessionSettings
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        programs: ProgramService,
+        rules: SessionSettings,
+        *,
+        quiet_days: int = 14,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -118,6 +150,7 @@ class SessionService:
         self.offsets = tuple(timedelta(minutes=m) for m in rules.reminder_offsets_minutes)
         self.reminder_labels = tuple(offset_label(offset) for offset in self.offsets)
         self.attendance_delay = timedelta(minutes=rules.attendance_delay_minutes)
+        self.quiet_after = timedelta(days=quiet_days)
 
     # ----------------------------------------------------------------- scheduling
 
@@ -287,7 +320,9 @@ class SessionService:
                 session, self._clock.now() - FIRST_SESSION_SIGNAL_AFTER
             )
 
-    async def first_session_check(self, match_id: int, *, deadline: bool) -> tuple[int, int] | None:
+    async def first_session_check(
+        self, match_id: int, *, deadline: bool
+    ) -> FirstSessionCheck | None:
         """The pair (user ids) to nudge, if their new match has no session yet.
 
         At the deadline (7 days) a signal is recorded for staff as well, once.
@@ -298,21 +333,56 @@ class SessionService:
                 return None
             if any(s.status in rows.LIVE for s in await rows.for_match(session, match_id)):
                 return None
+            signal_id = None
             if deadline and not await rows.signal_exists(
                 session, signals.NO_FIRST_SESSION, match_id
             ):
-                session.add(
-                    Signal(
-                        guild_id=match.guild_id,
-                        kind=signals.NO_FIRST_SESSION,
-                        member_id=match.mentee_id,
-                        match_id=match.id,
-                        created_at=self._clock.now(),
-                    )
-                )
+                signal_id = await self._signal(session, match, signals.NO_FIRST_SESSION)
             mentor = await self._member_by_id(session, match.mentor_id)
             mentee = await self._member_by_id(session, match.mentee_id)
-            return mentor.user_id, mentee.user_id
+            return FirstSessionCheck((mentor.user_id, mentee.user_id), signal_id)
+
+    async def quiet_matches(self) -> list[tuple[int, datetime]]:
+        """(match id, when to check it) for every active match: ``quiet_after`` past its
+        latest confirmed session that started, or past its creation."""
+        async with self._sessions() as session:
+            found = await rows.last_session_starts(session, self._clock.now())
+        return [(match_id, latest + self.quiet_after) for match_id, latest in found]
+
+    async def quiet_check(self, match_id: int) -> QuietCheck:
+        """Record ``NO_SESSION_14_DAYS`` once per quiet spell of an active match."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            match = await matches.by_id(session, match_id)
+            if match is None or match.status is not MatchStatus.ACTIVE:
+                return QuietCheck(None, None)
+            latest = max(
+                [match.created_at]
+                + [
+                    s.starts_at
+                    for s in await rows.for_match(session, match_id)
+                    if s.status is SessionStatus.CONFIRMED and s.starts_at <= now
+                ]
+            )
+            if now < latest + self.quiet_after:
+                return QuietCheck(None, latest + self.quiet_after)
+            if await rows.signal_since(session, signals.NO_SESSION_14_DAYS, match_id, latest):
+                return QuietCheck(None, now + self.quiet_after)
+            signal_id = await self._signal(session, match, signals.NO_SESSION_14_DAYS)
+            return QuietCheck(signal_id, now + self.quiet_after)
+
+    async def _signal(self, session: AsyncSession, match: Match, kind: str) -> int:
+        """Record a signal about the match's mentee; returns its id."""
+        signal = Signal(
+            guild_id=match.guild_id,
+            kind=kind,
+            member_id=match.mentee_id,
+            match_id=match.id,
+            created_at=self._clock.now(),
+        )
+        session.add(signal)
+        await session.flush()
+        return signal.id
 
     # ----------------------------------------------------------------- attendance
 
@@ -323,7 +393,7 @@ class SessionService:
         answer: AttendanceAnswer,
         covered: str = "",
         note: str = "",
-    ) -> SessionView:
+    ) -> Recorded:
         """Store one member's answer; two no-shows in a row for the pair record a signal."""
         note = note.strip()
         if len(note) > MAX_NOTE:
@@ -352,24 +422,23 @@ class SessionService:
                 )
             )
             await session.flush()
-            await self._no_show_signal(session, row)
-            return view
+            signal_id = await self._no_show_signal(session, row)
+            return Recorded(view, (signal_id,) if signal_id is not None else ())
 
-    async def _no_show_signal(self, session: AsyncSession, row: MentoringSession) -> None:
-        latest = await rows.recent_answers(session, row.match_id, NO_SHOWS_IN_A_ROW)
-        if len(latest) == NO_SHOWS_IN_A_ROW and all(
-            answer is AttendanceAnswer.NO_SHOW for answer in latest
-        ):
-            match = await self._match(session, row.match_id)
-            session.add(
-                Signal(
-                    guild_id=row.guild_id,
-                    kind=signals.TWO_NO_SHOWS,
-                    member_id=match.mentee_id,
-                    match_id=match.id,
-                    created_at=self._clock.now(),
-                )
-            )
+    async def _no_show_signal(self, session: AsyncSession, row: MentoringSession) -> int | None:
+        """A signal when this answer makes the pair's last two answered sessions both
+        no-shows (a session is a no-show when either member says so; the other member's
+        answer about the same session adds nothing)."""
+        latest = await rows.recent_outcomes(session, row.match_id, NO_SHOWS_IN_A_ROW)
+        if len(latest) < NO_SHOWS_IN_A_ROW or latest[0][0] != row.id:
+            return None
+        if latest[0][1].count(AttendanceAnswer.NO_SHOW) != 1:  # not this answer's doing
+            return None
+        if not all(AttendanceAnswer.NO_SHOW in answers for _, answers in latest):
+            return None
+        return await self._signal(
+            session, await self._match(session, row.match_id), signals.TWO_NO_SHOWS
+        )
 
     # ----------------------------------------------------------------- holidays
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +15,7 @@ from storage.models import (
     AttendanceAnswer,
     Holiday,
     Match,
+    MatchStatus,
     Member,
     MentoringSession,
     SessionStatus,
@@ -132,18 +133,28 @@ async def attendance(session: AsyncSession, session_id: int, member_id: int) -> 
     return found
 
 
-async def recent_answers(
+async def recent_outcomes(
     session: AsyncSession, match_id: int, limit: int
-) -> list[AttendanceAnswer]:
-    """The latest attendance answers for a match's sessions, newest first."""
-    rows = await session.scalars(
-        select(Attendance.answer)
-        .join(MentoringSession, MentoringSession.id == Attendance.session_id)
-        .where(MentoringSession.match_id == match_id)
-        .order_by(MentoringSession.starts_at.desc(), Attendance.id.desc())
+) -> list[tuple[int, list[AttendanceAnswer]]]:
+    """(session id, its answers) of the match's latest ``limit`` answered sessions, newest
+    first."""
+    latest = (
+        select(MentoringSession.id)
+        .where(
+            MentoringSession.match_id == match_id,
+            MentoringSession.id.in_(select(Attendance.session_id)),
+        )
+        .order_by(MentoringSession.starts_at.desc())
         .limit(limit)
     )
-    return list(rows)
+    ids = list(await session.scalars(latest))
+    rows = await session.execute(
+        select(Attendance.session_id, Attendance.answer).where(Attendance.session_id.in_(ids))
+    )
+    answers: dict[int, list[AttendanceAnswer]] = {session_id: [] for session_id in ids}
+    for session_id, answer in rows:
+        answers[session_id].append(answer)
+    return list(answers.items())
 
 
 async def holidays(session: AsyncSession, guild_id: int) -> list[Holiday]:
@@ -172,6 +183,39 @@ async def signal_exists(session: AsyncSession, kind: str, match_id: int) -> bool
         select(Signal.id).where(Signal.kind == kind, Signal.match_id == match_id).limit(1)
     )
     return found is not None
+
+
+async def signal_since(session: AsyncSession, kind: str, match_id: int, since: datetime) -> bool:
+    found = await session.scalar(
+        select(Signal.id)
+        .where(Signal.kind == kind, Signal.match_id == match_id, Signal.created_at >= since)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def last_session_starts(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
+    """(match id, start of its latest confirmed session begun by ``now``, or its creation) of
+    every active match, in every server."""
+    started = (
+        select(MentoringSession.match_id, func.max(MentoringSession.starts_at).label("latest"))
+        .where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.starts_at <= now,
+        )
+        .group_by(MentoringSession.match_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Match.id, Match.created_at, started.c.latest)
+        .outerjoin(started, started.c.match_id == Match.id)
+        .where(Match.status == MatchStatus.ACTIVE)
+        .order_by(Match.id)
+    )
+    return [
+        (match_id, max(created, latest) if latest is not None else created)
+        for match_id, created, latest in rows
+    ]
 
 
 async def cancel_ahead(session: AsyncSession, match_id: int, now: datetime) -> None:

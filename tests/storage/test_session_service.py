@@ -14,7 +14,7 @@ from bot.errors import NotAllowed, UserError
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
-from bot.services.sessions import SessionService
+from bot.services.sessions import QuietCheck, SessionService
 from bot.services.training import TrainingService
 from storage.db import Sessions
 from storage.models import AttendanceAnswer, ProgramRole, Signal
@@ -112,12 +112,33 @@ async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
     world.clock.set(MONDAY_NOON + timedelta(days=3))
     with pytest.raises(NotAllowed):
         await world.service.record_attendance(ids[0], 12345, AttendanceAnswer.NO_SHOW)
-    await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.NO_SHOW)
+    first = await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.NO_SHOW)
+    assert first.signal_ids == ()
+    same = await world.service.record_attendance(ids[0], MENTEE, AttendanceAnswer.NO_SHOW)
+    assert same.signal_ids == ()  # both members about one session: still one no-show
     with pytest.raises(UserError, match="already answered"):
         await world.service.record_attendance(ids[0], MENTOR, AttendanceAnswer.HAPPENED)
     assert await signals(world) == []
-    await world.service.record_attendance(ids[1], MENTOR, AttendanceAnswer.NO_SHOW)
-    assert await signals(world) == ["two_no_shows"]
+    second = await world.service.record_attendance(ids[1], MENTOR, AttendanceAnswer.NO_SHOW)
+    assert await signals(world) == ["two_no_shows"] and len(second.signal_ids) == 1
+    other = await world.service.record_attendance(ids[1], MENTEE, AttendanceAnswer.NO_SHOW)
+    assert other.signal_ids == ()  # the second member's answer does not signal again
+
+
+async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: World) -> None:
+    ((match_id, first_check),) = await world.service.quiet_matches()
+    assert first_check == MONDAY_NOON + timedelta(days=14)
+    world.clock.set(MONDAY_NOON + timedelta(days=13))
+    early = await world.service.quiet_check(match_id)
+    assert early.signal_id is None and early.next_check == first_check
+    world.clock.set(first_check)
+    due = await world.service.quiet_check(match_id)
+    assert due.signal_id is not None and await signals(world) == ["no_session_14_days"]
+    again = await world.service.quiet_check(match_id)  # a double fire: no second signal
+    assert again.signal_id is None and await signals(world) == ["no_session_14_days"]
+    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away")
+    assert await world.service.quiet_check(match_id) == QuietCheck(None, None)
+    assert await world.service.quiet_matches() == []
 
 
 async def test_sessions_of_an_ended_match_are_not_due(world: World) -> None:

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from bot.config import (
     BUILT_IN,
+    DEFAULT_CRISIS_TEXT,
+    DEFAULT_RULES,
     ConfigError,
+    EscalationSettings,
     MatchingSettings,
     ProgramDefaults,
     SessionSettings,
@@ -49,6 +52,16 @@ def test_built_in_defaults() -> None:
         misfire_grace_seconds=3600,
         matching=MatchingSettings(120, 6, 12, 2, 2),
         sessions=SessionSettings(time(7), time(21), 45, (1440, 15), 10, ()),
+        escalations=EscalationSettings(
+            sla_minutes={"right_now": 10, "today": 60, "can_wait": 1440},
+            tier2_minutes={"right_now": 20, "today": 120, "can_wait": 2880},
+            tier2_role_id=None,
+            on_call_user_ids=(),
+            crisis_text=DEFAULT_CRISIS_TEXT,
+            show_claimer_name=True,
+            no_session_days=14,
+            rules=DEFAULT_RULES,
+        ),
     )
 
 
@@ -97,7 +110,10 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         (
             "[banana]\nx = 1",
-            ["[banana]: unknown section", "bot, database, matching, program, scheduler, sessions"],
+            [
+                "[banana]: unknown section",
+                "bot, database, escalations, matching, program, scheduler, sessions",
+            ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
@@ -329,3 +345,41 @@ def test_any_values_load_or_give_config_error(
     except ConfigError as error:
         assert error.problems and all(len(line.splitlines()) == 1 for line in error.problems)
         assert TOKEN not in str(error) and ":pw@" not in str(error)
+
+
+def test_escalation_settings(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[escalations]\nsla_minutes = {right_now = 5, today = 30, can_wait = 600}\n"
+        "tier2_minutes = {right_now = 15, today = 90, can_wait = 1200}\n"
+        "tier2_role_id = 42\non_call_user_ids = [7, 8]\nshow_claimer_name = false\n"
+        'rules = {reach_out = "RIGHT_NOW", two_no_shows = "off"}\n',
+    )
+    loaded = load_settings(path, {}).escalations
+    assert loaded.sla_minutes["right_now"] == 5 and loaded.tier2_minutes["can_wait"] == 1200
+    assert loaded.tier2_role_id == 42 and loaded.on_call_user_ids == (7, 8)
+    assert not loaded.show_claimer_name
+    assert loaded.rules["reach_out"] == "right_now" and loaded.rules["two_no_shows"] == "off"
+    assert loaded.rules["low_mood_twice"] == "today"  # the default where not set
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("sla_minutes = {right_now = 10}", "every one of right_now, today, can_wait"),
+        ("sla_minutes = {soon = 10}", "unknown urgency 'soon'"),
+        ("sla_minutes = {right_now = 0, today = 60, can_wait = 1440}", "from 1 to 10080"),
+        ("tier2_minutes = {right_now = 5, today = 120, can_wait = 2880}", "above sla_minutes"),
+        ('on_call_user_ids = ["me"]', "Discord user ids"),
+        ('crisis_text = "call"', "20 to 1000 characters"),
+        ('show_claimer_name = "yes"', "true or false"),
+        ('rules = {moody = "today"}', "unknown signal kind 'moody'"),
+        ('rules = {reach_out = "asap"}', "right_now, today, can_wait, off"),
+        ("no_session_days = 1", "from 2 to 90"),
+    ],
+)
+def test_bad_escalation_settings_are_named(tmp_path: Path, content: str, expected: str) -> None:
+    path = write(tmp_path, f"[escalations]\n{content}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, {})
+    assert len(raised.value.problems) == 1 and expected in raised.value.problems[0]

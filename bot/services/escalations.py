@@ -1,0 +1,506 @@
+"""Escalation to staff: opened by a person (/help-me) or by a rule from a signal, posted to
+staff, claimed, noted, resolved or reassigned, and re-pinged while nobody claims it.
+
+Rules: one live (not resolved) escalation per student per rule, and a new signal of that
+rule is added to it; a manual request is always its own escalation. Every change is an
+``EscalationEvent`` row (who, when, what); nothing is ever deleted. SLA timers are derived
+from rows (``sla_plan``): an open escalation is re-pinged at its urgency's first limit and
+goes to the next tier at the second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import EscalationSettings
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.services import signals
+from bot.services.concern import find_concerns
+from bot.services.programs import ProgramService
+from storage.db import Sessions
+from storage.models import (
+    MANUAL,
+    AttendanceAnswer,
+    Escalation,
+    EscalationEvent,
+    EscalationRule,
+    EscalationStatus,
+    Member,
+    ProgramRole,
+    Signal,
+    Urgency,
+)
+from storage.repositories import escalations as rows
+from storage.repositories import matches, members
+
+log = logging.getLogger(__name__)
+
+#: An escalation's source when a check-in's free text holds concerning language.
+CONCERNING_LANGUAGE = "concerning_language"
+CATEGORIES = ("academic", "attendance", "bullying", "wellbeing", "safety", "other")
+RULE_KINDS = (
+    signals.TWO_NO_SHOWS,
+    signals.NO_FIRST_SESSION,
+    signals.NO_SESSION_14_DAYS,
+    signals.LOW_MOOD_TWICE,
+    signals.TWO_MISSED_CHECKINS,
+    signals.REACH_OUT,
+)
+OFF = "off"
+MAX_DETAILS, MAX_NOTE = 1000, 1000
+LIST_LIMIT = 25
+RE_PING, NEXT_TIER = 1, 2
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    id: int
+    guild_id: int
+    student_user_id: int
+    mentor_user_id: int | None
+    source: str
+    raised_by: int | None
+    category: str | None
+    urgency: Urgency
+    details: str | None
+    status: EscalationStatus
+    assignee: int | None
+    sla_stage: int
+    channel_id: int | None
+    message_id: int | None
+    created_at: datetime
+    signal_count: int
+
+    @property
+    def manual(self) -> bool:
+        return self.source == MANUAL
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An escalation opened (``new``) or a new signal added to a live one."""
+
+    escalation: EscalationView
+    new: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    actor: int | None
+    action: str
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Context:
+    """What staff see about the student next to the reason: how their sessions went."""
+
+    sessions_happened: int
+    no_shows: int
+
+
+class EscalationService:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        programs: ProgramService,
+        settings: EscalationSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._programs = programs
+        self._clock = clock
+        self._settings = settings
+        # Rules open or add to escalations one signal at a time: two signals for the same
+        # student and rule at once must not both open one (the unique index would refuse
+        # the second, and its signal would be lost).
+        self._applying = asyncio.Lock()
+
+    # ----------------------------------------------------------------- opening
+
+    async def raise_manual(
+        self,
+        guild_id: int,
+        user_id: int,
+        details: str,
+        urgency: Urgency,
+        category: str,
+        *,
+        about_user_id: int | None = None,
+    ) -> EscalationView:
+        """/help-me: anyone asks for themselves, or a mentor about their mentee."""
+        details = _clean(details)
+        if not details:
+            raise UserError("Please write a few words about what is going on, then send it.")
+        if len(details) > MAX_DETAILS:
+            raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
+        if category not in CATEGORIES:
+            raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
+        async with self._sessions.begin() as session:
+            await self._programs.ensure(session, guild_id)
+            # Anyone in the server may ask for help; someone not in the program gets a bare
+            # member row (their user id only) to hold the request.
+            me = await members.get_or_create(session, guild_id, user_id, now=self._clock.now())
+            student = me
+            if about_user_id is not None and about_user_id != user_id:
+                student = await self._own_mentee(session, me, about_user_id)
+            row = self._new(student, MANUAL, urgency, category, details, raised_by=user_id)
+            session.add(row)
+            await session.flush()
+            self._event(session, row, user_id, "opened")
+            return await self._view(session, row)
+
+    async def on_signal(self, signal_id: int) -> Opened | None:
+        """Apply the rules to one recorded signal; each signal counts once."""
+        async with self._applying, self._sessions.begin() as session:
+            signal = await session.get(Signal, signal_id)
+            if signal is None or signal.member_id is None:
+                return None
+            if await rows.signal_seen(session, signal_id):
+                return None
+            urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
+            if urgency is None:
+                return None
+            student = await members.by_id(session, signal.member_id)
+            if student is None:
+                return None
+            return await self._open_or_add(session, student, signal.kind, urgency, None, signal)
+
+    async def check_free_text(
+        self, guild_id: int, member_user_id: int, texts: Sequence[str], source: str
+    ) -> Opened | None:
+        """Concerning language in a student's free text (a check-in's answers, ``source``
+        naming where it came from) opens or adds to an urgent escalation."""
+        found = {match.category for text in texts for match in find_concerns(text)}
+        if not found:
+            return None
+        async with self._applying, self._sessions.begin() as session:
+            student = await members.get(session, guild_id, member_user_id)
+            if student is None:
+                return None
+            details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
+            return await self._open_or_add(
+                session,
+                student,
+                CONCERNING_LANGUAGE,
+                Urgency.RIGHT_NOW,
+                ", ".join(sorted(found)),
+                None,
+                details=details,
+                where=source,
+            )
+
+    # ----------------------------------------------------------------- staff actions
+
+    async def claim(self, escalation_id: int, staff_user_id: int) -> EscalationView:
+        async with self._sessions.begin() as session:
+            row = await self._live(session, escalation_id)
+            if row.status is EscalationStatus.CLAIMED:
+                raise UserError(f"<@{row.assignee}> has already claimed this escalation.")
+            row.status, row.assignee = EscalationStatus.CLAIMED, staff_user_id
+            self._event(session, row, staff_user_id, "claimed")
+            return await self._view(session, row)
+
+    async def add_note(self, escalation_id: int, staff_user_id: int, note: str) -> EscalationView:
+        note = _note(note)
+        async with self._sessions.begin() as session:
+            row = await self._get(session, escalation_id)
+            self._event(session, row, staff_user_id, "note", note)
+            return await self._view(session, row)
+
+    async def resolve(self, escalation_id: int, staff_user_id: int, note: str) -> EscalationView:
+        note = _note(note, "A resolution note is required: say what was done.")
+        async with self._sessions.begin() as session:
+            row = await self._live(session, escalation_id)
+            row.status = EscalationStatus.RESOLVED
+            row.assignee = row.assignee or staff_user_id
+            self._event(session, row, staff_user_id, "resolved", note)
+            return await self._view(session, row)
+
+    async def reassign(
+        self, escalation_id: int, staff_user_id: int, to_user_id: int, *, to_is_staff: bool
+    ) -> EscalationView:
+        if not to_is_staff:
+            raise UserError(f"<@{to_user_id}> is not staff; pick someone with the staff role.")
+        async with self._sessions.begin() as session:
+            row = await self._live(session, escalation_id)
+            row.status, row.assignee = EscalationStatus.CLAIMED, to_user_id
+            self._event(session, row, staff_user_id, "reassigned", f"to <@{to_user_id}>")
+            return await self._view(session, row)
+
+    async def set_rule(self, guild_id: int, staff_user_id: int, kind: str, urgency: str) -> None:
+        """A server's own urgency for a signal kind (or "off"), over the config's."""
+        if kind not in RULE_KINDS:
+            raise UserError(f"Unknown rule; pick one of {', '.join(RULE_KINDS)}.")
+        if urgency != OFF and urgency not in {u.value for u in Urgency}:
+            raise UserError("Pick an urgency from the list, or off.")
+        async with self._sessions.begin() as session:
+            found = await rows.rule(session, guild_id, kind)
+            if found is None:
+                found = EscalationRule(guild_id=guild_id, kind=kind)
+                session.add(found)
+            found.urgency, found.changed_by, found.changed_at = (
+                urgency,
+                staff_user_id,
+                self._clock.now(),
+            )
+
+    async def rules(self, guild_id: int) -> dict[str, str]:
+        async with self._sessions() as session:
+            own = await rows.rules(session, guild_id)
+        return {kind: own.get(kind, self._settings.rules[kind]) for kind in RULE_KINDS}
+
+    # ----------------------------------------------------------------- posting and SLA
+
+    async def mark_posted(self, escalation_id: int, channel_id: int, message_id: int) -> None:
+        async with self._sessions.begin() as session:
+            row = await self._get(session, escalation_id)
+            row.channel_id, row.message_id = channel_id, message_id
+            self._event(session, row, None, "posted", f"<#{channel_id}>")
+
+    async def mark_fallback(self, escalation_id: int, user_ids: Sequence[int]) -> None:
+        """The staff channel could not be used: the escalation was DMed to these people."""
+        async with self._sessions.begin() as session:
+            row = await self._get(session, escalation_id)
+            sent_to = ", ".join(f"<@{u}>" for u in user_ids) or "nobody (no staff known)"
+            self._event(session, row, None, "dm-fallback", f"channel unavailable; DMed {sent_to}")
+
+    def sla_plan(self, view: EscalationView) -> list[tuple[int, datetime]]:
+        """(stage, when) of each SLA step still ahead of an unclaimed escalation."""
+        if view.status is not EscalationStatus.OPEN:
+            return []
+        now = self._clock.now()
+        limits = (
+            (RE_PING, self._settings.sla_minutes[view.urgency.value]),
+            (NEXT_TIER, self._settings.tier2_minutes[view.urgency.value]),
+        )
+        return [
+            (stage, max(view.created_at + timedelta(minutes=minutes), now))
+            for stage, minutes in limits
+            if stage > view.sla_stage
+        ]
+
+    async def sla_step(self, escalation_id: int, stage: int) -> EscalationView | None:
+        """Record SLA stage ``stage`` if the escalation is still unclaimed and the stage is
+        not done; returns it then (the caller pings), else None."""
+        async with self._sessions.begin() as session:
+            row = await rows.by_id(session, escalation_id)
+            if row is None or row.status is not EscalationStatus.OPEN or row.sla_stage >= stage:
+                return None
+            row.sla_stage = stage
+            self._event(session, row, None, "re-pinged" if stage == RE_PING else "next-tier")
+            return await self._view(session, row)
+
+    async def unclaimed(self) -> list[EscalationView]:
+        async with self._sessions() as session:
+            found = await rows.with_status(session, [EscalationStatus.OPEN])
+            return [await self._view(session, row) for row in found]
+
+    async def unposted(self) -> list[EscalationView]:
+        """Live escalations never posted nor DMed to staff (the bot stopped in between)."""
+        async with self._sessions() as session:
+            found = await rows.with_status(session, rows.LIVE)
+            unposted = []
+            for row in found:
+                if row.message_id is None and not any(
+                    e.action == "dm-fallback" for e in await rows.events(session, row.id)
+                ):
+                    unposted.append(await self._view(session, row))
+            return unposted
+
+    async def known_staff(self, guild_id: int) -> list[int]:
+        """Whom to DM when the staff channel fails: on-call staff and staff known to the
+        program from what they did in it."""
+        async with self._sessions() as session:
+            found = await rows.known_staff(session, guild_id)
+        return sorted(found | set(self._settings.on_call_user_ids))
+
+    # ----------------------------------------------------------------- reading
+
+    async def view(self, escalation_id: int) -> EscalationView:
+        async with self._sessions() as session:
+            return await self._view(session, await self._get(session, escalation_id))
+
+    async def timeline(
+        self, guild_id: int, escalation_id: int
+    ) -> tuple[EscalationView, list[Event]]:
+        async with self._sessions() as session:
+            row = await self._get(session, escalation_id)
+            if row.guild_id != guild_id:
+                raise NotFound(f"There is no escalation #{escalation_id} in this server.")
+            events = [
+                Event(e.actor, e.action, e.note, e.created_at)
+                for e in await rows.events(session, row.id)
+            ]
+            return await self._view(session, row), events
+
+    async def listing(self, guild_id: int, scope: str, user_id: int) -> list[EscalationView]:
+        """``open`` (not resolved), ``mine`` (assigned to ``user_id``, not resolved), ``all``."""
+        statuses = list(EscalationStatus) if scope == "all" else list(rows.LIVE)
+        async with self._sessions() as session:
+            found = await rows.listing(
+                session, guild_id, statuses, user_id if scope == "mine" else None, LIST_LIMIT
+            )
+            return [await self._view(session, row) for row in found]
+
+    async def context(self, view: EscalationView) -> Context:
+        async with self._sessions() as session:
+            student = await members.get(session, view.guild_id, view.student_user_id)
+            counts = await rows.attendance_counts(session, student.id) if student else {}
+        return Context(
+            sessions_happened=counts.get(AttendanceAnswer.HAPPENED, 0),
+            no_shows=counts.get(AttendanceAnswer.NO_SHOW, 0),
+        )
+
+    # ----------------------------------------------------------------- internals
+
+    async def _rule_urgency(
+        self, session: AsyncSession, guild_id: int, kind: str
+    ) -> Urgency | None:
+        if kind not in RULE_KINDS:
+            log.warning("signal kind %s has no escalation rule; ignored", kind)
+            return None
+        own = await rows.rules(session, guild_id)
+        chosen = own.get(kind, self._settings.rules[kind])
+        return None if chosen == OFF else Urgency(chosen)
+
+    async def _open_or_add(
+        self,
+        session: AsyncSession,
+        student: Member,
+        source: str,
+        urgency: Urgency,
+        category: str | None,
+        signal: Signal | None,
+        *,
+        details: str | None = None,
+        where: str | None = None,
+    ) -> Opened:
+        live = await rows.live_for_rule(session, student.id, source)
+        if live is not None:
+            self._event(session, live, None, "signal", where, signal)
+            if details:
+                self._event(session, live, None, "text", details)
+            return Opened(await self._view(session, live), new=False)
+        row = self._new(student, source, urgency, category, details, raised_by=None)
+        session.add(row)
+        await session.flush()
+        self._event(session, row, None, "opened", where, signal)
+        return Opened(await self._view(session, row), new=True)
+
+    def _new(
+        self,
+        student: Member,
+        source: str,
+        urgency: Urgency,
+        category: str | None,
+        details: str | None,
+        *,
+        raised_by: int | None,
+    ) -> Escalation:
+        now = self._clock.now()
+        return Escalation(
+            guild_id=student.guild_id,
+            member_id=student.id,
+            source=source,
+            raised_by=raised_by,
+            category=category,
+            urgency=urgency,
+            details=details,
+            status=EscalationStatus.OPEN,
+            sla_stage=0,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _event(
+        self,
+        session: AsyncSession,
+        row: Escalation,
+        actor: int | None,
+        action: str,
+        note: str | None = None,
+        signal: Signal | None = None,
+    ) -> None:
+        now = self._clock.now()
+        row.updated_at = now
+        session.add(
+            EscalationEvent(
+                escalation_id=row.id,
+                actor=actor,
+                action=action,
+                note=note,
+                signal_id=signal.id if signal is not None else None,
+                created_at=now,
+            )
+        )
+        log.info("escalation %s: %s by %s", row.id, action, actor or "the bot")
+
+    async def _own_mentee(self, session: AsyncSession, me: Member, mentee_user_id: int) -> Member:
+        if me.role is ProgramRole.MENTOR:
+            for match in await matches.active_for_member(session, me.id):
+                mentee = await members.by_id(session, match.mentee_id)
+                if match.mentor_id == me.id and mentee and mentee.user_id == mentee_user_id:
+                    return mentee
+        raise NotAllowed(
+            f"You can raise a concern only about your own mentee, and <@{mentee_user_id}> is "
+            "not. Talk to a staff member directly."
+        )
+
+    async def _get(self, session: AsyncSession, escalation_id: int) -> Escalation:
+        row = await rows.by_id(session, escalation_id)
+        if row is None:
+            raise NotFound(f"There is no escalation #{escalation_id}.")
+        return row
+
+    async def _live(self, session: AsyncSession, escalation_id: int) -> Escalation:
+        row = await self._get(session, escalation_id)
+        if row.status is EscalationStatus.RESOLVED:
+            raise UserError(f"Escalation #{row.id} is already resolved.")
+        return row
+
+    async def _view(self, session: AsyncSession, row: Escalation) -> EscalationView:
+        student = await members.by_id(session, row.member_id)
+        if student is None:
+            raise NotFound("That student is no longer in the program.")
+        events = await rows.events(session, row.id) if row.id is not None else []
+        return EscalationView(
+            id=row.id,
+            guild_id=row.guild_id,
+            student_user_id=student.user_id,
+            mentor_user_id=await rows.mentor_of(session, student.id),
+            source=row.source,
+            raised_by=row.raised_by,
+            category=row.category,
+            urgency=row.urgency,
+            details=row.details,
+            status=row.status,
+            assignee=row.assignee,
+            sla_stage=row.sla_stage,
+            channel_id=row.channel_id,
+            message_id=row.message_id,
+            created_at=row.created_at,
+            signal_count=sum(e.signal_id is not None for e in events),
+        )
+
+
+def _clean(text: str) -> str:
+    """Text as typed, without the NUL characters a database cannot store."""
+    return text.replace("\x00", "").strip()
+
+
+def _note(text: str, missing: str = "Write the note first.") -> str:
+    text = _clean(text)
+    if not text:
+        raise UserError(missing)
+    if len(text) > MAX_NOTE:
+        raise UserError(f"Keep the note under {MAX_NOTE} characters.")
+    return text

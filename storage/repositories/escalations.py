@@ -1,0 +1,152 @@
+"""Queries on escalations, their timeline (audit events) and the per-server rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    MANUAL,
+    Attendance,
+    AttendanceAnswer,
+    Escalation,
+    EscalationEvent,
+    EscalationRule,
+    EscalationStatus,
+    Match,
+    MatchStatus,
+    Member,
+    MentoringSession,
+    TrainingCompletion,
+)
+
+LIVE = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
+STAFF_ACTIONS = ("claimed", "note", "resolved", "reassigned")
+
+
+async def by_id(session: AsyncSession, escalation_id: int) -> Escalation | None:
+    return await session.get(Escalation, escalation_id)
+
+
+async def live_for_rule(session: AsyncSession, member_id: int, source: str) -> Escalation | None:
+    """The student's escalation from this rule that is not resolved yet, if any."""
+    found: Escalation | None = await session.scalar(
+        select(Escalation).where(
+            Escalation.member_id == member_id,
+            Escalation.source == source,
+            Escalation.source != MANUAL,
+            Escalation.status.in_(LIVE),
+        )
+    )
+    return found
+
+
+async def signal_seen(session: AsyncSession, signal_id: int) -> bool:
+    found = await session.scalar(
+        select(EscalationEvent.id).where(EscalationEvent.signal_id == signal_id).limit(1)
+    )
+    return found is not None
+
+
+async def listing(
+    session: AsyncSession,
+    guild_id: int,
+    statuses: Sequence[EscalationStatus],
+    assignee: int | None,
+    limit: int,
+) -> list[Escalation]:
+    query = select(Escalation).where(
+        Escalation.guild_id == guild_id, Escalation.status.in_(statuses)
+    )
+    if assignee is not None:
+        query = query.where(Escalation.assignee == assignee)
+    rows = await session.scalars(query.order_by(Escalation.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def with_status(
+    session: AsyncSession, statuses: Sequence[EscalationStatus]
+) -> list[Escalation]:
+    """Escalations in these states in every server (what jobs are rebuilt from)."""
+    rows = await session.scalars(
+        select(Escalation).where(Escalation.status.in_(statuses)).order_by(Escalation.id)
+    )
+    return list(rows)
+
+
+async def events(session: AsyncSession, escalation_id: int) -> list[EscalationEvent]:
+    rows = await session.scalars(
+        select(EscalationEvent)
+        .where(EscalationEvent.escalation_id == escalation_id)
+        .order_by(EscalationEvent.id)
+    )
+    return list(rows)
+
+
+async def mentor_of(session: AsyncSession, mentee_id: int) -> int | None:
+    """The user id of the student's mentor in their active match, if they have one."""
+    found: int | None = await session.scalar(
+        select(Member.user_id)
+        .join(Match, Match.mentor_id == Member.id)
+        .where(Match.mentee_id == mentee_id, Match.status == MatchStatus.ACTIVE)
+        .limit(1)
+    )
+    return found
+
+
+async def attendance_counts(session: AsyncSession, member_id: int) -> dict[AttendanceAnswer, int]:
+    """How the student's sessions went, by the student's own answers."""
+    rows = await session.execute(
+        select(Attendance.answer, func.count())
+        .join(MentoringSession, MentoringSession.id == Attendance.session_id)
+        .where(Attendance.member_id == member_id)
+        .group_by(Attendance.answer)
+    )
+    return {answer: int(count) for answer, count in rows}
+
+
+async def known_staff(session: AsyncSession, guild_id: int) -> set[int]:
+    """User ids of people who acted as staff in this program: matched students, confirmed
+    training, or handled an escalation. (Without the members intent, a role's member list
+    is not known to the bot.)"""
+    found: set[int] = set()
+    found |= set(await session.scalars(select(Match.created_by).where(Match.guild_id == guild_id)))
+    found |= {
+        user_id
+        for user_id in await session.scalars(
+            select(TrainingCompletion.confirmed_by)
+            .join(Member, Member.id == TrainingCompletion.member_id)
+            .where(Member.guild_id == guild_id)
+        )
+        if user_id is not None
+    }
+    found |= {
+        user_id
+        for user_id in await session.scalars(
+            select(EscalationEvent.actor)
+            .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
+            .where(Escalation.guild_id == guild_id, EscalationEvent.action.in_(STAFF_ACTIONS))
+        )
+        if user_id is not None
+    }
+    return found
+
+
+async def rules(session: AsyncSession, guild_id: int) -> dict[str, str]:
+    rows = await session.execute(
+        select(EscalationRule.kind, EscalationRule.urgency).where(
+            EscalationRule.guild_id == guild_id
+        )
+    )
+    return {kind: urgency for kind, urgency in rows}
+
+
+async def rule(session: AsyncSession, guild_id: int, kind: str) -> EscalationRule | None:
+    found: EscalationRule | None = await session.scalar(
+        select(EscalationRule).where(
+            EscalationRule.guild_id == guild_id, EscalationRule.kind == kind
+        )
+    )
+    return found

@@ -1,0 +1,180 @@
+"""The escalation rules and workflow on a real database, with a fixed clock: each rule fires
+once for its signal, one live escalation per student per rule, SLA timings, audit rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.errors import NotAllowed, UserError
+from bot.services import signals
+from bot.services.escalations import (
+    CATEGORIES,
+    CONCERNING_LANGUAGE,
+    NEXT_TIER,
+    RE_PING,
+    EscalationService,
+)
+from bot.services.programs import ProgramService
+from storage.models import EscalationEvent, EscalationStatus, Member, Signal, Urgency
+from storage.repositories import members
+from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, MONDAY_NOON, SETTINGS, World
+
+
+class Escalations(World):
+    def __init__(self, sessions: object) -> None:
+        super().__init__(sessions)  # type: ignore[arg-type]
+        programs = ProgramService(self.db, self.clock, SETTINGS.program)
+        self.escalations = EscalationService(self.db, self.clock, programs, SETTINGS.escalations)
+
+    async def signal(self, kind: str, user_id: int = MENTEE) -> int:
+        async with self.db.begin() as session:
+            member = await members.get(session, GUILD, user_id)
+            assert member is not None
+            row = Signal(
+                guild_id=GUILD, kind=kind, member_id=member.id, created_at=self.clock.now()
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+
+@pytest.fixture
+async def world(sessions: object) -> Escalations:
+    created = Escalations(sessions)
+    await created.pair()
+    return created
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        signals.TWO_NO_SHOWS,
+        signals.NO_SESSION_14_DAYS,
+        signals.LOW_MOOD_TWICE,
+        signals.TWO_MISSED_CHECKINS,
+        signals.REACH_OUT,
+    ],
+)
+async def test_each_rule_fires_exactly_once_for_its_signal(world: Escalations, kind: str) -> None:
+    first = await world.signal(kind)
+    opened = await world.escalations.on_signal(first)
+    assert opened is not None and opened.new and opened.escalation.source == kind
+    assert opened.escalation.student_user_id == MENTEE
+    assert opened.escalation.mentor_user_id == MENTOR
+    assert await world.escalations.on_signal(first) is None  # dispatched twice: once only
+    added = await world.escalations.on_signal(await world.signal(kind))
+    assert added is not None and not added.new and added.escalation.id == opened.escalation.id
+    assert added.escalation.signal_count == 2
+    assert len(await world.escalations.listing(GUILD, "open", 0)) == 1
+
+
+async def test_the_first_week_nudge_does_not_escalate_unless_a_server_turns_it_on(
+    world: Escalations,
+) -> None:
+    assert await world.escalations.on_signal(await world.signal(signals.NO_FIRST_SESSION)) is None
+    await world.escalations.set_rule(GUILD, 99, signals.NO_FIRST_SESSION, "right_now")
+    opened = await world.escalations.on_signal(await world.signal(signals.NO_FIRST_SESSION))
+    assert opened is not None and opened.escalation.urgency is Urgency.RIGHT_NOW
+    await world.escalations.set_rule(GUILD, 99, signals.REACH_OUT, "off")
+    assert await world.escalations.on_signal(await world.signal(signals.REACH_OUT)) is None
+    with pytest.raises(UserError, match="Unknown rule"):
+        await world.escalations.set_rule(GUILD, 99, "moody", "today")
+
+
+async def test_a_resolved_escalation_lets_the_rule_open_a_new_one(world: Escalations) -> None:
+    opened = await world.escalations.on_signal(await world.signal(signals.REACH_OUT))
+    assert opened is not None
+    with pytest.raises(UserError, match="resolution note is required"):
+        await world.escalations.resolve(opened.escalation.id, 99, "  ")
+    await world.escalations.resolve(opened.escalation.id, 99, "Called home; all fine.")
+    again = await world.escalations.on_signal(await world.signal(signals.REACH_OUT))
+    assert again is not None and again.new and again.escalation.id != opened.escalation.id
+    _, events = await world.escalations.timeline(GUILD, opened.escalation.id)
+    assert [e.action for e in events] == ["opened", "resolved"]
+    assert events[1].actor == 99 and events[1].note == "Called home; all fine."
+
+
+async def test_sla_timings_follow_the_urgency(world: Escalations) -> None:
+    view = await world.escalations.raise_manual(
+        GUILD, MENTEE, "I need help", Urgency.TODAY, "wellbeing"
+    )
+    assert world.escalations.sla_plan(view) == [
+        (RE_PING, MONDAY_NOON + timedelta(minutes=60)),
+        (NEXT_TIER, MONDAY_NOON + timedelta(minutes=120)),
+    ]
+    world.clock.advance(timedelta(minutes=61))
+    stepped = await world.escalations.sla_step(view.id, RE_PING)
+    assert stepped is not None and stepped.sla_stage == RE_PING
+    assert await world.escalations.sla_step(view.id, RE_PING) is None  # a double fire
+    # after a restart only the next tier is still ahead, due at its own time
+    (unclaimed,) = await world.escalations.unclaimed()
+    assert world.escalations.sla_plan(unclaimed) == [
+        (NEXT_TIER, MONDAY_NOON + timedelta(minutes=120))
+    ]
+    claimed = await world.escalations.claim(view.id, 99)
+    assert claimed.status is EscalationStatus.CLAIMED and world.escalations.sla_plan(claimed) == []
+    assert await world.escalations.sla_step(view.id, NEXT_TIER) is None
+
+
+async def test_help_me_input_and_who_may_raise_for_whom(world: Escalations) -> None:
+    with pytest.raises(UserError, match="a few words"):
+        await world.escalations.raise_manual(GUILD, MENTEE, "   ", Urgency.TODAY, "other")
+    with pytest.raises(UserError, match="under 1000"):
+        await world.escalations.raise_manual(GUILD, MENTEE, "x" * 1001, Urgency.TODAY, "other")
+    with pytest.raises(UserError, match="category"):
+        await world.escalations.raise_manual(GUILD, MENTEE, "help", Urgency.TODAY, "gossip")
+    with pytest.raises(NotAllowed, match="your own mentee"):
+        await world.escalations.raise_manual(
+            GUILD, MENTEE, "help", Urgency.TODAY, "other", about_user_id=MENTOR
+        )
+    by_mentor = await world.escalations.raise_manual(
+        GUILD, MENTOR, "He seems low", Urgency.TODAY, "wellbeing", about_user_id=MENTEE
+    )
+    assert by_mentor.student_user_id == MENTEE and by_mentor.raised_by == MENTOR
+    outsider = await world.escalations.raise_manual(GUILD, 555, "help", Urgency.RIGHT_NOW, "safety")
+    assert outsider.student_user_id == 555 and outsider.mentor_user_id is None
+    async with world.db() as session:
+        row = await members.get(session, GUILD, 555)
+        assert isinstance(row, Member) and not row.active and row.grade is None
+
+
+async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalations) -> None:
+    quiet = await world.escalations.check_free_text(
+        GUILD, MENTEE, ["this homework is killing me"], "checkin:1"
+    )
+    assert quiet is None
+    opened = await world.escalations.check_free_text(
+        GUILD, MENTEE, ["fine", "I want to die"], "checkin:2"
+    )
+    assert opened is not None and opened.new
+    assert opened.escalation.urgency is Urgency.RIGHT_NOW
+    assert opened.escalation.source == CONCERNING_LANGUAGE
+    assert opened.escalation.category == "suicide"
+    added = await world.escalations.check_free_text(GUILD, MENTEE, ["they hit me"], "checkin:3")
+    assert added is None  # "hit me" alone is not on the list; "hits me" is
+    added = await world.escalations.check_free_text(GUILD, MENTEE, ["dad hits me"], "checkin:3")
+    assert added is not None and not added.new
+    async with world.db() as session:
+        count = await session.scalar(select(func.count()).select_from(EscalationEvent))
+    assert count == 3  # opened, then the second text's two events (signal, text)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(details=st.text(max_size=1200), category=st.sampled_from([*CATEGORIES, "", "gossip"]))
+@example(details="help\x00 me", category="other")
+async def test_any_help_me_input_is_kept_whole_or_refused_with_a_sentence(
+    world: Escalations, details: str, category: str
+) -> None:
+    try:
+        view = await world.escalations.raise_manual(GUILD, MENTEE, details, Urgency.TODAY, category)
+    except UserError as error:
+        assert error.message.endswith(".")
+        return
+    assert view.details == details.replace("\x00", "").strip() and view.category == category
