@@ -56,7 +56,7 @@ async def test_every_staff_command_is_refused_to_students_on_the_server(
     assert len(walked) >= 10, "the walk found too few staff commands"
     for command in walked:
         options = {
-            parameter.name: option_value(world, parameter)
+            parameter.display_name: option_value(world, parameter)
             for parameter in command.parameters
             if parameter.required
         }
