@@ -1,4 +1,4 @@
-"""The `bridges` command line: run, db upgrade, check-config, invite-url."""
+"""The `bridges` command line: run, demo, db upgrade, check-config, invite-url."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -57,6 +58,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Apply database migrations, then connect to Discord and run the bot "
         "until SIGINT or SIGTERM.",
     )
+    demo = sub.add_parser(
+        "demo",
+        help="try Bridges offline in a browser (needs the demo extra)",
+        description="Run the real bot against a simulated Discord with a demo school and serve "
+        "it on 127.0.0.1, where you act as any member and move the clock. No token, no network.",
+    )
+    demo.add_argument(
+        "--script", action="store_true", help="print a narrated week instead of serving the page"
+    )
+    demo.add_argument(
+        "--port", type=int, default=8765, help="port of the demo page (default 8765; 0: any free)"
+    )
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the demo's SQLite file goes (default: a temporary folder, removed after)",
+    )
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser(
@@ -98,11 +117,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "run":
         return _run(settings)
+    if args.command == "demo":
+        return _demo(settings, args)
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "check-config":
         return _check_config(settings, online=args.online)
     return _invite_url(settings, args.application_id)
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        from bot.demo import run
+    except ImportError as error:
+        print(
+            f"the demo needs the demo extra ({error.name} is missing): pip install -e '.[demo]'",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    return run.main(settings, script=args.script, data_dir=args.data_dir, port=args.port)
 
 
 async def _upgrade(settings: Settings) -> int:
