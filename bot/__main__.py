@@ -1,4 +1,4 @@
-"""The `bridges` command line: run, demo, db upgrade, check-config, invite-url."""
+"""The `bridges` command line: run, demo, commands, db upgrade, check-config, invite-url."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.logs import configure_logging
 from bot.scheduler import Scheduler
 from bot.services.programs import ProgramService
+from cogs import reference
 from cogs.program_checks import online_problems
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
@@ -76,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the demo's SQLite file goes (default: a temporary folder, removed after)",
     )
+    reference = sub.add_parser(
+        "commands",
+        help="print the slash-command reference (Markdown)",
+        description="Render the reference of every slash command from the registered commands.",
+    )
+    reference.add_argument(
+        "--readme",
+        type=Path,
+        metavar="PATH",
+        help="rewrite the reference section of this README instead of printing it",
+    )
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser(
@@ -119,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if args.command == "demo":
         return _demo(settings, args)
+    if args.command == "commands":
+        return asyncio.run(_commands(settings, args.readme))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "check-config":
@@ -136,6 +150,21 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_PROBLEM
     return run.main(settings, script=args.script, data_dir=args.data_dir, port=args.port)
+
+
+async def _commands(settings: Settings, readme: Path | None) -> int:
+    logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-support notices here
+    text = reference.render(await reference.command_tree(settings))
+    if readme is None:
+        print(text, end="")
+        return EXIT_OK
+    try:
+        changed = reference.update_readme(readme, text)
+    except (OSError, ValueError) as error:
+        print(f"could not update {readme}: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"{readme}: command reference {'updated' if changed else 'already up to date'}")
+    return EXIT_OK
 
 
 async def _upgrade(settings: Settings) -> int:
