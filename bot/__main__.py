@@ -141,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    # The demo's own output is what the visitor reads; the bot's routine log lines are not
+    # (nor discord.py's notices about voice support, some logged when simcord is imported).
+    root = logging.getLogger()
+    root.setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("discord").setLevel(logging.ERROR)
     try:
         from bot.demo import run
     except ImportError as error:

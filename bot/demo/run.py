@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 import tempfile
@@ -59,10 +58,6 @@ async def serve(settings: Settings, data_dir: Path, port: int) -> None:
 
 
 def main(settings: Settings, *, script: bool, data_dir: Path | None, port: int) -> int:
-    # The demo's own output is what the visitor reads; the bot's routine log lines are not.
-    root = logging.getLogger()
-    root.setLevel(max(logging.WARNING, root.level))
-    logging.getLogger("discord").setLevel(logging.ERROR)
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = Path(

@@ -164,3 +164,11 @@ def test_run_migrates_first_and_stops_cleanly_on_sigint(
     assert {"alembic_version", "guild_settings", "members"} <= seen["tables"]  # type: ignore[operator]
     logged = capfd.readouterr().err
     assert "stopped cleanly" in logged
+
+
+def test_demo_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "bot.demo.run", None)  # as if simcord were missing
+    assert main(["demo", "--script"]) == 1
+    assert "pip install -e '.[demo]'" in capsys.readouterr().err
