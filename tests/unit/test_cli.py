@@ -169,6 +169,9 @@ def test_run_migrates_first_and_stops_cleanly_on_sigint(
 def test_demo_without_the_extra_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import bot.demo
+
     monkeypatch.setitem(sys.modules, "bot.demo.run", None)  # as if simcord were missing
+    monkeypatch.delattr(bot.demo, "run", raising=False)
     assert main(["demo", "--script"]) == 1
     assert "pip install -e '.[demo]'" in capsys.readouterr().err
