@@ -102,10 +102,11 @@ MENTEES = (
 
 
 def _describe(value: object) -> str:
-    if isinstance(value, MemberActor):
+    """A command option as the person gave it: #channel, @member, @role or the text."""
+    if isinstance(value, ChannelHandle):
+        return f"#{value.name}"
+    if isinstance(value, MemberActor | RoleHandle):
         return f"@{value.name}"
-    if isinstance(value, ChannelHandle | RoleHandle):
-        return f"#{value.name}" if isinstance(value, ChannelHandle) else f"@{value.name}"
     return repr(value) if isinstance(value, str) else str(value)
 
 
