@@ -37,19 +37,21 @@ async def seed(school: School) -> None:
 
 
 async def serve(settings: Settings, data_dir: Path, port: int) -> None:
+    """Seed the school, serve the control page until SIGINT/SIGTERM, then shut down."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)  # Ctrl-C while seeding stops after it
     print("Starting the demo school (the real bot, a simulated Discord, offline)…", flush=True)
     school = await open_school(settings, data_dir)
     console = Console(school, port=port)
     try:
         await seed(school)
         await console.start()
-        print(f"\nOpen {console.url} in your browser.", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
+        if not stop.is_set():
+            print(f"\nOpen {console.url} in your browser.", flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
+            await stop.wait()
         print("\nStopping…", flush=True)
     finally:
         await console.close()
@@ -70,6 +72,10 @@ def main(settings: Settings, *, script: bool, data_dir: Path | None, port: int) 
         try:
             asyncio.run(serve(settings, data_dir, port))
         except OSError as error:
-            print(f"could not start the demo: {error}", file=sys.stderr)
+            print(
+                f"could not start the demo: {error}. Is it already running? "
+                "Another port: bridges demo --port 8766",
+                file=sys.stderr,
+            )
             return 1
     return 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.config import load_settings
 from bot.demo.console import Console
-from bot.demo.run import run_script, seed
+from bot.demo.run import main, run_script, seed
 from bot.demo.school import close_school, open_school
 from bot.demo.script import WEEK
 
@@ -81,3 +83,16 @@ async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Pat
         await console.close()
         await close_school(school)
     assert not school.env.errors
+
+
+def test_a_busy_port_is_named_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(load_settings(None, {}), script=False, data_dir=tmp_path, port=port) == 1
+    printed = capsys.readouterr()
+    assert "could not start the demo" in printed.err and "--port" in printed.err
+    assert "Traceback" not in printed.err
