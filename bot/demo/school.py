@@ -275,6 +275,8 @@ class School:
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock in steps of at most six hours, reporting every DM sent meanwhile."""
+        if delta < timedelta(0):
+            raise ValueError(f"the clock only moves forward (asked for {delta})")
         target = self.env.now() + delta
         self.say(f"⏩ {self.readable(_stamp(self.env.now()))} → {self.readable(_stamp(target))}")
         while (left := (target - self.env.now()).total_seconds()) > 0:

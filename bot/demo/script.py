@@ -1,9 +1,10 @@
 """The narrated week: a list of steps, each one people using the real bot.
 
-`bridges demo --script` runs them and prints the transcript; `bridges demo` runs them quietly
-to give the visitor a school with a week of history. Check-ins (issue 5) and escalations
-(issue 6) join as further steps in ``WEEK``: a mentee's check-in, a low mood that escalates,
-a staff member who claims it.
+`bridges demo --script` runs them and prints the transcript; `bridges demo` runs them to give
+the visitor a school with a week of history. Check-ins (issue 5) and escalations (issue 6)
+join as further steps in ``WEEK``, between Saturday and "a week on": advance to Monday
+Jan 5 15:30 (the default check-in time), a mentee answers with a low mood, the escalation
+reaches #staff-alerts, ms_rivera claims it. Each step acts only through ``School``.
 """
 
 from __future__ import annotations
