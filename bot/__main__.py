@@ -1,4 +1,4 @@
-"""The `bridges` command line: run, db upgrade, check-config, invite-url."""
+"""The `bridges` command line: run, demo, commands, db upgrade, check-config, invite-url."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -23,6 +24,7 @@ from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.logs import configure_logging
 from bot.scheduler import Scheduler
 from bot.services.programs import ProgramService
+from cogs import reference
 from cogs.program_checks import online_problems
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
@@ -56,6 +58,35 @@ def _parser() -> argparse.ArgumentParser:
         help="run the bot (needs DISCORD_TOKEN)",
         description="Apply database migrations, then connect to Discord and run the bot "
         "until SIGINT or SIGTERM.",
+    )
+    demo = sub.add_parser(
+        "demo",
+        help="try Bridges offline in a browser (needs the demo extra)",
+        description="Run the real bot against a simulated Discord with a demo school and serve "
+        "it on 127.0.0.1, where you act as any member and move the clock. No token, no network.",
+    )
+    demo.add_argument(
+        "--script", action="store_true", help="print a narrated week instead of serving the page"
+    )
+    demo.add_argument(
+        "--port", type=int, default=8765, help="port of the demo page (default 8765; 0: any free)"
+    )
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the demo's SQLite file goes (default: a temporary folder, removed after)",
+    )
+    reference = sub.add_parser(
+        "commands",
+        help="print the slash-command reference (Markdown)",
+        description="Render the reference of every slash command from the registered commands.",
+    )
+    reference.add_argument(
+        "--readme",
+        type=Path,
+        metavar="PATH",
+        help="rewrite the reference section of this README instead of printing it",
     )
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -98,11 +129,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "run":
         return _run(settings)
+    if args.command == "demo":
+        return _demo(settings, args)
+    if args.command == "commands":
+        return asyncio.run(_commands(settings, args.readme))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "check-config":
         return _check_config(settings, online=args.online)
     return _invite_url(settings, args.application_id)
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    # The demo's own output is what the visitor reads; the bot's routine log lines are not
+    # (nor discord.py's notices about voice support, some logged when simcord is imported).
+    root = logging.getLogger()
+    root.setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    try:
+        from bot.demo import run
+    except ImportError as error:
+        print(
+            f"the demo needs the demo extra ({error.name} is missing): pip install -e '.[demo]'",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    return run.main(settings, script=args.script, data_dir=args.data_dir, port=args.port)
+
+
+async def _commands(settings: Settings, readme: Path | None) -> int:
+    logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-support notices here
+    text = reference.render(await reference.command_tree(settings))
+    if readme is None:
+        print(text, end="")
+        return EXIT_OK
+    try:
+        changed = reference.update_readme(readme, text)
+    except (OSError, ValueError) as error:
+        print(f"could not update {readme}: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"{readme}: command reference {'updated' if changed else 'already up to date'}")
+    return EXIT_OK
 
 
 async def _upgrade(settings: Settings) -> int:

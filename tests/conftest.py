@@ -3,9 +3,10 @@ BRIDGES_TEST_DATABASE_URL names a server (CI sets it)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Sessions, create_engine, create_sessions
 from storage.migrate import upgrade
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """A CLI test configures the root logger with a handler bound to pytest's captured
+    stderr, which is closed after that test; put the logger back as it was."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("discord", "bridges")}
+    yield
+    root.handlers[:], root.level = handlers, level
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
+
 
 POSTGRES_URL = os.environ.get("BRIDGES_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.app import BridgesBot
 
 FAKE_TOKEN = (
     base64.b64encode(b"112233445566778899").decode().rstrip("=") + ".Gabcde.fake-secret-part"
@@ -27,7 +30,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["run"], ["db"], ["db", "upgrade"], ["check-config"], ["invite-url"]],
+    [
+        [],
+        ["run"],
+        ["demo"],
+        ["commands"],
+        ["db"],
+        ["db", "upgrade"],
+        ["check-config"],
+        ["invite-url"],
+    ],
 )
 def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
@@ -127,3 +139,39 @@ def test_the_installed_command_reports_a_bad_config_without_a_traceback(tmp_path
     assert process.returncode == 2
     assert process.stderr.startswith(f"{bad}: not valid TOML")
     assert "Traceback" not in process.stderr and FAKE_TOKEN not in process.stderr + process.stdout
+
+
+def test_run_migrates_first_and_stops_cleanly_on_sigint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "run.db"
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("BRIDGES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    seen: dict[str, object] = {}
+
+    async def start(self: BridgesBot, token: str, *, reconnect: bool = True) -> None:
+        """Instead of connecting: look at the database, then press Ctrl-C."""
+        with sqlite3.connect(database) as connection:
+            seen["tables"] = {
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master")
+            }
+        os.kill(os.getpid(), signal.SIGINT)
+        while not self.is_closed():  # noqa: ASYNC110 - discord.py has no "closed" event
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(BridgesBot, "start", start)
+    assert main(["run"]) == 0
+    assert {"alembic_version", "guild_settings", "members"} <= seen["tables"]  # type: ignore[operator]
+    logged = capfd.readouterr().err
+    assert "stopped cleanly" in logged
+
+
+def test_demo_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.demo
+
+    monkeypatch.setitem(sys.modules, "bot.demo.run", None)  # as if simcord were missing
+    monkeypatch.delattr(bot.demo, "run", raising=False)
+    assert main(["demo", "--script"]) == 1
+    assert "pip install -e '.[demo]'" in capsys.readouterr().err

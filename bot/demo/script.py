@@ -1,0 +1,177 @@
+"""The narrated week: a list of steps, each one people using the real bot.
+
+`bridges demo --script` runs them and prints the transcript; `bridges demo` runs them to give
+the visitor a school with a week of history. Check-ins (issue 5) and escalations (issue 6)
+join as further steps in ``WEEK``, between Saturday and "a week on": advance to Monday
+Jan 5 15:30 (the default check-in time), a mentee answers with a low mood, the escalation
+reaches #staff-alerts, ms_rivera claims it. Each step acts only through ``School``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from simcord.actors import MemberActor
+
+from bot.demo.school import MENTEES, MENTORS, PROGRAM_ZONE, School
+
+ZONE = ZoneInfo(PROGRAM_ZONE)
+TRAINING_TITLE = "Being a good listener"
+#: The pairs staff match on the first day; the other mentees wait for the visitor to match them.
+PAIRS = (("sam", "jordan"), ("priya", "maya"), ("leo", "deshawn"))
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    """An instant in January 2026 in the program's zone (simcord's clock starts on Jan 1 UTC)."""
+    return datetime(2026, 1, day, hour, minute, tzinfo=ZONE)
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[School], Awaitable[None]]
+
+
+async def set_up(school: School) -> None:
+    await school.slash(
+        school.staff,
+        "setup",
+        staff_role=school.staff_role,
+        escalation_channel=school.staff_alerts,
+        mentoring_category=school.mentoring,
+        time_zone=PROGRAM_ZONE,
+    )
+    await school.slash(
+        school.staff,
+        "staff training add",
+        title=TRAINING_TITLE,
+        content="https://example.org/listening",
+        minutes=120,
+    )
+
+
+async def mentors_join(school: School) -> None:
+    service = school.bot.cogs["TrainingCog"].service  # type: ignore[attr-defined]
+    (module,) = await service.modules(school.guild.id)
+    for index, student in enumerate(MENTORS):
+        school.muted = index > 0
+        actor = school.mentors[student.name]
+        await _join(school, actor, "mentor", student.form())
+        await school.slash(
+            actor, "training done", module=module.id, reflection="Listen first, then ask."
+        )
+        await school.slash(school.staff, "staff training confirm", mentor=actor, module=module.id)
+    school.muted = False
+    school.say(f"  (… {len(MENTORS) - 1} more mentors join and are trained the same way)")
+
+
+async def mentees_join(school: School) -> None:
+    for index, student in enumerate(MENTEES):
+        school.muted = index > 0
+        await _join(school, school.mentees[student.name], "mentee", student.form())
+    school.muted = False
+    school.say(f"  (… {len(MENTEES) - 1} more mentees join the same way)")
+
+
+async def _join(school: School, actor: MemberActor, role: str, form: dict[str, object]) -> None:
+    shown = await school.slash(actor, "join", role=role)
+    notice = await school.submit(actor, shown, form)
+    await school.click(actor, notice.response, "Accept")
+
+
+async def match(school: School) -> None:
+    await school.slash(school.staff, "staff match suggest", mentee=school.mentees["jordan"])
+    for mentor, mentee in PAIRS:
+        await school.slash(
+            school.staff,
+            "staff match create",
+            mentor=school.mentors[mentor],
+            mentee=school.mentees[mentee],
+        )
+
+
+async def schedule(school: School) -> None:
+    plans = (
+        (
+            "jordan",
+            "sam",
+            "saturday 10am",
+            "algebra",
+            "video",
+            "https://meet.example.org/jordan-sam",
+        ),
+        ("maya", "priya", "friday 4pm", "physics lab report", "voice", None),
+        ("deshawn", "leo", "friday 5pm", "settling in", "voice", None),
+    )
+    for mentee, mentor, when, topic, where, details in plans:
+        options: dict[str, object] = {"when": when, "topic": topic, "where": where}
+        if details is not None:
+            options["details"] = details
+        await school.slash(school.mentees[mentee], "session schedule", **options)
+        invitee = school.mentors[mentor]
+        await school.click(invitee, school.last_dm(invitee, "would like to meet"), "Accept")
+
+
+async def remind_and_ask(school: School) -> None:
+    await school.advance_to(local(2, 18))
+    answers = (("priya", "Yes"), ("maya", "Yes"), ("leo", "Yes"), ("deshawn", "No-show"))
+    for name, label in answers:
+        await _answer(school, name, label)
+
+
+async def the_weekend(school: School) -> None:
+    await school.advance_to(local(3, 11))
+    for name in ("jordan", "sam"):
+        await _answer(school, name, "Yes")
+
+
+async def _answer(school: School, name: str, label: str) -> None:
+    actor = school.member(name)
+    result = await school.click(actor, school.last_dm(actor, "Did it happen?"), label)
+    if result.modal is not None:
+        await school.submit(
+            actor,
+            result,
+            {"attend:covered": "homework plan, questions for class", "attend:note": ""},
+            in_dm=True,
+        )
+
+
+async def a_week_on(school: School) -> None:
+    await school.advance_to(local(7, 17))
+    await school.slash(school.mentees["jordan"], "session list")
+    await school.slash(school.staff, "staff roster")
+
+
+WEEK: Sequence[Step] = (
+    Step("Wednesday evening: the school sets Bridges up and adds mentor training", set_up),
+    Step("Mentors join (privacy notice first) and staff confirm their training", mentors_join),
+    Step("Mentees join", mentees_join),
+    Step("Staff look at suggestions and match three pairs", match),
+    Step("Mentees propose their first sessions; mentors accept", schedule),
+    Step("Thursday and Friday: reminders, then “Did it happen?”", remind_and_ask),
+    Step("Saturday: Jordan and Sam's video session", the_weekend),
+    Step("A week on: Jordan's sessions and the staff roster", a_week_on),
+)
+
+
+async def upcoming(school: School) -> None:
+    """For the visitor: next week's sessions, so advancing the clock shows reminders firing."""
+    for mentee, mentor, when in (
+        ("jordan", "sam", "saturday 10am"),
+        ("maya", "priya", "friday 4pm"),
+    ):
+        await school.slash(school.mentees[mentee], "session schedule", when=when, topic="catch-up")
+        invitee = school.mentors[mentor]
+        await school.click(invitee, school.last_dm(invitee, "would like to meet"), "Accept")
+
+
+async def run_steps(school: School, steps: Sequence[Step]) -> None:
+    for number, step in enumerate(steps, start=1):
+        school.say("")
+        school.say(f"== {number}. {step.title}")
+        school.say(f"   ({school.readable(f'<t:{int(school.env.now().timestamp())}:F>')})")
+        await step.run(school)

@@ -1,0 +1,98 @@
+"""`bridges demo`: the narrated week and the control page, on the real bot in simcord."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.config import load_settings
+from bot.demo.console import Console
+from bot.demo.run import main, run_script, seed
+from bot.demo.school import close_school, open_school
+from bot.demo.script import WEEK
+
+
+async def test_the_scripted_week_shows_every_step(tmp_path: Path) -> None:
+    printed: list[str] = []
+    school = await run_script(load_settings(None, {}), tmp_path, printed.append)
+    text = "\n".join(printed)
+    assert printed == school.transcript
+    assert not school.env.errors
+    for number, step in enumerate(WEEK, start=1):
+        assert f"== {number}. {step.title}" in text
+    for seen in (
+        "ms_rivera › /setup",
+        "Bridges → ms_rivera (only you): Bridges is set up",
+        "sam fills in “Join as a mentor”",
+        "Before you join: your privacy",
+        'Confirmed "Being a good listener" for @sam: 120 of 120 minutes',
+        "jordan › /join role:'mentee'",
+        "1. score 80: @sam",
+        "Matched @sam with @jordan: #pair-sam-jordan",
+        "Bridges → sam (DM, Wed 6:00 PM): @jordan would like to meet: Sat Jan 3, 10:00 AM CST",
+        "sam clicks [Accept]",
+        "Bridges → jordan (DM, Fri 10:00 AM): Reminder: your session with @sam (algebra)",
+        "Bridges → jordan (DM, Sat 9:45 AM): Reminder: your session with @sam (algebra) starts "
+        "Sat Jan 3, 10:00 AM CST (in 15 minutes)",
+        "Bridges → jordan (DM, Sat 10:55 AM): Your session on Sat Jan 3, 10:00 AM CST "
+        "(55 minutes ago) has ended. Did it happen?",
+        "jordan fills in “What did you cover?”",
+        "deshawn clicks [No-show]",
+        "Roster (3 matches, 5 waiting, 4 mentors)",
+    ):
+        assert seen in text, seen
+    # Each reminder went out once: two per member and session, for three sessions.
+    assert sum("Reminder: your session" in line for line in printed) == 12
+    assert "<@" not in text and "<t:" not in text
+
+
+async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Path) -> None:
+    school = await open_school(load_settings(None, {}), tmp_path)
+    console = Console(school, port=0)
+    try:
+        await seed(school)
+        await console.start()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(console.url.rstrip("/") + "x/") as missing:
+                assert missing.status == 404
+            async with http.get(console.url) as page:
+                body = await page.text()
+            assert "Wed Jan 7, 5:00 PM CST" in body and "dm:" in body
+            async with http.post(console.url + "advance", data={"by": "day"}) as moved:
+                body = await moved.text()
+            assert "Thu Jan 8, 5:00 PM CST" in body
+            assert "message(s) sent while the clock moved" in body
+            async with http.post(console.url + "advance", data={"by": "year"}) as refused:
+                assert refused.status == 400
+            async with http.get(console.url + "open?channel=general", allow_redirects=False) as go:
+                assert go.status == 303
+                assert go.headers["Location"] == console.preview.url  # type: ignore[union-attr]
+            jordan = school.mentees["jordan"]
+            async with http.get(
+                console.url + f"open?channel=dm:{jordan.id}", allow_redirects=False
+            ) as go:
+                assert go.headers["Location"].startswith("http://127.0.0.1:")
+            async with http.get(console.url + "open?channel=dm:1") as unknown:
+                assert "Could not open that" in await unknown.text()
+        # The 24-hour reminders for Friday's session went out during the day that passed.
+        assert any("Reminder:" in m.content for m in school.dms(school.mentors["priya"])[-3:])
+    finally:
+        await console.close()
+        await close_school(school)
+    assert not school.env.errors
+
+
+def test_a_busy_port_is_named_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(load_settings(None, {}), script=False, data_dir=tmp_path, port=port) == 1
+    printed = capsys.readouterr()
+    assert "could not start the demo" in printed.err and "--port" in printed.err
+    assert "Traceback" not in printed.err
