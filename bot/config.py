@@ -87,6 +87,16 @@ class SessionSettings:
 
 
 @dataclass(frozen=True)
+class CheckinSettings:
+    window_days: int
+    reminder_hours: int
+    max_active_goals: int
+    mentor_every_weeks: int
+    allowed_start: time
+    allowed_end: time
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -97,6 +107,7 @@ class Settings:
     misfire_grace_seconds: int
     matching: MatchingSettings
     sessions: SessionSettings
+    checkins: CheckinSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -308,6 +319,13 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "attendance_delay_minutes": (10, _integer(0, 1440, "a number of minutes")),
         "holidays": ([], _days),
     },
+    "checkins": {
+        "window_days": (3, _integer(1, 6, "a number of days")),
+        "reminder_hours": (24, _integer(1, 120, "a number of hours")),
+        "max_active_goals": (3, _integer(1, 3, "a number of goals")),
+        "mentor_every_weeks": (1, _integer(1, 2, "1 (every week) or 2 (every other week)")),
+        "allowed_hours": ("07:00-21:00", _hours),
+    },
 }
 
 
@@ -397,6 +415,12 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             values["database", "url"] = _database_url(url.strip())
         except Invalid as error:
             problems.append(f"{URL_VARIABLE} = {_literal(url)}: {error.expected}")
+    window = values.get(("checkins", "window_days"), 3)
+    if values.get(("checkins", "reminder_hours"), 0) >= window * 24:
+        problems.append(
+            f"{where}: [checkins] reminder_hours must be shorter than the window "
+            f"({window} days = {window * 24} hours); expected fewer hours or a longer window"
+        )
     if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
         problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
     token = environ.get(TOKEN_VARIABLE, "").strip()
@@ -429,5 +453,13 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             reminder_offsets_minutes=values["sessions", "reminder_offsets_minutes"],
             attendance_delay_minutes=values["sessions", "attendance_delay_minutes"],
             holidays=values["sessions", "holidays"],
+        ),
+        checkins=CheckinSettings(
+            window_days=values["checkins", "window_days"],
+            reminder_hours=values["checkins", "reminder_hours"],
+            max_active_goals=values["checkins", "max_active_goals"],
+            mentor_every_weeks=values["checkins", "mentor_every_weeks"],
+            allowed_start=values["checkins", "allowed_hours"][0],
+            allowed_end=values["checkins", "allowed_hours"][1],
         ),
     )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.config import (
     BUILT_IN,
+    CheckinSettings,
     ConfigError,
     MatchingSettings,
     ProgramDefaults,
@@ -49,6 +50,7 @@ def test_built_in_defaults() -> None:
         misfire_grace_seconds=3600,
         matching=MatchingSettings(120, 6, 12, 2, 2),
         sessions=SessionSettings(time(7), time(21), 45, (1440, 15), 10, ()),
+        checkins=CheckinSettings(3, 24, 3, 1, time(7), time(21)),
     )
 
 
@@ -97,7 +99,10 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         (
             "[banana]\nx = 1",
-            ["[banana]: unknown section", "bot, database, matching, program, scheduler, sessions"],
+            [
+                "[banana]: unknown section",
+                "bot, checkins, database, matching, program, scheduler, sessions",
+            ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
@@ -175,6 +180,40 @@ def test_session_settings(tmp_path: Path) -> None:
 def test_bad_session_settings(tmp_path: Path, text: str, expected: str) -> None:
     (line,) = problems_of(write(tmp_path, f"[sessions]\n{text}\n"))
     assert "[sessions]" in line and expected in line
+
+
+def test_checkin_settings_defaults_and_values(tmp_path: Path) -> None:
+    defaults = load_settings(None, {}).checkins
+    assert (defaults.window_days, defaults.reminder_hours, defaults.max_active_goals) == (3, 24, 3)
+    assert defaults.mentor_every_weeks == 1
+    assert (defaults.allowed_start, defaults.allowed_end) == (time(7), time(21))
+    path = write(
+        tmp_path,
+        "[checkins]\nwindow_days = 5\nreminder_hours = 48\nmentor_every_weeks = 2\n"
+        'allowed_hours = "09:00-20:00"\n',
+    )
+    checkins = load_settings(path, {}).checkins
+    assert (checkins.window_days, checkins.reminder_hours, checkins.mentor_every_weeks) == (
+        5,
+        48,
+        2,
+    )
+    assert (checkins.allowed_start, checkins.allowed_end) == (time(9), time(20))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("window_days = 0", "from 1 to 6"),
+        ("max_active_goals = 4", "from 1 to 3"),
+        ("mentor_every_weeks = 3", "every other week"),
+        ('allowed_hours = "evenings"', "HH:MM-HH:MM"),
+        ("window_days = 1\nreminder_hours = 24", "shorter than the window"),
+    ],
+)
+def test_bad_checkin_settings(tmp_path: Path, text: str, expected: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[checkins]\n{text}\n"))
+    assert "[checkins]" in line and expected in line
 
 
 def test_grade_range_must_be_ordered(tmp_path: Path) -> None:
