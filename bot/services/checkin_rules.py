@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from storage.models import CheckinStatus
@@ -51,7 +52,9 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
 def due_in_week(week: date, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """Cached: thousands of mentees share a few (week, day, time, zone) rhythms."""
     return local_instant(week + timedelta(days=weekday), at, zone)
 
 
@@ -71,7 +74,7 @@ def next_due(
     week = week_of(today) - timedelta(weeks=1)
     for _ in range(LOOKAHEAD_WEEKS):
         at = due_in_week(week, rhythm.weekday, rhythm.at, rhythm.zone)
-        local_day = at.astimezone(rhythm.zone).date()
+        local_day = week + timedelta(days=rhythm.weekday)
         if (
             week not in taken
             and local_day not in holidays

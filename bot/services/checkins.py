@@ -166,8 +166,9 @@ class CheckinService:
     async def plan(self) -> list[datetime]:
         """Every distinct instant a check-in (mentee or mentor) is next due, earliest first;
         one in the past (the bot was down) is due at once."""
+        now = self._clock.now()
         async with self._sessions() as session:
-            mentees, mentors = await self._dues(session, self._clock.now())
+            mentees, mentors = await self._dues(session, now, now)
         return sorted({due.at for due, _ in mentees} | {due.at for due, _ in mentors})
 
     async def open_due(self, instant: datetime) -> Opened:
@@ -175,9 +176,10 @@ class CheckinService:
         one due then, with the mentors to ask that week."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            mentees, _ = await self._dues(session, now)
-            # Mentors are due strictly after "now": judge from just before the instant.
-            _, mentors = await self._dues(session, min(now, instant - timedelta(seconds=1)))
+            # Mentors are due strictly after "now": judge them from just before the instant.
+            mentees, mentors = await self._dues(
+                session, now, min(now, instant - timedelta(seconds=1))
+            )
             await rows.open_many(
                 session,
                 [
@@ -468,7 +470,7 @@ class CheckinService:
     # ----------------------------------------------------------------- internals
 
     async def _dues(
-        self, session: AsyncSession, now: datetime
+        self, session: AsyncSession, now: datetime, mentors_now: datetime
     ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int]]]:
         """Each active mentee's next check-in (with their guild id), and each matched
         mentor's next check-in in a mentor week (with their user id). A few queries,
@@ -503,7 +505,7 @@ class CheckinService:
                 continue
             due = next_due(
                 self._rhythm(row),
-                now,
+                mentors_now,
                 timedelta(0),
                 holidays=self._config_holidays | holidays.get(row[2], set()),
                 taken=skipped,
@@ -589,7 +591,8 @@ class CheckinService:
         return ZoneInfo(me.time_zone or program.time_zone)
 
     async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
-        mentees, _ = await self._dues(session, self._clock.now())
+        now = self._clock.now()
+        mentees, _ = await self._dues(session, now, now)
         return next((due.at for due, _ in mentees if due.member_id == me.id), None)
 
 

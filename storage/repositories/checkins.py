@@ -117,14 +117,17 @@ async def mentors_with_mentees(session: AsyncSession) -> set[int]:
 
 
 async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> None:
-    """Insert check-ins in one statement; a (member, week) that has one already is left."""
+    """Insert check-ins in one executemany (SQLAlchemy batches it into multi-row INSERTs
+    within each driver's parameter limit); a (member, week) that has one is left as it is."""
     if not values:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The Core table, not the entity: no ORM bookkeeping for thousands of plain rows.
     await session.execute(
-        insert(Checkin)
-        .values(list(values))
-        .on_conflict_do_nothing(index_elements=["member_id", "week"])
+        insert(Checkin.metadata.tables[Checkin.__tablename__]).on_conflict_do_nothing(
+            index_elements=["member_id", "week"]
+        ),
+        list(values),
     )
 
 

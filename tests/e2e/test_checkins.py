@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from storage.models import Checkin, CheckinStatus, Signal
 from tests.e2e.conftest import World
-from tests.e2e.test_foundation import reply_of
+from tests.e2e.test_foundation import reply_of, text_of
 from tests.e2e.test_sessions import dms, matched, restart, seconds_until
 
 MONDAY_1530_CHICAGO = datetime(2026, 1, 5, 21, 30, tzinfo=UTC)
@@ -200,3 +200,11 @@ async def test_mentor_proposes_a_goal_the_mentee_accepts(world: World) -> None:
     assert "accepted your proposed goal" in dms(mentor)[-1].content
     listed = reply_of(await mentee.slash(world.general, "goal list")).content
     assert "Join a club" in listed and "active" in listed
+
+
+async def test_help_lists_goals_and_checkins_by_audience(world: World) -> None:
+    mentee, mentor = await matched(world)
+    shown = text_of(reply_of(await mentee.slash(world.general, "help")))
+    assert "/goal add" in shown and "/checkin settings" in shown and "/checkin history" in shown
+    assert "/goal propose" not in shown
+    assert "/goal propose" in text_of(reply_of(await mentor.slash(world.general, "help")))
