@@ -178,7 +178,7 @@ class CheckinService:
         async with self._sessions.begin() as session:
             # Mentors are due strictly after "now": judge them from just before the instant.
             mentees, mentors = await self._dues(
-                session, now, min(now, instant - timedelta(seconds=1))
+                session, now, min(now, instant - timedelta(seconds=1)), instant
             )
             await rows.open_many(
                 session,
@@ -470,16 +470,22 @@ class CheckinService:
     # ----------------------------------------------------------------- internals
 
     async def _dues(
-        self, session: AsyncSession, now: datetime, mentors_now: datetime
+        self,
+        session: AsyncSession,
+        now: datetime,
+        mentors_now: datetime,
+        instant: datetime | None = None,
     ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int]]]:
         """Each active mentee's next check-in (with their guild id), and each matched
         mentor's next check-in in a mentor week (with their user id). A few queries,
         whatever the number of people."""
-        mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE)
-        mentor_rows = await rows.rhythms(session, ProgramRole.MENTOR)
+        slots = None if instant is None else await self._slots(session, instant)
+        mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE, slots)
+        mentor_rows = await rows.rhythms(session, ProgramRole.MENTOR, slots)
         first_week = week_of(now.date()) - timedelta(weeks=2)
         taken: dict[int, set[date]] = {}
-        for member_id, week in await rows.weeks_taken(session, first_week):
+        ids = None if instant is None else [row[0] for row in mentee_rows]
+        for member_id, week in await rows.weeks_taken(session, first_week, ids):
             taken.setdefault(member_id, set()).add(week)
         holidays = await rows.all_holidays(session)
         mentees = []
@@ -513,6 +519,18 @@ class CheckinService:
             if due is not None:
                 mentors.append((due, row[1]))
         return mentees, mentors
+
+    @staticmethod
+    async def _slots(session: AsyncSession, instant: datetime) -> list[tuple[str, int, time]]:
+        """The (zone, weekday, local time) a check-in due at ``instant`` can be set to, in
+        every zone in use: its wall-clock time there, and an hour earlier for a time that
+        falls in a spring-forward gap. Only a pre-filter: ``next_due`` decides exactly."""
+        slots = []
+        for name in await rows.zones_in_use(session):
+            local = instant.astimezone(ZoneInfo(name))
+            for wall in (local, local - timedelta(hours=1)):
+                slots.append((name, wall.weekday(), wall.time().replace(tzinfo=None)))
+        return slots
 
     @staticmethod
     def _rhythm(row: tuple[Any, ...]) -> Rhythm:

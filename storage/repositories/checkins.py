@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,11 +64,26 @@ async def goals_by_ids(session: AsyncSession, goal_ids: Sequence[int]) -> dict[i
 # ------------------------------------------------------------------ who is due
 
 
-async def rhythms(session: AsyncSession, role: ProgramRole) -> list[tuple[Any, ...]]:
+async def zones_in_use(session: AsyncSession) -> list[str]:
+    """Every time zone an active member's check-in is read in (their own, or the program's)."""
+    zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
+    rows = await session.scalars(
+        select(zone)
+        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
+        .where(Member.active.is_(True))
+        .distinct()
+    )
+    return sorted(rows)
+
+
+async def rhythms(
+    session: AsyncSession, role: ProgramRole, slots: Sequence[tuple[str, int, time]] | None = None
+) -> list[tuple[Any, ...]]:
     """Every active member with ``role`` in every server, in one query: (member id, user id,
     guild id, member zone, joined at, program zone, program weekday, program time, own
-    weekday, own time, paused until)."""
-    rows = await session.execute(
+    weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
+    to one of these (zone, weekday, local time)."""
+    query = (
         select(
             Member.id,
             Member.user_id,
@@ -87,14 +102,24 @@ async def rhythms(session: AsyncSession, role: ProgramRole) -> list[tuple[Any, .
         .where(Member.active.is_(True), Member.role == role)
         .order_by(Member.id)
     )
-    return [tuple(row) for row in rows]
+    if slots is not None:
+        zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
+        weekday = func.coalesce(CheckinPreference.weekday, GuildSettings.checkin_weekday)
+        at = func.coalesce(CheckinPreference.at, GuildSettings.checkin_time)
+        query = query.where(
+            or_(false(), *(and_(zone == z, weekday == w, at == t) for z, w, t in slots))
+        )
+    return [tuple(row) for row in await session.execute(query)]
 
 
-async def weeks_taken(session: AsyncSession, since: date) -> set[tuple[int, date]]:
-    """(member id, week) of every check-in from the week ``since`` on."""
-    rows = await session.execute(
-        select(Checkin.member_id, Checkin.week).where(Checkin.week >= since)
-    )
+async def weeks_taken(
+    session: AsyncSession, since: date, member_ids: Sequence[int] | None = None
+) -> set[tuple[int, date]]:
+    """(member id, week) of every check-in (of these members) from the week ``since`` on."""
+    query = select(Checkin.member_id, Checkin.week).where(Checkin.week >= since)
+    if member_ids is not None:
+        query = query.where(Checkin.member_id.in_(member_ids))
+    rows = await session.execute(query)
     return {(member_id, week) for member_id, week in rows}
 
 
