@@ -8,7 +8,7 @@ program's and the members' zone after /setup). Monday 15:30 in Chicago is 21:30 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -106,6 +106,26 @@ async def test_goals_then_monday_checkin_digest_and_history(world: World) -> Non
     mentor_view = reply_of(await mentor.slash(world.general, "checkin history", member=mentee))
     assert "mood 4/5" in mentor_view.content and "PRIVATE NOTE" not in mentor_view.content
     assert mentor_view.attachments
+    staff_view = reply_of(await world.staff.slash(world.general, "checkin history", member=mentee))
+    assert "PRIVATE NOTE" in staff_view.content and "reach out" in staff_view.content
+    outsider = world.guild.add_member(world.env.create_user("outsider"))
+    refused = reply_of(await outsider.slash(world.general, "checkin history", member=mentee))
+    assert "your own check-ins" in refused.content
+
+    asked = next(m for m in dms(mentor) if "Mentor check-in" in m.content)
+    form = await mentor.user.click(asked, label="Answer")
+    answered = await mentor.user.submit_modal(
+        form,
+        {
+            "mentor:met": ["yes"],
+            "mentor:going": ["4"],
+            "mentor:support": ["no"],
+            "mentor:concern": "",
+        },
+    )
+    assert "Thanks" in answered.response.content
+    again = await mentor.user.click(asked, label="Answer")
+    assert "already answered" in again.response.content
 
 
 async def test_answered_once_then_refused(world: World) -> None:
@@ -208,3 +228,15 @@ async def test_help_lists_goals_and_checkins_by_audience(world: World) -> None:
     assert "/goal add" in shown and "/checkin settings" in shown and "/checkin history" in shown
     assert "/goal propose" not in shown
     assert "/goal propose" in text_of(reply_of(await mentor.slash(world.general, "help")))
+
+
+async def test_four_weeks_in_a_row_are_celebrated_in_the_dm(world: World) -> None:
+    mentee, _ = await matched(world)
+    for week in range(4):
+        monday = MONDAY_1530_CHICAGO + timedelta(weeks=week)
+        await world.env.advance_time(await seconds_until(world, monday) + 60)
+        prompt = checkin_dms(mentee)[-1]
+        done = await answer(mentee, prompt, [])
+        assert "Thanks" in done.response.content
+    assert "4 weeks of check-ins in a row" in dms(mentee)[-1].content
+    assert "4 weeks in a row" in done.response.content
