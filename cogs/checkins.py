@@ -58,7 +58,6 @@ class Outgoing:
     content: str
     channel_id: int | None = None
     view: Callable[[], discord.ui.View] | None = None
-    file: tuple[str, bytes] | None = None
 
 
 def _rating(custom_id: str, placeholder: str, labels: dict[int, str]) -> discord.ui.Select[Any]:
@@ -481,9 +480,6 @@ class CheckinCog(commands.Cog):
             options: dict[str, Any] = {}
             if message.view is not None:
                 options["view"] = message.view()
-            if message.file is not None:
-                name, data = message.file
-                options["file"] = discord.File(io.BytesIO(data), filename=name)
             try:
                 await user.send(message.content, **options)
             except discord.Forbidden:
@@ -545,6 +541,7 @@ class CheckinCog(commands.Cog):
         return planned
 
     async def replan(self) -> None:
+        """The hourly job: new members and changed days get their due jobs."""
         await self.plan()
 
     async def due(self, unix: int) -> None:

@@ -122,3 +122,33 @@ def test_streaks() -> None:
 
 def test_milestones() -> None:
     assert [n for n in range(1, 15) if milestone(n)] == [4, 8, 12]
+
+
+ZONES = st.sampled_from(
+    [ZoneInfo(z) for z in ("America/Chicago", "Europe/London", "Australia/Sydney", "Asia/Kolkata")]
+)
+
+
+@given(
+    ZONES,
+    st.integers(0, 6),
+    st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    # hypothesis takes naive bounds and attaches the zone itself
+    st.datetimes(
+        min_value=datetime(2026, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2030, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+)
+def test_next_due_is_on_the_day_at_the_time_and_still_open(
+    zone: ZoneInfo, weekday: int, at: time, now: datetime
+) -> None:
+    due = next_due(rhythm(zone, weekday=weekday, at=at), now, WINDOW)
+    assert due is not None and due.at + WINDOW > now
+    local = due.at.astimezone(zone)
+    assert local.date() == due.week + timedelta(days=weekday) and due.week.weekday() == 0
+    # The wall-clock time is kept, except in a spring-forward gap, where it moves forward.
+    assert local.time() == at or timedelta(0) < local - local.replace(
+        hour=at.hour, minute=at.minute
+    ) <= timedelta(hours=1)
+    assert due.at - now < timedelta(weeks=1)
