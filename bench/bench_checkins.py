@@ -17,6 +17,7 @@ import random
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -123,7 +124,22 @@ async def seed(url: str, spread: bool) -> None:
     await engine.dispose()
 
 
-async def measure(url: str, label: str, spread: bool) -> None:
+@dataclass
+class Figures:
+    plan_s: float = 0.0
+    instants: int = 0
+    open_s: float = 0.0
+    opened: int = 0
+    enqueue_s: float = 0.0
+    enqueued: int = 0
+    largest: tuple[int, float, float] = (0, 0.0, 0.0)
+    peak_bytes: int = 0
+
+
+async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
+    """Plan the week, then open and enqueue every instant due in it. With ``traced`` the
+    peak memory is recorded (tracemalloc slows Python down, so times come from a run
+    without it)."""
     await seed(url, spread)
     engine = create_engine(url)
     sessions = create_sessions(engine)
@@ -133,17 +149,16 @@ async def measure(url: str, label: str, spread: bool) -> None:
         sessions, clock, ProgramService(sessions, clock, settings.program), settings.checkins
     )
     deliveries = Deliveries(sessions, clock)
+    figures = Figures()
 
     async def nothing() -> None:
         return None
 
-    tracemalloc.start()
+    if traced:
+        tracemalloc.start()
     started = time.perf_counter()
     instants = await service.plan()
-    planned = time.perf_counter() - started
-    opened_total = enqueued_total = 0
-    open_time = enqueue_time = 0.0
-    largest = (0, 0.0, 0.0)
+    figures.plan_s, figures.instants = time.perf_counter() - started, len(instants)
     for instant in instants:
         if instant > SUNDAY + timedelta(days=7):
             continue
@@ -160,41 +175,53 @@ async def measure(url: str, label: str, spread: bool) -> None:
         ]
         enqueued = await deliveries.once_each(prompts)
         ended = time.perf_counter()
-        opened_total += len(opened.checkins)
-        enqueued_total += enqueued
-        open_time += middle - began
-        enqueue_time += ended - middle
-        if len(opened.checkins) > largest[0]:
-            largest = (len(opened.checkins), middle - began, ended - middle)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+        figures.opened += len(opened.checkins)
+        figures.enqueued += enqueued
+        figures.open_s += middle - began
+        figures.enqueue_s += ended - middle
+        if len(opened.checkins) > figures.largest[0]:
+            figures.largest = (len(opened.checkins), middle - began, ended - middle)
+    if traced:
+        figures.peak_bytes = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     await engine.dispose()
+    return figures
+
+
+def report(label: str, timed: Figures, traced: Figures) -> None:
     print(f"\n{label}")
-    print(f"  decide who is due (plan):      {planned * 1000:8.1f} ms, {len(instants)} instants")
+    plan_ms = timed.plan_s * 1000
+    print(f"  decide who is due (plan):         {plan_ms:8.1f} ms, {timed.instants} instants")
     print(
-        f"  open check-ins (all instants): {open_time * 1000:8.1f} ms for {opened_total} "
-        f"check-ins ({open_time / max(opened_total, 1) * 1e6:.0f} us each)"
+        f"  open check-ins (all instants):    {timed.open_s * 1000:8.1f} ms for {timed.opened} "
+        f"check-ins ({timed.open_s / max(timed.opened, 1) * 1e6:.0f} us each)"
     )
     print(
-        f"  enqueue prompts (claim+record):{enqueue_time * 1000:8.1f} ms for {enqueued_total} "
-        "prompts (mentees and mentors)"
+        f"  enqueue prompts (claim + record): {timed.enqueue_s * 1000:8.1f} ms for "
+        f"{timed.enqueued} prompts (mentees' and mentors')"
     )
+    count, opening, enqueueing = timed.largest
     print(
-        f"  largest instant: {largest[0]} check-ins opened in {largest[1] * 1000:.1f} ms, "
-        f"enqueued in {largest[2] * 1000:.1f} ms"
+        f"  largest instant: {count} check-ins opened in {opening * 1000:.1f} ms, "
+        f"their prompts enqueued in {enqueueing * 1000:.1f} ms"
     )
-    print(f"  peak Python memory:            {peak / 2**20:8.1f} MiB")
+    print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
 
 
 async def main() -> None:
     url = os.environ.get("BRIDGES_BENCH_DATABASE_URL")
+    if url:
+        print("BRIDGES_BENCH_DATABASE_URL is for one run of one scenario on an empty database:")
+        figures = await run_week(url, False, traced=False)
+        report("one zone, all due at once", figures, Figures())
+        return
     for label, spread in (("one zone, all due at once", False), ("four zones, 10% own day", True)):
-        if url:
-            print("(using BRIDGES_BENCH_DATABASE_URL; it must start empty; one scenario only)")
-            await measure(url, label, spread)
-            return
-        with tempfile.TemporaryDirectory() as folder:
-            await measure(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", label, spread)
+        runs = []
+        for traced in (False, True):
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                runs.append(await run_week(url, spread, traced=traced))
+        report(label, *runs)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.profiles import FOCUS_LABELS
+from storage.models import GoalStatus
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(hours=1)
@@ -335,7 +336,7 @@ class GoalModal(discord.ui.Modal):
         self.add_item(discord.ui.Label(text="Focus area", component=self.focus))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        guild_id = self.cog.guild_of(interaction)
+        guild_id = guild_id_of(interaction)
         goals = self.cog.goals
         draft = await goals.draft(
             guild_id,
@@ -621,9 +622,6 @@ class CheckinCog(commands.Cog):
 
     # ------------------------------------------------------------- helpers
 
-    def guild_of(self, interaction: discord.Interaction) -> int:
-        return guild_id_of(interaction)
-
     async def _is_staff(self, interaction: discord.Interaction) -> bool:
         user = interaction.user
         if interaction.guild_id is None or not isinstance(user, discord.Member):
@@ -644,7 +642,7 @@ class CheckinCog(commands.Cog):
         return [
             app_commands.Choice(name=goal.what[:100], value=goal.id)
             for goal in goals
-            if goal.status.value == "active" and current.lower() in goal.what.lower()
+            if goal.status is GoalStatus.ACTIVE and current.lower() in goal.what.lower()
         ][:MAX_CHOICES]
 
     # ------------------------------------------------------------- /goal
@@ -662,7 +660,7 @@ class CheckinCog(commands.Cog):
         """Your goals (mentors: your mentee's)."""
         target = member.id if member is not None else interaction.user.id
         goals = await self.goals.listing(
-            self.guild_of(interaction),
+            guild_id_of(interaction),
             target,
             interaction.user.id,
             staff=target != interaction.user.id and await self._is_staff(interaction),
@@ -677,7 +675,7 @@ class CheckinCog(commands.Cog):
     async def goal_done(self, interaction: discord.Interaction, goal: int) -> None:
         """Mark one of your goals as reached."""
         closed = await self.goals.close(
-            self.guild_of(interaction), interaction.user.id, goal, done=True
+            guild_id_of(interaction), interaction.user.id, goal, done=True
         )
         await interaction.response.send_message(
             f"🎉 Well done: **{closed.what}** is reached!", ephemeral=True
@@ -689,7 +687,7 @@ class CheckinCog(commands.Cog):
     async def goal_drop(self, interaction: discord.Interaction, goal: int) -> None:
         """Let go of a goal that no longer fits (it stays in your history)."""
         closed = await self.goals.close(
-            self.guild_of(interaction), interaction.user.id, goal, done=False
+            guild_id_of(interaction), interaction.user.id, goal, done=False
         )
         await interaction.response.send_message(
             f"Dropped **{closed.what}**. Goals change, and that's fine.", ephemeral=True
@@ -716,12 +714,12 @@ class CheckinCog(commands.Cog):
         """Choose the day and time of your weekly check-in (inside the program's hours)."""
         weekday = WEEKDAY_INDEX[day]
         next_at = await self.checkins.set_rhythm(
-            self.guild_of(interaction), interaction.user.id, weekday, time
+            guild_id_of(interaction), interaction.user.id, weekday, time
         )
-        await self.plan()
         await interaction.response.send_message(
             texts.rhythm_set(weekday, time.strip(), next_at), ephemeral=True
         )
+        await self.plan()
 
     @checkin.command(name="pause", extras={"audience": Audience.MENTEE})
     @app_commands.describe(until="The last day without check-ins, like 2026-12-31")
@@ -729,9 +727,9 @@ class CheckinCog(commands.Cog):
         self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 20]
     ) -> None:
         """Pause your check-ins for a vacation, up to and including a date."""
-        paused = await self.checkins.pause(self.guild_of(interaction), interaction.user.id, until)
-        await self.plan()
+        paused = await self.checkins.pause(guild_id_of(interaction), interaction.user.id, until)
         await interaction.response.send_message(texts.paused(paused.isoformat()), ephemeral=True)
+        await self.plan()
 
     @checkin.command(name="history", extras={"audience": Audience.EVERYONE})
     @app_commands.describe(member="Mentors: your mentee; staff: anyone (default: yours)")
@@ -743,7 +741,7 @@ class CheckinCog(commands.Cog):
         target = member.id if member is not None else interaction.user.id
         staff = target != interaction.user.id and await self._is_staff(interaction)
         found = await self.checkins.history(
-            self.guild_of(interaction), interaction.user.id, target, staff=staff
+            guild_id_of(interaction), interaction.user.id, target, staff=staff
         )
         if not found.entries:
             await interaction.followup.send(texts.history(found), ephemeral=True)
