@@ -13,7 +13,7 @@ The student's words (went well, hard, the note for staff) are never logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,8 +74,8 @@ class MentorPrompt:
 
 @dataclass(frozen=True)
 class Opened:
-    checkins: list[CheckinPrompt] = field(default_factory=list)
-    mentors: list[MentorPrompt] = field(default_factory=list)
+    checkins: list[CheckinPrompt]
+    mentors: list[MentorPrompt]
 
 
 @dataclass(frozen=True)
