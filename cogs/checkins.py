@@ -697,6 +697,7 @@ class CheckinCog(commands.Cog):
     @app_commands.describe(mentee="Your mentee, who accepts or declines the goal")
     async def goal_propose(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
         """Propose a goal to your mentee; it counts once they accept it."""
+        await self.goals.may_propose(guild_id_of(interaction), interaction.user.id, mentee.id)
         await interaction.response.send_modal(GoalModal(self, mentee.id))
 
     # ------------------------------------------------------------- /checkin

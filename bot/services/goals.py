@@ -117,16 +117,27 @@ class GoalService:
     ) -> Proposal:
         """A mentor proposes a goal to their own mentee; it waits for the mentee's answer."""
         async with self._sessions.begin() as session:
-            mentor = await members.get(session, guild_id, mentor_user_id)
-            mentee = await members.get(session, guild_id, mentee_user_id)
-            if mentor is None or mentee is None or mentee.role is not ProgramRole.MENTEE:
-                raise NotAllowed("You can propose goals only to your own mentee.")
-            if await matches.active_pair(session, mentor.id, mentee.id) is None:
-                raise NotAllowed(f"<@{mentee_user_id}> is not your mentee.")
+            mentor, mentee = await self._pair(session, guild_id, mentor_user_id, mentee_user_id)
             row = self._row(mentee, draft, GoalStatus.PROPOSED, mentor.id)
             session.add(row)
             await session.flush()
             return Proposal(_view(row), mentee_user_id, mentor_user_id)
+
+    async def may_propose(self, guild_id: int, mentor_user_id: int, mentee_user_id: int) -> None:
+        """Refuse, before the form is shown, a proposal to someone who is not your mentee."""
+        async with self._sessions() as session:
+            await self._pair(session, guild_id, mentor_user_id, mentee_user_id)
+
+    async def _pair(
+        self, session: AsyncSession, guild_id: int, mentor_user_id: int, mentee_user_id: int
+    ) -> tuple[Member, Member]:
+        mentor = await members.get(session, guild_id, mentor_user_id)
+        mentee = await members.get(session, guild_id, mentee_user_id)
+        if mentor is None or mentee is None or mentee.role is not ProgramRole.MENTEE:
+            raise NotAllowed("You can propose goals only to your own mentee.")
+        if await matches.active_pair(session, mentor.id, mentee.id) is None:
+            raise NotAllowed(f"<@{mentee_user_id}> is not your mentee.")
+        return mentor, mentee
 
     async def answer(self, goal_id: int, user_id: int, *, accept: bool) -> Proposal:
         async with self._sessions.begin() as session:

@@ -229,6 +229,8 @@ async def test_mentor_proposes_a_goal_the_mentee_accepts(world: World) -> None:
     assert "accepted your proposed goal" in dms(mentor)[-1].content
     listed = reply_of(await mentee.slash(world.general, "goal list")).content
     assert "Join a club" in listed and "active" in listed
+    refused = reply_of(await mentee.slash(world.general, "goal propose", mentee=mentor)).content
+    assert "only to your own mentee" in refused
 
 
 async def test_help_lists_goals_and_checkins_by_audience(world: World) -> None:
