@@ -102,6 +102,16 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True)
+class CheckinSettings:
+    window_days: int
+    reminder_hours: int
+    max_active_goals: int
+    mentor_every_weeks: int
+    allowed_start: time
+    allowed_end: time
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -113,6 +123,7 @@ class Settings:
     matching: MatchingSettings
     sessions: SessionSettings
     escalations: EscalationSettings
+    checkins: CheckinSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -408,6 +419,13 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "no_session_days": (14, _integer(2, 90, "a number of days")),
         "rules": ({}, _rules),
     },
+    "checkins": {
+        "window_days": (3, _integer(1, 6, "a number of days")),
+        "reminder_hours": (24, _integer(1, 120, "a number of hours")),
+        "max_active_goals": (3, _integer(1, 3, "a number of goals")),
+        "mentor_every_weeks": (1, _integer(1, 2, "1 (every week) or 2 (every other week)")),
+        "allowed_hours": ("07:00-21:00", _hours),
+    },
 }
 
 
@@ -506,6 +524,12 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             f"{where}: [escalations] tier2_minutes must each be above sla_minutes (the next "
             "tier is paged after the re-ping)"
         )
+    window = values.get(("checkins", "window_days"), 3)
+    if values.get(("checkins", "reminder_hours"), 0) >= window * 24:
+        problems.append(
+            f"{where}: [checkins] reminder_hours must be shorter than the window "
+            f"({window} days = {window * 24} hours); expected fewer hours or a longer window"
+        )
     if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
         problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
     token = environ.get(TOKEN_VARIABLE, "").strip()
@@ -548,5 +572,13 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             show_claimer_name=values["escalations", "show_claimer_name"],
             no_session_days=values["escalations", "no_session_days"],
             rules=values["escalations", "rules"],
+        ),
+        checkins=CheckinSettings(
+            window_days=values["checkins", "window_days"],
+            reminder_hours=values["checkins", "reminder_hours"],
+            max_active_goals=values["checkins", "max_active_goals"],
+            mentor_every_weeks=values["checkins", "mentor_every_weeks"],
+            allowed_start=values["checkins", "allowed_hours"][0],
+            allowed_end=values["checkins", "allowed_hours"][1],
         ),
     )

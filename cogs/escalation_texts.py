@@ -106,6 +106,12 @@ def status(view: EscalationView) -> str:
     return f"Resolved (last handled by <@{view.assignee}>)"
 
 
+def moods(recent: tuple[int | None, ...]) -> str:
+    if not recent:
+        return "none yet"
+    return ", ".join("missed" if mood is None else f"mood {mood}/5" for mood in recent)
+
+
 def embed(view: EscalationView, context: Context) -> discord.Embed:
     shown = discord.Embed(
         title=f"Escalation #{view.id}: {URGENCY[view.urgency]}",
@@ -124,7 +130,9 @@ def embed(view: EscalationView, context: Context) -> discord.Embed:
     shown.add_field(
         name="Recent context",
         value=f"Sessions: {context.sessions_happened} happened, {context.no_shows} no-shows "
-        "(the student's answers).",
+        "(the student's answers).\n"
+        f"Last check-ins (newest first): {moods(context.moods)}\n"
+        f"Open goals: {'; '.join(context.open_goals)[:500] if context.open_goals else 'none'}",
         inline=False,
     )
     if view.signal_count > 1:

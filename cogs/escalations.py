@@ -25,6 +25,7 @@ from bot.app import BridgesBot
 from bot.delivery import Deliveries, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
+from bot.services.checkins import CheckinText
 from bot.services.escalations import (
     CATEGORIES,
     NEXT_TIER,
@@ -255,6 +256,16 @@ class EscalationCog(commands.Cog):
             opened = await self.service.on_signal(signal_id)
             if opened is not None:
                 await self._show(opened)
+
+    @commands.Cog.listener()
+    async def on_checkin_submitted(
+        self, answers: CheckinText, interaction: discord.Interaction
+    ) -> None:
+        """A mentee's check-in words go through the concern check; when it fires, the
+        student sees the crisis resources at once."""
+        words = [t for t in (answers.went_well, answers.hard, answers.staff_note) if t]
+        if await self.check_free_text(answers.guild_id, answers.user_id, words, "checkin"):
+            await interaction.followup.send(self.concern_reply(), ephemeral=True)
 
     async def check_free_text(
         self, guild_id: int, member_user_id: int, answers: Sequence[str], source: str

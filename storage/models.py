@@ -430,3 +430,108 @@ class EscalationRule(Base):
     urgency: Mapped[str] = mapped_column(String(16))  # an Urgency value or "off"
     changed_by: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GoalStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # by the mentor, waiting for the mentee
+    ACTIVE = "active"
+    DONE = "done"
+    DROPPED = "dropped"
+    DECLINED = "declined"  # a proposal the mentee turned down
+
+
+class Goal(Base):
+    """A mentee's SMART goal: what, why it matters, how we will know, by when."""
+
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_member_id_status", "member_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(String(100))
+    why: Mapped[str] = mapped_column(String(300))
+    measure: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    focus_area: Mapped[str] = mapped_column(String(30))
+    status: Mapped[GoalStatus] = mapped_column(_str_enum(GoalStatus, "goal_status"))
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CheckinStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    MISSED = "missed"
+
+
+class Checkin(Base):
+    """A mentee's weekly check-in: opened when due, answered once or marked missed.
+
+    ``week`` is the Monday of the mentee's local week, so a week holds one check-in even
+    when its day changes. ``went_well``, ``hard`` and ``staff_note`` are the student's own
+    words: never logged; ``staff_note`` and ``reach_out`` are never shown to the mentor.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("member_id", "week"),
+        Index("ix_checkins_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[CheckinStatus] = mapped_column(_str_enum(CheckinStatus, "checkin_status"))
+    mood: Mapped[int | None] = mapped_column(Integer)
+    # [[goal id, progress 1-5], ...] for the goals active when it was answered
+    progress: Mapped[list[list[int]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    went_well: Mapped[str | None] = mapped_column(String(1000))
+    hard: Mapped[str | None] = mapped_column(String(1000))
+    staff_note: Mapped[str | None] = mapped_column(String(1000))
+    reach_out: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CheckinPreference(Base):
+    """A mentee's own check-in day and time (in their zone), and a pause for a vacation."""
+
+    __tablename__ = "checkin_preferences"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[time | None] = mapped_column(Time)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MentorCheckin(Base):
+    """A mentor's answers to the every-week (or fortnight) mentor check-in."""
+
+    __tablename__ = "mentor_checkins"
+    __table_args__ = (UniqueConstraint("member_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)
+    met: Mapped[bool] = mapped_column(Boolean)
+    going: Mapped[int] = mapped_column(Integer)
+    concern: Mapped[str | None] = mapped_column(String(1000))
+    needs_support: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)

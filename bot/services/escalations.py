@@ -28,17 +28,19 @@ from storage.db import Sessions
 from storage.models import (
     MANUAL,
     AttendanceAnswer,
+    CheckinStatus,
     Escalation,
     EscalationEvent,
     EscalationRule,
     EscalationStatus,
+    GoalStatus,
     Member,
     ProgramRole,
     Signal,
     Urgency,
 )
+from storage.repositories import checkins, matches, members
 from storage.repositories import escalations as rows
-from storage.repositories import matches, members
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ OFF = "off"
 MAX_DETAILS, MAX_NOTE = 1000, 1000
 LIST_LIMIT = 25
 RE_PING, NEXT_TIER = 1, 2
+
+RECENT_MOODS = 3  # check-ins shown to staff next to an escalation
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,13 @@ class Event:
 
 @dataclass(frozen=True)
 class Context:
-    """What staff see about the student next to the reason: how their sessions went."""
+    """What staff see about the student next to the reason: their sessions, their last
+    three check-ins' moods and their open goals."""
 
     sessions_happened: int
     no_shows: int
+    moods: tuple[int | None, ...] = ()  # the last three check-ins, newest first; None: missed
+    open_goals: tuple[str, ...] = ()
 
 
 class EscalationService:
@@ -354,10 +361,16 @@ class EscalationService:
     async def context(self, view: EscalationView) -> Context:
         async with self._sessions() as session:
             student = await members.get(session, view.guild_id, view.student_user_id)
-            counts = await rows.attendance_counts(session, student.id) if student else {}
+            if student is None:
+                return Context(sessions_happened=0, no_shows=0)
+            counts = await rows.attendance_counts(session, student.id)
+            recent = await checkins.history(session, student.id, RECENT_MOODS)
+            goals = await checkins.goals_of(session, student.id, [GoalStatus.ACTIVE])
         return Context(
             sessions_happened=counts.get(AttendanceAnswer.HAPPENED, 0),
             no_shows=counts.get(AttendanceAnswer.NO_SHOW, 0),
+            moods=tuple(c.mood for c in recent if c.status is not CheckinStatus.OPEN),
+            open_goals=tuple(goal.what for goal in goals),
         )
 
     # ----------------------------------------------------------------- internals

@@ -14,6 +14,7 @@ from bot.config import (
     BUILT_IN,
     DEFAULT_CRISIS_TEXT,
     DEFAULT_RULES,
+    CheckinSettings,
     ConfigError,
     EscalationSettings,
     MatchingSettings,
@@ -62,6 +63,7 @@ def test_built_in_defaults() -> None:
             no_session_days=14,
             rules=DEFAULT_RULES,
         ),
+        checkins=CheckinSettings(3, 24, 3, 1, time(7), time(21)),
     )
 
 
@@ -112,7 +114,7 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, database, escalations, matching, program, scheduler, sessions",
+                "bot, checkins, database, escalations, matching, program, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
@@ -191,6 +193,40 @@ def test_session_settings(tmp_path: Path) -> None:
 def test_bad_session_settings(tmp_path: Path, text: str, expected: str) -> None:
     (line,) = problems_of(write(tmp_path, f"[sessions]\n{text}\n"))
     assert "[sessions]" in line and expected in line
+
+
+def test_checkin_settings_defaults_and_values(tmp_path: Path) -> None:
+    defaults = load_settings(None, {}).checkins
+    assert (defaults.window_days, defaults.reminder_hours, defaults.max_active_goals) == (3, 24, 3)
+    assert defaults.mentor_every_weeks == 1
+    assert (defaults.allowed_start, defaults.allowed_end) == (time(7), time(21))
+    path = write(
+        tmp_path,
+        "[checkins]\nwindow_days = 5\nreminder_hours = 48\nmentor_every_weeks = 2\n"
+        'allowed_hours = "09:00-20:00"\n',
+    )
+    checkins = load_settings(path, {}).checkins
+    assert (checkins.window_days, checkins.reminder_hours, checkins.mentor_every_weeks) == (
+        5,
+        48,
+        2,
+    )
+    assert (checkins.allowed_start, checkins.allowed_end) == (time(9), time(20))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("window_days = 0", "from 1 to 6"),
+        ("max_active_goals = 4", "from 1 to 3"),
+        ("mentor_every_weeks = 3", "every other week"),
+        ('allowed_hours = "evenings"', "HH:MM-HH:MM"),
+        ("window_days = 1\nreminder_hours = 24", "shorter than the window"),
+    ],
+)
+def test_bad_checkin_settings(tmp_path: Path, text: str, expected: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[checkins]\n{text}\n"))
+    assert "[checkins]" in line and expected in line
 
 
 def test_grade_range_must_be_ordered(tmp_path: Path) -> None:

@@ -1,0 +1,228 @@
+"""Preparing a week's check-ins for 5,000 mentees: deciding who is due when, opening the
+check-ins due at one instant and enqueueing their prompts (time and peak memory).
+
+Two programs are measured: every mentee in one zone (all 5,000 due at the same instant,
+the common case), and mentees spread over four US zones with one in ten on their own day
+and time. "Enqueue" is claiming each prompt's delivery key and recording it, through the
+real ``Deliveries.once_each`` with a send that does nothing: the sending itself is the
+delivery engine's benchmark. Runs on SQLite, or on the database named by
+``BRIDGES_BENCH_DATABASE_URL`` (an empty PostgreSQL database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.delivery import Deliveries, Prompt
+from bot.services.checkins import CheckinService
+from bot.services.programs import ProgramService
+from storage.db import create_engine, create_sessions
+from storage.migrate import upgrade
+from storage.models import (
+    CheckinPreference,
+    Goal,
+    GoalStatus,
+    GuildSettings,
+    Match,
+    MatchStatus,
+    Member,
+    ProgramRole,
+)
+
+MENTEES = 5_000
+GUILD = 1
+SUNDAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+
+
+async def seed(url: str, spread: bool) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    rng = random.Random(5)
+    now = SUNDAY - timedelta(days=30)
+    members, matches, goals, preferences = [], [], [], []
+    for i in range(MENTEES):
+        mentee_id, mentor_id = 2 * i + 1, 2 * i + 2
+        zone = rng.choice(ZONES) if spread else ZONES[0]
+        for member_id, role in ((mentee_id, ProgramRole.MENTEE), (mentor_id, ProgramRole.MENTOR)):
+            members.append(
+                {
+                    "id": member_id,
+                    "guild_id": GUILD,
+                    "user_id": 10_000 + member_id,
+                    "role": role,
+                    "time_zone": zone,
+                    "active": True,
+                    "consented_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        matches.append(
+            {
+                "guild_id": GUILD,
+                "mentor_id": mentor_id,
+                "mentee_id": mentee_id,
+                "status": MatchStatus.ACTIVE,
+                "created_by": 1,
+                "channel_id": 50_000 + i,
+                "created_at": now,
+            }
+        )
+        for n in range(2):
+            goals.append(
+                {
+                    "guild_id": GUILD,
+                    "member_id": mentee_id,
+                    "what": f"goal {n}",
+                    "why": "it matters",
+                    "measure": "we will see",
+                    "due_on": (SUNDAY + timedelta(days=60)).date(),
+                    "focus_area": "academics",
+                    "status": GoalStatus.ACTIVE,
+                    "created_at": now,
+                }
+            )
+        if spread and rng.random() < 0.1:
+            preferences.append(
+                {
+                    "member_id": mentee_id,
+                    "weekday": rng.randrange(7),
+                    "at": dt_time(rng.randrange(8, 20), rng.choice((0, 15, 30, 45))),
+                    "updated_at": now,
+                }
+            )
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(GuildSettings).values(
+                guild_id=GUILD,
+                time_zone=ZONES[0],
+                checkin_weekday=0,
+                checkin_time=dt_time(15, 30),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for table, rows in ((Member, members), (Match, matches), (Goal, goals)):
+            for start in range(0, len(rows), 2_000):
+                await connection.execute(insert(table), rows[start : start + 2_000])
+        if preferences:
+            await connection.execute(insert(CheckinPreference), preferences)
+    await engine.dispose()
+
+
+@dataclass
+class Figures:
+    plan_s: float = 0.0
+    instants: int = 0
+    open_s: float = 0.0
+    opened: int = 0
+    enqueue_s: float = 0.0
+    enqueued: int = 0
+    largest: tuple[int, float, float] = (0, 0.0, 0.0)
+    peak_bytes: int = 0
+
+
+async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
+    """Plan the week, then open and enqueue every instant due in it. With ``traced`` the
+    peak memory is recorded (tracemalloc slows Python down, so times come from a run
+    without it)."""
+    await seed(url, spread)
+    engine = create_engine(url)
+    sessions = create_sessions(engine)
+    settings = load_settings(None, {})
+    clock = FixedClock(SUNDAY)
+    service = CheckinService(
+        sessions, clock, ProgramService(sessions, clock, settings.program), settings.checkins
+    )
+    deliveries = Deliveries(sessions, clock)
+    figures = Figures()
+
+    async def nothing() -> None:
+        return None
+
+    if traced:
+        tracemalloc.start()
+    started = time.perf_counter()
+    instants = await service.plan()
+    figures.plan_s, figures.instants = time.perf_counter() - started, len(instants)
+    for instant in instants:
+        if instant > SUNDAY + timedelta(days=7):
+            continue
+        clock.set(instant)
+        began = time.perf_counter()
+        opened = await service.open_due(instant)
+        middle = time.perf_counter()
+        prompts = [
+            Prompt(f"checkin:{item.checkin_id}:prompt", "checkin", item.user_id, nothing)
+            for item in opened.checkins
+        ] + [
+            Prompt(f"mentor-checkin:{m.member_id}:{m.week}", "mentor-checkin", m.user_id, nothing)
+            for m in opened.mentors
+        ]
+        enqueued = await deliveries.once_each(prompts)
+        ended = time.perf_counter()
+        figures.opened += len(opened.checkins)
+        figures.enqueued += enqueued
+        figures.open_s += middle - began
+        figures.enqueue_s += ended - middle
+        if len(opened.checkins) > figures.largest[0]:
+            figures.largest = (len(opened.checkins), middle - began, ended - middle)
+    if traced:
+        figures.peak_bytes = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    await engine.dispose()
+    return figures
+
+
+def report(label: str, timed: Figures, traced: Figures) -> None:
+    print(f"\n{label}")
+    plan_ms = timed.plan_s * 1000
+    print(f"  decide who is due (plan):         {plan_ms:8.1f} ms, {timed.instants} instants")
+    print(
+        f"  open check-ins (all instants):    {timed.open_s * 1000:8.1f} ms for {timed.opened} "
+        f"check-ins ({timed.open_s / max(timed.opened, 1) * 1e6:.0f} us each)"
+    )
+    print(
+        f"  enqueue prompts (claim + record): {timed.enqueue_s * 1000:8.1f} ms for "
+        f"{timed.enqueued} prompts (mentees' and mentors')"
+    )
+    count, opening, enqueueing = timed.largest
+    print(
+        f"  largest instant: {count} check-ins opened in {opening * 1000:.1f} ms, "
+        f"their prompts enqueued in {enqueueing * 1000:.1f} ms"
+    )
+    print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
+
+
+async def main() -> None:
+    url = os.environ.get("BRIDGES_BENCH_DATABASE_URL")
+    if url:
+        print("BRIDGES_BENCH_DATABASE_URL is for one run of one scenario on an empty database:")
+        figures = await run_week(url, False, traced=False)
+        report("one zone, all due at once", figures, Figures())
+        return
+    for label, spread in (("one zone, all due at once", False), ("four zones, 10% own day", True)):
+        runs = []
+        for traced in (False, True):
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                runs.append(await run_week(url, spread, traced=traced))
+        report(label, *runs)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,634 @@
+"""Weekly check-ins: who is due when, the answers, the mentor's digest, streaks and signals.
+
+Jobs are derived from rows: one ``checkin-due`` job per distinct instant someone's check-in
+(or a mentor's) is due, and a reminder and a closing job per distinct ``due_at`` of the
+open check-ins. Deciding who is due reads every active member in one query, and a week's
+check-ins are inserted in one statement; a (member, week) holds one check-in, so a double
+fire opens nothing twice. Answers are stored only while the check-in is open and inside its
+window, by one conditional update, so a double submit is stored once.
+
+The student's words (went well, hard, the note for staff) are never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import CheckinSettings
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.services import signals
+from bot.services.checkin_rules import (
+    Due,
+    Rhythm,
+    in_hours,
+    mentor_week,
+    milestone,
+    next_due,
+    streak,
+    week_of,
+)
+from bot.services.programs import ProgramService
+from storage.db import Sessions
+from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
+from storage.repositories import checkins as rows
+from storage.repositories import matches, members
+
+MAX_TEXT = 1000
+LOW_MOOD = 2
+HISTORY_WEEKS = 12
+MAX_PAUSE = timedelta(days=120)
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    id: int
+    what: str
+
+
+@dataclass(frozen=True)
+class CheckinPrompt:
+    """What the prompt (or its reminder) DM shows."""
+
+    checkin_id: int
+    user_id: int
+    channel_id: int | None  # the pair's channel, for a student whose DMs are closed
+    closes_at: datetime
+    goals: tuple[GoalLine, ...]
+
+
+@dataclass(frozen=True)
+class MentorPrompt:
+    member_id: int
+    user_id: int
+    week: date
+    channel_id: int | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    checkins: list[CheckinPrompt]
+    mentors: list[MentorPrompt]
+
+
+@dataclass(frozen=True)
+class Answers:
+    mood: int
+    progress: dict[int, int]  # goal id -> 1..5
+    went_well: str
+    hard: str
+    staff_note: str
+    reach_out: bool
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the mentor is told: never the note for staff, never the reach-out answer."""
+
+    checkin_id: int
+    mentor_user_id: int
+    mentee_user_id: int
+    channel_id: int | None
+    week: date
+    mood: int
+    progress: tuple[tuple[str, int], ...]
+    went_well: str | None
+    hard: str | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    checkin_id: int
+    signal_ids: tuple[int, ...]
+    streak: int
+    milestone: int | None
+    digest: Digest | None
+    channel_id: int | None
+
+
+@dataclass(frozen=True)
+class CheckinText:
+    """A check-in's free text, for the escalation rules' concerning-language check."""
+
+    guild_id: int
+    member_id: int
+    user_id: int
+    went_well: str | None
+    hard: str | None
+    staff_note: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    week: date
+    status: CheckinStatus
+    mood: int | None
+    progress: tuple[tuple[str, int], ...]
+    went_well: str | None
+    hard: str | None
+    staff_note: str | None  # None unless the reader may see it
+    reach_out: bool | None  # None unless the reader may see it
+
+
+@dataclass(frozen=True)
+class History:
+    user_id: int
+    entries: tuple[Entry, ...]  # oldest first
+    streak: int
+
+
+class CheckinService:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        programs: ProgramService,
+        settings: CheckinSettings,
+        config_holidays: Sequence[date] = (),
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._programs = programs
+        self._settings = settings
+        self._config_holidays = frozenset(config_holidays)
+        self.window = timedelta(days=settings.window_days)
+        self.reminder_after = timedelta(hours=settings.reminder_hours)
+
+    # ----------------------------------------------------------------- who is due
+
+    async def plan(self) -> list[datetime]:
+        """Every distinct instant a check-in (mentee or mentor) is next due, earliest first;
+        one in the past (the bot was down) is due at once."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            mentees, mentors = await self._dues(session, now, now)
+        return sorted({due.at for due, _ in mentees} | {due.at for due, _ in mentors})
+
+    async def open_due(self, instant: datetime) -> Opened:
+        """Open the check-ins due at ``instant`` (one insert for all) and return every open
+        one due then, with the mentors to ask that week."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            # Mentors are due strictly after "now": judge them from just before the instant.
+            mentees, mentors = await self._dues(
+                session, now, min(now, instant - timedelta(seconds=1)), instant
+            )
+            await rows.open_many(
+                session,
+                [
+                    {
+                        "guild_id": guild_id,
+                        "member_id": due.member_id,
+                        "week": due.week,
+                        "due_at": due.at,
+                        "closes_at": due.at + self.window,
+                        "status": CheckinStatus.OPEN,
+                        "progress": [],
+                        "created_at": now,
+                    }
+                    for due, guild_id in mentees
+                    if due.at == instant
+                ],
+            )
+            prompts = await self._prompts(session, await rows.open_due_at(session, instant))
+            asked = [(due, user_id) for due, user_id in mentors if due.at == instant]
+            channels = await rows.pair_channels(session, [due.member_id for due, _ in asked])
+        return Opened(
+            prompts,
+            [
+                MentorPrompt(due.member_id, user_id, due.week, channels.get(due.member_id))
+                for due, user_id in asked
+            ],
+        )
+
+    async def reminders(self, due_at: datetime) -> list[CheckinPrompt]:
+        """Open check-ins due at ``due_at`` still unanswered and inside their window. One
+        opened late (the bot was down) is not reminded within half the reminder delay."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            found = await rows.open_due_at(session, due_at)
+            fresh = [
+                item
+                for item in found
+                if item[0].closes_at > now and item[0].created_at <= now - self.reminder_after / 2
+            ]
+            return await self._prompts(session, fresh)
+
+    async def close(self, due_at: datetime) -> list[int]:
+        """Mark the unanswered check-ins due at ``due_at`` missed once their window closed;
+        two missed in a row record a signal. Returns the signals' ids."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            recorded = []
+            for checkin_id, guild_id, member_id in await rows.mark_missed(session, due_at, now):
+                before = await rows.previous_of(session, checkin_id)
+                if before is not None and before.status is CheckinStatus.MISSED:
+                    match = await rows.active_match_of_mentee(session, member_id)
+                    recorded.append(
+                        rows.add_signal(
+                            session,
+                            guild_id,
+                            signals.TWO_MISSED_CHECKINS,
+                            member_id,
+                            match.id if match else None,
+                            now,
+                        )
+                    )
+            await session.flush()
+            return [signal.id for signal in recorded]
+
+    async def open_instants(self) -> list[datetime]:
+        """The distinct due instants of every open check-in (their reminder and closing)."""
+        async with self._sessions() as session:
+            return await rows.open_due_instants(session)
+
+    # ----------------------------------------------------------------- answering
+
+    async def start(self, checkin_id: int, user_id: int) -> CheckinPrompt:
+        """Refuse, before the form is shown, anyone who may not answer this check-in now."""
+        async with self._sessions() as session:
+            row = await self._answerable(session, checkin_id, user_id)
+            found = await rows.with_people(session, Checkin.id == row.id)
+            (prompt,) = await self._prompts(session, found)
+            return prompt
+
+    async def submit(self, checkin_id: int, user_id: int, answers: Answers) -> Submitted:
+        """Store the answers once; record the signals they raise in the same transaction."""
+        if not 1 <= answers.mood <= 5 or any(not 1 <= v <= 5 for v in answers.progress.values()):
+            raise UserError("Pick each rating from 1 to 5.")
+        went_well = _text(answers.went_well, "What went well")
+        hard = _text(answers.hard, "What is hard")
+        note = _text(answers.staff_note, "The note for staff")
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await self._answerable(session, checkin_id, user_id)
+            goals = await rows.goals_by_ids(session, list(answers.progress))
+            progress = [
+                [goal_id, value]
+                for goal_id, value in sorted(answers.progress.items())
+                if (goal := goals.get(goal_id)) is not None
+                and goal.member_id == row.member_id
+                and goal.status is GoalStatus.ACTIVE
+            ]
+            stored = await rows.answer(
+                session,
+                row.id,
+                now,
+                mood=answers.mood,
+                progress=progress,
+                went_well=went_well,
+                hard=hard,
+                staff_note=note,
+                reach_out=answers.reach_out,
+            )
+            if not stored:  # a double submit racing this one got there first
+                raise UserError("You already sent this check-in. Thank you!")
+            match = await rows.active_match_of_mentee(session, row.member_id)
+            match_id = match.id if match else None
+            recorded = []
+            if answers.reach_out:
+                recorded.append(
+                    rows.add_signal(
+                        session, row.guild_id, signals.REACH_OUT, row.member_id, match_id, now
+                    )
+                )
+            before = await rows.previous(session, row.member_id, row.week)
+            if (
+                answers.mood <= LOW_MOOD
+                and before is not None
+                and before.status is CheckinStatus.DONE
+                and before.mood is not None
+                and before.mood <= LOW_MOOD
+            ):
+                recorded.append(
+                    rows.add_signal(
+                        session, row.guild_id, signals.LOW_MOOD_TWICE, row.member_id, match_id, now
+                    )
+                )
+            await session.flush()
+            streak_now = streak(await rows.statuses(session, row.member_id))
+            digest = None
+            mentee = await self._member(session, row.member_id)
+            if match is not None:
+                mentor = await members.by_id(session, match.mentor_id)
+                digest = Digest(
+                    checkin_id=row.id,
+                    mentor_user_id=mentor.user_id if mentor else 0,
+                    mentee_user_id=mentee.user_id,
+                    channel_id=match.channel_id,
+                    week=row.week,
+                    mood=answers.mood,
+                    progress=tuple((goals[g].what, v) for g, v in progress),
+                    went_well=went_well,
+                    hard=hard,
+                )
+            return Submitted(
+                row.id,
+                tuple(signal.id for signal in recorded),
+                streak_now,
+                milestone(streak_now),
+                digest,
+                match.channel_id if match else None,
+            )
+
+    async def free_text(self, checkin_id: int) -> CheckinText:
+        async with self._sessions() as session:
+            row = await rows.checkin(session, checkin_id)
+            if row is None:
+                raise NotFound("That check-in no longer exists.")
+            mentee = await self._member(session, row.member_id)
+            return CheckinText(
+                row.guild_id, row.member_id, mentee.user_id, row.went_well, row.hard, row.staff_note
+            )
+
+    # ----------------------------------------------------------------- reading
+
+    async def history(
+        self, guild_id: int, viewer_user_id: int, target_user_id: int, *, staff: bool
+    ) -> History:
+        """The target's recent check-ins, oldest first: their own, their mentor's (without
+        the note for staff or the reach-out answer) or staff's view."""
+        async with self._sessions() as session:
+            target = await members.get(session, guild_id, target_user_id)
+            if target is None or target.role is not ProgramRole.MENTEE:
+                raise NotFound(f"<@{target_user_id}> is not a mentee in the program.")
+            own = viewer_user_id == target_user_id
+            if not own and not staff:
+                viewer = await members.get(session, guild_id, viewer_user_id)
+                if (
+                    viewer is None
+                    or await matches.active_pair(session, viewer.id, target.id) is None
+                ):
+                    raise NotAllowed("You can see your own check-ins, and mentors their mentees'.")
+            private = own or staff
+            found = await rows.history(session, target.id, HISTORY_WEEKS)
+            goal_ids = [goal_id for row in found for goal_id, _ in row.progress]
+            goals = await rows.goals_by_ids(session, goal_ids)
+            entries = tuple(
+                Entry(
+                    week=row.week,
+                    status=row.status,
+                    mood=row.mood,
+                    progress=tuple(
+                        (goals[g].what if g in goals else "goal", v) for g, v in row.progress
+                    ),
+                    went_well=row.went_well,
+                    hard=row.hard,
+                    staff_note=row.staff_note if private else None,
+                    reach_out=row.reach_out if private else None,
+                )
+                for row in reversed(found)
+            )
+            return History(target_user_id, entries, streak(await rows.statuses(session, target.id)))
+
+    # ----------------------------------------------------------------- settings
+
+    async def set_rhythm(
+        self, guild_id: int, user_id: int, weekday: int, at_text: str
+    ) -> datetime | None:
+        """A mentee's own check-in day and time (in their zone, inside the allowed hours);
+        returns when the next one is due."""
+        at = _clock_time(at_text)
+        start, end = self._settings.allowed_start, self._settings.allowed_end
+        if not in_hours(at, start, end):
+            raise UserError(f"Pick a time between {start:%H:%M} and {end:%H:%M} (your time zone).")
+        async with self._sessions.begin() as session:
+            me = await self._mentee(session, guild_id, user_id)
+            await rows.set_preference(session, me.id, self._clock.now(), weekday=weekday, at=at)
+            await session.flush()
+            return await self._next_for(session, me)
+
+    async def pause(self, guild_id: int, user_id: int, until_text: str) -> date:
+        """No check-in up to and including ``until`` (a date in the mentee's zone)."""
+        try:
+            until = date.fromisoformat(until_text.strip())
+        except ValueError:
+            raise UserError(
+                f'"{until_text.strip()[:20]}" is not a date; write it like 2026-12-31.'
+            ) from None
+        async with self._sessions.begin() as session:
+            me = await self._mentee(session, guild_id, user_id)
+            today = self._clock.now().astimezone(await self._zone(session, me)).date()
+            if until < today:
+                raise UserError("That date has passed; pick today or a later day.")
+            if until > today + MAX_PAUSE:
+                raise UserError(
+                    f"A pause can last up to {MAX_PAUSE.days} days; talk to staff for longer."
+                )
+            await rows.set_preference(session, me.id, self._clock.now(), paused_until=until)
+            return until
+
+    async def next_for(self, guild_id: int, user_id: int) -> datetime | None:
+        async with self._sessions() as session:
+            return await self._next_for(session, await self._mentee(session, guild_id, user_id))
+
+    # ----------------------------------------------------------------- mentors
+
+    async def mentor_check(self, member_id: int, week: date, user_id: int) -> None:
+        async with self._sessions() as session:
+            await self._mentor_answerable(session, member_id, week, user_id)
+
+    async def mentor_answer(
+        self,
+        member_id: int,
+        week: date,
+        user_id: int,
+        *,
+        met: bool,
+        going: int,
+        concern: str,
+        needs_support: bool,
+    ) -> None:
+        if not 1 <= going <= 5:
+            raise UserError("Pick how it is going from 1 to 5.")
+        text = _text(concern, "Your concern")
+        try:
+            async with self._sessions.begin() as session:
+                mentor = await self._mentor_answerable(session, member_id, week, user_id)
+                session.add(
+                    MentorCheckin(
+                        guild_id=mentor.guild_id,
+                        member_id=mentor.id,
+                        week=week,
+                        met=met,
+                        going=going,
+                        concern=text,
+                        needs_support=needs_support,
+                        answered_at=self._clock.now(),
+                    )
+                )
+        except IntegrityError:
+            raise UserError("You already answered this week's check-in. Thank you!") from None
+
+    # ----------------------------------------------------------------- internals
+
+    async def _dues(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        mentors_now: datetime,
+        instant: datetime | None = None,
+    ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int]]]:
+        """Each active mentee's next check-in (with their guild id), and each matched
+        mentor's next check-in in a mentor week (with their user id). A few queries,
+        whatever the number of people."""
+        slots = None if instant is None else await self._slots(session, instant)
+        mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE, slots)
+        mentor_rows = await rows.rhythms(session, ProgramRole.MENTOR, slots)
+        first_week = week_of(now.date()) - timedelta(weeks=2)
+        taken: dict[int, set[date]] = {}
+        ids = None if instant is None else [row[0] for row in mentee_rows]
+        for member_id, week in await rows.weeks_taken(session, first_week, ids):
+            taken.setdefault(member_id, set()).add(week)
+        holidays = await rows.all_holidays(session)
+        mentees = []
+        for row in mentee_rows:
+            due = next_due(
+                self._rhythm(row),
+                now,
+                self.window,
+                holidays=self._config_holidays | holidays.get(row[2], set()),
+                taken=taken.get(row[0], set()),
+            )
+            if due is not None:
+                mentees.append((due, row[2]))
+        matched = await rows.mentors_with_mentees(session)
+        skipped = {
+            first_week + timedelta(weeks=n)
+            for n in range(20)
+            if not mentor_week(first_week + timedelta(weeks=n), self._settings.mentor_every_weeks)
+        }
+        mentors = []
+        for row in mentor_rows:
+            if row[0] not in matched:
+                continue
+            due = next_due(
+                self._rhythm(row),
+                mentors_now,
+                timedelta(0),
+                holidays=self._config_holidays | holidays.get(row[2], set()),
+                taken=skipped,
+            )
+            if due is not None:
+                mentors.append((due, row[1]))
+        return mentees, mentors
+
+    @staticmethod
+    async def _slots(session: AsyncSession, instant: datetime) -> list[tuple[str, int, time]]:
+        """The (zone, weekday, local time) a check-in due at ``instant`` can be set to, in
+        every zone in use: its wall-clock time there, and an hour earlier for a time that
+        falls in a spring-forward gap. Only a pre-filter: ``next_due`` decides exactly."""
+        slots = []
+        for name in await rows.zones_in_use(session):
+            local = instant.astimezone(ZoneInfo(name))
+            for wall in (local, local - timedelta(hours=1)):
+                slots.append((name, wall.weekday(), wall.time().replace(tzinfo=None)))
+        return slots
+
+    @staticmethod
+    def _rhythm(row: tuple[Any, ...]) -> Rhythm:
+        (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
+        return Rhythm(
+            member_id=member_id,
+            zone=ZoneInfo(zone or program_zone),
+            weekday=own_day if own_day is not None else weekday,
+            at=own_at if own_at is not None else at,
+            paused_until=paused,
+            joined_at=joined or datetime.min.replace(tzinfo=UTC),
+        )
+
+    async def _prompts(
+        self, session: AsyncSession, found: list[tuple[Checkin, int, Any]]
+    ) -> list[CheckinPrompt]:
+        goals = await rows.active_goals_of_many(session, [row.member_id for row, _, _ in found])
+        by_member: dict[int, list[GoalLine]] = {}
+        for goal in goals:
+            by_member.setdefault(goal.member_id, []).append(GoalLine(goal.id, goal.what))
+        return [
+            CheckinPrompt(
+                row.id,
+                user_id,
+                match.channel_id if match is not None else None,
+                row.closes_at,
+                tuple(by_member.get(row.member_id, [])[: self._settings.max_active_goals]),
+            )
+            for row, user_id, match in found
+        ]
+
+    async def _answerable(self, session: AsyncSession, checkin_id: int, user_id: int) -> Checkin:
+        row = await rows.checkin(session, checkin_id)
+        if row is None:
+            raise NotFound("That check-in no longer exists.")
+        mentee = await members.by_id(session, row.member_id)
+        if mentee is None or mentee.user_id != user_id:
+            raise NotAllowed("This check-in belongs to someone else; yours comes in your DMs.")
+        if row.status is CheckinStatus.DONE:
+            raise UserError("You already sent this check-in. Thank you!")
+        if row.status is CheckinStatus.MISSED or row.closes_at <= self._clock.now():
+            raise UserError(
+                f"This check-in closed <t:{int(row.closes_at.timestamp())}:R>. "
+                "The next one will come next week."
+            )
+        return row
+
+    async def _mentor_answerable(
+        self, session: AsyncSession, member_id: int, week: date, user_id: int
+    ) -> Member:
+        mentor = await members.by_id(session, member_id)
+        if mentor is None or mentor.user_id != user_id:
+            raise NotAllowed("This check-in is for another mentor.")
+        if await rows.mentor_checkin(session, member_id, week) is not None:
+            raise UserError("You already answered this week's check-in. Thank you!")
+        if self._clock.now().date() > week + timedelta(days=13):
+            raise UserError("This check-in has closed; the next one will come soon.")
+        return mentor
+
+    async def _mentee(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
+        me = await members.get(session, guild_id, user_id)
+        if me is None or not me.active:
+            raise UserError("You're not in the mentoring program yet. Use /join first.")
+        if me.role is not ProgramRole.MENTEE:
+            raise UserError("Weekly check-ins are for mentees; mentors get their own.")
+        return me
+
+    async def _member(self, session: AsyncSession, member_id: int) -> Member:
+        found = await members.by_id(session, member_id)
+        if found is None:
+            raise NotFound("That member is no longer in the program.")
+        return found
+
+    async def _zone(self, session: AsyncSession, me: Member) -> ZoneInfo:
+        program = await self._programs.ensure(session, me.guild_id)
+        return ZoneInfo(me.time_zone or program.time_zone)
+
+    async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
+        now = self._clock.now()
+        mentees, _ = await self._dues(session, now, now)
+        return next((due.at for due, _ in mentees if due.member_id == me.id), None)
+
+
+def _text(value: str, what: str) -> str | None:
+    cleaned = value.strip()
+    if len(cleaned) > MAX_TEXT:
+        raise UserError(
+            f"{what} is {len(cleaned)} characters; keep it to {MAX_TEXT} or fewer. "
+            "Nothing was saved, so shorten it and send again."
+        )
+    return cleaned or None
+
+
+def _clock_time(text: str) -> time:
+    try:
+        parsed = time.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(
+            f'"{text.strip()[:20]}" is not a time; write it as 24-hour HH:MM, like 16:30.'
+        ) from None
+    return parsed.replace(second=0, microsecond=0)

@@ -1,0 +1,239 @@
+"""Goals: a mentee's SMART goals (what, why, how we will know, by when) with a focus area.
+
+A mentee has at most ``max_active_goals`` active goals. Their mentor may propose one; it
+counts only once the mentee accepts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.services.matching import FocusArea
+from bot.services.programs import ProgramService
+from storage.db import Sessions
+from storage.models import Goal, GoalStatus, Member, ProgramRole
+from storage.repositories import checkins as rows
+from storage.repositories import matches, members
+
+MAX_WHAT, MAX_WHY, MAX_MEASURE = 100, 300, 300
+MAX_AHEAD = timedelta(days=366)
+OPEN = (GoalStatus.PROPOSED, GoalStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class GoalDraft:
+    what: str
+    why: str
+    measure: str
+    due_on: date
+    focus_area: FocusArea
+
+
+@dataclass(frozen=True)
+class GoalView:
+    id: int
+    what: str
+    why: str
+    measure: str
+    due_on: date
+    focus_area: str
+    status: GoalStatus
+
+
+@dataclass(frozen=True)
+class Proposal:
+    goal: GoalView
+    mentee_user_id: int
+    mentor_user_id: int
+
+
+def _view(row: Goal) -> GoalView:
+    return GoalView(row.id, row.what, row.why, row.measure, row.due_on, row.focus_area, row.status)
+
+
+class GoalService:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, programs: ProgramService, max_active: int
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._programs = programs
+        self.max_active = max_active
+
+    async def draft(
+        self,
+        guild_id: int,
+        user_id: int,
+        what: str,
+        why: str,
+        measure: str,
+        by_when: str,
+        focus_area: str,
+    ) -> GoalDraft:
+        """Check a goal's fields; ``by_when`` (2026-03-01) is read in the person's zone."""
+        async with self._sessions() as session:
+            zone = await self._zone(session, guild_id, user_id)
+        today = self._clock.now().astimezone(zone).date()
+        try:
+            due_on = date.fromisoformat(by_when.strip())
+        except ValueError:
+            raise UserError(
+                f'"{by_when.strip()[:20]}" is not a date; write "by when" like '
+                f"{(today + timedelta(days=30)).isoformat()}."
+            ) from None
+        if due_on < today:
+            raise UserError("That date has passed; pick a day from today on.")
+        if due_on > today + MAX_AHEAD:
+            raise UserError("Pick a date within the next year; big goals work best in steps.")
+        try:
+            area = FocusArea(focus_area)
+        except ValueError:
+            raise UserError("Pick a focus area from the list.") from None
+        return GoalDraft(
+            _text(what, MAX_WHAT, "what", required=True),
+            _text(why, MAX_WHY, "why it matters", required=True),
+            _text(measure, MAX_MEASURE, "how we will know", required=True),
+            due_on,
+            area,
+        )
+
+    async def add(self, guild_id: int, user_id: int, draft: GoalDraft) -> GoalView:
+        async with self._sessions.begin() as session:
+            me = await self._mentee(session, guild_id, user_id)
+            await self._room_for_one_more(session, me)
+            row = self._row(me, draft, GoalStatus.ACTIVE, None)
+            session.add(row)
+            await session.flush()
+            return _view(row)
+
+    async def propose(
+        self, guild_id: int, mentor_user_id: int, mentee_user_id: int, draft: GoalDraft
+    ) -> Proposal:
+        """A mentor proposes a goal to their own mentee; it waits for the mentee's answer."""
+        async with self._sessions.begin() as session:
+            mentor, mentee = await self._pair(session, guild_id, mentor_user_id, mentee_user_id)
+            row = self._row(mentee, draft, GoalStatus.PROPOSED, mentor.id)
+            session.add(row)
+            await session.flush()
+            return Proposal(_view(row), mentee_user_id, mentor_user_id)
+
+    async def may_propose(self, guild_id: int, mentor_user_id: int, mentee_user_id: int) -> None:
+        """Refuse, before the form is shown, a proposal to someone who is not your mentee."""
+        async with self._sessions() as session:
+            await self._pair(session, guild_id, mentor_user_id, mentee_user_id)
+
+    async def _pair(
+        self, session: AsyncSession, guild_id: int, mentor_user_id: int, mentee_user_id: int
+    ) -> tuple[Member, Member]:
+        mentor = await members.get(session, guild_id, mentor_user_id)
+        mentee = await members.get(session, guild_id, mentee_user_id)
+        if mentor is None or mentee is None or mentee.role is not ProgramRole.MENTEE:
+            raise NotAllowed("You can propose goals only to your own mentee.")
+        if await matches.active_pair(session, mentor.id, mentee.id) is None:
+            raise NotAllowed(f"<@{mentee_user_id}> is not your mentee.")
+        return mentor, mentee
+
+    async def answer(self, goal_id: int, user_id: int, *, accept: bool) -> Proposal:
+        async with self._sessions.begin() as session:
+            row = await rows.goal(session, goal_id)
+            if row is None:
+                raise NotFound("That goal no longer exists.")
+            me = await members.by_id(session, row.member_id)
+            if me is None or me.user_id != user_id:
+                raise NotAllowed("This goal was proposed to someone else.")
+            if row.status is not GoalStatus.PROPOSED:
+                raise UserError(f"You already answered this proposal ({row.status.value}).")
+            if accept:
+                await self._room_for_one_more(session, me)
+            row.status = GoalStatus.ACTIVE if accept else GoalStatus.DECLINED
+            if not accept:
+                row.closed_at = self._clock.now()
+            mentor = await members.by_id(session, row.proposed_by or 0)
+            return Proposal(_view(row), user_id, mentor.user_id if mentor else 0)
+
+    async def close(self, guild_id: int, user_id: int, goal_id: int, *, done: bool) -> GoalView:
+        """Mark one of your active goals done, or drop it."""
+        async with self._sessions.begin() as session:
+            me = await self._mentee(session, guild_id, user_id)
+            row = await rows.goal(session, goal_id)
+            if row is None or row.member_id != me.id:
+                raise NotFound("That is not one of your goals. Pick one from /goal list.")
+            if row.status is not GoalStatus.ACTIVE:
+                raise UserError(f"That goal is not active any more ({row.status.value}).")
+            row.status = GoalStatus.DONE if done else GoalStatus.DROPPED
+            row.closed_at = self._clock.now()
+            return _view(row)
+
+    async def listing(
+        self, guild_id: int, user_id: int, viewer_user_id: int | None = None, *, staff: bool = False
+    ) -> list[GoalView]:
+        """The member's proposed and active goals, then the closed ones. Someone else's are
+        shown to staff and to the member's own mentor only."""
+        async with self._sessions() as session:
+            me = await members.get(session, guild_id, user_id)
+            if me is None:
+                raise NotFound(f"<@{user_id}> is not in the program.")
+            if viewer_user_id not in (None, user_id) and not staff:
+                viewer = await members.get(session, guild_id, viewer_user_id or 0)
+                pair = (
+                    None if viewer is None else await matches.active_pair(session, viewer.id, me.id)
+                )
+                if pair is None:
+                    raise NotAllowed("You can see your own goals, and mentors their mentees'.")
+            found = await rows.goals_of(session, me.id, list(GoalStatus))
+        return sorted((_view(g) for g in found), key=lambda g: (g.status not in OPEN, g.id))
+
+    async def active(self, guild_id: int, user_id: int) -> list[GoalView]:
+        return [g for g in await self.listing(guild_id, user_id) if g.status is GoalStatus.ACTIVE]
+
+    async def _room_for_one_more(self, session: AsyncSession, me: Member) -> None:
+        active = await rows.goals_of(session, me.id, [GoalStatus.ACTIVE])
+        if len(active) >= self.max_active:
+            raise UserError(
+                f"You already have {len(active)} active goals (the most is {self.max_active}). "
+                "Finish one with /goal done or let one go with /goal drop first."
+            )
+
+    async def _mentee(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
+        me = await members.get(session, guild_id, user_id)
+        if me is None or not me.active:
+            raise UserError("You're not in the mentoring program yet. Use /join first.")
+        if me.role is not ProgramRole.MENTEE:
+            raise UserError("Goals belong to mentees. As a mentor, propose one with /goal propose.")
+        return me
+
+    async def _zone(self, session: AsyncSession, guild_id: int, user_id: int) -> ZoneInfo:
+        me = await members.get(session, guild_id, user_id)
+        program = await self._programs.ensure(session, guild_id)
+        return ZoneInfo((me.time_zone if me else None) or program.time_zone)
+
+    def _row(self, me: Member, draft: GoalDraft, status: GoalStatus, by: int | None) -> Goal:
+        return Goal(
+            guild_id=me.guild_id,
+            member_id=me.id,
+            what=draft.what,
+            why=draft.why,
+            measure=draft.measure,
+            due_on=draft.due_on,
+            focus_area=draft.focus_area.value,
+            status=status,
+            proposed_by=by,
+            created_at=self._clock.now(),
+        )
+
+
+def _text(value: str, limit: int, what: str, *, required: bool) -> str:
+    cleaned = " ".join(value.split())
+    if required and not cleaned:
+        raise UserError(f'Please fill in "{what}".')
+    if len(cleaned) > limit:
+        raise UserError(
+            f'"{what.capitalize()}" is {len(cleaned)} characters; keep it to {limit} or fewer.'
+        )
+    return cleaned

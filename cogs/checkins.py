@@ -1,0 +1,764 @@
+"""/goal and /checkin: goals, the weekly check-in, the mentor's digest and check-in, history.
+
+Jobs are derived from rows by ``reconcile()``: ``checkin-due:{unix}`` for each distinct
+instant someone is due, ``checkin-remind:{unix}`` and ``checkin-close:{unix}`` for the open
+check-ins due then, and ``checkin-plan``, which re-derives the due jobs every hour (new
+members, changed days). Every DM goes out through ``deliver`` under a unique key.
+
+The check-in flow: the DM's **Start** button shows (only to its addressee) one select per
+active goal for progress, then **Next** opens a modal with mood, what went well, what is
+hard, a note for staff only and the reach-out question. With no goals it opens the modal
+directly. A modal holds five components, hence the two steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import BridgesBot
+from bot.delivery import Deliveries, Prompt
+from bot.scheduler import job_id
+from bot.services.access import Audience, is_staff
+from bot.services.checkins import Answers, CheckinPrompt, CheckinService
+from bot.services.goals import GoalService
+from bot.services.programs import ProgramService
+from cogs import checkin_chart
+from cogs import checkin_texts as texts
+from cogs.context import guild_id_of
+from cogs.errors import report_error
+from cogs.profiles import FOCUS_LABELS
+from storage.models import GoalStatus
+
+log = logging.getLogger(__name__)
+PLAN_EVERY = timedelta(hours=1)
+MAX_CHOICES = 25
+WEEKDAY_NAMES = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+]
+WEEKDAY_INDEX = {name: i for i, name in enumerate(typing.get_args(WEEKDAY_NAMES))}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One DM: sent once under ``key``; with DMs closed, posted in ``channel_id`` instead."""
+
+    key: str
+    user_id: int
+    content: str
+    channel_id: int | None = None
+    view: Callable[[], discord.ui.View] | None = None
+
+
+def _rating(custom_id: str, placeholder: str, labels: dict[int, str]) -> discord.ui.Select[Any]:
+    return discord.ui.Select(
+        custom_id=custom_id,
+        placeholder=placeholder[:150],
+        options=[
+            discord.SelectOption(label=f"{value} – {label}", value=str(value))
+            for value, label in labels.items()
+        ],
+    )
+
+
+def _yes_no(custom_id: str) -> discord.ui.Select[Any]:
+    return discord.ui.Select(
+        custom_id=custom_id,
+        options=[
+            discord.SelectOption(label="No", value="no", default=True),
+            discord.SelectOption(label="Yes", value="yes"),
+        ],
+    )
+
+
+def _chosen(select: discord.ui.Select[Any], default: str = "") -> str:
+    return select.values[0] if select.values else default
+
+
+class CheckinModal(discord.ui.Modal, title="Your weekly check-in"):
+    def __init__(self, cog: CheckinCog, checkin_id: int, progress: dict[int, int]) -> None:
+        super().__init__(timeout=1800)
+        self.cog, self.checkin_id, self.progress = cog, checkin_id, progress
+        self.mood = _rating("checkin:mood", "Pick one", texts.MOODS)
+        self.went_well: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
+            label="What went well this week?",
+            custom_id="checkin:well",
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+        )
+        self.hard: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
+            label="What is hard right now?",
+            custom_id="checkin:hard",
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+        )
+        self.note: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
+            label="A note only staff will read (optional)",
+            custom_id="checkin:note",
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+        )
+        self.reach = _yes_no("checkin:reach")
+        self.add_item(discord.ui.Label(text="How was your week?", component=self.mood))
+        self.add_item(self.went_well)
+        self.add_item(self.hard)
+        self.add_item(self.note)
+        self.add_item(
+            discord.ui.Label(text="I'd like an adult from staff to reach out", component=self.reach)
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        answers = Answers(
+            mood=int(_chosen(self.mood, "0")),
+            progress=self.progress,
+            went_well=self.went_well.value,
+            hard=self.hard.value,
+            staff_note=self.note.value,
+            reach_out=_chosen(self.reach, "no") == "yes",
+        )
+        await self.cog.submitted(interaction, self.checkin_id, answers)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class ProgressSelect(discord.ui.Select["ProgressView"]):
+    def __init__(self, goal_id: int, what: str) -> None:
+        rating = _rating(f"checkin-progress:{goal_id}", what, texts.PROGRESS)
+        super().__init__(custom_id=rating.custom_id, placeholder=what[:150], options=rating.options)
+        self.goal_id = goal_id
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.view is not None:
+            self.view.progress[self.goal_id] = int(self.values[0])
+        await interaction.response.defer()
+
+
+class ProgressView(discord.ui.View):
+    """The first step, shown only to the mentee: progress on each active goal."""
+
+    def __init__(self, cog: CheckinCog, prompt: CheckinPrompt) -> None:
+        super().__init__(timeout=1800)
+        self.cog, self.checkin_id = cog, prompt.checkin_id
+        self.progress: dict[int, int] = {}
+        for goal in prompt.goals:
+            self.add_item(ProgressSelect(goal.id, goal.what))
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, custom_id="checkin:next")
+    async def next_step(
+        self, interaction: discord.Interaction, _: discord.ui.Button[ProgressView]
+    ) -> None:
+        await self.cog.checkins.start(self.checkin_id, interaction.user.id)
+        await interaction.response.send_modal(
+            CheckinModal(self.cog, self.checkin_id, dict(self.progress))
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
+async def _reported(
+    interaction: discord.Interaction, run: Callable[[discord.Interaction], Awaitable[None]]
+) -> None:
+    """Run a persistent button's action; a refusal (someone else's button, a closed
+    check-in) is told to the person, like a command's."""
+    try:
+        await run(interaction)
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+class StartButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"checkin-start:(?P<id>[0-9]+)"
+):
+    cog: ClassVar[CheckinCog | None] = None
+
+    def __init__(self, checkin_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Start",
+                style=discord.ButtonStyle.success,
+                custom_id=f"checkin-start:{checkin_id}",
+            )
+        )
+        self.checkin_id = checkin_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> StartButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _reported(interaction, self.run)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        cog = _loaded(self.cog)
+        prompt = await cog.checkins.start(self.checkin_id, interaction.user.id)
+        if not prompt.goals:
+            await interaction.response.send_modal(CheckinModal(cog, self.checkin_id, {}))
+            return
+        await interaction.response.send_message(
+            texts.PROGRESS_STEP, view=ProgressView(cog, prompt), ephemeral=True
+        )
+
+
+class MentorModal(discord.ui.Modal, title="Mentor check-in"):
+    def __init__(self, cog: CheckinCog, member_id: int, week: date) -> None:
+        super().__init__(timeout=1800)
+        self.cog, self.member_id, self.week = cog, member_id, week
+        self.met = _yes_no("mentor:met")
+        self.going = _rating("mentor:going", "Pick one", texts.MOODS)
+        self.support = _yes_no("mentor:support")
+        self.concern: discord.ui.TextInput[MentorModal] = discord.ui.TextInput(
+            label="Any concern about your mentee? (optional)",
+            custom_id="mentor:concern",
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+        )
+        self.add_item(discord.ui.Label(text="Did you meet your mentee?", component=self.met))
+        self.add_item(discord.ui.Label(text="How is it going?", component=self.going))
+        self.add_item(self.concern)
+        self.add_item(
+            discord.ui.Label(text="Would you like support from staff?", component=self.support)
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.checkins.mentor_answer(
+            self.member_id,
+            self.week,
+            interaction.user.id,
+            met=_chosen(self.met, "no") == "yes",
+            going=int(_chosen(self.going, "0")),
+            concern=self.concern.value,
+            needs_support=_chosen(self.support, "no") == "yes",
+        )
+        await interaction.response.send_message(
+            "Thanks! Staff read these to support mentors.", ephemeral=True
+        )
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class MentorButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"mentor-checkin:(?P<member>[0-9]+):(?P<week>[0-9]{4}-[0-9]{2}-[0-9]{2})",
+):
+    cog: ClassVar[CheckinCog | None] = None
+
+    def __init__(self, member_id: int, week: date) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mentor-checkin:{member_id}:{week.isoformat()}",
+            )
+        )
+        self.member_id, self.week = member_id, week
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> MentorButton:
+        return cls(int(match["member"]), date.fromisoformat(match["week"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _reported(interaction, self.run)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        cog = _loaded(self.cog)
+        await cog.checkins.mentor_check(self.member_id, self.week, interaction.user.id)
+        await interaction.response.send_modal(MentorModal(cog, self.member_id, self.week))
+
+
+class GoalModal(discord.ui.Modal):
+    """A SMART goal: what, why it matters, how we will know, by when, and a focus area."""
+
+    def __init__(self, cog: CheckinCog, mentee_user_id: int | None = None) -> None:
+        title = "Propose a goal" if mentee_user_id else "A new goal"
+        super().__init__(title=title, timeout=1800)
+        self.cog, self.mentee_user_id = cog, mentee_user_id
+        self.what: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
+            label="What do you want to achieve?",
+            custom_id="goal:what",
+            placeholder="Hand in every math homework",
+            max_length=100,
+        )
+        self.why: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
+            label="Why does it matter to you?",
+            custom_id="goal:why",
+            style=discord.TextStyle.paragraph,
+            max_length=300,
+        )
+        self.measure: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
+            label="How will we know you got there?",
+            custom_id="goal:measure",
+            placeholder="No missing homework on the report",
+            max_length=300,
+        )
+        self.by_when: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
+            label="By when? (YYYY-MM-DD)",
+            custom_id="goal:by",
+            placeholder="2026-03-01",
+            max_length=10,
+        )
+        self.focus: discord.ui.Select[GoalModal] = discord.ui.Select(
+            custom_id="goal:focus",
+            options=[
+                discord.SelectOption(label=label, value=area.value)
+                for area, label in FOCUS_LABELS.items()
+            ],
+        )
+        for item in (self.what, self.why, self.measure, self.by_when):
+            self.add_item(item)
+        self.add_item(discord.ui.Label(text="Focus area", component=self.focus))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        guild_id = guild_id_of(interaction)
+        goals = self.cog.goals
+        draft = await goals.draft(
+            guild_id,
+            self.mentee_user_id or interaction.user.id,
+            self.what.value,
+            self.why.value,
+            self.measure.value,
+            self.by_when.value,
+            _chosen(self.focus),
+        )
+        if self.mentee_user_id is None:
+            goal = await goals.add(guild_id, interaction.user.id, draft)
+            await interaction.response.send_message(
+                f"Goal added: **{goal.what}**. It shows in your weekly check-in.", ephemeral=True
+            )
+            return
+        proposal = await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft)
+        await interaction.response.send_message(
+            f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.", ephemeral=True
+        )
+        await self.cog.deliver(
+            [
+                Outgoing(
+                    f"goal-proposal:{proposal.goal.id}",
+                    proposal.mentee_user_id,
+                    texts.proposal(proposal),
+                    view=lambda: _buttons(
+                        ProposalButton(proposal.goal.id, "accept"),
+                        ProposalButton(proposal.goal.id, "decline"),
+                    ),
+                )
+            ]
+        )
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class ProposalButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"goal-proposal:(?P<id>[0-9]+):(?P<action>accept|decline)",
+):
+    cog: ClassVar[CheckinCog | None] = None
+
+    def __init__(self, goal_id: int, action: str) -> None:
+        style = discord.ButtonStyle.success if action == "accept" else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=action.capitalize(),
+                style=style,
+                custom_id=f"goal-proposal:{goal_id}:{action}",
+            )
+        )
+        self.goal_id, self.action = goal_id, action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ProposalButton:
+        return cls(int(match["id"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _reported(interaction, self.run)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        cog = _loaded(self.cog)
+        accept = self.action == "accept"
+        proposal = await cog.goals.answer(self.goal_id, interaction.user.id, accept=accept)
+        await interaction.response.edit_message(
+            content=f"{'Accepted' if accept else 'Declined'}: **{proposal.goal.what}**", view=None
+        )
+        await cog.deliver(
+            [
+                Outgoing(
+                    f"goal-answer:{proposal.goal.id}",
+                    proposal.mentor_user_id,
+                    texts.proposal_answered(proposal, accept),
+                )
+            ]
+        )
+
+
+def _loaded(cog: CheckinCog | None) -> CheckinCog:
+    if cog is None:
+        raise RuntimeError("the check-ins cog is not loaded")
+    return cog
+
+
+def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def _mentor_view(member_id: int, week: date) -> Callable[[], discord.ui.View]:
+    return lambda: _buttons(MentorButton(member_id, week))
+
+
+def _unix(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+class CheckinCog(commands.Cog):
+    goal = app_commands.Group(
+        name="goal",
+        description="Your goals: add, list, finish or drop them",
+        guild_only=True,
+        extras={"audience": Audience.MENTEE},
+    )
+    checkin = app_commands.Group(
+        name="checkin",
+        description="Your weekly check-in: when it comes, a pause, your history",
+        guild_only=True,
+        extras={"audience": Audience.MENTEE},
+    )
+
+    def __init__(self, bot: BridgesBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.programs = ProgramService(bot.sessions, bot.clock, settings.program)
+        self.checkins = CheckinService(
+            bot.sessions, bot.clock, self.programs, settings.checkins, settings.sessions.holidays
+        )
+        self.goals = GoalService(
+            bot.sessions, bot.clock, self.programs, settings.checkins.max_active_goals
+        )
+        self.deliveries = Deliveries(bot.sessions, bot.clock)
+        StartButton.cog = MentorButton.cog = ProposalButton.cog = self
+
+    # ------------------------------------------------------------- the one outbound path
+
+    async def deliver(self, messages: Sequence[Outgoing]) -> int:
+        """Every DM of this cog goes out here, once per key (``Deliveries.once_each``)."""
+        return await self.deliveries.once_each([self._prompt(m) for m in messages])
+
+    def _prompt(self, message: Outgoing) -> Prompt:
+        async def send() -> None:
+            user = self.bot.get_user(message.user_id) or await self.bot.fetch_user(message.user_id)
+            options: dict[str, Any] = {}
+            if message.view is not None:
+                options["view"] = message.view()
+            try:
+                await user.send(message.content, **options)
+            except discord.Forbidden:
+                channel = self.bot.get_channel(message.channel_id or 0)
+                if not isinstance(channel, discord.TextChannel):
+                    raise
+                if message.view is not None:
+                    options["view"] = message.view()
+                await channel.send(
+                    f"<@{message.user_id}> (your DMs are closed) {message.content}",
+                    allowed_mentions=discord.AllowedMentions(
+                        users=[discord.Object(message.user_id)]
+                    ),
+                    **options,
+                )
+
+        return Prompt(message.key, message.key.split(":", 1)[0], message.user_id, send)
+
+    # ------------------------------------------------------------- jobs from rows
+
+    async def reconcile(self) -> int:
+        instants = await self.checkins.open_instants()
+        with self.bot.scheduler.batch():
+            count = await self.plan()
+            for due_at in instants:
+                count += self.plan_open(due_at)
+        return count
+
+    async def plan(self) -> int:
+        """(Re)derive a ``checkin-due`` job for each instant someone is next due, and the
+        hourly re-plan itself."""
+        now = self.bot.clock.now()
+        instants = await self.checkins.plan()
+        scheduler = self.bot.scheduler
+        with scheduler.batch():
+            scheduler.cancel_matching("checkin-due:")
+            for at in instants:
+                scheduler.run_at(
+                    job_id("checkin-due", _unix(at)), max(at, now), self.due, _unix(at)
+                )
+            scheduler.run_at(job_id("checkin-plan"), now + PLAN_EVERY, self.replan)
+        return len(instants) + 1
+
+    def plan_open(self, due_at: datetime) -> int:
+        """The reminder and the closing of the check-ins due at ``due_at``."""
+        now = self.bot.clock.now()
+        unix = _unix(due_at)
+        remind_at = due_at + self.checkins.reminder_after
+        close_at = due_at + self.checkins.window
+        planned = 1
+        if remind_at > now or close_at > now:
+            self.bot.scheduler.run_at(
+                job_id("checkin-remind", unix), max(remind_at, now), self.remind, unix
+            )
+            planned += 1
+        self.bot.scheduler.run_at(
+            job_id("checkin-close", unix), max(close_at, now), self.close, unix
+        )
+        return planned
+
+    async def replan(self) -> None:
+        """The hourly job: new members and changed days get their due jobs."""
+        await self.plan()
+
+    async def due(self, unix: int) -> None:
+        """The job: open and send what is due now, then plan the reminder, the closing and
+        the next due instants."""
+        instant = datetime.fromtimestamp(unix, UTC)
+        await self.send_due(instant)
+        self.plan_open(instant)
+        await self.plan()
+
+    async def send_due(self, instant: datetime) -> int:
+        """Open and send the check-ins due at ``instant``, and the mentors' check-ins; a
+        second call sends nothing again."""
+        opened = await self.checkins.open_due(instant)
+        messages = [self._checkin_message(item, "prompt") for item in opened.checkins]
+        messages += [
+            Outgoing(
+                f"mentor-checkin:{item.member_id}:{item.week.isoformat()}",
+                item.user_id,
+                texts.MENTOR_PROMPT,
+                item.channel_id,
+                view=_mentor_view(item.member_id, item.week),
+            )
+            for item in opened.mentors
+        ]
+        sent = await self.deliver(messages)
+        log.info("check-ins due at %s: %d prompt(s) sent", instant.isoformat(), sent)
+        return sent
+
+    async def remind(self, unix: int) -> None:
+        found = await self.checkins.reminders(datetime.fromtimestamp(unix, UTC))
+        await self.deliver([self._checkin_message(item, "reminder") for item in found])
+
+    async def close(self, unix: int) -> None:
+        for signal_id in await self.checkins.close(datetime.fromtimestamp(unix, UTC)):
+            self.bot.dispatch("signal_recorded", signal_id)
+
+    def _checkin_message(self, item: CheckinPrompt, part: str) -> Outgoing:
+        return Outgoing(
+            f"checkin:{item.checkin_id}:{part}",
+            item.user_id,
+            texts.prompt(item, reminder=part == "reminder"),
+            item.channel_id,
+            view=lambda: _buttons(StartButton(item.checkin_id)),
+        )
+
+    # ------------------------------------------------------------- answers
+
+    async def submitted(
+        self, interaction: discord.Interaction, checkin_id: int, answers: Answers
+    ) -> None:
+        result = await self.checkins.submit(checkin_id, interaction.user.id, answers)
+        await interaction.response.send_message(texts.thanks(result.streak), ephemeral=True)
+        # The escalation rules read the student's words (concerning language) and, if they
+        # fire, show the student the crisis resources through this interaction.
+        self.bot.dispatch(
+            "checkin_submitted", await self.checkins.free_text(result.checkin_id), interaction
+        )
+        for signal_id in result.signal_ids:
+            self.bot.dispatch("signal_recorded", signal_id)
+        messages = []
+        if result.milestone is not None:
+            messages.append(
+                Outgoing(
+                    f"checkin-milestone:{result.checkin_id}",
+                    interaction.user.id,
+                    texts.milestone(result.milestone),
+                    result.channel_id,
+                )
+            )
+        if result.digest is not None:
+            messages.append(
+                Outgoing(
+                    f"checkin-digest:{result.checkin_id}",
+                    result.digest.mentor_user_id,
+                    texts.digest(result.digest),
+                    result.digest.channel_id,
+                )
+            )
+        await self.deliver(messages)
+
+    # ------------------------------------------------------------- helpers
+
+    async def _is_staff(self, interaction: discord.Interaction) -> bool:
+        user = interaction.user
+        if interaction.guild_id is None or not isinstance(user, discord.Member):
+            return False
+        program = await self.programs.get(interaction.guild_id)
+        return is_staff(
+            {role.id for role in user.roles},
+            program.staff_role_id,
+            is_admin=interaction.permissions.manage_guild,
+        )
+
+    async def own_active_goals(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        goals = await self.goals.listing(interaction.guild_id, interaction.user.id)
+        return [
+            app_commands.Choice(name=goal.what[:100], value=goal.id)
+            for goal in goals
+            if goal.status is GoalStatus.ACTIVE and current.lower() in goal.what.lower()
+        ][:MAX_CHOICES]
+
+    # ------------------------------------------------------------- /goal
+
+    @goal.command(name="add", extras={"audience": Audience.MENTEE})
+    async def goal_add(self, interaction: discord.Interaction) -> None:
+        """Add a goal: what, why it matters, how you'll know, by when, and a focus area."""
+        await interaction.response.send_modal(GoalModal(self))
+
+    @goal.command(name="list", extras={"audience": Audience.EVERYONE})
+    @app_commands.describe(member="Mentors and staff: whose goals to see (default: yours)")
+    async def goal_list(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        """Your goals (mentors: your mentee's)."""
+        target = member.id if member is not None else interaction.user.id
+        goals = await self.goals.listing(
+            guild_id_of(interaction),
+            target,
+            interaction.user.id,
+            staff=target != interaction.user.id and await self._is_staff(interaction),
+        )
+        await interaction.response.send_message(
+            texts.goal_list(goals, own=target == interaction.user.id)[:1990], ephemeral=True
+        )
+
+    @goal.command(name="done", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(goal="The goal you reached")
+    @app_commands.autocomplete(goal=own_active_goals)
+    async def goal_done(self, interaction: discord.Interaction, goal: int) -> None:
+        """Mark one of your goals as reached."""
+        closed = await self.goals.close(
+            guild_id_of(interaction), interaction.user.id, goal, done=True
+        )
+        await interaction.response.send_message(
+            f"🎉 Well done: **{closed.what}** is reached!", ephemeral=True
+        )
+
+    @goal.command(name="drop", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(goal="The goal to let go of")
+    @app_commands.autocomplete(goal=own_active_goals)
+    async def goal_drop(self, interaction: discord.Interaction, goal: int) -> None:
+        """Let go of a goal that no longer fits (it stays in your history)."""
+        closed = await self.goals.close(
+            guild_id_of(interaction), interaction.user.id, goal, done=False
+        )
+        await interaction.response.send_message(
+            f"Dropped **{closed.what}**. Goals change, and that's fine.", ephemeral=True
+        )
+
+    @goal.command(name="propose", extras={"audience": Audience.MENTOR})
+    @app_commands.describe(mentee="Your mentee, who accepts or declines the goal")
+    async def goal_propose(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
+        """Propose a goal to your mentee; it counts once they accept it."""
+        await self.goals.may_propose(guild_id_of(interaction), interaction.user.id, mentee.id)
+        await interaction.response.send_modal(GoalModal(self, mentee.id))
+
+    # ------------------------------------------------------------- /checkin
+
+    @checkin.command(name="settings", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(
+        day="The day your check-in comes", time="The time, 24-hour HH:MM in your time zone"
+    )
+    async def checkin_settings(
+        self,
+        interaction: discord.Interaction,
+        day: WEEKDAY_NAMES,
+        time: app_commands.Range[str, 1, 10],
+    ) -> None:
+        """Choose the day and time of your weekly check-in (inside the program's hours)."""
+        weekday = WEEKDAY_INDEX[day]
+        next_at = await self.checkins.set_rhythm(
+            guild_id_of(interaction), interaction.user.id, weekday, time
+        )
+        await interaction.response.send_message(
+            texts.rhythm_set(weekday, time.strip(), next_at), ephemeral=True
+        )
+        await self.plan()
+
+    @checkin.command(name="pause", extras={"audience": Audience.MENTEE})
+    @app_commands.describe(until="The last day without check-ins, like 2026-12-31")
+    async def checkin_pause(
+        self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 20]
+    ) -> None:
+        """Pause your check-ins for a vacation, up to and including a date."""
+        paused = await self.checkins.pause(guild_id_of(interaction), interaction.user.id, until)
+        await interaction.response.send_message(texts.paused(paused.isoformat()), ephemeral=True)
+        await self.plan()
+
+    @checkin.command(name="history", extras={"audience": Audience.EVERYONE})
+    @app_commands.describe(member="Mentors: your mentee; staff: anyone (default: yours)")
+    async def checkin_history(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        """Your recent check-ins with a chart of mood and goal progress."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = member.id if member is not None else interaction.user.id
+        staff = target != interaction.user.id and await self._is_staff(interaction)
+        found = await self.checkins.history(
+            guild_id_of(interaction), interaction.user.id, target, staff=staff
+        )
+        if not found.entries:
+            await interaction.followup.send(texts.history(found), ephemeral=True)
+            return
+        png = await asyncio.to_thread(checkin_chart.render, found)
+        await interaction.followup.send(
+            texts.history(found),
+            file=discord.File(io.BytesIO(png), filename="checkins.png"),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BridgesBot) -> None:
+    bot.add_dynamic_items(StartButton, MentorButton, ProposalButton)
+    await bot.add_cog(CheckinCog(bot))

@@ -1,0 +1,339 @@
+"""Queries on goals, weekly check-ins, check-in preferences and mentor check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Checkin,
+    CheckinPreference,
+    CheckinStatus,
+    Goal,
+    GoalStatus,
+    GuildSettings,
+    Holiday,
+    Match,
+    MatchStatus,
+    Member,
+    MentorCheckin,
+    ProgramRole,
+    Signal,
+)
+
+# ------------------------------------------------------------------ goals
+
+
+async def goal(session: AsyncSession, goal_id: int) -> Goal | None:
+    return await session.get(Goal, goal_id)
+
+
+async def goals_of(
+    session: AsyncSession, member_id: int, statuses: Sequence[GoalStatus]
+) -> list[Goal]:
+    rows = await session.scalars(
+        select(Goal).where(Goal.member_id == member_id, Goal.status.in_(statuses)).order_by(Goal.id)
+    )
+    return list(rows)
+
+
+async def active_goals_of_many(session: AsyncSession, member_ids: Sequence[int]) -> list[Goal]:
+    """Active goals of many members in one query, oldest first."""
+    if not member_ids:
+        return []
+    rows = await session.scalars(
+        select(Goal)
+        .where(Goal.member_id.in_(member_ids), Goal.status == GoalStatus.ACTIVE)
+        .order_by(Goal.id)
+    )
+    return list(rows)
+
+
+async def goals_by_ids(session: AsyncSession, goal_ids: Sequence[int]) -> dict[int, Goal]:
+    if not goal_ids:
+        return {}
+    return {g.id: g for g in await session.scalars(select(Goal).where(Goal.id.in_(goal_ids)))}
+
+
+# ------------------------------------------------------------------ who is due
+
+
+async def zones_in_use(session: AsyncSession) -> list[str]:
+    """Every time zone an active member's check-in is read in (their own, or the program's)."""
+    zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
+    rows = await session.scalars(
+        select(zone)
+        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
+        .where(Member.active.is_(True))
+        .distinct()
+    )
+    return sorted(rows)
+
+
+async def rhythms(
+    session: AsyncSession, role: ProgramRole, slots: Sequence[tuple[str, int, time]] | None = None
+) -> list[tuple[Any, ...]]:
+    """Every active member with ``role`` in every server, in one query: (member id, user id,
+    guild id, member zone, joined at, program zone, program weekday, program time, own
+    weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
+    to one of these (zone, weekday, local time)."""
+    query = (
+        select(
+            Member.id,
+            Member.user_id,
+            Member.guild_id,
+            Member.time_zone,
+            Member.consented_at,
+            GuildSettings.time_zone,
+            GuildSettings.checkin_weekday,
+            GuildSettings.checkin_time,
+            CheckinPreference.weekday,
+            CheckinPreference.at,
+            CheckinPreference.paused_until,
+        )
+        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
+        .outerjoin(CheckinPreference, CheckinPreference.member_id == Member.id)
+        .where(Member.active.is_(True), Member.role == role)
+        .order_by(Member.id)
+    )
+    if slots is not None:
+        zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
+        weekday = func.coalesce(CheckinPreference.weekday, GuildSettings.checkin_weekday)
+        at = func.coalesce(CheckinPreference.at, GuildSettings.checkin_time)
+        query = query.where(
+            or_(false(), *(and_(zone == z, weekday == w, at == t) for z, w, t in slots))
+        )
+    return [tuple(row) for row in await session.execute(query)]
+
+
+async def weeks_taken(
+    session: AsyncSession, since: date, member_ids: Sequence[int] | None = None
+) -> set[tuple[int, date]]:
+    """(member id, week) of every check-in (of these members) from the week ``since`` on."""
+    query = select(Checkin.member_id, Checkin.week).where(Checkin.week >= since)
+    if member_ids is not None:
+        query = query.where(Checkin.member_id.in_(member_ids))
+    rows = await session.execute(query)
+    return {(member_id, week) for member_id, week in rows}
+
+
+async def all_holidays(session: AsyncSession) -> dict[int, set[date]]:
+    days: dict[int, set[date]] = {}
+    for guild_id, day in await session.execute(select(Holiday.guild_id, Holiday.day)):
+        days.setdefault(guild_id, set()).add(day)
+    return days
+
+
+async def mentors_with_mentees(session: AsyncSession) -> set[int]:
+    """Member ids of mentors with at least one active match."""
+    rows = await session.scalars(
+        select(Match.mentor_id).where(Match.status == MatchStatus.ACTIVE).distinct()
+    )
+    return set(rows)
+
+
+# ------------------------------------------------------------------ check-ins
+
+
+async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> None:
+    """Insert check-ins in one executemany (SQLAlchemy batches it into multi-row INSERTs
+    within each driver's parameter limit); a (member, week) that has one is left as it is."""
+    if not values:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The Core table, not the entity: no ORM bookkeeping for thousands of plain rows.
+    await session.execute(
+        insert(Checkin.metadata.tables[Checkin.__tablename__]).on_conflict_do_nothing(
+            index_elements=["member_id", "week"]
+        ),
+        list(values),
+    )
+
+
+async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Checkin, int, Any]]:
+    """Check-ins matching ``conditions`` with the mentee's user id and their active match
+    (or None), in one query."""
+    rows = await session.execute(
+        select(Checkin, Member.user_id, Match)
+        .join(Member, Member.id == Checkin.member_id)
+        .outerjoin(
+            Match, (Match.mentee_id == Checkin.member_id) & (Match.status == MatchStatus.ACTIVE)
+        )
+        .where(*conditions)
+        .order_by(Checkin.id)
+    )
+    return [(row, user_id, match) for row, user_id, match in rows]
+
+
+async def open_due_at(session: AsyncSession, due_at: datetime) -> list[tuple[Checkin, int, Any]]:
+    return await with_people(
+        session, Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN
+    )
+
+
+async def open_due_instants(session: AsyncSession) -> list[datetime]:
+    rows = await session.scalars(
+        select(Checkin.due_at).where(Checkin.status == CheckinStatus.OPEN).distinct()
+    )
+    return sorted(rows)
+
+
+async def checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
+    return await session.get(Checkin, checkin_id)
+
+
+async def answer(session: AsyncSession, checkin_id: int, now: datetime, **values: Any) -> bool:
+    """Store the answers if the check-in is still open and inside its window; True when
+    this call stored them (a double submit stores nothing the second time)."""
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.id == checkin_id,
+            Checkin.status == CheckinStatus.OPEN,
+            Checkin.closes_at > now,
+        )
+        .values(status=CheckinStatus.DONE, answered_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def mark_missed(
+    session: AsyncSession, due_at: datetime, now: datetime
+) -> list[tuple[int, int, int]]:
+    """Mark the open check-ins due at ``due_at`` whose window has closed as missed;
+    returns (check-in id, guild id, member id) of each one this call marked."""
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.due_at == due_at,
+            Checkin.status == CheckinStatus.OPEN,
+            Checkin.closes_at <= now,
+        )
+        .values(status=CheckinStatus.MISSED)
+        .returning(Checkin.id, Checkin.guild_id, Checkin.member_id)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row_id, guild_id, member_id) for row_id, guild_id, member_id in result]
+
+
+async def history(session: AsyncSession, member_id: int, limit: int) -> list[Checkin]:
+    """The member's latest check-ins, newest first."""
+    rows = await session.scalars(
+        select(Checkin)
+        .where(Checkin.member_id == member_id)
+        .order_by(Checkin.week.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def previous_of(session: AsyncSession, checkin_id: int) -> Checkin | None:
+    """The check-in of the same member just before this one."""
+    row = await checkin(session, checkin_id)
+    return None if row is None else await previous(session, row.member_id, row.week)
+
+
+async def previous(session: AsyncSession, member_id: int, week: date) -> Checkin | None:
+    """The member's check-in before ``week`` (weeks without one are not counted)."""
+    found: Checkin | None = await session.scalar(
+        select(Checkin)
+        .where(Checkin.member_id == member_id, Checkin.week < week)
+        .order_by(Checkin.week.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def statuses(session: AsyncSession, member_id: int) -> list[CheckinStatus]:
+    """Every check-in status of the member, newest week first."""
+    rows = await session.scalars(
+        select(Checkin.status).where(Checkin.member_id == member_id).order_by(Checkin.week.desc())
+    )
+    return list(rows)
+
+
+async def preference(session: AsyncSession, member_id: int) -> CheckinPreference | None:
+    return await session.get(CheckinPreference, member_id)
+
+
+async def set_preference(
+    session: AsyncSession,
+    member_id: int,
+    now: datetime,
+    *,
+    weekday: int | None = None,
+    at: time | None = None,
+    paused_until: date | None = None,
+) -> CheckinPreference:
+    row = await preference(session, member_id)
+    if row is None:
+        row = CheckinPreference(member_id=member_id, updated_at=now)
+        session.add(row)
+    if weekday is not None and at is not None:
+        row.weekday, row.at = weekday, at
+    if paused_until is not None:
+        row.paused_until = paused_until
+    row.updated_at = now
+    return row
+
+
+def add_signal(
+    session: AsyncSession,
+    guild_id: int,
+    kind: str,
+    member_id: int,
+    match_id: int | None,
+    now: datetime,
+) -> Signal:
+    signal = Signal(
+        guild_id=guild_id, kind=kind, member_id=member_id, match_id=match_id, created_at=now
+    )
+    session.add(signal)
+    return signal
+
+
+async def active_match_of_mentee(session: AsyncSession, member_id: int) -> Match | None:
+    found: Match | None = await session.scalar(
+        select(Match).where(Match.mentee_id == member_id, Match.status == MatchStatus.ACTIVE)
+    )
+    return found
+
+
+# ------------------------------------------------------------------ mentor check-ins
+
+
+async def mentor_checkin(session: AsyncSession, member_id: int, week: date) -> MentorCheckin | None:
+    found: MentorCheckin | None = await session.scalar(
+        select(MentorCheckin).where(
+            MentorCheckin.member_id == member_id, MentorCheckin.week == week
+        )
+    )
+    return found
+
+
+async def pair_channels(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    """A pair channel id for each member with an active match (a mentor's first one)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Match.mentor_id, Match.mentee_id, Match.channel_id)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            (Match.mentor_id.in_(member_ids)) | (Match.mentee_id.in_(member_ids)),
+        )
+        .order_by(Match.id)
+    )
+    found: dict[int, int] = {}
+    for mentor_id, mentee_id, channel_id in rows:
+        if channel_id is None:
+            continue
+        found.setdefault(mentor_id, channel_id)
+        found.setdefault(mentee_id, channel_id)
+    return found

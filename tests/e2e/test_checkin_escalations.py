@@ -1,0 +1,86 @@
+"""Check-ins feed the escalation rules through simcord: concerning words in a check-in reach
+staff at once and show the student the crisis resources; a reach-out request and a low mood
+two weeks in a row open escalations; nothing is posted twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+
+from tests.e2e.conftest import World
+from tests.e2e.test_checkins import GOAL, add_goal, advance, answer, checkin_dms, until_monday
+from tests.e2e.test_escalations import posts
+from tests.e2e.test_sessions import matched
+
+WEEK = timedelta(weeks=1).total_seconds()
+
+
+def escalation_posts(world: World) -> list[discord.Message]:
+    """The staff channel's escalation posts (not their re-pings)."""
+    return [post for post in posts(world) if post.embeds]
+
+
+def low_mood(world: World) -> list[discord.Message]:
+    """Posts for the low-mood rule (the pair also meets the 14-day no-session rule)."""
+    return [post for post in escalation_posts(world) if shown(post).startswith("Mood 2")]
+
+
+def shown(post: discord.Message) -> str:
+    (embed,) = post.embeds
+    return " ".join([embed.description or "", *(f"{f.name} {f.value}" for f in embed.fields)])
+
+
+async def test_concerning_words_in_a_checkin_reach_staff_and_show_crisis_resources(
+    world: World,
+) -> None:
+    mentee, _ = await matched(world)
+    await add_goal(world, mentee)
+    await until_monday(world)
+    (prompt,) = checkin_dms(mentee)
+    done = await answer(
+        mentee,
+        prompt,
+        ["3"],
+        **{"checkin:well": "Nothing really", "checkin:hard": "Some days I want to kill myself"},
+    )
+    assert "Thanks for checking in" in done.response.content
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in done.followups]
+    assert "988" in resources and "not a counsellor" in resources
+    (post,) = escalation_posts(world)
+    assert post.raw_role_mentions == [world.staff_role.id]
+    assert post.embeds[0].title == "Escalation #1: Right now"
+    assert f"<@{mentee.id}>" in shown(post) and "suicide" in shown(post).lower()
+    assert "Open goals: Hand in every math homework" in shown(post)
+
+
+async def test_harmless_words_and_a_reach_out_request(world: World) -> None:
+    mentee, _ = await matched(world)
+    await add_goal(world, mentee)
+    await until_monday(world)
+    (prompt,) = checkin_dms(mentee)
+    done = await answer(
+        mentee,
+        prompt,
+        ["3"],
+        **{"checkin:hard": "This homework is killing me", "checkin:reach": ["yes"]},
+    )
+    await world.env.advance_time(1)
+    assert done.followups == []  # no crisis resources for an idiom
+    (post,) = escalation_posts(world)
+    assert "reach out" in shown(post).lower() and "mood 4/5" in shown(post)
+
+
+async def test_a_low_mood_two_weeks_in_a_row_escalates_once(world: World) -> None:
+    mentee, _ = await matched(world)
+    await add_goal(world, mentee, **{"goal:what": GOAL["goal:what"]})
+    await until_monday(world)
+    for week in range(3):
+        prompt = checkin_dms(mentee)[-1]
+        await answer(mentee, prompt, ["2"], **{"checkin:mood": ["2"]})
+        await world.env.advance_time(1)
+        assert len(low_mood(world)) == (1 if week else 0), f"week {week + 1}"
+        await advance(world, WEEK)
+    (post,) = low_mood(world)  # the third low week is added to the open escalation
+    assert "2 so far" in shown(post) and "mood 2/5, mood 2/5" in shown(post)

@@ -1,0 +1,267 @@
+"""Goals and check-ins on a real database: who is due, answers stored once, the window,
+signals once per cause, streaks, privacy of history, mentor check-ins, goals' limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.errors import NotAllowed, UserError
+from bot.services import signals
+from bot.services.checkins import Answers, CheckinService
+from bot.services.goals import GoalService
+from bot.services.matches import MatchService
+from bot.services.profiles import ProfileService
+from bot.services.programs import ProgramService
+from storage.db import Sessions
+from storage.models import Checkin, Holiday, MentorCheckin, ProgramRole, Signal
+from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, STAFF
+
+JOINED = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Monday 12:00 in New York
+FIRST_DUE = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # Monday 15:30 in New York
+SETTINGS = load_settings(None, {})
+OUTSIDER = 77
+
+
+def answers(mood: int = 4, **changes: object) -> Answers:
+    values: dict[str, object] = {
+        "mood": mood,
+        "progress": {},
+        "went_well": "finished my essay",
+        "hard": "mornings",
+        "staff_note": "",
+        "reach_out": False,
+    }
+    values.update(changes)
+    return Answers(**values)  # type: ignore[arg-type]
+
+
+class World:
+    def __init__(self, sessions: Sessions) -> None:
+        self.clock = FixedClock(JOINED)
+        programs = ProgramService(sessions, self.clock, SETTINGS.program)
+        self.profiles = ProfileService(sessions, self.clock, programs, SETTINGS.matching)
+        self.matches = MatchService(sessions, self.clock, SETTINGS.matching)
+        self.checkins = CheckinService(sessions, self.clock, programs, SETTINGS.checkins)
+        self.goals = GoalService(sessions, self.clock, programs, 3)
+        self.db = sessions
+
+    async def pair(self) -> None:
+        for user_id, role, grade in (
+            (MENTOR, ProgramRole.MENTOR, 11),
+            (MENTEE, ProgramRole.MENTEE, 8),
+        ):
+            draft = self.profiles.draft(
+                role,
+                grade=str(grade),
+                interests="",
+                focus_areas=["academics"],
+                subjects="",
+                availability="Mon-Fri 3-6pm",
+                time_zone="America/New_York",
+            )
+            await self.profiles.accept(GUILD, user_id, draft)
+        await self.matches.create(GUILD, STAFF, MENTOR, MENTEE, override_reason="test pair")
+
+    async def week(self, n: int) -> int:
+        """Open week ``n`` (0: the week of Nov 23) at its due time; the check-in's id."""
+        due = FIRST_DUE + timedelta(weeks=n)
+        self.clock.set(due)
+        opened = await self.checkins.open_due(due)
+        (item,) = opened.checkins
+        return item.checkin_id
+
+    async def miss(self, n: int) -> list[int]:
+        await self.week(n)
+        due = FIRST_DUE + timedelta(weeks=n)
+        self.clock.set(due + self.checkins.window)
+        return await self.checkins.close(due)
+
+    async def signals(self) -> list[str]:
+        async with self.db() as session:
+            return list(await session.scalars(select(Signal.kind).order_by(Signal.id)))
+
+
+@pytest.fixture
+async def world(sessions: Sessions) -> World:
+    created = World(sessions)
+    await created.pair()
+    return created
+
+
+async def add_goal(world: World, what: str = "Hand in homework") -> int:
+    draft = await world.goals.draft(
+        GUILD, MENTEE, what, "pass algebra", "no missing work", "2027-01-31", "academics"
+    )
+    return (await world.goals.add(GUILD, MENTEE, draft)).id
+
+
+async def test_due_monday_1530_in_the_mentees_zone_opened_once(world: World) -> None:
+    assert FIRST_DUE in await world.checkins.plan()
+    goal_id = await add_goal(world)
+    world.clock.set(FIRST_DUE)
+    opened = await world.checkins.open_due(FIRST_DUE)
+    (item,) = opened.checkins
+    assert item.user_id == MENTEE and [g.id for g in item.goals] == [goal_id]
+    assert [m.user_id for m in opened.mentors] == [MENTOR]
+    again = await world.checkins.open_due(FIRST_DUE)  # a double fire
+    assert [i.checkin_id for i in again.checkins] == [item.checkin_id]
+    async with world.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Checkin)) == 1
+    assert FIRST_DUE not in await world.checkins.plan()
+    assert FIRST_DUE + timedelta(weeks=1) in await world.checkins.plan()
+
+
+async def test_holiday_and_pause_skip_the_week(world: World, sessions: Sessions) -> None:
+    async with sessions.begin() as session:
+        session.add(Holiday(guild_id=GUILD, day=date(2026, 11, 23), label="Break"))
+    assert await world.checkins.next_for(GUILD, MENTEE) == FIRST_DUE + timedelta(weeks=1)
+    await world.checkins.pause(GUILD, MENTEE, "2026-12-08")
+    assert await world.checkins.next_for(GUILD, MENTEE) == FIRST_DUE + timedelta(weeks=3)
+    with pytest.raises(UserError, match="has passed"):
+        await world.checkins.pause(GUILD, MENTEE, "2026-11-01")
+    with pytest.raises(UserError, match="not a date"):
+        await world.checkins.pause(GUILD, MENTEE, "next week")
+
+
+async def test_own_day_and_time_inside_allowed_hours(world: World) -> None:
+    with pytest.raises(UserError, match="between 07:00 and 21:00"):
+        await world.checkins.set_rhythm(GUILD, MENTEE, 1, "22:30")
+    next_at = await world.checkins.set_rhythm(GUILD, MENTEE, 1, "16:00")
+    assert next_at == datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # Tuesday 16:00 New York
+
+
+async def test_answer_refusals_and_a_double_submit_stored_once(world: World) -> None:
+    checkin_id = await world.week(0)
+    with pytest.raises(NotAllowed, match="someone else"):
+        await world.checkins.start(checkin_id, MENTOR)
+    with pytest.raises(NotAllowed, match="someone else"):
+        await world.checkins.submit(checkin_id, OUTSIDER, answers())
+    with pytest.raises(UserError, match="1000 or fewer"):
+        await world.checkins.submit(checkin_id, MENTEE, answers(went_well="x" * 1001))
+    with pytest.raises(UserError, match="from 1 to 5"):
+        await world.checkins.submit(checkin_id, MENTEE, answers(mood=0))
+    first = await world.checkins.submit(checkin_id, MENTEE, answers(reach_out=True))
+    assert len(first.signal_ids) == 1
+    with pytest.raises(UserError, match="already sent"):
+        await world.checkins.submit(checkin_id, MENTEE, answers(reach_out=True))
+    assert await world.signals() == [signals.REACH_OUT]
+
+
+async def test_the_window_closes(world: World) -> None:
+    checkin_id = await world.week(0)
+    world.clock.set(FIRST_DUE + world.checkins.window)
+    with pytest.raises(UserError, match="closed"):
+        await world.checkins.submit(checkin_id, MENTEE, answers())
+    assert await world.checkins.close(FIRST_DUE) == []  # one miss is no signal
+    assert await world.checkins.close(FIRST_DUE) == []
+    async with world.db() as session:
+        (row,) = await session.scalars(select(Checkin))
+    assert row.status.value == "missed" and row.mood is None
+
+
+async def test_reminder_only_while_open(world: World) -> None:
+    checkin_id = await world.week(0)
+    world.clock.set(FIRST_DUE + world.checkins.reminder_after)
+    assert [p.checkin_id for p in await world.checkins.reminders(FIRST_DUE)] == [checkin_id]
+    await world.checkins.submit(checkin_id, MENTEE, answers())
+    assert await world.checkins.reminders(FIRST_DUE) == []
+
+
+async def test_low_mood_two_weeks_in_a_row_once_per_pair(world: World) -> None:
+    first = await world.checkins.submit(await world.week(0), MENTEE, answers(mood=2))
+    assert first.signal_ids == ()
+    second = await world.checkins.submit(await world.week(1), MENTEE, answers(mood=1))
+    assert len(second.signal_ids) == 1
+    await world.checkins.submit(await world.week(2), MENTEE, answers(mood=4))
+    await world.checkins.submit(await world.week(3), MENTEE, answers(mood=2))
+    assert await world.signals() == [signals.LOW_MOOD_TWICE]
+
+
+async def test_two_missed_in_a_row_once(world: World) -> None:
+    assert await world.miss(0) == []
+    assert len(await world.miss(1)) == 1
+    due = FIRST_DUE + timedelta(weeks=1)
+    assert await world.checkins.close(due) == []  # a double fire
+    assert await world.signals() == [signals.TWO_MISSED_CHECKINS]
+
+
+async def test_streak_and_the_four_week_milestone(world: World) -> None:
+    results = [
+        await world.checkins.submit(await world.week(n), MENTEE, answers()) for n in range(4)
+    ]
+    assert [r.streak for r in results] == [1, 2, 3, 4]
+    assert [r.milestone for r in results] == [None, None, None, 4]
+    await world.miss(4)
+    after = await world.checkins.submit(await world.week(5), MENTEE, answers())
+    assert after.streak == 1 and after.milestone is None
+
+
+async def test_digest_free_text_and_history_privacy(world: World) -> None:
+    goal_id = await add_goal(world)
+    checkin_id = await world.week(0)
+    done = await world.checkins.submit(
+        checkin_id,
+        MENTEE,
+        answers(mood=3, progress={goal_id: 4}, staff_note="for staff only", reach_out=True),
+    )
+    assert done.digest is not None
+    assert done.digest.mentor_user_id == MENTOR and done.digest.progress == (
+        ("Hand in homework", 4),
+    )
+    assert "for staff only" not in repr(done.digest)
+    text = await world.checkins.free_text(checkin_id)
+    assert (text.guild_id, text.user_id, text.staff_note) == (GUILD, MENTEE, "for staff only")
+    assert text.went_well == "finished my essay" and text.hard == "mornings"
+    (own,) = (await world.checkins.history(GUILD, MENTEE, MENTEE, staff=False)).entries
+    assert own.staff_note == "for staff only" and own.reach_out is True
+    (mentors,) = (await world.checkins.history(GUILD, MENTOR, MENTEE, staff=False)).entries
+    assert mentors.staff_note is None and mentors.reach_out is None and mentors.mood == 3
+    (staffs,) = (await world.checkins.history(GUILD, STAFF, MENTEE, staff=True)).entries
+    assert staffs.staff_note == "for staff only"
+    with pytest.raises(NotAllowed):
+        await world.checkins.history(GUILD, OUTSIDER, MENTEE, staff=False)
+
+
+async def test_mentor_checkin_answered_once(world: World) -> None:
+    world.clock.set(FIRST_DUE)
+    (asked,) = (await world.checkins.open_due(FIRST_DUE)).mentors
+    with pytest.raises(NotAllowed):
+        await world.checkins.mentor_check(asked.member_id, asked.week, MENTEE)
+    kwargs = {"met": True, "going": 4, "concern": "", "needs_support": True}
+    await world.checkins.mentor_answer(asked.member_id, asked.week, MENTOR, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(UserError, match="already answered"):
+        await world.checkins.mentor_answer(asked.member_id, asked.week, MENTOR, **kwargs)  # type: ignore[arg-type]
+    async with world.db() as session:
+        (row,) = await session.scalars(select(MentorCheckin))
+    assert row.needs_support and row.going == 4
+
+
+async def test_goals_limits_and_proposals(world: World) -> None:
+    for n in range(3):
+        await add_goal(world, f"goal {n}")
+    with pytest.raises(UserError, match="already have 3 active goals"):
+        await add_goal(world, "one too many")
+    with pytest.raises(UserError, match="keep it to 100"):
+        await world.goals.draft(GUILD, MENTEE, "x" * 101, "y", "z", "2027-01-01", "academics")
+    with pytest.raises(UserError, match="has passed"):
+        await world.goals.draft(GUILD, MENTEE, "x", "y", "z", "2026-01-01", "academics")
+    draft = await world.goals.draft(
+        GUILD, MENTOR, "Join a club", "friends", "I go", "2027-01-01", "social-emotional"
+    )
+    proposal = await world.goals.propose(GUILD, MENTOR, MENTEE, draft)
+    with pytest.raises(NotAllowed, match="someone else"):
+        await world.goals.answer(proposal.goal.id, MENTOR, accept=True)
+    with pytest.raises(UserError, match="already have 3"):
+        await world.goals.answer(proposal.goal.id, MENTEE, accept=True)
+    declined = await world.goals.answer(proposal.goal.id, MENTEE, accept=False)
+    assert declined.goal.status.value == "declined"
+    with pytest.raises(NotAllowed):
+        await world.goals.propose(GUILD, OUTSIDER, MENTEE, draft)
+    with pytest.raises(NotAllowed):
+        await world.goals.listing(GUILD, MENTEE, OUTSIDER)
+    assert len(await world.goals.listing(GUILD, MENTEE, MENTOR)) == 4
