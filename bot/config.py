@@ -87,6 +87,11 @@ class SessionSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -97,6 +102,7 @@ class Settings:
     misfire_grace_seconds: int
     matching: MatchingSettings
     sessions: SessionSettings
+    privacy: PrivacySettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -308,6 +314,9 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "attendance_delay_minutes": (10, _integer(0, 1440, "a number of minutes")),
         "holidays": ([], _days),
     },
+    "privacy": {
+        "retention_days": (365, _integer(1, 3650, "a number of days")),
+    },
 }
 
 
@@ -430,4 +439,5 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             attendance_delay_minutes=values["sessions", "attendance_delay_minutes"],
             holidays=values["sessions", "holidays"],
         ),
+        privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
     )

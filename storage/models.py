@@ -341,3 +341,27 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditAction(enum.StrEnum):
+    EXPORT = "export"
+    FORGET = "forget"
+
+
+class AuditEvent(Base):
+    """A use of a member's data rights by staff: who, when, what, about whom.
+
+    ``subject_user_id`` is pseudonymised like every other stored user id when the member is
+    forgotten, so the trail stays without naming them.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[AuditAction] = mapped_column(_str_enum(AuditAction, "audit_action"))
+    subject_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from bot.config import (
     BUILT_IN,
     ConfigError,
     MatchingSettings,
+    PrivacySettings,
     ProgramDefaults,
     SessionSettings,
     Settings,
@@ -49,6 +50,7 @@ def test_built_in_defaults() -> None:
         misfire_grace_seconds=3600,
         matching=MatchingSettings(120, 6, 12, 2, 2),
         sessions=SessionSettings(time(7), time(21), 45, (1440, 15), 10, ()),
+        privacy=PrivacySettings(365),
     )
 
 
@@ -97,7 +99,10 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         (
             "[banana]\nx = 1",
-            ["[banana]: unknown section", "bot, database, matching, program, scheduler, sessions"],
+            [
+                "[banana]: unknown section",
+                "bot, database, matching, privacy, program, scheduler, sessions",
+            ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
@@ -175,6 +180,18 @@ def test_session_settings(tmp_path: Path) -> None:
 def test_bad_session_settings(tmp_path: Path, text: str, expected: str) -> None:
     (line,) = problems_of(write(tmp_path, f"[sessions]\n{text}\n"))
     assert "[sessions]" in line and expected in line
+
+
+def test_privacy_retention_days(tmp_path: Path) -> None:
+    assert load_settings(None, {}).privacy.retention_days == 365
+    path = write(tmp_path, "[privacy]\nretention_days = 30\n")
+    assert load_settings(path, {}).privacy.retention_days == 30
+
+
+@pytest.mark.parametrize("value", ["0", "3651", '"a year"', "true"])
+def test_bad_retention_days(tmp_path: Path, value: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[privacy]\nretention_days = {value}\n"))
+    assert "[privacy] retention_days" in line and "a number of days" in line
 
 
 def test_grade_range_must_be_ordered(tmp_path: Path) -> None:
@@ -275,6 +292,7 @@ _KEYS = [
     ("scheduler", "misfire_grace_seconds"), ("matching", "min_grade"),
     ("matching", "max_grade"), ("sessions", "allowed_hours"),
     ("sessions", "reminder_offsets_minutes"), ("sessions", "holidays"),
+    ("privacy", "retention_days"),
     ("bot", "unknown"), ("extra", "key"), ("bot", '"odd\\u2028key"'), ('"odd\\nsection"', "x"),
 ]  # fmt: skip
 _MOMENTS = st.one_of(
