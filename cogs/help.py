@@ -43,26 +43,52 @@ def leaf_commands(
             yield from walk(command, Audience.STAFF)
 
 
-def help_embed(
+FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
+EMBED_LIMIT = 5500  # under Discord's 6,000 characters per embed, leaving room for titles
+
+
+def _fields(heading: str, lines: list[str]) -> list[tuple[str, str]]:
+    """``lines`` under ``heading``, split into fields short enough for Discord."""
+    fields: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > FIELD_LIMIT:
+            fields.append((heading, "\n".join(chunk)))
+            chunk, heading = [], f"{heading} (continued)"
+        chunk.append(line[:FIELD_LIMIT])
+    if chunk:
+        fields.append((heading, "\n".join(chunk)))
+    return fields
+
+
+def help_embeds(
     tree: app_commands.CommandTree[discord.Client], audiences: frozenset[Audience]
-) -> discord.Embed:
-    embed = discord.Embed(
-        title="Bridges commands",
-        description="Everything here answers only you. Times are shown in your own time zone.",
-        colour=discord.Colour.blurple(),
-    )
+) -> list[discord.Embed]:
+    """The caller's commands by audience, in as many embeds as Discord's limits need."""
     listed = sorted(leaf_commands(tree), key=lambda pair: pair[0].qualified_name)
+    fields: list[tuple[str, str]] = []
     for audience, heading in SECTIONS:
-        if audience not in audiences:
-            continue
-        lines = [
-            f"`/{command.qualified_name}` {command.description}"
-            for command, needed in listed
-            if needed is audience
-        ]
-        if lines:
-            embed.add_field(name=heading, value="\n".join(lines), inline=False)
-    return embed
+        if audience in audiences:
+            fields += _fields(
+                heading,
+                [
+                    f"`/{command.qualified_name}` {command.description}"
+                    for command, needed in listed
+                    if needed is audience
+                ],
+            )
+    embeds = [
+        discord.Embed(
+            title="Bridges commands",
+            description="Everything here answers only you. Times are shown in your own time zone.",
+            colour=discord.Colour.blurple(),
+        )
+    ]
+    for name, value in fields:
+        if len(embeds[-1]) + len(name) + len(value) > EMBED_LIMIT or len(embeds[-1].fields) == 25:
+            embeds.append(discord.Embed(colour=discord.Colour.blurple()))
+        embeds[-1].add_field(name=name, value=value, inline=False)
+    return embeds
 
 
 class HelpCog(commands.Cog):
@@ -89,7 +115,9 @@ class HelpCog(commands.Cog):
                 staff=is_staff(role_ids, program.staff_role_id, is_admin=admin),
                 admin=admin,
             )
-        await interaction.followup.send(embed=help_embed(self.bot.tree, audiences), ephemeral=True)
+        await interaction.followup.send(
+            embeds=help_embeds(self.bot.tree, audiences), ephemeral=True
+        )
 
 
 async def setup(bot: BridgesBot) -> None:

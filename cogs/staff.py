@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import discord
@@ -14,9 +15,11 @@ from bot.app import BridgesBot
 from bot.errors import UserError
 from bot.services.access import Audience
 from bot.services.matches import CohortProposal, MatchService, Roster
+from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
+from cogs import privacy_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.pairs import close_pair, open_pair, prepare_pair
@@ -164,6 +167,47 @@ class CohortView(discord.ui.View):
         await report_error(interaction, error)
 
 
+class ForgetView(discord.ui.View):
+    """Erase on Confirm; only the staff member who asked may answer."""
+
+    def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
+        super().__init__(timeout=300)
+        self.cog, self.owner, self.member = cog, owner, member
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner:
+            raise UserError(privacy_texts.ONLY_ASKER)
+        return True
+
+    @discord.ui.button(label="Erase", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.defer()
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Use this inside your school's server.")
+        forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id)
+        await interaction.edit_original_response(
+            content=privacy_texts.forgotten_reply(
+                self.member.mention, len(forgotten.ended), forgotten.emptied
+            ),
+            view=None,
+        )
+        for pair in forgotten.ended:
+            partner = {pair.mentor_user_id, pair.mentee_user_id} - {self.member.id}
+            await close_pair(guild, pair, privacy_texts.FORGET_REASON, survey_to=partner)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
 class StaffCog(commands.Cog):
     staff = app_commands.Group(
         name="staff",
@@ -189,6 +233,7 @@ class StaffCog(commands.Cog):
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
+        self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -393,6 +438,30 @@ class StaffCog(commands.Cog):
             embed=pages[0],
             view=Pager(interaction.user.id, pages),
             file=roster_csv(roster, names),
+            ephemeral=True,
+        )
+
+    @staff.command(name="export")
+    @app_commands.describe(member="The member whose data to export")
+    async def export(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Everything Bridges stores about one member, as a JSON file (recorded)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await self.privacy.export(guild_id_of(interaction), interaction.user.id, member.id)
+        body = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        await interaction.followup.send(
+            privacy_texts.export_reply(member.mention),
+            file=discord.File(io.BytesIO(body), filename=f"bridges-member-{member.id}.json"),
+            ephemeral=True,
+        )
+
+    @staff.command(name="forget")
+    @app_commands.describe(member="The member whose personal data to erase")
+    async def forget(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Erase a member's personal data and free text everywhere, after a confirmation."""
+        counts = await self.privacy.forget_preview(guild_id_of(interaction), member.id)
+        await interaction.response.send_message(
+            privacy_texts.forget_question(member.mention, counts),
+            view=ForgetView(self, interaction.user.id, member),
             ephemeral=True,
         )
 
