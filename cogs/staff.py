@@ -14,12 +14,13 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.errors import UserError
 from bot.services.access import Audience
+from bot.services.contacts import ContactService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
-from cogs import privacy_texts
+from cogs import privacy_texts, report_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.pairs import close_pair, open_pair, prepare_pair
@@ -234,6 +235,7 @@ class StaffCog(commands.Cog):
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
         self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
+        self.contacts = ContactService(bot.sessions, bot.clock)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -463,6 +465,25 @@ class StaffCog(commands.Cog):
             privacy_texts.forget_question(member.mention, counts),
             view=ForgetView(self, interaction.user.id, member),
             ephemeral=True,
+        )
+
+    @staff.command(name="contact")
+    @app_commands.describe(
+        member="A member of the pair (for a mentor with several mentees, the mentee)",
+        note="What you talked about, briefly (seen only by staff)",
+    )
+    async def contact(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        note: app_commands.Range[str, 1, 500],
+    ) -> None:
+        """Record a staff check-in with a mentoring pair (twice in month one, then monthly)."""
+        state = await self.contacts.record(
+            guild_id_of(interaction), interaction.user.id, member.id, note
+        )
+        await interaction.response.send_message(
+            report_texts.contact_recorded(state), ephemeral=True
         )
 
 

@@ -365,3 +365,19 @@ class AuditEvent(Base):
     action: Mapped[AuditAction] = mapped_column(_str_enum(AuditAction, "audit_action"))
     subject_user_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffContact(Base):
+    """A staff member's check-in with a mentoring pair, with a short note."""
+
+    __tablename__ = "staff_contacts"
+    __table_args__ = (Index("ix_staff_contacts_match_id_contacted_at", "match_id", "contacted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    staff_user_id: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(500))
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -72,6 +72,10 @@ CLASSIFICATION: dict[str, Kind] = {
     "deliveries.kind": C.NOT_PERSONAL,
     "deliveries.recipient_user_id": C.USER_ID,
     "deliveries.last_error": C.NOT_PERSONAL,  # an exception's class name
+    # staff check-ins with pairs
+    "staff_contacts.guild_id": C.NOT_PERSONAL,
+    "staff_contacts.staff_user_id": C.USER_ID,
+    "staff_contacts.note": C.FREE_TEXT,
     # audit trail of data rights
     "audit_events.guild_id": C.NOT_PERSONAL,
     "audit_events.actor_user_id": C.USER_ID,

@@ -34,6 +34,7 @@ from storage.models import (
     ProgramRole,
     SessionStatus,
     Signal,
+    StaffContact,
     TrainingCompletion,
     TrainingModule,
 )
@@ -161,6 +162,15 @@ async def pair_with_history(
             )
         session.add(
             Signal(guild_id=GUILD, kind="no_first_session", match_id=match.id, created_at=NOW)
+        )
+        session.add(
+            StaffContact(
+                guild_id=GUILD,
+                match_id=match.id,
+                staff_user_id=STAFF,
+                note=f"{text} contact",
+                contacted_at=NOW - timedelta(days=420),
+            )
         )
     return match
 
@@ -316,6 +326,7 @@ async def test_what_is_stored_is_counted_by_table(sessions: Sessions) -> None:
         "sessions": 2,
         "attendance": 4,
         "signals": 2,
+        "staff_contacts": 2,
         "deliveries": 2,  # Jordan's own reminders
         "audit_events": 1,
     }
@@ -336,8 +347,8 @@ async def test_retention_empties_free_text_only_past_the_configured_days(
     values = await every_value(sessions)
     purged = {(t, c) for t, c, v in values if SECRET in json.dumps(v, default=str)}
     # The match closed 400 days ago lost its text; the active one and the 364-day one keep it.
-    # Two texts each in the match, its session, two attendances and two surveys.
-    assert emptied == 2 * (1 + 1 + 2 + 2)
+    # Two texts each in the match, its session, two attendances and two surveys; a note.
+    assert emptied == 2 * (1 + 1 + 2 + 2) + 1
     assert ("matches", "end_reason") not in purged
     async with sessions() as session:
         kept = await session.get(Match, recent.id)
@@ -347,7 +358,7 @@ async def test_retention_empties_free_text_only_past_the_configured_days(
     assert surveys[2].helped == f"{KEEP} helped"
     assert await privacy.purge_expired() == 0  # nothing left to empty: a quiet re-run
     clock.advance(timedelta(days=2))
-    assert await privacy.purge_expired() == 12  # the recent match is now past its days
+    assert await privacy.purge_expired() == 13  # the recent match is now past its days
 
 
 def test_the_daily_purge_time_is_the_next_3am_utc(sessions: Sessions) -> None:
