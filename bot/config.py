@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import InvalidInput
+from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
 from bot.timeparse import resolve_zone
 
@@ -87,6 +88,11 @@ class SessionSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    objectives: tuple[Objective, ...]
+
+
+@dataclass(frozen=True)
 class PrivacySettings:
     retention_days: int
 
@@ -103,6 +109,7 @@ class Settings:
     matching: MatchingSettings
     sessions: SessionSettings
     privacy: PrivacySettings
+    report: ReportSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -224,6 +231,19 @@ def _days(value: object) -> tuple[date, ...]:
     return tuple(sorted(set(found)))
 
 
+def _objectives(value: object) -> tuple[Objective, ...]:
+    expected = 'expected a list like ["attendance_rate >= 90%"]'
+    if not isinstance(value, list) or len(value) > 20:
+        raise Invalid(f"{expected} (at most 20)")
+    found = []
+    for item in value:
+        try:
+            found.append(parse_objective(_text(item, expected)))
+        except ValueError as error:
+            raise Invalid(f"{_literal(item)}: {error}") from None
+    return tuple(found)
+
+
 def _database_url(value: object) -> str:
     text = _text(value, f"{URL_EXPECTED} in quotes")
     try:
@@ -316,6 +336,16 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
     },
     "privacy": {
         "retention_days": (365, _integer(1, 3650, "a number of days")),
+    },
+    "report": {
+        "objectives": (
+            [
+                "attendance_rate >= 90%",
+                "pairs_meeting_twice_a_month >= 100%",
+                "contacts_overdue <= 0",
+            ],
+            _objectives,
+        ),
     },
 }
 
@@ -440,4 +470,5 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             holidays=values["sessions", "holidays"],
         ),
         privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
+        report=ReportSettings(objectives=values["report", "objectives"]),
     )
