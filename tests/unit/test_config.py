@@ -16,6 +16,7 @@ from bot.config import (
     MatchingSettings,
     PrivacySettings,
     ProgramDefaults,
+    ReportSettings,
     SessionSettings,
     Settings,
     load_settings,
