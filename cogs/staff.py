@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import zipfile
 from typing import Any
 
 import discord
@@ -13,11 +15,13 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.errors import UserError
+from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.contacts import ContactService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
+from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
 from cogs import privacy_texts, report_texts
@@ -29,6 +33,20 @@ from cogs.training import training_module_choices
 from cogs.views.closure_survey import SurveyButton
 
 PAGE_SIZE = 10
+MAX_ATTACHMENTS = 10  # Discord's limit per message
+
+
+def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
+    """Every file, or the charts and one zip of the CSVs when there are too many."""
+    if len(files) > MAX_ATTACHMENTS:
+        bundle = io.BytesIO()
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, body in files:
+                if name.endswith(".csv"):
+                    archive.writestr(name, body)
+        files = [(n, b) for n, b in files if not n.endswith(".csv")]
+        files.append(("report-tables.zip", bundle.getvalue()))
+    return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
 
 
 def roster_pages(roster: Roster) -> list[discord.Embed]:
@@ -236,6 +254,7 @@ class StaffCog(commands.Cog):
         )
         self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
         self.contacts = ContactService(bot.sessions, bot.clock)
+        self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -484,6 +503,29 @@ class StaffCog(commands.Cog):
         )
         await interaction.response.send_message(
             report_texts.contact_recorded(state), ephemeral=True
+        )
+
+    @staff.command(name="report")
+    @app_commands.describe(period="How far back to look (default: the last 30 days)")
+    @app_commands.choices(
+        period=[
+            app_commands.Choice(name="last 7 days", value="week"),
+            app_commands.Choice(name="last 30 days", value="month"),
+            app_commands.Choice(name="last 90 days (a term)", value="term"),
+            app_commands.Choice(name="last 365 days", value="year"),
+        ]
+    )
+    async def report(self, interaction: discord.Interaction, period: str = "month") -> None:
+        """Program figures, objectives met or not, charts and CSVs for a period."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        built = await self.reports.build(
+            self.reports.scope_for_period(guild_id_of(interaction), period)
+        )
+        files = await asyncio.to_thread(render, built)
+        await interaction.followup.send(
+            embed=report_texts.report_embed(built),
+            files=report_attachments(files),
+            ephemeral=True,
         )
 
 
