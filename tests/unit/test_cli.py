@@ -27,7 +27,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["run"], ["db"], ["db", "upgrade"], ["check-config"], ["invite-url"]],
+    [[], ["run"], ["db"], ["db", "upgrade"], ["check-config"], ["invite-url"], ["report"]],
 )
 def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
