@@ -143,14 +143,15 @@ async def matches_section(session: AsyncSession, scope: Scope) -> Section:
 
 
 async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
-    starts = await rows.confirmed_starts(session, scope.guild_id, scope.since, scope.until)
+    per_day = await rows.confirmed_per_day(session, scope.guild_id, scope.since, scope.until)
     weeks: dict[date, int] = {}
     monday = _monday(scope.since.date())
-    while monday < scope.until.date() + timedelta(days=1):
+    while monday <= scope.until.date():
         weeks[monday] = 0
         monday += timedelta(days=7)
-    for start in starts:
-        weeks[_monday(start.date())] = weeks.get(_monday(start.date()), 0) + 1
+    for day, count in per_day.items():
+        weeks[_monday(day)] = weeks.get(_monday(day), 0) + count
+    held = sum(per_day.values())
     days = max((scope.until - scope.since).total_seconds() / 86_400, 1.0)
     happened, missed = await rows.attendance_outcomes(
         session, scope.guild_id, scope.since, scope.until
@@ -158,7 +159,7 @@ async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
     ordered = sorted(weeks.items())
     return Section(
         figures={
-            "sessions_per_week": round(len(starts) / (days / 7), 2),
+            "sessions_per_week": round(held / (days / 7), 2),
             "attendance_rate": _percent(happened, happened + missed),
         },
         tables=[

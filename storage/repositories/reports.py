@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,19 +40,32 @@ async def active_at(session: AsyncSession, guild_id: int, at: datetime) -> list[
     return [(match_id, a, b, start) for match_id, a, b, start in rows]
 
 
-async def confirmed_starts(
+def _utc_day(session: AsyncSession, column: Any) -> Any:
+    """The UTC calendar day of a stored instant, in SQL (PostgreSQL keeps time zones)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)  # SQLite holds naive UTC text
+
+
+async def confirmed_per_day(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> list[datetime]:
-    """When each confirmed session of the server started, in [since, until)."""
-    rows = await session.scalars(
-        select(MentoringSession.starts_at).where(
+) -> dict[date, int]:
+    """UTC day -> confirmed sessions of the server that started then, in [since, until)."""
+    day = _utc_day(session, MentoringSession.starts_at)
+    rows = await session.execute(
+        select(day, func.count())
+        .where(
             MentoringSession.guild_id == guild_id,
             MentoringSession.status == SessionStatus.CONFIRMED,
             MentoringSession.starts_at >= since,
             MentoringSession.starts_at < until,
         )
+        .group_by(day)
     )
-    return list(rows)
+    return {
+        value if isinstance(value, date) else date.fromisoformat(value): int(count)
+        for value, count in rows
+    }
 
 
 async def sessions_per_match(
