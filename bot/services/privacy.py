@@ -91,7 +91,8 @@ class PrivacyService:
         )
 
     async def export(self, guild_id: int, staff_user_id: int, user_id: int) -> dict[str, Any]:
-        """Every row about the member, every column, as JSON-ready data; audited."""
+        """Every row about the member, every column, as JSON-ready data; audited. Free
+        text another member wrote (their survey, their attendance note) is withheld."""
         async with self._sessions.begin() as session:
             member = await members.get(session, guild_id, user_id)
             found = rows.merge(
@@ -100,7 +101,7 @@ class PrivacyService:
             )
             if not found:
                 raise NotFound(f"Bridges stores nothing about <@{user_id}> in this server.")
-            tables = await rows.read_rows(session, found)
+            tables = await rows.read_rows(session, found, member.id if member else None)
             now = self._clock.now()
             session.add(
                 AuditEvent(

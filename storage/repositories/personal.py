@@ -83,19 +83,38 @@ def merge(*sets: Found) -> Found:
     return merged
 
 
-async def read_rows(session: AsyncSession, found: Found) -> dict[str, list[dict[str, Any]]]:
-    """Every column of the rows found, as JSON-ready values, by table then primary key."""
+async def read_rows(
+    session: AsyncSession, found: Found, owner: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Every column of the rows found, as JSON-ready values, by table then primary key.
+
+    With ``owner`` (a member id), the free text of rows written by another member (a row
+    pointing at members, none of it at the owner: the partner's survey or attendance note)
+    is withheld, and the row lists the columns in ``withheld``.
+    """
     out: dict[str, list[dict[str, Any]]] = {}
     for table in Base.metadata.sorted_tables:
         ids = found.get(table.name)
         if not ids:
             continue
+        people = [
+            key.parent.name
+            for key in table.foreign_keys
+            if key.column is _pk(Base.metadata.tables["members"])
+        ]
+        texts = [column.name for column in _columns(table, Kind.FREE_TEXT)]
         rows: list[dict[str, Any]] = []
         for chunk in _chunks(ids):
             result = await session.execute(
                 select(table).where(_pk(table).in_(chunk)).order_by(_pk(table))
             )
-            rows += [{k: _plain(v) for k, v in row.items()} for row in result.mappings()]
+            for mapping in result.mappings():
+                row = {k: _plain(v) for k, v in mapping.items()}
+                authors = {row[name] for name in people} - {None}
+                if owner is not None and texts and authors and owner not in authors:
+                    row.update(dict.fromkeys(texts))
+                    row["withheld"] = texts
+                rows.append(row)
         out[table.name] = rows
     return out
 

@@ -301,7 +301,11 @@ async def test_export_holds_every_row_about_the_member_and_is_audited(
     assert {r["recipient_user_id"] for r in tables["deliveries"]} == {JORDAN}
     assert tables["audit_events"][0]["subject_user_id"] == JORDAN
     assert all(r["user_id"] != ALEX for r in tables["members"])
-    assert not any(KEEP in json.dumps(row) for row in tables.get("attendance", []))
+    notes = sorted((row["note"] or "", row.get("withheld", [])) for row in tables["attendance"])
+    assert notes == [("", ["covered", "note"])] * 2 + [(f"{SECRET} note", [])] * 2
+    mine = {row["member_id"] == people[JORDAN].id: row for row in tables["closure_surveys"]}
+    assert mine[True]["helped"] == f"{SECRET} helped" and mine[False]["helped"] is None
+    assert mine[False]["rating"] == 4  # numbers stay
     assert people[JORDAN].id == tables["members"][0]["id"]
     async with sessions() as session:
         actions = list(await session.scalars(select(AuditEvent.action)))
