@@ -156,8 +156,9 @@ async def clear(session: AsyncSession, found: Found, kinds: tuple[Kind, ...]) ->
 async def replace_user_id(
     session: AsyncSession, guild_id: int, user_id: int, pseudonym: int
 ) -> None:
-    """Every stored copy of ``user_id`` becomes ``pseudonym``: user-id columns (within the
-    server for tables that have a server) and the ':'-separated parts of keys."""
+    """Every stored copy of ``user_id`` becomes ``pseudonym``: user-id columns and the
+    ':'-separated parts of keys, within the server for tables that name one. Tables without
+    a server column (``deliveries``, ``training_completions``) are rewritten everywhere."""
     for table in Base.metadata.sorted_tables:
         for column in _columns(table, Kind.USER_ID):
             query = update(table).where(column == user_id)
@@ -166,9 +167,10 @@ async def replace_user_id(
             await session.execute(query.values({column.name: pseudonym}))
         for column in _columns(table, Kind.USER_KEY):
             text = str(user_id)
-            rows = await session.execute(
-                select(_pk(table), column).where(column.contains(text, autoescape=True))
-            )
+            query = select(_pk(table), column).where(column.contains(text, autoescape=True))
+            if "guild_id" in table.columns:
+                query = query.where(table.columns["guild_id"] == guild_id)
+            rows = await session.execute(query)
             for pk, value in rows:
                 parts = [str(pseudonym) if part == text else part for part in value.split(":")]
                 await session.execute(
