@@ -167,10 +167,10 @@ async def replace_user_id(
             await session.execute(query.values({column.name: pseudonym}))
         for column in _columns(table, Kind.USER_KEY):
             text = str(user_id)
-            query = select(_pk(table), column).where(column.contains(text, autoescape=True))
+            keyed = select(_pk(table), column).where(column.contains(text, autoescape=True))
             if "guild_id" in table.columns:
-                query = query.where(table.columns["guild_id"] == guild_id)
-            rows = await session.execute(query)
+                keyed = keyed.where(table.columns["guild_id"] == guild_id)
+            rows = await session.execute(keyed)
             for pk, value in rows:
                 parts = [str(pseudonym) if part == text else part for part in value.split(":")]
                 await session.execute(
