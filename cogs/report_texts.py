@@ -18,14 +18,6 @@ def contact_recorded(state: ContactState) -> str:
     )
 
 
-def overdue_line(state: ContactState) -> str:
-    last = f"last <t:{int(state.last.timestamp())}:d>" if state.last else "never contacted"
-    return (
-        f"<@{state.mentor_user_id}> with <@{state.mentee_user_id}>: due "
-        f"<t:{int(state.due.timestamp())}:R> ({last})"
-    )
-
-
 SHOWN_PAIRS = 10
 
 

@@ -489,7 +489,7 @@ class StaffCog(commands.Cog):
     @staff.command(name="contact")
     @app_commands.describe(
         member="A member of the pair (for a mentor with several mentees, the mentee)",
-        note="What you talked about, briefly (seen only by staff)",
+        note="What you talked about, briefly (staff see it; it is part of a data export)",
     )
     async def contact(
         self,

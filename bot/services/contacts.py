@@ -68,32 +68,15 @@ class ContactService:
             now = self._clock.now()
             await contacts.add(session, guild_id, match.id, staff_user_id, note, now)
             made = (await contacts.times_for_active(session, guild_id)).get(match.id, [])
-            users = await members.user_ids(session, guild_id)
+            mentor = await members.by_id(session, match.mentor_id)
+            mentee = await members.by_id(session, match.mentee_id)
+            if mentor is None or mentee is None:  # the foreign keys forbid it
+                raise NotFound("That pair is no longer in the program.")
             return ContactState(
                 match.id,
-                users[match.mentor_id],
-                users[match.mentee_id],
+                mentor.user_id,
+                mentee.user_id,
                 match.created_at,
                 now,
                 contact_due(match.created_at, made),
             )
-
-    async def overdue(self, guild_id: int) -> list[ContactState]:
-        """Active matches whose staff contact is overdue, most overdue first."""
-        now = self._clock.now()
-        async with self._sessions() as session:
-            made = await contacts.times_for_active(session, guild_id)
-            active = await matches.active(session, guild_id)
-            users = await members.user_ids(session, guild_id)
-        found = [
-            ContactState(
-                m.id,
-                users[m.mentor_id],
-                users[m.mentee_id],
-                m.created_at,
-                max(made.get(m.id, []), default=None),
-                contact_due(m.created_at, made.get(m.id, [])),
-            )
-            for m in active
-        ]
-        return sorted((s for s in found if s.due < now), key=lambda s: s.due)

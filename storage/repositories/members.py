@@ -41,11 +41,3 @@ async def active_with_role(session: AsyncSession, guild_id: int, role: ProgramRo
         .order_by(Member.id)
     )
     return list(rows)
-
-
-async def user_ids(session: AsyncSession, guild_id: int) -> dict[int, int]:
-    """Member id -> Discord user id, for everyone in the server's program."""
-    rows = await session.execute(
-        select(Member.id, Member.user_id).where(Member.guild_id == guild_id)
-    )
-    return {member_id: user_id for member_id, user_id in rows}

@@ -10,6 +10,7 @@ from bot.clock import FixedClock
 from bot.errors import NotFound, UserError
 from bot.services.contacts import ContactService
 from bot.services.matches import MatchService
+from bot.services.reports import ReportService
 from storage.db import Sessions
 from storage.models import ProgramRole
 from tests.storage.test_program_services import GUILD, NOW, SETTINGS, Services
@@ -33,23 +34,28 @@ async def matched(sessions: Sessions, clock: FixedClock) -> Services:
     return services
 
 
-async def test_overdue_lists_matches_past_their_due_contact(sessions: Sessions) -> None:
+async def overdue(sessions: Sessions, clock: FixedClock) -> list[tuple[object, ...]]:
+    """(mentor, mentee, due, last contact) of each overdue pair, from the report."""
+    reports = ReportService(sessions, clock, SETTINGS.report)
+    report = await reports.build(reports.scope_for_period(GUILD, "month"))
+    return [row[1:] for row in report.table("contacts_overdue").rows]
+
+
+async def test_the_report_lists_matches_past_their_due_contact(sessions: Sessions) -> None:
     clock = FixedClock(NOW)
     await matched(sessions, clock)
     contacts = ContactService(sessions, clock)
-    assert await contacts.overdue(GUILD) == []  # day 10 and day 0: nothing due yet
+    assert await overdue(sessions, clock) == []  # day 10 and day 0: nothing due yet
 
     clock.advance(5 * DAY)  # the first match is 15 days old, the second 5
-    (late,) = await contacts.overdue(GUILD)
-    assert (late.mentor_user_id, late.mentee_user_id, late.last) == (20, 10, None)
-    assert late.due == NOW + 14 * DAY
+    assert await overdue(sessions, clock) == [(20, 10, (NOW + 14 * DAY).isoformat(), "")]
 
     recorded = await contacts.record(GUILD, STAFF, 10, "  Talked about  exams ")
     assert recorded.due == clock.now() + 14 * DAY and recorded.last == clock.now()
-    assert await contacts.overdue(GUILD) == []
+    assert await overdue(sessions, clock) == []
 
     clock.advance(20 * DAY)  # first: 35 days, contacted once at 15 -> due 29; second: 25 -> 19
-    assert [s.mentee_user_id for s in await contacts.overdue(GUILD)] == [11, 10]
+    assert [row[1] for row in await overdue(sessions, clock)] == [11, 10]
 
 
 async def test_a_contact_needs_a_note_and_one_active_match(sessions: Sessions) -> None:
