@@ -38,6 +38,10 @@ async def test_privacy_shows_a_member_what_is_stored_in_plain_words(world: World
     assert "What Bridges stores about you" in shown
     assert "Role: mentee" in shown and "Grade: 8" in shown and "soccer" in shown
     assert "365 days after a match ends" in shown and "ask a staff member" in shown
+    listed = text_of(reply_of(await world.student.slash(world.general, "help")))
+    assert "/privacy" in listed and "/staff forget" not in listed
+    staff = text_of(reply_of(await world.staff.slash(world.general, "help")))
+    assert all(f"/staff {name}" in staff for name in ("export", "forget", "contact", "report"))
 
 
 async def test_staff_export_a_member_as_a_json_file_and_it_is_recorded(world: World) -> None:
