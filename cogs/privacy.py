@@ -49,11 +49,12 @@ class PrivacyCog(commands.Cog):
     @app_commands.guild_only()
     async def privacy(self, interaction: discord.Interaction) -> None:
         """See what Bridges stores about you, who can see it and how long it is kept."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         about = await self.service.stored_about(guild_id_of(interaction), interaction.user.id)
         if about is None:
-            await interaction.response.send_message(texts.NOTHING_STORED, ephemeral=True)
+            await interaction.followup.send(texts.NOTHING_STORED, ephemeral=True)
             return
-        await interaction.response.send_message(embed=texts.stored_embed(about), ephemeral=True)
+        await interaction.followup.send(embed=texts.stored_embed(about), ephemeral=True)
 
 
 async def setup(bot: BridgesBot) -> None:

@@ -479,8 +479,9 @@ class StaffCog(commands.Cog):
     @app_commands.describe(member="The member whose personal data to erase")
     async def forget(self, interaction: discord.Interaction, member: discord.Member) -> None:
         """Erase a member's personal data and free text everywhere, after a confirmation."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         counts = await self.privacy.forget_preview(guild_id_of(interaction), member.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             privacy_texts.forget_question(member.mention, counts),
             view=ForgetView(self, interaction.user.id, member),
             ephemeral=True,
