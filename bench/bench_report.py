@@ -30,7 +30,7 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.report_files import render
 from bot.services.reports import SECTIONS, ReportService
-from storage.db import create_engine, create_sessions
+from storage.db import create_engine, create_sessions, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
     Attendance,
@@ -168,9 +168,10 @@ async def seed(url: str) -> dict[str, int]:
             (StaffContact, contacts),
         ):
             await _insert(connection, model, rows)
-    async with engine.connect() as connection:  # fresh statistics, as autovacuum would keep
-        await connection.execute(text("ANALYZE"))
-        await connection.commit()
+    if not is_sqlite(url):  # PostgreSQL's autovacuum keeps statistics; SQLite has none
+        async with engine.connect() as connection:  # unless ANALYZE is run, and Bridges doesn't
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
     await engine.dispose()
     return {
         "members": len(members),

@@ -129,7 +129,7 @@ async def attendance_outcomes(
             MentoringSession.starts_at >= since,
             MentoringSession.starts_at < until,
         )
-        .group_by(Attendance.session_id)
+        .group_by(MentoringSession.id)  # sessions in key order: no sort for the grouping
         .subquery()
     )
     row = (
