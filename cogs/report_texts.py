@@ -19,6 +19,18 @@ def contact_recorded(state: ContactState) -> str:
 
 
 SHOWN_PAIRS = 10
+FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
+
+
+def _fit(lines: list[str], csv_name: str) -> str:
+    """As many whole lines as fit in one embed field, then a pointer to the CSV."""
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        tail = f"\n... {len(lines) - number} more in {csv_name}"
+        if len("\n".join([*kept, line])) + len(tail) > FIELD_LIMIT:
+            return "\n".join(kept) + tail
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def figure_text(metric: str, value: float | None) -> str:
@@ -56,8 +68,8 @@ def _pairs(table: Table, column: int, label: str) -> str:
     ]
     more = len(table.rows) - SHOWN_PAIRS
     if more > 0:
-        lines.append(f"... and {more} more (see the CSV)")
-    return "\n".join(lines) or "None."
+        lines.append(f"... and {more} more in {table.name}.csv")
+    return _fit(lines, f"{table.name}.csv") or "None."
 
 
 def report_embed(report: Report) -> discord.Embed:
@@ -70,7 +82,7 @@ def report_embed(report: Report) -> discord.Embed:
         " The CSV files hold every figure; the charts are attached.",
         colour=discord.Colour.blurple(),
     )
-    embed.add_field(name="Figures", value="\n".join(figures), inline=False)
+    embed.add_field(name="Figures", value=_fit(figures, "figures.csv"), inline=False)
     embed.add_field(
         name="Objectives",
         value="\n".join(
