@@ -1,4 +1,5 @@
-"""The `bridges` command line: run, demo, commands, db upgrade, check-config, invite-url."""
+"""The `bridges` command line: run, demo, commands, report, db upgrade, check-config,
+invite-url."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import aiohttp
@@ -21,11 +23,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import BridgesBot, invite_url
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
+from bot.errors import UserError
 from bot.logs import configure_logging
+from bot.report_files import render
 from bot.scheduler import Scheduler
 from bot.services.programs import ProgramService
+from bot.services.reports import Report, ReportService
 from cogs import reference
 from cogs.program_checks import online_problems
+from cogs.report_texts import summary_lines
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.repositories import guilds
@@ -113,6 +119,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="the application id (default: read from DISCORD_TOKEN)",
     )
+    report = sub.add_parser(
+        "report",
+        help="write the program report (CSVs, charts, summary) to a folder",
+        description="Write one server's program report from DATE until now: a CSV per table, "
+        "a PNG per chart and summary.txt with the figures and objectives.",
+    )
+    report.add_argument("--guild", type=int, required=True, metavar="ID", help="the server id")
+    report.add_argument(
+        "--since", required=True, metavar="DATE", help="first day, YYYY-MM-DD (UTC)"
+    )
+    report.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     return parser
 
 
@@ -137,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_upgrade(settings))
     if args.command == "check-config":
         return _check_config(settings, online=args.online)
+    if args.command == "report":
+        return _report(settings, args.guild, args.since, Path(args.out))
     return _invite_url(settings, args.application_id)
 
 
@@ -217,6 +236,61 @@ async def _serve(settings: Settings, token: str) -> None:
     async with bot:
         await bot.start(token)
     log.info("stopped cleanly")
+
+
+def _report(settings: Settings, guild_id: int, since: str, out: Path) -> int:
+    try:
+        first_day = date.fromisoformat(since)
+    except ValueError:
+        print(f"--since {since!r}: expected a date like 2026-09-01", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = asyncio.run(_build_report(settings, guild_id, first_day))
+    except UserError as error:
+        print(error.message, file=sys.stderr)
+        return EXIT_PROBLEM
+    except SQLAlchemyError as error:
+        print(
+            f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    figures, objectives = summary_lines(report)
+    summary = "\n".join(
+        [
+            f"Program report for server {guild_id}: {report.scope.since:%Y-%m-%d} to "
+            f"{report.scope.until:%Y-%m-%d %H:%M} UTC",
+            "",
+            *figures,
+            "",
+            "Objectives:",
+            *(objectives or ["none set ([report] objectives in the config)"]),
+        ]
+    )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, body in render(report):
+            (out / name).write_bytes(body)
+        (out / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+    except OSError as error:
+        print(f"could not write to {out}: {error.strerror}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(summary)
+    print(f"report written to {out}")
+    return EXIT_OK
+
+
+async def _build_report(settings: Settings, guild_id: int, first_day: date) -> Report:
+    engine = create_engine(settings.database_url)
+    try:
+        sessions = create_sessions(engine)
+        async with sessions() as session:
+            if await guilds.get(session, guild_id) is None:
+                raise UserError(f"No program in server {guild_id}: has /setup been run there?")
+        service = ReportService(sessions, SystemClock(), settings.report)
+        return await service.build(service.scope_since(guild_id, first_day))
+    finally:
+        await engine.dispose()
 
 
 def _check_config(settings: Settings, *, online: bool) -> int:

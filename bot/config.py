@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import InvalidInput
+from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
 from bot.timeparse import resolve_zone
 
@@ -112,6 +113,16 @@ class CheckinSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    objectives: tuple[Objective, ...]
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     token: Secret | None
@@ -124,6 +135,8 @@ class Settings:
     sessions: SessionSettings
     escalations: EscalationSettings
     checkins: CheckinSettings
+    privacy: PrivacySettings
+    report: ReportSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -319,6 +332,19 @@ DEFAULT_RULES = {
 }
 
 
+def _objectives(value: object) -> tuple[Objective, ...]:
+    expected = 'expected a list like ["attendance_rate >= 90%"]'
+    if not isinstance(value, list) or len(value) > 20:
+        raise Invalid(f"{expected} (at most 20)")
+    found = []
+    for item in value:
+        try:
+            found.append(parse_objective(_text(item, expected)))
+        except ValueError as error:
+            raise Invalid(f"{_literal(item)}: {error}") from None
+    return tuple(found)
+
+
 def _database_url(value: object) -> str:
     text = _text(value, f"{URL_EXPECTED} in quotes")
     try:
@@ -425,6 +451,19 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "max_active_goals": (3, _integer(1, 3, "a number of goals")),
         "mentor_every_weeks": (1, _integer(1, 2, "1 (every week) or 2 (every other week)")),
         "allowed_hours": ("07:00-21:00", _hours),
+    },
+    "privacy": {
+        "retention_days": (365, _integer(1, 3650, "a number of days")),
+    },
+    "report": {
+        "objectives": (
+            [
+                "attendance_rate >= 90%",
+                "pairs_meeting_twice_a_month >= 100%",
+                "contacts_overdue <= 0",
+            ],
+            _objectives,
+        ),
     },
 }
 
@@ -581,4 +620,6 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             allowed_start=values["checkins", "allowed_hours"][0],
             allowed_end=values["checkins", "allowed_hours"][1],
         ),
+        privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
+        report=ReportSettings(objectives=values["report", "objectives"]),
     )

@@ -14,7 +14,6 @@ from bot.services.members import MemberService
 from bot.services.programs import ProgramService
 
 Listed = app_commands.Command[commands.Cog, ..., None]
-FIELD_LIMIT = 1024
 SECTIONS = (
     (Audience.EVERYONE, "For everyone"),
     (Audience.MENTEE, "For mentees"),
@@ -44,40 +43,52 @@ def leaf_commands(
             yield from walk(command, Audience.STAFF)
 
 
-def help_embed(
-    tree: app_commands.CommandTree[discord.Client], audiences: frozenset[Audience]
-) -> discord.Embed:
-    embed = discord.Embed(
-        title="Bridges commands",
-        description="Everything here answers only you. Times are shown in your own time zone.",
-        colour=discord.Colour.blurple(),
-    )
-    listed = sorted(leaf_commands(tree), key=lambda pair: pair[0].qualified_name)
-    for audience, heading in SECTIONS:
-        if audience not in audiences:
-            continue
-        lines = [
-            f"`/{command.qualified_name}` {command.description}"
-            for command, needed in listed
-            if needed is audience
-        ]
-        for number, chunk in enumerate(_chunks(lines, FIELD_LIMIT)):
-            embed.add_field(
-                name=heading if number == 0 else f"{heading} (more)", value=chunk, inline=False
-            )
-    return embed
+FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
+EMBED_LIMIT = 5500  # under Discord's 6,000 characters per embed, leaving room for titles
 
 
-def _chunks(lines: list[str], limit: int) -> Iterator[str]:
-    """Lines joined into texts of at most ``limit`` characters (an embed field's limit)."""
+def _fields(heading: str, lines: list[str]) -> list[tuple[str, str]]:
+    """``lines`` under ``heading``, split into fields short enough for Discord."""
+    fields: list[tuple[str, str]] = []
     chunk: list[str] = []
     for line in lines:
-        if chunk and len("\n".join([*chunk, line])) > limit:
-            yield "\n".join(chunk)
-            chunk = []
-        chunk.append(line[:limit])
+        if chunk and len("\n".join([*chunk, line])) > FIELD_LIMIT:
+            fields.append((heading, "\n".join(chunk)))
+            chunk, heading = [], f"{heading} (continued)"
+        chunk.append(line[:FIELD_LIMIT])
     if chunk:
-        yield "\n".join(chunk)
+        fields.append((heading, "\n".join(chunk)))
+    return fields
+
+
+def help_embeds(
+    tree: app_commands.CommandTree[discord.Client], audiences: frozenset[Audience]
+) -> list[discord.Embed]:
+    """The caller's commands by audience, in as many embeds as Discord's limits need."""
+    listed = sorted(leaf_commands(tree), key=lambda pair: pair[0].qualified_name)
+    fields: list[tuple[str, str]] = []
+    for audience, heading in SECTIONS:
+        if audience in audiences:
+            fields += _fields(
+                heading,
+                [
+                    f"`/{command.qualified_name}` {command.description}"
+                    for command, needed in listed
+                    if needed is audience
+                ],
+            )
+    embeds = [
+        discord.Embed(
+            title="Bridges commands",
+            description="Everything here answers only you. Times are shown in your own time zone.",
+            colour=discord.Colour.blurple(),
+        )
+    ]
+    for name, value in fields:
+        if len(embeds[-1]) + len(name) + len(value) > EMBED_LIMIT or len(embeds[-1].fields) == 25:
+            embeds.append(discord.Embed(colour=discord.Colour.blurple()))
+        embeds[-1].add_field(name=name, value=value, inline=False)
+    return embeds
 
 
 class HelpCog(commands.Cog):
@@ -104,7 +115,9 @@ class HelpCog(commands.Cog):
                 staff=is_staff(role_ids, program.staff_role_id, is_admin=admin),
                 admin=admin,
             )
-        await interaction.followup.send(embed=help_embed(self.bot.tree, audiences), ephemeral=True)
+        await interaction.followup.send(
+            embeds=help_embeds(self.bot.tree, audiences), ephemeral=True
+        )
 
 
 async def setup(bot: BridgesBot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import discord
@@ -106,8 +107,11 @@ async def open_pair(place: PairPlace, pair: Pair, matches: MatchService) -> disc
     return channel
 
 
-async def close_pair(guild: discord.Guild, pair: Pair, reason: str) -> None:
-    """Tell both, make the channel read-only (kept for staff), and send each the survey."""
+async def close_pair(
+    guild: discord.Guild, pair: Pair, reason: str, *, survey_to: Collection[int] | None = None
+) -> None:
+    """Tell both, make the channel read-only (kept for staff), and send the survey to each
+    (or only to the user ids in ``survey_to``)."""
     channel = guild.get_channel(pair.channel_id or 0)
     present = []
     for user_id in (pair.mentor_user_id, pair.mentee_user_id):
@@ -124,7 +128,8 @@ async def close_pair(guild: discord.Guild, pair: Pair, reason: str) -> None:
     view = discord.ui.View(timeout=None)
     view.add_item(SurveyButton(pair.match_id))
     for member in present:
-        await _dm(member, pair_texts.SURVEY_DM, view=view)
+        if survey_to is None or member.id in survey_to:
+            await _dm(member, pair_texts.SURVEY_DM, view=view)
 
 
 async def _dm(member: discord.Member, text: str, view: discord.ui.View | None = None) -> None:

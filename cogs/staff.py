@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
+import zipfile
 from typing import Any, Literal
 
 import discord
@@ -12,12 +15,16 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.errors import UserError
+from bot.report_files import render
 from bot.services.access import Audience
+from bot.services.contacts import ContactService
 from bot.services.matches import CohortProposal, MatchService, Roster
+from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
+from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
-from cogs import escalation_texts
+from cogs import escalation_texts, privacy_texts, report_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.escalations import EscalationCog
@@ -27,6 +34,20 @@ from cogs.training import training_module_choices
 from cogs.views.closure_survey import SurveyButton
 
 PAGE_SIZE = 10
+MAX_ATTACHMENTS = 10  # Discord's limit per message
+
+
+def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
+    """Every file, or the charts and one zip of the CSVs when there are too many."""
+    if len(files) > MAX_ATTACHMENTS:
+        bundle = io.BytesIO()
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, body in files:
+                if name.endswith(".csv"):
+                    archive.writestr(name, body)
+        files = [(n, b) for n, b in files if not n.endswith(".csv")]
+        files.append(("report-tables.zip", bundle.getvalue()))
+    return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
 
 
 def roster_pages(roster: Roster) -> list[discord.Embed]:
@@ -166,6 +187,47 @@ class CohortView(discord.ui.View):
         await report_error(interaction, error)
 
 
+class ForgetView(discord.ui.View):
+    """Erase on Confirm; only the staff member who asked may answer."""
+
+    def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
+        super().__init__(timeout=300)
+        self.cog, self.owner, self.member = cog, owner, member
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner:
+            raise UserError(privacy_texts.ONLY_ASKER)
+        return True
+
+    @discord.ui.button(label="Erase", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.defer()
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Use this inside your school's server.")
+        forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id)
+        await interaction.edit_original_response(
+            content=privacy_texts.forgotten_reply(
+                self.member.mention, len(forgotten.ended), forgotten.emptied
+            ),
+            view=None,
+        )
+        for pair in forgotten.ended:
+            partner = {pair.mentor_user_id, pair.mentee_user_id} - {self.member.id}
+            await close_pair(guild, pair, privacy_texts.FORGET_REASON, survey_to=partner)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
 class StaffCog(commands.Cog):
     staff = app_commands.Group(
         name="staff",
@@ -194,6 +256,9 @@ class StaffCog(commands.Cog):
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
+        self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
+        self.contacts = ContactService(bot.sessions, bot.clock)
+        self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -468,6 +533,73 @@ class StaffCog(commands.Cog):
             embed=pages[0],
             view=Pager(interaction.user.id, pages),
             file=roster_csv(roster, names),
+            ephemeral=True,
+        )
+
+    @staff.command(name="export")
+    @app_commands.describe(member="The member whose data to export")
+    async def export(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Everything Bridges stores about one member, as a JSON file (recorded)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await self.privacy.export(guild_id_of(interaction), interaction.user.id, member.id)
+        body = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        await interaction.followup.send(
+            privacy_texts.export_reply(member.mention),
+            file=discord.File(io.BytesIO(body), filename=f"bridges-member-{member.id}.json"),
+            ephemeral=True,
+        )
+
+    @staff.command(name="forget")
+    @app_commands.describe(member="The member whose personal data to erase")
+    async def forget(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Erase a member's personal data and free text everywhere, after a confirmation."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        counts = await self.privacy.forget_preview(guild_id_of(interaction), member.id)
+        await interaction.followup.send(
+            privacy_texts.forget_question(member.mention, counts),
+            view=ForgetView(self, interaction.user.id, member),
+            ephemeral=True,
+        )
+
+    @staff.command(name="contact")
+    @app_commands.describe(
+        member="A member of the pair (for a mentor with several mentees, the mentee)",
+        note="What you talked about, briefly (staff see it; it is part of a data export)",
+    )
+    async def contact(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        note: app_commands.Range[str, 1, 500],
+    ) -> None:
+        """Record a staff check-in with a mentoring pair (twice in month one, then monthly)."""
+        state = await self.contacts.record(
+            guild_id_of(interaction), interaction.user.id, member.id, note
+        )
+        await interaction.response.send_message(
+            report_texts.contact_recorded(state), ephemeral=True
+        )
+
+    @staff.command(name="report")
+    @app_commands.describe(period="How far back to look (default: the last 30 days)")
+    @app_commands.choices(
+        period=[
+            app_commands.Choice(name="last 7 days", value="week"),
+            app_commands.Choice(name="last 30 days", value="month"),
+            app_commands.Choice(name="last 90 days (a term)", value="term"),
+            app_commands.Choice(name="last 365 days", value="year"),
+        ]
+    )
+    async def report(self, interaction: discord.Interaction, period: str = "month") -> None:
+        """Program figures, objectives met or not, charts and CSVs for a period."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        built = await self.reports.build(
+            self.reports.scope_for_period(guild_id_of(interaction), period)
+        )
+        files = await asyncio.to_thread(render, built)
+        await interaction.followup.send(
+            embed=report_texts.report_embed(built),
+            files=report_attachments(files),
             ephemeral=True,
         )
 

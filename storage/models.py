@@ -535,3 +535,43 @@ class MentorCheckin(Base):
     concern: Mapped[str | None] = mapped_column(String(1000))
     needs_support: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditAction(enum.StrEnum):
+    EXPORT = "export"
+    FORGET = "forget"
+
+
+class AuditEvent(Base):
+    """A use of a member's data rights by staff: who, when, what, about whom.
+
+    ``subject_user_id`` is pseudonymised like every other stored user id when the member is
+    forgotten, so the trail stays without naming them.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[AuditAction] = mapped_column(_str_enum(AuditAction, "audit_action"))
+    subject_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffContact(Base):
+    """A staff member's check-in with a mentoring pair, with a short note."""
+
+    __tablename__ = "staff_contacts"
+    __table_args__ = (Index("ix_staff_contacts_match_id_contacted_at", "match_id", "contacted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    staff_user_id: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(500))
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -209,14 +209,20 @@ class MatchService:
                 raise UserError("You're not in the program, so there is nothing to leave.")
             row.active = False
             row.left_at = self._clock.now()
-            ended = []
-            for match in await matches.active_for_member(session, row.id):
-                await self._close(session, match, user_id, "left the program")
-                mentor = await members.by_id(session, match.mentor_id)
-                mentee = await members.by_id(session, match.mentee_id)
-                if mentor is not None and mentee is not None:
-                    ended.append(self._pair(match, mentor, mentee))
-            return ended
+            return await self.close_all(session, row, user_id, "left the program")
+
+    async def close_all(
+        self, session: AsyncSession, member: Member, by: int, reason: str
+    ) -> list[Pair]:
+        """Close each active match of ``member`` in the caller's transaction."""
+        ended = []
+        for match in await matches.active_for_member(session, member.id):
+            await self._close(session, match, by, reason)
+            mentor = await members.by_id(session, match.mentor_id)
+            mentee = await members.by_id(session, match.mentee_id)
+            if mentor is not None and mentee is not None:
+                ended.append(self._pair(match, mentor, mentee))
+        return ended
 
     async def roster(self, guild_id: int) -> Roster:
         async with self._sessions() as session:

@@ -18,12 +18,15 @@ from bot.config import (
     ConfigError,
     EscalationSettings,
     MatchingSettings,
+    PrivacySettings,
     ProgramDefaults,
+    ReportSettings,
     SessionSettings,
     Settings,
     load_settings,
     resolve_config_path,
 )
+from bot.services.objectives import Objective
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gq1w2e.a-very-distinctive-fake-token"
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
@@ -64,6 +67,14 @@ def test_built_in_defaults() -> None:
             rules=DEFAULT_RULES,
         ),
         checkins=CheckinSettings(3, 24, 3, 1, time(7), time(21)),
+        privacy=PrivacySettings(365),
+        report=ReportSettings(
+            (
+                Objective("attendance_rate", ">=", 90),
+                Objective("pairs_meeting_twice_a_month", ">=", 100),
+                Objective("contacts_overdue", "<=", 0),
+            )
+        ),
     )
 
 
@@ -114,7 +125,8 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, escalations, matching, program, scheduler, sessions",
+                "bot, checkins, database, escalations, matching, privacy, program, report, "
+                "scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
@@ -229,6 +241,41 @@ def test_bad_checkin_settings(tmp_path: Path, text: str, expected: str) -> None:
     assert "[checkins]" in line and expected in line
 
 
+def test_privacy_retention_days(tmp_path: Path) -> None:
+    assert load_settings(None, {}).privacy.retention_days == 365
+    path = write(tmp_path, "[privacy]\nretention_days = 30\n")
+    assert load_settings(path, {}).privacy.retention_days == 30
+
+
+@pytest.mark.parametrize("value", ["0", "3651", '"a year"', "true"])
+def test_bad_retention_days(tmp_path: Path, value: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[privacy]\nretention_days = {value}\n"))
+    assert "[privacy] retention_days" in line and "a number of days" in line
+
+
+def test_report_objectives(tmp_path: Path) -> None:
+    path = write(tmp_path, '[report]\nobjectives = ["survey_rating>=4", "active_matches > 10"]\n')
+    assert load_settings(path, {}).report.objectives == (
+        Objective("survey_rating", ">=", 4),
+        Objective("active_matches", ">", 10),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('["attendance >= 90%"]', 'unknown metric "attendance"'),
+        ('["attendance_rate at least 90"]', 'expected "metric >= number"'),
+        ('["active_matches >= 5%"]', "not a percentage"),
+        ('"attendance_rate >= 90%"', "expected a list"),
+        ("[90]", "expected a list"),
+    ],
+)
+def test_bad_objectives(tmp_path: Path, value: str, expected: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[report]\nobjectives = {value}\n"))
+    assert "[report] objectives" in line and expected in line
+
+
 def test_grade_range_must_be_ordered(tmp_path: Path) -> None:
     path = write(tmp_path, "[matching]\nmin_grade = 9\nmax_grade = 7\n")
     assert problems_of(path) == [
@@ -327,6 +374,7 @@ _KEYS = [
     ("scheduler", "misfire_grace_seconds"), ("matching", "min_grade"),
     ("matching", "max_grade"), ("sessions", "allowed_hours"),
     ("sessions", "reminder_offsets_minutes"), ("sessions", "holidays"),
+    ("privacy", "retention_days"), ("report", "objectives"),
     ("bot", "unknown"), ("extra", "key"), ("bot", '"odd\\u2028key"'), ('"odd\\nsection"', "x"),
 ]  # fmt: skip
 _MOMENTS = st.one_of(

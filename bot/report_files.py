@@ -1,0 +1,51 @@
+"""A report as files: one CSV per table and one PNG bar chart per chart.
+
+Rendering is CPU work (matplotlib, Agg backend, no display): the bot calls ``render`` in a
+worker thread so the event loop keeps answering; the command line calls it directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+
+from bot.services.reports import Chart, Report, Table
+
+MAX_BARS_LABELLED = 20
+
+
+def table_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return out.getvalue().encode()
+
+
+def chart_png(chart: Chart) -> bytes:
+    figure = Figure(figsize=(8, 4), dpi=100)
+    axes = figure.subplots()
+    positions = range(len(chart.values))
+    axes.bar(positions, chart.values, color="#5865F2")
+    step = max(1, len(chart.labels) // MAX_BARS_LABELLED)
+    axes.set_xticks(list(positions)[::step], chart.labels[::step], rotation=45, ha="right")
+    axes.set_title(chart.title)
+    axes.set_xlabel(chart.x_label)
+    axes.set_ylabel(chart.y_label)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def render(report: Report) -> list[tuple[str, bytes]]:
+    """(file name, content) for every table and chart of the report."""
+    files = [(f"{table.name}.csv", table_csv(table)) for table in report.tables]
+    files += [(f"{chart.name}.png", chart_png(chart)) for chart in report.charts]
+    return files

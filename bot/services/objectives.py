@@ -1,0 +1,62 @@
+"""Program objectives: "attendance_rate >= 90%" read from config and judged against a figure.
+
+``METRICS`` names every figure the report computes, with its unit; an objective names one
+of them, a comparison and a target. A metric added to the report (check-in completion,
+escalations) is one line here and one function in ``reports``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: metric name -> (what it is, unit: "%", "count" or "average")
+METRICS: dict[str, tuple[str, str]] = {
+    "active_matches": ("active matches at the end of the period", "count"),
+    "sessions_per_week": ("sessions held per week", "average"),
+    "attendance_rate": ("sessions that happened, of those answered", "%"),
+    "pairs_meeting_twice_a_month": ("pairs with 2+ sessions in the last 30 days", "%"),
+    "pairs_without_contact_14d": ("active pairs with no session in 14 days", "count"),
+    "survey_rating": ("closure-survey rating, 1 to 5", "average"),
+    "contacts_overdue": ("matches whose staff contact is overdue", "count"),
+}
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+_SHAPE = re.compile(r"\s*([a-z0-9_]+)\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(%?)\s*")
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str
+    compare: str
+    target: float
+
+    @property
+    def text(self) -> str:
+        unit = "%" if METRICS[self.metric][1] == "%" else ""
+        return f"{self.metric} {self.compare} {self.target:g}{unit}"
+
+    def met(self, value: float | None) -> bool | None:
+        """True or False; None when the figure cannot be computed (no data)."""
+        return None if value is None else _COMPARE[self.compare](value, self.target)
+
+
+def parse_objective(text: str) -> Objective:
+    """``"attendance_rate >= 90%"`` -> Objective; ValueError says what would be right."""
+    match = _SHAPE.fullmatch(text)
+    if match is None:
+        raise ValueError('expected "metric >= number", like "attendance_rate >= 90%"')
+    name, compare, number, percent = match.groups()
+    if name not in METRICS:
+        raise ValueError(f'unknown metric "{name}"; expected one of {", ".join(METRICS)}')
+    if percent and METRICS[name][1] != "%":
+        raise ValueError(f"{name} is not a percentage; drop the %")
+    return Objective(name, compare, float(number))

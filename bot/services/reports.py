@@ -1,0 +1,303 @@
+"""The program report: figures, tables and chart data for one server over a period.
+
+Each source of figures is one section function (``SECTIONS``) reading the database through
+``storage.repositories.reports`` and returning its figures, tables and charts; check-in and
+escalation metrics are one more function each. Figures are named as in
+``objectives.METRICS`` so the config's objectives can be judged against them.
+
+Definitions (all times UTC; "until" is the end of the period, normally now):
+- active_matches: matches created by ``until`` and not ended by then.
+- sessions_per_week: confirmed sessions that started in the period, per week of it.
+- attendance_rate: of those sessions with an answer to "Did it happen?" other than
+  "rescheduled", the share someone said happened.
+- pairs_meeting_twice_a_month: of matches active at ``until`` and at least 30 days old,
+  the share with two or more confirmed sessions in the 30 days before ``until``.
+- pairs_without_contact_14d: matches active at ``until``, at least 14 days old, with no
+  confirmed session in the 14 days before ``until``.
+- survey_rating: mean closure-survey rating of surveys answered in the period.
+- contacts_overdue: active matches whose staff contact (``contacts.contact_due``) is due
+  before ``until``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import ReportSettings
+from bot.errors import InvalidInput
+from bot.services.contacts import contact_due
+from bot.services.objectives import Objective
+from storage.db import Sessions
+from storage.repositories import contacts
+from storage.repositories import reports as rows
+
+PERIODS = {"week": 7, "month": 30, "term": 90, "year": 365}
+MAX_DAYS = 800
+
+
+@dataclass(frozen=True)
+class Scope:
+    guild_id: int
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV: ``name`` is its file stem."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart: one bar per label."""
+
+    name: str
+    title: str
+    x_label: str
+    y_label: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+
+
+@dataclass
+class Section:
+    figures: dict[str, float | None] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Judged:
+    objective: Objective
+    value: float | None
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: Scope
+    figures: dict[str, float | None]
+    objectives: tuple[Judged, ...]
+    tables: tuple[Table, ...]
+    charts: tuple[Chart, ...]
+
+    def table(self, name: str) -> Table:
+        return next(table for table in self.tables if table.name == name)
+
+
+SectionFunction = Callable[[AsyncSession, Scope], Awaitable[Section]]
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100 * part / whole, 1)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+async def matches_section(session: AsyncSession, scope: Scope) -> Section:
+    active = await rows.active_at(session, scope.guild_id, scope.until)
+    month_ago, fortnight_ago = scope.until - timedelta(days=30), scope.until - timedelta(days=14)
+    last_month = await rows.sessions_per_match(session, scope.guild_id, month_ago, scope.until)
+    old_enough = [m for m in active if m[3] <= month_ago]
+    twice = sum(last_month.get(m[0], (0, None))[0] >= 2 for m in old_enough)
+    quiet = [
+        m
+        for m in active
+        if m[3] <= fortnight_ago and (m[0] not in last_month or last_month[m[0]][1] < fortnight_ago)
+    ]
+    last = await rows.last_starts(session, [m[0] for m in quiet], scope.until)
+    return Section(
+        figures={
+            "active_matches": float(len(active)),
+            "pairs_meeting_twice_a_month": _percent(twice, len(old_enough)),
+            "pairs_without_contact_14d": float(len(quiet)),
+        },
+        tables=[
+            Table(
+                "pairs_without_contact_14d",
+                ("match_id", "mentor_user_id", "mentee_user_id", "started", "last_session"),
+                tuple(
+                    (
+                        match_id,
+                        mentor,
+                        mentee,
+                        started.isoformat(),
+                        last[match_id].isoformat() if match_id in last else "",
+                    )
+                    for match_id, mentor, mentee, started in quiet
+                ),
+            )
+        ],
+    )
+
+
+async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
+    per_day = await rows.confirmed_per_day(session, scope.guild_id, scope.since, scope.until)
+    weeks: dict[date, int] = {}
+    monday = _monday(scope.since.date())
+    while monday <= scope.until.date():
+        weeks[monday] = 0
+        monday += timedelta(days=7)
+    for day, count in per_day.items():
+        weeks[_monday(day)] = weeks.get(_monday(day), 0) + count
+    held = sum(per_day.values())
+    days = max((scope.until - scope.since).total_seconds() / 86_400, 1.0)
+    happened, missed = await rows.attendance_outcomes(
+        session, scope.guild_id, scope.since, scope.until
+    )
+    ordered = sorted(weeks.items())
+    return Section(
+        figures={
+            "sessions_per_week": round(held / (days / 7), 2),
+            "attendance_rate": _percent(happened, happened + missed),
+        },
+        tables=[
+            Table(
+                "sessions_per_week",
+                ("week_starting", "sessions"),
+                tuple((week.isoformat(), count) for week, count in ordered),
+            ),
+            Table(
+                "attendance",
+                ("happened", "no_show", "rate_percent"),
+                ((happened, missed, _percent(happened, happened + missed) or ""),),
+            ),
+        ],
+        charts=[
+            Chart(
+                "sessions_per_week",
+                "Sessions per week",
+                "week starting",
+                "sessions",
+                tuple(week.strftime("%b %d") for week, _ in ordered),
+                tuple(float(count) for _, count in ordered),
+            )
+        ],
+    )
+
+
+async def surveys_section(session: AsyncSession, scope: Scope) -> Section:
+    ratings = await rows.survey_ratings(session, scope.guild_id, scope.since, scope.until)
+    answered = sum(ratings.values())
+    mean = round(sum(r * n for r, n in ratings.items()) / answered, 2) if answered else None
+    return Section(
+        figures={"survey_rating": mean},
+        tables=[
+            Table(
+                "closure_survey_ratings",
+                ("rating", "answers"),
+                tuple((rating, ratings.get(rating, 0)) for rating in range(1, 6)),
+            )
+        ],
+        charts=[
+            Chart(
+                "closure_survey_ratings",
+                "Closure-survey ratings",
+                "rating (1 = badly, 5 = great)",
+                "answers",
+                tuple(str(rating) for rating in range(1, 6)),
+                tuple(float(ratings.get(rating, 0)) for rating in range(1, 6)),
+            )
+        ],
+    )
+
+
+async def contacts_section(session: AsyncSession, scope: Scope) -> Section:
+    active = await rows.active_at(session, scope.guild_id, scope.until)
+    made = await contacts.times_for_active(session, scope.guild_id)
+    overdue = []
+    for match_id, mentor, mentee, started in active:
+        times = [t for t in made.get(match_id, []) if t <= scope.until]
+        due = contact_due(started, times)
+        if due < scope.until:
+            overdue.append((match_id, mentor, mentee, due, max(times, default=None)))
+    overdue.sort(key=lambda item: item[3])
+    return Section(
+        figures={"contacts_overdue": float(len(overdue))},
+        tables=[
+            Table(
+                "contacts_overdue",
+                ("match_id", "mentor_user_id", "mentee_user_id", "due", "last_contact"),
+                tuple(
+                    (m, a, b, due.isoformat(), last.isoformat() if last else "")
+                    for m, a, b, due, last in overdue
+                ),
+            )
+        ],
+    )
+
+
+SECTIONS: tuple[SectionFunction, ...] = (
+    matches_section,
+    sessions_section,
+    surveys_section,
+    contacts_section,
+)
+
+
+class ReportService:
+    def __init__(self, sessions: Sessions, clock: Clock, settings: ReportSettings) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._settings = settings
+
+    def scope_for_period(self, guild_id: int, period: str) -> Scope:
+        if period not in PERIODS:
+            raise InvalidInput(f"Pick a period: {', '.join(PERIODS)}.")
+        now = self._clock.now()
+        return Scope(guild_id, now - timedelta(days=PERIODS[period]), now)
+
+    def scope_since(self, guild_id: int, since: date) -> Scope:
+        now = self._clock.now()
+        start = datetime.combine(since, datetime.min.time(), tzinfo=now.tzinfo)
+        if not now - timedelta(days=MAX_DAYS) <= start < now:
+            raise InvalidInput(f"Give a start date in the last {MAX_DAYS} days, before today.")
+        return Scope(guild_id, start, now)
+
+    async def build(self, scope: Scope) -> Report:
+        section = Section()
+        async with self._sessions() as session:
+            for compute in SECTIONS:
+                part = await compute(session, scope)
+                section.figures.update(part.figures)
+                section.tables += part.tables
+                section.charts += part.charts
+        judged = tuple(
+            Judged(o, section.figures.get(o.metric), o.met(section.figures.get(o.metric)))
+            for o in self._settings.objectives
+        )
+        objectives = Table(
+            "objectives",
+            ("objective", "figure", "met"),
+            tuple(
+                (j.objective.text, "" if j.value is None else j.value, _verdict(j.met))
+                for j in judged
+            ),
+        )
+        figures = Table(
+            "figures",
+            ("metric", "value"),
+            tuple((name, "" if v is None else v) for name, v in section.figures.items()),
+        )
+        return Report(
+            scope,
+            section.figures,
+            judged,
+            (figures, objectives, *section.tables),
+            tuple(section.charts),
+        )
+
+
+def _verdict(met: bool | None) -> str:
+    return "no data" if met is None else "met" if met else "not met"

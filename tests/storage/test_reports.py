@@ -1,0 +1,217 @@
+"""The program report's figures against a hand-computed fixture (SQLite and PostgreSQL).
+
+NOW is Monday 2026-11-23 16:00 UTC; the period is the 30 days before it.
+Matches: A (mentor 201, mentee 101) started 60 days ago; B (202, 102) 20 days ago;
+D (203, 104) 10 days ago; C (203, 103) ran from 90 to 40 days ago; F (201, 104) long closed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.config import ReportSettings
+from bot.errors import InvalidInput
+from bot.report_files import render
+from bot.services.objectives import parse_objective
+from bot.services.reports import ReportService
+from storage.db import Sessions
+from storage.models import (
+    Attendance,
+    AttendanceAnswer,
+    ClosureSurvey,
+    GuildSettings,
+    Match,
+    MatchStatus,
+    Member,
+    MentoringSession,
+    Place,
+    ProgramRole,
+    SessionStatus,
+    StaffContact,
+)
+
+GUILD = 7
+NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+OBJECTIVES = ReportSettings(
+    tuple(
+        parse_objective(text)
+        for text in (
+            "attendance_rate >= 90%",
+            "pairs_meeting_twice_a_month >= 100%",
+            "contacts_overdue <= 0",
+            "survey_rating >= 4",
+        )
+    )
+)
+
+
+async def fixture(sessions: Sessions) -> None:
+    async with sessions.begin() as db:
+        db.add(
+            GuildSettings(
+                guild_id=GUILD,
+                time_zone="UTC",
+                checkin_weekday=0,
+                checkin_time=time(15, 30),
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        await db.flush()
+        people = {}
+        for user_id in (201, 202, 203, 101, 102, 103, 104):
+            role = ProgramRole.MENTOR if user_id > 200 else ProgramRole.MENTEE
+            people[user_id] = Member(
+                guild_id=GUILD, user_id=user_id, role=role, active=True, created_at=NOW,
+                updated_at=NOW,
+            )  # fmt: skip
+        db.add_all(people.values())
+        await db.flush()
+
+        def match(mentor: int, mentee: int, started: int, ended: int | None = None) -> Match:
+            row = Match(
+                guild_id=GUILD, mentor_id=people[mentor].id, mentee_id=people[mentee].id,
+                status=MatchStatus.CLOSED if ended else MatchStatus.ACTIVE, created_by=1,
+                created_at=NOW - started * DAY,
+                ended_at=NOW - ended * DAY if ended else None,
+            )  # fmt: skip
+            db.add(row)
+            return row
+
+        a, b, c = match(201, 101, 60), match(202, 102, 20), match(203, 103, 90, ended=40)
+        d, f = match(203, 104, 10), match(201, 104, 200, ended=100)
+        await db.flush()
+
+        def talk(
+            on: Match, days_ago: int, status: SessionStatus = SessionStatus.CONFIRMED
+        ) -> MentoringSession:
+            row = MentoringSession(
+                guild_id=GUILD, match_id=on.id, starts_at=NOW - days_ago * DAY,
+                ends_at=NOW - days_ago * DAY + timedelta(minutes=45), place=Place.VOICE,
+                status=status, proposed_by=on.mentor_id, invitee=on.mentee_id, created_at=NOW,
+                updated_at=NOW,
+            )  # fmt: skip
+            db.add(row)
+            return row
+
+        a1, a2, a3, a_old = talk(a, 25), talk(a, 18), talk(a, 11), talk(a, 45)
+        b1, d1 = talk(b, 16), talk(d, 3)
+        talk(d, -2)  # in the future
+        talk(d, 5, SessionStatus.CANCELLED)
+        talk(c, 50)
+        await db.flush()
+
+        def answer(on: MentoringSession, who: int, said: AttendanceAnswer) -> None:
+            db.add(
+                Attendance(session_id=on.id, member_id=people[who].id, answer=said, answered_at=NOW)
+            )
+
+        answer(a1, 201, AttendanceAnswer.HAPPENED)
+        answer(a1, 101, AttendanceAnswer.HAPPENED)
+        answer(a2, 101, AttendanceAnswer.NO_SHOW)
+        answer(a3, 101, AttendanceAnswer.RESCHEDULED)
+        answer(b1, 202, AttendanceAnswer.HAPPENED)
+        answer(b1, 102, AttendanceAnswer.NO_SHOW)
+        answer(a_old, 201, AttendanceAnswer.HAPPENED)
+        assert d1.id
+
+        def survey(on: Match, who: int, rating: int, days_ago: int) -> None:
+            db.add(
+                ClosureSurvey(
+                    match_id=on.id, member_id=people[who].id, rating=rating, helped="",
+                    change="", submitted_at=NOW - days_ago * DAY,
+                )
+            )  # fmt: skip
+
+        survey(c, 203, 4, 29)
+        survey(c, 103, 3, 5)
+        survey(f, 104, 1, 99)
+        for days_ago in (50, 40):
+            db.add(
+                StaffContact(
+                    guild_id=GUILD, match_id=a.id, staff_user_id=1, note="ok",
+                    contacted_at=NOW - days_ago * DAY,
+                )
+            )  # fmt: skip
+
+
+async def test_the_figures_match_the_hand_computed_fixture(sessions: Sessions) -> None:
+    await fixture(sessions)
+    service = ReportService(sessions, FixedClock(NOW), OBJECTIVES)
+
+    report = await service.build(service.scope_for_period(GUILD, "month"))
+
+    assert report.figures == {
+        "active_matches": 3,  # A, B, D
+        "pairs_meeting_twice_a_month": 100.0,  # only A is 30+ days old: 3 sessions
+        "pairs_without_contact_14d": 1,  # B: last session 16 days ago; D is too new
+        "sessions_per_week": 1.17,  # 5 confirmed sessions started in 30 days
+        "attendance_rate": 66.7,  # A1 and B1 happened, A2 a no-show, A3 rescheduled
+        "survey_rating": 3.5,  # 4 and 3 in the period; the 1 was 99 days ago
+        "contacts_overdue": 2,  # A: 2 early contacts, monthly due 10 days ago; B: never
+    }
+    assert [(j.objective.text, j.value, j.met) for j in report.objectives] == [
+        ("attendance_rate >= 90%", 66.7, False),
+        ("pairs_meeting_twice_a_month >= 100%", 100.0, True),
+        ("contacts_overdue <= 0", 2, False),
+        ("survey_rating >= 4", 3.5, False),
+    ]
+    assert report.table("sessions_per_week").rows == (
+        ("2026-10-19", 0),
+        ("2026-10-26", 1),
+        ("2026-11-02", 2),
+        ("2026-11-09", 1),
+        ("2026-11-16", 1),
+        ("2026-11-23", 0),
+    )
+    (quiet,) = report.table("pairs_without_contact_14d").rows
+    assert quiet[1:3] == (202, 102) and quiet[4] == (NOW - 16 * DAY).isoformat()
+    overdue = report.table("contacts_overdue").rows
+    assert [(row[1], row[3]) for row in overdue] == [
+        (201, (NOW - 10 * DAY).isoformat()),
+        (202, (NOW - 6 * DAY).isoformat()),
+    ]
+    assert report.table("closure_survey_ratings").rows == ((1, 0), (2, 0), (3, 1), (4, 1), (5, 0))
+
+
+async def test_the_report_renders_a_csv_per_table_and_a_png_per_chart(sessions: Sessions) -> None:
+    await fixture(sessions)
+    service = ReportService(sessions, FixedClock(NOW), OBJECTIVES)
+    report = await service.build(service.scope_for_period(GUILD, "week"))
+    files = dict(render(report))
+    assert set(files) == {
+        "figures.csv",
+        "objectives.csv",
+        "pairs_without_contact_14d.csv",
+        "sessions_per_week.csv",
+        "attendance.csv",
+        "closure_survey_ratings.csv",
+        "contacts_overdue.csv",
+        "sessions_per_week.png",
+        "closure_survey_ratings.png",
+    }
+    assert files["sessions_per_week.png"].startswith(b"\x89PNG")
+    assert files["objectives.csv"].decode().splitlines()[1] == "attendance_rate >= 90%,,no data"
+
+
+async def test_an_empty_program_reports_zeros_and_no_data(sessions: Sessions) -> None:
+    service = ReportService(sessions, FixedClock(NOW), OBJECTIVES)
+    report = await service.build(service.scope_for_period(GUILD, "year"))
+    assert report.figures["active_matches"] == 0 and report.figures["attendance_rate"] is None
+    assert [j.met for j in report.objectives] == [None, None, True, None]
+
+
+def test_periods_and_start_dates_are_checked(sessions: Sessions) -> None:
+    service = ReportService(sessions, FixedClock(NOW), OBJECTIVES)
+    with pytest.raises(InvalidInput, match="week, month, term, year"):
+        service.scope_for_period(GUILD, "decade")
+    scope = service.scope_since(GUILD, date(2026, 9, 1))
+    assert scope.since == datetime(2026, 9, 1, tzinfo=UTC) and scope.until == NOW
+    with pytest.raises(InvalidInput, match="before today"):
+        service.scope_since(GUILD, date(2026, 11, 24))
+    with pytest.raises(InvalidInput, match="last 800 days"):
+        service.scope_since(GUILD, date(2020, 1, 1))

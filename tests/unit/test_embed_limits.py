@@ -1,0 +1,26 @@
+"""/help and the report embed stay inside Discord's limits however long the lists get."""
+
+from __future__ import annotations
+
+from cogs.help import FIELD_LIMIT, _fields
+from cogs.report_texts import _fit
+
+
+def test_long_sections_are_split_into_fields_under_the_limit() -> None:
+    lines = [f"`/staff command{n}` " + "does something useful " * 4 for n in range(60)]
+    fields = _fields("For staff", lines)
+    assert len(fields) > 1
+    assert [name for name, _ in fields[:2]] == ["For staff", "For staff (continued)"]
+    assert all(len(value) <= FIELD_LIMIT for _, value in fields)
+    assert "\n".join(value for _, value in fields).splitlines() == lines
+
+
+def test_a_short_section_is_one_field() -> None:
+    assert _fields("For everyone", ["`/help` List"]) == [("For everyone", "`/help` List")]
+
+
+def test_report_fields_fit_discord_and_point_to_the_csv() -> None:
+    lines = [f"objective number {n} is not met yet ({n}%)" for n in range(60)]
+    value = _fit(lines, "objectives.csv")
+    assert len(value) <= 1024 and value.endswith("more in objectives.csv")
+    assert _fit(["one", "two"], "x.csv") == "one\ntwo"
