@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
 from bot.services.session_rules import parse_hours_range
 from bot.timeparse import resolve_zone
@@ -97,6 +98,7 @@ class Settings:
     misfire_grace_seconds: int
     matching: MatchingSettings
     sessions: SessionSettings
+    delivery: DeliverySettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -308,6 +310,11 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "attendance_delay_minutes": (10, _integer(0, 1440, "a number of minutes")),
         "holidays": ([], _days),
     },
+    "delivery": {
+        "rate_per_second": (45, _integer(1, 50, "requests per second (Discord allows 50)")),
+        "max_attempts": (5, _integer(1, 10, "a number of attempts")),
+        "concurrency": (16, _integer(1, 100, "a number of requests at once")),
+    },
 }
 
 
@@ -429,5 +436,10 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             reminder_offsets_minutes=values["sessions", "reminder_offsets_minutes"],
             attendance_delay_minutes=values["sessions", "attendance_delay_minutes"],
             holidays=values["sessions", "holidays"],
+        ),
+        delivery=DeliverySettings(
+            rate_per_second=float(values["delivery", "rate_per_second"]),
+            max_attempts=values["delivery", "max_attempts"],
+            concurrency=values["delivery", "concurrency"],
         ),
     )

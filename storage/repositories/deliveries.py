@@ -1,64 +1,172 @@
-"""Queries on deliveries: the record of every outbound prompt, keyed so none goes twice."""
+"""Queries on deliveries (every outbound prompt, keyed so none goes twice) and on the cache
+of users' DM channels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
 
-async def claim(
-    session: AsyncSession, prompts: Sequence[tuple[str, str, int]], now: datetime
-) -> set[str]:
-    """Record each (key, kind, recipient) as pending in one statement; returns the keys that
-    were new. A key recorded before is never claimed again (never resent)."""
-    if not prompts:
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert each row (a dict of Delivery columns, ``key`` included) as pending in one
+    statement; returns the keys that were new. A key recorded before is never claimed again."""
+    if not rows:
         return set()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(Delivery)
-        .values(
-            [
-                {
-                    "key": key,
-                    "kind": kind,
-                    "recipient_user_id": user_id,
-                    "status": DeliveryStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-                for key, kind, user_id in prompts
-            ]
-        )
+        _insert(session)(Delivery)
+        .values([{**row, "status": DeliveryStatus.PENDING, "attempts": 0} for row in rows])
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Delivery.key)
     )
     return set(result.scalars())
 
 
-async def mark(
-    session: AsyncSession,
-    keys: Sequence[str],
-    status: DeliveryStatus,
-    now: datetime,
-    error: str | None = None,
-) -> None:
-    """Record the outcome of these deliveries in one statement."""
+async def pending(session: AsyncSession) -> list[Delivery]:
+    """Every delivery not yet finished, most urgent first, oldest first."""
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.PENDING)
+        .order_by(Delivery.priority, Delivery.id)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    status: DeliveryStatus
+    attempts: int
+    error: str | None = None
+    message_id: int | None = None
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write outcomes; a finished delivery drops its payload (nothing left to resume)."""
+    for outcome in outcomes:
+        done = outcome.status is not DeliveryStatus.PENDING
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "attempts": outcome.attempts,
+            "last_error": outcome.error[:200] if outcome.error else None,
+            "message_id": outcome.message_id,
+        }
+        if done:
+            values["payload"] = None
+        if outcome.status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK):
+            values["sent_at"] = now
+        await session.execute(update(Delivery).where(Delivery.key == outcome.key).values(values))
+
+
+async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:
     if not keys:
+        return {}
+    rows = await session.execute(
+        select(Delivery.key, Delivery.status).where(Delivery.key.in_(keys))
+    )
+    return {key: status for key, status in rows}
+
+
+async def counts_since(session: AsyncSession, since: datetime) -> dict[DeliveryStatus, int]:
+    """How many deliveries created since ``since`` are in each state."""
+    rows = await session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.created_at >= since)
+        .group_by(Delivery.status)
+    )
+    return {status: count for status, count in rows}
+
+
+async def recent_failures(session: AsyncSession, since: datetime, limit: int) -> list[Delivery]:
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.FAILED, Delivery.created_at >= since)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def dm_channels(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(DmChannel.user_id, DmChannel.channel_id).where(DmChannel.user_id.in_(ids))
+    )
+    return {int(u): int(c) for u, c in rows}
+
+
+async def remember_dm_channels(
+    session: AsyncSession, channels: dict[int, int], now: datetime
+) -> None:
+    if not channels:
         return
     await session.execute(
-        update(Delivery)
-        .where(Delivery.key.in_(keys))
+        _insert(session)(DmChannel)
         .values(
-            status=status,
-            attempts=Delivery.attempts + 1,
-            last_error=error[:200] if error else None,
-            sent_at=now if status is DeliveryStatus.SENT else None,
+            [
+                {"user_id": user_id, "channel_id": channel_id, "created_at": now}
+                for user_id, channel_id in channels.items()
+            ]
         )
+        .on_conflict_do_nothing(index_elements=["user_id"])
     )
+
+
+async def dms_closed(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` marked DMs-closed (in any server)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(Member.user_id).where(Member.user_id.in_(ids), Member.dm_status == DmStatus.CLOSED)
+    )
+    return set(rows)
+
+
+async def set_dm_status(
+    session: AsyncSession, user_ids: Iterable[int], status: DmStatus, now: datetime
+) -> None:
+    """Mark every member row of these users (in every server)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return
+    await session.execute(
+        update(Member)
+        .where(Member.user_id.in_(ids), Member.dm_status != status)
+        .values(dm_status=status, updated_at=now)
+    )
+
+
+async def program_channel(session: AsyncSession, guild_id: int) -> int | None:
+    found: int | None = await session.scalar(
+        select(GuildSettings.program_channel_id).where(GuildSettings.guild_id == guild_id)
+    )
+    return found
+
+
+async def closed_members(session: AsyncSession, guild_id: int) -> list[int]:
+    """User ids of the active members of a server with DMs closed."""
+    rows = await session.scalars(
+        select(Member.user_id)
+        .where(
+            Member.guild_id == guild_id,
+            Member.active.is_(True),
+            Member.dm_status == DmStatus.CLOSED,
+        )
+        .order_by(Member.id)
+    )
+    return list(rows)

@@ -58,6 +58,7 @@ def build_bot(
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
         clock=clock,
         extensions=[*discover_extensions(), *extra_extensions],
+        watch_loop=False,  # a forever-sleeping sampler would keep virtual time busy
     )
 
 
