@@ -141,7 +141,7 @@ class CohortView(discord.ui.View):
                 pair = await self.cog.matches.create(
                     guild.id, self.owner, mentor, mentee, score=score
                 )
-                await open_pair(place, pair, self.cog.matches)
+                await open_pair(place, pair, self.cog.matches, self.cog.bot.delivery)
                 self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
@@ -316,7 +316,7 @@ class StaffCog(commands.Cog):
         pair = await self.matches.create(
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
-        channel = await open_pair(place, pair, self.matches)
+        channel = await open_pair(place, pair, self.matches, self.bot.delivery)
         self.bot.dispatch("match_created", pair.match_id)
         await interaction.followup.send(
             f"Matched {mentor.mention} with {mentee.mention}: {channel.mention}", ephemeral=True
@@ -337,7 +337,7 @@ class StaffCog(commands.Cog):
         if guild is None:
             raise UserError("Use this inside your school's server.")
         pair = await self.matches.end(guild.id, interaction.user.id, mentor.id, mentee.id, reason)
-        await close_pair(guild, pair, reason)
+        await close_pair(guild, pair, reason, self.bot.delivery)
         await interaction.followup.send(
             f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
         )
