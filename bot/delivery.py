@@ -159,6 +159,7 @@ class Transport(Protocol):
 @dataclass(frozen=True)
 class DeliverySettings:
     rate_per_second: float = 45.0
+    burst: int = 5  # with 45/s, at most 50 requests in any second
     channel_burst: int = 5
     channel_window_seconds: float = 5.0
     max_attempts: int = 5
@@ -222,36 +223,33 @@ class Health:
 
 
 class Pacer:
-    """At most ``rate`` requests in any one-second window, for every request the engine makes
-    (FIFO among waiters). A window rather than a smooth bucket: a handful of prompts goes out
-    at once, and no second ever holds more than ``rate`` of ours."""
+    """Spaces every request the engine makes at 1/rate seconds, letting ``burst`` through at
+    once after a quiet spell: no second ever holds more than ``burst + rate`` of ours.
 
-    def __init__(self, rate: float, health: Health) -> None:
-        self.rate, self.health = rate, health
-        self._sent: deque[float] = deque()
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+    Each request reserves the next free slot (no lock, no queue of waiters); a global 429
+    or a slowdown from ``Health`` pushes the following slots back."""
+
+    def __init__(self, rate: float, health: Health, *, burst: int) -> None:
+        self.rate, self.health, self.burst = rate, health, burst
+        self._next = float("-inf")
 
     def effective_rate(self) -> float:
         return self.rate * self.health.factor()
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (after a global 429)."""
-        self._paused_until = max(self._paused_until, _now() + seconds)
+        interval = 1.0 / self.effective_rate()
+        self._next = max(self._next, _now() + seconds + (self.burst - 1) * interval)
 
     async def take(self) -> None:
-        async with self._lock:
-            while True:
-                now = _now()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
-                while self._sent and self._sent[0] <= now - 1.0:
-                    self._sent.popleft()
-                if len(self._sent) < max(1, int(self.effective_rate())):
-                    self._sent.append(now)
-                    return
-                await asyncio.sleep(self._sent[0] + 1.0 - now)
+        # GCRA: ``_next`` is when the bucket would be empty again at the steady rate.
+        now = _now()
+        interval = 1.0 / self.effective_rate()
+        theoretical = max(self._next, now)
+        slot = max(now, theoretical - (self.burst - 1) * interval)
+        self._next = theoretical + interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 class ChannelGate:
@@ -325,7 +323,7 @@ class DeliveryEngine:
         self.settings = settings
         self._fallback = fallback
         self.health = health or Health()
-        self.pacer = Pacer(settings.rate_per_second, self.health)
+        self.pacer = Pacer(settings.rate_per_second, self.health, burst=settings.burst)
         self._gate = ChannelGate(settings.channel_burst, settings.channel_window_seconds)
         self._heap: list[tuple[int, int, _Job]] = []
         self._seq = itertools.count()
