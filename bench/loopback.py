@@ -43,6 +43,7 @@ class Stats:
     dropped: int = 0
     create_dm: int = 0
     messages: Counter[int] = field(default_factory=Counter)  # recipient -> messages
+    callbacks: int = 0
     started: float = field(default_factory=time.monotonic)
     last: float = 0.0
 
@@ -106,6 +107,8 @@ class Loopback:
         app.router.add_post(
             "/api/v10/interactions/{interaction_id}/{token}/callback", self._callback
         )
+        app.router.add_get("/_bench/stats", self._stats)
+        app.router.add_post("/_bench/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -196,6 +199,14 @@ class Loopback:
             return limited
         self.stats.create_dm += 1
         user_id = int(body["recipient_id"])
+        # A roomy bucket of its own: without headers discord.py would send one at a time.
+        headers = {
+            "X-RateLimit-Limit": "1000",
+            "X-RateLimit-Remaining": "999",
+            "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Bucket": "create-dm",
+        }
         return self._answer(
             200,
             {
@@ -204,6 +215,7 @@ class Loopback:
                 "last_message_id": None,
                 "recipients": [_user(user_id, f"student{user_id}")],
             },
+            headers,
         )
 
     async def _message(self, request: web.Request) -> web.StreamResponse:
@@ -254,7 +266,29 @@ class Loopback:
 
     async def _callback(self, _request: web.Request) -> web.Response:
         self._limited(exempt=True)
+        self.stats.callbacks += 1
         return self._answer(204)
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """The counts so far, for a benchmark running in another process (not counted)."""
+        stats = self.stats
+        body = {
+            "requests": stats.requests - stats.callbacks,
+            "callbacks": stats.callbacks,
+            "statuses": {str(k): v for k, v in stats.statuses.items()},
+            "invalid": stats.invalid,
+            "global_429": stats.global_429,
+            "channel_429": stats.channel_429,
+            "dms_closed": stats.dms_closed,
+            "server_errors": stats.server_errors,
+            "create_dm": stats.create_dm,
+            "messages": {str(k): v for k, v in stats.messages.items()},
+        }
+        return web.Response(body=json.dumps(body).encode(), content_type="application/json")
+
+    async def _reset(self, _request: web.Request) -> web.Response:
+        self.reset()
+        return web.Response(status=204)
 
     def _create(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         self._next_id += 1
@@ -287,3 +321,15 @@ def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
         "avatar": None,
         "bot": bot,
     }
+
+
+def serve(port: int, ready: Any) -> None:
+    """Run a server until killed (in its own process, so it does not load the bot's loop)."""
+
+    async def main() -> None:
+        server = Loopback()
+        await server.start(port)
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())

@@ -159,12 +159,12 @@ class Transport(Protocol):
 @dataclass(frozen=True)
 class DeliverySettings:
     rate_per_second: float = 45.0
-    burst: int = 5  # with 45/s, at most 50 requests in any second
+    burst: int = 1  # requests at once after a quiet spell; more risks 429s from jitter
     channel_burst: int = 5
     channel_window_seconds: float = 5.0
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
-    concurrency: int = 16
+    concurrency: int = 8
 
 
 def nonce_for(key: str, *, fallback: bool = False) -> str:
@@ -223,15 +223,16 @@ class Health:
 
 
 class Pacer:
-    """Spaces every request the engine makes at 1/rate seconds, letting ``burst`` through at
-    once after a quiet spell: no second ever holds more than ``burst + rate`` of ours.
+    """Spaces every request the engine makes at 1/rate seconds (``burst`` may go at once
+    after a quiet spell), and never lets more than ``rate`` leave in any one second: a task
+    woken late (a busy loop) waits for room instead of bunching up with the next ones.
 
-    Each request reserves the next free slot (no lock, no queue of waiters); a global 429
-    or a slowdown from ``Health`` pushes the following slots back."""
+    A global 429, or a slowdown from ``Health``, pushes the following slots back."""
 
     def __init__(self, rate: float, health: Health, *, burst: int) -> None:
         self.rate, self.health, self.burst = rate, health, burst
         self._next = float("-inf")
+        self._issued: deque[float] = deque()
 
     def effective_rate(self) -> float:
         return self.rate * self.health.factor()
@@ -243,13 +244,23 @@ class Pacer:
 
     async def take(self) -> None:
         # GCRA: ``_next`` is when the bucket would be empty again at the steady rate.
+        rate = self.effective_rate()
         now = _now()
-        interval = 1.0 / self.effective_rate()
+        interval = 1.0 / rate
         theoretical = max(self._next, now)
         slot = max(now, theoretical - (self.burst - 1) * interval)
         self._next = theoretical + interval
         if slot > now:
             await asyncio.sleep(slot - now)
+        cap = max(1, int(rate)) + self.burst - 1
+        while True:
+            now = _now()
+            while self._issued and self._issued[0] <= now - 1.0:
+                self._issued.popleft()
+            if len(self._issued) < cap:
+                self._issued.append(now)
+                return
+            await asyncio.sleep(self._issued[0] + 1.0 - now)
 
 
 class ChannelGate:
