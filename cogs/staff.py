@@ -13,10 +13,12 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.errors import UserError
 from bot.services.access import Audience
+from bot.services.deliveries import DeliveryService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.programs import ProgramService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
+from cogs import delivery_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.pairs import close_pair, open_pair, prepare_pair
@@ -28,14 +30,21 @@ PAGE_SIZE = 10
 
 
 def roster_pages(roster: Roster) -> list[discord.Embed]:
+    def closed(user_id: int) -> str:
+        return " (DMs closed)" if user_id in roster.dms_closed else ""
+
     lines = [
-        f"<@{mentor}> mentors <@{mentee}> since <t:{int(since.timestamp())}:d>"
+        f"<@{mentor}>{closed(mentor)} mentors <@{mentee}>{closed(mentee)} "
+        f"since <t:{int(since.timestamp())}:d>"
         for mentor, mentee, since in roster.pairs
     ]
-    lines += [f"<@{mentee}> is waiting for a mentor" for mentee in roster.unmatched_mentees]
     lines += [
-        f"<@{m.user_id}>: {m.load}/{m.capacity} mentees, training {m.confirmed_minutes} min"
-        + ("" if m.trained else " (not yet trained)")
+        f"<@{mentee}>{closed(mentee)} is waiting for a mentor"
+        for mentee in roster.unmatched_mentees
+    ]
+    lines += [
+        f"<@{m.user_id}>{closed(m.user_id)}: {m.load}/{m.capacity} mentees, "
+        f"training {m.confirmed_minutes} min" + ("" if m.trained else " (not yet trained)")
         for m in roster.mentors
     ]
     chunks = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
@@ -189,6 +198,7 @@ class StaffCog(commands.Cog):
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
+        self.deliveries = DeliveryService(bot.sessions, bot.clock, bot.delivery)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -372,6 +382,17 @@ class StaffCog(commands.Cog):
         removed = await self.session_service.remove_holiday(guild_id_of(interaction), day)
         await interaction.response.send_message(
             f"{removed:%A %B %d, %Y} is no longer a holiday.", ephemeral=True
+        )
+
+    @staff.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Deliveries: the queue, the last fan-out, failures, and members with DMs closed."""
+        lag = self.bot.loop_lag
+        overview = await self.deliveries.overview(
+            guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
+        )
+        await interaction.response.send_message(
+            embed=delivery_texts.status_embed(overview), ephemeral=True
         )
 
     @staff.command(name="roster")

@@ -79,20 +79,28 @@ async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, Deli
     return {key: status for key, status in rows}
 
 
-async def counts_since(session: AsyncSession, since: datetime) -> dict[DeliveryStatus, int]:
-    """How many deliveries created since ``since`` are in each state."""
+async def counts_since(
+    session: AsyncSession, guild_id: int, since: datetime
+) -> dict[DeliveryStatus, int]:
+    """How many of a server's deliveries created since ``since`` are in each state."""
     rows = await session.execute(
         select(Delivery.status, func.count())
-        .where(Delivery.created_at >= since)
+        .where(Delivery.guild_id == guild_id, Delivery.created_at >= since)
         .group_by(Delivery.status)
     )
     return {status: count for status, count in rows}
 
 
-async def recent_failures(session: AsyncSession, since: datetime, limit: int) -> list[Delivery]:
+async def recent_failures(
+    session: AsyncSession, guild_id: int, since: datetime, limit: int
+) -> list[Delivery]:
     rows = await session.scalars(
         select(Delivery)
-        .where(Delivery.status == DeliveryStatus.FAILED, Delivery.created_at >= since)
+        .where(
+            Delivery.guild_id == guild_id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.created_at >= since,
+        )
         .order_by(Delivery.id.desc())
         .limit(limit)
     )

@@ -20,6 +20,7 @@ from bot.config import (
     load_settings,
     resolve_config_path,
 )
+from bot.delivery import DeliverySettings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gq1w2e.a-very-distinctive-fake-token"
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
@@ -49,6 +50,7 @@ def test_built_in_defaults() -> None:
         misfire_grace_seconds=3600,
         matching=MatchingSettings(120, 6, 12, 2, 2),
         sessions=SessionSettings(time(7), time(21), 45, (1440, 15), 10, ()),
+        delivery=DeliverySettings(),
     )
 
 
@@ -97,7 +99,10 @@ def test_values_and_environment(tmp_path: Path) -> None:
         ),
         (
             "[banana]\nx = 1",
-            ["[banana]: unknown section", "bot, database, matching, program, scheduler, sessions"],
+            [
+                "[banana]: unknown section",
+                "bot, database, delivery, matching, program, scheduler, sessions",
+            ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
         ('program = "x"', ["program: expected a table [program], found a string"]),
@@ -329,3 +334,17 @@ def test_any_values_load_or_give_config_error(
     except ConfigError as error:
         assert error.problems and all(len(line.splitlines()) == 1 for line in error.problems)
         assert TOKEN not in str(error) and ":pw@" not in str(error)
+
+
+def test_delivery_settings_have_defaults_and_are_checked(tmp_path: Path) -> None:
+    defaults = load_settings(None, {}).delivery
+    assert (defaults.rate_per_second, defaults.max_attempts, defaults.concurrency) == (45, 5, 8)
+    path = tmp_path / "config.toml"
+    path.write_text("[delivery]\nrate_per_second = 30\nmax_attempts = 3\n")
+    chosen = load_settings(path, {}).delivery
+    assert (chosen.rate_per_second, chosen.max_attempts) == (30, 3)
+    path.write_text("[delivery]\nrate_per_second = 60\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, {})
+    (line,) = raised.value.problems
+    assert "[delivery] rate_per_second = 60" in line and "Discord allows 50" in line
