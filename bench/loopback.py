@@ -44,6 +44,7 @@ class Stats:
     create_dm: int = 0
     messages: Counter[int] = field(default_factory=Counter)  # recipient -> messages
     callbacks: int = 0
+    channel_posts: Counter[int] = field(default_factory=Counter)  # channel -> messages
     started: float = field(default_factory=time.monotonic)
     last: float = 0.0
 
@@ -255,6 +256,7 @@ class Loopback:
         )
         for user in recipients:
             self.stats.messages[user] += 1
+        self.stats.channel_posts[channel_id] += 1
         if time.monotonic() < self._drop_until:
             self.stats.dropped += 1
             transport = request.transport

@@ -23,6 +23,7 @@ from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
 ROOT = Path(__file__).resolve().parents[2]
+PROGRAM_CHANNEL = 77
 FAST_RETRIES = DeliverySettings(rate_per_second=45, retry_base_seconds=0.05, max_attempts=10)
 
 
@@ -195,3 +196,28 @@ async def test_an_urgent_post_overtakes_a_bulk_fan_out(
     assert not bulk.done()  # the fan-out was still going: the urgent post did not wait for it
     assert waited < 1.0
     await engine.stop()
+
+
+async def test_with_no_pair_channel_a_closed_dm_goes_to_the_program_channel(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    closed = next(u for u in range(1, 100) if server.closed(u))
+    await enrol(sessions, range(closed, closed + 1))
+    async with sessions.begin() as session:
+        program = await session.get(GuildSettings, 1)
+        assert program is not None
+        program.program_channel_id = PROGRAM_CHANNEL
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    outcomes = await engine.deliver(
+        [
+            Prompt("nudge:1", "nudge", closed, Message(content="Plan a session!"), guild_id=1),
+            Prompt("nudge:2", "nudge", closed, Message(content="Again")),  # nowhere to go
+        ]
+    )
+    await engine.stop()
+    assert outcomes == {"nudge:1": DeliveryStatus.FALLBACK, "nudge:2": DeliveryStatus.FAILED}
+    assert server.stats.channel_posts[PROGRAM_CHANNEL] == 1
+    async with sessions() as session:
+        failed = await session.scalar(select(Delivery).where(Delivery.key == "nudge:2"))
+    assert failed is not None and failed.last_error == "DMs closed and no fallback channel"
