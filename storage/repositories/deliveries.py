@@ -15,6 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
+#: Rows per INSERT: PostgreSQL takes at most 32,767 parameters in one statement.
+CHUNK = 1000
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
 
 def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -23,15 +30,16 @@ def _insert(session: AsyncSession) -> Any:
 async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert each row (a dict of Delivery columns, ``key`` included) as pending in one
     statement; returns the keys that were new. A key recorded before is never claimed again."""
-    if not rows:
-        return set()
-    result = await session.execute(
-        _insert(session)(Delivery)
-        .values([{**row, "status": DeliveryStatus.PENDING, "attempts": 0} for row in rows])
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Delivery.key)
-    )
-    return set(result.scalars())
+    new: set[str] = set()
+    for chunk in _chunks(rows):
+        result = await session.execute(
+            _insert(session)(Delivery)
+            .values([{**row, "status": DeliveryStatus.PENDING, "attempts": 0} for row in chunk])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Delivery.key)
+        )
+        new.update(result.scalars())
+    return new
 
 
 async def pending(session: AsyncSession) -> list[Delivery]:
@@ -71,12 +79,13 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: dateti
 
 
 async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:
-    if not keys:
-        return {}
-    rows = await session.execute(
-        select(Delivery.key, Delivery.status).where(Delivery.key.in_(keys))
-    )
-    return {key: status for key, status in rows}
+    found: dict[str, DeliveryStatus] = {}
+    for chunk in _chunks(keys):
+        rows = await session.execute(
+            select(Delivery.key, Delivery.status).where(Delivery.key.in_(chunk))
+        )
+        found.update({key: status for key, status in rows})
+    return found
 
 
 async def counts_since(
@@ -108,55 +117,54 @@ async def recent_failures(
 
 
 async def dm_channels(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(set(user_ids))
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(DmChannel.user_id, DmChannel.channel_id).where(DmChannel.user_id.in_(ids))
-    )
-    return {int(u): int(c) for u, c in rows}
+    found: dict[int, int] = {}
+    for chunk in _chunks(list(set(user_ids))):
+        rows = await session.execute(
+            select(DmChannel.user_id, DmChannel.channel_id).where(DmChannel.user_id.in_(chunk))
+        )
+        found.update({int(u): int(c) for u, c in rows})
+    return found
 
 
 async def remember_dm_channels(
     session: AsyncSession, channels: dict[int, int], now: datetime
 ) -> None:
-    if not channels:
-        return
-    await session.execute(
-        _insert(session)(DmChannel)
-        .values(
-            [
-                {"user_id": user_id, "channel_id": channel_id, "created_at": now}
-                for user_id, channel_id in channels.items()
-            ]
+    for chunk in _chunks(list(channels.items())):
+        await session.execute(
+            _insert(session)(DmChannel)
+            .values(
+                [
+                    {"user_id": user_id, "channel_id": channel_id, "created_at": now}
+                    for user_id, channel_id in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
         )
-        .on_conflict_do_nothing(index_elements=["user_id"])
-    )
 
 
 async def dms_closed(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
     """Those of ``user_ids`` marked DMs-closed (in any server)."""
-    ids = list(set(user_ids))
-    if not ids:
-        return set()
-    rows = await session.scalars(
-        select(Member.user_id).where(Member.user_id.in_(ids), Member.dm_status == DmStatus.CLOSED)
-    )
-    return set(rows)
+    closed: set[int] = set()
+    for chunk in _chunks(list(set(user_ids))):
+        rows = await session.scalars(
+            select(Member.user_id).where(
+                Member.user_id.in_(chunk), Member.dm_status == DmStatus.CLOSED
+            )
+        )
+        closed.update(rows)
+    return closed
 
 
 async def set_dm_status(
     session: AsyncSession, user_ids: Iterable[int], status: DmStatus, now: datetime
 ) -> None:
     """Mark every member row of these users (in every server)."""
-    ids = list(set(user_ids))
-    if not ids:
-        return
-    await session.execute(
-        update(Member)
-        .where(Member.user_id.in_(ids), Member.dm_status != status)
-        .values(dm_status=status, updated_at=now)
-    )
+    for chunk in _chunks(list(set(user_ids))):
+        await session.execute(
+            update(Member)
+            .where(Member.user_id.in_(chunk), Member.dm_status != status)
+            .values(dm_status=status, updated_at=now)
+        )
 
 
 async def program_channel(session: AsyncSession, guild_id: int) -> int | None:
