@@ -533,7 +533,10 @@ class DeliveryEngine:
             if prompt.channel_id is None:
                 self._dm_status[prompt.user_id] = DmStatus.OPEN
             self._done(job, DeliveryStatus.SENT, message_id=message_id)
-        except DmsClosed:
+        except DmsClosed as error:
+            if prompt.channel_id is not None:  # a post, not a DM: nothing to fall back on
+                self._done(job, DeliveryStatus.FAILED, error=error.detail)
+                return
             log.info("delivery %s: user %s has DMs closed", prompt.key, prompt.user_id)
             self._closed.add(prompt.user_id)
             self._dm_status[prompt.user_id] = DmStatus.CLOSED

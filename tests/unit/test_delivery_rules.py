@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+import time
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.clock import FixedClock
 from bot.delivery import (
     BAN_THRESHOLD,
     ChannelGate,
+    DeliveryEngine,
+    DeliverySettings,
     Health,
+    LoopLag,
     Message,
     Pacer,
+    log_health,
     nonce_for,
 )
 from cogs import delivery_texts
@@ -126,3 +134,35 @@ def test_the_fallback_post_mentions_the_student_fits_and_says_how_to_reopen(text
     assert len(posted.content) <= 2000
     assert "/dms on" in posted.content
     assert posted.mention_user_ids[0] == 123 and posted.components == ({"type": 1},)
+
+
+async def test_loop_lag_is_sampled_and_reported() -> None:
+    lag = LoopLag(interval=0.01)
+    assert lag.percentile(0.99) == 0.0
+    reports: list[float] = []
+    sampler = asyncio.create_task(lag.run(lambda seen: reports.append(seen.percentile(0.5)), 0.05))
+    await asyncio.sleep(0.02)
+    time.sleep(0.08)  # noqa: ASYNC251 - a deliberately blocked loop
+    await asyncio.sleep(0.1)
+    sampler.cancel()
+    assert reports and lag.percentile(0.99) >= 0.05
+
+
+def test_health_is_logged_without_people_s_words(caplog: pytest.LogCaptureFixture) -> None:
+    engine = DeliveryEngine(
+        sessions=None,  # type: ignore[arg-type]  # nothing is read or written here
+        clock=FixedClock(datetime(2026, 11, 23, tzinfo=UTC)),
+        transport=None,  # type: ignore[arg-type]
+        settings=DeliverySettings(),
+        fallback=delivery_texts.fallback,
+        health=Health(now=Ticker()),
+    )
+    quiet, busy = LoopLag(), LoopLag()
+    busy._lags.extend([0.3] * 10)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        log_health(engine, quiet)
+        log_health(engine, busy)
+    calm, alarmed = caplog.records
+    assert calm.levelno == logging.INFO and alarmed.levelno == logging.WARNING
+    assert "queued=0" in calm.getMessage() and "rate=45.0/s" in calm.getMessage()
+    assert "p99=300.0ms" in alarmed.getMessage()
