@@ -352,6 +352,8 @@ class DeliveryEngine:
         self._dispatcher: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._stopped = False
+        # One write at a time: on SQLite, concurrent writers sleep in its busy handler.
+        self._writing = asyncio.Lock()
         self._counts = dict.fromkeys(DeliveryStatus, 0)
         self._retries = 0
         self.last_fan_out: FanOut | None = None
@@ -408,10 +410,6 @@ class DeliveryEngine:
             results[key] = await future
         return results
 
-    async def submit(self, prompts: Sequence[Prompt]) -> int:
-        """Queue the prompts not sent before without waiting; returns how many were new."""
-        return len(await self._claim(prompts))
-
     def reopen(self, user_id: int) -> None:
         """The user says their DMs are open again: the next prompt tries a DM."""
         self._closed.discard(user_id)
@@ -458,7 +456,7 @@ class DeliveryEngine:
             for p in unique
         ]
         dm_users = [p.user_id for p in unique if p.channel_id is None]
-        async with self._sessions.begin() as session:
+        async with self._writing, self._sessions.begin() as session:
             new = await repo.claim(session, rows)
             closed = await repo.dms_closed(session, dm_users)
             missing = [u for u in dm_users if u not in self._dm_channels]
@@ -664,7 +662,7 @@ class DeliveryEngine:
         channels, self._new_channels = self._new_channels, {}
         dm_status, self._dm_status = self._dm_status, {}
         try:
-            async with self._sessions.begin() as session:
+            async with self._writing, self._sessions.begin() as session:
                 await repo.remember_dm_channels(session, channels, self._clock.now())
                 for status in (DmStatus.OPEN, DmStatus.CLOSED):
                     users = [user for user, value in dm_status.items() if value is status]

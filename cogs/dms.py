@@ -18,6 +18,7 @@ class DmsCog(commands.Cog):
     dms = app_commands.Group(
         name="dms",
         description="Get Bridges' prompts as direct messages",
+        guild_only=True,
         extras={"audience": Audience.EVERYONE},
     )
 
