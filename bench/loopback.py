@@ -7,9 +7,9 @@ closed, an optional share of 500s, and ``enforce_nonce`` (a repeated nonce in a 
 returns the message already created). It counts what it answered and every message each
 recipient got, so a run can be judged: delivered, duplicates, lost.
 
-Point discord.py at it with ``discord.http.Route.BASE = server.base_url``. ``fail_for`` and
-``drop_for`` make it answer 500, or drop the connection after creating the message, for a
-while (the fault test).
+Point discord.py at it with ``discord.http.Route.BASE = server.base_url``. ``fail_next`` and
+``drop_next`` make it answer 500, or drop the connection after creating the message, for
+the next few requests (the fault test).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Stats:
     create_dm: int = 0
     messages: Counter[int] = field(default_factory=Counter)  # recipient -> messages
     callbacks: int = 0
+    nonce_repeats: int = 0  # sends answered with the message an earlier nonce created
     channel_posts: Counter[int] = field(default_factory=Counter)  # channel -> messages
     started: float = field(default_factory=time.monotonic)
     last: float = 0.0
@@ -70,8 +71,8 @@ class Loopback:
         self._buckets: dict[int, tuple[float, int]] = {}  # channel -> (reset at, used)
         self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         self._next_id = 1_000_000
-        self._fail_until = 0.0
-        self._drop_until = 0.0
+        self._fail_next = 0
+        self._drop_next = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -86,13 +87,13 @@ class Loopback:
         digest = hashlib.sha256(str(user_id).encode()).digest()
         return digest[0] / 256 < self.closed_share
 
-    def fail_for(self, seconds: float) -> None:
-        """Answer every request with 500 for a while."""
-        self._fail_until = time.monotonic() + seconds
+    def fail_next(self, requests: int) -> None:
+        """Answer the next ``requests`` requests with 500."""
+        self._fail_next = requests
 
-    def drop_for(self, seconds: float) -> None:
-        """Create messages but drop the connection before answering, for a while."""
-        self._drop_until = time.monotonic() + seconds
+    def drop_next(self, messages: int) -> None:
+        """Create the next ``messages`` messages but drop the connection before answering."""
+        self._drop_next = messages
 
     def reset(self) -> None:
         self.stats = Stats()
@@ -160,9 +161,9 @@ class Loopback:
                 },
             )
         self._global.append(now)
-        if now < self._fail_until or (
-            self.error_share and self._random.random() < self.error_share
-        ):
+        failing = self._fail_next > 0
+        self._fail_next -= failing
+        if failing or (self.error_share and self._random.random() < self.error_share):
             self.stats.server_errors += 1
             return self._answer(500, {"message": "500: Internal Server Error", "code": 0})
         return None
@@ -245,6 +246,7 @@ class Loopback:
             self._nonces.get((channel_id, nonce)) if nonce and body.get("enforce_nonce") else None
         )
         if known is not None:
+            self.stats.nonce_repeats += 1
             return self._answer(200, known, headers)
         message = self._create(channel_id, body)
         if nonce:
@@ -257,7 +259,8 @@ class Loopback:
         for user in recipients:
             self.stats.messages[user] += 1
         self.stats.channel_posts[channel_id] += 1
-        if time.monotonic() < self._drop_until:
+        if self._drop_next > 0:
+            self._drop_next -= 1
             self.stats.dropped += 1
             transport = request.transport
             if transport is not None:
