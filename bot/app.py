@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
@@ -14,8 +15,11 @@ from discord.ext import commands
 import cogs
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import DeliveryEngine, Health, LoopLag, log_health
 from bot.scheduler import Scheduler
+from cogs import delivery_texts
 from cogs.errors import BridgesTree
+from cogs.transport import DiscordTransport, health_trace
 from storage.db import Sessions
 
 log = logging.getLogger(__name__)
@@ -83,24 +87,44 @@ class BridgesBot(commands.Bot):
         clock: Clock,
         extensions: Sequence[str] | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        watch_loop: bool = True,
     ) -> None:
+        health = Health()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             tree_cls=BridgesTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=health_trace(health),
         )
         self.settings = settings
         self.sessions = sessions
         self.scheduler = scheduler
         self.clock = clock
+        #: The one outbound path for DMs and staff posts (see bot/delivery.py).
+        self.delivery = DeliveryEngine(
+            sessions,
+            clock,
+            DiscordTransport(lambda: self.http),
+            settings.delivery,
+            delivery_texts.fallback,
+            health=health,
+        )
+        self.loop_lag = LoopLag()
+        self._watch_loop = watch_loop
+        self._watcher: asyncio.Task[None] | None = None
         self._extensions = list(extensions) if extensions is not None else discover_extensions()
         self._on_close = on_close
 
     async def setup_hook(self) -> None:
         for extension in self._extensions:
             await self.load_extension(extension)
+        await self.delivery.start()
+        if self._watch_loop:
+            self._watcher = asyncio.create_task(
+                self.loop_lag.run(lambda lag: log_health(self.delivery, lag)), name="loop-lag"
+            )
         for cog in self.cogs.values():
             if isinstance(cog, HasPersistentViews):
                 for view in cog.persistent_views():
@@ -126,6 +150,9 @@ class BridgesBot(commands.Bot):
     async def close(self) -> None:
         """Stop the scheduler first so no job starts while the connection goes away."""
         self.scheduler.shutdown()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await self.delivery.stop()
         try:
             await super().close()
         finally:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
 from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
@@ -137,6 +138,7 @@ class Settings:
     checkins: CheckinSettings
     privacy: PrivacySettings
     report: ReportSettings
+    delivery: DeliverySettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -465,6 +467,11 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
             _objectives,
         ),
     },
+    "delivery": {
+        "rate_per_second": (45, _integer(1, 50, "requests per second (Discord allows 50)")),
+        "max_attempts": (5, _integer(1, 10, "a number of attempts")),
+        "concurrency": (8, _integer(1, 100, "a number of requests at once")),
+    },
 }
 
 
@@ -622,4 +629,9 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         ),
         privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
         report=ReportSettings(objectives=values["report", "objectives"]),
+        delivery=DeliverySettings(
+            rate_per_second=float(values["delivery", "rate_per_second"]),
+            max_attempts=values["delivery", "max_attempts"],
+            concurrency=values["delivery", "concurrency"],
+        ),
     )

@@ -1,81 +1,743 @@
-"""The one outbound path: every prompt is recorded under a unique key before it is sent.
+"""The one outbound path: every DM and staff post, paced, idempotent and resumable.
 
-``Deliveries.once(key, ...)`` claims the key in the database and only then sends, so a
-retry, a double-fired job or a restart never sends the same prompt twice. The sending
-itself is a callable from the Discord side (a DM, or a post in the pair's channel when DMs
-are closed). This is at-most-once: a crash between the claim and the send leaves the row
-pending rather than risking a duplicate; pacing, retries and resuming pending rows are the
-delivery engine's next step.
+How a caller sends something::
+
+    engine = bot.delivery                      # one DeliveryEngine per bot
+    outcome = await engine.deliver([
+        Prompt(
+            key=f"checkin:{checkin_id}:{user_id}",   # (kind, subject, occurrence): unique
+            kind="checkin",
+            user_id=user_id,                          # who it is for
+            message=Message(content=text, components=view_components(view)),
+            priority=Priority.BULK,                   # URGENT for escalation posts
+            fallback_channel_id=pair_channel_id,      # where it goes if DMs are closed
+            guild_id=guild_id,                        # else the program channel of this server
+        ),
+    ])                                         # -> {key: DeliveryStatus}
+
+A prompt is plain data (no callables), so it is written to the ``deliveries`` table with
+its message before anything is sent, and a restart resumes every pending row. A staff post
+sets ``channel_id`` (and ``user_id`` to the student it is about); a DM leaves it unset.
+
+What the engine guarantees:
+
+- **Once.** A key is claimed in the database before sending; a key seen before is never
+  sent again. Each attempt carries a nonce derived from the key with ``enforce_nonce``, so
+  if the process dies after Discord accepted a message but before the row says "sent", the
+  resumed send is recognised by Discord as the same message and not posted twice.
+- **Paced.** Every request (create-DM and post) takes a token from one global bucket
+  (``[delivery] rate_per_second``, default 45 of Discord's 50), and at most
+  ``channel_burst`` posts go to one channel per ``channel_window_seconds``. DM channel ids
+  are kept in ``dm_channels``: after the first prompt, a DM costs one request.
+- **Urgent first.** Queued prompts are taken by priority, then age: an escalation does not
+  wait behind a 5,000-student check-in.
+- **Retried, boundedly.** Server errors, timeouts and dropped connections are retried with
+  exponential backoff up to ``max_attempts``; anything else fails at once. Every delivery
+  ends ``sent``, ``fallback`` or ``failed`` with its attempts and last error.
+- **DMs closed (50007).** The prompt is posted in ``fallback_channel_id`` (the pair's
+  channel) or else the server's program channel, mentioning the student, with a note on how
+  to re-open DMs; the member is marked DMs-closed and is not DMed again until ``reopen``.
+- **Healthy.** 401/403/429 answers are counted over a sliding 10 minutes (``Health``); the
+  rate drops as the count nears Discord's ban threshold.
+
+The Discord side (discord.py's HTTP client) is a ``Transport``: the rules here run and are
+tested without Discord.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
+import hashlib
+import heapq
+import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+import random
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
 from bot.clock import Clock
 from storage.db import Sessions
-from storage.models import DeliveryStatus
-from storage.repositories import deliveries
+from storage.models import Delivery, DeliveryStatus, DmStatus
+from storage.repositories import deliveries as repo
 
 log = logging.getLogger(__name__)
+
+#: Discord bans a bot that gets 10,000 401/403/429 answers in 10 minutes.
+BAN_THRESHOLD = 10_000
+BAN_WINDOW_SECONDS = 600.0
+#: Nonces are at most 25 characters.
+NONCE_LENGTH = 25
+
+
+class Priority(enum.IntEnum):
+    URGENT = 0  # escalation posts to staff
+    NORMAL = 1  # answers to something a person just did (invitations, cancellations)
+    BULK = 2  # scheduled fan-outs (check-ins, reminders)
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is posted: text, embeds and components as Discord's JSON, and who may be pinged."""
+
+    content: str = ""
+    embeds: tuple[dict[str, Any], ...] = ()
+    components: tuple[dict[str, Any], ...] = ()
+    mention_user_ids: tuple[int, ...] = ()
+    mention_role_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "content": self.content,
+            "embeds": list(self.embeds),
+            "components": list(self.components),
+            "mention_user_ids": list(self.mention_user_ids),
+            "mention_role_ids": list(self.mention_role_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        return cls(
+            content=str(data.get("content", "")),
+            embeds=tuple(data.get("embeds", ())),
+            components=tuple(data.get("components", ())),
+            mention_user_ids=tuple(int(i) for i in data.get("mention_user_ids", ())),
+            mention_role_ids=tuple(int(i) for i in data.get("mention_role_ids", ())),
+        )
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """One message for one person, sent by ``send`` at most once under ``key``."""
+    """One message for one person (a DM, or a post in ``channel_id``), sent once under ``key``."""
 
     key: str
     kind: str
     user_id: int
-    send: Callable[[], Awaitable[None]]
+    message: Message
+    priority: Priority = Priority.NORMAL
+    channel_id: int | None = None
+    fallback_channel_id: int | None = None
+    guild_id: int | None = None
 
 
-class Deliveries:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        # Delivery records are written one transaction at a time: on SQLite, concurrent
-        # writers otherwise sleep in its busy handler.
+class SendError(Exception):
+    """A request the transport could not complete; ``status``/``code`` as Discord gave them."""
+
+    def __init__(self, detail: str, status: int = 0, code: int = 0) -> None:
+        super().__init__(detail)
+        self.detail, self.status, self.code = detail, status, code
+
+
+class DmsClosed(SendError):
+    """403 / 50007: the user accepts no DMs from the bot."""
+
+
+class Retryable(SendError):
+    """5xx, a timeout, a dropped connection, or a 429 discord.py gave up on: try again."""
+
+    def __init__(self, detail: str, status: int = 0, retry_after: float = 0.0) -> None:
+        super().__init__(detail, status)
+        self.retry_after = retry_after
+
+
+class Transport(Protocol):
+    """The Discord side: two requests. Raises ``SendError`` subclasses only."""
+
+    async def open_dm(self, user_id: int) -> int:
+        """The id of the DM channel with this user (creating it if needed)."""
+        ...
+
+    async def post(self, channel_id: int, message: Message, nonce: str) -> int:
+        """Post ``message``; the same nonce twice yields one message. Returns its id."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    rate_per_second: float = 45.0
+    burst: int = 1  # requests at once after a quiet spell; more risks 429s from jitter
+    channel_burst: int = 5
+    channel_window_seconds: float = 5.0
+    max_attempts: int = 5
+    retry_base_seconds: float = 1.0
+    concurrency: int = 8
+
+
+def nonce_for(key: str, *, fallback: bool = False) -> str:
+    """A stable nonce per delivery (and another for its fallback post)."""
+    digest = hashlib.sha256(f"{key}|{'fallback' if fallback else 'dm'}".encode()).hexdigest()
+    return digest[:NONCE_LENGTH]
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class Health:
+    """401/403/429 answers over a sliding window, and how much to slow down because of them."""
+
+    def __init__(
+        self,
+        *,
+        threshold: int = BAN_THRESHOLD,
+        window: float = BAN_WINDOW_SECONDS,
+        now: Callable[[], float] = _now,
+    ) -> None:
+        self.threshold, self.window, self._now = threshold, window, now
+        self._events: deque[tuple[float, int]] = deque()
+        self.total = 0
+
+    def record(self, status: int) -> None:
+        if status in (401, 403, 429):
+            self._events.append((self._now(), status))
+            self.total += 1
+
+    def invalid(self) -> int:
+        """Invalid answers in the last window."""
+        edge = self._now() - self.window
+        while self._events and self._events[0][0] < edge:
+            self._events.popleft()
+        return len(self._events)
+
+    def by_status(self) -> dict[int, int]:
+        self.invalid()
+        counts: dict[int, int] = {}
+        for _, status in self._events:
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    def factor(self) -> float:
+        """1 while far from a ban; halves at a quarter of the threshold, and so on."""
+        share = self.invalid() / self.threshold
+        if share < 0.25:
+            return 1.0
+        if share < 0.5:
+            return 0.5
+        if share < 0.75:
+            return 0.2
+        return 0.05
+
+
+class Pacer:
+    """Spaces every request the engine makes at 1/rate seconds (``burst`` may go at once
+    after a quiet spell), and never lets more than ``rate`` leave in any one second: a task
+    woken late (a busy loop) waits for room instead of bunching up with the next ones.
+
+    A global 429, or a slowdown from ``Health``, pushes the following slots back."""
+
+    def __init__(self, rate: float, health: Health, *, burst: int) -> None:
+        self.rate, self.health, self.burst = rate, health, burst
+        self._next = float("-inf")
+        self._issued: deque[float] = deque()
+
+    def effective_rate(self) -> float:
+        return self.rate * self.health.factor()
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (after a global 429)."""
+        interval = 1.0 / self.effective_rate()
+        self._next = max(self._next, _now() + seconds + (self.burst - 1) * interval)
+
+    async def take(self) -> None:
+        # GCRA: ``_next`` is when the bucket would be empty again at the steady rate.
+        rate = self.effective_rate()
+        now = _now()
+        interval = 1.0 / rate
+        theoretical = max(self._next, now)
+        slot = max(now, theoretical - (self.burst - 1) * interval)
+        self._next = theoretical + interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        cap = max(1, int(rate)) + self.burst - 1
+        while True:
+            now = _now()
+            while self._issued and self._issued[0] <= now - 1.0:
+                self._issued.popleft()
+            if len(self._issued) < cap:
+                self._issued.append(now)
+                return
+            await asyncio.sleep(self._issued[0] + 1.0 - now)
+
+
+class ChannelGate:
+    """At most ``burst`` posts per channel in any ``window`` seconds."""
+
+    def __init__(self, burst: int, window: float) -> None:
+        self.burst, self.window = burst, window
+        self._sent: dict[int, deque[float]] = {}
+
+    async def wait(self, channel_id: int) -> None:
+        times = self._sent.setdefault(channel_id, deque())
+        while True:
+            now = _now()
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) < self.burst:
+                times.append(now)
+                return
+            await asyncio.sleep(times[0] + self.window - now)
+
+
+@dataclass
+class FanOut:
+    """One call with many prompts, as staff see it in /staff status."""
+
+    kinds: tuple[str, ...]
+    size: int
+    started_at: datetime
+    started: float
+    finished_at: datetime | None = None
+    seconds: float | None = None
+    outcomes: dict[DeliveryStatus, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    queued: int
+    in_flight: int
+    sent: int
+    fallback: int
+    failed: int
+    retries: int
+    invalid_10min: int
+    invalid_by_status: dict[int, int]
+    rate_per_second: float
+    last_fan_out: FanOut | None
+
+
+@dataclass
+class _Job:
+    prompt: Prompt
+    attempts: int = 0
+    dms_closed: bool = False
+    fan_out: FanOut | None = None
+
+
+class DeliveryEngine:
+    """Queues prompts, sends them under the pacer, records every outcome (see module doc)."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        transport: Transport,
+        settings: DeliverySettings,
+        fallback: Callable[[int, Message], Message],
+        *,
+        health: Health | None = None,
+    ) -> None:
+        self._sessions, self._clock, self._transport = sessions, clock, transport
+        self.settings = settings
+        self._fallback = fallback
+        self.health = health or Health()
+        self.pacer = Pacer(settings.rate_per_second, self.health, burst=settings.burst)
+        self._gate = ChannelGate(settings.channel_burst, settings.channel_window_seconds)
+        self._heap: list[tuple[int, int, _Job]] = []
+        self._seq = itertools.count()
+        self._waiting: dict[str, asyncio.Future[DeliveryStatus]] = {}
+        self._dm_channels: dict[int, int] = {}
+        self._closed: set[int] = set()
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._timers: set[asyncio.TimerHandle] = set()
+        # outcomes and facts to write, in batches, by the writer
+        self._outcomes: list[tuple[repo.Outcome, asyncio.Future[DeliveryStatus] | None]] = []
+        self._new_channels: dict[int, int] = {}
+        self._dm_status: dict[int, DmStatus] = {}
+        # Both run only while there is work: no task idles between fan-outs.
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._stopped = False
+        # One write at a time: on SQLite, concurrent writers sleep in its busy handler.
         self._writing = asyncio.Lock()
+        self._counts = dict.fromkeys(DeliveryStatus, 0)
+        self._retries = 0
+        self.last_fan_out: FanOut | None = None
 
-    async def once(self, prompt: Prompt) -> bool:
-        """Send ``prompt`` unless its key was delivered (or attempted) before."""
-        return await self.once_each([prompt]) == 1
+    # ------------------------------------------------------------------ lifecycle
 
-    async def once_each(self, prompts: Sequence[Prompt]) -> int:
-        """Claim every key in one transaction, send each claimed prompt, record the outcomes
-        in one more; a failed send is logged and recorded, the others still go. Returns how
-        many were sent."""
-        now = self._clock.now()
-        async with self._writing, self._sessions.begin() as session:
-            new = await deliveries.claim(
-                session, [(p.key, p.kind, p.user_id) for p in prompts], now
+    async def start(self) -> int:
+        """Start sending, and queue every delivery left pending by the last run."""
+        async with self._sessions() as session:
+            rows = await repo.pending(session)
+            closed = await repo.dms_closed(session, (r.recipient_user_id for r in rows))
+            self._dm_channels.update(
+                await repo.dm_channels(session, (r.recipient_user_id for r in rows))
             )
-        claimed = [prompt for prompt in prompts if prompt.key in new]
-        for prompt in prompts:
+        self._closed |= closed
+        self._stopped = False
+        resumable = [row for row in rows if row.payload is not None]
+        loop = asyncio.get_running_loop()
+        for row in resumable:
+            self._waiting[row.key] = loop.create_future()
+            self._enqueue(_Job(_prompt_of(row), attempts=row.attempts))
+        if resumable:
+            log.info("delivery: resumed %d pending deliveries", len(resumable))
+        return len(resumable)
+
+    async def stop(self) -> None:
+        """Stop sending; what is in flight is abandoned (and resumed on the next start)."""
+        self._stopped = True
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        self._heap.clear()
+        running = [t for t in (self._dispatcher, self._writer, *self._in_flight) if t is not None]
+        for task in running:
+            task.cancel()
+        for task in running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for future in self._waiting.values():
+            future.cancel()
+        self._waiting.clear()
+        if self._outcomes or self._new_channels or self._dm_status:
+            await self._flush()
+
+    # ------------------------------------------------------------------ API
+
+    async def deliver(self, prompts: Sequence[Prompt]) -> dict[str, DeliveryStatus]:
+        """Send each prompt not sent before and wait for every outcome.
+
+        A key claimed before keeps its recorded state and is not sent again."""
+        waits = await self._claim(prompts)
+        results = dict(await self._known(prompts, waits))
+        for key, future in waits.items():
+            results[key] = await future
+        return results
+
+    async def message_id(self, key: str) -> int | None:
+        """The id of the message a delivered prompt became (to edit a staff post later)."""
+        async with self._sessions() as session:
+            return await repo.message_id(session, key)
+
+    def reopen(self, user_id: int) -> None:
+        """The user says their DMs are open again: the next prompt tries a DM."""
+        self._closed.discard(user_id)
+
+    def status(self) -> EngineStatus:
+        return EngineStatus(
+            queued=len(self._heap) + len(self._timers),
+            in_flight=len(self._in_flight),
+            sent=self._counts[DeliveryStatus.SENT],
+            fallback=self._counts[DeliveryStatus.FALLBACK],
+            failed=self._counts[DeliveryStatus.FAILED],
+            retries=self._retries,
+            invalid_10min=self.health.invalid(),
+            invalid_by_status=self.health.by_status(),
+            rate_per_second=self.pacer.effective_rate(),
+            last_fan_out=self.last_fan_out,
+        )
+
+    async def idle(self) -> None:
+        """Wait until every queued delivery (resumed ones too) has its outcome written."""
+        while self._waiting:
+            await asyncio.gather(*self._waiting.values(), return_exceptions=True)
+
+    # ------------------------------------------------------------------ claiming
+
+    async def _claim(self, prompts: Sequence[Prompt]) -> dict[str, asyncio.Future[DeliveryStatus]]:
+        unique = list({p.key: p for p in prompts}.values())
+        if not unique:
+            return {}
+        now = self._clock.now()
+        rows = [
+            {
+                "key": p.key,
+                "kind": p.kind,
+                "recipient_user_id": p.user_id,
+                "created_at": now,
+                "guild_id": p.guild_id,
+                "priority": int(p.priority),
+                "nonce": nonce_for(p.key),
+                "channel_id": p.channel_id,
+                "fallback_channel_id": p.fallback_channel_id,
+                "payload": p.message.to_json(),
+            }
+            for p in unique
+        ]
+        dm_users = [p.user_id for p in unique if p.channel_id is None]
+        async with self._writing, self._sessions.begin() as session:
+            new = await repo.claim(session, rows)
+            closed = await repo.dms_closed(session, dm_users)
+            missing = [u for u in dm_users if u not in self._dm_channels]
+            self._dm_channels.update(await repo.dm_channels(session, missing))
+        self._closed |= closed
+        for prompt in unique:
             if prompt.key not in new:
                 log.info("delivery %s already made; not sent again", prompt.key)
-        outcomes: list[tuple[str, DeliveryStatus, str | None]] = []
-        for prompt in claimed:
+        fan_out = None
+        if len(new) > 1:
+            fan_out = FanOut(
+                kinds=tuple(sorted({p.kind for p in unique})),
+                size=len(new),
+                started_at=now,
+                started=_now(),
+            )
+            self.last_fan_out = fan_out
+        loop = asyncio.get_running_loop()
+        waits: dict[str, asyncio.Future[DeliveryStatus]] = {}
+        for prompt in unique:
+            if prompt.key in new:
+                waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
+                self._enqueue(_Job(prompt, fan_out=fan_out))
+        return waits
+
+    async def _known(
+        self, prompts: Sequence[Prompt], new: dict[str, asyncio.Future[DeliveryStatus]]
+    ) -> dict[str, DeliveryStatus]:
+        old = [p.key for p in prompts if p.key not in new]
+        if not old:
+            return {}
+        async with self._sessions() as session:
+            return await repo.statuses(session, old)
+
+    def _enqueue(self, job: _Job) -> None:
+        if self._stopped:
+            return
+        heapq.heappush(self._heap, (int(job.prompt.priority), next(self._seq), job))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="delivery-dispatch")
+
+    # ------------------------------------------------------------------ sending
+
+    async def _dispatch(self) -> None:
+        while self._heap:
+            await self._slots.acquire()
+            if not self._heap:
+                self._slots.release()
+                return
+            _, _, job = heapq.heappop(self._heap)
+            task = asyncio.create_task(self._run(job))
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+
+    async def _run(self, job: _Job) -> None:
+        prompt = job.prompt
+        try:
+            if job.dms_closed or (prompt.channel_id is None and prompt.user_id in self._closed):
+                await self._send_fallback(job)
+                return
+            channel_id = prompt.channel_id or await self._dm_channel(prompt.user_id)
+            job.attempts += 1
+            await self._gate.wait(channel_id)
+            await self.pacer.take()
+            message_id = await self._transport.post(
+                channel_id, prompt.message, nonce_for(prompt.key)
+            )
+            if prompt.channel_id is None:
+                self._dm_status[prompt.user_id] = DmStatus.OPEN
+            self._done(job, DeliveryStatus.SENT, message_id=message_id)
+        except DmsClosed as error:
+            if prompt.channel_id is not None:  # a post, not a DM: nothing to fall back on
+                self._done(job, DeliveryStatus.FAILED, error=error.detail)
+                return
+            log.info("delivery %s: user %s has DMs closed", prompt.key, prompt.user_id)
+            self._closed.add(prompt.user_id)
+            self._dm_status[prompt.user_id] = DmStatus.CLOSED
+            job.dms_closed = True
+            await self._send_fallback(job)
+        except Retryable as error:
+            self._retry(job, error)
+        except SendError as error:
+            log.warning("delivery %s refused: %s", prompt.key, error.detail)
+            self._done(job, DeliveryStatus.FAILED, error=error.detail)
+        except Exception as error:
+            log.exception("delivery %s: unexpected error", prompt.key)
+            self._done(job, DeliveryStatus.FAILED, error=type(error).__name__)
+
+    async def _send_fallback(self, job: _Job) -> None:
+        """DMs closed: post in the pair's channel, or the program's, mentioning the student."""
+        prompt = job.prompt
+        channel_id = prompt.fallback_channel_id
+        if channel_id is None and prompt.guild_id is not None:
+            async with self._sessions() as session:
+                channel_id = await repo.program_channel(session, prompt.guild_id)
+        if channel_id is None:
+            self._done(job, DeliveryStatus.FAILED, error="DMs closed and no fallback channel")
+            return
+        job.attempts += 1
+        try:
+            await self._gate.wait(channel_id)
+            await self.pacer.take()
+            message_id = await self._transport.post(
+                channel_id,
+                self._fallback(prompt.user_id, prompt.message),
+                nonce_for(prompt.key, fallback=True),
+            )
+        except Retryable as error:
+            self._retry(job, error)
+            return
+        except SendError as error:
+            log.warning("delivery %s: fallback refused: %s", prompt.key, error.detail)
+            self._done(job, DeliveryStatus.FAILED, error=f"fallback: {error.detail}")
+            return
+        self._done(job, DeliveryStatus.FALLBACK, message_id=message_id)
+
+    async def _dm_channel(self, user_id: int) -> int:
+        known = self._dm_channels.get(user_id)
+        if known is not None:
+            return known
+        await self.pacer.take()
+        channel_id = await self._transport.open_dm(user_id)
+        self._dm_channels[user_id] = self._new_channels[user_id] = channel_id
+        return channel_id
+
+    def _retry(self, job: _Job, error: Retryable) -> None:
+        prompt = job.prompt
+        if error.status == 429 and error.retry_after:
+            self.pacer.pause(error.retry_after)
+        if job.attempts >= self.settings.max_attempts:
+            log.warning(
+                "delivery %s failed after %d attempts: %s", prompt.key, job.attempts, error.detail
+            )
+            self._done(job, DeliveryStatus.FAILED, error=error.detail)
+            return
+        self._retries += 1
+        delay = max(
+            error.retry_after,
+            self.settings.retry_base_seconds * 2 ** max(job.attempts - 1, 0),
+        ) * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not secrecy
+        log.info("delivery %s: %s; retry in %.1f s", prompt.key, error.detail, delay)
+        self._record(job, DeliveryStatus.PENDING, error=error.detail)
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle | None = None
+
+        def requeue() -> None:
+            if handle is not None:
+                self._timers.discard(handle)
+            self._enqueue(job)
+
+        handle = loop.call_later(delay, requeue)
+        self._timers.add(handle)
+
+    def _done(
+        self,
+        job: _Job,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        self._counts[status] += 1
+        fan_out = job.fan_out
+        if fan_out is not None:
+            fan_out.outcomes[status] = fan_out.outcomes.get(status, 0) + 1
+            if sum(fan_out.outcomes.values()) == fan_out.size:
+                fan_out.finished_at = self._clock.now()
+                fan_out.seconds = _now() - fan_out.started
+        self._record(job, status, error=error, message_id=message_id)
+
+    def _record(
+        self,
+        job: _Job,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        key = job.prompt.key
+        future = None if status is DeliveryStatus.PENDING else self._waiting.pop(key, None)
+        outcome = repo.Outcome(key, status, job.attempts, error, message_id)
+        self._outcomes.append((outcome, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="delivery-write")
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write(self) -> None:
+        """Write outcomes in batches: whatever piled up while the last batch was written."""
+        while self._outcomes or self._new_channels or self._dm_status:
             try:
-                await prompt.send()
-                outcomes.append((prompt.key, DeliveryStatus.SENT, None))
-            except Exception as exc:
-                log.warning(
-                    "delivery %s to user %s failed: %s",
-                    prompt.key,
-                    prompt.user_id,
-                    type(exc).__name__,
-                )
-                outcomes.append((prompt.key, DeliveryStatus.FAILED, type(exc).__name__))
-        if outcomes:
-            sent = [key for key, status, _ in outcomes if status is DeliveryStatus.SENT]
+                await self._flush()
+            except Exception:
+                log.exception("delivery: could not record outcomes; retrying in 1 s")
+                await asyncio.sleep(1.0)
+
+    async def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        channels, self._new_channels = self._new_channels, {}
+        dm_status, self._dm_status = self._dm_status, {}
+        try:
             async with self._writing, self._sessions.begin() as session:
-                await deliveries.mark(session, sent, DeliveryStatus.SENT, self._clock.now())
-                for key, status, error in outcomes:
-                    if status is DeliveryStatus.FAILED:
-                        await deliveries.mark(session, [key], status, self._clock.now(), error)
-        return sum(status is DeliveryStatus.SENT for _, status, _ in outcomes)
+                await repo.remember_dm_channels(session, channels, self._clock.now())
+                for status in (DmStatus.OPEN, DmStatus.CLOSED):
+                    users = [user for user, value in dm_status.items() if value is status]
+                    await repo.set_dm_status(session, users, status, self._clock.now())
+                await repo.record(session, [o for o, _ in outcomes], self._clock.now())
+        except BaseException:
+            self._outcomes[:0] = outcomes
+            self._new_channels = {**channels, **self._new_channels}
+            self._dm_status = {**dm_status, **self._dm_status}
+            raise
+        for outcome, future in outcomes:
+            if future is not None and not future.done():
+                future.set_result(outcome.status)
+
+
+def _prompt_of(row: Delivery) -> Prompt:
+    return Prompt(
+        key=row.key,
+        kind=row.kind,
+        user_id=row.recipient_user_id,
+        message=Message.from_json(row.payload or {}),
+        priority=Priority(row.priority),
+        channel_id=row.channel_id,
+        fallback_channel_id=row.fallback_channel_id,
+        guild_id=row.guild_id,
+    )
+
+
+class LoopLag:
+    """How late the event loop wakes a sleeper: a measure of how busy it is."""
+
+    def __init__(self, interval: float = 0.1, keep: int = 600) -> None:
+        self.interval = interval
+        self._lags: deque[float] = deque(maxlen=keep)
+
+    async def run(self, report: Callable[[LoopLag], None], every: float = 60.0) -> None:
+        """Sample forever; call ``report`` every ``every`` seconds."""
+        last_report = _now()
+        while True:
+            before = _now()
+            await asyncio.sleep(self.interval)
+            self._lags.append(max(0.0, _now() - before - self.interval))
+            if _now() - last_report >= every:
+                last_report = _now()
+                report(self)
+
+    def percentile(self, share: float) -> float:
+        """The lag (seconds) that ``share`` of recent samples stay under; 0 with none."""
+        ordered = sorted(self._lags)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def log_health(engine: DeliveryEngine, lag: LoopLag) -> None:
+    """One line with the delivery counts, queue and loop lag (WARNING when the loop lags)."""
+    state = engine.status()
+    p99 = lag.percentile(0.99) * 1000
+    log.log(
+        logging.WARNING if p99 > 250 else logging.INFO,
+        "delivery: queued=%d in_flight=%d sent=%d fallback=%d failed=%d retries=%d "
+        "invalid_10min=%d rate=%.1f/s loop_lag_p50=%.1fms p99=%.1fms",
+        state.queued,
+        state.in_flight,
+        state.sent,
+        state.fallback,
+        state.failed,
+        state.retries,
+        state.invalid_10min,
+        state.rate_per_second,
+        lag.percentile(0.5) * 1000,
+        p99,
+    )

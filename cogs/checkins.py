@@ -28,7 +28,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Deliveries, Prompt
+from bot.delivery import Message, Priority, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import Answers, CheckinPrompt, CheckinService
@@ -39,7 +39,7 @@ from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.profiles import FOCUS_LABELS
-from storage.models import GoalStatus
+from storage.models import DeliveryStatus, GoalStatus
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(hours=1)
@@ -59,6 +59,25 @@ class Outgoing:
     content: str
     channel_id: int | None = None
     view: Callable[[], discord.ui.View] | None = None
+
+
+#: Scheduled fan-outs wait behind answers to what a person just did (and escalations).
+BULK_KINDS = ("checkin", "mentor-checkin")
+
+
+def _prompt(message: Outgoing) -> Prompt:
+    kind = message.key.split(":", 1)[0]
+    view = message.view() if message.view is not None else None
+    return Prompt(
+        key=message.key,
+        kind=kind,
+        user_id=message.user_id,
+        message=Message(
+            content=message.content, components=tuple(view.to_components()) if view else ()
+        ),
+        priority=Priority.BULK if kind in BULK_KINDS else Priority.NORMAL,
+        fallback_channel_id=message.channel_id,
+    )
 
 
 def _rating(custom_id: str, placeholder: str, labels: dict[int, str]) -> discord.ui.Select[Any]:
@@ -466,38 +485,18 @@ class CheckinCog(commands.Cog):
         self.goals = GoalService(
             bot.sessions, bot.clock, self.programs, settings.checkins.max_active_goals
         )
-        self.deliveries = Deliveries(bot.sessions, bot.clock)
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
     # ------------------------------------------------------------- the one outbound path
 
     async def deliver(self, messages: Sequence[Outgoing]) -> int:
-        """Every DM of this cog goes out here, once per key (``Deliveries.once_each``)."""
-        return await self.deliveries.once_each([self._prompt(m) for m in messages])
-
-    def _prompt(self, message: Outgoing) -> Prompt:
-        async def send() -> None:
-            user = self.bot.get_user(message.user_id) or await self.bot.fetch_user(message.user_id)
-            options: dict[str, Any] = {}
-            if message.view is not None:
-                options["view"] = message.view()
-            try:
-                await user.send(message.content, **options)
-            except discord.Forbidden:
-                channel = self.bot.get_channel(message.channel_id or 0)
-                if not isinstance(channel, discord.TextChannel):
-                    raise
-                if message.view is not None:
-                    options["view"] = message.view()
-                await channel.send(
-                    f"<@{message.user_id}> (your DMs are closed) {message.content}",
-                    allowed_mentions=discord.AllowedMentions(
-                        users=[discord.Object(message.user_id)]
-                    ),
-                    **options,
-                )
-
-        return Prompt(message.key, message.key.split(":", 1)[0], message.user_id, send)
+        """Every DM of this cog goes out here, through the delivery engine, once per key;
+        with DMs closed it is posted in the pair's channel. Returns how many have arrived
+        (now or before: a key sent earlier is not sent again)."""
+        outcomes = await self.bot.delivery.deliver([_prompt(m) for m in messages])
+        return sum(
+            status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK) for status in outcomes.values()
+        )
 
     # ------------------------------------------------------------- jobs from rows
 
@@ -569,7 +568,7 @@ class CheckinCog(commands.Cog):
             for item in opened.mentors
         ]
         sent = await self.deliver(messages)
-        log.info("check-ins due at %s: %d prompt(s) sent", instant.isoformat(), sent)
+        log.info("check-ins due at %s: %d prompt(s) delivered", instant.isoformat(), sent)
         return sent
 
     async def remind(self, unix: int) -> None:

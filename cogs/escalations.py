@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Deliveries, Prompt
+from bot.delivery import Message, Priority, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import CheckinText
@@ -37,7 +37,7 @@ from bot.services.programs import ProgramService
 from cogs import escalation_texts as texts
 from cogs.errors import report_error
 from cogs.permissions import require_staff
-from storage.models import EscalationStatus, Urgency
+from storage.models import DeliveryStatus, EscalationStatus, Urgency
 
 log = logging.getLogger(__name__)
 SLA_JOB = "escalation-sla"
@@ -217,7 +217,6 @@ class EscalationCog(commands.Cog):
         self.settings = bot.settings.escalations
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
         self.service = EscalationService(bot.sessions, bot.clock, self.programs, self.settings)
-        self.deliveries = Deliveries(bot.sessions, bot.clock)
         # A rule's escalation is posted before the next signal is applied, so an added
         # signal always finds the post to update.
         self._applying = asyncio.Lock()
@@ -294,30 +293,37 @@ class EscalationCog(commands.Cog):
         await self.post(await self.service.view(escalation_id))
 
     async def post(self, view: EscalationView) -> bool:
-        """Post to the staff channel with the role mentioned; if that fails, DM staff.
-        False when nobody at all could be reached."""
+        """Post to the staff channel with the role mentioned, ahead of any bulk prompt; if
+        that fails, DM staff. False when nobody at all could be reached."""
         if view.message_id is not None:
             return True
         program = await self.programs.get(view.guild_id)
-        context = await self.service.context(view)
-
-        async def send() -> None:
-            channel = self.bot.get_channel(program.escalation_channel_id or 0)
-            if not isinstance(channel, discord.TextChannel):
-                raise LookupError("the escalation channel is missing")
+        channel = self.bot.get_channel(program.escalation_channel_id or 0)
+        if isinstance(channel, discord.TextChannel):
+            context = await self.service.context(view)
+            shown = buttons(view)
             role = program.staff_role_id
-            message = await channel.send(
-                texts.post_content(view, role),
-                embed=texts.embed(view, context),
-                view=buttons(view) or discord.utils.MISSING,
-                allowed_mentions=_roles(role),
+            key = f"{POST_JOB}:{view.id}"
+            post = Prompt(
+                key=key,
+                kind=POST_JOB,
+                user_id=view.student_user_id,
+                message=Message(
+                    content=texts.post_content(view, role),
+                    embeds=(dict(texts.embed(view, context).to_dict()),),
+                    components=tuple(shown.to_components()) if shown else (),
+                    mention_role_ids=(role,) if role else (),
+                ),
+                priority=Priority.URGENT,
+                channel_id=channel.id,
+                guild_id=view.guild_id,
             )
-            await self.service.mark_posted(view.id, channel.id, message.id)
-
-        key = f"escalation-post:{view.id}"
-        if await self._deliver([Prompt(key, "escalation-post", 0, send)]) == 1:
-            self.plan(view)
-            return True
+            if (await self._deliver([post]))[key] is DeliveryStatus.SENT:
+                message_id = await self.bot.delivery.message_id(key)
+                if message_id is not None:
+                    await self.service.mark_posted(view.id, channel.id, message_id)
+                self.plan(view)
+                return True
         log.error(
             "escalation %s could not be posted in the staff channel of server %s; DMing staff",
             view.id,
@@ -325,16 +331,20 @@ class EscalationCog(commands.Cog):
         )
         staff = await self.service.known_staff(view.guild_id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
-        reached = await self._deliver(
+        outcomes = await self._deliver(
             [
                 self._dm(
-                    f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
+                    f"escalation-fallback:{view.id}:{user_id}",
+                    user_id,
+                    texts.staff_dm(view, why),
+                    Priority.URGENT,
                 )
                 for user_id in staff
             ]
         )
         await self.service.mark_fallback(view.id, staff)
         self.plan(view)
+        reached = sum(status is DeliveryStatus.SENT for status in outcomes.values())
         if not reached:
             log.error("escalation %s reached no staff member at all", view.id)
         return reached > 0
@@ -363,13 +373,22 @@ class EscalationCog(commands.Cog):
         if stage == NEXT_TIER:
             role = self.settings.tier2_role_id or role
         channel = self.bot.get_channel(view.channel_id or program.escalation_channel_id or 0)
-
-        async def send() -> None:
-            if not isinstance(channel, discord.TextChannel):
-                raise LookupError("the escalation channel is missing")
-            await channel.send(texts.re_ping(view, role, stage), allowed_mentions=_roles(role))
-
-        prompts = [Prompt(f"{SLA_JOB}:{view.id}:{stage}", SLA_JOB, 0, send)]
+        prompts = []
+        if isinstance(channel, discord.TextChannel):
+            prompts.append(
+                Prompt(
+                    key=f"{SLA_JOB}:{view.id}:{stage}",
+                    kind=SLA_JOB,
+                    user_id=view.student_user_id,
+                    message=Message(
+                        content=texts.re_ping(view, role, stage),
+                        mention_role_ids=(role,) if role else (),
+                    ),
+                    priority=Priority.URGENT,
+                    channel_id=channel.id,
+                    guild_id=view.guild_id,
+                )
+            )
         if stage == NEXT_TIER or not isinstance(channel, discord.TextChannel):
             on_call = (
                 self.settings.on_call_user_ids
@@ -378,7 +397,12 @@ class EscalationCog(commands.Cog):
             )
             why = "Nobody has claimed this yet."
             prompts += [
-                self._dm(f"{SLA_JOB}:{view.id}:{stage}:{u}", u, texts.staff_dm(view, why))
+                self._dm(
+                    f"{SLA_JOB}:{view.id}:{stage}:{u}",
+                    u,
+                    texts.staff_dm(view, why),
+                    Priority.URGENT,
+                )
                 for u in on_call
             ]
         await self._deliver(prompts)
@@ -428,16 +452,23 @@ class EscalationCog(commands.Cog):
 
     # ------------------------------------------------------------- delivery
 
-    def _dm(self, key: str, user_id: int, text: str) -> Prompt:
-        async def send() -> None:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(text)
+    def _dm(
+        self, key: str, user_id: int, text: str, priority: Priority = Priority.NORMAL
+    ) -> Prompt:
+        """A DM; with DMs closed it is not posted anywhere else (a pair's channel would show
+        the mentor what only the student and staff may see)."""
+        return Prompt(
+            key=key,
+            kind=key.split(":", 1)[0],
+            user_id=user_id,
+            message=Message(content=text),
+            priority=priority,
+        )
 
-        return Prompt(key, key.split(":", 1)[0], user_id, send)
-
-    async def _deliver(self, prompts: Sequence[Prompt]) -> int:
-        """The one way out for every escalation message (the delivery engine's seam)."""
-        return await self.deliveries.once_each(prompts)
+    async def _deliver(self, prompts: Sequence[Prompt]) -> dict[str, DeliveryStatus]:
+        """The one way out for every escalation message: the delivery engine, which sends
+        each key once and takes urgent prompts before any bulk fan-out."""
+        return await self.bot.delivery.deliver(prompts)
 
     # ------------------------------------------------------------- command
 

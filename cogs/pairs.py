@@ -6,9 +6,11 @@ import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
+from bot.delivery import DeliveryEngine, Message, Priority, Prompt
 from bot.errors import UserError
 from bot.services.matches import MatchService, Pair
 from bot.services.programs import Program
@@ -64,7 +66,9 @@ async def prepare_pair(
     )
 
 
-async def open_pair(place: PairPlace, pair: Pair, matches: MatchService) -> discord.TextChannel:
+async def open_pair(
+    place: PairPlace, pair: Pair, matches: MatchService, delivery: DeliveryEngine
+) -> discord.TextChannel:
     """Create the pair's private channel, welcome them there and DM both.
 
     If Discord refuses the channel after all, the new match is discarded: nothing half-done.
@@ -102,13 +106,28 @@ async def open_pair(place: PairPlace, pair: Pair, matches: MatchService) -> disc
         pair_texts.welcome(mentor.mention, mentee.mention, pair.mentee_focus_areas),
         allowed_mentions=discord.AllowedMentions(users=[mentor, mentee]),
     )
-    await _dm(mentor, pair_texts.matched_dm(mentee.mention, channel.mention, mentor=True))
-    await _dm(mentee, pair_texts.matched_dm(mentor.mention, channel.mention, mentor=False))
+    await delivery.deliver(
+        [
+            _dm(
+                f"matched:{pair.match_id}:{member.id}",
+                member.id,
+                pair_texts.matched_dm(other.mention, channel.mention, mentor=member is mentor),
+                guild.id,
+                channel.id,
+            )
+            for member, other in ((mentor, mentee), (mentee, mentor))
+        ]
+    )
     return channel
 
 
 async def close_pair(
-    guild: discord.Guild, pair: Pair, reason: str, *, survey_to: Collection[int] | None = None
+    guild: discord.Guild,
+    pair: Pair,
+    reason: str,
+    delivery: DeliveryEngine,
+    *,
+    survey_to: Collection[int] | None = None,
 ) -> None:
     """Tell both, make the channel read-only (kept for staff), and send the survey to each
     (or only to the user ids in ``survey_to``)."""
@@ -127,16 +146,37 @@ async def close_pair(
             )
     view = discord.ui.View(timeout=None)
     view.add_item(SurveyButton(pair.match_id))
-    for member in present:
-        if survey_to is None or member.id in survey_to:
-            await _dm(member, pair_texts.SURVEY_DM, view=view)
+    await delivery.deliver(
+        [
+            _dm(
+                f"survey:{pair.match_id}:{member.id}",
+                member.id,
+                pair_texts.SURVEY_DM,
+                guild.id,
+                pair.channel_id,
+                tuple(view.to_components()),
+            )
+            for member in present
+            if survey_to is None or member.id in survey_to
+        ]
+    )
 
 
-async def _dm(member: discord.Member, text: str, view: discord.ui.View | None = None) -> None:
-    try:
-        if view is None:
-            await member.send(text)
-        else:
-            await member.send(text, view=view)
-    except discord.Forbidden:
-        log.info("user %s has DMs closed; the message is in their pair channel", member.id)
+def _dm(
+    key: str,
+    user_id: int,
+    text: str,
+    guild_id: int,
+    channel_id: int | None,
+    components: tuple[dict[str, Any], ...] = (),
+) -> Prompt:
+    """A DM about the match; with DMs closed it goes to the pair's channel."""
+    return Prompt(
+        key=key,
+        kind=key.split(":", 1)[0],
+        user_id=user_id,
+        message=Message(content=text, components=components),
+        priority=Priority.NORMAL,
+        fallback_channel_id=channel_id,
+        guild_id=guild_id,
+    )

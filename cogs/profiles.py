@@ -190,7 +190,9 @@ class LeaveView(discord.ui.View):
         )
         if interaction.guild is not None:
             for pair in ended:
-                await close_pair(interaction.guild, pair, "a member left the program")
+                await close_pair(
+                    interaction.guild, pair, "a member left the program", self.cog.delivery
+                )
 
     @discord.ui.button(label="Stay", style=discord.ButtonStyle.secondary)
     async def stay(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -235,6 +237,7 @@ class ProfilesCog(commands.Cog):
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
         self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
+        self.delivery = bot.delivery
 
     @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})
     @app_commands.guild_only()

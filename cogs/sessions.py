@@ -1,8 +1,8 @@
 """/session schedule|list|cancel|reschedule|calendar, invitations, reminders and attendance.
 
 Reminder, attendance and first-session jobs are derived from rows by ``reconcile()`` on
-every start, with ids like ``reminder:{session_id}:{offset}``; every prompt goes through
-``Deliveries.once`` under a key, so a double fire or a restart never sends it twice.
+every start, with ids like ``reminder:{session_id}:{offset}``; every prompt goes through the
+bot's delivery engine under a key, so a double fire or a restart never sends it twice.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Deliveries, Prompt
+from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
 from bot.scheduler import job_id
 from bot.services.access import Audience
@@ -233,7 +233,6 @@ class SessionCog(commands.Cog):
             bot.settings.sessions,
             quiet_days=bot.settings.escalations.no_session_days,
         )
-        self.deliveries = Deliveries(bot.sessions, bot.clock)
         self._reminders: list[tuple[int, str]] = []
         self._reminding = asyncio.Lock()
         InviteButton.cog = self
@@ -342,19 +341,20 @@ class SessionCog(commands.Cog):
                 user_id,
                 texts.reminder(view, user_id),
                 view,
+                priority=Priority.BULK,
             )
             for session_id, label in batch
             # cancelled, moved, started or the match ended: the reminder is void
             if (view := views.get(session_id)) is not None and view.due and view.starts_at > now
             for user_id in view.members
         ]
-        await self.deliveries.once_each(prompts)
+        await self.bot.delivery.deliver(prompts)
 
     async def ask_attendance(self, session_id: int) -> None:
         view = await self.service.view(session_id)
         if view is None or not view.due:
             return
-        await self.deliveries.once_each(
+        await self.bot.delivery.deliver(
             [
                 self.prompt(
                     f"attendance:{session_id}:{user_id}",
@@ -362,6 +362,7 @@ class SessionCog(commands.Cog):
                     texts.attendance_question(view),
                     view,
                     _buttons(*(AttendButton(session_id, a) for a in AttendButton.LABELS)),
+                    priority=Priority.BULK,
                 )
                 for user_id in view.members
             ]
@@ -389,8 +390,8 @@ class SessionCog(commands.Cog):
         view: SessionView | None = None,
         buttons: discord.ui.View | None = None,
     ) -> None:
-        """DM once under ``key``; with DMs closed, post in the pair's channel instead."""
-        await self.deliveries.once(self.prompt(key, user_id, text, view, buttons))
+        """DM once under ``key``; with DMs closed, it goes to the pair's channel instead."""
+        await self.bot.delivery.deliver([self.prompt(key, user_id, text, view, buttons)])
 
     def prompt(
         self,
@@ -399,23 +400,19 @@ class SessionCog(commands.Cog):
         text: str,
         view: SessionView | None = None,
         buttons: discord.ui.View | None = None,
+        *,
+        priority: Priority = Priority.NORMAL,
     ) -> Prompt:
-        async def send() -> None:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            try:
-                await (user.send(text, view=buttons) if buttons else user.send(text))
-            except discord.Forbidden:
-                channel = self.bot.get_channel(view.pair_channel_id or 0) if view else None
-                if not isinstance(channel, discord.TextChannel):
-                    raise
-                mention = discord.AllowedMentions(users=[discord.Object(user_id)])
-                content = f"<@{user_id}> (your DMs are closed) {text}"
-                if buttons:
-                    await channel.send(content, view=buttons, allowed_mentions=mention)
-                else:
-                    await channel.send(content, allowed_mentions=mention)
-
-        return Prompt(key, key.split(":", 1)[0], user_id, send)
+        components = tuple(buttons.to_components()) if buttons else ()
+        return Prompt(
+            key=key,
+            kind=key.split(":", 1)[0],
+            user_id=user_id,
+            message=Message(content=text, components=components),
+            priority=priority,
+            fallback_channel_id=view.pair_channel_id if view else None,
+            guild_id=view.guild_id if view else None,
+        )
 
     async def invite(self, scheduled: Scheduled) -> None:
         first = scheduled.first

@@ -31,6 +31,12 @@ def summary_embed(
     embed.add_field(name="Escalation channel", value=channel.mention, inline=True)
     embed.add_field(name="Mentoring category", value=category.name, inline=True)
     embed.add_field(name="Program time zone", value=program.time_zone, inline=True)
+    if program.program_channel_id is not None:
+        embed.add_field(
+            name="Program channel (DMs closed)",
+            value=f"<#{program.program_channel_id}>",
+            inline=True,
+        )
     embed.add_field(
         name="Weekly check-in",
         value=f"{WEEKDAYS[program.checkin_weekday]}s at {program.checkin_time:%H:%M} "
@@ -50,6 +56,8 @@ class SetupCog(commands.Cog):
         escalation_channel="The staff-only channel where requests for help are posted",
         mentoring_category="The category where each mentoring pair gets a private channel",
         time_zone="The program's time zone, e.g. America/New_York (default: unchanged)",
+        program_channel="Where prompts go for a student with DMs closed and no pair channel "
+        "(optional)",
     )
     @app_commands.autocomplete(time_zone=zone_choices)
     @app_commands.default_permissions(manage_guild=True)
@@ -62,6 +70,7 @@ class SetupCog(commands.Cog):
         escalation_channel: discord.TextChannel,
         mentoring_category: discord.CategoryChannel,
         time_zone: str | None = None,
+        program_channel: discord.TextChannel | None = None,
     ) -> None:
         """Set up the mentoring program in this server (Manage Server permission)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -69,6 +78,13 @@ class SetupCog(commands.Cog):
         if guild is None or not isinstance(interaction.user, discord.Member):
             raise UserError("Run /setup inside your school's server.")
         problems = program_problems(guild.me, staff_role, escalation_channel, mentoring_category)
+        if (
+            program_channel is not None
+            and not program_channel.permissions_for(guild.me).send_messages
+        ):
+            problems.append(
+                f"I can't post in {program_channel.mention}: give me Send Messages there."
+            )
         program = await self.programs.configure(
             guild.id,
             ProgramSetup(
@@ -76,6 +92,7 @@ class SetupCog(commands.Cog):
                 escalation_channel_id=escalation_channel.id,
                 mentoring_category_id=mentoring_category.id,
                 time_zone=time_zone,
+                program_channel_id=program_channel.id if program_channel else None,
             ),
             problems,
         )

@@ -18,13 +18,14 @@ from bot.errors import UserError
 from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.contacts import ContactService
+from bot.services.deliveries import DeliveryService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
 from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
-from cogs import escalation_texts, privacy_texts, report_texts
+from cogs import delivery_texts, escalation_texts, privacy_texts, report_texts
 from cogs.context import guild_id_of
 from cogs.errors import report_error
 from cogs.escalations import EscalationCog
@@ -51,14 +52,21 @@ def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
 
 
 def roster_pages(roster: Roster) -> list[discord.Embed]:
+    def closed(user_id: int) -> str:
+        return " (DMs closed)" if user_id in roster.dms_closed else ""
+
     lines = [
-        f"<@{mentor}> mentors <@{mentee}> since <t:{int(since.timestamp())}:d>"
+        f"<@{mentor}>{closed(mentor)} mentors <@{mentee}>{closed(mentee)} "
+        f"since <t:{int(since.timestamp())}:d>"
         for mentor, mentee, since in roster.pairs
     ]
-    lines += [f"<@{mentee}> is waiting for a mentor" for mentee in roster.unmatched_mentees]
     lines += [
-        f"<@{m.user_id}>: {m.load}/{m.capacity} mentees, training {m.confirmed_minutes} min"
-        + ("" if m.trained else " (not yet trained)")
+        f"<@{mentee}>{closed(mentee)} is waiting for a mentor"
+        for mentee in roster.unmatched_mentees
+    ]
+    lines += [
+        f"<@{m.user_id}>{closed(m.user_id)}: {m.load}/{m.capacity} mentees, "
+        f"training {m.confirmed_minutes} min" + ("" if m.trained else " (not yet trained)")
         for m in roster.mentors
     ]
     chunks = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
@@ -164,7 +172,7 @@ class CohortView(discord.ui.View):
                 pair = await self.cog.matches.create(
                     guild.id, self.owner, mentor, mentee, score=score
                 )
-                await open_pair(place, pair, self.cog.matches)
+                await open_pair(place, pair, self.cog.matches, self.cog.bot.delivery)
                 self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
@@ -215,7 +223,9 @@ class ForgetView(discord.ui.View):
         )
         for pair in forgotten.ended:
             partner = {pair.mentor_user_id, pair.mentee_user_id} - {self.member.id}
-            await close_pair(guild, pair, privacy_texts.FORGET_REASON, survey_to=partner)
+            await close_pair(
+                guild, pair, privacy_texts.FORGET_REASON, self.cog.bot.delivery, survey_to=partner
+            )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -259,6 +269,7 @@ class StaffCog(commands.Cog):
         self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
         self.contacts = ContactService(bot.sessions, bot.clock)
         self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
+        self.deliveries = DeliveryService(bot.sessions, bot.clock, bot.delivery)
         SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -386,7 +397,7 @@ class StaffCog(commands.Cog):
         pair = await self.matches.create(
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
-        channel = await open_pair(place, pair, self.matches)
+        channel = await open_pair(place, pair, self.matches, self.bot.delivery)
         self.bot.dispatch("match_created", pair.match_id)
         await interaction.followup.send(
             f"Matched {mentor.mention} with {mentee.mention}: {channel.mention}", ephemeral=True
@@ -407,7 +418,7 @@ class StaffCog(commands.Cog):
         if guild is None:
             raise UserError("Use this inside your school's server.")
         pair = await self.matches.end(guild.id, interaction.user.id, mentor.id, mentee.id, reason)
-        await close_pair(guild, pair, reason)
+        await close_pair(guild, pair, reason, self.bot.delivery)
         await interaction.followup.send(
             f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
         )
@@ -513,6 +524,17 @@ class StaffCog(commands.Cog):
         if not isinstance(cog, EscalationCog):
             raise RuntimeError("the escalations cog is not loaded")
         return cog
+
+    @staff.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Deliveries: the queue, the last fan-out, failures, and members with DMs closed."""
+        lag = self.bot.loop_lag
+        overview = await self.deliveries.overview(
+            guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
+        )
+        await interaction.response.send_message(
+            embed=delivery_texts.status_embed(overview), ephemeral=True
+        )
 
     @staff.command(name="roster")
     async def roster(self, interaction: discord.Interaction) -> None:

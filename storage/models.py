@@ -100,6 +100,8 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     staff_role_id: Mapped[int | None] = mapped_column(BigInteger)
     escalation_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Where prompts go for a student with DMs closed and no pair channel (optional).
+    program_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     mentoring_category_id: Mapped[int | None] = mapped_column(BigInteger)
     time_zone: Mapped[str] = mapped_column(String(64))
     checkin_weekday: Mapped[int] = mapped_column(Integer)
@@ -323,14 +325,20 @@ class Signal(Base):
 
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
-    SENT = "sent"
+    SENT = "sent"  # as a DM, or posted in the channel it was addressed to
+    FALLBACK = "fallback"  # DMs closed: posted in the pair's (or the program's) channel
     FAILED = "failed"
 
 
 class Delivery(Base):
-    """One outbound prompt, written before it is sent: its key is never sent twice."""
+    """One outbound prompt, written before it is sent: its key is never sent twice.
+
+    The message itself is kept (``payload``) while it is pending, so a restart resumes it;
+    ``nonce`` goes with every attempt so Discord drops a repeat of a send that did land.
+    """
 
     __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_priority", "status", "priority"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -341,6 +349,23 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    nonce: Mapped[str | None] = mapped_column(String(25))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)  # a post, not a DM
+    fallback_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # cleared once done
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DmChannel(Base):
+    """A user's DM channel id, so a prompt needs no create-DM request after the first."""
+
+    __tablename__ = "dm_channels"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Urgency(enum.StrEnum):

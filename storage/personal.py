@@ -72,6 +72,15 @@ CLASSIFICATION: dict[str, Kind] = {
     "deliveries.kind": C.NOT_PERSONAL,
     "deliveries.recipient_user_id": C.USER_ID,
     "deliveries.last_error": C.NOT_PERSONAL,  # an exception's class name
+    "deliveries.guild_id": C.NOT_PERSONAL,
+    "deliveries.nonce": C.NOT_PERSONAL,  # a hash of the key
+    "deliveries.channel_id": C.NOT_PERSONAL,
+    "deliveries.fallback_channel_id": C.NOT_PERSONAL,
+    "deliveries.payload": C.FREE_TEXT,  # the message while pending (may quote the student)
+    "deliveries.message_id": C.NOT_PERSONAL,
+    "dm_channels.user_id": C.USER_ID,
+    "dm_channels.channel_id": C.NOT_PERSONAL,
+    "guild_settings.program_channel_id": C.NOT_PERSONAL,
     # goals and weekly check-ins
     "goals.guild_id": C.NOT_PERSONAL,
     "goals.what": C.FREE_TEXT,

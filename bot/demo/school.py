@@ -327,8 +327,15 @@ async def open_school(settings: Settings, data_dir: Path) -> School:
     """Start the real bot in simcord on a fresh SQLite file in ``data_dir``; build the server."""
     database = data_dir / "bridges-demo.db"
     database.unlink(missing_ok=True)
+    # Simulated Discord enforces no rate limits, and its virtual clock cannot wait out the
+    # pacer's short sleeps: deliveries go unpaced, and the loop-lag sampler stays off.
+    unpaced = replace(settings.delivery, burst=100_000, channel_burst=100_000)
     settings = replace(
-        settings, database_url=f"sqlite+aiosqlite:///{database}", token=None, dev_guild_id=None
+        settings,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        token=None,
+        dev_guild_id=None,
+        delivery=unpaced,
     )
     engine = create_engine(settings.database_url)
     await upgrade(engine)
@@ -340,6 +347,7 @@ async def open_school(settings: Settings, data_dir: Path) -> School:
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
         clock=clock,
         on_close=engine.dispose,
+        watch_loop=False,
     )
     env = simcord.Env(bot, settle_timeout=30.0)
     env.backend.bot_user.name = BOT_NAME

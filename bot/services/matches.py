@@ -27,7 +27,7 @@ from bot.services.matching import (
     suggest,
 )
 from storage.db import Sessions
-from storage.models import ClosureSurvey, Match, MatchStatus, Member, ProgramRole
+from storage.models import ClosureSurvey, DmStatus, Match, MatchStatus, Member, ProgramRole
 from storage.repositories import matches, members, training
 from storage.repositories import sessions as session_rows
 
@@ -72,6 +72,7 @@ class Roster:
     pairs: tuple[tuple[int, int, datetime], ...]  # (mentor user id, mentee user id, since)
     unmatched_mentees: tuple[int, ...]
     mentors: tuple[MentorLine, ...]
+    dms_closed: frozenset[int] = frozenset()  # user ids whose prompts go to a channel
 
 
 @dataclass
@@ -250,6 +251,9 @@ class MatchService:
                     trained=m.trained,
                 )
                 for m in people.mentors
+            ),
+            dms_closed=frozenset(
+                row.user_id for row in people.by_member.values() if row.dm_status is DmStatus.CLOSED
             ),
         )
 

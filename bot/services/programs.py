@@ -26,6 +26,7 @@ class Program:
     time_zone: str
     checkin_weekday: int
     checkin_time: time
+    program_channel_id: int | None = None
 
     @classmethod
     def of(cls, row: GuildSettings) -> Program:
@@ -37,17 +38,19 @@ class Program:
             time_zone=row.time_zone,
             checkin_weekday=row.checkin_weekday,
             checkin_time=row.checkin_time,
+            program_channel_id=row.program_channel_id,
         )
 
 
 @dataclass(frozen=True)
 class ProgramSetup:
-    """What /setup asks for. ``time_zone`` None keeps the program's current zone."""
+    """What /setup asks for. ``time_zone`` or ``program_channel_id`` None keeps the current."""
 
     staff_role_id: int
     escalation_channel_id: int
     mentoring_category_id: int
     time_zone: str | None
+    program_channel_id: int | None = None
 
 
 class ProgramService:
@@ -88,6 +91,8 @@ class ProgramService:
             row.mentoring_category_id = setup.mentoring_category_id
             if zone is not None:
                 row.time_zone = zone
+            if setup.program_channel_id is not None:
+                row.program_channel_id = setup.program_channel_id
             row.updated_at = self._clock.now()
             return Program.of(row)
 

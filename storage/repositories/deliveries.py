@@ -1,64 +1,194 @@
-"""Queries on deliveries: the record of every outbound prompt, keyed so none goes twice."""
+"""Queries on deliveries (every outbound prompt, keyed so none goes twice) and on the cache
+of users' DM channels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
+
+#: Rows per INSERT: PostgreSQL takes at most 32,767 parameters in one statement.
+CHUNK = 1000
 
 
-async def claim(
-    session: AsyncSession, prompts: Sequence[tuple[str, str, int]], now: datetime
-) -> set[str]:
-    """Record each (key, kind, recipient) as pending in one statement; returns the keys that
-    were new. A key recorded before is never claimed again (never resent)."""
-    if not prompts:
-        return set()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(Delivery)
-        .values(
-            [
-                {
-                    "key": key,
-                    "kind": kind,
-                    "recipient_user_id": user_id,
-                    "status": DeliveryStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-                for key, kind, user_id in prompts
-            ]
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert each row (a dict of Delivery columns, ``key`` included) as pending in one
+    statement; returns the keys that were new. A key recorded before is never claimed again."""
+    new: set[str] = set()
+    for chunk in _chunks(rows):
+        result = await session.execute(
+            _insert(session)(Delivery)
+            .values([{**row, "status": DeliveryStatus.PENDING, "attempts": 0} for row in chunk])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Delivery.key)
         )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Delivery.key)
+        new.update(result.scalars())
+    return new
+
+
+async def pending(session: AsyncSession) -> list[Delivery]:
+    """Every delivery not yet finished, most urgent first, oldest first."""
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.PENDING)
+        .order_by(Delivery.priority, Delivery.id)
     )
-    return set(result.scalars())
+    return list(rows)
 
 
-async def mark(
-    session: AsyncSession,
-    keys: Sequence[str],
-    status: DeliveryStatus,
-    now: datetime,
-    error: str | None = None,
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    status: DeliveryStatus
+    attempts: int
+    error: str | None = None
+    message_id: int | None = None
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write outcomes; a finished delivery drops its payload (nothing left to resume)."""
+    for outcome in outcomes:
+        done = outcome.status is not DeliveryStatus.PENDING
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "attempts": outcome.attempts,
+            "last_error": outcome.error[:200] if outcome.error else None,
+            "message_id": outcome.message_id,
+        }
+        if done:
+            values["payload"] = None
+        if outcome.status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK):
+            values["sent_at"] = now
+        await session.execute(update(Delivery).where(Delivery.key == outcome.key).values(values))
+
+
+async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:
+    found: dict[str, DeliveryStatus] = {}
+    for chunk in _chunks(keys):
+        rows = await session.execute(
+            select(Delivery.key, Delivery.status).where(Delivery.key.in_(chunk))
+        )
+        found.update({key: status for key, status in rows})
+    return found
+
+
+async def message_id(session: AsyncSession, key: str) -> int | None:
+    """The id of the message a delivery became (None until it was sent)."""
+    found: int | None = await session.scalar(select(Delivery.message_id).where(Delivery.key == key))
+    return found
+
+
+async def counts_since(
+    session: AsyncSession, guild_id: int, since: datetime
+) -> dict[DeliveryStatus, int]:
+    """How many of a server's deliveries created since ``since`` are in each state."""
+    rows = await session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.guild_id == guild_id, Delivery.created_at >= since)
+        .group_by(Delivery.status)
+    )
+    return {status: count for status, count in rows}
+
+
+async def recent_failures(
+    session: AsyncSession, guild_id: int, since: datetime, limit: int
+) -> list[Delivery]:
+    rows = await session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.guild_id == guild_id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.created_at >= since,
+        )
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def dm_channels(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for chunk in _chunks(list(set(user_ids))):
+        rows = await session.execute(
+            select(DmChannel.user_id, DmChannel.channel_id).where(DmChannel.user_id.in_(chunk))
+        )
+        found.update({int(u): int(c) for u, c in rows})
+    return found
+
+
+async def remember_dm_channels(
+    session: AsyncSession, channels: dict[int, int], now: datetime
 ) -> None:
-    """Record the outcome of these deliveries in one statement."""
-    if not keys:
-        return
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.key.in_(keys))
-        .values(
-            status=status,
-            attempts=Delivery.attempts + 1,
-            last_error=error[:200] if error else None,
-            sent_at=now if status is DeliveryStatus.SENT else None,
+    for chunk in _chunks(list(channels.items())):
+        await session.execute(
+            _insert(session)(DmChannel)
+            .values(
+                [
+                    {"user_id": user_id, "channel_id": channel_id, "created_at": now}
+                    for user_id, channel_id in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
         )
+
+
+async def dms_closed(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` marked DMs-closed (in any server)."""
+    closed: set[int] = set()
+    for chunk in _chunks(list(set(user_ids))):
+        rows = await session.scalars(
+            select(Member.user_id).where(
+                Member.user_id.in_(chunk), Member.dm_status == DmStatus.CLOSED
+            )
+        )
+        closed.update(rows)
+    return closed
+
+
+async def set_dm_status(
+    session: AsyncSession, user_ids: Iterable[int], status: DmStatus, now: datetime
+) -> None:
+    """Mark every member row of these users (in every server)."""
+    for chunk in _chunks(list(set(user_ids))):
+        await session.execute(
+            update(Member)
+            .where(Member.user_id.in_(chunk), Member.dm_status != status)
+            .values(dm_status=status, updated_at=now)
+        )
+
+
+async def program_channel(session: AsyncSession, guild_id: int) -> int | None:
+    found: int | None = await session.scalar(
+        select(GuildSettings.program_channel_id).where(GuildSettings.guild_id == guild_id)
     )
+    return found
+
+
+async def closed_members(session: AsyncSession, guild_id: int) -> list[int]:
+    """User ids of the active members of a server with DMs closed."""
+    rows = await session.scalars(
+        select(Member.user_id)
+        .where(
+            Member.guild_id == guild_id,
+            Member.active.is_(True),
+            Member.dm_status == DmStatus.CLOSED,
+        )
+        .order_by(Member.id)
+    )
+    return list(rows)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, Table, cast, select, update
+from sqlalchemy import JSON, Column, ColumnElement, String, Table, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, Match, MatchStatus
@@ -69,10 +69,18 @@ async def naming_user(session: AsyncSession, guild_id: int, user_id: int) -> Fou
     for table in Base.metadata.sorted_tables:
         for column in _columns(table, Kind.USER_ID):
             query = select(_pk(table)).where(column == user_id)
-            if "guild_id" in table.columns:
-                query = query.where(table.columns["guild_id"] == guild_id)
+            query = query.where(*_in_server(table, guild_id))
             found.setdefault(table.name, set()).update(await session.scalars(query))
     return {name: ids for name, ids in found.items() if ids}
+
+
+def _in_server(table: Table, guild_id: int) -> list[ColumnElement[bool]]:
+    """Rows of this server, for a table that names one; a row whose server is not recorded
+    (an older delivery) counts as everyone's."""
+    if "guild_id" not in table.columns:
+        return []
+    column = table.columns["guild_id"]
+    return [or_(column == guild_id, column.is_(None)) if column.nullable else column == guild_id]
 
 
 def merge(*sets: Found) -> Found:
@@ -158,18 +166,16 @@ async def replace_user_id(
 ) -> None:
     """Every stored copy of ``user_id`` becomes ``pseudonym``: user-id columns and the
     ':'-separated parts of keys, within the server for tables that name one. Tables without
-    a server column (``deliveries``, ``training_completions``) are rewritten everywhere."""
+    a server column (``training_completions``, ``dm_channels``) are rewritten everywhere."""
     for table in Base.metadata.sorted_tables:
         for column in _columns(table, Kind.USER_ID):
             query = update(table).where(column == user_id)
-            if "guild_id" in table.columns:
-                query = query.where(table.columns["guild_id"] == guild_id)
+            query = query.where(*_in_server(table, guild_id))
             await session.execute(query.values({column.name: pseudonym}))
         for column in _columns(table, Kind.USER_KEY):
             text = str(user_id)
             keyed = select(_pk(table), column).where(column.contains(text, autoescape=True))
-            if "guild_id" in table.columns:
-                keyed = keyed.where(table.columns["guild_id"] == guild_id)
+            keyed = keyed.where(*_in_server(table, guild_id))
             rows = await session.execute(keyed)
             for pk, value in rows:
                 parts = [str(pseudonym) if part == text else part for part in value.split(":")]

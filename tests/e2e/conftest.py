@@ -7,7 +7,7 @@ bot, APScheduler and Discord together.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import discord
 import pytest
@@ -51,6 +51,11 @@ def build_bot(
     extra_extensions: Sequence[str] = (),
 ) -> BridgesBot:
     settings = load_settings(None, {"BRIDGES_DATABASE_URL": database_url})
+    # simcord's settlement cannot wait out the delivery pacer's short sleeps (a prompt that
+    # waits 22 ms for its slot never settles), so the simulated bot is never paced here;
+    # pacing is tested against the loopback Discord in tests/storage/test_delivery_engine.py.
+    unpaced = replace(settings.delivery, burst=100_000, channel_burst=100_000)
+    settings = replace(settings, delivery=unpaced)
     clock = FollowingClock(lambda: env_cell[0].now())
     return BridgesBot(
         settings=settings,
@@ -58,6 +63,7 @@ def build_bot(
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
         clock=clock,
         extensions=[*discover_extensions(), *extra_extensions],
+        watch_loop=False,  # a forever-sleeping sampler would keep virtual time busy
     )
 
 

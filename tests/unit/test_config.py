@@ -26,6 +26,7 @@ from bot.config import (
     load_settings,
     resolve_config_path,
 )
+from bot.delivery import DeliverySettings
 from bot.services.objectives import Objective
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gq1w2e.a-very-distinctive-fake-token"
@@ -75,6 +76,7 @@ def test_built_in_defaults() -> None:
                 Objective("contacts_overdue", "<=", 0),
             )
         ),
+        delivery=DeliverySettings(),
     )
 
 
@@ -125,8 +127,8 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, escalations, matching, privacy, program, report, "
-                "scheduler, sessions",
+                "bot, checkins, database, delivery, escalations, matching, privacy, program, "
+                "report, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
@@ -467,3 +469,17 @@ def test_bad_escalation_settings_are_named(tmp_path: Path, content: str, expecte
     with pytest.raises(ConfigError) as raised:
         load_settings(path, {})
     assert len(raised.value.problems) == 1 and expected in raised.value.problems[0]
+
+
+def test_delivery_settings_have_defaults_and_are_checked(tmp_path: Path) -> None:
+    defaults = load_settings(None, {}).delivery
+    assert (defaults.rate_per_second, defaults.max_attempts, defaults.concurrency) == (45, 5, 8)
+    path = tmp_path / "config.toml"
+    path.write_text("[delivery]\nrate_per_second = 30\nmax_attempts = 3\n")
+    chosen = load_settings(path, {}).delivery
+    assert (chosen.rate_per_second, chosen.max_attempts) == (30, 3)
+    path.write_text("[delivery]\nrate_per_second = 60\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, {})
+    (line,) = raised.value.problems
+    assert "[delivery] rate_per_second = 60" in line and "Discord allows 50" in line

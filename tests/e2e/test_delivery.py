@@ -1,0 +1,84 @@
+"""Closed DMs through simcord: the prompt lands in the pair's channel mentioning the student,
+who is marked DMs-closed (roster, /staff status) and not DMed again until `/dms on`."""
+
+from __future__ import annotations
+
+import discord
+from simcord.actors import MemberActor
+from simcord.builders import ChannelHandle
+
+from tests.e2e.conftest import World
+from tests.e2e.test_foundation import reply_of, run_setup
+from tests.e2e.test_sessions import dms, matched, propose
+
+
+def close_dms(world: World, actor: MemberActor, *, times: int | None = 1) -> None:
+    """Discord refuses the bot's next DM(s) to ``actor``: 403, code 50007."""
+    world.env.inject_error(
+        "POST",
+        f"/channels/{actor.user.dm_channel.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=times,
+    )
+
+
+def pair_channel(world: World) -> ChannelHandle:
+    return next(c for c in world.guild.channels.values() if c.name.startswith("pair-"))
+
+
+def last_post(world: World, viewer: MemberActor) -> discord.Message:
+    return pair_channel(world).history(viewer=viewer)[-1]
+
+
+async def test_a_closed_dm_goes_to_the_pair_channel_and_is_not_tried_again(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    close_dms(world, mentee, times=1)  # one refusal: any later DM attempt would succeed
+
+    await propose(world, mentor, when="sunday 4pm", topic="algebra")
+    post = last_post(world, mentee)
+    assert post.content.startswith(f"<@{mentee.user.id}>")
+    assert "would like to meet" in post.content and "/dms on" in post.content
+    accepted = await mentee.click(post, label="Accept")  # the buttons came along
+    assert "Accepted" in accepted.response.content
+    assert "accepted" in dms(mentor)[-1].content
+
+    before = len(dms(mentee))
+    await propose(world, mentor, when="monday 4pm", topic="essay")
+    assert len(dms(mentee)) == before  # marked closed: no DM was even tried
+    assert "essay" in last_post(world, mentee).content
+
+    roster = reply_of(await world.staff.slash(world.general, "staff roster"))
+    assert f"<@{mentee.user.id}> (DMs closed)" in (roster.embeds[0].description or "")
+    status = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]
+    closed = next(f for f in status.fields if f.name.startswith("DMs closed"))
+    assert closed.name == "DMs closed (1)" and f"<@{mentee.user.id}>" in closed.value
+    last = next(f for f in status.fields if f.name == "Last fan-out")
+    assert "2 people" in last.value  # the two pair-creation DMs
+
+
+async def test_dms_on_rechecks_and_dms_resume(world: World) -> None:
+    mentee, mentor = await matched(world)
+    close_dms(world, mentee, times=2)
+    await propose(world, mentor, when="sunday 4pm")  # refused once: marked closed
+
+    still = reply_of(await mentee.slash(world.general, "dms on"))
+    assert "still won't let me message you" in still.content and "Privacy Settings" in still.content
+
+    reopened = reply_of(await mentee.slash(world.general, "dms on"))
+    assert "Done" in reopened.content
+    assert "DMs are open" in dms(mentee)[-1].content
+    await propose(world, mentor, when="monday 4pm", topic="essay")
+    assert "essay" in dms(mentee)[-1].content
+
+
+async def test_staff_status_is_for_staff_only(world: World) -> None:
+    await run_setup(world)
+    refused = reply_of(await world.student.slash(world.general, "staff status"))
+    assert "Only staff" in refused.content
+    shown = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]
+    assert shown.title == "Deliveries"
+    assert any(f.name == "DMs closed (0)" for f in shown.fields)

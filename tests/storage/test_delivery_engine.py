@@ -1,0 +1,225 @@
+"""The delivery engine against the loopback Discord (real discord.py HTTP client, real
+database): faults, a kill -9 in the middle of a fan-out, DMs closed, priorities."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import discord
+import pytest
+from discord.http import HTTPClient
+from sqlalchemy import select
+
+from bench.fanout import PAIR_CHANNEL_OFFSET, checkins, engine_for, login
+from bench.loopback import Loopback
+from bot.delivery import DeliverySettings, Health, Message, Priority, Prompt
+from storage.db import Sessions
+from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM_CHANNEL = 77
+FAST_RETRIES = DeliverySettings(rate_per_second=45, retry_base_seconds=0.05, max_attempts=10)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Loopback]:
+    base = discord.http.Route.BASE
+    loopback = Loopback(closed_share=0.2, error_share=0.0)
+    await loopback.start()
+    try:
+        yield loopback
+    finally:
+        discord.http.Route.BASE = base
+        await loopback.stop()
+
+
+@pytest.fixture
+async def http(server: Loopback) -> AsyncIterator[HTTPClient]:
+    client = await login(server)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def enrol(sessions: Sessions, users: range) -> None:
+    """A school with these students, DMs status unknown."""
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        session.add(
+            GuildSettings(
+                guild_id=1,
+                time_zone="UTC",
+                checkin_weekday=0,
+                checkin_time=time(15, 30),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        session.add_all(
+            Member(guild_id=1, user_id=u, active=True, created_at=now, updated_at=now)
+            for u in users
+        )
+
+
+async def statuses(sessions: Sessions) -> dict[str, DeliveryStatus]:
+    async with sessions() as session:
+        rows = await session.execute(select(Delivery.key, Delivery.status))
+        return {key: status for key, status in rows}
+
+
+def expected_outcome(server: Loopback, user_id: int) -> DeliveryStatus:
+    return DeliveryStatus.FALLBACK if server.closed(user_id) else DeliveryStatus.SENT
+
+
+async def test_dropped_connections_and_500s_end_sent_or_fallback_never_twice(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    users = range(1, 41)
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    # The first requests fail with 500 (discord.py retries a 5xx itself after 1 s, 3 s, ...;
+    # after its fifth try the engine's own retry takes over), then messages are created but
+    # the answers never arrive (the engine retries with the same nonce).
+    server.fail_next(2)
+    server.drop_next(6)
+    outcomes = await engine.deliver(checkins(users))
+    await engine.stop()
+
+    assert server.stats.server_errors == 2 and server.stats.dropped == 6
+    assert server.stats.nonce_repeats > 0  # a send that had landed was recognised, not repeated
+    assert outcomes == {f"checkin:1:{u}": expected_outcome(server, u) for u in users}
+    assert await statuses(sessions) == outcomes
+    assert {u: server.stats.messages[u] for u in users} == dict.fromkeys(users, 1)
+    assert engine.status().retries > 0
+
+
+async def test_kill_9_mid_fan_out_then_restart_gives_each_exactly_one(
+    sessions: Sessions, database_url: str, server: Loopback, http: HTTPClient
+) -> None:
+    mentees = 60
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.storage.fanout_child",
+        database_url,
+        str(server.port),
+        str(mentees),
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    while sum(server.stats.messages.values()) < mentees // 3:
+        assert child.returncode is None, "the fan-out ended before it could be killed"
+        await asyncio.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    await child.wait()
+    before = await statuses(sessions)
+    assert DeliveryStatus.PENDING in before.values()  # killed in the middle, for real
+
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    assert await engine.start() > 0
+    await engine.idle()
+    await engine.stop()
+
+    users = range(1, mentees + 1)
+    assert {u: server.stats.messages[u] for u in users} == dict.fromkeys(users, 1)
+    assert await statuses(sessions) == {
+        f"checkin:1:{u}": expected_outcome(server, u) for u in users
+    }
+
+
+async def test_dm_channels_are_created_once_and_closed_dms_are_not_tried_again(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    users = range(1, 21)
+    await enrol(sessions, users)
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    await engine.deliver(checkins(users, week=1))
+    first = server.stats.create_dm
+    closed = sum(server.closed(u) for u in users)
+    assert first == len(users) and server.stats.dms_closed == closed
+    await engine.stop()
+
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)  # a restart: memory is gone
+    await engine.start()
+    outcomes = await engine.deliver(checkins(users, week=2))
+    assert server.stats.create_dm == first  # the cached channel ids came from the database
+    assert server.stats.dms_closed == closed  # closed DMs were not tried again
+    assert sorted(outcomes.values()) == sorted(expected_outcome(server, u) for u in users)
+    async with sessions() as session:
+        assert len(list(await session.scalars(select(DmChannel)))) == len(users)
+        rows = await session.execute(select(Member.user_id, Member.dm_status))
+        marked = {user_id: status for user_id, status in rows}
+    assert marked == {u: DmStatus.CLOSED if server.closed(u) else DmStatus.OPEN for u in users}
+    await engine.stop()
+
+
+async def test_a_key_delivered_before_is_not_sent_again(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    prompts = checkins(range(1, 4))
+    first = await engine.deliver(prompts)
+    again = await engine.deliver(prompts)
+    await engine.stop()
+    assert again == first
+    assert sum(server.stats.messages.values()) == 3
+
+
+async def test_an_urgent_post_overtakes_a_bulk_fan_out(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    engine = engine_for(
+        sessions, http, Health(), DeliverySettings(rate_per_second=20, concurrency=2)
+    )
+    await engine.start()
+    bulk = asyncio.create_task(engine.deliver(checkins(range(1, 81))))
+    await asyncio.sleep(0.3)
+    started = asyncio.get_running_loop().time()
+    urgent = Prompt(
+        key="escalation:1:post",
+        kind="escalation",
+        user_id=7,
+        message=Message(content="A student asked for help.", mention_role_ids=(42,)),
+        priority=Priority.URGENT,
+        channel_id=PAIR_CHANNEL_OFFSET - 1,
+    )
+    assert await engine.deliver([urgent]) == {"escalation:1:post": DeliveryStatus.SENT}
+    waited = asyncio.get_running_loop().time() - started
+    assert not bulk.done()  # the fan-out was still going: the urgent post did not wait for it
+    assert waited < 1.0
+    await engine.stop()
+
+
+async def test_with_no_pair_channel_a_closed_dm_goes_to_the_program_channel(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    closed = next(u for u in range(1, 100) if server.closed(u))
+    await enrol(sessions, range(closed, closed + 1))
+    async with sessions.begin() as session:
+        program = await session.get(GuildSettings, 1)
+        assert program is not None
+        program.program_channel_id = PROGRAM_CHANNEL
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    outcomes = await engine.deliver(
+        [
+            Prompt("nudge:1", "nudge", closed, Message(content="Plan a session!"), guild_id=1),
+            Prompt("nudge:2", "nudge", closed, Message(content="Again")),  # nowhere to go
+        ]
+    )
+    await engine.stop()
+    assert outcomes == {"nudge:1": DeliveryStatus.FALLBACK, "nudge:2": DeliveryStatus.FAILED}
+    assert server.stats.channel_posts[PROGRAM_CHANNEL] == 1
+    async with sessions() as session:
+        failed = await session.scalar(select(Delivery).where(Delivery.key == "nudge:2"))
+    assert failed is not None and failed.last_error == "DMs closed and no fallback channel"

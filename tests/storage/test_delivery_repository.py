@@ -1,0 +1,71 @@
+"""Delivery queries at a school's scale, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.db import Sessions
+from storage.models import DeliveryStatus
+from storage.repositories import deliveries
+
+NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+
+
+def rows(count: int, first: int = 1) -> list[dict[str, object]]:
+    return [
+        {
+            "key": f"checkin:1:{user}",
+            "kind": "checkin",
+            "recipient_user_id": user,
+            "created_at": NOW,
+            "guild_id": 1,
+            "priority": 2,
+            "nonce": f"n{user}",
+            "payload": {"content": "How is your goal going?"},
+        }
+        for user in range(first, first + count)
+    ]
+
+
+async def test_a_fan_out_of_6000_is_claimed_at_once_and_only_once(sessions: Sessions) -> None:
+    async with sessions.begin() as session:
+        assert len(await deliveries.claim(session, rows(6000))) == 6000
+    async with sessions.begin() as session:
+        again = await deliveries.claim(session, rows(6001))  # one new student since
+    assert again == {"checkin:1:6001"}
+    async with sessions() as session:
+        pending = await deliveries.pending(session)
+        found = await deliveries.statuses(session, [f"checkin:1:{u}" for u in range(1, 6002)])
+    assert len(pending) == 6001 and set(found.values()) == {DeliveryStatus.PENDING}
+
+
+async def test_dm_channels_are_remembered_for_a_whole_school(sessions: Sessions) -> None:
+    channels = {user: user + 10**15 for user in range(1, 6001)}
+    async with sessions.begin() as session:
+        await deliveries.remember_dm_channels(session, channels, NOW)
+        await deliveries.remember_dm_channels(session, {1: 5}, NOW)  # the first one stays
+    async with sessions() as session:
+        assert await deliveries.dm_channels(session, range(1, 6001)) == channels
+
+
+async def test_an_outcome_keeps_attempts_and_error_and_drops_the_payload(
+    sessions: Sessions,
+) -> None:
+    async with sessions.begin() as session:
+        await deliveries.claim(session, rows(2))
+        await deliveries.record(
+            session,
+            [
+                deliveries.Outcome("checkin:1:1", DeliveryStatus.SENT, 1, None, 99),
+                deliveries.Outcome("checkin:1:2", DeliveryStatus.FAILED, 5, "server error 500"),
+            ],
+            NOW,
+        )
+    async with sessions() as session:
+        assert await deliveries.pending(session) == []
+        failed = await deliveries.recent_failures(session, 1, NOW, 5)
+        counts = await deliveries.counts_since(session, 1, NOW)
+    assert [(f.key, f.attempts, f.last_error, f.payload) for f in failed] == [
+        ("checkin:1:2", 5, "server error 500", None)
+    ]
+    assert counts == {DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1}
