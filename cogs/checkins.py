@@ -37,7 +37,7 @@ from bot.services.programs import ProgramService
 from cogs import checkin_chart
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
-from cogs.errors import report_error
+from cogs.errors import ReportingModal, ReportingView, report_error
 from cogs.profiles import FOCUS_LABELS
 from storage.models import DeliveryStatus, GoalStatus
 
@@ -105,7 +105,7 @@ def _chosen(select: discord.ui.Select[Any], default: str = "") -> str:
     return select.values[0] if select.values else default
 
 
-class CheckinModal(discord.ui.Modal, title="Your weekly check-in"):
+class CheckinModal(ReportingModal, title="Your weekly check-in"):
     def __init__(self, cog: CheckinCog, checkin_id: int, progress: dict[int, int]) -> None:
         super().__init__(timeout=1800)
         self.cog, self.checkin_id, self.progress = cog, checkin_id, progress
@@ -151,11 +151,6 @@ class CheckinModal(discord.ui.Modal, title="Your weekly check-in"):
         )
         await self.cog.submitted(interaction, self.checkin_id, answers)
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
-
 
 class ProgressSelect(discord.ui.Select["ProgressView"]):
     def __init__(self, goal_id: int, what: str) -> None:
@@ -169,7 +164,7 @@ class ProgressSelect(discord.ui.Select["ProgressView"]):
         await interaction.response.defer()
 
 
-class ProgressView(discord.ui.View):
+class ProgressView(ReportingView):
     """The first step, shown only to the mentee: progress on each active goal."""
 
     def __init__(self, cog: CheckinCog, prompt: CheckinPrompt) -> None:
@@ -187,11 +182,6 @@ class ProgressView(discord.ui.View):
         await interaction.response.send_modal(
             CheckinModal(self.cog, self.checkin_id, dict(self.progress))
         )
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, _: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
 
 async def _reported(
@@ -240,7 +230,7 @@ class StartButton(
         )
 
 
-class MentorModal(discord.ui.Modal, title="Mentor check-in"):
+class MentorModal(ReportingModal, title="Mentor check-in"):
     def __init__(self, cog: CheckinCog, member_id: int, week: date) -> None:
         super().__init__(timeout=1800)
         self.cog, self.member_id, self.week = cog, member_id, week
@@ -275,11 +265,6 @@ class MentorModal(discord.ui.Modal, title="Mentor check-in"):
             "Thanks! Staff read these to support mentors.", ephemeral=True
         )
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
-
 
 class MentorButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -312,7 +297,7 @@ class MentorButton(
         await interaction.response.send_modal(MentorModal(cog, self.member_id, self.week))
 
 
-class GoalModal(discord.ui.Modal):
+class GoalModal(ReportingModal):
     """A SMART goal: what, why it matters, how we will know, by when, and a focus area."""
 
     def __init__(self, cog: CheckinCog, mentee_user_id: int | None = None) -> None:
@@ -389,11 +374,6 @@ class GoalModal(discord.ui.Modal):
                 )
             ]
         )
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class ProposalButton(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -83,5 +84,23 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 class BridgesTree(app_commands.CommandTree[discord.Client]):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class ReportingModal(discord.ui.Modal):
+    """A form whose errors are answered like a command's: a sentence, or an error id."""
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class ReportingView(discord.ui.View):
+    """Buttons whose errors are answered like a command's: a sentence, or an error id."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
     ) -> None:
         await report_error(interaction, error)

@@ -35,7 +35,7 @@ from bot.services.escalations import (
 )
 from bot.services.programs import ProgramService
 from cogs import escalation_texts as texts
-from cogs.errors import report_error
+from cogs.errors import ReportingModal, report_error
 from cogs.permissions import require_staff
 from storage.models import DeliveryStatus, EscalationStatus, Urgency
 
@@ -44,7 +44,7 @@ SLA_JOB = "escalation-sla"
 POST_JOB = "escalation-post"
 
 
-class HelpModal(discord.ui.Modal, title="Ask staff for help"):
+class HelpModal(ReportingModal, title="Ask staff for help"):
     details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
         label="What is going on?",
         style=discord.TextStyle.paragraph,
@@ -87,13 +87,8 @@ class HelpModal(discord.ui.Modal, title="Ask staff for help"):
         if not await self.cog.post(view):
             await interaction.followup.send(texts.unreached(crisis_text), ephemeral=True)
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
-
-class NoteModal(discord.ui.Modal, title="Escalation"):
+class NoteModal(ReportingModal, title="Escalation"):
     def __init__(self, cog: EscalationCog, escalation_id: int, *, resolve: bool) -> None:
         super().__init__(title=f"{'Resolve' if resolve else 'Note on'} escalation #{escalation_id}")
         self.cog, self.escalation_id, self.resolving = cog, escalation_id, resolve
@@ -116,13 +111,8 @@ class NoteModal(discord.ui.Modal, title="Escalation"):
         )
         await self.cog.refresh(view)
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
-
-class ReassignModal(discord.ui.Modal, title="Reassign escalation"):
+class ReassignModal(ReportingModal, title="Reassign escalation"):
     def __init__(self, cog: EscalationCog, escalation_id: int) -> None:
         super().__init__()
         self.cog, self.escalation_id = cog, escalation_id
@@ -146,11 +136,6 @@ class ReassignModal(discord.ui.Modal, title="Reassign escalation"):
         )
         await self.cog.refresh(view)
         await self.cog.tell_assigned(view, interaction.user.id, target.id)
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class EscalationButton(

@@ -16,7 +16,7 @@ from bot.services.matching import FocusArea
 from bot.services.profiles import Profile, ProfileDraft, ProfileService
 from bot.services.programs import ProgramService
 from cogs.context import guild_id_of
-from cogs.errors import report_error
+from cogs.errors import ReportingModal, ReportingView
 from cogs.pairs import close_pair
 from cogs.timezones import zone_choices
 from storage.models import ProgramRole
@@ -41,7 +41,7 @@ PRIVACY_NOTICE = (
 )
 
 
-class ProfileModal(discord.ui.Modal):
+class ProfileModal(ReportingModal):
     """Grade, interests, focus areas, subjects and availability, prefilled when editing."""
 
     def __init__(self, title: str, current: Profile | None) -> None:
@@ -106,10 +106,6 @@ class ProfileModal(discord.ui.Modal):
         }
 
     # discord.py's Modal.on_error takes no item, unlike the View's it inherits from.
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class JoinModal(ProfileModal):
@@ -139,7 +135,7 @@ class EditModal(ProfileModal):
         )
 
 
-class ConsentView(discord.ui.View):
+class ConsentView(ReportingView):
     """Accept stores the profile; Decline (or waiting 10 minutes) stores nothing."""
 
     def __init__(self, cog: ProfilesCog, draft: ProfileDraft) -> None:
@@ -168,13 +164,8 @@ class ConsentView(discord.ui.View):
             content="No problem. Nothing was stored. You can `/join` any time.", view=None
         )
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
-
-class LeaveView(discord.ui.View):
+class LeaveView(ReportingView):
     def __init__(self, cog: ProfilesCog) -> None:
         super().__init__(timeout=300)
         self.cog = cog
@@ -198,11 +189,6 @@ class LeaveView(discord.ui.View):
     async def stay(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Glad you're staying!", view=None)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
 
 def profile_embed(profile: Profile) -> discord.Embed:

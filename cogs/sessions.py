@@ -36,7 +36,7 @@ from bot.services.sessions import (
 )
 from cogs import session_texts as texts
 from cogs.context import guild_id_of
-from cogs.errors import report_error
+from cogs.errors import ReportingModal
 from cogs.permissions import require_staff
 from storage.models import AttendanceAnswer, Place, SessionStatus
 
@@ -45,7 +45,7 @@ MAX_CHOICES = 25
 PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERSON}
 
 
-class WhenModal(discord.ui.Modal, title="Propose another time"):
+class WhenModal(ReportingModal, title="Propose another time"):
     when: discord.ui.TextInput[WhenModal] = discord.ui.TextInput(
         label="When?", placeholder="thursday 4pm", max_length=100, custom_id="session:when"
     )
@@ -63,13 +63,8 @@ class WhenModal(discord.ui.Modal, title="Propose another time"):
         )
         await self.cog.invite(scheduled)
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
-
-class AttendModal(discord.ui.Modal, title="What did you cover?"):
+class AttendModal(ReportingModal, title="What did you cover?"):
     covered: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
         label="Topics (commas)",
         placeholder="math homework, college plans",
@@ -99,11 +94,6 @@ class AttendModal(discord.ui.Modal, title="What did you cover?"):
         )
         await interaction.response.send_message("Thanks, noted!", ephemeral=True)
         self.cog.signal(*recorded.signal_ids)
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class InviteButton(

@@ -27,7 +27,7 @@ from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
 from cogs import delivery_texts, escalation_texts, privacy_texts, report_texts
 from cogs.context import guild_id_of
-from cogs.errors import report_error
+from cogs.errors import ReportingView
 from cogs.escalations import EscalationCog
 from cogs.pairs import close_pair, open_pair, prepare_pair
 from cogs.permissions import require_staff
@@ -118,7 +118,7 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
 
 
-class Pager(discord.ui.View):
+class Pager(ReportingView):
     def __init__(self, owner: int, pages: list[discord.Embed]) -> None:
         super().__init__(timeout=600)
         self.owner, self.pages, self.index = owner, pages, 0
@@ -145,7 +145,7 @@ class Pager(discord.ui.View):
         await self._show(interaction, 1)
 
 
-class CohortView(discord.ui.View):
+class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
@@ -189,13 +189,8 @@ class CohortView(discord.ui.View):
             content="Cancelled; nothing was changed.", view=None
         )
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
-
-class ForgetView(discord.ui.View):
+class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
@@ -231,11 +226,6 @@ class ForgetView(discord.ui.View):
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class StaffCog(commands.Cog):

@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 import discord
 
 from bot.services.matches import MatchService
-from cogs.errors import report_error
+from cogs.errors import ReportingModal
 
 CUSTOM_ID = "closure-survey:{match_id}"
 
 
-class SurveyModal(discord.ui.Modal, title="How did your mentoring go?"):
+class SurveyModal(ReportingModal, title="How did your mentoring go?"):
     rating: discord.ui.TextInput[SurveyModal] = discord.ui.TextInput(
         label="How did it go? 1 (badly) to 5 (great)", max_length=1, custom_id="survey:rating"
     )
@@ -48,10 +48,6 @@ class SurveyModal(discord.ui.Modal, title="How did your mentoring go?"):
         )
 
     # discord.py's Modal.on_error takes no item, unlike the View's it inherits from.
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception
-    ) -> None:
-        await report_error(interaction, error)
 
 
 class SurveyButton(
