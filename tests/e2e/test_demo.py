@@ -92,6 +92,7 @@ async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Pat
             async with http.get(console.url) as page:
                 body = await page.text()
             assert "Wed Jan 7, 5:00 PM CST" in body and "dm:" in body
+            assert "Open\n#staff-alerts</a> as ms_rivera" in body
             async with http.post(console.url + "advance", data={"by": "day"}) as moved:
                 body = await moved.text()
             assert "Thu Jan 8, 5:00 PM CST" in body
@@ -101,6 +102,16 @@ async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Pat
             async with http.get(console.url + "open?channel=general", allow_redirects=False) as go:
                 assert go.status == 303
                 assert go.headers["Location"] == console.preview.url  # type: ignore[union-attr]
+            async with http.get(
+                console.url + "open?channel=staff-alerts", allow_redirects=False
+            ) as go:
+                assert go.status == 303
+            assert console.preview is not None
+            assert console.preview.url == go.headers["Location"]
+            # Maya's /help-me request waits for the visitor to claim it, re-pinged meanwhile.
+            alerts = [m.content for m in school.staff_alerts.history()]
+            assert any("New escalation #2 (Can wait)" in text for text in alerts)
+            assert "Escalation #2 (Can wait) is still unclaimed" in alerts[-1]
             jordan = school.mentees["jordan"]
             async with http.get(
                 console.url + f"open?channel=dm:{jordan.id}", allow_redirects=False
