@@ -61,7 +61,8 @@ class Console:
             await self._runner.cleanup()
 
     async def open_channel(self, target: str) -> str:
-        """Show #general (acting as any member) or ``dm:<user id>``; returns the preview's URL."""
+        """Show #general (acting as any member), #staff-alerts (as staff) or ``dm:<user id>``;
+        returns the preview's URL."""
         school = self.school
         async with self._lock:
             if self.preview is not None:
@@ -74,6 +75,13 @@ class Console:
                     raise SetupError("Bridges has not written to that member yet")
                 preview = school.env.preview(
                     channel, viewers=[actor.user], layout="channel", timezone=PROGRAM_ZONE
+                )
+            elif target == "staff-alerts":
+                preview = school.env.preview(
+                    school.staff_alerts,
+                    viewers=[school.staff],
+                    layout="channel",
+                    timezone=PROGRAM_ZONE,
                 )
             else:
                 preview = school.env.preview(
@@ -154,6 +162,9 @@ a.big {{ font-size: 1.1rem; font-weight: 600 }} button {{ font-size: 1rem; margi
  — pick who you are with <em>Viewing as</em>, type <code>/</code> for commands
  (<code>/help</code>, <code>/session schedule</code>, <code>/staff roster</code> as ms_rivera…),
  click buttons, fill in forms.</p>
+<p><a class="big" id="open-alerts" target="preview" href="open?channel=staff-alerts">Open
+#staff-alerts</a> as ms_rivera — escalations from check-ins and <code>/help-me</code> wait
+there for a staff member to click <em>Claim</em>.</p>
 <h2>Direct messages</h2>
 <p>Reminders and questions arrive by DM. Open a member's DMs to read them and click their
 buttons:</p><ul>{dms}</ul>

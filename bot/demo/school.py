@@ -7,7 +7,7 @@ use them; nothing here writes to the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -229,11 +229,27 @@ class School:
             self._seen_dms[actor.id] = len(history)
         return sorted(found, key=lambda item: (item[1].created_at, item[1].id))
 
-    def report_dms(self) -> None:
+    def report_dms(self, only: Collection[str] | None = None) -> None:
+        """Show the new DMs; with ``only``, just those to these members, and a count of
+        the others (a fan-out to every mentee would drown the story)."""
         zone = ZoneInfo(PROGRAM_ZONE)
+        others = 0
         for actor, message in self.new_dms():
+            if only is not None and actor.name not in only:
+                others += 1
+                continue
             sent = message.created_at.astimezone(zone)
             self._show(f"{actor.name} (DM, {sent:%a %-I:%M %p})", message)
+        if others:
+            self.say(f"  (… and {others} more DM(s) to other members, not shown)")
+
+    def report_post(self, channel: ChannelHandle) -> discord.Message:
+        """Show the bot's latest message in ``channel`` and return it."""
+        history = channel.history()
+        if not history:
+            raise LookupError(f"nothing was posted in #{channel.name}")
+        self._show(f"#{channel.name}", history[-1])
+        return history[-1]
 
     # --- acting as a person -----------------------------------------------------------------
 
@@ -273,18 +289,27 @@ class School:
             self._show(f"{actor.name}{' (only you)' if message.ephemeral else ''}", message)
         self.report_dms()
 
-    async def advance(self, delta: timedelta) -> None:
-        """Move the clock in steps of at most six hours, reporting every DM sent meanwhile."""
+    async def select(
+        self, actor: MemberActor, shown: Any, custom_id: str, value: str, label: str
+    ) -> None:
+        """Choose ``value`` (shown as ``label``) in the select ``custom_id`` of the message
+        ``shown`` answered with."""
+        self.say(f"{actor.name} picks “{label}”")
+        await actor.user.select(shown.response, [value], custom_id=custom_id)
+
+    async def advance(self, delta: timedelta, only: Collection[str] | None = None) -> None:
+        """Move the clock in steps of at most six hours, reporting the DMs sent meanwhile
+        (with ``only``, those to these members; the others are counted)."""
         if delta < timedelta(0):
             raise ValueError(f"the clock only moves forward (asked for {delta})")
         target = self.env.now() + delta
         self.say(f"⏩ {self.readable(_stamp(self.env.now()))} → {self.readable(_stamp(target))}")
         while (left := (target - self.env.now()).total_seconds()) > 0:
             await self.env.advance_time(min(left, 6 * 3600))
-            self.report_dms()
+            self.report_dms(only)
 
-    async def advance_to(self, instant: datetime) -> None:
-        await self.advance(instant - self.env.now())
+    async def advance_to(self, instant: datetime, only: Collection[str] | None = None) -> None:
+        await self.advance(instant - self.env.now(), only)
 
     def dms(self, actor: MemberActor) -> list[discord.Message]:
         channel = actor.user.dm_channel

@@ -1,10 +1,12 @@
 """The narrated week: a list of steps, each one people using the real bot.
 
 `bridges demo --script` runs them and prints the transcript; `bridges demo` runs them to give
-the visitor a school with a week of history. Check-ins (issue 5) and escalations (issue 6)
-join as further steps in ``WEEK``, between Saturday and "a week on": advance to Monday
-Jan 5 15:30 (the default check-in time), a mentee answers with a low mood, the escalation
-reaches #staff-alerts, ms_rivera claims it. Each step acts only through ``School``.
+the visitor a school with a week of history (goals, one week of check-ins, a claimed
+escalation). Each step acts only through ``School``.
+
+The escalation comes from Deshawn's check-in: a low mood and "I'd like an adult from staff to
+reach out". Mood alone escalates only when it is low two weeks running (``low_mood_twice``),
+and the narrated week holds one Monday.
 """
 
 from __future__ import annotations
@@ -17,11 +19,38 @@ from zoneinfo import ZoneInfo
 from simcord.actors import MemberActor
 
 from bot.demo.school import MENTEES, MENTORS, PROGRAM_ZONE, School
+from cogs.checkin_texts import PROGRESS
 
 ZONE = ZoneInfo(PROGRAM_ZONE)
 TRAINING_TITLE = "Being a good listener"
 #: The pairs staff match on the first day; the other mentees wait for the visitor to match them.
 PAIRS = (("sam", "jordan"), ("priya", "maya"), ("leo", "deshawn"))
+GOALS = {
+    "jordan": {
+        "goal:what": "Hand in every math homework",
+        "goal:why": "I want to pass algebra this year",
+        "goal:measure": "No missing homework on my report",
+        "goal:by": "2026-03-01",
+        "goal:focus": ["academics"],
+    },
+    "deshawn": {
+        "goal:what": "Make one friend on the team",
+        "goal:why": "I'm new and lunch is lonely",
+        "goal:measure": "Someone to sit with at lunch",
+        "goal:by": "2026-02-15",
+        "goal:focus": ["social-emotional"],
+    },
+}
+#: Who answers Monday's check-in: mood 1-5, progress on their goal 1-5, their words.
+CHECKINS: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+    ("jordan", 4, "3", {"checkin:well": "Got a B on the quiz", "checkin:hard": ""}),
+    (
+        "deshawn",
+        2,
+        "1",
+        {"checkin:hard": "Nobody talks to me at lunch", "checkin:reach": ["yes"]},
+    ),
+)
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -140,8 +169,66 @@ async def _answer(school: School, name: str, label: str) -> None:
         )
 
 
+async def goals(school: School) -> None:
+    for name, goal in GOALS.items():
+        actor = school.mentees[name]
+        shown = await school.slash(actor, "goal add")
+        await school.submit(actor, shown, goal)
+
+
+async def checkin_day(school: School) -> None:
+    await school.advance_to(local(5, 15, 30), only=("jordan", "deshawn", "sam"))
+
+
+async def checkins_answered(school: School) -> None:
+    for name, mood, progress, words in CHECKINS:
+        await _check_in(school, name, mood, progress, words)
+    school.report_post(school.staff_alerts)
+
+
+async def staff_claim(school: School) -> None:
+    post = school.staff_alerts.history()[-1]
+    await school.click(school.staff, post, "Claim")
+    school.report_post(school.staff_alerts)
+
+
+async def help_me(school: School) -> None:
+    maya = school.mentees["maya"]
+    shown = await school.slash(maya, "help-me")
+    await school.submit(
+        maya,
+        shown,
+        {
+            "help:details": "I don't understand the physics lab report and it's due Friday.",
+            "help:urgency": ["can_wait"],
+            "help:category": ["academic"],
+        },
+    )
+    school.report_post(school.staff_alerts)
+
+
+async def _check_in(
+    school: School, name: str, mood: int, progress: str, words: dict[str, object]
+) -> None:
+    actor = school.mentees[name]
+    step = await school.click(actor, school.last_dm(actor, "weekly check-in"), "Start")
+    if step.modal is None:
+        (goal_id,) = (
+            item["custom_id"]
+            for row in step.response.components
+            for item in row.get("components", [])
+            if item.get("custom_id", "").startswith("checkin-progress:")
+        )
+        await school.select(
+            actor, step, goal_id, progress, f"{progress} – {PROGRESS[int(progress)]}"
+        )
+        step = await school.click(actor, step.response, "Next")
+    values = {"checkin:mood": [str(mood)], "checkin:reach": ["no"], **words}
+    await school.submit(actor, step, values, in_dm=True)
+
+
 async def a_week_on(school: School) -> None:
-    await school.advance_to(local(7, 17))
+    await school.advance_to(local(7, 17), only=("maya",))
     await school.slash(school.mentees["jordan"], "session list")
     await school.slash(school.staff, "staff roster")
 
@@ -152,8 +239,17 @@ WEEK: Sequence[Step] = (
     Step("Mentees join", mentees_join),
     Step("Staff look at suggestions and match three pairs", match),
     Step("Mentees propose their first sessions; mentors accept", schedule),
+    Step("Jordan and Deshawn set their first goals", goals),
     Step("Thursday and Friday: reminders, then “Did it happen?”", remind_and_ask),
     Step("Saturday: Jordan and Sam's video session", the_weekend),
+    Step("Monday 3:30 PM in each mentee's own zone: the weekly check-in arrives", checkin_day),
+    Step(
+        "Jordan had a good week; Deshawn's was not great and he asks for an adult: "
+        "his mentor gets the digest, staff get an escalation",
+        checkins_answered,
+    ),
+    Step("ms_rivera claims the escalation; Deshawn is told", staff_claim),
+    Step("Maya asks staff for help with /help-me", help_me),
     Step("A week on: Jordan's sessions and the staff roster", a_week_on),
 )
 

@@ -42,11 +42,42 @@ async def test_the_scripted_week_shows_every_step(tmp_path: Path) -> None:
         "jordan fills in “What did you cover?”",
         "deshawn clicks [No-show]",
         "Roster (3 matches, 5 waiting, 4 mentors)",
+        # Goals, Monday's check-in in the mentee's zone, answers, the digest.
+        "jordan fills in “A new goal”",
+        "Goal added: **Hand in every math homework**",
+        "Bridges → jordan (DM, Mon 3:30 PM): Time for your weekly check-in!",
+        "      - Make one friend on the team",
+        "Bridges → sam (DM, Mon 3:30 PM): Mentor check-in",
+        "jordan picks “3 – halfway”",
+        "jordan fills in “Your weekly check-in”",
+        "Bridges → jordan (only you): Thanks for checking in!",
+        "Bridges → sam (DM, Mon 3:30 PM): Check-in from @jordan (week of Jan 05):\n"
+        "      - Mood: 4/5 (good)\n"
+        "      - Hand in every math homework: 3/5 (halfway)",
+        "Bridges → leo (DM, Mon 3:30 PM): Check-in from @deshawn (week of Jan 05):\n"
+        "      - Mood: 2/5 (not great)",
+        # The escalation reaches the staff channel with the role mentioned; a claim; the
+        # student is told; a /help-me request.
+        "Bridges → #staff-alerts: @Staff New escalation #1 (Today).",
+        "Asked in a check-in for an adult to reach out",
+        "Student: @deshawn",
+        "ms_rivera clicks [Claim]",
+        "Bridges → ms_rivera (only you): You claimed escalation #1.",
+        "Status: Claimed by @ms_rivera",
+        "Bridges → deshawn (DM, Mon 3:30 PM): @ms_rivera, a staff member, would like to check "
+        "in with you",
+        "maya fills in “Ask staff for help”",
+        "Bridges → #staff-alerts: @Staff New escalation #2 (Can wait).",
+        "Bridges → maya (DM, Tue 3:30 PM): Reminder: your weekly check-in is still waiting.",
     ):
         assert seen in text, seen
     # Each reminder went out once: two per member and session, for three sessions.
     assert sum("Reminder: your session" in line for line in printed) == 12
     assert "<@" not in text and "<t:" not in text
+    # Only the staff channel and the student see what Deshawn asked for; his mentor's digest
+    # never says he asked for an adult.
+    digest = text.split("Check-in from @deshawn", 1)[1].split("Maybe bring", 1)[0]
+    assert "adult" not in digest and "reach" not in digest.lower()
 
 
 async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Path) -> None:
@@ -61,6 +92,7 @@ async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Pat
             async with http.get(console.url) as page:
                 body = await page.text()
             assert "Wed Jan 7, 5:00 PM CST" in body and "dm:" in body
+            assert "Open\n#staff-alerts</a> as ms_rivera" in body
             async with http.post(console.url + "advance", data={"by": "day"}) as moved:
                 body = await moved.text()
             assert "Thu Jan 8, 5:00 PM CST" in body
@@ -70,6 +102,16 @@ async def test_the_control_page_moves_the_clock_and_opens_previews(tmp_path: Pat
             async with http.get(console.url + "open?channel=general", allow_redirects=False) as go:
                 assert go.status == 303
                 assert go.headers["Location"] == console.preview.url  # type: ignore[union-attr]
+            async with http.get(
+                console.url + "open?channel=staff-alerts", allow_redirects=False
+            ) as go:
+                assert go.status == 303
+            assert console.preview is not None
+            assert console.preview.url == go.headers["Location"]
+            # Maya's /help-me request waits for the visitor to claim it, re-pinged meanwhile.
+            alerts = [m.content for m in school.staff_alerts.history()]
+            assert any("New escalation #2 (Can wait)" in text for text in alerts)
+            assert "Escalation #2 (Can wait) is still unclaimed" in alerts[-1]
             jordan = school.mentees["jordan"]
             async with http.get(
                 console.url + f"open?channel=dm:{jordan.id}", allow_redirects=False
