@@ -254,7 +254,10 @@ def report(label: str, timed: Figures, traced: Figures) -> None:
         f"their prompts enqueued in {enqueueing * 1000:.1f} ms "
         f"(deliver() returned after {delivering * 1000:.1f} ms)"
     )
-    print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
+    if traced.peak_bytes:
+        print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
+    else:
+        print("  peak Python memory: not measured (one run only)")
 
 
 async def main() -> None:
