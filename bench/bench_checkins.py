@@ -3,10 +3,13 @@ check-ins due at one instant and enqueueing their prompts (time and peak memory)
 
 Two programs are measured: every mentee in one zone (all 5,000 due at the same instant,
 the common case), and mentees spread over four US zones with one in ten on their own day
-and time. "Enqueue" is claiming each prompt's delivery key and recording it, through the
-real ``Deliveries.once_each`` with a send that does nothing: the sending itself is the
-delivery engine's benchmark. Runs on SQLite, or on the database named by
-``BRIDGES_BENCH_DATABASE_URL`` (an empty PostgreSQL database).
+and time. The prompts are built as the check-ins cog builds them (text and Start button)
+and handed to the real ``DeliveryEngine.deliver`` with a ``Transport`` that does nothing
+and no pacing: "enqueue" is claiming every prompt's key and writing its row with its
+message (until the first prompt could be sent); "drain" is the rest of ``deliver``, the
+engine's own work per prompt and the batched writes of every outcome. The sending itself,
+paced against a Discord that enforces its limits, is ``bench_delivery.py``. Runs on SQLite,
+or on the database named by ``BRIDGES_BENCH_DATABASE_URL`` (an empty PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -17,18 +20,22 @@ import random
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 
+import discord
 from sqlalchemy import insert
 
 from bot.clock import FixedClock
 from bot.config import load_settings
-from bot.delivery import Deliveries, Prompt
+from bot.delivery import DeliveryEngine, DeliverySettings, Message
 from bot.services.checkins import CheckinService
 from bot.services.programs import ProgramService
+from cogs import checkin_texts, delivery_texts
+from cogs.checkins import Outgoing, StartButton, _buttons, _mentor_view, _prompt
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import (
@@ -124,6 +131,10 @@ async def seed(url: str, spread: bool) -> None:
     await engine.dispose()
 
 
+def _start_view(checkin_id: int) -> Callable[[], discord.ui.View]:
+    return lambda: _buttons(StartButton(checkin_id))
+
+
 @dataclass
 class Figures:
     plan_s: float = 0.0
@@ -131,9 +142,27 @@ class Figures:
     open_s: float = 0.0
     opened: int = 0
     enqueue_s: float = 0.0
+    drain_s: float = 0.0
     enqueued: int = 0
-    largest: tuple[int, float, float] = (0, 0.0, 0.0)
+    largest: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
     peak_bytes: int = 0
+
+
+class Nowhere:
+    """A Transport that sends nothing; notes when the engine first asks it to."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self._ids = 0
+
+    async def open_dm(self, user_id: int) -> int:
+        self.first = self.first or time.perf_counter()
+        return user_id + 10**15
+
+    async def post(self, channel_id: int, message: Message, nonce: str) -> int:
+        self.first = self.first or time.perf_counter()
+        self._ids += 1
+        return self._ids
 
 
 async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
@@ -141,19 +170,18 @@ async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
     peak memory is recorded (tracemalloc slows Python down, so times come from a run
     without it)."""
     await seed(url, spread)
-    engine = create_engine(url)
-    sessions = create_sessions(engine)
+    database = create_engine(url)
+    sessions = create_sessions(database)
     settings = load_settings(None, {})
     clock = FixedClock(SUNDAY)
     service = CheckinService(
         sessions, clock, ProgramService(sessions, clock, settings.program), settings.checkins
     )
-    deliveries = Deliveries(sessions, clock)
+    transport = Nowhere()
+    unpaced = DeliverySettings(rate_per_second=1e6, channel_window_seconds=1e-6)
+    engine = DeliveryEngine(sessions, clock, transport, unpaced, delivery_texts.fallback)
+    await engine.start()
     figures = Figures()
-
-    async def nothing() -> None:
-        return None
-
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -166,25 +194,41 @@ async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
         began = time.perf_counter()
         opened = await service.open_due(instant)
         middle = time.perf_counter()
-        prompts = [
-            Prompt(f"checkin:{item.checkin_id}:prompt", "checkin", item.user_id, nothing)
+        messages = [
+            Outgoing(
+                f"checkin:{item.checkin_id}:prompt",
+                item.user_id,
+                checkin_texts.prompt(item, reminder=False),
+                item.channel_id,
+                view=_start_view(item.checkin_id),
+            )
             for item in opened.checkins
         ] + [
-            Prompt(f"mentor-checkin:{m.member_id}:{m.week}", "mentor-checkin", m.user_id, nothing)
+            Outgoing(
+                f"mentor-checkin:{m.member_id}:{m.week.isoformat()}",
+                m.user_id,
+                checkin_texts.MENTOR_PROMPT,
+                m.channel_id,
+                view=_mentor_view(m.member_id, m.week),
+            )
             for m in opened.mentors
         ]
-        enqueued = await deliveries.once_each(prompts)
+        transport.first = None
+        outcomes = await engine.deliver([_prompt(m) for m in messages])
         ended = time.perf_counter()
+        queued = (transport.first or ended) - middle
         figures.opened += len(opened.checkins)
-        figures.enqueued += enqueued
+        figures.enqueued += len(outcomes)
         figures.open_s += middle - began
-        figures.enqueue_s += ended - middle
+        figures.enqueue_s += queued
+        figures.drain_s += ended - middle - queued
         if len(opened.checkins) > figures.largest[0]:
-            figures.largest = (len(opened.checkins), middle - began, ended - middle)
+            figures.largest = (len(opened.checkins), middle - began, queued, ended - middle)
     if traced:
         figures.peak_bytes = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    await engine.dispose()
+    await engine.stop()
+    await database.dispose()
     return figures
 
 
@@ -200,12 +244,20 @@ def report(label: str, timed: Figures, traced: Figures) -> None:
         f"  enqueue prompts (claim + record): {timed.enqueue_s * 1000:8.1f} ms for "
         f"{timed.enqueued} prompts (mentees' and mentors')"
     )
-    count, opening, enqueueing = timed.largest
+    print(
+        f"  drain with a null transport:      {timed.drain_s * 1000:8.1f} ms "
+        "(engine work per prompt, outcomes written)"
+    )
+    count, opening, enqueueing, delivering = timed.largest
     print(
         f"  largest instant: {count} check-ins opened in {opening * 1000:.1f} ms, "
-        f"their prompts enqueued in {enqueueing * 1000:.1f} ms"
+        f"their prompts enqueued in {enqueueing * 1000:.1f} ms "
+        f"(deliver() returned after {delivering * 1000:.1f} ms)"
     )
-    print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
+    if traced.peak_bytes:
+        print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")
+    else:
+        print("  peak Python memory: not measured (one run only)")
 
 
 async def main() -> None:
