@@ -46,15 +46,13 @@ from bot.delivery import (
     DeliverySettings,
     Health,
     Message,
-    Priority,
-    Prompt,
     nonce_for,
 )
 from bot.services.escalations import EscalationService
 from bot.services.programs import ProgramService
 from cogs import delivery_texts
 from cogs import escalation_texts as texts
-from cogs.escalations import POST_JOB, buttons
+from cogs.escalations import staff_post
 from cogs.transport import DiscordTransport
 from storage.db import Sessions, create_engine, create_sessions
 from storage.migrate import upgrade
@@ -117,24 +115,9 @@ class School:
         )
         await self._confirm(texts.confirmation(view, ""))
         program = await self.programs.get(view.guild_id)
-        context = await self.service.context(view)
-        shown = buttons(view)
-        key = f"{POST_JOB}:{view.id}"
-        role = program.staff_role_id
-        post = Prompt(
-            key=key,
-            kind=POST_JOB,
-            user_id=view.student_user_id,
-            message=Message(
-                content=texts.post_content(view, role),
-                embeds=(dict(texts.embed(view, context).to_dict()),),
-                components=tuple(shown.to_components()) if shown else (),
-                mention_role_ids=(role,) if role else (),
-            ),
-            priority=Priority.URGENT,
-            channel_id=program.escalation_channel_id,
-            guild_id=view.guild_id,
-        )
+        channel_id = program.escalation_channel_id or 0
+        post = staff_post(view, await self.service.context(view), program.staff_role_id, channel_id)
+        key = post.key
         status = (await self.engine.deliver([post]))[key]
         recorded = time.perf_counter()
         message_id = await self.engine.message_id(key)

@@ -29,6 +29,7 @@ from bot.services.checkins import CheckinText
 from bot.services.escalations import (
     CATEGORIES,
     NEXT_TIER,
+    Context,
     EscalationService,
     EscalationView,
     Opened,
@@ -196,6 +197,28 @@ def buttons(view: EscalationView) -> discord.ui.View | None:
     return shown
 
 
+def staff_post(
+    view: EscalationView, context: Context, role_id: int | None, channel_id: int
+) -> Prompt:
+    """The escalation's post in the staff channel: only the staff role mentioned, the embed,
+    the staff-only buttons; urgent, so it never waits behind a bulk fan-out."""
+    shown = buttons(view)
+    return Prompt(
+        key=f"{POST_JOB}:{view.id}",
+        kind=POST_JOB,
+        user_id=view.student_user_id,
+        message=Message(
+            content=texts.post_content(view, role_id),
+            embeds=(dict(texts.embed(view, context).to_dict()),),
+            components=tuple(shown.to_components()) if shown else (),
+            mention_role_ids=(role_id,) if role_id else (),
+        ),
+        priority=Priority.URGENT,
+        channel_id=channel_id,
+        guild_id=view.guild_id,
+    )
+
+
 class EscalationCog(commands.Cog):
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
@@ -285,24 +308,10 @@ class EscalationCog(commands.Cog):
         program = await self.programs.get(view.guild_id)
         channel = self.bot.get_channel(program.escalation_channel_id or 0)
         if isinstance(channel, discord.TextChannel):
-            context = await self.service.context(view)
-            shown = buttons(view)
-            role = program.staff_role_id
-            key = f"{POST_JOB}:{view.id}"
-            post = Prompt(
-                key=key,
-                kind=POST_JOB,
-                user_id=view.student_user_id,
-                message=Message(
-                    content=texts.post_content(view, role),
-                    embeds=(dict(texts.embed(view, context).to_dict()),),
-                    components=tuple(shown.to_components()) if shown else (),
-                    mention_role_ids=(role,) if role else (),
-                ),
-                priority=Priority.URGENT,
-                channel_id=channel.id,
-                guild_id=view.guild_id,
+            post = staff_post(
+                view, await self.service.context(view), program.staff_role_id, channel.id
             )
+            key = post.key
             if (await self._deliver([post]))[key] is DeliveryStatus.SENT:
                 message_id = await self.bot.delivery.message_id(key)
                 if message_id is not None:
