@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,11 +14,18 @@ from sqlalchemy.orm import aliased
 from storage.models import (
     Attendance,
     AttendanceAnswer,
+    Checkin,
+    CheckinStatus,
     ClosureSurvey,
+    Escalation,
+    EscalationEvent,
+    Goal,
+    GoalStatus,
     Match,
     Member,
     MentoringSession,
     SessionStatus,
+    Urgency,
 )
 
 ActiveMatch = tuple[int, int, int, datetime]  # match id, mentor user id, mentee user id, start
@@ -166,3 +174,127 @@ async def survey_ratings(
         .group_by(ClosureSurvey.rating)
     )
     return {int(rating): int(count) for rating, count in rows}
+
+
+@dataclass(frozen=True)
+class CheckinWeek:
+    """One week's closed check-ins (``week`` is the Monday of the mentee's local week)."""
+
+    week: date
+    done: int
+    missed: int
+    mood_sum: int
+    moods: int
+
+
+async def checkin_weeks(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[CheckinWeek]:
+    """Per week: done and missed check-ins due in [since, until), and the moods given."""
+    done = Checkin.status == CheckinStatus.DONE
+    rows = await session.execute(
+        select(
+            Checkin.week,
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((Checkin.status == CheckinStatus.MISSED, 1), else_=0)),
+            func.coalesce(func.sum(case((done, Checkin.mood), else_=None)), 0),
+            func.count(case((done, Checkin.mood), else_=None)),
+        )
+        .where(
+            Checkin.guild_id == guild_id,
+            Checkin.status.in_((CheckinStatus.DONE, CheckinStatus.MISSED)),
+            Checkin.due_at >= since,
+            Checkin.due_at < until,
+        )
+        .group_by(Checkin.week)
+        .order_by(Checkin.week)
+    )
+    return [
+        CheckinWeek(week, int(done_), int(missed), int(mood_sum), int(moods))
+        for week, done_, missed, mood_sum, moods in rows
+    ]
+
+
+async def mood_counts(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> dict[int, int]:
+    """Mood (1-5) -> answered check-ins due in [since, until) that gave it."""
+    rows = await session.execute(
+        select(Checkin.mood, func.count())
+        .where(
+            Checkin.guild_id == guild_id,
+            Checkin.status == CheckinStatus.DONE,
+            Checkin.due_at >= since,
+            Checkin.due_at < until,
+            Checkin.mood.is_not(None),
+        )
+        .group_by(Checkin.mood)
+    )
+    return {int(mood): int(count) for mood, count in rows if mood is not None}
+
+
+async def goals_completed(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Focus area -> goals marked done in [since, until)."""
+    rows = await session.execute(
+        select(Goal.focus_area, func.count())
+        .where(
+            Goal.guild_id == guild_id,
+            Goal.status == GoalStatus.DONE,
+            Goal.closed_at >= since,
+            Goal.closed_at < until,
+        )
+        .group_by(Goal.focus_area)
+    )
+    return {area: int(count) for area, count in rows}
+
+
+@dataclass(frozen=True)
+class EscalationTimes:
+    """One escalation's urgency and the times that matter to the report."""
+
+    urgency: Urgency
+    opened: datetime
+    first_claimed: datetime | None
+    resolved: datetime | None  # the latest "resolved" event before ``until``
+
+
+async def escalation_times(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[EscalationTimes]:
+    """Escalations opened before ``until`` and not resolved before ``since``: every one
+    opened, resolved or still open in the period. Events after ``until`` are ignored."""
+    events = (
+        select(
+            EscalationEvent.escalation_id.label("escalation_id"),
+            func.min(
+                case((EscalationEvent.action == "claimed", EscalationEvent.created_at), else_=None)
+            ).label("claimed"),
+            func.max(
+                case((EscalationEvent.action == "resolved", EscalationEvent.created_at), else_=None)
+            ).label("resolved"),
+        )
+        .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
+        .where(
+            Escalation.guild_id == guild_id,
+            Escalation.created_at < until,
+            EscalationEvent.action.in_(("claimed", "resolved")),
+            EscalationEvent.created_at < until,
+        )
+        .group_by(EscalationEvent.escalation_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Escalation.urgency, Escalation.created_at, events.c.claimed, events.c.resolved)
+        .outerjoin(events, events.c.escalation_id == Escalation.id)
+        .where(
+            Escalation.guild_id == guild_id,
+            Escalation.created_at < until,
+            or_(events.c.resolved.is_(None), events.c.resolved >= since),
+        )
+    )
+    return [
+        EscalationTimes(urgency, opened, claimed, resolved)
+        for urgency, opened, claimed, resolved in rows
+    ]
