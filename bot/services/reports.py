@@ -42,7 +42,7 @@ from bot.errors import InvalidInput
 from bot.services.contacts import contact_due
 from bot.services.objectives import Objective
 from storage.db import Sessions
-from storage.models import Urgency
+from storage.models import CheckinStatus, Urgency
 from storage.repositories import contacts
 from storage.repositories import reports as rows
 
@@ -253,20 +253,35 @@ async def contacts_section(session: AsyncSession, scope: Scope) -> Section:
     )
 
 
+@dataclass
+class _CheckinWeek:
+    done: int = 0
+    missed: int = 0
+    mood_sum: int = 0
+    moods: int = 0
+
+
 async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
-    weeks = {
-        week.week: week
-        for week in await rows.checkin_weeks(session, scope.guild_id, scope.since, scope.until)
-    }
-    ordered = sorted({*_weeks(scope), *weeks})
-    empty = rows.CheckinWeek(date.min, 0, 0, 0, 0)
-    per_week = [(monday, weeks.get(monday, empty)) for monday in ordered]
+    weeks = {monday: _CheckinWeek() for monday in _weeks(scope)}
+    mood_counts: dict[int, int] = {}
+    for monday, status, mood, count in await rows.checkin_counts(
+        session, scope.guild_id, scope.since, scope.until
+    ):
+        week = weeks.setdefault(monday, _CheckinWeek())
+        if status is CheckinStatus.MISSED:
+            week.missed += count
+        elif status is CheckinStatus.DONE:
+            week.done += count
+            if mood is not None:
+                week.mood_sum += mood * count
+                week.moods += count
+                mood_counts[mood] = mood_counts.get(mood, 0) + count
+    per_week = sorted(weeks.items())
     done = sum(week.done for week in weeks.values())
     missed = sum(week.missed for week in weeks.values())
     mood_sum = sum(week.mood_sum for week in weeks.values())
     moods = sum(week.moods for week in weeks.values())
     completion = [_percent(week.done, week.done + week.missed) for _, week in per_week]
-    mood_counts = await rows.mood_counts(session, scope.guild_id, scope.since, scope.until)
     goals = await rows.goals_completed(session, scope.guild_id, scope.since, scope.until)
     return Section(
         figures={

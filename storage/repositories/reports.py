@@ -176,61 +176,20 @@ async def survey_ratings(
     return {int(rating): int(count) for rating, count in rows}
 
 
-@dataclass(frozen=True)
-class CheckinWeek:
-    """One week's closed check-ins (``week`` is the Monday of the mentee's local week)."""
-
-    week: date
-    done: int
-    missed: int
-    mood_sum: int
-    moods: int
+CheckinCount = tuple[date, CheckinStatus, int | None, int]  # week, status, mood, how many
 
 
-async def checkin_weeks(
+async def checkin_counts(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> list[CheckinWeek]:
-    """Per week: done and missed check-ins due in [since, until), and the moods given."""
-    done = Checkin.status == CheckinStatus.DONE
+) -> list[CheckinCount]:
+    """How many check-ins due in [since, until) there are per week (the Monday of the
+    mentee's local week), status and mood, in one pass over the period's rows."""
     rows = await session.execute(
-        select(
-            Checkin.week,
-            func.sum(case((done, 1), else_=0)),
-            func.sum(case((Checkin.status == CheckinStatus.MISSED, 1), else_=0)),
-            func.coalesce(func.sum(case((done, Checkin.mood), else_=None)), 0),
-            func.count(case((done, Checkin.mood), else_=None)),
-        )
-        .where(
-            Checkin.guild_id == guild_id,
-            Checkin.status.in_((CheckinStatus.DONE, CheckinStatus.MISSED)),
-            Checkin.due_at >= since,
-            Checkin.due_at < until,
-        )
-        .group_by(Checkin.week)
-        .order_by(Checkin.week)
+        select(Checkin.week, Checkin.status, Checkin.mood, func.count())
+        .where(Checkin.guild_id == guild_id, Checkin.due_at >= since, Checkin.due_at < until)
+        .group_by(Checkin.week, Checkin.status, Checkin.mood)
     )
-    return [
-        CheckinWeek(week, int(done_), int(missed), int(mood_sum), int(moods))
-        for week, done_, missed, mood_sum, moods in rows
-    ]
-
-
-async def mood_counts(
-    session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> dict[int, int]:
-    """Mood (1-5) -> answered check-ins due in [since, until) that gave it."""
-    rows = await session.execute(
-        select(Checkin.mood, func.count())
-        .where(
-            Checkin.guild_id == guild_id,
-            Checkin.status == CheckinStatus.DONE,
-            Checkin.due_at >= since,
-            Checkin.due_at < until,
-            Checkin.mood.is_not(None),
-        )
-        .group_by(Checkin.mood)
-    )
-    return {int(mood): int(count) for mood, count in rows if mood is not None}
+    return [(week, status, mood, int(count)) for week, status, mood, count in rows]
 
 
 async def goals_completed(

@@ -67,6 +67,7 @@ async def test_the_report_counts_check_ins_and_escalations(world: World) -> None
     assert "Check-in mood, 1 to 5: 4" in text
     assert "Escalations opened: 1" in text and "Escalations still open at the end: 1" in text
     assert "checkin_completion >= 80%: met (100%)" in text
+    assert "Week of 2026-01-05: 1 answered, 0 missed (100.0%), mood 4.0" in text
     assert "Someone keeps waiting" not in text  # the student's words stay out of the report
     files = {attachment.filename: attachment for attachment in reply.attachments}
     assert {"checkin_completion_per_week.png", "mood_distribution.png"} <= set(files)
