@@ -16,7 +16,7 @@ from bot.clock import FixedClock
 from bot.config import ReportSettings
 from bot.errors import InvalidInput
 from bot.report_files import render
-from bot.services.objectives import parse_objective
+from bot.services.objectives import METRICS, parse_objective
 from bot.services.reports import ReportService
 from storage.db import Sessions
 from storage.models import (
@@ -335,6 +335,7 @@ async def test_an_empty_program_reports_zeros_and_no_data(sessions: Sessions) ->
     assert [j.met for j in report.objectives] == [None, None, True, None, None, None]
     assert report.figures["checkin_completion"] is None and report.figures["goals_completed"] == 0
     assert report.figures["escalations_open"] == 0 and report.figures["minutes_to_claim"] is None
+    assert set(report.figures) == set(METRICS)  # every metric an objective can name is computed
 
 
 def test_periods_and_start_dates_are_checked(sessions: Sessions) -> None:
