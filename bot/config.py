@@ -463,6 +463,7 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
                 "attendance_rate >= 90%",
                 "pairs_meeting_twice_a_month >= 100%",
                 "contacts_overdue <= 0",
+                "checkin_completion >= 80%",
             ],
             _objectives,
         ),

@@ -19,6 +19,7 @@ def contact_recorded(state: ContactState) -> str:
 
 
 SHOWN_PAIRS = 10
+SHOWN_WEEKS = 4
 FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
 
 
@@ -72,6 +73,15 @@ def _pairs(table: Table, column: int, label: str) -> str:
     return _fit(lines, f"{table.name}.csv") or "None."
 
 
+def checkin_weeks(table: Table) -> str:
+    """The latest weeks' check-in completion and mean mood: the trend at a glance."""
+    lines = []
+    for week, done, missed, rate, mood in table.rows[-SHOWN_WEEKS:]:
+        answered = f"{done} answered, {missed} missed ({rate}%)" if rate != "" else "none closed"
+        lines.append(f"Week of {week}: {answered}" + (f", mood {mood}" if mood != "" else ""))
+    return "\n".join(lines) or "None."
+
+
 def report_embed(report: Report) -> discord.Embed:
     scope = report.scope
     figures, objectives = summary_lines(report)
@@ -89,6 +99,11 @@ def report_embed(report: Report) -> discord.Embed:
             f"{marks[j.met]} {line}" for j, line in zip(report.objectives, objectives, strict=True)
         )
         or "None set (see [report] objectives in the config).",
+        inline=False,
+    )
+    embed.add_field(
+        name="Check-ins, latest weeks",
+        value=checkin_weeks(report.table("checkins_per_week")),
         inline=False,
     )
     embed.add_field(

@@ -1,8 +1,8 @@
 """Program objectives: "attendance_rate >= 90%" read from config and judged against a figure.
 
 ``METRICS`` names every figure the report computes, with its unit; an objective names one
-of them, a comparison and a target. A metric added to the report (check-in completion,
-escalations) is one line here and one function in ``reports``.
+of them, a comparison and a target. A metric added to the report is one line here
+and its figure in one section function of ``reports``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "pairs_without_contact_14d": ("active pairs with no session in 14 days", "count"),
     "survey_rating": ("closure-survey rating, 1 to 5", "average"),
     "contacts_overdue": ("matches whose staff contact is overdue", "count"),
+    "checkin_completion": ("check-ins answered, of those due", "%"),
+    "mood_average": ("check-in mood, 1 to 5", "average"),
+    "goals_completed": ("goals completed", "count"),
+    "escalations_opened": ("escalations opened", "count"),
+    "escalations_resolved": ("escalations resolved", "count"),
+    "escalations_open": ("escalations still open at the end", "count"),
+    "minutes_to_claim": ("median minutes for staff to claim an escalation", "average"),
 }
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

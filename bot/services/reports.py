@@ -1,9 +1,8 @@
 """The program report: figures, tables and chart data for one server over a period.
 
 Each source of figures is one section function (``SECTIONS``) reading the database through
-``storage.repositories.reports`` and returning its figures, tables and charts; check-in and
-escalation metrics are one more function each. Figures are named as in
-``objectives.METRICS`` so the config's objectives can be judged against them.
+``storage.repositories.reports`` and returning its figures, tables and charts. Figures are
+named as in ``objectives.METRICS`` so the config's objectives can be judged against them.
 
 Definitions (all times UTC; "until" is the end of the period, normally now):
 - active_matches: matches created by ``until`` and not ended by then.
@@ -17,10 +16,20 @@ Definitions (all times UTC; "until" is the end of the period, normally now):
 - survey_rating: mean closure-survey rating of surveys answered in the period.
 - contacts_overdue: active matches whose staff contact (``contacts.contact_due``) is due
   before ``until``.
+- checkin_completion: of the check-ins due in the period that closed (answered or missed;
+  still-open ones are left out), the share answered; also per week of the check-in.
+- mood_average: mean mood (1-5) of the check-ins due in the period that were answered; the
+  mood trend is the same per week.
+- goals_completed: goals marked done in the period.
+- escalations_opened / escalations_resolved: opened / resolved in the period.
+- escalations_open: opened before ``until`` and not resolved by then.
+- minutes_to_claim: median minutes from opening to the first "claimed" event, of the
+  escalations opened in the period and claimed by ``until``.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,6 +42,7 @@ from bot.errors import InvalidInput
 from bot.services.contacts import contact_due
 from bot.services.objectives import Objective
 from storage.db import Sessions
+from storage.models import CheckinStatus, Urgency
 from storage.repositories import contacts
 from storage.repositories import reports as rows
 
@@ -105,6 +115,15 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _weeks(scope: Scope) -> list[date]:
+    """The Monday of every week the period touches."""
+    mondays, monday = [], _monday(scope.since.date())
+    while monday <= scope.until.date():
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    return mondays
+
+
 async def matches_section(session: AsyncSession, scope: Scope) -> Section:
     active = await rows.active_at(session, scope.guild_id, scope.until)
     month_ago, fortnight_ago = scope.until - timedelta(days=30), scope.until - timedelta(days=14)
@@ -144,11 +163,7 @@ async def matches_section(session: AsyncSession, scope: Scope) -> Section:
 
 async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
     per_day = await rows.confirmed_per_day(session, scope.guild_id, scope.since, scope.until)
-    weeks: dict[date, int] = {}
-    monday = _monday(scope.since.date())
-    while monday <= scope.until.date():
-        weeks[monday] = 0
-        monday += timedelta(days=7)
+    weeks = dict.fromkeys(_weeks(scope), 0)
     for day, count in per_day.items():
         weeks[_monday(day)] = weeks.get(_monday(day), 0) + count
     held = sum(per_day.values())
@@ -238,11 +253,135 @@ async def contacts_section(session: AsyncSession, scope: Scope) -> Section:
     )
 
 
+@dataclass
+class _CheckinWeek:
+    done: int = 0
+    missed: int = 0
+    mood_sum: int = 0
+    moods: int = 0
+
+
+async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
+    weeks = {monday: _CheckinWeek() for monday in _weeks(scope)}
+    mood_counts: dict[int, int] = {}
+    for monday, status, mood, count in await rows.checkin_counts(
+        session, scope.guild_id, scope.since, scope.until
+    ):
+        week = weeks.setdefault(monday, _CheckinWeek())
+        if status is CheckinStatus.MISSED:
+            week.missed += count
+        elif status is CheckinStatus.DONE:
+            week.done += count
+            if mood is not None:
+                week.mood_sum += mood * count
+                week.moods += count
+                mood_counts[mood] = mood_counts.get(mood, 0) + count
+    per_week = sorted(weeks.items())
+    done = sum(week.done for week in weeks.values())
+    missed = sum(week.missed for week in weeks.values())
+    mood_sum = sum(week.mood_sum for week in weeks.values())
+    moods = sum(week.moods for week in weeks.values())
+    completion = [_percent(week.done, week.done + week.missed) for _, week in per_week]
+    goals = await rows.goals_completed(session, scope.guild_id, scope.since, scope.until)
+    return Section(
+        figures={
+            "checkin_completion": _percent(done, done + missed),
+            "mood_average": round(mood_sum / moods, 2) if moods else None,
+            "goals_completed": float(sum(goals.values())),
+        },
+        tables=[
+            Table(
+                "checkins_per_week",
+                ("week_starting", "done", "missed", "completion_percent", "mood_average"),
+                tuple(
+                    (
+                        monday.isoformat(),
+                        week.done,
+                        week.missed,
+                        "" if rate is None else rate,
+                        round(week.mood_sum / week.moods, 2) if week.moods else "",
+                    )
+                    for (monday, week), rate in zip(per_week, completion, strict=True)
+                ),
+            ),
+            Table(
+                "mood_distribution",
+                ("mood", "checkins"),
+                tuple((mood, mood_counts.get(mood, 0)) for mood in range(1, 6)),
+            ),
+            Table(
+                "goals_completed",
+                ("focus_area", "goals"),
+                tuple(sorted(goals.items())),
+            ),
+        ],
+        charts=[
+            Chart(
+                "checkin_completion_per_week",
+                "Check-in completion per week",
+                "week starting",
+                "% answered",
+                tuple(monday.strftime("%b %d") for monday, _ in per_week),
+                tuple(float("nan") if rate is None else rate for rate in completion),
+            ),
+            Chart(
+                "mood_distribution",
+                "Mood in check-ins",
+                "mood (1 = low, 5 = great)",
+                "check-ins",
+                tuple(str(mood) for mood in range(1, 6)),
+                tuple(float(mood_counts.get(mood, 0)) for mood in range(1, 6)),
+            ),
+        ],
+    )
+
+
+def _median_minutes(waits: list[timedelta]) -> float | None:
+    return round(statistics.median(w.total_seconds() for w in waits) / 60, 1) if waits else None
+
+
+async def escalations_section(session: AsyncSession, scope: Scope) -> Section:
+    found = await rows.escalation_times(session, scope.guild_id, scope.since, scope.until)
+    per_urgency: list[tuple[object, ...]] = []
+    totals: tuple[int, int, int, float | None] = (0, 0, 0, None)
+    for urgency in (*Urgency, None):  # None: every urgency
+        chosen = [e for e in found if urgency is None or e.urgency is urgency]
+        opened = [e for e in chosen if e.opened >= scope.since]
+        counts = (
+            len(opened),
+            sum(e.resolved is not None and e.resolved >= scope.since for e in chosen),
+            sum(e.resolved is None for e in chosen),
+            _median_minutes([e.first_claimed - e.opened for e in opened if e.first_claimed]),
+        )
+        if urgency is None:
+            totals = counts
+        else:
+            per_urgency.append((urgency.value, *counts[:3], "" if counts[3] is None else counts[3]))
+    opened_n, resolved_n, open_n, minutes = totals
+    return Section(
+        figures={
+            "escalations_opened": float(opened_n),
+            "escalations_resolved": float(resolved_n),
+            "escalations_open": float(open_n),
+            "minutes_to_claim": minutes,
+        },
+        tables=[
+            Table(
+                "escalations_by_urgency",
+                ("urgency", "opened", "resolved", "still_open", "median_minutes_to_claim"),
+                tuple(per_urgency),
+            )
+        ],
+    )
+
+
 SECTIONS: tuple[SectionFunction, ...] = (
     matches_section,
     sessions_section,
     surveys_section,
     contacts_section,
+    checkins_section,
+    escalations_section,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,11 +14,18 @@ from sqlalchemy.orm import aliased
 from storage.models import (
     Attendance,
     AttendanceAnswer,
+    Checkin,
+    CheckinStatus,
     ClosureSurvey,
+    Escalation,
+    EscalationEvent,
+    Goal,
+    GoalStatus,
     Match,
     Member,
     MentoringSession,
     SessionStatus,
+    Urgency,
 )
 
 ActiveMatch = tuple[int, int, int, datetime]  # match id, mentor user id, mentee user id, start
@@ -166,3 +174,86 @@ async def survey_ratings(
         .group_by(ClosureSurvey.rating)
     )
     return {int(rating): int(count) for rating, count in rows}
+
+
+CheckinCount = tuple[date, CheckinStatus, int | None, int]  # week, status, mood, how many
+
+
+async def checkin_counts(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[CheckinCount]:
+    """How many check-ins due in [since, until) there are per week (the Monday of the
+    mentee's local week), status and mood, in one pass over the period's rows."""
+    rows = await session.execute(
+        select(Checkin.week, Checkin.status, Checkin.mood, func.count())
+        .where(Checkin.guild_id == guild_id, Checkin.due_at >= since, Checkin.due_at < until)
+        .group_by(Checkin.week, Checkin.status, Checkin.mood)
+    )
+    return [(week, status, mood, int(count)) for week, status, mood, count in rows]
+
+
+async def goals_completed(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Focus area -> goals marked done in [since, until)."""
+    rows = await session.execute(
+        select(Goal.focus_area, func.count())
+        .where(
+            Goal.guild_id == guild_id,
+            Goal.status == GoalStatus.DONE,
+            Goal.closed_at >= since,
+            Goal.closed_at < until,
+        )
+        .group_by(Goal.focus_area)
+    )
+    return {area: int(count) for area, count in rows}
+
+
+@dataclass(frozen=True)
+class EscalationTimes:
+    """One escalation's urgency and the times that matter to the report."""
+
+    urgency: Urgency
+    opened: datetime
+    first_claimed: datetime | None
+    resolved: datetime | None  # the latest "resolved" event before ``until``
+
+
+async def escalation_times(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[EscalationTimes]:
+    """Escalations opened before ``until`` and not resolved before ``since``: every one
+    opened, resolved or still open in the period. Events after ``until`` are ignored."""
+    events = (
+        select(
+            EscalationEvent.escalation_id.label("escalation_id"),
+            func.min(
+                case((EscalationEvent.action == "claimed", EscalationEvent.created_at), else_=None)
+            ).label("claimed"),
+            func.max(
+                case((EscalationEvent.action == "resolved", EscalationEvent.created_at), else_=None)
+            ).label("resolved"),
+        )
+        .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
+        .where(
+            Escalation.guild_id == guild_id,
+            Escalation.created_at < until,
+            EscalationEvent.action.in_(("claimed", "resolved")),
+            EscalationEvent.created_at < until,
+        )
+        .group_by(EscalationEvent.escalation_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Escalation.urgency, Escalation.created_at, events.c.claimed, events.c.resolved)
+        .outerjoin(events, events.c.escalation_id == Escalation.id)
+        .where(
+            Escalation.guild_id == guild_id,
+            Escalation.created_at < until,
+            or_(events.c.resolved.is_(None), events.c.resolved >= since),
+        )
+    )
+    return [
+        EscalationTimes(urgency, opened, claimed, resolved)
+        for urgency, opened, claimed, resolved in rows
+    ]

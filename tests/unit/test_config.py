@@ -74,6 +74,7 @@ def test_built_in_defaults() -> None:
                 Objective("attendance_rate", ">=", 90),
                 Objective("pairs_meeting_twice_a_month", ">=", 100),
                 Objective("contacts_overdue", "<=", 0),
+                Objective("checkin_completion", ">=", 80),
             )
         ),
         delivery=DeliverySettings(),
