@@ -196,7 +196,7 @@ async def second_monday(school: School) -> None:
     for name in QUIET:
         await _check_in(school, name, 3, "3", {"checkin:well": "", "checkin:hard": ""})
     school.muted = False
-    school.say(f"  (… {len(QUIET)} more mentees answer this week's check-in the same way)")
+    school.say(f"  (… the {len(QUIET)} other mentees answer this week's check-in too)")
 
 
 async def staff_claim(school: School) -> None:
