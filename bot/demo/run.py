@@ -30,7 +30,7 @@ async def run_script(settings: Settings, data_dir: Path, echo: Callable[[str], N
 
 
 async def seed(school: School) -> None:
-    """A week of history, and next week's sessions planned."""
+    """The narrated week and a half of history, and this week's sessions planned."""
     with school.env.time_context():
         await run_steps(school, WEEK)
         await upcoming(school)

@@ -1,12 +1,13 @@
 """The narrated week: a list of steps, each one people using the real bot.
 
 `bridges demo --script` runs them and prints the transcript; `bridges demo` runs them to give
-the visitor a school with a week of history (goals, one week of check-ins, a claimed
-escalation). Each step acts only through ``School``.
+the visitor a school with its history (goals, two weeks of check-ins, a claimed escalation).
+Each step acts only through ``School``.
 
-The escalation comes from Deshawn's check-in: a low mood and "I'd like an adult from staff to
-reach out". Mood alone escalates only when it is low two weeks running (``low_mood_twice``),
-and the narrated week holds one Monday.
+The escalation is the low-mood rule (``low_mood_twice``: mood 2 or lower in two check-ins in a
+row), so the narration runs to the second Monday: Deshawn's first low week reaches only his
+mentor's digest, the second one reaches staff. On that Monday the other mentees answer too
+(off the record), so none of them has two missed in a row when the visitor moves the clock on.
 """
 
 from __future__ import annotations
@@ -41,16 +42,17 @@ GOALS = {
         "goal:focus": ["social-emotional"],
     },
 }
-#: Who answers Monday's check-in: mood 1-5, progress on their goal 1-5, their words.
+#: Who answers each Monday's check-in on the record: mood 1-5, progress on their goal 1-5,
+#: their words. Deshawn's mood is low both weeks; he never asks for an adult.
 CHECKINS: tuple[tuple[str, int, str, dict[str, object]], ...] = (
     ("jordan", 4, "3", {"checkin:well": "Got a B on the quiz", "checkin:hard": ""}),
-    (
-        "deshawn",
-        2,
-        "1",
-        {"checkin:hard": "Nobody talks to me at lunch", "checkin:reach": ["yes"]},
-    ),
+    ("deshawn", 2, "1", {"checkin:hard": "Nobody talks to me at lunch"}),
 )
+SECOND_CHECKINS: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+    ("deshawn", 2, "1", {"checkin:hard": "Still eating lunch alone"}),
+)
+#: The mentees who answer the second Monday's check-in off the record.
+QUIET = ("jordan", "maya", "kim", "luis", "ava", "noah", "zoe")
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -183,11 +185,26 @@ async def checkin_day(school: School) -> None:
 async def checkins_answered(school: School) -> None:
     for name, mood, progress, words in CHECKINS:
         await _check_in(school, name, mood, progress, words)
+
+
+async def second_monday(school: School) -> None:
+    await school.advance_to(local(12, 15, 30), only=("deshawn", "leo"))
+    for name, mood, progress, words in SECOND_CHECKINS:
+        await _check_in(school, name, mood, progress, words)
     school.report_post(school.staff_alerts)
+    school.muted = True
+    for name in QUIET:
+        await _check_in(school, name, 3, "3", {"checkin:well": "", "checkin:hard": ""})
+    school.muted = False
+    school.say(f"  (… the {len(QUIET)} other mentees answer this week's check-in too)")
 
 
 async def staff_claim(school: School) -> None:
-    post = school.staff_alerts.history()[-1]
+    post = next(
+        message
+        for message in reversed(school.staff_alerts.history())
+        if "New escalation" in (message.content or "")
+    )
     await school.click(school.staff, post, "Claim")
     school.report_post(school.staff_alerts)
 
@@ -227,7 +244,7 @@ async def _check_in(
     await school.submit(actor, step, values, in_dm=True)
 
 
-async def a_week_on(school: School) -> None:
+async def midweek(school: School) -> None:
     await school.advance_to(local(7, 17), only=("maya",))
     await school.slash(school.mentees["jordan"], "session list")
     await school.slash(school.staff, "staff roster")
@@ -244,21 +261,26 @@ WEEK: Sequence[Step] = (
     Step("Saturday: Jordan and Sam's video session", the_weekend),
     Step("Monday 3:30 PM in each mentee's own zone: the weekly check-in arrives", checkin_day),
     Step(
-        "Jordan had a good week; Deshawn's was not great and he asks for an adult: "
-        "his mentor gets the digest, staff get an escalation",
+        "Jordan had a good week; Deshawn's was not great: his mentor gets the digest "
+        "(one low week alone does not alert staff)",
         checkins_answered,
+    ),
+    Step("Wednesday: Maya's check-in is still waiting; Jordan's sessions; the roster", midweek),
+    Step(
+        "The next Monday: Deshawn's mood is low again, two check-ins in a row: "
+        "staff get an escalation",
+        second_monday,
     ),
     Step("ms_rivera claims the escalation; Deshawn is told", staff_claim),
     Step("Maya asks staff for help with /help-me", help_me),
-    Step("A week on: Jordan's sessions and the staff roster", a_week_on),
 )
 
 
 async def upcoming(school: School) -> None:
-    """For the visitor: next week's sessions, so advancing the clock shows reminders firing."""
+    """For the visitor: this week's sessions, so advancing the clock shows reminders firing."""
     for mentee, mentor, when in (
         ("jordan", "sam", "saturday 10am"),
-        ("maya", "priya", "friday 4pm"),
+        ("maya", "priya", "tuesday 5pm"),
     ):
         await school.slash(school.mentees[mentee], "session schedule", when=when, topic="catch-up")
         invitee = school.mentors[mentor]
