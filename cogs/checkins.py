@@ -465,6 +465,9 @@ class CheckinCog(commands.Cog):
         self.goals = GoalService(
             bot.sessions, bot.clock, self.programs, settings.checkins.max_active_goals
         )
+        # Due instants whose job is running: the hourly re-plan must not queue them again
+        # (APScheduler would skip the second run and warn).
+        self._sending: set[int] = set()
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
     # ------------------------------------------------------------- the one outbound path
@@ -497,6 +500,8 @@ class CheckinCog(commands.Cog):
         with scheduler.batch():
             scheduler.cancel_matching("checkin-due:")
             for at in instants:
+                if _unix(at) in self._sending:
+                    continue  # its job is running now (and re-plans when it is done)
                 scheduler.run_at(
                     job_id("checkin-due", _unix(at)), max(at, now), self.due, _unix(at)
                 )
@@ -528,9 +533,13 @@ class CheckinCog(commands.Cog):
         """The job: open and send what is due now, then plan the reminder, the closing and
         the next due instants."""
         instant = datetime.fromtimestamp(unix, UTC)
-        await self.send_due(instant)
-        self.plan_open(instant)
-        await self.plan()
+        self._sending.add(unix)
+        try:
+            await self.send_due(instant)
+            self.plan_open(instant)
+            await self.plan()
+        finally:
+            self._sending.discard(unix)
 
     async def send_due(self, instant: datetime) -> int:
         """Open and send the check-ins due at ``instant``, and the mentors' check-ins; a
