@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import SurveySettings
@@ -23,13 +24,8 @@ from storage.repositories import matches, members, surveys
 MAX_COMMENT = 1000
 #: A survey whose time passed while the bot was down is still sent within this much.
 LATE_GRACE = timedelta(days=7)
-LIKERT_LABELS = {
-    1: "Strongly disagree",
-    2: "Disagree",
-    3: "Neither agree nor disagree",
-    4: "Agree",
-    5: "Strongly agree",
-}
+#: Each statement is answered from 1 (strongly disagree) to 5 (strongly agree).
+LIKERT_SCALE = range(1, 6)
 
 
 @dataclass(frozen=True)
@@ -101,28 +97,17 @@ class SurveyService:
     async def submit(
         self, match_id: int, user_id: int, answers: Sequence[int], comment: str
     ) -> None:
-        if len(answers) != len(self.questions) or any(a not in LIKERT_LABELS for a in answers):
+        if len(answers) != len(self.questions) or any(a not in LIKERT_SCALE for a in answers):
             raise UserError("Choose an answer from 1 to 5 for every statement.")
         if len(comment) > MAX_COMMENT:
             raise UserError(f"Keep the comment under {MAX_COMMENT} characters.")
         try:
             async with self._sessions.begin() as session:
-                match = await matches.by_id(session, match_id)
-                member = await members.get(session, match.guild_id, user_id) if match else None
-                if (
-                    match is None
-                    or member is None
-                    or member.id not in (match.mentor_id, match.mentee_id)
-                ):
-                    raise UserError("This survey is not yours to answer.")
-                if match.status is not MatchStatus.ACTIVE:
-                    raise UserError("This match has closed, so its mid-point survey is closed.")
-                if await surveys.midpoint(session, match.id, member.id) is not None:
-                    raise UserError("You already answered this survey. Thank you!")
+                match_row, member_id = await self._answerable(session, match_id, user_id)
                 session.add(
                     MidpointSurvey(
-                        match_id=match.id,
-                        member_id=member.id,
+                        match_id=match_row,
+                        member_id=member_id,
                         answers=list(answers),
                         comment=comment.strip() or None,
                         submitted_at=self._clock.now(),
@@ -130,6 +115,24 @@ class SurveyService:
                 )
         except IntegrityError:  # the same answer submitted twice at once
             raise UserError("You already answered this survey. Thank you!") from None
+
+    async def check_answerable(self, match_id: int, user_id: int) -> None:
+        """Raise the reason ``user_id`` may not answer this survey now, if there is one."""
+        async with self._sessions() as session:
+            await self._answerable(session, match_id, user_id)
+
+    @staticmethod
+    async def _answerable(session: AsyncSession, match_id: int, user_id: int) -> tuple[int, int]:
+        """(match id, member id) of an active match's member who has not answered yet."""
+        match = await matches.by_id(session, match_id)
+        member = await members.get(session, match.guild_id, user_id) if match else None
+        if match is None or member is None or member.id not in (match.mentor_id, match.mentee_id):
+            raise UserError("This survey is not yours to answer.")
+        if match.status is not MatchStatus.ACTIVE:
+            raise UserError("This match has closed, so its mid-point survey is closed.")
+        if await surveys.midpoint(session, match.id, member.id) is not None:
+            raise UserError("You already answered this survey. Thank you!")
+        return match.id, member.id
 
     async def figures(self, guild_id: int) -> SurveyFigures:
         async with self._sessions() as session:
