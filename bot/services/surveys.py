@@ -1,8 +1,9 @@
-"""The mid-point survey: who gets it and when, answering it once, and the survey figures.
+"""The mid-point survey: who gets it and when, and answering it once.
 
 A match's members are asked ``[surveys] midpoint_weeks`` after it started to rate the
 configured statements from 1 (strongly disagree) to 5 (strongly agree), with an optional
 comment. Only the match's members may answer, each once, and only while it is active.
+The answers are aggregated in the report (``reports.surveys_section``).
 """
 
 from __future__ import annotations
@@ -36,22 +37,6 @@ class MidpointDue:
     guild_id: int
     user_ids: tuple[int, int]  # mentor, mentee
     channel_id: int | None
-
-
-@dataclass(frozen=True)
-class QuestionFigure:
-    question: str
-    mean: float | None  # None: nobody answered
-    n: int
-
-
-@dataclass(frozen=True)
-class SurveyFigures:
-    questions: tuple[QuestionFigure, ...]
-    midpoint_responses: int
-    midpoint_agreement: float | None  # the mean of every mid-point answer
-    closure_rating: float | None
-    closure_responses: int
 
 
 class SurveyService:
@@ -133,24 +118,3 @@ class SurveyService:
         if await surveys.midpoint(session, match.id, member.id) is not None:
             raise UserError("You already answered this survey. Thank you!")
         return match.id, member.id
-
-    async def figures(self, guild_id: int) -> SurveyFigures:
-        async with self._sessions() as session:
-            answered = await surveys.midpoint_answers(session, guild_id)
-            ratings = await surveys.closure_ratings(session, guild_id)
-        per_question = []
-        for index, question in enumerate(self.questions):
-            values = [answers[index] for answers in answered if index < len(answers)]
-            per_question.append(QuestionFigure(question, _mean(values), len(values)))
-        every = [value for answers in answered for value in answers]
-        return SurveyFigures(
-            questions=tuple(per_question),
-            midpoint_responses=len(answered),
-            midpoint_agreement=_mean(every),
-            closure_rating=_mean(ratings),
-            closure_responses=len(ratings),
-        )
-
-
-def _mean(values: Sequence[int]) -> float | None:
-    return sum(values) / len(values) if values else None

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.config import SurveySettings
 from bot.errors import UserError
-from bot.services.surveys import QuestionFigure, SurveyService
+from bot.services.reports import ReportService
+from bot.services.surveys import SurveyService
 from storage.db import Sessions
-from storage.models import ProgramRole
-from tests.storage.test_program_services import GUILD, NOW, Services
+from storage.models import MidpointSurvey, ProgramRole
+from tests.storage.test_program_services import GUILD, NOW, SETTINGS, Services
 
 QUESTIONS = ("My mentor listens to me", "Meeting my mentor helps me")
 
@@ -54,16 +56,18 @@ async def test_only_members_answer_once_while_the_match_is_active(sessions: Sess
     await services.matches.end(GUILD, 999, 10, 20, "done")
     with pytest.raises(UserError, match="closed"):
         await surveys.submit(a, 10, [4, 4], "")
-    figures = await surveys.figures(GUILD)
-    assert figures.midpoint_responses == 1 and figures.midpoint_agreement == 2.5
+    async with sessions() as session:
+        (row,) = await session.scalars(select(MidpointSurvey))
+    assert (row.answers, row.comment) == ([3, 2], "nice")
 
 
-async def test_figures_against_a_hand_computed_fixture(sessions: Sessions) -> None:
+async def test_the_report_aggregates_against_a_hand_computed_fixture(sessions: Sessions) -> None:
     services = Services(sessions)
     surveys = survey_service(sessions)
-    empty = await surveys.figures(GUILD)
-    assert empty.midpoint_agreement is None and empty.closure_rating is None
-    assert empty.questions == tuple(QuestionFigure(q, None, 0) for q in QUESTIONS)
+    reports = ReportService(sessions, FixedClock(NOW + timedelta(days=1)), SETTINGS.report)
+    empty = await reports.build(reports.scope_for_period(GUILD, "month"))
+    assert empty.figures["midpoint_agreement"] is None
+    assert empty.table("midpoint_survey").rows == ()
     a, b = await two_pairs(services)
     await surveys.submit(a, 20, [3, 2], "")
     await surveys.submit(b, 10, [5, 4], "")
@@ -71,16 +75,17 @@ async def test_figures_against_a_hand_computed_fixture(sessions: Sessions) -> No
     await services.matches.end(GUILD, 999, 10, 20, "done")
     await services.matches.submit_survey(a, 20, 4, "", "")
     await services.matches.submit_survey(a, 10, 5, "", "")
-    figures = await surveys.figures(GUILD)
-    # question 1: 3, 5, 4; question 2: 2, 4, 5; all six answers sum to 23
-    assert figures.questions == (
-        QuestionFigure(QUESTIONS[0], 4.0, 3),
-        QuestionFigure(QUESTIONS[1], pytest.approx(11 / 3), 3),
-    )
-    assert figures.midpoint_responses == 3
-    assert figures.midpoint_agreement == pytest.approx(23 / 6)
-    assert (figures.closure_rating, figures.closure_responses) == (4.5, 2)
-    assert (await surveys.figures(GUILD + 1)).midpoint_responses == 0
+    report = await reports.build(reports.scope_for_period(GUILD, "month"))
+    # statement 1: 3, 5, 4; statement 2: 2, 4, 5; all six answers sum to 23
+    assert report.table("midpoint_survey").rows == ((1, 4.0, 3), (2, 3.67, 3))
+    assert report.figures["midpoint_agreement"] == 3.83  # 23 / 6
+    assert report.figures["survey_rating"] == 4.5  # the closure surveys: 4 and 5
+    assert "we talk" not in str(report)  # no comment in any figure or table
+    elsewhere = await reports.build(reports.scope_for_period(GUILD + 1, "month"))
+    assert elsewhere.figures["midpoint_agreement"] is None
+    later = ReportService(sessions, FixedClock(NOW + timedelta(days=40)), SETTINGS.report)
+    outside = await later.build(later.scope_for_period(GUILD, "week"))
+    assert outside.figures["midpoint_agreement"] is None  # answered before the period
 
 
 async def test_plan_and_due_follow_the_matches(sessions: Sessions) -> None:
