@@ -119,6 +119,12 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class SurveySettings:
+    midpoint_weeks: int  # 0: no mid-point survey
+    likert_questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PrivacySettings:
     retention_days: int
 
@@ -136,6 +142,7 @@ class Settings:
     sessions: SessionSettings
     escalations: EscalationSettings
     checkins: CheckinSettings
+    surveys: SurveySettings
     privacy: PrivacySettings
     report: ReportSettings
     delivery: DeliverySettings
@@ -243,6 +250,32 @@ def _offsets(value: object) -> tuple[int, ...]:
         return tuple(sorted({minutes(item) for item in value}, reverse=True))
     except Invalid:
         raise Invalid(f"{expected}, each from 1 to 10080") from None
+
+
+#: Discord shows at most 45 characters in a select's label inside a modal.
+LIKERT_QUESTION_MAX = 45
+DEFAULT_LIKERT_QUESTIONS = [
+    "My mentor listens to me",
+    "Meeting my mentor helps me",
+    "I would recommend a mentor to a friend",
+]
+
+
+def _likert_questions(value: object) -> tuple[str, ...]:
+    expected = (
+        f"expected a list of 1 to 4 short statements (each 1 to {LIKERT_QUESTION_MAX} "
+        'characters), like ["My mentor listens to me"]'
+    )
+    if not isinstance(value, list) or not 1 <= len(value) <= 4:
+        raise Invalid(expected)
+    questions = []
+    for item in value:
+        if not isinstance(item, str) or not 1 <= len(item.strip()) <= LIKERT_QUESTION_MAX:
+            raise Invalid(expected)
+        questions.append(" ".join(item.split()))
+    if len(set(questions)) != len(questions):
+        raise Invalid(f"{expected}, each different")
+    return tuple(questions)
 
 
 def _days(value: object) -> tuple[date, ...]:
@@ -454,6 +487,10 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "mentor_every_weeks": (1, _integer(1, 2, "1 (every week) or 2 (every other week)")),
         "allowed_hours": ("07:00-21:00", _hours),
     },
+    "surveys": {
+        "midpoint_weeks": (8, _integer(0, 52, "a number of weeks (0 turns it off)")),
+        "likert_questions": (DEFAULT_LIKERT_QUESTIONS, _likert_questions),
+    },
     "privacy": {
         "retention_days": (365, _integer(1, 3650, "a number of days")),
     },
@@ -627,6 +664,10 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             mentor_every_weeks=values["checkins", "mentor_every_weeks"],
             allowed_start=values["checkins", "allowed_hours"][0],
             allowed_end=values["checkins", "allowed_hours"][1],
+        ),
+        surveys=SurveySettings(
+            midpoint_weeks=values["surveys", "midpoint_weeks"],
+            likert_questions=values["surveys", "likert_questions"],
         ),
         privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
         report=ReportSettings(objectives=values["report", "objectives"]),

@@ -234,6 +234,20 @@ class ClosureSurvey(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MidpointSurvey(Base):
+    """One member's answers to the survey sent some weeks into their match."""
+
+    __tablename__ = "midpoint_surveys"
+    __table_args__ = (UniqueConstraint("match_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answers: Mapped[list[int]] = mapped_column(JSON)  # 1-5 per configured statement, in order
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SessionStatus(enum.StrEnum):
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"

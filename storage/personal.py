@@ -57,6 +57,8 @@ CLASSIFICATION: dict[str, Kind] = {
     "matches.end_reason": C.FREE_TEXT,
     "closure_surveys.helped": C.FREE_TEXT,
     "closure_surveys.change": C.FREE_TEXT,
+    "midpoint_surveys.answers": C.NOT_PERSONAL,  # Likert figures, counted in the report
+    "midpoint_surveys.comment": C.FREE_TEXT,
     # sessions
     "sessions.guild_id": C.NOT_PERSONAL,
     "sessions.topic": C.FREE_TEXT,

@@ -20,6 +20,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "pairs_meeting_twice_a_month": ("pairs with 2+ sessions in the last 30 days", "%"),
     "pairs_without_contact_14d": ("active pairs with no session in 14 days", "count"),
     "survey_rating": ("closure-survey rating, 1 to 5", "average"),
+    "midpoint_agreement": ("mid-point survey agreement, 1 to 5", "average"),
     "contacts_overdue": ("matches whose staff contact is overdue", "count"),
     "checkin_completion": ("check-ins answered, of those due", "%"),
     "mood_average": ("check-in mood, 1 to 5", "average"),

@@ -14,6 +14,9 @@ Definitions (all times UTC; "until" is the end of the period, normally now):
 - pairs_without_contact_14d: matches active at ``until``, at least 14 days old, with no
   confirmed session in the 14 days before ``until``.
 - survey_rating: mean closure-survey rating of surveys answered in the period.
+- midpoint_agreement: mean of every answer (1 strongly disagree .. 5 strongly agree) of the
+  mid-point surveys answered in the period; the ``midpoint_survey`` table gives the mean and
+  count per statement, numbered in the order of ``[surveys] likert_questions``.
 - contacts_overdue: active matches whose staff contact (``contacts.contact_due``) is due
   before ``until``.
 - checkin_completion: of the check-ins due in the period that closed (answered or missed;
@@ -111,6 +114,10 @@ def _percent(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100 * part / whole, 1)
 
 
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -206,14 +213,28 @@ async def surveys_section(session: AsyncSession, scope: Scope) -> Section:
     ratings = await rows.survey_ratings(session, scope.guild_id, scope.since, scope.until)
     answered = sum(ratings.values())
     mean = round(sum(r * n for r, n in ratings.items()) / answered, 2) if answered else None
+    midpoint = await rows.midpoint_answers(session, scope.guild_id, scope.since, scope.until)
+    per_statement = [
+        [answers[index] for answers in midpoint if index < len(answers)]
+        for index in range(max((len(answers) for answers in midpoint), default=0))
+    ]
+    every = [value for answers in midpoint for value in answers]
     return Section(
-        figures={"survey_rating": mean},
+        figures={"survey_rating": mean, "midpoint_agreement": _mean(every)},
         tables=[
+            Table(
+                "midpoint_survey",
+                ("statement", "mean", "answers"),
+                tuple(
+                    (number, _mean(values), len(values))
+                    for number, values in enumerate(per_statement, start=1)
+                ),
+            ),
             Table(
                 "closure_survey_ratings",
                 ("rating", "answers"),
                 tuple((rating, ratings.get(rating, 0)) for rating in range(1, 6)),
-            )
+            ),
         ],
         charts=[
             Chart(

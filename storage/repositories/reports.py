@@ -24,6 +24,7 @@ from storage.models import (
     Match,
     Member,
     MentoringSession,
+    MidpointSurvey,
     SessionStatus,
     Urgency,
 )
@@ -174,6 +175,23 @@ async def survey_ratings(
         .group_by(ClosureSurvey.rating)
     )
     return {int(rating): int(count) for rating, count in rows}
+
+
+async def midpoint_answers(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[list[int]]:
+    """Each mid-point survey's answers (1-5 per statement), of surveys answered in the period."""
+    rows = await session.scalars(
+        select(MidpointSurvey.answers)
+        .join(Match, Match.id == MidpointSurvey.match_id)
+        .where(
+            Match.guild_id == guild_id,
+            MidpointSurvey.submitted_at >= since,
+            MidpointSurvey.submitted_at < until,
+        )
+        .order_by(MidpointSurvey.id)
+    )
+    return [list(answers) for answers in rows]
 
 
 CheckinCount = tuple[date, CheckinStatus, int | None, int]  # week, status, mood, how many

@@ -246,6 +246,7 @@ async def test_the_figures_match_the_hand_computed_fixture(sessions: Sessions) -
         "sessions_per_week": 1.17,  # 5 confirmed sessions started in 30 days
         "attendance_rate": 66.7,  # A1 and B1 happened, A2 a no-show, A3 rescheduled
         "survey_rating": 3.5,  # 4 and 3 in the period; the 1 was 99 days ago
+        "midpoint_agreement": None,  # no mid-point survey (tests/storage/test_surveys.py)
         "contacts_overdue": 2,  # A: 2 early contacts, monthly due 10 days ago; B: never
         "checkin_completion": 66.7,  # 4 done, 2 missed; open ones and others out of period
         "mood_average": 3.5,  # (4 + 2 + 3 + 5) / 4
@@ -313,6 +314,7 @@ async def test_the_report_renders_a_csv_per_table_and_a_png_per_chart(sessions: 
         "sessions_per_week.csv",
         "attendance.csv",
         "closure_survey_ratings.csv",
+        "midpoint_survey.csv",
         "contacts_overdue.csv",
         "checkins_per_week.csv",
         "mood_distribution.csv",

@@ -23,6 +23,7 @@ from bot.config import (
     ReportSettings,
     SessionSettings,
     Settings,
+    SurveySettings,
     load_settings,
     resolve_config_path,
 )
@@ -68,6 +69,14 @@ def test_built_in_defaults() -> None:
             rules=DEFAULT_RULES,
         ),
         checkins=CheckinSettings(3, 24, 3, 1, time(7), time(21)),
+        surveys=SurveySettings(
+            8,
+            (
+                "My mentor listens to me",
+                "Meeting my mentor helps me",
+                "I would recommend a mentor to a friend",
+            ),
+        ),
         privacy=PrivacySettings(365),
         report=ReportSettings(
             (
@@ -242,6 +251,34 @@ def test_checkin_settings_defaults_and_values(tmp_path: Path) -> None:
 def test_bad_checkin_settings(tmp_path: Path, text: str, expected: str) -> None:
     (line,) = problems_of(write(tmp_path, f"[checkins]\n{text}\n"))
     assert "[checkins]" in line and expected in line
+
+
+def test_survey_settings(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[surveys]\nmidpoint_weeks = 0\nlikert_questions = ["  I feel  heard ", "I like it"]\n',
+    )
+    assert load_settings(path, {}).surveys == SurveySettings(0, ("I feel heard", "I like it"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("midpoint_weeks = -1", "a number of weeks (0 turns it off)"),
+        ("midpoint_weeks = 53", "a number of weeks (0 turns it off)"),
+        ('midpoint_weeks = "8"', "a number of weeks"),
+        ("likert_questions = []", "1 to 4 short statements"),
+        ('likert_questions = ["a", "b", "c", "d", "e"]', "1 to 4 short statements"),
+        ('likert_questions = ["   "]', "1 to 4 short statements"),
+        (f'likert_questions = ["{"x" * 46}"]', "each 1 to 45 characters"),
+        ("likert_questions = [3]", "1 to 4 short statements"),
+        ('likert_questions = "My mentor listens"', "1 to 4 short statements"),
+        ('likert_questions = ["Same", "Same"]', "each different"),
+    ],
+)
+def test_bad_survey_settings(tmp_path: Path, text: str, expected: str) -> None:
+    (line,) = problems_of(write(tmp_path, f"[surveys]\n{text}\n"))
+    assert "[surveys]" in line and expected in line
 
 
 def test_privacy_retention_days(tmp_path: Path) -> None:

@@ -1,0 +1,120 @@
+"""The mid-point survey: who gets it and when, and answering it once.
+
+A match's members are asked ``[surveys] midpoint_weeks`` after it started to rate the
+configured statements from 1 (strongly disagree) to 5 (strongly agree), with an optional
+comment. Only the match's members may answer, each once, and only while it is active.
+The answers are aggregated in the report (``reports.surveys_section``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import SurveySettings
+from bot.errors import UserError
+from storage.db import Sessions
+from storage.models import MatchStatus, MidpointSurvey
+from storage.repositories import matches, members, surveys
+
+MAX_COMMENT = 1000
+#: A survey whose time passed while the bot was down is still sent within this much.
+LATE_GRACE = timedelta(days=7)
+#: Each statement is answered from 1 (strongly disagree) to 5 (strongly agree).
+LIKERT_SCALE = range(1, 6)
+
+
+@dataclass(frozen=True)
+class MidpointDue:
+    """Both members of an active match, to be asked now."""
+
+    match_id: int
+    guild_id: int
+    user_ids: tuple[int, int]  # mentor, mentee
+    channel_id: int | None
+
+
+class SurveyService:
+    def __init__(self, sessions: Sessions, clock: Clock, settings: SurveySettings) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._settings = settings
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return self._settings.likert_questions
+
+    @property
+    def after(self) -> timedelta | None:
+        """How long into a match the survey is sent; None when it is turned off."""
+        weeks = self._settings.midpoint_weeks
+        return timedelta(weeks=weeks) if weeks else None
+
+    async def plan(self) -> list[tuple[int, datetime]]:
+        """(match id, when to ask) for every active match still to be asked."""
+        after = self.after
+        if after is None:
+            return []
+        earliest = self._clock.now() - after - LATE_GRACE
+        async with self._sessions() as session:
+            rows = await matches.active_created_after(session, earliest)
+        return [(match_id, created + after) for match_id, created in rows]
+
+    async def due(self, match_id: int) -> MidpointDue | None:
+        """Who to ask for ``match_id``; None once the match has closed (or is gone)."""
+        async with self._sessions() as session:
+            match = await matches.by_id(session, match_id)
+            if match is None or match.status is not MatchStatus.ACTIVE:
+                return None
+            mentor = await members.by_id(session, match.mentor_id)
+            mentee = await members.by_id(session, match.mentee_id)
+            if mentor is None or mentee is None:
+                return None
+            return MidpointDue(
+                match.id, match.guild_id, (mentor.user_id, mentee.user_id), match.channel_id
+            )
+
+    async def submit(
+        self, match_id: int, user_id: int, answers: Sequence[int], comment: str
+    ) -> None:
+        if len(answers) != len(self.questions) or any(a not in LIKERT_SCALE for a in answers):
+            raise UserError("Choose an answer from 1 to 5 for every statement.")
+        if len(comment) > MAX_COMMENT:
+            raise UserError(f"Keep the comment under {MAX_COMMENT} characters.")
+        try:
+            async with self._sessions.begin() as session:
+                match_row, member_id = await self._answerable(session, match_id, user_id)
+                session.add(
+                    MidpointSurvey(
+                        match_id=match_row,
+                        member_id=member_id,
+                        answers=list(answers),
+                        comment=comment.strip() or None,
+                        submitted_at=self._clock.now(),
+                    )
+                )
+        except IntegrityError:  # the same answer submitted twice at once
+            raise UserError("You already answered this survey. Thank you!") from None
+
+    async def check_answerable(self, match_id: int, user_id: int) -> None:
+        """Raise the reason ``user_id`` may not answer this survey now, if there is one."""
+        async with self._sessions() as session:
+            await self._answerable(session, match_id, user_id)
+
+    @staticmethod
+    async def _answerable(session: AsyncSession, match_id: int, user_id: int) -> tuple[int, int]:
+        """(match id, member id) of an active match's member who has not answered yet."""
+        match = await matches.by_id(session, match_id)
+        member = await members.get(session, match.guild_id, user_id) if match else None
+        if match is None or member is None or member.id not in (match.mentor_id, match.mentee_id):
+            raise UserError("This survey is not yours to answer.")
+        if match.status is not MatchStatus.ACTIVE:
+            raise UserError("This match has closed, so its mid-point survey is closed.")
+        if await surveys.midpoint(session, match.id, member.id) is not None:
+            raise UserError("You already answered this survey. Thank you!")
+        return match.id, member.id

@@ -1,0 +1,70 @@
+"""The mid-point survey through simcord: the DM arrives the configured weeks into a match
+(even across restarts, once), the modal is answered once, and a closed match's survey is
+closed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import discord
+from simcord.actors import MemberActor
+from sqlalchemy import select
+
+from bot.config import SurveySettings
+from storage.models import MidpointSurvey
+from tests.e2e.conftest import World, build_bot
+from tests.e2e.test_checkins import advance
+from tests.e2e.test_sessions import dms, matched
+
+QUESTIONS = ("My mentor listens to me", "Meeting my mentor helps me")
+WEEK = 7 * 24 * 3600
+
+
+def survey_dms(actor: MemberActor) -> list[discord.Message]:
+    return [m for m in dms(actor) if "How is it going?" in m.content]
+
+
+async def restart_with_one_week(world: World, database_url: str) -> None:
+    """Restart the bot with the survey one week into a match (a week of virtual time is
+    what a test can afford)."""
+    fresh = build_bot(database_url, world.bot.sessions, [world.env])
+    fresh.settings = replace(fresh.settings, surveys=SurveySettings(1, QUESTIONS))
+    world.bot.scheduler.shutdown()
+    await world.env.restart_bot(fresh)
+    world.bot = fresh
+
+
+async def test_the_survey_arrives_once_and_is_answered_once(
+    world: World, database_url: str
+) -> None:
+    mentee, mentor = await matched(world)
+    await restart_with_one_week(world, database_url)  # before the survey is due
+    assert any(job.startswith("midpoint:") for job in world.bot.scheduler.job_ids())
+    await advance(world, WEEK - 3600)
+    assert survey_dms(mentee) == [] and survey_dms(mentor) == []
+    await advance(world, 2 * 3600)
+    (asked,) = survey_dms(mentee)
+    assert "for 1 week." in asked.content
+    assert len(survey_dms(mentor)) == 1
+    await restart_with_one_week(world, database_url)  # after: nothing is sent twice
+    await advance(world, 3600)
+    assert len(survey_dms(mentee)) == 1 and len(survey_dms(mentor)) == 1
+
+    form = await mentee.user.click(asked, label="Answer the survey")
+    assert form.modal is not None
+    answered = await mentee.user.submit_modal(
+        form, {"midpoint:q0": ["5"], "midpoint:q1": ["3"], "midpoint:comment": "We laugh a lot"}
+    )
+    assert "Thank you" in answered.response.content
+    again = await mentee.user.click(asked, label="Answer the survey")
+    assert "already answered" in again.response.content
+    async with world.bot.sessions() as session:
+        (row,) = await session.scalars(select(MidpointSurvey))
+    assert row.answers == [5, 3] and row.comment == "We laugh a lot"
+
+    await world.staff.slash(
+        world.general, "staff match end", mentor=mentor, mentee=mentee, reason="moved school"
+    )
+    (mentor_asked,) = survey_dms(mentor)
+    closed = await mentor.user.click(mentor_asked, label="Answer the survey")
+    assert "has closed" in closed.response.content
