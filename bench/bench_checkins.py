@@ -35,7 +35,8 @@ from bot.delivery import DeliveryEngine, DeliverySettings, Message
 from bot.services.checkins import CheckinService
 from bot.services.programs import ProgramService
 from cogs import checkin_texts, delivery_texts
-from cogs.checkins import Outgoing, StartButton, _buttons, _mentor_view, _prompt
+from cogs.checkins import Outgoing, StartButton, _mentor_view, _prompt
+from cogs.views import persistent_view
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import (
@@ -132,7 +133,7 @@ async def seed(url: str, spread: bool) -> None:
 
 
 def _start_view(checkin_id: int) -> Callable[[], discord.ui.View]:
-    return lambda: _buttons(StartButton(checkin_id))
+    return lambda: persistent_view(StartButton(checkin_id))
 
 
 @dataclass

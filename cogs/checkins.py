@@ -39,6 +39,7 @@ from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import ReportingModal, ReportingView, report_error
 from cogs.profiles import FOCUS_LABELS
+from cogs.views import persistent_view
 from storage.models import DeliveryStatus, GoalStatus
 
 log = logging.getLogger(__name__)
@@ -367,7 +368,7 @@ class GoalModal(ReportingModal):
                     f"goal-proposal:{proposal.goal.id}",
                     proposal.mentee_user_id,
                     texts.proposal(proposal),
-                    view=lambda: _buttons(
+                    view=lambda: persistent_view(
                         ProposalButton(proposal.goal.id, "accept"),
                         ProposalButton(proposal.goal.id, "decline"),
                     ),
@@ -426,15 +427,8 @@ def _loaded(cog: CheckinCog | None) -> CheckinCog:
     return cog
 
 
-def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
-
-
 def _mentor_view(member_id: int, week: date) -> Callable[[], discord.ui.View]:
-    return lambda: _buttons(MentorButton(member_id, week))
+    return lambda: persistent_view(MentorButton(member_id, week))
 
 
 def _unix(instant: datetime) -> int:
@@ -574,7 +568,7 @@ class CheckinCog(commands.Cog):
             item.user_id,
             texts.prompt(item, reminder=part == "reminder"),
             item.channel_id,
-            view=lambda: _buttons(StartButton(item.checkin_id)),
+            view=lambda: persistent_view(StartButton(item.checkin_id)),
         )
 
     # ------------------------------------------------------------- answers

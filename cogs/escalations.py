@@ -38,6 +38,7 @@ from bot.services.programs import ProgramService
 from cogs import escalation_texts as texts
 from cogs.errors import ReportingModal, report_error
 from cogs.permissions import require_staff
+from cogs.views import persistent_view
 from storage.models import DeliveryStatus, EscalationStatus, Urgency
 
 log = logging.getLogger(__name__)
@@ -189,12 +190,13 @@ class EscalationButton(
 def buttons(view: EscalationView) -> discord.ui.View | None:
     if view.status is EscalationStatus.RESOLVED:
         return None
-    shown = discord.ui.View(timeout=None)
-    for action in EscalationButton.LABELS:
-        if action == "claim" and view.status is not EscalationStatus.OPEN:
-            continue
-        shown.add_item(EscalationButton(view.id, action))
-    return shown
+    return persistent_view(
+        *(
+            EscalationButton(view.id, action)
+            for action in EscalationButton.LABELS
+            if action != "claim" or view.status is EscalationStatus.OPEN
+        )
+    )
 
 
 def staff_post(

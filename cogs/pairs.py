@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.services.matches import MatchService, Pair
 from bot.services.programs import Program
 from cogs import pair_texts
+from cogs.views import persistent_view
 from cogs.views.closure_survey import SurveyButton
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,7 @@ async def close_pair(
             await channel.set_permissions(
                 member, view_channel=True, send_messages=False, reason="Bridges: match closed"
             )
-    view = discord.ui.View(timeout=None)
-    view.add_item(SurveyButton(pair.match_id))
+    view = persistent_view(SurveyButton(pair.match_id))
     await delivery.deliver(
         [
             _dm(

@@ -38,6 +38,7 @@ from cogs import session_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import ReportingModal
 from cogs.permissions import require_staff
+from cogs.views import persistent_view
 from storage.models import AttendanceAnswer, Place, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -198,13 +199,6 @@ def _loaded(cog: SessionCog | None) -> SessionCog:
     return cog
 
 
-def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
-
-
 class SessionCog(commands.Cog):
     session = app_commands.Group(
         name="session",
@@ -351,7 +345,7 @@ class SessionCog(commands.Cog):
                     user_id,
                     texts.attendance_question(view),
                     view,
-                    _buttons(*(AttendButton(session_id, a) for a in AttendButton.LABELS)),
+                    persistent_view(*(AttendButton(session_id, a) for a in AttendButton.LABELS)),
                     priority=Priority.BULK,
                 )
                 for user_id in view.members
@@ -406,7 +400,9 @@ class SessionCog(commands.Cog):
 
     async def invite(self, scheduled: Scheduled) -> None:
         first = scheduled.first
-        buttons = _buttons(*(InviteButton(first.id, action) for action in InviteButton.LABELS))
+        buttons = persistent_view(
+            *(InviteButton(first.id, action) for action in InviteButton.LABELS)
+        )
         await self.tell(
             f"invite:{first.id}",
             first.invitee_user_id,

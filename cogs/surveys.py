@@ -22,6 +22,7 @@ from bot.scheduler import job_id
 from bot.services.surveys import SurveyService
 from cogs import survey_texts as texts
 from cogs.errors import ReportingModal, report_error
+from cogs.views import persistent_view
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(hours=1)
@@ -121,11 +122,9 @@ class SurveyCog(commands.Cog):
         due = await self.surveys.due(match_id)
         if due is None:
             return
-        view = discord.ui.View(timeout=None)
-        view.add_item(MidpointButton(match_id))
         message = Message(
             content=texts.prompt(self.bot.settings.surveys.midpoint_weeks),
-            components=tuple(view.to_components()),
+            components=tuple(persistent_view(MidpointButton(match_id)).to_components()),
         )
         outcomes = await self.bot.delivery.deliver(
             [
