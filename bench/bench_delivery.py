@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from discord.http import HTTPClient, Route
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fanout import checkins, engine_for, login
-from bench.loopback import Loopback, serve
+from bench.loopback import Loopback, serving
 from bot.delivery import DeliverySettings, Health, LoopLag
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
@@ -237,11 +236,5 @@ if __name__ == "__main__":
         "--rate", type=float, default=45, help="Bridges' [delivery] rate_per_second"
     )
     arguments = parser.parse_args()
-    ready = multiprocessing.Event()
-    process = multiprocessing.Process(target=serve, args=(PORT, ready), daemon=True)
-    process.start()
-    ready.wait(10)
-    try:
+    with serving(PORT):
         asyncio.run(main(arguments.users, arguments.rate))
-    finally:
-        process.terminate()

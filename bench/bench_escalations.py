@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from discord.http import HTTPClient, Route
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fanout import checkins, login
-from bench.loopback import Loopback, serve
+from bench.loopback import Loopback, serving
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.delivery import (
@@ -232,11 +231,5 @@ if __name__ == "__main__":
         "--escalations", type=int, default=10, help="requests for help, busy and idle each"
     )
     arguments = parser.parse_args()
-    ready = multiprocessing.Event()
-    process = multiprocessing.Process(target=serve, args=(PORT, ready), daemon=True)
-    process.start()
-    ready.wait(10)
-    try:
+    with serving(PORT):
         asyncio.run(main(arguments.users, arguments.escalations))
-    finally:
-        process.terminate()

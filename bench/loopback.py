@@ -15,11 +15,14 @@ the next few requests (the fault test).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import multiprocessing
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,3 +341,16 @@ def serve(port: int, ready: Any) -> None:
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+@contextlib.contextmanager
+def serving(port: int) -> Iterator[None]:
+    """The loopback Discord in its own process while the block runs."""
+    ready = multiprocessing.Event()
+    process = multiprocessing.Process(target=serve, args=(port, ready), daemon=True)
+    process.start()
+    ready.wait(10)
+    try:
+        yield
+    finally:
+        process.terminate()
