@@ -6,17 +6,31 @@ import discord
 
 from bot.services.privacy import StoredAbout
 
-#: Plain words for each table's rows; a table added later falls back to its name.
+#: Plain words for the rows of each table that can be about a member (a test checks every
+#: such table has them).
 RECORDS: dict[str, str] = {
+    "members": "program profile (role, grade, interests, subjects, availability)",
     "matches": "mentoring matches you are or were part of",
     "sessions": "mentoring sessions (times, topics, places)",
     "attendance": 'answers to "Did it happen?" after sessions, with notes',
+    "midpoint_surveys": "answers to the survey part-way through a match",
     "closure_surveys": "answers to the survey at the end of a match",
     "training_completions": "mentor training you completed, with your reflections",
     "signals": "notes for staff about your match (for example no first session yet)",
     "deliveries": "messages Bridges sent you (what kind and when, not the text)",
+    "dm_channels": "the id of your direct-message channel with Bridges",
+    "goals": "goals you set or were offered",
+    "checkins": "weekly check-ins (moods, goal progress, your answers)",
+    "checkin_preferences": "when you get your weekly check-in, and pauses",
+    "mentor_checkins": "mentors' check-ins about your pair",
+    "escalations": "times you, your mentor or Bridges asked staff to reach out",
+    "escalation_events": "what staff did about those requests (claimed, notes, resolved)",
+    "escalation_rules": "changes you made to the program's escalation rules (staff)",
+    "staff_contacts": "times staff checked in with your pair",
     "audit_events": "times staff exported or erased your data",
 }
+#: Tables that hold the program's own settings, never a member's records.
+PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules"})
 
 NOTHING_STORED = (
     "Bridges stores nothing about you in this server. If you join the program, `/privacy` "
@@ -30,7 +44,7 @@ FORGET_REASON = "a member's data was erased at their request"
 
 
 def records_line(table: str, count: int) -> str:
-    words = RECORDS.get(table, f"records in {table.replace('_', ' ')}")
+    words = RECORDS[table]
     return f"- {count} {words}"
 
 
