@@ -222,8 +222,7 @@ async def seed(url: str) -> dict[str, int]:
                         "match_id": pair + 1,
                         "member_id": who,
                         "rating": 1 + (pair + who) % 5,
-                        "helped": "",
-                        "change": "",
+                        "answers": {"Our meetings help me": 1 + (pair + 2 * who) % 5},
                         "submitted_at": ended,
                     }
                 )

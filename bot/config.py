@@ -254,19 +254,22 @@ def _offsets(value: object) -> tuple[int, ...]:
 
 #: Discord shows at most 45 characters in a select's label inside a modal.
 LIKERT_QUESTION_MAX = 45
+#: Both surveys ask them; the closure survey's form also holds a rating and a comment, and a
+#: Discord form holds at most five parts.
+LIKERT_QUESTIONS_MAX = 3
 DEFAULT_LIKERT_QUESTIONS = [
-    "My mentor listens to me",
-    "Meeting my mentor helps me",
-    "I would recommend a mentor to a friend",
+    "I feel listened to in my pair",
+    "Our meetings help me",
+    "I would recommend the program to a friend",
 ]
 
 
 def _likert_questions(value: object) -> tuple[str, ...]:
     expected = (
-        f"expected a list of 1 to 4 short statements (each 1 to {LIKERT_QUESTION_MAX} "
-        'characters), like ["My mentor listens to me"]'
+        f"expected a list of 1 to {LIKERT_QUESTIONS_MAX} short statements (each 1 to "
+        f'{LIKERT_QUESTION_MAX} characters), like ["Our meetings help me"]'
     )
-    if not isinstance(value, list) or not 1 <= len(value) <= 4:
+    if not isinstance(value, list) or not 1 <= len(value) <= LIKERT_QUESTIONS_MAX:
         raise Invalid(expected)
     questions = []
     for item in value:

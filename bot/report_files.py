@@ -1,4 +1,4 @@
-"""A report as files: one CSV per table and one PNG bar chart per chart.
+"""A report as files: one CSV per table and one PNG chart (bars, or a line) per chart.
 
 Rendering is CPU work (matplotlib, Agg backend, no display): the bot calls ``render`` in a
 worker thread so the event loop keeps answering; the command line calls it directly.
@@ -32,7 +32,10 @@ def chart_png(chart: Chart) -> bytes:
     figure = Figure(figsize=(8, 4), dpi=100)
     axes = figure.subplots()
     positions = range(len(chart.values))
-    axes.bar(positions, chart.values, color="#5865F2")
+    if chart.line:
+        axes.plot(positions, chart.values, color="#5865F2", marker="o")
+    else:
+        axes.bar(positions, chart.values, color="#5865F2")
     step = max(1, len(chart.labels) // MAX_BARS_LABELLED)
     axes.set_xticks(list(positions)[::step], chart.labels[::step], rotation=45, ha="right")
     axes.set_title(chart.title)

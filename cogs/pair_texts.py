@@ -60,9 +60,3 @@ def closed_notice(reason: str) -> str:
         f"This mentoring match has ended ({reason}). The channel is kept read-only for "
         "staff. Thank you both for the time you gave each other."
     )
-
-
-SURVEY_DM = (
-    "Your mentoring match has ended. Would you answer three short questions about how it "
-    "went? Only staff see your answers."
-)

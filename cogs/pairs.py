@@ -14,9 +14,10 @@ from bot.delivery import DeliveryEngine, Message, Priority, Prompt
 from bot.errors import UserError
 from bot.services.matches import MatchService, Pair
 from bot.services.programs import Program
-from cogs import pair_texts
+from bot.services.surveys import Survey
+from cogs import pair_texts, survey_texts
 from cogs.views import persistent_view
-from cogs.views.closure_survey import SurveyButton
+from cogs.views.surveys import SurveyButton
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +146,13 @@ async def close_pair(
             await channel.set_permissions(
                 member, view_channel=True, send_messages=False, reason="Bridges: match closed"
             )
-    view = persistent_view(SurveyButton(pair.match_id))
+    view = persistent_view(SurveyButton(Survey.CLOSURE, pair.match_id))
     await delivery.deliver(
         [
             _dm(
                 f"survey:{pair.match_id}:{member.id}",
                 member.id,
-                pair_texts.SURVEY_DM,
+                survey_texts.CLOSURE_DM,
                 guild.id,
                 pair.channel_id,
                 tuple(view.to_components()),

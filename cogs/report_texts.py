@@ -82,6 +82,19 @@ def checkin_weeks(table: Table) -> str:
     return "\n".join(lines) or "None."
 
 
+def survey_statements(table: Table) -> str:
+    """Agreement (1-5) with each survey statement, at mid-point and at closure."""
+
+    def part(label: str, mean: object, answers: object) -> str:
+        return f"{label} {mean} ({answers} answered)" if answers else f"{label}: none yet"
+
+    lines = [
+        f"{statement}: {part('mid-point', mid, mid_n)}; {part('closure', end, end_n)}"
+        for statement, mid, mid_n, end, end_n in table.rows
+    ]
+    return _fit(lines, f"{table.name}.csv") or "No survey answered in this period."
+
+
 def report_embed(report: Report) -> discord.Embed:
     scope = report.scope
     figures, objectives = summary_lines(report)
@@ -104,6 +117,11 @@ def report_embed(report: Report) -> discord.Embed:
     embed.add_field(
         name="Check-ins, latest weeks",
         value=checkin_weeks(report.table("checkins_per_week")),
+        inline=False,
+    )
+    embed.add_field(
+        name="Survey statements, agreement from 1 to 5",
+        value=survey_statements(report.table("survey_statements")),
         inline=False,
     )
     embed.add_field(

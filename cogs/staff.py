@@ -32,7 +32,6 @@ from cogs.escalations import EscalationCog
 from cogs.pairs import close_pair, open_pair, prepare_pair
 from cogs.permissions import require_staff
 from cogs.training import training_module_choices
-from cogs.views.closure_survey import SurveyButton
 
 PAGE_SIZE = 10
 MAX_ATTACHMENTS = 10  # Discord's limit per message
@@ -260,7 +259,6 @@ class StaffCog(commands.Cog):
         self.contacts = ContactService(bot.sessions, bot.clock)
         self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
         self.deliveries = DeliveryService(bot.sessions, bot.clock, bot.delivery)
-        SurveyButton.service = self.matches
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         await require_staff(interaction, self.programs)
@@ -617,5 +615,4 @@ class StaffCog(commands.Cog):
 
 
 async def setup(bot: BridgesBot) -> None:
-    bot.add_dynamic_items(SurveyButton)
     await bot.add_cog(StaffCog(bot))

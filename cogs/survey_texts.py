@@ -1,4 +1,4 @@
-"""What members read about the mid-point survey."""
+"""What members read about the mid-point and closure surveys."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ LIKERT_LABELS = {
     4: "Agree",
     5: "Strongly agree",
 }
-MODAL_TITLE = "How is your mentoring going?"
+RATING_LABELS = {1: "Badly", 2: "Not so well", 3: "OK", 4: "Well", 5: "Great"}
+MIDPOINT_TITLE = "How is your mentoring going?"
+CLOSURE_TITLE = "How did your mentoring go?"
+RATING_QUESTION = "Overall, how did mentoring go?"
 COMMENT_LABEL = "Anything else you want to tell us? (optional)"
+CLOSURE_COMMENT_LABEL = "What helped, and what would you change?"
 BUTTON_LABEL = "Answer the survey"
 THANKS = "Thank you! Your answers were saved; the other member of your pair does not see them."
+CLOSURE_DM = (
+    "Your mentoring match has ended. Would you answer a few short questions about how it "
+    "went? It takes a minute, and only staff see your answers."
+)
 
 
 def prompt(weeks: int) -> str:

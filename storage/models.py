@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
@@ -228,9 +229,9 @@ class ClosureSurvey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    rating: Mapped[int] = mapped_column(Integer)
-    helped: Mapped[str] = mapped_column(String(1000))
-    change: Mapped[str] = mapped_column(String(1000))
+    rating: Mapped[int] = mapped_column(Integer)  # overall, 1 (badly) to 5 (great)
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)  # statement -> 1-5, as asked
+    comment: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -243,7 +244,7 @@ class MidpointSurvey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    answers: Mapped[list[int]] = mapped_column(JSON)  # 1-5 per configured statement, in order
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)  # statement -> 1-5, as asked
     comment: Mapped[str | None] = mapped_column(String(1000))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

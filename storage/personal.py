@@ -55,8 +55,8 @@ CLASSIFICATION: dict[str, Kind] = {
     "matches.voice_channel_id": C.NOT_PERSONAL,
     "matches.ended_by": C.USER_ID,
     "matches.end_reason": C.FREE_TEXT,
-    "closure_surveys.helped": C.FREE_TEXT,
-    "closure_surveys.change": C.FREE_TEXT,
+    "closure_surveys.answers": C.NOT_PERSONAL,  # Likert figures, counted in the report
+    "closure_surveys.comment": C.FREE_TEXT,
     "midpoint_surveys.answers": C.NOT_PERSONAL,  # Likert figures, counted in the report
     "midpoint_surveys.comment": C.FREE_TEXT,
     # sessions

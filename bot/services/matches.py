@@ -27,12 +27,11 @@ from bot.services.matching import (
     suggest,
 )
 from storage.db import Sessions
-from storage.models import ClosureSurvey, DmStatus, Match, MatchStatus, Member, ProgramRole
+from storage.models import DmStatus, Match, MatchStatus, Member, ProgramRole
 from storage.repositories import matches, members, training
 from storage.repositories import sessions as session_rows
 
 MAX_REASON = 300
-MAX_SURVEY_TEXT = 1000
 
 
 @dataclass(frozen=True)
@@ -256,37 +255,6 @@ class MatchService:
                 row.user_id for row in people.by_member.values() if row.dm_status is DmStatus.CLOSED
             ),
         )
-
-    async def submit_survey(
-        self, match_id: int, user_id: int, rating: int, helped: str, change: str
-    ) -> None:
-        if not 1 <= rating <= 5:
-            raise UserError("Rate how it went with a number from 1 to 5.")
-        if len(helped) > MAX_SURVEY_TEXT or len(change) > MAX_SURVEY_TEXT:
-            raise UserError(f"Keep each answer under {MAX_SURVEY_TEXT} characters.")
-        async with self._sessions.begin() as session:
-            match = await matches.by_id(session, match_id)
-            member = await members.get(session, match.guild_id, user_id) if match else None
-            if (
-                match is None
-                or member is None
-                or member.id not in (match.mentor_id, match.mentee_id)
-            ):
-                raise UserError("This survey is not yours to answer.")
-            if match.status is not MatchStatus.CLOSED:
-                raise UserError("This match has not ended, so there is no survey yet.")
-            if await matches.survey(session, match.id, member.id) is not None:
-                raise UserError("You already answered this survey. Thank you!")
-            session.add(
-                ClosureSurvey(
-                    match_id=match.id,
-                    member_id=member.id,
-                    rating=rating,
-                    helped=helped.strip(),
-                    change=change.strip(),
-                    submitted_at=self._clock.now(),
-                )
-            )
 
     async def _close(self, session: AsyncSession, row: Match, by: int, reason: str) -> None:
         """Close the match; its sessions still ahead are cancelled with it."""

@@ -13,10 +13,12 @@ Definitions (all times UTC; "until" is the end of the period, normally now):
   the share with two or more confirmed sessions in the 30 days before ``until``.
 - pairs_without_contact_14d: matches active at ``until``, at least 14 days old, with no
   confirmed session in the 14 days before ``until``.
-- survey_rating: mean closure-survey rating of surveys answered in the period.
-- midpoint_agreement: mean of every answer (1 strongly disagree .. 5 strongly agree) of the
-  mid-point surveys answered in the period; the ``midpoint_survey`` table gives the mean and
-  count per statement, numbered in the order of ``[surveys] likert_questions``.
+- survey_rating: mean overall rating (1 badly .. 5 great) of closure surveys answered in the
+  period.
+- midpoint_agreement / closure_agreement: mean of every answer (1 strongly disagree .. 5
+  strongly agree) to the statements of the mid-point / closure surveys answered in the
+  period; the ``survey_statements`` table gives both means and counts per statement, by the
+  statement's text as it was asked.
 - contacts_overdue: active matches whose staff contact (``contacts.contact_due``) is due
   before ``until``.
 - checkin_completion: of the check-ins due in the period that closed (answered or missed;
@@ -45,7 +47,7 @@ from bot.errors import InvalidInput
 from bot.services.contacts import contact_due
 from bot.services.objectives import Objective
 from storage.db import Sessions
-from storage.models import CheckinStatus, Urgency
+from storage.models import CheckinStatus, ClosureSurvey, MidpointSurvey, Urgency
 from storage.repositories import contacts
 from storage.repositories import reports as rows
 
@@ -71,7 +73,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart: one bar per label."""
+    """A bar chart (one bar per label), or a line through the values when ``line``; a value
+    of NaN is a gap."""
 
     name: str
     title: str
@@ -79,6 +82,7 @@ class Chart:
     y_label: str
     labels: tuple[str, ...]
     values: tuple[float, ...]
+    line: bool = False
 
 
 @dataclass
@@ -116,6 +120,11 @@ def _percent(part: int, whole: int) -> float | None:
 
 def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
+
+
+def _blank(value: float | None) -> object:
+    """A figure for a CSV cell: empty when there is none."""
+    return "" if value is None else value
 
 
 def _monday(day: date) -> date:
@@ -209,25 +218,52 @@ async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
     )
 
 
+def _per_statement(surveys: list[dict[str, int]]) -> dict[str, list[int]]:
+    """Statement -> its answers, statements in the order first answered."""
+    answers: dict[str, list[int]] = {}
+    for survey in surveys:
+        for statement, value in survey.items():
+            answers.setdefault(statement, []).append(value)
+    return answers
+
+
 async def surveys_section(session: AsyncSession, scope: Scope) -> Section:
     ratings = await rows.survey_ratings(session, scope.guild_id, scope.since, scope.until)
     answered = sum(ratings.values())
     mean = round(sum(r * n for r, n in ratings.items()) / answered, 2) if answered else None
-    midpoint = await rows.midpoint_answers(session, scope.guild_id, scope.since, scope.until)
-    per_statement = [
-        [answers[index] for answers in midpoint if index < len(answers)]
-        for index in range(max((len(answers) for answers in midpoint), default=0))
-    ]
-    every = [value for answers in midpoint for value in answers]
+    since, until = scope.since, scope.until
+    midpoint = _per_statement(
+        await rows.survey_answers(session, MidpointSurvey, scope.guild_id, since, until)
+    )
+    closure = _per_statement(
+        await rows.survey_answers(session, ClosureSurvey, scope.guild_id, since, until)
+    )
+    statements = list(midpoint) + [statement for statement in closure if statement not in midpoint]
     return Section(
-        figures={"survey_rating": mean, "midpoint_agreement": _mean(every)},
+        figures={
+            "survey_rating": mean,
+            "midpoint_agreement": _mean([v for values in midpoint.values() for v in values]),
+            "closure_agreement": _mean([v for values in closure.values() for v in values]),
+        },
         tables=[
             Table(
-                "midpoint_survey",
-                ("statement", "mean", "answers"),
+                "survey_statements",
+                (
+                    "statement",
+                    "midpoint_mean",
+                    "midpoint_answers",
+                    "closure_mean",
+                    "closure_answers",
+                ),
                 tuple(
-                    (number, _mean(values), len(values))
-                    for number, values in enumerate(per_statement, start=1)
+                    (
+                        statement,
+                        _blank(_mean(midpoint.get(statement, []))),
+                        len(midpoint.get(statement, [])),
+                        _blank(_mean(closure.get(statement, []))),
+                        len(closure.get(statement, [])),
+                    )
+                    for statement in statements
                 ),
             ),
             Table(
@@ -303,6 +339,8 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
     mood_sum = sum(week.mood_sum for week in weeks.values())
     moods = sum(week.moods for week in weeks.values())
     completion = [_percent(week.done, week.done + week.missed) for _, week in per_week]
+    trend = [round(week.mood_sum / week.moods, 2) if week.moods else None for _, week in per_week]
+    week_labels = tuple(monday.strftime("%b %d") for monday, _ in per_week)
     goals = await rows.goals_completed(session, scope.guild_id, scope.since, scope.until)
     return Section(
         figures={
@@ -319,10 +357,10 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
                         monday.isoformat(),
                         week.done,
                         week.missed,
-                        "" if rate is None else rate,
-                        round(week.mood_sum / week.moods, 2) if week.moods else "",
+                        _blank(rate),
+                        _blank(mood),
                     )
-                    for (monday, week), rate in zip(per_week, completion, strict=True)
+                    for (monday, week), rate, mood in zip(per_week, completion, trend, strict=True)
                 ),
             ),
             Table(
@@ -342,8 +380,17 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
                 "Check-in completion per week",
                 "week starting",
                 "% answered",
-                tuple(monday.strftime("%b %d") for monday, _ in per_week),
+                week_labels,
                 tuple(float("nan") if rate is None else rate for rate in completion),
+            ),
+            Chart(
+                "mood_trend",
+                "Average check-in mood per week",
+                "week starting",
+                "mood (1 = low, 5 = great)",
+                week_labels,
+                tuple(float("nan") if mood is None else mood for mood in trend),
+                line=True,
             ),
             Chart(
                 "mood_distribution",

@@ -1,16 +1,19 @@
-"""The mid-point survey: who gets it and when, and answering it once.
+"""The two surveys of a match: who gets the mid-point one and when, and answering each once.
 
-A match's members are asked ``[surveys] midpoint_weeks`` after it started to rate the
-configured statements from 1 (strongly disagree) to 5 (strongly agree), with an optional
-comment. Only the match's members may answer, each once, and only while it is active.
-The answers are aggregated in the report (``reports.surveys_section``).
+A match's members are asked ``[surveys] midpoint_weeks`` after it started, and again when it
+closes, to rate the configured statements from 1 (strongly disagree) to 5 (strongly agree),
+with an optional comment; the closure survey also asks for an overall rating of 1 to 5. Only
+the match's members may answer, each once: the mid-point survey while the match is active,
+the closure survey once it has closed. Answers are kept as ``{statement: value}`` and are
+aggregated in the report (``reports.surveys_section``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +22,7 @@ from bot.clock import Clock
 from bot.config import SurveySettings
 from bot.errors import UserError
 from storage.db import Sessions
-from storage.models import MatchStatus, MidpointSurvey
+from storage.models import ClosureSurvey, MatchStatus, MidpointSurvey
 from storage.repositories import matches, members, surveys
 
 MAX_COMMENT = 1000
@@ -27,6 +30,11 @@ MAX_COMMENT = 1000
 LATE_GRACE = timedelta(days=7)
 #: Each statement is answered from 1 (strongly disagree) to 5 (strongly agree).
 LIKERT_SCALE = range(1, 6)
+
+
+class Survey(StrEnum):
+    MIDPOINT = "midpoint"
+    CLOSURE = "closure"
 
 
 @dataclass(frozen=True)
@@ -79,42 +87,82 @@ class SurveyService:
                 match.id, match.guild_id, (mentor.user_id, mentee.user_id), match.channel_id
             )
 
-    async def submit(
+    async def submit_midpoint(
         self, match_id: int, user_id: int, answers: Sequence[int], comment: str
     ) -> None:
+        statements = self._statements(answers, comment)
+        await self._store(
+            Survey.MIDPOINT,
+            match_id,
+            user_id,
+            lambda match, member: MidpointSurvey(
+                match_id=match,
+                member_id=member,
+                answers=statements,
+                comment=comment.strip() or None,
+                submitted_at=self._clock.now(),
+            ),
+        )
+
+    async def submit_closure(
+        self, match_id: int, user_id: int, rating: int, answers: Sequence[int], comment: str
+    ) -> None:
+        if rating not in LIKERT_SCALE:
+            raise UserError("Rate how it went from 1 (badly) to 5 (great).")
+        statements = self._statements(answers, comment)
+        await self._store(
+            Survey.CLOSURE,
+            match_id,
+            user_id,
+            lambda match, member: ClosureSurvey(
+                match_id=match,
+                member_id=member,
+                rating=rating,
+                answers=statements,
+                comment=comment.strip() or None,
+                submitted_at=self._clock.now(),
+            ),
+        )
+
+    async def check_answerable(self, survey: Survey, match_id: int, user_id: int) -> None:
+        """Raise the reason ``user_id`` may not answer this survey now, if there is one."""
+        async with self._sessions() as session:
+            await self._answerable(session, survey, match_id, user_id)
+
+    def _statements(self, answers: Sequence[int], comment: str) -> dict[str, int]:
+        """The answers under the statements they answer, once they are all valid."""
         if len(answers) != len(self.questions) or any(a not in LIKERT_SCALE for a in answers):
             raise UserError("Choose an answer from 1 to 5 for every statement.")
         if len(comment) > MAX_COMMENT:
             raise UserError(f"Keep the comment under {MAX_COMMENT} characters.")
+        return dict(zip(self.questions, answers, strict=True))
+
+    async def _store(
+        self,
+        survey: Survey,
+        match_id: int,
+        user_id: int,
+        row: Callable[[int, int], MidpointSurvey | ClosureSurvey],
+    ) -> None:
         try:
             async with self._sessions.begin() as session:
-                match_row, member_id = await self._answerable(session, match_id, user_id)
-                session.add(
-                    MidpointSurvey(
-                        match_id=match_row,
-                        member_id=member_id,
-                        answers=list(answers),
-                        comment=comment.strip() or None,
-                        submitted_at=self._clock.now(),
-                    )
-                )
+                session.add(row(*await self._answerable(session, survey, match_id, user_id)))
         except IntegrityError:  # the same answer submitted twice at once
             raise UserError("You already answered this survey. Thank you!") from None
 
-    async def check_answerable(self, match_id: int, user_id: int) -> None:
-        """Raise the reason ``user_id`` may not answer this survey now, if there is one."""
-        async with self._sessions() as session:
-            await self._answerable(session, match_id, user_id)
-
     @staticmethod
-    async def _answerable(session: AsyncSession, match_id: int, user_id: int) -> tuple[int, int]:
-        """(match id, member id) of an active match's member who has not answered yet."""
+    async def _answerable(
+        session: AsyncSession, survey: Survey, match_id: int, user_id: int
+    ) -> tuple[int, int]:
+        """(match id, member id) of a member of the match who may answer ``survey`` now."""
         match = await matches.by_id(session, match_id)
         member = await members.get(session, match.guild_id, user_id) if match else None
         if match is None or member is None or member.id not in (match.mentor_id, match.mentee_id):
             raise UserError("This survey is not yours to answer.")
-        if match.status is not MatchStatus.ACTIVE:
+        if survey is Survey.MIDPOINT and match.status is not MatchStatus.ACTIVE:
             raise UserError("This match has closed, so its mid-point survey is closed.")
-        if await surveys.midpoint(session, match.id, member.id) is not None:
+        if survey is Survey.CLOSURE and match.status is not MatchStatus.CLOSED:
+            raise UserError("This match has not ended, so there is no survey yet.")
+        if await surveys.answered(session, survey, match.id, member.id):
             raise UserError("You already answered this survey. Thank you!")
         return match.id, member.id

@@ -1,4 +1,4 @@
-"""Queries on matches (mentor-mentee pairs) and their closure surveys."""
+"""Queries on matches (mentor-mentee pairs)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ClosureSurvey, Match, MatchStatus
+from storage.models import Match, MatchStatus
 
 
 async def by_id(session: AsyncSession, match_id: int) -> Match | None:
@@ -64,15 +64,6 @@ async def loads(session: AsyncSession, guild_id: int) -> dict[int, int]:
         .group_by(Match.mentor_id)
     )
     return {mentor: int(count) for mentor, count in rows}
-
-
-async def survey(session: AsyncSession, match_id: int, member_id: int) -> ClosureSurvey | None:
-    found: ClosureSurvey | None = await session.scalar(
-        select(ClosureSurvey).where(
-            ClosureSurvey.match_id == match_id, ClosureSurvey.member_id == member_id
-        )
-    )
-    return found
 
 
 async def active_created_after(

@@ -177,21 +177,25 @@ async def survey_ratings(
     return {int(rating): int(count) for rating, count in rows}
 
 
-async def midpoint_answers(
-    session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> list[list[int]]:
-    """Each mid-point survey's answers (1-5 per statement), of surveys answered in the period."""
+async def survey_answers(
+    session: AsyncSession,
+    table: type[MidpointSurvey] | type[ClosureSurvey],
+    guild_id: int,
+    since: datetime,
+    until: datetime,
+) -> list[dict[str, int]]:
+    """Each survey's answers ({statement: 1-5}), of the surveys answered in the period."""
     rows = await session.scalars(
-        select(MidpointSurvey.answers)
-        .join(Match, Match.id == MidpointSurvey.match_id)
+        select(table.answers)
+        .join(Match, Match.id == table.match_id)
         .where(
             Match.guild_id == guild_id,
-            MidpointSurvey.submitted_at >= since,
-            MidpointSurvey.submitted_at < until,
+            table.submitted_at >= since,
+            table.submitted_at < until,
         )
-        .order_by(MidpointSurvey.id)
+        .order_by(table.id)
     )
-    return [list(answers) for answers in rows]
+    return [dict(answers) for answers in rows]
 
 
 CheckinCount = tuple[date, CheckinStatus, int | None, int]  # week, status, mood, how many

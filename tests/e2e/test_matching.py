@@ -8,7 +8,7 @@ import discord
 from simcord.actors import MemberActor
 
 from storage.models import MatchStatus
-from storage.repositories import matches, members
+from storage.repositories import matches, members, surveys
 from tests.e2e.conftest import World
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 
@@ -214,16 +214,18 @@ async def test_suggest_create_private_channel_roster_and_closure(world: World) -
     for actor in (student, mentor):
         assert archived.overwrites_for(discord.Object(actor.id)).send_messages is False
     survey_dm = student.user.dm_channel.last_message
-    assert "three short questions" in survey_dm.content
+    assert "a few short questions" in survey_dm.content
     shown = await student.user.click(survey_dm, label="Answer the survey")
+    scales = {f"closure:q{n}": "4" for n in range(len(world.bot.settings.surveys.likert_questions))}
     thanked = await student.user.submit_modal(
-        shown, {"survey:rating": "5", "survey:helped": "Someone to talk to", "survey:change": ""}
+        shown, {"closure:rating": "5", **scales, "closure:comment": "Someone to talk to"}
     )
     assert "Thank you" in thanked.response.content
     async with world.bot.sessions() as session:
         row = await matches.by_id(session, match.id)
         assert row is not None and row.status is MatchStatus.CLOSED
-        assert await matches.survey(session, match.id, (await member_row(world, student)).id)
+        student_row = await member_row(world, student)
+        assert await surveys.answered(session, "closure", match.id, student_row.id)
 
 
 async def test_cohort_is_applied_only_on_confirm(world: World) -> None:

@@ -153,8 +153,8 @@ async def pair_with_history(
                         match_id=match.id,
                         member_id=who.id,
                         rating=4,
-                        helped=f"{text} helped",
-                        change=f"{text} change",
+                        answers={"Our meetings help me": 4},
+                        comment=f"{text} comment",
                         submitted_at=NOW,
                     )
                 )
@@ -376,8 +376,8 @@ async def test_export_holds_every_row_about_the_member_and_is_audited(
     notes = sorted((row["note"] or "", row.get("withheld", [])) for row in tables["attendance"])
     assert notes == [("", ["covered", "note"])] * 2 + [(f"{SECRET} note", [])] * 2
     mine = {row["member_id"] == people[JORDAN].id: row for row in tables["closure_surveys"]}
-    assert mine[True]["helped"] == f"{SECRET} helped" and mine[False]["helped"] is None
-    assert mine[False]["rating"] == 4  # numbers stay
+    assert mine[True]["comment"] == f"{SECRET} comment" and mine[False]["comment"] is None
+    assert mine[False]["rating"] == 4 and mine[False]["answers"] == {"Our meetings help me": 4}
     assert people[JORDAN].id == tables["members"][0]["id"]
     async with sessions() as session:
         actions = list(await session.scalars(select(AuditEvent.action)))
@@ -427,18 +427,19 @@ async def test_retention_empties_free_text_only_past_the_configured_days(
     values = await every_value(sessions)
     purged = {(t, c) for t, c, v in values if SECRET in json.dumps(v, default=str)}
     # The match closed 400 days ago lost its text; the active one and the 364-day one keep it.
-    # Two texts each in the match, its session, two attendances and two surveys; a note.
-    assert emptied == 2 * (1 + 1 + 2 + 2) + 1
+    # Two texts each in the match, its session and two attendances; a comment in each of two
+    # surveys; a note.
+    assert emptied == 2 * (1 + 1 + 2) + 2 + 1
     assert ("matches", "end_reason") not in purged
     async with sessions() as session:
         kept = await session.get(Match, recent.id)
         surveys = list(await session.scalars(select(ClosureSurvey).order_by(ClosureSurvey.id)))
     assert kept is not None and kept.end_reason == f"{KEEP} ended"
-    assert [(s.helped, s.rating) for s in surveys[:2]] == [("", 4), ("", 4)]
-    assert surveys[2].helped == f"{KEEP} helped"
+    assert [(s.comment, s.rating) for s in surveys[:2]] == [(None, 4), (None, 4)]
+    assert surveys[2].comment == f"{KEEP} comment"
     assert await privacy.purge_expired() == 0  # nothing left to empty: a quiet re-run
     clock.advance(timedelta(days=2))
-    assert await privacy.purge_expired() == 13  # the recent match is now past its days
+    assert await privacy.purge_expired() == 11  # the recent match is now past its days
 
 
 def test_the_daily_purge_time_is_the_next_3am_utc(sessions: Sessions) -> None:

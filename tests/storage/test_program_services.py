@@ -157,20 +157,3 @@ async def test_cohort_proposal_is_not_stored(services: Services) -> None:
     proposal = await services.matches.propose_cohort(GUILD)
     assert len(proposal.pairs) == 2 and len(proposal.unassigned) == 1
     assert (await services.matches.roster(GUILD)).pairs == ()
-
-
-async def test_survey_rules(services: Services) -> None:
-    await services.join(10, ProgramRole.MENTOR, 11)
-    await services.trained(10)
-    await services.join(20, ProgramRole.MENTEE, 8)
-    pair = await services.matches.create(GUILD, 999, 10, 20)
-    with pytest.raises(UserError, match="has not ended"):
-        await services.matches.submit_survey(pair.match_id, 20, 4, "", "")
-    await services.matches.end(GUILD, 999, 10, 20, "done")
-    with pytest.raises(UserError, match="1 to 5"):
-        await services.matches.submit_survey(pair.match_id, 20, 9, "", "")
-    with pytest.raises(UserError, match="not yours"):
-        await services.matches.submit_survey(pair.match_id, 77, 4, "", "")
-    await services.matches.submit_survey(pair.match_id, 20, 4, "talks", "")
-    with pytest.raises(UserError, match="already answered"):
-        await services.matches.submit_survey(pair.match_id, 20, 4, "talks", "")

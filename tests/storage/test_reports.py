@@ -134,8 +134,9 @@ async def fixture(sessions: Sessions) -> None:
         def survey(on: Match, who: int, rating: int, days_ago: int) -> None:
             db.add(
                 ClosureSurvey(
-                    match_id=on.id, member_id=people[who].id, rating=rating, helped="",
-                    change="", submitted_at=NOW - days_ago * DAY,
+                    match_id=on.id, member_id=people[who].id, rating=rating,
+                    answers={"Our meetings help me": rating}, comment="private words",
+                    submitted_at=NOW - days_ago * DAY,
                 )
             )  # fmt: skip
 
@@ -247,6 +248,7 @@ async def test_the_figures_match_the_hand_computed_fixture(sessions: Sessions) -
         "attendance_rate": 66.7,  # A1 and B1 happened, A2 a no-show, A3 rescheduled
         "survey_rating": 3.5,  # 4 and 3 in the period; the 1 was 99 days ago
         "midpoint_agreement": None,  # no mid-point survey (tests/storage/test_surveys.py)
+        "closure_agreement": 3.5,  # each closure survey agreed as much as it rated
         "contacts_overdue": 2,  # A: 2 early contacts, monthly due 10 days ago; B: never
         "checkin_completion": 66.7,  # 4 done, 2 missed; open ones and others out of period
         "mood_average": 3.5,  # (4 + 2 + 3 + 5) / 4
@@ -299,6 +301,10 @@ async def test_the_figures_match_the_hand_computed_fixture(sessions: Sessions) -
     weekly = charts["checkin_completion_per_week"].values
     assert weekly[1:5] == (100.0, 100.0, 50.0, 50.0) and all(v != v for v in weekly[::5])  # NaN
     assert charts["mood_distribution"].values == (0.0, 1.0, 1.0, 1.0, 1.0)
+    trend = charts["mood_trend"]
+    assert trend.line and trend.values[1:5] == (4.0, 2.0, 3.0, 5.0)
+    assert all(v != v for v in trend.values[::5])  # no answer those weeks: a gap
+    assert report.table("survey_statements").rows == (("Our meetings help me", "", 0, 3.5, 2),)
     assert "private" not in str(report)  # no student's words in any figure or table
 
 
@@ -314,7 +320,7 @@ async def test_the_report_renders_a_csv_per_table_and_a_png_per_chart(sessions: 
         "sessions_per_week.csv",
         "attendance.csv",
         "closure_survey_ratings.csv",
-        "midpoint_survey.csv",
+        "survey_statements.csv",
         "contacts_overdue.csv",
         "checkins_per_week.csv",
         "mood_distribution.csv",
@@ -324,7 +330,9 @@ async def test_the_report_renders_a_csv_per_table_and_a_png_per_chart(sessions: 
         "closure_survey_ratings.png",
         "checkin_completion_per_week.png",
         "mood_distribution.png",
+        "mood_trend.png",
     }
+    assert files["mood_trend.png"].startswith(b"\x89PNG")
     assert files["checkin_completion_per_week.png"].startswith(b"\x89PNG")
     assert files["sessions_per_week.png"].startswith(b"\x89PNG")
     assert files["objectives.csv"].decode().splitlines()[1] == "attendance_rate >= 90%,,no data"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.services.reports import Table
 from cogs.help import FIELD_LIMIT, _fields
-from cogs.report_texts import _fit
+from cogs.report_texts import _fit, survey_statements
 
 
 def test_long_sections_are_split_into_fields_under_the_limit() -> None:
@@ -24,3 +25,18 @@ def test_report_fields_fit_discord_and_point_to_the_csv() -> None:
     value = _fit(lines, "objectives.csv")
     assert len(value) <= 1024 and value.endswith("more in objectives.csv")
     assert _fit(["one", "two"], "x.csv") == "one\ntwo"
+
+
+def test_survey_statements_read_as_agreement_at_both_surveys() -> None:
+    table = Table(
+        "survey_statements",
+        ("statement", "midpoint_mean", "midpoint_answers", "closure_mean", "closure_answers"),
+        (("Our meetings help me", 3.67, 3, 3.0, 3), ("I would recommend it", "", 0, 4.0, 1)),
+    )
+    assert survey_statements(table).splitlines() == [
+        "Our meetings help me: mid-point 3.67 (3 answered); closure 3.0 (3 answered)",
+        "I would recommend it: mid-point: none yet; closure 4.0 (1 answered)",
+    ]
+    assert survey_statements(Table("survey_statements", table.columns, ())) == (
+        "No survey answered in this period."
+    )
