@@ -2,7 +2,8 @@
 PostgreSQL: building the figures (the database part) and rendering the CSVs and charts.
 
 2,500 mentors and 2,500 mentees; 2,500 matches (500 closed during the year, with both
-closure surveys); 100,000 confirmed sessions, two "Did it happen?" answers for each
+closure surveys; every match has both mid-point surveys, on three statements); 100,000
+confirmed sessions, two "Did it happen?" answers for each
 (200,000 rows); twelve staff contacts per match; a weekly check-in for each of the 5,000
 students over 50 weeks (250,000 rows: one in eight missed, the rest answered with a mood);
 two goals per mentee (half done); 3,000 escalations (one in ten still open) with their
@@ -29,7 +30,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import FixedClock
-from bot.config import load_settings
+from bot.config import DEFAULT_LIKERT_QUESTIONS, load_settings
 from bot.report_files import render
 from bot.services.reports import SECTIONS, ReportService
 from storage.db import create_engine, create_sessions, is_sqlite
@@ -51,6 +52,7 @@ from storage.models import (
     MatchStatus,
     Member,
     MentoringSession,
+    MidpointSurvey,
     Place,
     ProgramRole,
     SessionStatus,
@@ -65,6 +67,7 @@ SESSIONS_PER_PAIR = 40
 CHECKIN_WEEKS = 50
 ESCALATIONS = 3_000
 CHUNK = 10_000
+STATEMENTS = tuple(DEFAULT_LIKERT_QUESTIONS)
 
 
 async def _insert(connection: Any, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -165,7 +168,7 @@ async def seed(url: str) -> dict[str, int]:
         }
         for i in range(2 * PAIRS)
     ]
-    matches, sessions, answers, surveys, contacts = [], [], [], [], []
+    matches, sessions, answers, surveys, midpoints, contacts = [], [], [], [], [], []
     for pair in range(PAIRS):
         started = year_ago + timedelta(hours=pair)
         closed = pair % 5 == 0
@@ -215,14 +218,25 @@ async def seed(url: str) -> dict[str, int]:
                         "answered_at": starts,
                     }
                 )
-        if ended is not None:
-            for who in (pair + 1, PAIRS + pair + 1):
+        for who in (pair + 1, PAIRS + pair + 1):
+            scales = dict(
+                zip(STATEMENTS, (1 + (pair + who + k) % 5 for k in range(3)), strict=True)
+            )
+            midpoints.append(
+                {
+                    "match_id": pair + 1,
+                    "member_id": who,
+                    "answers": scales,
+                    "submitted_at": started + timedelta(weeks=8),
+                }
+            )
+            if ended is not None:
                 surveys.append(
                     {
                         "match_id": pair + 1,
                         "member_id": who,
                         "rating": 1 + (pair + who) % 5,
-                        "answers": {"Our meetings help me": 1 + (pair + 2 * who) % 5},
+                        "answers": scales,
                         "submitted_at": ended,
                     }
                 )
@@ -256,6 +270,7 @@ async def seed(url: str) -> dict[str, int]:
             (MentoringSession, sessions),
             (Attendance, answers),
             (ClosureSurvey, surveys),
+            (MidpointSurvey, midpoints),
             (StaffContact, contacts),
             (Checkin, checkins),
             (Goal, goals),
@@ -274,6 +289,7 @@ async def seed(url: str) -> dict[str, int]:
         "sessions": len(sessions),
         "attendance": len(answers),
         "surveys": len(surveys),
+        "midpoint_surveys": len(midpoints),
         "contacts": len(contacts),
         "checkins": len(checkins),
         "goals": len(goals),
