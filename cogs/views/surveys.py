@@ -50,13 +50,18 @@ class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
             self.statements.append(scale)
             self.add_item(discord.ui.Label(text=statement, component=scale))
         self.comment: discord.ui.TextInput[SurveyModal] = discord.ui.TextInput(
-            label=texts.CLOSURE_COMMENT_LABEL if closing else texts.COMMENT_LABEL,
             custom_id=f"{survey}:comment",
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
         )
-        self.add_item(self.comment)
+        self.add_item(
+            discord.ui.Label(
+                text=texts.CLOSURE_COMMENT_LABEL if closing else texts.COMMENT_LABEL,
+                description=texts.COMMENT_NOTE,
+                component=self.comment,
+            )
+        )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         answers = [_chosen(scale) for scale in self.statements]

@@ -95,7 +95,11 @@ async def test_the_closure_survey_asks_the_statements_and_survives_a_restart(
     await restart_with_one_week(world, database_url)  # the button still answers
 
     form = await mentee.user.click(asked, label="Answer the survey")
-    assert shown_labels(form) == ["Overall, how did mentoring go?", *QUESTIONS]
+    assert shown_labels(form) == [
+        "Overall, how did mentoring go?",
+        *QUESTIONS,
+        "What helped, and what would you change?",
+    ]
     answered = await mentee.user.submit_modal(
         form,
         {"closure:rating": "4", "closure:q0": "5", "closure:q1": "2", "closure:comment": "Time"},
