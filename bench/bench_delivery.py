@@ -31,6 +31,7 @@ from typing import Any
 import aiohttp
 import discord
 from discord.http import HTTPClient, Route
+from discord.types.user import User as UserPayload
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -140,7 +141,11 @@ async def naive(users: int, closed: int) -> Result:
     await client.http.static_login("loopback-token")  # no gateway: REST only
     state = client._connection
     people = [
-        state.store_user({"id": str(u), "username": f"s{u}", "discriminator": "0", "avatar": None})
+        state.store_user(
+            UserPayload(
+                id=str(u), username=f"s{u}", discriminator="0", avatar=None, global_name=None
+            )
+        )
         for u in range(1, users + 1)
     ]
 
