@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,20 +62,36 @@ class Outcome:
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Write outcomes; a finished delivery drops its payload (nothing left to resume)."""
+    """Write outcomes, one executemany per shape of update; a finished delivery drops its
+    payload (nothing left to resume)."""
+    table = cast(Table, Delivery.__table__)  # Core: executemany of a keyed UPDATE
+    shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         done = outcome.status is not DeliveryStatus.PENDING
+        sent = outcome.status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK)
+        shapes.setdefault((done, sent), []).append(
+            {
+                "b_key": outcome.key,
+                "b_status": outcome.status,
+                "b_attempts": outcome.attempts,
+                "b_error": outcome.error[:200] if outcome.error else None,
+                "b_message_id": outcome.message_id,
+            }
+        )
+    for (done, sent), params in shapes.items():
         values: dict[str, Any] = {
-            "status": outcome.status,
-            "attempts": outcome.attempts,
-            "last_error": outcome.error[:200] if outcome.error else None,
-            "message_id": outcome.message_id,
+            "status": bindparam("b_status"),
+            "attempts": bindparam("b_attempts"),
+            "last_error": bindparam("b_error"),
+            "message_id": bindparam("b_message_id"),
         }
         if done:
             values["payload"] = None
-        if outcome.status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK):
+        if sent:
             values["sent_at"] = now
-        await session.execute(update(Delivery).where(Delivery.key == outcome.key).values(values))
+        statement = update(table).where(table.c.key == bindparam("b_key")).values(values)
+        for chunk in _chunks(params):
+            await session.execute(statement, list(chunk))
 
 
 async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:

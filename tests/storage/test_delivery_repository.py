@@ -69,3 +69,33 @@ async def test_an_outcome_keeps_attempts_and_error_and_drops_the_payload(
         ("checkin:1:2", 5, "server error 500", None)
     ]
     assert counts == {DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1}
+
+
+async def test_a_fan_outs_outcomes_are_written_together_each_in_its_state(
+    sessions: Sessions,
+) -> None:
+    """2,500 outcomes of three shapes (sent, failed, waiting for a retry) in one write."""
+    status = {0: DeliveryStatus.SENT, 1: DeliveryStatus.FAILED, 2: DeliveryStatus.PENDING}
+    async with sessions.begin() as session:
+        await deliveries.claim(session, rows(2500))
+        await deliveries.record(
+            session,
+            [
+                deliveries.Outcome(
+                    f"checkin:1:{user}",
+                    status[user % 3],
+                    2,
+                    None if user % 3 == 0 else "server error 500",
+                    user if user % 3 == 0 else None,
+                )
+                for user in range(1, 2501)
+            ],
+            NOW,
+        )
+    async with sessions() as session:
+        found = await deliveries.statuses(session, [f"checkin:1:{u}" for u in range(1, 2501)])
+        waiting = await deliveries.pending(session)
+        sent = await deliveries.message_id(session, "checkin:1:3")
+    assert all(found[f"checkin:1:{u}"] is status[u % 3] for u in range(1, 2501))
+    assert len(waiting) == 833 and all(w.payload is not None for w in waiting)  # resumable
+    assert {w.attempts for w in waiting} == {2} and sent == 3
