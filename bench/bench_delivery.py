@@ -238,7 +238,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=5000, help="mentees in the fan-out")
     parser.add_argument(
-        "--rate", type=float, default=45, help="Bridges' [delivery] rate_per_second"
+        "--rate", type=float, default=46, help="Bridges' [delivery] rate_per_second"
     )
     arguments = parser.parse_args()
     with serving(PORT):

@@ -7,7 +7,7 @@ Discord is the loopback server (bench/loopback.py, its own process: 50 req/s glo
 5 s per channel, 50007 for 10% of users, 1% 500s, enforce_nonce), reached through
 discord.py's HTTP client and the real ``DeliveryEngine`` (default ``[delivery]`` settings,
 SQLite). A BULK check-in fan-out to every mentee is started (each mentee costs a create-DM
-and a post, plus a fallback post when DMs are closed: about four minutes at 45 req/s); at
+and a post, plus a fallback post when DMs are closed: about four minutes at 46 req/s); at
 even spacing through it, a student's request goes the way the /help-me modal sends it:
 ``EscalationService.raise_manual``, the ephemeral confirmation (an interaction callback),
 then the cog's staff post (the program, the context, the post's text, embed and buttons)

@@ -509,7 +509,7 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         ),
     },
     "delivery": {
-        "rate_per_second": (45, _integer(1, 50, "requests per second (Discord allows 50)")),
+        "rate_per_second": (46, _integer(1, 50, "requests per second (Discord allows 50)")),
         "max_attempts": (5, _integer(1, 10, "a number of attempts")),
         "concurrency": (8, _integer(1, 100, "a number of requests at once")),
     },

@@ -26,7 +26,7 @@ What the engine guarantees:
   if the process dies after Discord accepted a message but before the row says "sent", the
   resumed send is recognised by Discord as the same message and not posted twice.
 - **Paced.** Every request (create-DM and post) takes a token from one global bucket
-  (``[delivery] rate_per_second``, default 45 of Discord's 50), and at most
+  (``[delivery] rate_per_second``, default 46 of Discord's 50), and at most
   ``channel_burst`` posts go to one channel per ``channel_window_seconds``. DM channel ids
   are kept in ``dm_channels``: after the first prompt, a DM costs one request.
 - **Urgent first.** Queued prompts are taken by priority, then age: an escalation does not
@@ -158,7 +158,7 @@ class Transport(Protocol):
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    rate_per_second: float = 45.0
+    rate_per_second: float = 46.0
     burst: int = 1  # requests at once after a quiet spell; more risks 429s from jitter
     channel_burst: int = 5
     channel_window_seconds: float = 5.0

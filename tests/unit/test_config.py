@@ -511,7 +511,7 @@ def test_bad_escalation_settings_are_named(tmp_path: Path, content: str, expecte
 
 def test_delivery_settings_have_defaults_and_are_checked(tmp_path: Path) -> None:
     defaults = load_settings(None, {}).delivery
-    assert (defaults.rate_per_second, defaults.max_attempts, defaults.concurrency) == (45, 5, 8)
+    assert (defaults.rate_per_second, defaults.max_attempts, defaults.concurrency) == (46, 5, 8)
     path = tmp_path / "config.toml"
     path.write_text("[delivery]\nrate_per_second = 30\nmax_attempts = 3\n")
     chosen = load_settings(path, {}).delivery

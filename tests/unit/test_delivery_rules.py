@@ -164,5 +164,5 @@ def test_health_is_logged_without_people_s_words(caplog: pytest.LogCaptureFixtur
         log_health(engine, busy)
     calm, alarmed = caplog.records
     assert calm.levelno == logging.INFO and alarmed.levelno == logging.WARNING
-    assert "queued=0" in calm.getMessage() and "rate=45.0/s" in calm.getMessage()
+    assert "queued=0" in calm.getMessage() and "rate=46.0/s" in calm.getMessage()
     assert "p99=300.0ms" in alarmed.getMessage()
