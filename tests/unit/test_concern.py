@@ -30,6 +30,11 @@ CONCERNING = [
     ("they keep making fun of me in the group chat", "bullying"),
     ("some seniors jumped me after practice", "bullying"),
     ("everyone hates me", "bullying"),
+    # what a mentor writes about their mentee in the mentor check-in
+    ("He told me he wants to kill himself", "suicide"),
+    ("she said she wanted to die last week", "suicide"),
+    ("I saw cuts, I think she has been cutting herself", "self-harm"),
+    ("his dad beats him when he gets home late", "abuse"),
 ]
 HARMLESS = [
     "this homework is killing me",
@@ -52,6 +57,8 @@ HARMLESS = [
     "we played dodgeball and I got hit in the face",
     "I'll shoot them an email about the project",
     "I'm so tired I could sleep for a week",
+    "he hurt himself at football practice but he's fine",
+    "she cut her hair and it looks great",
 ]
 
 
