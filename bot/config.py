@@ -304,6 +304,8 @@ RULE_KINDS = (
     "low_mood_twice",
     "two_missed_checkins",
     "reach_out",
+    "mentor_support",
+    "mentor_concern",
 )
 DEFAULT_CRISIS_TEXT = (
     "If you are in danger right now, call 911. You can call or text 988 (Suicide & Crisis "
@@ -367,6 +369,8 @@ DEFAULT_RULES = {
     "low_mood_twice": "today",
     "two_missed_checkins": "today",
     "reach_out": "today",
+    "mentor_support": "today",
+    "mentor_concern": "today",
 }
 
 

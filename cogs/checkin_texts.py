@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.services.checkins import CheckinPrompt, Digest, Entry, History
+from bot.services.checkins import CheckinPrompt, Digest, Entry, History, MentorHistory
 from bot.services.goals import GoalView, Proposal
 from storage.models import CheckinStatus
 
@@ -88,6 +88,21 @@ def history(item: History) -> str:
     return "\n".join(lines)[:1990]
 
 
+def mentor_history(item: MentorHistory) -> str:
+    if not item.entries:
+        return f"No mentor check-ins yet for <@{item.user_id}>."
+    lines = [f"Mentor check-ins of <@{item.user_id}>:"]
+    for entry in reversed(item.entries):
+        met = "met their mentee" if entry.met else "did not meet their mentee"
+        text = f"**{entry.week:%b %d}**: {met}, going {entry.going}/5"
+        if entry.needs_support:
+            text += ", asked for support from staff"
+        if entry.concern:
+            text += f"\n  concern: {entry.concern}"
+        lines.append(text)
+    return "\n".join(lines)[:1990]
+
+
 def _entry(entry: Entry) -> str:
     if entry.status is not CheckinStatus.DONE:
         return f"**{entry.week:%b %d}**: {entry.status.value}"
@@ -126,6 +141,17 @@ def proposal(item: Proposal) -> str:
 def proposal_answered(item: Proposal, accepted: bool) -> str:
     verb = "accepted" if accepted else "declined"
     return f"<@{item.mentee_user_id}> {verb} your proposed goal **{item.goal.what}**."
+
+
+def mentor_thanks(support: bool, concern: bool) -> str:
+    """After the mentor's form: what happens to what they wrote, truthfully."""
+    if support and concern:
+        return "Thanks! Staff have your concern and your request for support; one will reach out."
+    if support:
+        return "Thanks! Staff have your request for support; one will reach out."
+    if concern:
+        return "Thanks! Your concern has gone to staff, who will follow it up."
+    return "Thanks! Staff read mentors' check-ins to support you."
 
 
 MENTOR_PROMPT = (

@@ -31,7 +31,7 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
-from bot.services.checkins import Answers, CheckinPrompt, CheckinService
+from bot.services.checkins import Answers, CheckinPrompt, CheckinService, MentorHistory
 from bot.services.goals import GoalService
 from bot.services.programs import ProgramService
 from cogs import checkin_chart
@@ -253,7 +253,7 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.checkins.mentor_answer(
+        answered = await self.cog.checkins.mentor_answer(
             self.member_id,
             self.week,
             interaction.user.id,
@@ -263,8 +263,15 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
             needs_support=_chosen(self.support, "no") == "yes",
         )
         await interaction.response.send_message(
-            "Thanks! Staff read these to support mentors.", ephemeral=True
+            texts.mentor_thanks(bool(answered.signal_ids), answered.concern is not None),
+            ephemeral=True,
         )
+        # Staff hear of a request for support (a signal) and of a concern (the mentor's
+        # words, through the escalation rules, which may show the mentor crisis resources).
+        for signal_id in answered.signal_ids:
+            self.cog.bot.dispatch("signal_recorded", signal_id)
+        if answered.concern is not None:
+            self.cog.bot.dispatch("mentor_concern", answered, interaction)
 
 
 class MentorButton(
@@ -719,17 +726,22 @@ class CheckinCog(commands.Cog):
         await self.plan()
 
     @checkin.command(name="history", extras={"audience": Audience.EVERYONE})
-    @app_commands.describe(member="Mentors: your mentee; staff: anyone (default: yours)")
+    @app_commands.describe(
+        member="Mentors: your mentee; staff: any mentee or mentor (default: your own)"
+    )
     async def checkin_history(
         self, interaction: discord.Interaction, member: discord.Member | None = None
     ) -> None:
-        """Your recent check-ins with a chart of mood and goal progress."""
+        """Recent check-ins: a mentee's with a chart of mood and goals; a mentor's answers."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = member.id if member is not None else interaction.user.id
         staff = target != interaction.user.id and await self._is_staff(interaction)
         found = await self.checkins.history(
             guild_id_of(interaction), interaction.user.id, target, staff=staff
         )
+        if isinstance(found, MentorHistory):
+            await interaction.followup.send(texts.mentor_history(found), ephemeral=True)
+            return
         if not found.entries:
             await interaction.followup.send(texts.history(found), ephemeral=True)
             return

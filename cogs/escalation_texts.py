@@ -9,6 +9,7 @@ import discord
 from bot.services import signals
 from bot.services.escalations import (
     CONCERNING_LANGUAGE,
+    MENTOR_CONCERN,
     NEXT_TIER,
     Context,
     EscalationView,
@@ -36,6 +37,8 @@ RULE = {
     signals.LOW_MOOD_TWICE: "Mood 2 or lower in two check-ins in a row",
     signals.TWO_MISSED_CHECKINS: "Two check-ins in a row missed",
     signals.REACH_OUT: "Asked in a check-in for an adult to reach out",
+    signals.MENTOR_SUPPORT: "A mentor asked for support from staff in their check-in",
+    MENTOR_CONCERN: "A mentor raised a concern in their check-in",
     CONCERNING_LANGUAGE: "Concerning language in a check-in",
 }
 COLOUR = {

@@ -25,7 +25,7 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
-from bot.services.checkins import CheckinText
+from bot.services.checkins import CheckinText, MentorAnswered
 from bot.services.escalations import (
     CATEGORIES,
     NEXT_TIER,
@@ -274,6 +274,21 @@ class EscalationCog(commands.Cog):
         student sees the crisis resources at once."""
         words = [t for t in (answers.went_well, answers.hard, answers.staff_note) if t]
         if await self.check_free_text(answers.guild_id, answers.user_id, words, "checkin"):
+            await interaction.followup.send(self.concern_reply(), ephemeral=True)
+
+    @commands.Cog.listener()
+    async def on_mentor_concern(
+        self, answered: MentorAnswered, interaction: discord.Interaction
+    ) -> None:
+        """A concern from a mentor's check-in goes to staff with their words; concerning
+        language makes it urgent and shows the mentor the crisis resources."""
+        async with self._applying:
+            opened, concerning = await self.service.mentor_concern(
+                answered.guild_id, answered.mentor_user_id, answered.concern or ""
+            )
+            if opened is not None:
+                await self._show(opened)
+        if concerning:
             await interaction.followup.send(self.concern_reply(), ephemeral=True)
 
     async def check_free_text(

@@ -495,6 +495,8 @@ class StaffCog(commands.Cog):
             "low_mood_twice",
             "two_missed_checkins",
             "reach_out",
+            "mentor_support",
+            "mentor_concern",
         ],
         urgency: Literal["right_now", "today", "can_wait", "off"],
     ) -> None:

@@ -126,6 +126,17 @@ class CheckinText:
 
 
 @dataclass(frozen=True)
+class MentorAnswered:
+    """A mentor's check-in as staff must hear of it: a request for support is a signal;
+    a concern goes to the escalation service with the mentor's words."""
+
+    guild_id: int
+    mentor_user_id: int
+    signal_ids: tuple[int, ...]
+    concern: str | None
+
+
+@dataclass(frozen=True)
 class Entry:
     week: date
     status: CheckinStatus
@@ -142,6 +153,23 @@ class History:
     user_id: int
     entries: tuple[Entry, ...]  # oldest first
     streak: int
+
+
+@dataclass(frozen=True)
+class MentorEntry:
+    week: date
+    met: bool
+    going: int
+    needs_support: bool
+    concern: str | None
+
+
+@dataclass(frozen=True)
+class MentorHistory:
+    """A mentor's own check-ins, for them and for staff."""
+
+    user_id: int
+    entries: tuple[MentorEntry, ...]  # oldest first
 
 
 class CheckinService:
@@ -352,14 +380,26 @@ class CheckinService:
 
     async def history(
         self, guild_id: int, viewer_user_id: int, target_user_id: int, *, staff: bool
-    ) -> History:
-        """The target's recent check-ins, oldest first: their own, their mentor's (without
-        the note for staff or the reach-out answer) or staff's view."""
+    ) -> History | MentorHistory:
+        """The target's recent check-ins, oldest first: a mentee's for themselves, their
+        mentor (without the note for staff or the reach-out answer) or staff; a mentor's
+        for themselves or staff."""
         async with self._sessions() as session:
             target = await members.get(session, guild_id, target_user_id)
-            if target is None or target.role is not ProgramRole.MENTEE:
-                raise NotFound(f"<@{target_user_id}> is not a mentee in the program.")
             own = viewer_user_id == target_user_id
+            if target is not None and target.role is ProgramRole.MENTOR:
+                if not own and not staff:
+                    raise NotAllowed("A mentor's check-ins are seen only by them and by staff.")
+                mentor_rows = await rows.mentor_history(session, target.id, HISTORY_WEEKS)
+                return MentorHistory(
+                    target_user_id,
+                    tuple(
+                        MentorEntry(r.week, r.met, r.going, r.needs_support, r.concern)
+                        for r in reversed(mentor_rows)
+                    ),
+                )
+            if target is None or target.role is not ProgramRole.MENTEE:
+                raise NotFound(f"<@{target_user_id}> is not a mentee or mentor in the program.")
             if not own and not staff:
                 viewer = await members.get(session, guild_id, viewer_user_id)
                 if (
@@ -445,10 +485,11 @@ class CheckinService:
         going: int,
         concern: str,
         needs_support: bool,
-    ) -> None:
+    ) -> MentorAnswered:
         if not 1 <= going <= 5:
             raise UserError("Pick how it is going from 1 to 5.")
         text = _text(concern, "Your concern")
+        now = self._clock.now()
         try:
             async with self._sessions.begin() as session:
                 mentor = await self._mentor_answerable(session, member_id, week, user_id)
@@ -461,8 +502,25 @@ class CheckinService:
                         going=going,
                         concern=text,
                         needs_support=needs_support,
-                        answered_at=self._clock.now(),
+                        answered_at=now,
                     )
+                )
+                recorded = []
+                if needs_support:
+                    pairs = await matches.active_for_member(session, mentor.id)
+                    recorded.append(
+                        rows.add_signal(
+                            session,
+                            mentor.guild_id,
+                            signals.MENTOR_SUPPORT,
+                            mentor.id,
+                            pairs[0].id if pairs else None,
+                            now,
+                        )
+                    )
+                await session.flush()
+                return MentorAnswered(
+                    mentor.guild_id, user_id, tuple(signal.id for signal in recorded), text
                 )
         except IntegrityError:
             raise UserError("You already answered this week's check-in. Thank you!") from None

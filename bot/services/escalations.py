@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: An escalation's source when a check-in's free text holds concerning language.
 CONCERNING_LANGUAGE = "concerning_language"
+#: The rule for a concern a mentor writes in their check-in (their words, not a signal).
+MENTOR_CONCERN = "mentor_concern"
 CATEGORIES = ("academic", "attendance", "bullying", "wellbeing", "safety", "other")
 RULE_KINDS = (
     signals.TWO_NO_SHOWS,
@@ -54,6 +56,8 @@ RULE_KINDS = (
     signals.LOW_MOOD_TWICE,
     signals.TWO_MISSED_CHECKINS,
     signals.REACH_OUT,
+    signals.MENTOR_SUPPORT,
+    MENTOR_CONCERN,
 )
 OFF = "off"
 MAX_DETAILS, MAX_NOTE = 1000, 1000
@@ -204,6 +208,46 @@ class EscalationService:
                 details=details,
                 where=source,
             )
+
+    async def mentor_concern(
+        self, guild_id: int, mentor_user_id: int, text: str
+    ) -> tuple[Opened | None, bool]:
+        """A concern a mentor wrote in their check-in, with their words as the details:
+        about their mentee (about the mentor when they have several or none), at the
+        ``mentor_concern`` rule's urgency, or right now when the words hold concerning
+        language. Returns what was opened or added to, and whether the words did."""
+        details = _clean(text)
+        if not details:
+            return None, False
+        found = sorted({match.category for match in find_concerns(details)})
+        concerning = bool(found)
+        async with self._applying, self._sessions.begin() as session:
+            mentor = await members.get(session, guild_id, mentor_user_id)
+            if mentor is None:
+                return None, concerning
+            urgency = (
+                Urgency.RIGHT_NOW
+                if concerning
+                else await self._rule_urgency(session, guild_id, MENTOR_CONCERN)
+            )
+            if urgency is None:
+                return None, False
+            pairs = await matches.active_for_member(session, mentor.id)
+            mentees = [m.mentee_id for m in pairs if m.mentor_id == mentor.id]
+            student = mentor
+            if len(mentees) == 1:
+                student = await members.by_id(session, mentees[0]) or mentor
+            opened = await self._open_or_add(
+                session,
+                student,
+                CONCERNING_LANGUAGE if concerning else MENTOR_CONCERN,
+                urgency,
+                ", ".join(found) or None,
+                None,
+                details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
+                where="mentor check-in",
+            )
+            return opened, concerning
 
     # ----------------------------------------------------------------- staff actions
 

@@ -20,3 +20,5 @@ LOW_MOOD_TWICE = "low_mood_twice"
 TWO_MISSED_CHECKINS = "two_missed_checkins"
 #: Check-ins: the student asked for an adult from staff to reach out.
 REACH_OUT = "reach_out"
+#: Check-ins: a mentor asked for support from staff in their check-in.
+MENTOR_SUPPORT = "mentor_support"

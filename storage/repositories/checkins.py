@@ -318,6 +318,17 @@ async def mentor_checkin(session: AsyncSession, member_id: int, week: date) -> M
     return found
 
 
+async def mentor_history(session: AsyncSession, member_id: int, limit: int) -> list[MentorCheckin]:
+    """The mentor's latest check-ins, newest first."""
+    rows = await session.scalars(
+        select(MentorCheckin)
+        .where(MentorCheckin.member_id == member_id)
+        .order_by(MentorCheckin.week.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def pair_channels(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
     """A pair channel id for each member with an active match (a mentor's first one)."""
     if not member_ids:

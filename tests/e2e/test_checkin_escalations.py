@@ -1,6 +1,7 @@
 """Check-ins feed the escalation rules through simcord: concerning words in a check-in reach
 staff at once and show the student the crisis resources; a reach-out request and a low mood
-two weeks in a row open escalations; nothing is posted twice."""
+two weeks in a row open escalations; nothing is posted twice. A mentor's concern and request
+for support reach staff too, and staff can read the mentor's check-ins."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import discord
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, add_goal, advance, answer, checkin_dms, until_monday
 from tests.e2e.test_escalations import posts
-from tests.e2e.test_sessions import matched
+from tests.e2e.test_foundation import reply_of
+from tests.e2e.test_sessions import dms, matched
 
 WEEK = timedelta(weeks=1).total_seconds()
 
@@ -84,3 +86,38 @@ async def test_a_low_mood_two_weeks_in_a_row_escalates_once(world: World) -> Non
         await advance(world, WEEK)
     (post,) = low_mood(world)  # the third low week is added to the open escalation
     assert "2 so far" in shown(post) and "mood 2/5, mood 2/5" in shown(post)
+
+
+async def test_a_mentors_concern_and_request_for_support_reach_staff(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await until_monday(world)
+    asked = next(m for m in dms(mentor) if "Mentor check-in" in m.content)
+    form = await mentor.user.click(asked, label="Answer")
+    concern = "He told me he wants to kill himself"
+    answered = await mentor.user.submit_modal(
+        form,
+        {
+            "mentor:met": ["yes"],
+            "mentor:going": ["2"],
+            "mentor:support": ["yes"],
+            "mentor:concern": concern,
+        },
+    )
+    assert "one will reach out" in answered.response.content
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in answered.followups]
+    assert "988" in resources  # the mentor is shown what to do if someone is in danger now
+
+    by_title = {post.embeds[0].title: shown(post) for post in escalation_posts(world)}
+    urgent = next(text for title, text in by_title.items() if title.endswith("Right now"))
+    assert f"<@{mentee.id}>" in urgent and concern in urgent and "suicide" in urgent.lower()
+    support = next(text for title, text in by_title.items() if title.endswith("Today"))
+    assert f"<@{mentor.id}>" in support and "asked for support" in support
+    assert all(post.raw_role_mentions == [world.staff_role.id] for post in escalation_posts(world))
+
+    staff_view = reply_of(await world.staff.slash(world.general, "checkin history", member=mentor))
+    assert "asked for support from staff" in staff_view.content and concern in staff_view.content
+    own = reply_of(await mentor.slash(world.general, "checkin history"))
+    assert "going 2/5" in own.content
+    refused = reply_of(await mentee.slash(world.general, "checkin history", member=mentor))
+    assert "only by them and by staff" in refused.content

@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.errors import NotAllowed, UserError
 from bot.services import signals
-from bot.services.checkins import Answers, CheckinService
+from bot.services.checkins import Answers, CheckinService, MentorHistory
 from bot.services.goals import GoalService
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
@@ -232,13 +232,25 @@ async def test_mentor_checkin_answered_once(world: World) -> None:
     (asked,) = (await world.checkins.open_due(FIRST_DUE)).mentors
     with pytest.raises(NotAllowed):
         await world.checkins.mentor_check(asked.member_id, asked.week, MENTEE)
-    kwargs = {"met": True, "going": 4, "concern": "", "needs_support": True}
-    await world.checkins.mentor_answer(asked.member_id, asked.week, MENTOR, **kwargs)  # type: ignore[arg-type]
+    kwargs = {"met": True, "going": 4, "concern": " ", "needs_support": True}
+    answered = await world.checkins.mentor_answer(asked.member_id, asked.week, MENTOR, **kwargs)  # type: ignore[arg-type]
+    assert (answered.guild_id, answered.mentor_user_id, answered.concern) == (GUILD, MENTOR, None)
     with pytest.raises(UserError, match="already answered"):
         await world.checkins.mentor_answer(asked.member_id, asked.week, MENTOR, **kwargs)  # type: ignore[arg-type]
     async with world.db() as session:
         (row,) = await session.scalars(select(MentorCheckin))
+        (signal,) = await session.scalars(select(Signal))
     assert row.needs_support and row.going == 4
+    assert (signal.id,) == answered.signal_ids and signal.kind == "mentor_support"
+    assert signal.member_id == asked.member_id and signal.match_id is not None
+    own = await world.checkins.history(GUILD, MENTOR, MENTOR, staff=False)
+    assert isinstance(own, MentorHistory) and [(e.going, e.needs_support) for e in own.entries] == [
+        (4, True)
+    ]
+    seen = await world.checkins.history(GUILD, STAFF, MENTOR, staff=True)
+    assert isinstance(seen, MentorHistory) and len(seen.entries) == 1
+    with pytest.raises(NotAllowed):  # a mentee never sees their mentor's answers
+        await world.checkins.history(GUILD, MENTEE, MENTOR, staff=False)
 
 
 async def test_goals_limits_and_proposals(world: World) -> None:

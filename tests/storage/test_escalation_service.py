@@ -15,6 +15,7 @@ from bot.services import signals
 from bot.services.escalations import (
     CATEGORIES,
     CONCERNING_LANGUAGE,
+    MENTOR_CONCERN,
     NEXT_TIER,
     RE_PING,
     EscalationService,
@@ -71,6 +72,39 @@ async def test_each_rule_fires_exactly_once_for_its_signal(world: Escalations, k
     assert added is not None and not added.new and added.escalation.id == opened.escalation.id
     assert added.escalation.signal_count == 2
     assert len(await world.escalations.listing(GUILD, "open", 0)) == 1
+
+
+async def test_a_mentor_asking_for_support_is_an_escalation_about_the_mentor(
+    world: Escalations,
+) -> None:
+    opened = await world.escalations.on_signal(await world.signal(signals.MENTOR_SUPPORT, MENTOR))
+    assert opened is not None and opened.new and opened.escalation.source == "mentor_support"
+    assert opened.escalation.student_user_id == MENTOR
+    assert opened.escalation.urgency is Urgency.TODAY
+
+
+async def test_a_mentors_concern_reaches_staff_about_their_mentee_with_their_words(
+    world: Escalations,
+) -> None:
+    service = world.escalations
+    assert await service.mentor_concern(GUILD, MENTOR, "  \x00 ") == (None, False)
+    opened, concerning = await service.mentor_concern(GUILD, MENTOR, "She seems withdrawn")
+    assert opened is not None and opened.new and not concerning
+    assert (opened.escalation.source, opened.escalation.urgency) == (MENTOR_CONCERN, Urgency.TODAY)
+    assert opened.escalation.student_user_id == MENTEE
+    assert opened.escalation.details == "From the mentor's check-in: She seems withdrawn"
+    again, _ = await service.mentor_concern(GUILD, MENTOR, "Still withdrawn")
+    assert again is not None and not again.new and again.escalation.id == opened.escalation.id
+    urgent, concerning = await service.mentor_concern(GUILD, MENTOR, "He said: I want to die")
+    assert urgent is not None and urgent.new and concerning
+    assert urgent.escalation.source == CONCERNING_LANGUAGE
+    assert urgent.escalation.urgency is Urgency.RIGHT_NOW
+    assert urgent.escalation.student_user_id == MENTEE and urgent.escalation.category == "suicide"
+    await service.set_rule(GUILD, 99, MENTOR_CONCERN, "off")
+    assert await service.mentor_concern(GUILD, MENTOR, "Another worry") == (None, False)
+    still, _ = await service.mentor_concern(GUILD, MENTOR, "she wants to kill herself")
+    assert still is not None  # concerning words reach staff whatever the rule says
+    assert await service.mentor_concern(GUILD, 4242, "Not in the program") == (None, False)
 
 
 async def test_the_first_week_nudge_does_not_escalate_unless_a_server_turns_it_on(
