@@ -60,6 +60,7 @@ class Outgoing:
     content: str
     channel_id: int | None = None
     view: Callable[[], discord.ui.View] | None = None
+    guild_id: int | None = None  # with no channel_id: the program channel from /setup
 
 
 #: Scheduled fan-outs wait behind answers to what a person just did (and escalations).
@@ -78,6 +79,7 @@ def _prompt(message: Outgoing) -> Prompt:
         ),
         priority=Priority.BULK if kind in BULK_KINDS else Priority.NORMAL,
         fallback_channel_id=message.channel_id,
+        guild_id=message.guild_id,
     )
 
 
@@ -576,6 +578,7 @@ class CheckinCog(commands.Cog):
             texts.prompt(item, reminder=part == "reminder"),
             item.channel_id,
             view=lambda: persistent_view(StartButton(item.checkin_id)),
+            guild_id=item.guild_id,
         )
 
     # ------------------------------------------------------------- answers

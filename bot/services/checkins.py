@@ -61,6 +61,7 @@ class CheckinPrompt:
     user_id: int
     channel_id: int | None  # the pair's channel, for a student whose DMs are closed
     closes_at: datetime
+    guild_id: int  # without a pair channel, closed DMs fall back to the program channel
     goals: tuple[GoalLine, ...]
 
 
@@ -615,6 +616,7 @@ class CheckinService:
                 user_id,
                 match.channel_id if match is not None else None,
                 row.closes_at,
+                row.guild_id,
                 tuple(by_member.get(row.member_id, [])[: self._settings.max_active_goals]),
             )
             for row, user_id, match in found

@@ -1,5 +1,6 @@
-"""Closed DMs through simcord: the prompt lands in the pair's channel mentioning the student,
-who is marked DMs-closed (roster, /staff status) and not DMed again until `/dms on`."""
+"""Closed DMs through simcord: the prompt lands in the pair's channel mentioning the student
+(or, with no pair yet, in /setup's program channel), who is marked DMs-closed (roster,
+/staff status) and not DMed again until `/dms on`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle
 
 from tests.e2e.conftest import World
+from tests.e2e.test_checkins import until_monday
 from tests.e2e.test_foundation import reply_of, run_setup
+from tests.e2e.test_matching import MENTEE, join
 from tests.e2e.test_sessions import dms, matched, propose
 
 
@@ -82,3 +85,19 @@ async def test_staff_status_is_for_staff_only(world: World) -> None:
     shown = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]
     assert shown.title == "Deliveries"
     assert any(f.name == "DMs closed (0)" for f in shown.fields)
+
+
+async def test_an_unmatched_mentee_with_dms_closed_gets_the_checkin_in_the_program_channel(
+    world: World,
+) -> None:
+    """No pair channel to fall back on: the check-in goes to /setup's program channel,
+    mentioning the student, and its Start button works there."""
+    await run_setup(world, program_channel=world.general)
+    await join(world, world.student, "mentee", MENTEE)
+    close_dms(world, world.student, times=None)  # every DM refused
+    await until_monday(world)
+    post = world.general.history(viewer=world.student)[-1]
+    assert post.content.startswith(f"<@{world.student.user.id}>")
+    assert "weekly check-in" in post.content and "/dms on" in post.content
+    started = await world.student.click(post, label="Start")
+    assert started.modal is not None  # no goals yet: the form opens at once
