@@ -67,12 +67,17 @@ def build_bot(
     )
 
 
+SETTLE_SECONDS = 30.0
+
+
 @pytest.fixture
 async def sim_env(database_url: str, sessions: Sessions) -> AsyncIterator[simcord.Env]:
     """The real bot, started in simcord. (simcord's pytest hook gives the test body the
     simulator's clock when a test's fixtures include an Env.)"""
     cell: list[simcord.Env] = []
-    env = simcord.Env(build_bot(database_url, sessions, cell))
+    # simcord waits this long in real time for the bot to settle; its 5 s default is short
+    # for a database on a loaded CI machine (a job's queries took longer and the test failed).
+    env = simcord.Env(build_bot(database_url, sessions, cell), settle_timeout=SETTLE_SECONDS)
     cell.append(env)
     await env.start()
     try:

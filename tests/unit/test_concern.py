@@ -34,7 +34,7 @@ CONCERNING = [
     ("He told me he wants to kill himself", "suicide"),
     ("she said she wanted to die last week", "suicide"),
     ("I saw cuts, I think she has been cutting herself", "self-harm"),
-    ("his dad beats him when he gets home late", "abuse"),
+    ("he told me he is scared to go home", "abuse"),
 ]
 HARMLESS = [
     "this homework is killing me",
@@ -59,6 +59,8 @@ HARMLESS = [
     "I'm so tired I could sleep for a week",
     "he hurt himself at football practice but he's fine",
     "she cut her hair and it looks great",
+    "the ball hits her and she laughs it off",
+    "he beats her at chess every week",
 ]
 
 
