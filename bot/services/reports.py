@@ -127,6 +127,11 @@ def _blank(value: float | None) -> object:
     return "" if value is None else value
 
 
+def _gaps(values: list[float | None]) -> tuple[float, ...]:
+    """A chart's values: NaN (a gap) where there is no figure."""
+    return tuple(float("nan") if value is None else value for value in values)
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -202,7 +207,7 @@ async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
             Table(
                 "attendance",
                 ("happened", "no_show", "rate_percent"),
-                ((happened, missed, _percent(happened, happened + missed) or ""),),
+                ((happened, missed, _blank(_percent(happened, happened + missed))),),
             ),
         ],
         charts=[
@@ -381,7 +386,7 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
                 "week starting",
                 "% answered",
                 week_labels,
-                tuple(float("nan") if rate is None else rate for rate in completion),
+                _gaps(completion),
             ),
             Chart(
                 "mood_trend",
@@ -389,7 +394,7 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
                 "week starting",
                 "mood (1 = low, 5 = great)",
                 week_labels,
-                tuple(float("nan") if mood is None else mood for mood in trend),
+                _gaps(trend),
                 line=True,
             ),
             Chart(
@@ -424,7 +429,7 @@ async def escalations_section(session: AsyncSession, scope: Scope) -> Section:
         if urgency is None:
             totals = counts
         else:
-            per_urgency.append((urgency.value, *counts[:3], "" if counts[3] is None else counts[3]))
+            per_urgency.append((urgency.value, *counts[:3], _blank(counts[3])))
     opened_n, resolved_n, open_n, minutes = totals
     return Section(
         figures={
@@ -487,15 +492,12 @@ class ReportService:
         objectives = Table(
             "objectives",
             ("objective", "figure", "met"),
-            tuple(
-                (j.objective.text, "" if j.value is None else j.value, _verdict(j.met))
-                for j in judged
-            ),
+            tuple((j.objective.text, _blank(j.value), _verdict(j.met)) for j in judged),
         )
         figures = Table(
             "figures",
             ("metric", "value"),
-            tuple((name, "" if v is None else v) for name, v in section.figures.items()),
+            tuple((name, _blank(v)) for name, v in section.figures.items()),
         )
         return Report(
             scope,
