@@ -60,6 +60,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import Clock
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
@@ -317,6 +319,61 @@ class _Job:
     fan_out: FanOut | None = None
 
 
+class Outbox:
+    """Prompts written in the caller's transaction: the transactional outbox.
+
+    A service that changes state writes the prompts the change implies through an outbox
+    bound to the same session, so the change and its prompts commit together or not at all::
+
+        async with sessions.begin() as session:
+            ...                                   # the state change
+            outbox = engine.outbox(session)
+            await outbox.add(prompts)             # rows written, nothing sent yet
+        await engine.dispatch(outbox)             # committed: now they are queued
+
+    Nothing is sent that was not committed; if the process dies between the commit and
+    ``dispatch``, the engine's ``start()`` resumes the committed rows. A key written
+    before (by an earlier run, or twice in one outbox) is not written or sent again.
+    """
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session, self.now = session, now
+        self._new: dict[str, Prompt] = {}
+
+    @property
+    def new(self) -> list[Prompt]:
+        """The prompts whose keys this outbox wrote for the first time."""
+        return list(self._new.values())
+
+    async def add(self, prompts: Sequence[Prompt]) -> set[str]:
+        """Write each prompt as a pending delivery; returns the keys that were new."""
+        unique = [p for p in {p.key: p for p in prompts}.values() if p.key not in self._new]
+        if not unique:
+            return set()
+        new = await repo.claim(self.session, [_row(p, self.now) for p in unique])
+        for prompt in unique:
+            if prompt.key in new:
+                self._new[prompt.key] = prompt
+            else:
+                log.info("delivery %s already made; not sent again", prompt.key)
+        return new
+
+
+def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:
+    return {
+        "key": prompt.key,
+        "kind": prompt.kind,
+        "recipient_user_id": prompt.user_id,
+        "created_at": now,
+        "guild_id": prompt.guild_id,
+        "priority": int(prompt.priority),
+        "nonce": nonce_for(prompt.key),
+        "channel_id": prompt.channel_id,
+        "fallback_channel_id": prompt.fallback_channel_id,
+        "payload": prompt.message.to_json(),
+    }
+
+
 class DeliveryEngine:
     """Queues prompts, sends them under the pacer, records every outcome (see module doc)."""
 
@@ -440,52 +497,44 @@ class DeliveryEngine:
 
     # ------------------------------------------------------------------ claiming
 
-    async def _claim(self, prompts: Sequence[Prompt]) -> dict[str, asyncio.Future[DeliveryStatus]]:
-        unique = list({p.key: p for p in prompts}.values())
-        if not unique:
+    def outbox(self, session: AsyncSession) -> Outbox:
+        """An outbox bound to the caller's transaction (see ``Outbox``)."""
+        return Outbox(session, self._clock.now())
+
+    async def dispatch(self, outbox: Outbox) -> dict[str, asyncio.Future[DeliveryStatus]]:
+        """Queue the prompts an outbox wrote, once its transaction has committed; returns a
+        future per new key that resolves to its outcome."""
+        new = outbox.new
+        if not new:
             return {}
-        now = self._clock.now()
-        rows = [
-            {
-                "key": p.key,
-                "kind": p.kind,
-                "recipient_user_id": p.user_id,
-                "created_at": now,
-                "guild_id": p.guild_id,
-                "priority": int(p.priority),
-                "nonce": nonce_for(p.key),
-                "channel_id": p.channel_id,
-                "fallback_channel_id": p.fallback_channel_id,
-                "payload": p.message.to_json(),
-            }
-            for p in unique
-        ]
-        dm_users = [p.user_id for p in unique if p.channel_id is None]
-        async with self._writing, self._sessions.begin() as session:
-            new = await repo.claim(session, rows)
-            closed = await repo.dms_closed(session, dm_users)
-            missing = [u for u in dm_users if u not in self._dm_channels]
+        dm_users = [p.user_id for p in new if p.channel_id is None]
+        missing = [u for u in dm_users if u not in self._dm_channels]
+        async with self._sessions() as session:
+            self._closed |= await repo.dms_closed(session, dm_users)
             self._dm_channels.update(await repo.dm_channels(session, missing))
-        self._closed |= closed
-        for prompt in unique:
-            if prompt.key not in new:
-                log.info("delivery %s already made; not sent again", prompt.key)
         fan_out = None
         if len(new) > 1:
             fan_out = FanOut(
-                kinds=tuple(sorted({p.kind for p in unique})),
+                kinds=tuple(sorted({p.kind for p in new})),
                 size=len(new),
-                started_at=now,
+                started_at=outbox.now,
                 started=_now(),
             )
             self.last_fan_out = fan_out
         loop = asyncio.get_running_loop()
         waits: dict[str, asyncio.Future[DeliveryStatus]] = {}
-        for prompt in unique:
-            if prompt.key in new:
-                waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
-                self._enqueue(_Job(prompt, fan_out=fan_out))
+        for prompt in new:
+            if prompt.key in self._waiting:
+                continue  # already queued (dispatched twice)
+            waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
+            self._enqueue(_Job(prompt, fan_out=fan_out))
         return waits
+
+    async def _claim(self, prompts: Sequence[Prompt]) -> dict[str, asyncio.Future[DeliveryStatus]]:
+        async with self._writing, self._sessions.begin() as session:
+            outbox = self.outbox(session)
+            await outbox.add(prompts)
+        return await self.dispatch(outbox)
 
     async def _known(
         self, prompts: Sequence[Prompt], new: dict[str, asyncio.Future[DeliveryStatus]]

@@ -223,3 +223,37 @@ async def test_with_no_pair_channel_a_closed_dm_goes_to_the_program_channel(
     async with sessions() as session:
         failed = await session.scalar(select(Delivery).where(Delivery.key == "nudge:2"))
     assert failed is not None and failed.last_error == "DMs closed and no fallback channel"
+
+
+async def test_the_outbox_sends_only_what_committed_and_resumes_what_was_not_dispatched(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    users = range(1, 7)
+    await enrol(sessions, users)
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    await engine.start()
+    rolled_back = checkins(range(1, 3), week=1)
+    with pytest.raises(RuntimeError):
+        async with sessions.begin() as session:
+            await engine.outbox(session).add(rolled_back)
+            raise RuntimeError("the state change failed")
+    # Committed, then the process "died" before dispatch: nothing queued in this engine.
+    async with sessions.begin() as session:
+        await engine.outbox(session).add(checkins(range(3, 5), week=1))
+    # Committed and dispatched: sent now; the same keys again are written and sent once.
+    async with sessions.begin() as session:
+        outbox = engine.outbox(session)
+        assert len(await outbox.add(checkins(range(5, 7), week=1) * 2)) == 2
+    waits = await engine.dispatch(outbox)
+    assert set(await asyncio.gather(*waits.values())) <= {
+        DeliveryStatus.SENT,
+        DeliveryStatus.FALLBACK,
+    }
+    await engine.stop()
+
+    restarted = engine_for(sessions, http, Health(), FAST_RETRIES)
+    assert await restarted.start() == 2  # the two committed, never dispatched
+    await restarted.idle()
+    await restarted.stop()
+    assert {u: server.stats.messages[u] for u in users} == {1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 1}
+    assert set(await statuses(sessions)) == {f"checkin:1:{u}" for u in range(3, 7)}
