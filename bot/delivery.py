@@ -55,7 +55,7 @@ import itertools
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -124,6 +124,9 @@ class Prompt:
     channel_id: int | None = None
     fallback_channel_id: int | None = None
     guild_id: int | None = None
+    #: After this instant the prompt is no longer worth sending (a reminder once its session
+    #: has started): it is marked ``expired`` instead. None: it is always sent.
+    expires_at: datetime | None = None
 
 
 class SendError(Exception):
@@ -144,6 +147,10 @@ class Retryable(SendError):
     def __init__(self, detail: str, status: int = 0, retry_after: float = 0.0) -> None:
         super().__init__(detail, status)
         self.retry_after = retry_after
+
+
+#: Runs in the transaction that records a batch of outcomes (see ``on_recorded``).
+OutcomeHook = Callable[[AsyncSession, Sequence[repo.Outcome]], Awaitable[None]]
 
 
 class Transport(Protocol):
@@ -371,6 +378,7 @@ def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:
         "channel_id": prompt.channel_id,
         "fallback_channel_id": prompt.fallback_channel_id,
         "payload": prompt.message.to_json(),
+        "expires_at": prompt.expires_at,
     }
 
 
@@ -414,6 +422,7 @@ class DeliveryEngine:
         self._counts = dict.fromkeys(DeliveryStatus, 0)
         self._retries = 0
         self.last_fan_out: FanOut | None = None
+        self._hooks: list[OutcomeHook] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -471,6 +480,12 @@ class DeliveryEngine:
         """The id of the message a delivered prompt became (to edit a staff post later)."""
         async with self._sessions() as session:
             return await repo.message_id(session, key)
+
+    def on_recorded(self, hook: OutcomeHook) -> None:
+        """Run ``hook(session, outcomes)`` in the transaction that records outcomes, so what
+        follows from an outcome (an escalation linked to its post, staff DMed when the post
+        failed) commits with it. A hook that raises makes the whole batch be written again."""
+        self._hooks.append(hook)
 
     def reopen(self, user_id: int) -> None:
         """The user says their DMs are open again: the next prompt tries a DM."""
@@ -571,6 +586,10 @@ class DeliveryEngine:
 
     async def _run(self, job: _Job) -> None:
         prompt = job.prompt
+        if prompt.expires_at is not None and self._clock.now() >= prompt.expires_at:
+            log.info("delivery %s expired before it could be sent", prompt.key)
+            self._done(job, DeliveryStatus.EXPIRED)
+            return
         try:
             if job.dms_closed or (prompt.channel_id is None and prompt.user_id in self._closed):
                 await self._send_fallback(job)
@@ -695,7 +714,7 @@ class DeliveryEngine:
     ) -> None:
         key = job.prompt.key
         future = None if status is DeliveryStatus.PENDING else self._waiting.pop(key, None)
-        outcome = repo.Outcome(key, status, job.attempts, error, message_id)
+        outcome = repo.Outcome(key, status, job.attempts, error, message_id, job.prompt.kind)
         self._outcomes.append((outcome, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="delivery-write")
@@ -721,7 +740,10 @@ class DeliveryEngine:
                 for status in (DmStatus.OPEN, DmStatus.CLOSED):
                     users = [user for user, value in dm_status.items() if value is status]
                     await repo.set_dm_status(session, users, status, self._clock.now())
-                await repo.record(session, [o for o, _ in outcomes], self._clock.now())
+                recorded = [o for o, _ in outcomes]
+                await repo.record(session, recorded, self._clock.now())
+                for hook in self._hooks:
+                    await hook(session, recorded)
         except BaseException:
             self._outcomes[:0] = outcomes
             self._new_channels = {**channels, **self._new_channels}
@@ -742,6 +764,7 @@ def _prompt_of(row: Delivery) -> Prompt:
         channel_id=row.channel_id,
         fallback_channel_id=row.fallback_channel_id,
         guild_id=row.guild_id,
+        expires_at=row.expires_at,
     )
 
 

@@ -336,6 +336,8 @@ class Signal(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set once the escalation rules have applied it; a signal without it is applied at start.
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -343,6 +345,8 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"  # as a DM, or posted in the channel it was addressed to
     FALLBACK = "fallback"  # DMs closed: posted in the pair's (or the program's) channel
     FAILED = "failed"
+    EXPIRED = "expired"  # its deadline passed before it could be sent: never sent
+    UNCERTAIN = "uncertain"  # may have been sent before a crash; not sent again
 
 
 class Delivery(Base):
@@ -371,6 +375,9 @@ class Delivery(Base):
     fallback_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # cleared once done
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # After this instant the prompt is marked expired instead of sent (None: no deadline).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DmChannel(Base):

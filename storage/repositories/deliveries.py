@@ -59,6 +59,7 @@ class Outcome:
     attempts: int
     error: str | None = None
     message_id: int | None = None
+    kind: str = ""
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:

@@ -7,20 +7,23 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import discord
 import pytest
 from discord.http import HTTPClient
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.fanout import PAIR_CHANNEL_OFFSET, checkins, engine_for, login
 from bench.loopback import Loopback
 from bot.delivery import DeliverySettings, Health, Message, Priority, Prompt
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
+from storage.repositories.deliveries import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM_CHANNEL = 77
@@ -257,3 +260,47 @@ async def test_the_outbox_sends_only_what_committed_and_resumes_what_was_not_dis
     await restarted.stop()
     assert {u: server.stats.messages[u] for u in users} == {1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 1}
     assert set(await statuses(sessions)) == {f"checkin:1:{u}" for u in range(3, 7)}
+
+
+async def test_a_prompt_past_its_deadline_is_expired_not_sent_even_after_a_restart(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    users = range(1, 5)
+    await enrol(sessions, users)
+    now = datetime.now(UTC)
+    late, timely = checkins(range(1, 3)), checkins(range(3, 5))
+    late = [replace(p, expires_at=now - timedelta(seconds=1)) for p in late]
+    timely = [replace(p, expires_at=now + timedelta(hours=1)) for p in timely]
+    # Written by a run that stopped before sending (the rows a restart resumes).
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    async with sessions.begin() as session:
+        await engine.outbox(session).add([*late, *timely])
+    assert await engine.start() == 4
+    await engine.idle()
+    await engine.stop()
+    assert {u: server.stats.messages[u] for u in users} == {1: 0, 2: 0, 3: 1, 4: 1}
+    found = await statuses(sessions)
+    assert [found[p.key] for p in late] == [DeliveryStatus.EXPIRED] * 2
+    assert engine.status().sent + engine.status().fallback == 2
+
+
+async def test_outcome_hooks_commit_with_the_outcomes_and_retry_with_them(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    await enrol(sessions, range(1, 3))
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    seen: list[tuple[str, DeliveryStatus]] = []
+    failures = [1]
+
+    async def hook(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        assert session.in_transaction()
+        if failures:
+            failures.pop()
+            raise RuntimeError("the database went away")  # the batch is written again
+        seen.extend((o.key, o.status) for o in outcomes if o.kind == "checkin")
+
+    engine.on_recorded(hook)
+    await engine.start()
+    outcomes = await engine.deliver(checkins(range(1, 3)))
+    await engine.stop()
+    assert sorted(seen) == sorted(outcomes.items())
