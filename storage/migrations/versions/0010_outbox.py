@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.column("created_at", sa.DateTime(timezone=True)),
         sa.column("processed_at", sa.DateTime(timezone=True)),
     )
-    seen: sa.Select[tuple[int]] = sa.select(sa.column("signal_id", sa.Integer())).select_from(
+    seen: sa.Select[int] = sa.select(sa.column("signal_id", sa.Integer())).select_from(
         sa.table("escalation_events")
     )
     op.execute(
