@@ -4,7 +4,8 @@ It enforces what Discord enforces on a bot: 50 requests per second globally (429
 ``global: true``; interaction callbacks are exempt, as on Discord), 5 messages per 5 s per
 channel (X-RateLimit headers on every answer, 429 past them), 403 / 50007 for users with DMs
 closed, an optional share of 500s, and ``enforce_nonce`` (a repeated nonce in a channel
-returns the message already created). It counts what it answered and every message each
+returns the message already created, for ``nonce_memory`` seconds: Discord forgets after a few
+minutes). It counts what it answered and every message each
 recipient got, so a run can be judged: delivered, duplicates, lost.
 
 Point discord.py at it with ``discord.http.Route.BASE = server.base_url``. ``fail_next`` and
@@ -65,14 +66,17 @@ class Loopback:
         error_share: float = 0.01,
         seed: int = 7,
         global_limit: int = GLOBAL_LIMIT,
+        nonce_memory: float | None = None,
     ) -> None:
         self.closed_share, self.error_share = closed_share, error_share
         self.global_limit = global_limit
+        #: Seconds a nonce is remembered (Discord: a few minutes); None: forever.
+        self.nonce_memory = nonce_memory
         self._random = random.Random(seed)
         self.stats = Stats()
         self._global: deque[float] = deque()
         self._buckets: dict[int, tuple[float, int]] = {}  # channel -> (reset at, used)
-        self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
+        self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self._next_id = 1_000_000
         self._fail_next = 0
         self._drop_next = 0
@@ -97,6 +101,10 @@ class Loopback:
     def drop_next(self, messages: int) -> None:
         """Create the next ``messages`` messages but drop the connection before answering."""
         self._drop_next = messages
+
+    def forget_nonces(self) -> None:
+        """Forget every nonce seen so far, as Discord does after a few minutes."""
+        self._nonces.clear()
 
     def reset(self) -> None:
         self.stats = Stats()
@@ -243,15 +251,13 @@ class Loopback:
                 403, {"message": "Cannot send messages to this user", "code": 50007}, headers
             )
         nonce = body.get("nonce")
-        known = (
-            self._nonces.get((channel_id, nonce)) if nonce and body.get("enforce_nonce") else None
-        )
+        known = self._remembered(channel_id, nonce) if body.get("enforce_nonce") else None
         if known is not None:
             self.stats.nonce_repeats += 1
             return self._answer(200, known, headers)
         message = self._create(channel_id, body)
         if nonce:
-            self._nonces[channel_id, nonce] = message
+            self._nonces[channel_id, nonce] = (time.monotonic(), message)
         recipients = (
             [channel_id - DM_OFFSET]
             if is_dm
@@ -269,6 +275,16 @@ class Loopback:
             await asyncio.sleep(0)
             raise ConnectionResetError("dropped on purpose")
         return self._answer(200, message, headers)
+
+    def _remembered(self, channel_id: int, nonce: str | None) -> dict[str, Any] | None:
+        """The message an earlier send with this nonce created, while it is remembered."""
+        if not nonce or (channel_id, nonce) not in self._nonces:
+            return None
+        at, message = self._nonces[channel_id, nonce]
+        if self.nonce_memory is not None and time.monotonic() - at > self.nonce_memory:
+            del self._nonces[channel_id, nonce]
+            return None
+        return message
 
     async def _callback(self, _request: web.Request) -> web.Response:
         self._limited(exempt=True)

@@ -136,6 +136,19 @@ class BridgesBot(commands.Bot):
                 log.info("reconciled %s: %d jobs scheduled", name, count)
         await self._sync_commands()
 
+    async def text_channel(self, channel_id: int | None) -> discord.TextChannel | None:
+        """The text channel with this id: from the cache, else fetched (the cache is empty
+        until the gateway has sent the server); None when it is gone or not visible."""
+        if channel_id is None:
+            return None
+        channel = self.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, discord.TextChannel) else None
+
     async def _sync_commands(self) -> None:
         guild_id = self.settings.dev_guild_id
         if guild_id is None:

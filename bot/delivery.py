@@ -91,6 +91,8 @@ class Message:
     components: tuple[dict[str, Any], ...] = ()
     mention_user_ids: tuple[int, ...] = ()
     mention_role_ids: tuple[int, ...] = ()
+    #: Structured content for an outlet outside Discord (a page: urgency, category, link).
+    data: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class Message:
             "components": list(self.components),
             "mention_user_ids": list(self.mention_user_ids),
             "mention_role_ids": list(self.mention_role_ids),
+            "data": self.data,
         }
 
     @classmethod
@@ -109,6 +112,7 @@ class Message:
             components=tuple(data.get("components", ())),
             mention_user_ids=tuple(int(i) for i in data.get("mention_user_ids", ())),
             mention_role_ids=tuple(int(i) for i in data.get("mention_role_ids", ())),
+            data=data.get("data"),
         )
 
 
@@ -127,6 +131,10 @@ class Prompt:
     #: After this instant the prompt is no longer worth sending (a reminder once its session
     #: has started): it is marked ``expired`` instead. None: it is always sent.
     expires_at: datetime | None = None
+    #: Where it goes: ``"discord"`` (a DM or ``channel_id``), or the name of an ``Outlet``
+    #: outside Discord (``"email"``, ``"webhook"``) with ``address`` (an email address, a URL).
+    via: str = "discord"
+    address: str | None = None
 
 
 class SendError(Exception):
@@ -147,6 +155,18 @@ class Retryable(SendError):
     def __init__(self, detail: str, status: int = 0, retry_after: float = 0.0) -> None:
         super().__init__(detail, status)
         self.retry_after = retry_after
+
+
+class Outlet(Protocol):
+    """A destination outside Discord (email, a school's pager webhook), under the engine's
+    guarantees: a row under a unique key before sending, bounded retries, never twice."""
+
+    async def send(self, address: str, message: Message, key: str) -> str | None:
+        """Send ``message`` to ``address`` once; ``key`` is the delivery's unique key, passed
+        on so the receiver can drop a repeat (an idempotency header, a Message-ID). Returns
+        the receiver's id for it, if any. Raises ``Retryable`` for a transient failure and
+        ``SendError`` for a permanent one."""
+        ...
 
 
 #: Runs in the transaction that records a batch of outcomes (see ``on_recorded``).
@@ -377,7 +397,7 @@ def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:
         "nonce": nonce_for(prompt.key),
         "channel_id": prompt.channel_id,
         "fallback_channel_id": prompt.fallback_channel_id,
-        "payload": prompt.message.to_json(),
+        "payload": {**prompt.message.to_json(), "via": prompt.via, "address": prompt.address},
         "expires_at": prompt.expires_at,
     }
 
@@ -755,16 +775,19 @@ class DeliveryEngine:
 
 
 def _prompt_of(row: Delivery) -> Prompt:
+    payload = row.payload or {}
     return Prompt(
         key=row.key,
         kind=row.kind,
         user_id=row.recipient_user_id,
-        message=Message.from_json(row.payload or {}),
+        message=Message.from_json(payload),
         priority=Priority(row.priority),
         channel_id=row.channel_id,
         fallback_channel_id=row.fallback_channel_id,
         guild_id=row.guild_id,
         expires_at=row.expires_at,
+        via=str(payload.get("via", "discord")),
+        address=payload.get("address"),
     )
 
 
