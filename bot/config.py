@@ -12,7 +12,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
 from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
+from bot.services.support_hours import SupportHours, parse_support_hours
 from bot.timeparse import resolve_zone
 
 DEFAULT_CONFIG = "config.toml"
@@ -101,6 +102,12 @@ class EscalationSettings:
     show_claimer_name: bool
     no_session_days: int
     rules: Mapping[str, str]
+    #: When staff answer, in the program's zone (unknown: nobody is told staff are away).
+    staff_hours: SupportHours = SupportHours()
+    #: Hours a claimed escalation may go without a note or resolution, per urgency.
+    follow_up_hours: Mapping[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_FOLLOW_UP_HOURS)
+    )
 
 
 @dataclass(frozen=True)
@@ -307,6 +314,7 @@ RULE_KINDS = (
     "mentor_support",
     "mentor_concern",
 )
+DEFAULT_FOLLOW_UP_HOURS = {"right_now": 2, "today": 24, "can_wait": 72}
 DEFAULT_CRISIS_TEXT = (
     "If you are in danger right now, call 911. You can call or text 988 (Suicide & Crisis "
     "Lifeline) or text HOME to 741741 (Crisis Text Line), any time, for free."
@@ -324,6 +332,27 @@ def _per_urgency(value: object) -> dict[str, int]:
         raise Invalid(f"{expected}; every one of {', '.join(URGENCIES)} is needed")
     minutes = _integer(1, 10_080, "a number of minutes from 1 to 10080")
     return {key: minutes(item) for key, item in value.items()}
+
+
+def _support_hours(value: object) -> SupportHours:
+    text = _text(value, 'expected the support hours in quotes, like "Mon-Fri 08:00-16:00"')
+    try:
+        return parse_support_hours(text)
+    except ValueError as error:
+        raise Invalid(str(error)) from None
+
+
+def _hours_per_urgency(value: object) -> dict[str, int]:
+    expected = "expected a table of hours per urgency, like {right_now = 2, today = 24}"
+    if not isinstance(value, dict):
+        raise Invalid(f"{expected}; found {_kind(value)}")
+    unknown = sorted(set(value) - set(URGENCIES))
+    if unknown:
+        raise Invalid(f"unknown urgency {unknown[0]!r}; expected keys {', '.join(URGENCIES)}")
+    if set(value) != set(URGENCIES):
+        raise Invalid(f"{expected}; every one of {', '.join(URGENCIES)} is needed")
+    hours = _integer(1, 720, "a number of hours from 1 to 720")
+    return {key: hours(item) for key, item in value.items()}
 
 
 def _user_ids(value: object) -> tuple[int, ...]:
@@ -486,6 +515,8 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "show_claimer_name": (True, _flag),
         "no_session_days": (14, _integer(2, 90, "a number of days")),
         "rules": ({}, _rules),
+        "staff_hours": ("", _support_hours),
+        "follow_up_hours": (DEFAULT_FOLLOW_UP_HOURS, _hours_per_urgency),
     },
     "checkins": {
         "window_days": (3, _integer(1, 6, "a number of days")),
@@ -663,6 +694,8 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             show_claimer_name=values["escalations", "show_claimer_name"],
             no_session_days=values["escalations", "no_session_days"],
             rules=values["escalations", "rules"],
+            staff_hours=values["escalations", "staff_hours"],
+            follow_up_hours=values["escalations", "follow_up_hours"],
         ),
         checkins=CheckinSettings(
             window_days=values["checkins", "window_days"],

@@ -477,9 +477,13 @@ def test_escalation_settings(tmp_path: Path) -> None:
         "[escalations]\nsla_minutes = {right_now = 5, today = 30, can_wait = 600}\n"
         "tier2_minutes = {right_now = 15, today = 90, can_wait = 1200}\n"
         "tier2_role_id = 42\non_call_user_ids = [7, 8]\nshow_claimer_name = false\n"
-        'rules = {reach_out = "RIGHT_NOW", two_no_shows = "off"}\n',
+        'rules = {reach_out = "RIGHT_NOW", two_no_shows = "off"}\n'
+        'staff_hours = "Mon-Fri 08:00-16:00"\n'
+        "follow_up_hours = {right_now = 1, today = 12, can_wait = 48}\n",
     )
     loaded = load_settings(path, {}).escalations
+    assert loaded.staff_hours.known and len(loaded.staff_hours.spans) == 5
+    assert loaded.follow_up_hours == {"right_now": 1, "today": 12, "can_wait": 48}
     assert loaded.sla_minutes["right_now"] == 5 and loaded.tier2_minutes["can_wait"] == 1200
     assert loaded.tier2_role_id == 42 and loaded.on_call_user_ids == (7, 8)
     assert not loaded.show_claimer_name
@@ -500,6 +504,10 @@ def test_escalation_settings(tmp_path: Path) -> None:
         ('rules = {moody = "today"}', "unknown signal kind 'moody'"),
         ('rules = {reach_out = "asap"}', "right_now, today, can_wait, off"),
         ("no_session_days = 1", "from 2 to 90"),
+        ('staff_hours = "weekdays 9 to 5"', 'like "Mon-Fri 08:00-16:00"'),
+        ("staff_hours = 9", "in quotes"),
+        ("follow_up_hours = {right_now = 2}", "every one of right_now, today, can_wait"),
+        ("follow_up_hours = {right_now = 0, today = 24, can_wait = 72}", "from 1 to 720"),
     ],
 )
 def test_bad_escalation_settings_are_named(tmp_path: Path, content: str, expected: str) -> None:
