@@ -39,6 +39,9 @@ URL_VARIABLE = "BRIDGES_DATABASE_URL"
 CONFIG_VARIABLE = "BRIDGES_CONFIG"
 
 
+DEFAULT_FOLLOW_UP_HOURS: Mapping[str, int] = {"right_now": 2, "today": 24, "can_wait": 72}
+
+
 class Invalid(Exception):
     """A value's problem: ``expected`` says what would be right."""
 
@@ -103,7 +106,7 @@ class EscalationSettings:
     no_session_days: int
     rules: Mapping[str, str]
     #: When staff answer, in the program's zone (unknown: nobody is told staff are away).
-    staff_hours: SupportHours = SupportHours()
+    staff_hours: SupportHours = field(default_factory=SupportHours)
     #: Hours a claimed escalation may go without a note or resolution, per urgency.
     follow_up_hours: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_FOLLOW_UP_HOURS)
@@ -314,7 +317,6 @@ RULE_KINDS = (
     "mentor_support",
     "mentor_concern",
 )
-DEFAULT_FOLLOW_UP_HOURS = {"right_now": 2, "today": 24, "can_wait": 72}
 DEFAULT_CRISIS_TEXT = (
     "If you are in danger right now, call 911. You can call or text 988 (Suicide & Crisis "
     "Lifeline) or text HOME to 741741 (Crisis Text Line), any time, for free."

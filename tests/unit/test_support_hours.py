@@ -97,7 +97,8 @@ def test_any_text_is_hours_or_a_clear_error(text: str) -> None:
         assert all(start < end for _day, start, end in hours.spans)
 
 
-@given(st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1)))
+# hypothesis takes naive bounds and attaches the zone itself
+@given(st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1)))  # noqa: DTZ001
 def test_next_open_is_never_before_now_and_is_open(at: datetime) -> None:
     back = next_open(SCHOOL, at, NEW_YORK, ())
     assert back is not None and back >= at
