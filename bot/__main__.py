@@ -332,7 +332,10 @@ async def _online_problems(settings: Settings, token: str) -> list[str]:
         programs = ProgramService(sessions, SystemClock(), settings.program)
         problems: list[str] = []
         for guild_id in guild_ids:
-            problems += await online_problems(client, await programs.get(guild_id))
+            tier2 = settings.escalations.tier2_role_id
+            problems += await online_problems(
+                client, await programs.get(guild_id), (tier2,) if tier2 else ()
+            )
         if not guild_ids:
             problems.append("no server has run /setup yet; invite the bot and run /setup")
         return problems

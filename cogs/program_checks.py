@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import discord
 
 from bot.services.programs import Program
@@ -28,14 +30,67 @@ def _and_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def program_problems(
+async def outside_readers(
+    channel: discord.abc.GuildChannel, staff_role_ids: Collection[int], me: discord.Member
+) -> list[str]:
+    """Mentions of everyone other than staff (and this bot) who can read ``channel``:
+    @everyone, any other role, or a member given access by a channel permission who has no
+    staff role. Roles with Administrator read every channel whatever its permissions, so
+    they count too."""
+    guild = channel.guild
+    if channel.permissions_for(guild.default_role).view_channel:
+        return ["@everyone"]
+    staff = set(staff_role_ids)
+    readers = []
+    for role in guild.roles:
+        if role.id in staff or (role.managed and role in me.roles):
+            continue
+        if channel.permissions_for(role).view_channel:
+            readers.append(role.mention)
+    for target, overwrite in channel.overwrites.items():
+        if isinstance(target, discord.Role) or target.id == me.id or not overwrite.view_channel:
+            continue
+        member = target if isinstance(target, discord.Member) else await _member(guild, target.id)
+        if member is None or not {role.id for role in member.roles} & staff:
+            readers.append(f"<@{target.id}>")
+    return readers
+
+
+async def _member(guild: discord.Guild, user_id: int) -> discord.Member | None:
+    """A member the cache does not hold (there is no members intent); None if they left."""
+    try:
+        return await guild.fetch_member(user_id)
+    except discord.NotFound:
+        return None
+
+
+async def privacy_problem(
+    channel: discord.abc.GuildChannel, staff_role_ids: Collection[int], me: discord.Member
+) -> str | None:
+    """A sentence saying who else can read the staff channel and how to fix it, or None."""
+    readers = await outside_readers(channel, staff_role_ids, me)
+    if not readers:
+        return None
+    return (
+        f"{_and_list(readers)} can read {channel.mention}, but requests for help must be seen "
+        f"only by staff. In {channel.mention}'s settings > Permissions, turn off View Channel "
+        "for @everyone and every role that is not staff (and remove members added one by one), "
+        "then allow the staff role; or pick another channel."
+    )
+
+
+async def program_problems(
     me: discord.Member,
     staff_role: discord.Role,
     channel: discord.abc.GuildChannel,
     category: discord.CategoryChannel,
+    other_staff_role_ids: Collection[int] = (),
 ) -> list[str]:
-    """Each thing that would stop the program working, as a sentence saying how to fix it."""
+    """Each thing that would stop the program working, as a sentence saying how to fix it.
+    ``other_staff_role_ids`` (the tier-2 role) may read the staff channel too."""
     problems = []
+    if problem := await privacy_problem(channel, {staff_role.id, *other_staff_role_ids}, me):
+        problems.append(problem)
     in_channel = channel.permissions_for(me)
     if missing := _missing(in_channel, CHANNEL_NEEDS):
         problems.append(
@@ -64,7 +119,9 @@ def program_problems(
     return problems
 
 
-async def online_problems(client: discord.Client, program: Program) -> list[str]:
+async def online_problems(
+    client: discord.Client, program: Program, other_staff_role_ids: Collection[int] = ()
+) -> list[str]:
     """Fetch the server as Discord sees it now and check the program's set-up there."""
     user = client.user
     if user is None:
@@ -94,4 +151,5 @@ async def online_problems(client: discord.Client, program: Program) -> list[str]
         return [prefix + f"{_and_list(missing)} no longer exist; run /setup again"]
     if role is None or channel is None or not isinstance(category, discord.CategoryChannel):
         return [prefix + "the mentoring category is not a category; run /setup again"]
-    return [prefix + problem for problem in program_problems(me, role, channel, category)]
+    problems = await program_problems(me, role, channel, category, other_staff_role_ids)
+    return [prefix + problem for problem in problems]

@@ -49,6 +49,9 @@ def summary_embed(
 class SetupCog(commands.Cog):
     def __init__(self, bot: BridgesBot) -> None:
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
+        tier2 = bot.settings.escalations.tier2_role_id
+        #: The tier-2 role may read the staff channel too.
+        self.tier2_role_ids = (tier2,) if tier2 else ()
 
     @app_commands.command(name="setup", extras={"audience": Audience.ADMIN})
     @app_commands.describe(
@@ -77,7 +80,9 @@ class SetupCog(commands.Cog):
         guild = interaction.guild
         if guild is None or not isinstance(interaction.user, discord.Member):
             raise UserError("Run /setup inside your school's server.")
-        problems = program_problems(guild.me, staff_role, escalation_channel, mentoring_category)
+        problems = await program_problems(
+            guild.me, staff_role, escalation_channel, mentoring_category, self.tier2_role_ids
+        )
         if (
             program_channel is not None
             and not program_channel.permissions_for(guild.me).send_messages
