@@ -9,12 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-
+from bot.figures import new_figure
 from bot.services.reports import Chart, Report, Table
 
 MAX_BARS_LABELLED = 20
@@ -29,7 +24,7 @@ def table_csv(table: Table) -> bytes:
 
 
 def chart_png(chart: Chart) -> bytes:
-    figure = Figure(figsize=(8, 4), dpi=100)
+    figure = new_figure(8, 4)
     axes = figure.subplots()
     positions = range(len(chart.values))
     if chart.line:

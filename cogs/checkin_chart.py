@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-
+from bot.figures import new_figure
 from bot.services.checkins import History
 from storage.models import CheckinStatus
 
@@ -23,7 +18,7 @@ def render(history: History) -> bytes:
     done = [entry for entry in history.entries if entry.status is CheckinStatus.DONE]
     labels = [f"{entry.week:%b %d}" for entry in history.entries]
     index = {entry.week: i for i, entry in enumerate(history.entries)}
-    figure = Figure(figsize=(7, 3.5), dpi=100)
+    figure = new_figure(7, 3.5)
     axes = figure.subplots()
     axes.plot(
         [index[e.week] for e in done],

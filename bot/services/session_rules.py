@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone
-
 from bot.errors import InvalidInput
 
 __all__ = [
@@ -222,6 +220,8 @@ def calendar_file(events: Sequence[CalendarEvent], zone: ZoneInfo, *, now: datet
     DTSTAMP is ``now`` in UTC. The UTC zone itself is written as "Z" times by icalendar.
     """
     _require_aware(now=now)
+    from icalendar import Calendar, Event, Timezone  # only when a calendar is written
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
