@@ -185,7 +185,5 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
         "import sys, bot.__main__, bot.app, cogs.staff, cogs.checkins, cogs.sessions; "
         "print(sorted(m for m in ('matplotlib', 'scipy', 'icalendar') if m in sys.modules))"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
