@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from bot.clock import Clock
 from bot.config import PagingSettings
@@ -29,6 +30,24 @@ def paging_outlets(paging: PagingSettings, clock: Clock) -> dict[str, Outlet]:
     if paging.webhook_enabled:
         found[WEBHOOK] = WebhookOutlet.from_settings(paging, clock)
     return found
+
+
+def paging_summary(paging: PagingSettings) -> str:
+    """One line for ``bridges check-config``: where pages go, with no secret and no path
+    (a webhook's path may hold a token)."""
+    if not paging.enabled:
+        return "off (no [paging] on_call_emails or webhook_url)"
+    parts = []
+    if paging.email_enabled:
+        login = f", login {paging.smtp_username}" if paging.smtp_username else ""
+        parts.append(
+            f"email to {len(paging.on_call_emails)} address(es) via {paging.smtp_host}:"
+            f"{paging.smtp_port} ({paging.smtp_security}{login})"
+        )
+    if paging.webhook_url is not None:
+        url = urlsplit(paging.webhook_url)
+        parts.append(f"signed webhook to {url.scheme}://{url.netloc}/...")
+    return "; ".join(parts)
 
 
 def page_prompts(

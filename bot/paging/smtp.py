@@ -16,7 +16,7 @@ import logging
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
 
@@ -29,6 +29,10 @@ from bot.paging.page import one_line
 log = logging.getLogger(__name__)
 
 SECURITY = ("starttls", "tls", "none")
+#: Headers are written unfolded up to RFC 5322's hard limit: Python's folding at 78 can
+#: drop a space between encoded words or leave one undecoded in a non-ASCII subject.
+#: (The body is encoded when it is set, with the usual 76-character lines.)
+WIRE = SMTP.clone(max_line_length=998)
 
 
 def message_id_for(key: str, sender: str) -> str:
@@ -64,6 +68,7 @@ class EmailOutlet:
             raise ValueError("a username needs a password, and a password a username")
         self._host, self._port, self._security = host, port, security
         self._from, self._clock = from_address, clock
+        self._sender = parseaddr(from_address)[1]  # the envelope's MAIL FROM
         self._username, self._password = username, password
         self._timeout = timeout_seconds
         self._tls = tls_context or ssl.create_default_context()
@@ -86,9 +91,9 @@ class EmailOutlet:
             tls_context=tls_context,
         )
 
-    def compose(self, address: str, message: Message, key: str) -> EmailMessage:
-        """The email for one address: plain text, subject from ``message.data["subject"]``
-        (else the first line), and a ``Message-ID`` from ``key``."""
+    def compose(self, address: str, message: Message, key: str) -> bytes:
+        """The email for one address, as sent: plain text, the subject from
+        ``message.data["subject"]`` (else the first line), a ``Message-ID`` from ``key``."""
         data = message.data or {}
         first_line = message.content.strip().split("\n", 1)[0]
         email = EmailMessage(policy=SMTP)
@@ -99,17 +104,19 @@ class EmailOutlet:
         email["Message-ID"] = message_id_for(key, self._from)
         email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
         email.set_content(message.content)
-        return email
+        return email.as_bytes(policy=WIRE)
 
     async def send(self, address: str, message: Message, key: str) -> str:
         """Send to ``address`` once; returns the ``Message-ID``."""
         if not is_email_address(address):
             raise SendError("not an email address; check [paging] on_call_emails")
         email = self.compose(address, message, key)
+        message_id = message_id_for(key, self._from)
         try:
             async with asyncio.timeout(self._timeout):
                 await aiosmtplib.send(
                     email,
+                    sender=self._sender,
                     recipients=[address],
                     hostname=self._host,
                     port=self._port,
@@ -122,8 +129,8 @@ class EmailOutlet:
                 )
         except (aiosmtplib.SMTPException, OSError) as error:
             raise _classified(error) from None
-        log.info("email page accepted by the mail server (%s)", email["Message-ID"])
-        return str(email["Message-ID"])
+        log.info("email page accepted by the mail server (%s)", message_id)
+        return message_id
 
 
 def _classified(error: Exception) -> SendError:

@@ -21,6 +21,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from bot.clock import FixedClock
 from bot.config import PagingSettings, Secret
 from bot.delivery import Message, Retryable, SendError
+from bot.paging.outlets import page_prompts
 from bot.paging.page import compose_page
 from bot.paging.smtp import EmailOutlet, message_id_for
 
@@ -353,3 +354,24 @@ async def test_from_settings(starttls_server: Server) -> None:
     assert len(starttls_server.handler.received) == 1
     with pytest.raises(ValueError, match="smtp_host"):
         EmailOutlet.from_settings(PagingSettings(), FixedClock(NOW))
+
+
+async def test_one_refused_address_does_not_hide_the_others(starttls_server: Server) -> None:
+    paging = PagingSettings(
+        on_call_emails=("counsellor@school.org", "refused@school.org", "deputy@school.org")
+    )
+    composed = compose_page(
+        escalation_id=12, student_name="Alex", urgency="right_now", category="x", guild_id=1
+    )
+    sender, outcomes = outlet(starttls_server), []
+    for prompt in page_prompts(paging, composed, student_user_id=1):
+        assert prompt.address is not None
+        try:
+            outcomes.append(await sender.send(prompt.address, prompt.message, prompt.key))
+        except SendError as error:
+            outcomes.append(error.status)
+    assert outcomes[1] == 550 and isinstance(outcomes[0], str) and isinstance(outcomes[2], str)
+    assert [got.recipients for got in starttls_server.handler.received] == [
+        ["counsellor@school.org"],
+        ["deputy@school.org"],
+    ]
