@@ -159,7 +159,7 @@ def _classified(error: Exception) -> SendError:
         return SendError(detail, status=error.code)
     if isinstance(error, aiosmtplib.SMTPTimeoutError | TimeoutError):
         return Retryable("the mail server did not answer in time")
-    if isinstance(error, ConnectionError | OSError):
+    if isinstance(error, OSError):  # refused, reset, unreachable, dropped
         return Retryable(f"could not reach the mail server: {one_line(str(error), 200)}")
     return SendError(f"SMTP: {one_line(str(error), 200)}")
 
