@@ -25,6 +25,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.errors import UserError
 from bot.logs import configure_logging
+from bot.paging.outlets import paging_summary
 from bot.report_files import render
 from bot.scheduler import Scheduler
 from bot.services.programs import ProgramService
@@ -141,9 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(
-        settings.log_level, [settings.token.reveal()] if settings.token is not None else []
-    )
+    configure_logging(settings.log_level, settings.secret_values())
     if args.command == "run":
         return _run(settings)
     if args.command == "demo":
@@ -297,6 +296,7 @@ def _check_config(settings: Settings, *, online: bool) -> int:
     print(f"config: {settings.source}: OK")
     print(f"database: {_masked(settings.database_url)}")
     print(f"DISCORD_TOKEN: {'set' if settings.token is not None else 'not set'}")
+    print(f"paging: {paging_summary(settings.paging)}")
     if not online:
         return EXIT_OK
     if settings.token is None:

@@ -1,6 +1,7 @@
 """Settings: config.toml plus the environment, typed and validated.
 
-Secrets come only from the environment (``DISCORD_TOKEN``). Every problem found is reported
+Secrets come only from the environment (``DISCORD_TOKEN``, ``BRIDGES_SMTP_PASSWORD``,
+``BRIDGES_WEBHOOK_SECRET``). Every problem found is reported
 at once, each on one line naming the file (or variable), the key, what was found and what is
 expected. The schema is declarative: a new key is one line in ``SCHEMA``.
 """
@@ -8,6 +9,7 @@ expected. The schema is declarative: a new key is one line in ``SCHEMA``.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 import tomllib
@@ -16,12 +18,14 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
+from bot.paging.addresses import is_email_address, is_loopback
 from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
 from bot.services.support_hours import SupportHours, parse_support_hours
@@ -37,6 +41,8 @@ ZONE_EXPECTED = 'expected a name like "America/New_York" or "Europe/London"'
 TOKEN_VARIABLE = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a token
 URL_VARIABLE = "BRIDGES_DATABASE_URL"
 CONFIG_VARIABLE = "BRIDGES_CONFIG"
+SMTP_PASSWORD_VARIABLE = "BRIDGES_SMTP_PASSWORD"  # noqa: S105 - the variable's name
+WEBHOOK_SECRET_VARIABLE = "BRIDGES_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 
 DEFAULT_FOLLOW_UP_HOURS: Mapping[str, int] = {"right_now": 2, "today": 24, "can_wait": 72}
@@ -139,6 +145,44 @@ class PrivacySettings:
     retention_days: int
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+#: An HMAC key shorter than this is easy to guess; ``secrets.token_hex(32)`` gives 64.
+WEBHOOK_SECRET_MIN = 32
+
+
+@dataclass(frozen=True)
+class PagingSettings:
+    """Off-Discord paging (``[paging]``): email to ``on_call_emails`` and a signed POST to
+    ``webhook_url``; each is off while unset. ``smtp_port`` is resolved (0 in the file means
+    the port of ``smtp_security``)."""
+
+    on_call_emails: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    include_details: bool = False
+    who_to_call: str = ""
+    smtp_host: str | None = None
+    smtp_port: int = SMTP_PORTS["starttls"]
+    smtp_security: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: Secret | None = None
+    from_address: str | None = None
+    timeout_seconds: int = 15
+    webhook_secret: Secret | None = None
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.on_call_emails)
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def enabled(self) -> bool:
+        return self.email_enabled or self.webhook_enabled
+
+
 @dataclass(frozen=True)
 class Settings:
     source: str
@@ -156,6 +200,12 @@ class Settings:
     privacy: PrivacySettings
     report: ReportSettings
     delivery: DeliverySettings
+    paging: PagingSettings = PagingSettings()
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value, for the log formatter to scrub."""
+        found = (self.token, self.paging.smtp_password, self.paging.webhook_secret)
+        return [secret.reveal() for secret in found if secret is not None]
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -405,6 +455,97 @@ DEFAULT_RULES = {
 }
 
 
+MAX_ON_CALL_EMAILS = 20
+
+
+def _emails(value: object) -> tuple[str, ...]:
+    expected = (
+        'expected a list of email addresses like ["counsellor@school.org"] '
+        f"(at most {MAX_ON_CALL_EMAILS})"
+    )
+    if not isinstance(value, list) or len(value) > MAX_ON_CALL_EMAILS:
+        raise Invalid(expected)
+    found: dict[str, str] = {}
+    for item in value:
+        address = _text(item, expected).strip()
+        if not is_email_address(address):
+            raise Invalid(f"{_literal(item)} is not an email address; {expected}")
+        found.setdefault(address.lower(), address)
+    return tuple(found.values())
+
+
+def _webhook_url(value: object) -> str | None:
+    expected = 'expected "" (off) or an https URL like "https://pager.school.org/bridges"'
+    text = _text(value, expected).strip()
+    if not text:
+        return None
+    try:
+        url = urlsplit(text)
+        host = url.hostname
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise Invalid(f"not a URL; {expected}") from None
+    if url.scheme not in ("https", "http") or not host or not text.isprintable() or " " in text:
+        raise Invalid(f"not a URL; {expected}")
+    if url.scheme == "http" and not is_loopback(host):
+        raise Invalid(
+            "http would send pages unencrypted; expected https (plain http only to 127.0.0.1, "
+            "::1 or localhost)"
+        )
+    if url.username is not None or url.password is not None:
+        raise Invalid(
+            "no user or password in the URL; each webhook is signed with "
+            f"{WEBHOOK_SECRET_VARIABLE} instead"
+        )
+    return text
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def _smtp_host(value: object) -> str | None:
+    expected = 'expected "" (no email) or the mail server\'s name, like "smtp.school.org"'
+    text = _text(value, expected).strip().removeprefix("[").removesuffix("]")
+    if not text:
+        return None
+    if _HOST.fullmatch(text) is None and not _ip_address(text):
+        raise Invalid(f"not a host name; {expected}")
+    return text
+
+
+def _ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _one_line(limit: int, expected: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        text = _text(value, expected).strip()
+        if len(text) > limit or not text.isprintable():
+            raise Invalid(f"{expected}, on one line of at most {limit} characters")
+        return text
+
+    return check
+
+
+_SENDER = re.compile(r'(?:[^<>@",;]*?\s*<(?P<address>[^<>\s]+)>|(?P<bare>[^<>\s]+))')
+
+
+def _from_address(value: object) -> str | None:
+    expected = 'expected "" or the sender, like "Bridges <bridges@school.org>"'
+    text = _one_line(200, expected)(value)
+    if not text:
+        return None
+    match = _SENDER.fullmatch(text)
+    if match is None or not is_email_address(match["address"] or match["bare"]):
+        raise Invalid(f"not an email address; {expected}")
+    return text
+
+
 def _objectives(value: object) -> tuple[Objective, ...]:
     expected = 'expected a list like ["attendance_rate >= 90%"]'
     if not isinstance(value, list) or len(value) > 20:
@@ -550,6 +691,21 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "max_attempts": (5, _integer(1, 10, "a number of attempts")),
         "concurrency": (8, _integer(1, 100, "a number of requests at once")),
     },
+    "paging": {
+        "on_call_emails": ([], _emails),
+        "webhook_url": ("", _webhook_url),
+        "include_details": (False, _flag),
+        "who_to_call": ("", _one_line(200, 'expected who to call, like "Ms Rivera, 555-0100"')),
+        "smtp_host": ("", _smtp_host),
+        "smtp_port": (
+            0,
+            _integer(0, 65535, "a port (0: 587 for starttls, 465 for tls, 25 for none)"),
+        ),
+        "smtp_security": ("starttls", _choice(SMTP_SECURITY)),
+        "smtp_username": ("", _one_line(254, 'expected the mail server login, or "" for none')),
+        "from_address": ("", _from_address),
+        "timeout_seconds": (15, _integer(1, 120, "a number of seconds")),
+    },
 }
 
 
@@ -591,6 +747,11 @@ def _oneline(name: str) -> str:
 def _unknown_key(key: str, names: list[str]) -> str:
     if "token" in key.lower():
         return f"unknown key; the bot token is read only from {TOKEN_VARIABLE}, never from a file"
+    if "password" in key.lower() or "secret" in key.lower():
+        return (
+            f"unknown key; secrets are read only from the environment ({SMTP_PASSWORD_VARIABLE}, "
+            f"{WEBHOOK_SECRET_VARIABLE}), never from a file"
+        )
     return f"unknown key{_suggest(key, names)}; expected one of {', '.join(names)}"
 
 
@@ -656,10 +817,17 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         )
     if values.get(("matching", "min_grade"), 0) > values.get(("matching", "max_grade"), 99):
         problems.append(f"{where}: [matching] min_grade is above max_grade; expected min <= max")
+    smtp_password = environ.get(SMTP_PASSWORD_VARIABLE, "")
+    webhook_secret = environ.get(WEBHOOK_SECRET_VARIABLE, "").strip()
+    problems += _paging_problems(where, values, bool(smtp_password), webhook_secret)
     token = environ.get(TOKEN_VARIABLE, "").strip()
     if problems:
-        # Defence in depth: no line may carry the token, wherever it was pasted.
-        raise ConfigError([line.replace(token, "***") if token else line for line in problems])
+        # Defence in depth: no line may carry a secret, wherever it was pasted.
+        for secret in (token, smtp_password, webhook_secret):
+            if len(secret) >= 4:
+                problems = [line.replace(secret, "***") for line in problems]
+        raise ConfigError(problems)
+    security = values["paging", "smtp_security"]
     return Settings(
         source=where,
         token=Secret(token) if token else None,
@@ -718,4 +886,68 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             max_attempts=values["delivery", "max_attempts"],
             concurrency=values["delivery", "concurrency"],
         ),
+        paging=PagingSettings(
+            on_call_emails=values["paging", "on_call_emails"],
+            webhook_url=values["paging", "webhook_url"],
+            include_details=values["paging", "include_details"],
+            who_to_call=values["paging", "who_to_call"],
+            smtp_host=values["paging", "smtp_host"],
+            smtp_port=values["paging", "smtp_port"] or SMTP_PORTS[security],
+            smtp_security=security,
+            smtp_username=values["paging", "smtp_username"] or None,
+            smtp_password=Secret(smtp_password) if smtp_password else None,
+            from_address=values["paging", "from_address"],
+            timeout_seconds=values["paging", "timeout_seconds"],
+            webhook_secret=Secret(webhook_secret) if webhook_secret else None,
+        ),
     )
+
+
+def _paging_problems(
+    where: str, values: Mapping[tuple[str, str], Any], has_password: bool, secret: str
+) -> list[str]:
+    """What ``[paging]`` needs together: a mail server and a sender for email, a password
+    with a login, a signing secret for the webhook, encryption off only to a local relay."""
+    get = values.get
+    problems: list[str] = []
+    host, username = get(("paging", "smtp_host")), get(("paging", "smtp_username"))
+    if get(("paging", "on_call_emails")):
+        if not host:
+            problems.append(
+                f"{where}: [paging] on_call_emails is set but smtp_host is empty; expected the "
+                'mail server that sends the pages, like smtp_host = "smtp.school.org"'
+            )
+        if not get(("paging", "from_address")):
+            problems.append(
+                f"{where}: [paging] on_call_emails is set but from_address is empty; expected "
+                'the sender, like from_address = "Bridges <bridges@school.org>"'
+            )
+    if host and get(("paging", "smtp_security")) == "none" and not is_loopback(host):
+        problems.append(
+            f'{where}: [paging] smtp_security = "none" would send pages and the password '
+            f'unencrypted to {_literal(host)}; expected "starttls" or "tls" (plain SMTP only to '
+            "a relay on 127.0.0.1, ::1 or localhost)"
+        )
+    if username and not has_password:
+        problems.append(
+            f"{SMTP_PASSWORD_VARIABLE} is not set but [paging] smtp_username is; put the mail "
+            f"server password in the environment: export {SMTP_PASSWORD_VARIABLE}=..."
+        )
+    if has_password and not username:
+        problems.append(
+            f"{SMTP_PASSWORD_VARIABLE} is set but [paging] smtp_username is empty; expected "
+            "both (to log in) or neither"
+        )
+    if get(("paging", "webhook_url")) and not secret:
+        problems.append(
+            f"{WEBHOOK_SECRET_VARIABLE} is not set but [paging] webhook_url is: every webhook "
+            f"is signed with it; export {WEBHOOK_SECRET_VARIABLE}=<at least "
+            f"{WEBHOOK_SECRET_MIN} random characters>"
+        )
+    if secret and len(secret) < WEBHOOK_SECRET_MIN:
+        problems.append(
+            f"{WEBHOOK_SECRET_VARIABLE} is {len(secret)} characters long; expected at least "
+            f"{WEBHOOK_SECRET_MIN} random characters, like the output of "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return problems

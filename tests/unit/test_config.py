@@ -137,8 +137,8 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, delivery, escalations, matching, privacy, program, "
-                "report, scheduler, sessions",
+                "bot, checkins, database, delivery, escalations, matching, paging, privacy, "
+                "program, report, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
