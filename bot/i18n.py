@@ -24,7 +24,7 @@ import io
 import logging
 import string
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
@@ -42,12 +42,14 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
+    "ChoiceName",
     "Clock",
     "Date",
     "Duration",
-    "Lines",
+    "Joined",
     "Listing",
     "Localized",
+    "OptionName",
     "Plural",
     "Slash",
     "Text",
@@ -75,6 +77,10 @@ DOMAIN: Final = "bridges"
 # Contexts (msgctxt) of the command strings the Discord translator serves.
 COMMAND: Final = "command"
 """The context of a command or group name ("session", "schedule")."""
+OPTION: Final = "option"
+"""The context of an option name ("when")."""
+CHOICE: Final = "choice"
+"""The context of a choice of an option ("in-person")."""
 
 
 def language_of(locale: str | None) -> str:
@@ -180,23 +186,21 @@ class Plural(Text):
     CLDR: one, many for a million, other). ``{count}`` is the number."""
 
     plural: str
-    count: int
+    number: int
 
-    def __new__(  # type: ignore[misc]
-        cls, singular: str, plural: str, count: int, /, **params: object
-    ) -> Self:
+    def __new__(cls, singular: str, plural: str, count: int, /, **params: object) -> Self:
         params = {"count": count, **params}
         english = singular if count == 1 else plural
         text = str.__new__(cls, _fill(english, params, DEFAULT_LANGUAGE))
-        text.msgid, text.plural, text.count, text.params = singular, plural, count, params
+        text.msgid, text.plural, text.number, text.params = singular, plural, count, params
         return text
 
     def pattern(self, language: str) -> str:
-        return _translations(language).ngettext(self.msgid, self.plural, self.count)
+        return _translations(language).ngettext(self.msgid, self.plural, self.number)
 
     def __reduce__(self) -> tuple[object, ...]:
         params = {key: value for key, value in self.params.items() if key != "count"}
-        return (_rebuild_plural, (type(self), self.msgid, self.plural, self.count, params))
+        return (_rebuild_plural, (type(self), self.msgid, self.plural, self.number, params))
 
 
 def _rebuild(cls: type[Text], msgid: str, params: dict[str, object]) -> Text:
@@ -303,16 +307,29 @@ class Listing(Localized):
         return str(format_list(rendered, style=self.style, locale=_locale(language)))
 
 
-class Lines(Localized):
-    """Items one per line, each after ``prefix`` ("- a\\n- b")."""
+class Joined(str, Localized):
+    """Items rendered and joined, each after ``prefix``: ``Joined(problems, "\\n", "- ")``
+    is one "- problem" per line. Like a ``Text``, its ``str`` value is the English."""
 
-    __slots__ = ("items", "prefix")
+    items: tuple[object, ...]
+    separator: str
+    prefix: str
 
-    def __init__(self, items: Sequence[object], prefix: str = "- ") -> None:
-        self.items, self.prefix = tuple(items), prefix
+    def __new__(cls, items: Iterable[object], separator: str = " ", prefix: str = "") -> Self:
+        listed = tuple(items)
+        text = super().__new__(cls, _join(listed, separator, prefix, DEFAULT_LANGUAGE))
+        text.items, text.separator, text.prefix = listed, separator, prefix
+        return text
 
     def render(self, language: str) -> str:
-        return "\n".join(f"{self.prefix}{_argument(item, language)}" for item in self.items)
+        return _join(self.items, self.separator, self.prefix, language)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.items, self.separator, self.prefix))
+
+
+def _join(items: Iterable[object], separator: str, prefix: str, language: str) -> str:
+    return separator.join(f"{prefix}{_argument(item, language)}" for item in items)
 
 
 class Slash(Localized):
@@ -327,6 +344,32 @@ class Slash(Localized):
 
     def render(self, language: str) -> str:
         return "/" + " ".join(lookup(language, word, COMMAND) for word in self.path.split())
+
+
+class ChoiceName(Localized):
+    """A choice of a slash command option as the reader's Discord lists it:
+    ``ChoiceName("in-person")`` is "in-person" in English, "en persona" in Spanish."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def render(self, language: str) -> str:
+        return lookup(language, self.name, CHOICE)
+
+
+class OptionName(Localized):
+    """An option of a slash command as the reader's Discord shows it: ``OptionName("with")``
+    is "with" in English, "con" in Spanish."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def render(self, language: str) -> str:
+        return lookup(language, self.name, OPTION)
 
 
 def fold_accents(text: str) -> str:

@@ -30,7 +30,7 @@ from babel.messages.extract import extract_python
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.i18n import COMMAND, DEFAULT_LANGUAGE, language_of, lookup
+from bot.i18n import CHOICE, COMMAND, DEFAULT_LANGUAGE, OPTION, language_of, lookup
 
 __all__ = [
     "CONTEXTS",
@@ -46,18 +46,18 @@ CONTEXTS: Mapping[Where, str] = {
     Where.group_name: COMMAND,
     Where.command_description: "command description",
     Where.group_description: "command description",
-    Where.parameter_name: "option",
+    Where.parameter_name: OPTION,
     Where.parameter_description: "option description",
-    Where.choice_name: "choice",
+    Where.choice_name: CHOICE,
 }
 """The catalog context (msgctxt) of each kind of command string."""
 
 NOTES: Mapping[str, str] = {
     COMMAND: "A command name: lower case, no spaces, at most 32 characters.",
-    "option": "An option name: lower case, no spaces, at most 32 characters.",
+    OPTION: "An option name: lower case, no spaces, at most 32 characters.",
     "command description": "A command's description: at most 100 characters.",
     "option description": "An option's description: at most 100 characters.",
-    "choice": "A choice shown in an option's list: at most 100 characters.",
+    CHOICE: "A choice shown in an option's list: at most 100 characters.",
 }
 
 
@@ -128,7 +128,7 @@ def command_messages(
 def _line(item: app_commands.Command[Any, ..., Any] | app_commands.Group) -> int:
     if isinstance(item, app_commands.Group):
         return 1
-    return inspect.unwrap(item.callback).__code__.co_firstlineno
+    return int(inspect.unwrap(item.callback).__code__.co_firstlineno)
 
 
 @cache
@@ -152,9 +152,9 @@ def extract(
     keywords: Collection[str],
     comment_tags: Collection[str],
     options: Mapping[str, Any],
-) -> Iterator[tuple[int, str | None, str | tuple[str, ...], list[str]]]:
+) -> Iterator[tuple[Any, ...]]:
     """Babel extraction method for a cog module: its messages and its command strings."""
-    yield from extract_python(fileobj, keywords, comment_tags, options)  # type: ignore[arg-type]
+    yield from extract_python(fileobj, dict.fromkeys(keywords), comment_tags, options)  # type: ignore[arg-type]
     name = getattr(fileobj, "name", None)
     if name is None:
         return

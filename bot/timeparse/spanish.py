@@ -105,7 +105,8 @@ def _duration(match: re.Match[str]) -> str:
 
 
 def _minus(match: re.Match[str]) -> str:
-    """ "5 menos cuarto" -> "4:45", "5 menos 10" -> "4:50" ("la una menos cuarto" is 12:45)."""
+    """Minutes before the hour: "5 menos cuarto" -> "4:45", "5 menos 10" -> "4:50" ("la
+    una menos cuarto" is 12:45)."""
     hour, minutes = int(match[1]), 15 if match[2] == "cuarto" else int(match[2])
     if not 1 <= minutes <= 59 or hour > 23:
         return match[0]
@@ -114,13 +115,13 @@ def _minus(match: re.Match[str]) -> str:
 
 
 def _and_minutes(match: re.Match[str]) -> str:
-    """ "4 y 20" -> "4:20" (not a clock time: left as it is)."""
+    """Minutes after the hour: "4 y 20" -> "4:20" (not a clock time: left as it is)."""
     hour, minutes = int(match[1]), int(match[2])
     return f"{hour}:{minutes:02d}" if hour <= 23 and minutes <= 59 else match[0]
 
 
 def _date(match: re.Match[str]) -> str:
-    """ "3 de diciembre de 2026" -> "december 3 2026"."""
+    """A Spanish date in English: "3 de diciembre de 2026" -> "december 3 2026"."""
     day = "1" if match["number"] == "primero" else match["number"]
     month = _ENGLISH_MONTHS[{**_MONTHS, **_MONTH_ABBREVIATIONS}[match["month"]]]
     return " ".join(filter(None, (month, day, match["year"])))
