@@ -274,7 +274,8 @@ class Weekday(Localized):
 
 
 class Duration(Localized):
-    """A length of time in its largest whole unit: "15 minutes", "60 días", "2 hours"."""
+    """A length of time in whole minutes: "15 minutes", "60 days", "1 hour 30 minutes" /
+    "1 hora 30 minutos"."""
 
     __slots__ = ("value",)
 
@@ -282,13 +283,12 @@ class Duration(Localized):
         self.value = value
 
     def render(self, language: str) -> str:
-        seconds = int(self.value.total_seconds())
-        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-            if seconds >= size and seconds % size == 0:
-                return str(
-                    format_unit(seconds // size, f"duration-{unit}", locale=_locale(language))
-                )
-        return str(format_unit(seconds, "duration-second", locale=_locale(language)))
+        days, rest = divmod(self.value // timedelta(minutes=1), 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [(days, "duration-day"), (hours, "duration-hour"), (minutes, "duration-minute")]
+        locale = _locale(language)
+        spoken = [str(format_unit(count, unit, locale=locale)) for count, unit in parts if count]
+        return " ".join(spoken) or str(format_unit(0, "duration-minute", locale=locale))
 
 
 class Listing(Localized):

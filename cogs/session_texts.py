@@ -29,7 +29,8 @@ def when(instant: datetime) -> str:
 def where(view: SessionView) -> Text:
     if view.place is Place.VOICE:
         if view.voice_channel_id:
-            return Text("voice channel {channel}", channel=f"<#{view.voice_channel_id}>")
+            channel = f"<#{view.voice_channel_id}>"
+            return Text("voice channel {channel}", channel=channel)
         return Text("voice")
     if view.place is Place.VIDEO:
         return Text("video call: {link}", link=view.place_detail)
@@ -118,17 +119,19 @@ def accepted(view: SessionView, count: int) -> Text:
 
 
 def declined(view: SessionView) -> Text:
+    invitee = f"<@{view.invitee_user_id}>"
     return Text(
         "{invitee} can't make {when}. Try another time with {command}.",
-        invitee=f"<@{view.invitee_user_id}>",
+        invitee=invitee,
         when=when(view.starts_at),
         command=Slash("session schedule"),
     )
 
 
 def cancelled(view: SessionView, by: int) -> Text:
+    member = f"<@{by}>"
     return Text(
-        "{member} cancelled the session on {when}.", member=f"<@{by}>", when=when(view.starts_at)
+        "{member} cancelled the session on {when}.", member=member, when=when(view.starts_at)
     )
 
 
@@ -137,18 +140,19 @@ def cancelled_reply(view: SessionView) -> Text:
 
 
 def reminder(view: SessionView, for_user: int) -> Text:
-    other = view.mentee_user_id if for_user == view.mentor_user_id else view.mentor_user_id
+    other_id = view.mentee_user_id if for_user == view.mentor_user_id else view.mentor_user_id
+    other = f"<@{other_id}>"
     if view.topic:
         return Text(
             "Reminder: your session with {other} ({topic}) starts {when}. Where: {where}.",
-            other=f"<@{other}>",
+            other=other,
             topic=view.topic,
             when=when(view.starts_at),
             where=where(view),
         )
     return Text(
         "Reminder: your session with {other} starts {when}. Where: {where}.",
-        other=f"<@{other}>",
+        other=other,
         when=when(view.starts_at),
         where=where(view),
     )
@@ -160,9 +164,10 @@ def attendance_question(view: SessionView) -> Text:
 
 def listing_line(view: SessionView) -> Text:
     """One line of /session list: "`#12` confirmed: <summary>"."""
+    number = f"`#{view.id}`"
     return Text(
         "{number} {status}: {summary}",
-        number=f"`#{view.id}`",
+        number=number,
         status=STATUS[view.status],
         summary=summary(view),
     )
