@@ -79,6 +79,7 @@ _UNITS = {
     "days": r"dias?|d",
     "weeks": r"semanas?|sem",
     "months": r"mes(?:es)?",
+    "years": r"anos?",
 }
 _UNIT = "(?:" + "|".join(_UNITS.values()) + ")"
 _CHAIN = rf"{_AMOUNT}\s*{_UNIT}\b(?:\s*(?:,|y)?\s*{_AMOUNT}\s*{_UNIT}\b)*"
