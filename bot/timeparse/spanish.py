@@ -164,6 +164,7 @@ _STEPS: tuple[_Step, ...] = (
     _step(r"\s*\ben punto\b", ""),
     # Parts of the day, before "mañana" alone is read as tomorrow.
     _step(r"\b(?:at )?12 (?:de la noche|de la madrugada)\b", "midnight"),
+    _step(r"\b12:([0-5][0-9]) (?:de la noche|de la madrugada)\b", r"12:\1am"),
     _step(r"\b(?:at )?12 (?:del mediodia|de la tarde)\b", "noon"),
     _step(r"\b(?:a |al |del )?mediodia\b", "noon"),
     _step(r"\b(?:a |de )?medianoche\b", "midnight"),
