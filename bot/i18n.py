@@ -39,9 +39,12 @@ from babel.support import Translations
 from babel.units import format_unit
 
 __all__ = [
+    "CHOICE",
+    "COMMAND",
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
+    "OPTION",
     "ChoiceName",
     "Clock",
     "Date",
@@ -57,6 +60,7 @@ __all__ = [
     "catalog_path",
     "fold_accents",
     "language_of",
+    "load_catalogs",
     "lookup",
     "placeholders",
     "render",
@@ -112,6 +116,12 @@ def _translations(language: str) -> gettext.NullTranslations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
+
+
+def load_catalogs() -> None:
+    """Compile every catalog now (at start) rather than on the first reply that needs it."""
+    for language in LANGUAGES:
+        _translations(language)
 
 
 @cache

@@ -30,7 +30,7 @@ from babel.messages.extract import extract_python
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.i18n import CHOICE, COMMAND, DEFAULT_LANGUAGE, OPTION, language_of, lookup
+from bot.i18n import CHOICE, COMMAND, DEFAULT_LANGUAGE, OPTION, language_of, load_catalogs, lookup
 
 __all__ = [
     "CONTEXTS",
@@ -68,6 +68,9 @@ def locales_of(language: str) -> list[discord.Locale]:
 
 class CatalogTranslator(app_commands.Translator):
     """Command strings from the catalog; None (Discord shows the English) when untranslated."""
+
+    async def load(self) -> None:
+        load_catalogs()  # at start, so no reply waits for a catalog to compile
 
     async def translate(
         self,

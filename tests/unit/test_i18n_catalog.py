@@ -37,6 +37,7 @@ from bot.i18n import (
     OPTION,
     catalog_path,
     lookup,
+    placeholders,
 )
 from cogs.reference import command_tree
 from cogs.translator import CatalogTranslator, locales_of
@@ -87,10 +88,6 @@ def fields(text: str) -> list[tuple[str, str | None, str | None]]:
         for _, name, spec, conversion in string.Formatter().parse(text)
         if name is not None
     ]
-
-
-def names(text: str) -> set[str]:
-    return {name for name, _, _ in fields(text)}
 
 
 def ids(message: Message) -> tuple[str, ...]:
@@ -147,9 +144,9 @@ def test_every_translation_is_done(language: str) -> None:
 def test_placeholders_match(language: str) -> None:
     wrong = []
     for message in entries(language):
-        expected = set().union(*(names(text) for text in ids(message)))
+        expected = set().union(*(placeholders(text) for text in ids(message)))
         for form in forms(message):
-            got = names(form)
+            got = placeholders(form)
             # A plural form may leave the number out ("y la siguiente" for one).
             allowed_missing = {"count"} if isinstance(message.id, tuple) else set()
             if not got <= expected or not expected - allowed_missing <= got:
@@ -164,7 +161,7 @@ def test_placeholders_are_plain_names_and_every_message_formats(language: str) -
         for text in texts:
             for name, spec, conversion in fields(text):
                 assert name.isidentifier() and not spec and conversion is None, (text, name)
-            text.format_map({name: "x" for name in names(text)})
+            text.format_map({name: "x" for name in placeholders(text)})
 
 
 def test_plural_forms_follow_babel() -> None:
@@ -327,7 +324,7 @@ def test_every_message_is_a_literal_with_its_parameters_given() -> None:
             problems.append(f"{where}: no f-string inside Text()/Plural(); compute it before")
         if any(keyword.arg is None for keyword in call.keywords):
             continue  # **params: checked when it runs
-        wanted = set().union(*(names(arg.value) for arg in literals))  # type: ignore[attr-defined]
+        wanted = set().union(*(placeholders(arg.value) for arg in literals))  # type: ignore[attr-defined]
         given = {keyword.arg for keyword in call.keywords}
         if call.func.id == "Plural":  # type: ignore[attr-defined]
             wanted, given = wanted - {"count"}, given - {"count"}  # the number is given
