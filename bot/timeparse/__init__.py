@@ -26,14 +26,15 @@ with a message that says what works. The rules, each pinned by ``tests/unit/test
   happens twice (1:30am when they fall back) raises ``InvalidInput`` asking for another time.
 - The result must be after now and at most ``MAX_AHEAD`` (366 days) later; text longer than
   ``MAX_LENGTH`` (100) characters is refused.
-
 - A weekday that contradicts the date ("monday november 3" when that is a Tuesday) raises
-  ``InvalidInput`` naming the date's weekday.
+  ``InvalidInput`` naming the date's weekday. "after school" is a part of the day, so
+  "friday after school" asks for a time.
 
-Spanish reads by the same rules: ``bot.timeparse.spanish`` rewrites it into the English
-below ("mañana a las 4 de la tarde" -> "tomorrow at 4 afternoon") and leaves text without
-a Spanish word unchanged. Messages are ``bot.i18n.Text``: the English text, rendered in
-the reader's language by whoever answers them, with examples in that language.
+Spanish is read by the same rules: ``bot.timeparse.spanish`` rewrites it into the English
+read here ("mañana a las 4 de la tarde" -> "tomorrow at 4 afternoon"), so every rule and
+workaround below holds for both, and leaves text without a Spanish word unchanged.
+Messages are ``bot.i18n.Text``: the English text, rendered in the reader's language by
+whoever answers, with examples in that language.
 
 dateparser (English only) does the reading. Its quirks worked around here: ``RELATIVE_BASE``
 is a naive wall-clock time in the person's zone, with ``RETURN_AS_TIMEZONE_AWARE`` off and
