@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import time
+from functools import cache
 from typing import Literal
 
 from babel.dates import get_day_names
@@ -114,45 +115,62 @@ _LIST_SEPARATOR_RE = re.compile(r"\s*(?:/|&|\+|\band\b)\s*")
 _DAY_RANGE_RE = re.compile(r"(?P<first>[a-z]+)\s*(?:-|to|through|thru)\s*(?P<last>[a-z]+)")
 _DASHES_RE = re.compile(r"[\u2010-\u2015\u2212]")
 
-# Day names in every language Bridges speaks (CLDR, through Babel), unaccented, for reading.
-_LOCAL_DAYS: dict[str, str] = {
-    fold_accents(str(name)).lower().rstrip("."): _FULL_NAMES[index][:3]
-    for language in LANGUAGES
-    for width in ("wide", "abbreviated")
-    for index, name in get_day_names(width, locale=language).items()
-}
-_LOCAL_DAYS.update({name + "s": day for name, day in list(_LOCAL_DAYS.items()) if name[-1] != "s"})
-_LOCAL_DAY = "(?:" + "|".join(sorted(_LOCAL_DAYS, key=len, reverse=True)) + ")"
 _ES_CLOCK = r"(?:[0-9]{1,2}(?:[:.][0-9]{2})?|noon|midnight)"
-_SPANISH_RE = re.compile(
-    r"\b(?:de|del|desde|hasta|entre|y|a|las?|los|cada|todos|fines?|finde|semana|diario"
-    r"|mediodia|medianoche|manana|tarde|noche|hs?|horas?)\b|" + rf"\b{_LOCAL_DAY}\b"
-)
-_SPANISH_STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bfine?s? de semana\b|\bfindes?\b", "weekends"),
-        (r"\b(?:entre semana|dias (?:de semana|habiles|laborables))\b", "weekdays"),
-        (r"\b(?:todos los dias|cada dia|a diario|diariamente|diario)\b", "every day"),
-        (r"\b(?:(?:a |al |del )?mediodia)\b", "noon"),
-        (r"\b(?:a )?medianoche\b", "midnight"),
-        (r"\b12(?::00)? (?:de|por|en) la noche\b", "midnight"),
-        (r"\b12(?::00)? (?:de|por|en) la manana\b", "noon"),
-        (r"\b(?:de|por|en) la (?:manana|madrugada)\b", "am"),
-        (r"\b(?:de|por|en) la (?:tarde|noche)\b", "pm"),
-        (r"\b([0-9]{1,2}(?::[0-9]{2})?)\s?(?:h|hs|hrs|horas)\b", r"\1"),
-        (r"\b(?:las?|los)\s+(?=[0-9])", ""),
-        (rf"\b(?:de|desde|entre)\s+(?={_ES_CLOCK}\b)", "from "),
-        (rf"(?<=[0-9a-z])\s+(?:a|y|hasta)\s+(?={_ES_CLOCK}\b)", " to "),
-        (rf"\bhasta\s+(?={_ES_CLOCK}\b)", "until "),
-        (rf"\b(?:de|desde)\s+(?={_LOCAL_DAY}\b)", ""),
-        (rf"(?<=[a-z])\s+a\s+(?={_LOCAL_DAY}\b)", " to "),
-        (rf"(?<=[a-z])\s+y\s+(?={_LOCAL_DAY}\b)", " and "),
-        (rf"\b(?:todos los|cada|los|el)\s+(?={_LOCAL_DAY}\b)", "every "),
-        (r"\s*,\s*$", ""),
+
+
+@dataclass(frozen=True)
+class _Spanish:
+    """How a part in Spanish is recognised and rewritten in English (built on first use)."""
+
+    days: dict[str, str]  # every language's day names, unaccented -> "mon"...
+    day_re: re.Pattern[str]
+    detector: re.Pattern[str]
+    steps: tuple[tuple[re.Pattern[str], str], ...]
+
+
+@cache
+def _spanish() -> _Spanish:
+    """The day names of every language Bridges speaks (CLDR, through Babel, unaccented) and
+    the Spanish grammar of free times; built once, when a part is first read."""
+    days: dict[str, str] = {
+        fold_accents(str(name)).lower().rstrip("."): _FULL_NAMES[index][:3]
+        for language in LANGUAGES
+        for width in ("wide", "abbreviated")
+        for index, name in get_day_names(width, locale=language).items()
+    }
+    days.update({name + "s": day for name, day in list(days.items()) if name[-1] != "s"})
+    day = "(?:" + "|".join(sorted(days, key=len, reverse=True)) + ")"
+    detector = re.compile(
+        r"\b(?:de|del|desde|hasta|entre|y|a|las?|los|cada|todos|fines?|finde|semana|diario"
+        r"|mediodia|medianoche|manana|tarde|noche|hs?|horas?)\b|" + rf"\b{day}\b"
     )
-)
-_LOCAL_DAY_RE = re.compile(rf"\b{_LOCAL_DAY}\b")
+    steps = tuple(
+        (re.compile(pattern), replacement)
+        for pattern, replacement in (
+            (r"\bfine?s? de semana\b|\bfindes?\b", "weekends"),
+            (r"\b(?:entre semana|dias (?:de semana|habiles|laborables))\b", "weekdays"),
+            (r"\b(?:todos los dias|cada dia|a diario|diariamente|diario)\b", "every day"),
+            (r"\b(?:(?:a |al |del )?mediodia)\b", "noon"),
+            (r"\b(?:a )?medianoche\b", "midnight"),
+            (r"\b12(?::00)? (?:de|por|en) la noche\b", "midnight"),
+            (r"\b12(?::00)? (?:de|por|en) la manana\b", "noon"),
+            (r"\b(?:de|por|en) la (?:manana|madrugada)\b", "am"),
+            (r"\b(?:de|por|en) la (?:tarde|noche)\b", "pm"),
+            (r"\b([0-9]{1,2}(?::[0-9]{2})?)\s?(?:h|hs|hrs|horas)\b", r"\1"),
+            (r"\b(?:las?|los)\s+(?=[0-9])", ""),
+            (rf"\b(?:de|desde|entre)\s+(?={_ES_CLOCK}\b)", "from "),
+            (rf"(?<=[0-9a-z])\s+(?:a|y|hasta)\s+(?={_ES_CLOCK}\b)", " to "),
+            (rf"\bhasta\s+(?={_ES_CLOCK}\b)", "until "),
+            (rf"\b(?:de|desde)\s+(?={day}\b)", ""),
+            (rf"(?<=[a-z])\s+a\s+(?={day}\b)", " to "),
+            (rf"(?<=[a-z])\s+y\s+(?={day}\b)", " and "),
+            (rf"\b(?:todos los|cada|los|el)\s+(?={day}\b)", "every "),
+            (r"\s*,\s*$", ""),
+        )
+    )
+    return _Spanish(days, re.compile(rf"\b{day}\b"), detector, steps)
+
+
 _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -293,11 +311,12 @@ def _from_spanish(words: str) -> str:
     """A part with a Spanish word rewritten in the English read below ("de lunes a jueves
     de 3 a 5" -> "mon to thu from 3 to 5"); an English part unchanged."""
     folded = fold_accents(words)
-    if folded == words and not _SPANISH_RE.search(words):
+    spanish = _spanish()
+    if folded == words and not spanish.detector.search(words):
         return words
-    for pattern, replacement in _SPANISH_STEPS:
+    for pattern, replacement in spanish.steps:
         folded = pattern.sub(replacement, folded)
-    folded = _LOCAL_DAY_RE.sub(lambda match: _LOCAL_DAYS[match[0]], folded)
+    folded = spanish.day_re.sub(lambda match: spanish.days[match[0]], folded)
     return " ".join(folded.split())
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 
 from babel.dates import get_day_names, get_month_names
 
@@ -49,28 +50,8 @@ def _names(table: Callable[..., Mapping[int, str]], width: str) -> dict[str, int
     }
 
 
-_ENGLISH_DAYS = {i: str(n).lower() for i, n in get_day_names("wide", locale="en").items()}
-_ENGLISH_MONTHS = {i: str(n).lower() for i, n in get_month_names("wide", locale="en").items()}
-_DAYS = {**_names(get_day_names, "wide"), **_names(get_day_names, "abbreviated")}
-del _DAYS["mar"]  # "mar" is March in English; write "martes"
-_MONTHS = {**_names(get_month_names, "wide"), "setiembre": 9}
-_MONTH_ABBREVIATIONS = {**_names(get_month_names, "abbreviated"), "set": 9}  # after a day only
-
-_DAY = "(?P<day>" + "|".join(sorted(_DAYS, key=len, reverse=True)) + ")"
-_MONTH = (
-    "(?P<month>"
-    + "|".join(sorted({**_MONTHS, **_MONTH_ABBREVIATIONS}, key=len, reverse=True))
-    + ")"
-)
 _NUMBER_WORD = r"\b(" + "|".join(_NUMBERS) + r")\b"
 _SCHOOL = r"(?:clases?|escuela|cole|colegio|insti|instituto|prepa|secu|secundaria|liceo)"
-
-_SPANISH_RE = re.compile(
-    r"\b(?:hoy|manana|pasado|ayer|anteayer|antier|el|la|las|los|del|de|en|dentro|hace"
-    r"|proxim[oa]|que viene|est[ea]|y|media|cuarto|menos|punto|horas?|minutos?|dias?"
-    r"|semanas?|mes(?:es)?|mediodia|medianoche|madrugada|tarde|noche|despues|salida"
-    r"|por|para|sobre|tipo|primero|" + "|".join([*_DAYS, *_MONTHS, *_NUMBERS]) + r")\b"
-)
 
 _AMOUNT = r"[0-9]+(?:[.,][0-9]+)?"
 _UNITS = {
@@ -121,17 +102,6 @@ def _and_minutes(match: re.Match[str]) -> str:
     return f"{hour}:{minutes:02d}" if hour <= 23 and minutes <= 59 else match[0]
 
 
-def _date(match: re.Match[str]) -> str:
-    """A Spanish date in English: "3 de diciembre de 2026" -> "december 3 2026"."""
-    day = "1" if match["number"] == "primero" else match["number"]
-    month = _ENGLISH_MONTHS[{**_MONTHS, **_MONTH_ABBREVIATIONS}[match["month"]]]
-    return " ".join(filter(None, (month, day, match["year"])))
-
-
-def _weekday(prefix: str) -> Callable[[re.Match[str]], str]:
-    return lambda match: prefix + _ENGLISH_DAYS[_DAYS[match["day"]]]
-
-
 _Step = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 
@@ -139,75 +109,111 @@ def _step(pattern: str, replacement: str | Callable[[re.Match[str]], str]) -> _S
     return re.compile(pattern), replacement
 
 
-_STEPS: tuple[_Step, ...] = (
-    _step(r"[¿?¡!º°ª]", ""),
-    # Durations first, while "h" and "m" after a number still mean hours and minutes.
-    _step(r"\b(?:1 |un )?cuarto de hora\b", "15 minutos"),
-    _step(r"\btres cuartos de hora\b", "45 minutos"),
-    _step(r"\bmedia hora\b", "30 minutos"),
-    _step(_NUMBER_WORD, lambda match: str(_NUMBERS[match[1]])),
-    _step(r"\b([0-9]+) horas? y media\b", lambda match: f"{match[1]}.5 horas"),
-    _step(r"\bhora y media\b", "1.5 horas"),
-    _step(r"\b(?:a\s+)?las?\s+([0-9]{1,2})\s?(?:h|hs|hrs?|horas)\b", r"at \1:00"),
-    (_DURATION_RE, _duration),
-    # What is left of "18h", "16h30", "16.30" and "16:30 h" are clock times.
-    _step(r"\b([0-9]{1,2})h([0-5][0-9])\b", r"\1:\2"),
-    _step(r"\b([0-9]{1,2})\.([0-5][0-9])\b", r"\1:\2"),
-    _step(r"\b([0-9]{1,2}:[0-9]{2})\s?(?:h|hs|hrs?|horas)\b", r"\1"),
-    _step(r"\b([0-9]{1,2})\s?(?:h|hs|hrs)\b", r"\1:00"),
-    # Clock times.
-    _step(r"\b(?:(?:sobre|como a|a eso de|tipo a|tipo)\s+)?(?:a\s+)?las?\s+(?=[0-9])", "at "),
-    _step(r"\b([0-9]{1,2}) y media\b", r"\1:30"),
-    _step(r"\b([0-9]{1,2}) y cuarto\b", r"\1:15"),
-    _step(r"\b([0-9]{1,2}) menos (cuarto|[0-9]{1,2})\b", _minus),
-    _step(r"\b([0-9]{1,2}) y ([0-9]{1,2})\b", _and_minutes),
-    _step(r"\s*\ben punto\b", ""),
-    # Parts of the day, before "mañana" alone is read as tomorrow.
-    _step(r"\b(?:at )?12 (?:de la noche|de la madrugada)\b", "midnight"),
-    _step(r"\b12:([0-5][0-9]) (?:de la noche|de la madrugada)\b", r"12:\1am"),
-    _step(r"\b(?:at )?12 (?:del mediodia|de la tarde)\b", "noon"),
-    _step(r"\b(?:a |al |del )?mediodia\b", "noon"),
-    _step(r"\b(?:a |de )?medianoche\b", "midnight"),
-    _step(r"\besta manana\b", "this morning"),
-    _step(r"\besta tarde\b", "this afternoon"),
-    _step(r"\besta noche\b", "tonight"),
-    _step(r"\b(?:de|por|en|a) la (?:manana|madrugada)\b", "morning"),
-    _step(r"\b(?:de|por|en|a) la tarde\b", "afternoon"),
-    _step(r"\b(?:de|por|en|a) la noche\b", "night"),
-    _step(rf"\b(?:despues|luego) (?:de|del)(?: la| las| los)? {_SCHOOL}\b", "afternoon"),
-    _step(rf"\ba la salida(?: (?:de|del)(?: la| las)? {_SCHOOL})?\b", "afternoon"),
-    _step(
-        r"(?<![0-9:])(?<!at )\b([0-9]{1,2}(?::[0-9]{2})?) (?=morning|afternoon|night)", r"at \1 "
-    ),
-    # Days.
-    _step(r"\bpasado manana\b", "in 2 days"),
-    _step(r"\bmanana\b", "tomorrow"),
-    _step(r"\bhoy\b", "today"),
-    _step(r"\b(?:anteayer|antier)\b", "2 days ago"),
-    _step(r"\bayer\b", "yesterday"),
-    _step(rf"\b(?:(?:el|este|para el)\s+)?proxim[oa]\s+{_DAY}\b", _weekday("next ")),
-    _step(rf"\b(?:el\s+)?{_DAY}\s+(?:proximo|que viene)\b", _weekday("next ")),
-    _step(rf"\b(?:(?:el|este|para el)\s+)?{_DAY}\b", _weekday("")),
-    # Dates.
-    _step(
-        rf"\b(?:el\s+)?(?:dia\s+)?(?P<number>[0-9]{{1,2}}|primero)\s+(?:de\s+)?{_MONTH}\b"
-        r"(?:\s+(?:de|del)\s+(?P<year>[0-9]{4}))?",
-        _date,
-    ),
-    _step(
-        rf"\b{_MONTH}\s+(?P<number>[0-9]{{1,2}})\b(?:\s+(?:de|del)\s+(?P<year>[0-9]{{4}}))?", _date
-    ),
-    _step(r"\b(?:el|la|las|los|del|de|para|dia|este|esta)\b", ""),
-)
+@cache
+def _grammar() -> tuple[re.Pattern[str], tuple[_Step, ...]]:
+    """What tells Spanish apart, and the rewriting steps in order (built on first use: the
+    CLDR names take a few tens of milliseconds to load, which a `bridges` command that never
+    reads a time should not pay)."""
+    english_days = {i: str(n).lower() for i, n in get_day_names("wide", locale="en").items()}
+    english_months = {i: str(n).lower() for i, n in get_month_names("wide", locale="en").items()}
+    days = {**_names(get_day_names, "wide"), **_names(get_day_names, "abbreviated")}
+    del days["mar"]  # "mar" is March in English; write "martes"
+    months = {**_names(get_month_names, "wide"), "setiembre": 9}
+    month_abbreviations = {**_names(get_month_names, "abbreviated"), "set": 9}  # after a day only
+
+    any_month = {**months, **month_abbreviations}
+    day = "(?P<day>" + "|".join(sorted(days, key=len, reverse=True)) + ")"
+    month = "(?P<month>" + "|".join(sorted(any_month, key=len, reverse=True)) + ")"
+
+    def in_english(match: re.Match[str]) -> str:
+        """A Spanish date in English: "3 de diciembre de 2026" -> "december 3 2026"."""
+        number = "1" if match["number"] == "primero" else match["number"]
+        name = english_months[any_month[match["month"]]]
+        return " ".join(filter(None, (name, number, match["year"])))
+
+    def weekday(prefix: str) -> Callable[[re.Match[str]], str]:
+        return lambda match: prefix + english_days[days[match["day"]]]
+
+    detector = re.compile(
+        r"\b(?:hoy|manana|pasado|ayer|anteayer|antier|el|la|las|los|del|de|en|dentro|hace"
+        r"|proxim[oa]|que viene|est[ea]|y|media|cuarto|menos|punto|horas?|minutos?|dias?"
+        r"|semanas?|mes(?:es)?|mediodia|medianoche|madrugada|tarde|noche|despues|salida"
+        r"|por|para|sobre|tipo|primero|" + "|".join([*days, *months, *_NUMBERS]) + r")\b"
+    )
+
+    steps: tuple[_Step, ...] = (
+        _step(r"[¿?¡!º°ª]", ""),
+        # Durations first, while "h" and "m" after a number still mean hours and minutes.
+        _step(r"\b(?:1 |un )?cuarto de hora\b", "15 minutos"),
+        _step(r"\btres cuartos de hora\b", "45 minutos"),
+        _step(r"\bmedia hora\b", "30 minutos"),
+        _step(_NUMBER_WORD, lambda match: str(_NUMBERS[match[1]])),
+        _step(r"\b([0-9]+) horas? y media\b", lambda match: f"{match[1]}.5 horas"),
+        _step(r"\bhora y media\b", "1.5 horas"),
+        _step(r"\b(?:a\s+)?las?\s+([0-9]{1,2})\s?(?:h|hs|hrs?|horas)\b", r"at \1:00"),
+        (_DURATION_RE, _duration),
+        # What is left of "18h", "16h30", "16.30" and "16:30 h" are clock times.
+        _step(r"\b([0-9]{1,2})h([0-5][0-9])\b", r"\1:\2"),
+        _step(r"\b([0-9]{1,2})\.([0-5][0-9])\b", r"\1:\2"),
+        _step(r"\b([0-9]{1,2}:[0-9]{2})\s?(?:h|hs|hrs?|horas)\b", r"\1"),
+        _step(r"\b([0-9]{1,2})\s?(?:h|hs|hrs)\b", r"\1:00"),
+        # Clock times.
+        _step(r"\b(?:(?:sobre|como a|a eso de|tipo a|tipo)\s+)?(?:a\s+)?las?\s+(?=[0-9])", "at "),
+        _step(r"\b([0-9]{1,2}) y media\b", r"\1:30"),
+        _step(r"\b([0-9]{1,2}) y cuarto\b", r"\1:15"),
+        _step(r"\b([0-9]{1,2}) menos (cuarto|[0-9]{1,2})\b", _minus),
+        _step(r"\b([0-9]{1,2}) y ([0-9]{1,2})\b", _and_minutes),
+        _step(r"\s*\ben punto\b", ""),
+        # Parts of the day, before "mañana" alone is read as tomorrow.
+        _step(r"\b(?:at )?12 (?:de la noche|de la madrugada)\b", "midnight"),
+        _step(r"\b12:([0-5][0-9]) (?:de la noche|de la madrugada)\b", r"12:\1am"),
+        _step(r"\b(?:at )?12 (?:del mediodia|de la tarde)\b", "noon"),
+        _step(r"\b(?:a |al |del )?mediodia\b", "noon"),
+        _step(r"\b(?:a |de )?medianoche\b", "midnight"),
+        _step(r"\besta manana\b", "this morning"),
+        _step(r"\besta tarde\b", "this afternoon"),
+        _step(r"\besta noche\b", "tonight"),
+        _step(r"\b(?:de|por|en|a) la (?:manana|madrugada)\b", "morning"),
+        _step(r"\b(?:de|por|en|a) la tarde\b", "afternoon"),
+        _step(r"\b(?:de|por|en|a) la noche\b", "night"),
+        _step(rf"\b(?:despues|luego) (?:de|del)(?: la| las| los)? {_SCHOOL}\b", "afternoon"),
+        _step(rf"\ba la salida(?: (?:de|del)(?: la| las)? {_SCHOOL})?\b", "afternoon"),
+        _step(
+            r"(?<![0-9:])(?<!at )\b([0-9]{1,2}(?::[0-9]{2})?) (?=morning|afternoon|night)",
+            r"at \1 ",
+        ),
+        # Days.
+        _step(r"\bpasado manana\b", "in 2 days"),
+        _step(r"\bmanana\b", "tomorrow"),
+        _step(r"\bhoy\b", "today"),
+        _step(r"\b(?:anteayer|antier)\b", "2 days ago"),
+        _step(r"\bayer\b", "yesterday"),
+        _step(rf"\b(?:(?:el|este|para el)\s+)?proxim[oa]\s+{day}\b", weekday("next ")),
+        _step(rf"\b(?:el\s+)?{day}\s+(?:proximo|que viene)\b", weekday("next ")),
+        _step(rf"\b(?:(?:el|este|para el)\s+)?{day}\b", weekday("")),
+        # Dates.
+        _step(
+            rf"\b(?:el\s+)?(?:dia\s+)?(?P<number>[0-9]{{1,2}}|primero)\s+(?:de\s+)?{month}\b"
+            r"(?:\s+(?:de|del)\s+(?P<year>[0-9]{4}))?",
+            in_english,
+        ),
+        _step(
+            rf"\b{month}\s+(?P<number>[0-9]{{1,2}})\b(?:\s+(?:de|del)\s+(?P<year>[0-9]{{4}}))?",
+            in_english,
+        ),
+        _step(r"\b(?:el|la|las|los|del|de|para|dia|este|esta)\b", ""),
+    )
+    return detector, steps
 
 
 def to_english(words: str) -> str:
     """``words`` (lower case, single spaces) in the parser's English, if they are Spanish;
     otherwise ``words`` unchanged."""
+    detector, steps = _grammar()
     folded = fold_accents(words)
-    if folded == words and not _SPANISH_RE.search(words):
+    if folded == words and not detector.search(words):
         return words
     text = folded
-    for pattern, replacement in _STEPS:
+    for pattern, replacement in steps:
         text = pattern.sub(replacement, text)
     return " ".join(text.split())
