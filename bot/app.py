@@ -19,6 +19,7 @@ from bot.delivery import DeliveryEngine, Health, LoopLag, log_health
 from bot.scheduler import Scheduler
 from cogs import delivery_texts
 from cogs.errors import BridgesTree
+from cogs.translator import CatalogTranslator
 from cogs.transport import DiscordTransport, health_trace
 from storage.db import Sessions
 
@@ -118,6 +119,7 @@ class BridgesBot(commands.Bot):
         self._on_close = on_close
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())  # localized command names
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.delivery.start()

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.i18n import language_of, render
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def message_for(error: BaseException) -> tuple[str, str | None]:
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     text, error_id = message_for(error)
+    text = render(text, language_of(interaction.locale.value))  # a Text in the reader's language
     if error_id is not None:
         command = interaction.command.qualified_name if interaction.command else "component"
         log.error(

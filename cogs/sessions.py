@@ -22,6 +22,7 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
+from bot.i18n import ChoiceName, Date, Text
 from bot.scheduler import job_id
 from bot.services.access import Audience
 from bot.services.programs import ProgramService
@@ -35,7 +36,7 @@ from bot.services.sessions import (
     SessionView,
 )
 from cogs import session_texts as texts
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingModal
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
@@ -417,7 +418,7 @@ class SessionCog(commands.Cog):
             return
         text_channel = guild.get_channel(view.pair_channel_id or 0)
         if not isinstance(text_channel, discord.TextChannel):
-            raise UserError("Your pair channel is missing; ask staff to check the match.")
+            raise UserError(Text("Your pair channel is missing; ask staff to check the match."))
         try:
             voice = await guild.create_voice_channel(
                 f"{text_channel.name}-voice",
@@ -427,8 +428,12 @@ class SessionCog(commands.Cog):
             )
         except discord.Forbidden:
             raise UserError(
-                "I can't create your voice channel (staff: give me Manage Channels in the "
-                "mentoring category). Pick `video` or `in-person` for now."
+                Text(
+                    "I can't create your voice channel (staff: give me Manage Channels in the "
+                    "mentoring category). Pick `{video}` or `{in_person}` for now.",
+                    video=ChoiceName("video"),
+                    in_person=ChoiceName("in-person"),
+                )
             ) from None
         await self.service.set_voice_channel(view.match_id, voice.id)
 
@@ -440,6 +445,7 @@ class SessionCog(commands.Cog):
         if interaction.guild_id is None:
             return []
         zone = ZoneInfo(await self.service.zone_of(interaction.guild_id, interaction.user.id))
+        language = reader_language(interaction)
         now = self.bot.clock.now()
         choices = []
         for view in await self.service.listing(interaction.guild_id, interaction.user.id):
@@ -447,7 +453,9 @@ class SessionCog(commands.Cog):
                 continue
             if view.starts_at <= now:
                 continue
-            label = f"{view.starts_at.astimezone(zone):%a %b %d %H:%M} {view.topic or ''}".strip()
+            local = view.starts_at.astimezone(zone)
+            day = Date(local.date(), "MMMEd").render(language)
+            label = f"{day} {local:%H:%M} {view.topic or ''}".strip()
             if current.lower() in label.lower():
                 choices.append(app_commands.Choice(name=label[:100], value=view.id))
         return choices[:MAX_CHOICES]
@@ -480,7 +488,7 @@ class SessionCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(Text("Use this inside your school's server."))
         scheduled = await self.service.schedule(
             guild.id,
             interaction.user.id,
@@ -499,10 +507,8 @@ class SessionCog(commands.Cog):
                 tuple([await self.service.view(s.id) or s for s in scheduled.sessions]),
                 scheduled.skipped,
             )
-        await interaction.followup.send(
-            texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped),
-            ephemeral=True,
-        )
+        reply = texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped)
+        await interaction.followup.send(reply.render(reader_language(interaction)), ephemeral=True)
         await self.invite(scheduled)
 
     @session.command(name="list", extras={"audience": Audience.MENTEE})
@@ -517,10 +523,10 @@ class SessionCog(commands.Cog):
             await require_staff(interaction, self.programs)
             target = member.id
         views = await self.service.listing(guild_id, target)
-        lines = [f"`#{v.id}` {v.status.value}: {texts.summary(v)}" for v in views]
+        language = reader_language(interaction)
+        lines = [texts.listing_line(v).render(language) for v in views]
         await interaction.response.send_message(
-            "\n".join(lines)[:1900] or "No sessions yet. Plan one with /session schedule.",
-            ephemeral=True,
+            "\n".join(lines)[:1900] or texts.NO_SESSIONS.render(language), ephemeral=True
         )
 
     @session.command(name="cancel", extras={"audience": Audience.MENTEE})
@@ -531,7 +537,7 @@ class SessionCog(commands.Cog):
         view = await self.service.cancel(interaction.user.id, session)
         self.unplan_jobs(view.id)
         await interaction.response.send_message(
-            f"Cancelled the session on {texts.when(view.starts_at)}.", ephemeral=True
+            texts.cancelled_reply(view).render(reader_language(interaction)), ephemeral=True
         )
         other = (
             view.mentee_user_id
@@ -555,7 +561,8 @@ class SessionCog(commands.Cog):
         scheduled = await self.service.reschedule(interaction.user.id, session, when)
         self.unplan_jobs(session)
         await interaction.response.send_message(
-            texts.proposed_reply(scheduled.first, 1, ()), ephemeral=True
+            texts.proposed_reply(scheduled.first, 1, ()).render(reader_language(interaction)),
+            ephemeral=True,
         )
         await self.invite(scheduled)
 
@@ -565,20 +572,21 @@ class SessionCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         views = await self.service.upcoming_confirmed(guild_id, interaction.user.id)
         zone = ZoneInfo(await self.service.zone_of(guild_id, interaction.user.id))
+        language = reader_language(interaction)
         events = [
             CalendarEvent(
                 uid=f"session-{v.id}@bridges",
                 start=v.starts_at,
                 end=v.ends_at,
-                summary=f"Mentoring session{': ' + v.topic if v.topic else ''}",
-                location=texts.where(v),
-                description="Planned with Bridges.",
+                summary=texts.calendar_summary(v.topic).render(language),
+                location=texts.where(v).render(language),
+                description=texts.CALENDAR_DESCRIPTION.render(language),
             )
             for v in views
         ]
         data = calendar_file(events, zone, now=self.bot.clock.now())
         await interaction.response.send_message(
-            f"{len(events)} upcoming session(s).",
+            texts.upcoming_count(len(events)).render(language),
             file=discord.File(io.BytesIO(data), filename="sessions.ics"),
             ephemeral=True,
         )

@@ -23,6 +23,15 @@ example that works. The rules, each pinned by ``tests/unit/test_availability.py`
 - A range must end after it starts ("5-3pm" is refused, naming the part).
 - Overlapping or touching windows on the same day are merged; the result is sorted.
 - At most ``MAX_LENGTH`` (400) characters and ``MAX_WINDOWS`` (21) windows after merging.
+- Spanish, with or without accents, by the same rules: day names and abbreviations from
+  CLDR ("lunes", "mié", "sáb", "mar/jue", "los sábados", "de lunes a jueves"), "entre
+  semana", "fines de semana", "todos los días", and times "de 3 a 5", "desde las 15:00
+  hasta las 16:30", "entre 3 y 5", "de 10 a 12 de la mañana", "de 3 a 5 de la tarde",
+  "15h-17h", "mediodía", "medianoche". A part with a Spanish word is rewritten in English
+  before it is read; English parts are read as they are.
+
+Messages are ``bot.i18n.Text`` (English, rendered in the reader's language by the cog);
+``format_windows(windows, language)`` writes day names in the reader's language.
 """
 
 from __future__ import annotations
@@ -31,8 +40,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import time
+from functools import cache
+from typing import Literal
+
+from babel.dates import get_day_names
 
 from bot.errors import InvalidInput
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Joined, Listing, Plural, Text, fold_accents
 
 __all__ = [
     "EXAMPLE",
@@ -52,7 +66,8 @@ MAX_LENGTH = 400
 MAX_WINDOWS = 21
 """Most windows a week (after merging) a person may give."""
 
-EXAMPLE = 'e.g. "Mon-Thu 3:30-5pm, Sat 10-12"'
+# Translators: an availability that /profile edit reads, in your language.
+EXAMPLE = Text('e.g. "Mon-Thu 3:30-5pm, Sat 10-12"')
 
 MINUTES_PER_DAY = 24 * 60
 END_OF_DAY = time(23, 59)
@@ -99,6 +114,63 @@ _CLOCK_RE = re.compile(
 _LIST_SEPARATOR_RE = re.compile(r"\s*(?:/|&|\+|\band\b)\s*")
 _DAY_RANGE_RE = re.compile(r"(?P<first>[a-z]+)\s*(?:-|to|through|thru)\s*(?P<last>[a-z]+)")
 _DASHES_RE = re.compile(r"[\u2010-\u2015\u2212]")
+
+_ES_CLOCK = r"(?:[0-9]{1,2}(?:[:.][0-9]{2})?|noon|midnight)"
+
+
+@dataclass(frozen=True)
+class _Spanish:
+    """How a part in Spanish is recognised and rewritten in English (built on first use)."""
+
+    days: dict[str, str]  # every language's day names, unaccented -> "mon"...
+    day_re: re.Pattern[str]
+    detector: re.Pattern[str]
+    steps: tuple[tuple[re.Pattern[str], str], ...]
+
+
+@cache
+def _spanish() -> _Spanish:
+    """The day names of every language Bridges speaks (CLDR, through Babel, unaccented) and
+    the Spanish grammar of free times; built once, when a part is first read."""
+    days: dict[str, str] = {
+        fold_accents(str(name)).lower().rstrip("."): _FULL_NAMES[index][:3]
+        for language in LANGUAGES
+        for width in ("wide", "abbreviated")
+        for index, name in get_day_names(width, locale=language).items()
+    }
+    days.update({name + "s": day for name, day in list(days.items()) if name[-1] != "s"})
+    day = "(?:" + "|".join(sorted(days, key=len, reverse=True)) + ")"
+    detector = re.compile(
+        r"\b(?:de|del|desde|hasta|entre|y|a|las?|los|cada|todos|fines?|finde|semana|diario"
+        r"|mediodia|medianoche|manana|tarde|noche|hs?|horas?)\b|" + rf"\b{day}\b"
+    )
+    steps = tuple(
+        (re.compile(pattern), replacement)
+        for pattern, replacement in (
+            (r"\bfine?s? de semana\b|\bfindes?\b", "weekends"),
+            (r"\b(?:entre semana|dias (?:de semana|habiles|laborables))\b", "weekdays"),
+            (r"\b(?:todos los dias|cada dia|a diario|diariamente|diario)\b", "every day"),
+            (r"\b(?:(?:a |al |del )?mediodia)\b", "noon"),
+            (r"\b(?:a )?medianoche\b", "midnight"),
+            (r"\b12(?::00)? (?:de|por|en) la noche\b", "midnight"),
+            (r"\b12(?::00)? (?:de|por|en) la manana\b", "noon"),
+            (r"\b(?:de|por|en) la (?:manana|madrugada)\b", "am"),
+            (r"\b(?:de|por|en) la (?:tarde|noche)\b", "pm"),
+            (r"\b([0-9]{1,2}(?::[0-9]{2})?)\s?(?:h|hs|hrs|horas)\b", r"\1"),
+            (r"\b(?:las?|los)\s+(?=[0-9])", ""),
+            (rf"\b(?:de|desde|entre)\s+(?={_ES_CLOCK}\b)", "from "),
+            (rf"(?<=[0-9a-z])\s+(?:a|y|hasta)\s+(?={_ES_CLOCK}\b)", " to "),
+            (rf"\bhasta\s+(?={_ES_CLOCK}\b)", "until "),
+            (rf"\b(?:de|desde)\s+(?={day}\b)", ""),
+            (rf"(?<=[a-z])\s+a\s+(?={day}\b)", " to "),
+            (rf"(?<=[a-z])\s+y\s+(?={day}\b)", " and "),
+            (rf"\b(?:todos los|cada|los|el)\s+(?={day}\b)", "every "),
+            (r"\s*,\s*$", ""),
+        )
+    )
+    return _Spanish(days, re.compile(rf"\b{day}\b"), detector, steps)
+
+
 _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -120,12 +192,16 @@ def parse_availability(text: str) -> tuple[Window, ...]:
     """
     if len(text) > MAX_LENGTH:
         raise InvalidInput(
-            f"That's too long: keep your free times under {MAX_LENGTH} characters, {EXAMPLE}."
+            Text(
+                "That's too long: keep your free times under {limit} characters, {example}.",
+                limit=MAX_LENGTH,
+                example=EXAMPLE,
+            )
         )
     parts = [" ".join(part.split()) for part in re.split(r"[,;]", text)]
     parts = [part for part in parts if part]
     if not parts:
-        raise InvalidInput(f"Tell me when you're free each week, {EXAMPLE}.")
+        raise InvalidInput(Text("Tell me when you're free each week, {example}.", example=EXAMPLE))
     windows: list[Window] = []
     unreadable: list[str] = []
     backwards: list[str] = []
@@ -139,25 +215,43 @@ def parse_availability(text: str) -> tuple[Window, ...]:
             backwards.append(part)
             continue
         windows.extend(Window(day, _time_of(start), _time_of(end)) for day in days)
-    problems: list[str] = []
+    problems: list[Text] = []
     if unreadable:
-        problems.append(f"I couldn't read {_quoted(unreadable, 'or')}.")
+        problems.append(Text("I couldn't read {parts}.", parts=_quoted(unreadable, "or")))
     if backwards:
-        verb = "ends before it starts" if len(backwards) == 1 else "end before they start"
-        problems.append(f"{_quoted(backwards, 'and')} {verb}.")
+        problems.append(
+            Plural(
+                "{parts} ends before it starts.",
+                "{parts} end before they start.",
+                len(backwards),
+                parts=_quoted(backwards, "standard"),
+            )
+        )
     if problems:
-        raise InvalidInput(" ".join(problems) + f" Write days then times for each part, {EXAMPLE}.")
+        raise InvalidInput(
+            Text(
+                "{problems} Write days then times for each part, {example}.",
+                problems=Joined(problems),
+                example=EXAMPLE,
+            )
+        )
     merged = _merge(windows)
     if len(merged) > MAX_WINDOWS:
         raise InvalidInput(
-            f"That's {len(merged)} separate times a week; give at most {MAX_WINDOWS} "
-            f"(join the ones close together), {EXAMPLE}."
+            Text(
+                "That's {count} separate times a week; give at most {limit} (join the ones "
+                "close together), {example}.",
+                count=len(merged),
+                limit=MAX_WINDOWS,
+                example=EXAMPLE,
+            )
         )
     return merged
 
 
-def format_windows(windows: Iterable[Window]) -> str:
-    """``windows`` written short, e.g. "Mon-Thu 15:30-17:00, Sat 10:00-12:00" (en dashes).
+def format_windows(windows: Iterable[Window], language: str = DEFAULT_LANGUAGE) -> str:
+    """``windows`` written short, e.g. "Mon-Thu 15:30-17:00, Sat 10:00-12:00" (en dashes),
+    with the day names of ``language`` ("lun-jue 15:30-17:00, sáb 10:00-12:00").
 
     Days sharing a time range are written together ("Tue/Thu", "Mon-Wed"); the result
     reads back to the same windows with ``parse_availability``. No windows -> "".
@@ -167,7 +261,7 @@ def format_windows(windows: Iterable[Window]) -> str:
         days_by_range.setdefault((window.start, window.end), []).append(window.weekday)
     ordered = sorted(days_by_range.items(), key=lambda item: (item[1][0], item[0]))
     return ", ".join(
-        f"{_day_label(days)} {start:%H:%M}–{end:%H:%M}" for (start, end), days in ordered
+        f"{_day_label(days, language)} {start:%H:%M}–{end:%H:%M}" for (start, end), days in ordered
     )
 
 
@@ -201,7 +295,7 @@ def window_minutes(window: Window) -> tuple[int, int]:
 
 def _read_part(part: str) -> tuple[tuple[int, ...], int, int] | None:
     """The days, start and end (minutes from midnight) of one part, or None if unreadable."""
-    words = _DASHES_RE.sub("-", part.lower())
+    words = _from_spanish(_DASHES_RE.sub("-", part.lower()))
     match = _DAYS_FIRST_RE.fullmatch(words) or _TIMES_FIRST_RE.fullmatch(words)
     if match is None:
         return None
@@ -211,6 +305,19 @@ def _read_part(part: str) -> tuple[tuple[int, ...], int, int] | None:
     if days is None or start is None or end is None:
         return None
     return days, *_resolve(start, end)
+
+
+def _from_spanish(words: str) -> str:
+    """A part with a Spanish word rewritten in the English read below ("de lunes a jueves
+    de 3 a 5" -> "mon to thu from 3 to 5"); an English part unchanged."""
+    folded = fold_accents(words)
+    spanish = _spanish()
+    if folded == words and not spanish.detector.search(words):
+        return words
+    for pattern, replacement in spanish.steps:
+        folded = pattern.sub(replacement, folded)
+    folded = spanish.day_re.sub(lambda match: spanish.days[match[0]], folded)
+    return " ".join(folded.split())
 
 
 def _read_days(spec: str) -> tuple[int, ...] | None:
@@ -293,8 +400,9 @@ def _merge(windows: Iterable[Window]) -> tuple[Window, ...]:
     return tuple(merged)
 
 
-def _day_label(days: Sequence[int]) -> str:
+def _day_label(days: Sequence[int], language: str) -> str:
     """Sorted weekdays as runs: [0, 1, 2, 4] -> "Mon-Wed/Fri" (en dash), [1, 2] -> "Tue/Wed"."""
+    names = _DAY_NAMES if language == DEFAULT_LANGUAGE else _abbreviations(language)
     runs: list[list[int]] = []
     for day in days:
         if runs and runs[-1][-1] == day - 1:
@@ -302,12 +410,16 @@ def _day_label(days: Sequence[int]) -> str:
         else:
             runs.append([day])
     labels = [
-        f"{_DAY_NAMES[run[0]]}–{_DAY_NAMES[run[-1]]}"
-        if len(run) >= 3
-        else "/".join(_DAY_NAMES[day] for day in run)
+        f"{names[run[0]]}–{names[run[-1]]}" if len(run) >= 3 else "/".join(names[d] for d in run)
         for run in runs
     ]
     return "/".join(labels)
+
+
+def _abbreviations(language: str) -> tuple[str, ...]:
+    """Short day names of ``language``, Monday first ("lun", "mar", "mié"...)."""
+    names = get_day_names("abbreviated", locale=language)
+    return tuple(str(names[day]).rstrip(".") for day in range(7))
 
 
 def _stored_time(value: str | int) -> time:
@@ -317,7 +429,6 @@ def _stored_time(value: str | int) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-def _quoted(parts: Sequence[str], conjunction: str) -> str:
-    """'"a"', '"a" or "b"', '"a", "b" or "c"' (with "or" as the conjunction)."""
-    shown = [f'"{part}"' for part in parts]
-    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
+def _quoted(parts: Sequence[str], style: Literal["standard", "or"]) -> Listing:
+    """'"a"', '"a" or "b"', '"a", "b", or "c"', listed as the reader's language lists."""
+    return Listing([f'"{part}"' for part in parts], style)

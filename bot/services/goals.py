@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import Date, Text
 from bot.services.matching import FocusArea
 from bot.services.programs import ProgramService
 from storage.db import Sessions
@@ -84,8 +85,12 @@ class GoalService:
             due_on = date.fromisoformat(by_when.strip())
         except ValueError:
             raise UserError(
-                f'"{by_when.strip()[:20]}" is not a date; write "by when" like '
-                f"{(today + timedelta(days=30)).isoformat()}."
+                Text(
+                    '"{typed}" is not a date; write "by when" like {example} ({day}).',
+                    typed=by_when.strip()[:20],
+                    example=(today + timedelta(days=30)).isoformat(),
+                    day=Date(today + timedelta(days=30), "yMMMMd"),
+                )
             ) from None
         if due_on < today:
             raise UserError("That date has passed; pick a day from today on.")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import UserError
+from bot.i18n import Joined, Text
 from bot.services.availability import (
     Window,
     format_windows,
@@ -104,8 +105,12 @@ class ProfileService:
                 raise ValueError
         except ValueError:
             problems.append(
-                f"Grade: type a number from {self._rules.min_grade} to {self._rules.max_grade} "
-                f'(you typed "{grade.strip()[:20]}").'
+                Text(
+                    'Grade: type a number from {low} to {high} (you typed "{typed}").',
+                    low=self._rules.min_grade,
+                    high=self._rules.max_grade,
+                    typed=grade.strip()[:20],
+                )
             )
         nothing: tuple[str, ...] = ()
         tags = _attempt(problems, lambda: normalise_tags(interests), nothing)
@@ -116,13 +121,16 @@ class ProfileService:
         try:
             areas = tuple(FocusArea(area) for area in focus_areas)
         except ValueError:
-            problems.append("Pick your focus areas from the list.")
+            problems.append(Text("Pick your focus areas from the list."))
             areas = ()
         if not areas:
-            problems.append("Pick at least one focus area.")
+            problems.append(Text("Pick at least one focus area."))
         if problems:
             raise UserError(
-                "Please fix this and try again:\n" + "\n".join(f"- {p}" for p in problems)
+                Text(
+                    "Please fix this and try again:\n{problems}",
+                    problems=Joined(problems, "\n", "- "),
+                )
             )
         return ProfileDraft(
             role=role,

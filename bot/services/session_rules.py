@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.i18n import Duration, Text
 
 __all__ = [
     "PRODID",
@@ -107,20 +108,29 @@ def check_slot(
     """Raise ``InvalidInput`` unless a session at ``start`` lasting ``duration`` is allowed."""
     _require_aware(start=start, now=now)
     if start <= now:
-        raise InvalidInput("That time has already passed; pick a time in the future.")
+        raise InvalidInput(Text("That time has already passed; pick a time in the future."))
     if start - now < rules.min_lead:
         raise InvalidInput(
-            f"Sessions need to start at least {_spoken(rules.min_lead)} from now, so both of "
-            "you have time to get ready; pick a later time."
+            Text(
+                "Sessions need to start at least {lead} from now, so both of you have time to "
+                "get ready; pick a later time.",
+                lead=Duration(rules.min_lead),
+            )
         )
     if start - now > rules.max_ahead:
         raise InvalidInput(
-            f"That's too far ahead; pick a time within the next {_spoken(rules.max_ahead)}."
+            Text(
+                "That's too far ahead; pick a time within the next {span}.",
+                span=Duration(rules.max_ahead),
+            )
         )
     if not rules.min_duration <= duration <= rules.max_duration:
         raise InvalidInput(
-            f"A session can last from {_spoken(rules.min_duration)} to "
-            f"{_spoken(rules.max_duration)}; pick a length in that range."
+            Text(
+                "A session can last from {shortest} to {longest}; pick a length in that range.",
+                shortest=Duration(rules.min_duration),
+                longest=Duration(rules.max_duration),
+            )
         )
     local_start = start.astimezone(program_zone)
     local_end = (start + duration).astimezone(program_zone)
@@ -130,9 +140,13 @@ def check_slot(
         or local_end.time() > rules.allowed_end
     ):
         raise InvalidInput(
-            f"Sessions can only happen between {rules.allowed_start:%H:%M} and "
-            f"{rules.allowed_end:%H:%M} ({program_zone.key} time); pick a time that starts "
-            "and ends inside those hours."
+            Text(
+                "Sessions can only happen between {start} and {end} ({zone} time); pick a "
+                "time that starts and ends inside those hours.",
+                start=rules.allowed_start.strftime("%H:%M"),
+                end=rules.allowed_end.strftime("%H:%M"),
+                zone=program_zone.key,
+            )
         )
 
 
@@ -165,7 +179,10 @@ def weekly_series(
         raise ValueError("weekly_series needs weeks or until")
     if weeks is not None and not 1 <= weeks <= max_weeks:
         raise InvalidInput(
-            f"A weekly series runs for 1 to {max_weeks} weeks; pick a number in that range."
+            Text(
+                "A weekly series runs for 1 to {most} weeks; pick a number in that range.",
+                most=max_weeks,
+            )
         )
     first = first_start.astimezone(zone)
     starts: list[datetime] = []
@@ -265,15 +282,3 @@ def _require_aware(**values: datetime) -> None:
     for name, value in values.items():
         if value.utcoffset() is None:
             raise ValueError(f"{name} must be an aware datetime, got {value!r}")
-
-
-def _spoken(span: timedelta) -> str:
-    """A span in whole minutes for a message: "15 minutes", "60 days", "1 hour 30 minutes"."""
-    days, rest = divmod(span // timedelta(minutes=1), 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [
-        f"{count} {unit}{'' if count == 1 else 's'}"
-        for count, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
-        if count
-    ]
-    return " ".join(parts) or "0 minutes"

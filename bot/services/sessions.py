@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import SessionSettings
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import Date, OptionName, Slash, Text
 from bot.services import signals
 from bot.services.programs import ProgramService
 from bot.services.session_rules import (
@@ -500,12 +501,14 @@ class SessionService:
         else:
             if _local_day(start, program_zone) in days_off:
                 raise UserError(
-                    f"{start.astimezone(program_zone):%A %B %d} is a program holiday; pick "
-                    "another day."
+                    Text(
+                        "{day} is a program holiday; pick another day.",
+                        day=Date(_local_day(start, program_zone)),
+                    )
                 )
             starts, skipped = (start,), ()
         if not starts:
-            raise UserError("Every week you picked is a holiday; pick other dates.")
+            raise UserError(Text("Every week you picked is a holiday; pick other dates."))
         created: list[MentoringSession] = []
         for begin in starts:
             created.append(
@@ -580,10 +583,13 @@ class SessionService:
                 if row.id not in ids
             ]
             if (clash := find_conflict(item.starts_at, item.ends_at, busy)) is not None:
-                when = int(clash.start.timestamp())
+                when = f"<t:{int(clash.start.timestamp())}:F>"
                 raise UserError(
-                    f"That overlaps another session of one of you (<t:{when}:F>). "
-                    "Pick a time when you're both free."
+                    Text(
+                        "That overlaps another session of one of you ({when}). Pick a time "
+                        "when you're both free.",
+                        when=when,
+                    )
                 )
 
     async def _holidays_in(self, session: AsyncSession, guild_id: int) -> list[tuple[date, str]]:
@@ -612,18 +618,30 @@ class SessionService:
     ) -> MentoringSession:
         row = await rows.by_id(session, session_id)
         if row is None:
-            raise NotFound("There is no such session. Pick one from /session list.")
+            raise NotFound(
+                Text(
+                    "There is no such session. Pick one from {command}.",
+                    command=Slash("session list"),
+                )
+            )
         view = await self._view(session, row)
         if user_id not in view.members:
-            raise NotAllowed("You can only change your own sessions.")
+            raise NotAllowed(Text("You can only change your own sessions."))
         if row.status not in rows.LIVE or row.starts_at <= self._clock.now():
-            raise UserError("That session can't be changed any more (it's over or cancelled).")
+            raise UserError(
+                Text("That session can't be changed any more (it's over or cancelled).")
+            )
         return row
 
     async def _active(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
         row = await members.get(session, guild_id, user_id)
         if row is None or not row.active:
-            raise UserError("You're not in the mentoring program yet. Use /join first.")
+            raise UserError(
+                Text(
+                    "You're not in the mentoring program yet. Use {command} first.",
+                    command=Slash("join"),
+                )
+            )
         return row
 
     async def _match_with(
@@ -639,14 +657,23 @@ class SessionService:
             for match, other in options:
                 if other.user_id == partner_user_id:
                     return match, other
+            member = f"<@{partner_user_id}>"
             raise UserError(
-                f"<@{partner_user_id}> is not your match (or your match has ended). You can only "
-                "schedule sessions with your own mentor or mentee."
+                Text(
+                    "{member} is not your match (or your match has ended). You can only schedule "
+                    "sessions with your own mentor or mentee.",
+                    member=member,
+                )
             )
         if not options:
-            raise UserError("You don't have an active match yet, so there's no one to meet.")
+            raise UserError(Text("You don't have an active match yet, so there's no one to meet."))
         if len(options) > 1:
-            raise UserError("You have more than one mentee: say which one with the `with` option.")
+            raise UserError(
+                Text(
+                    "You have more than one mentee: say which one with the `{option}` option.",
+                    option=OptionName("with"),
+                )
+            )
         return options[0]
 
     async def _match(self, session: AsyncSession, match_id: int) -> Match:
@@ -703,7 +730,9 @@ def _clean(text: str | None, limit: int, what: str) -> str | None:
         return None
     cleaned = " ".join(text.split())
     if len(cleaned) > limit:
-        raise UserError(f"Keep the {what} under {limit} characters.")
+        raise UserError(
+            Text("Keep `{option}` under {limit} characters.", option=OptionName(what), limit=limit)
+        )
     return cleaned or None
 
 
@@ -711,10 +740,18 @@ def _place_detail(place: Place, detail: str | None) -> str | None:
     detail = _clean(detail, MAX_DETAIL, "details")
     if place is Place.VIDEO and (detail is None or not detail.startswith("https://")):
         raise UserError(
-            "For a video call, put the meeting link (starting with https://) in `details`."
+            Text(
+                "For a video call, put the meeting link (starting with https://) in `{option}`.",
+                option=OptionName("details"),
+            )
         )
     if place is Place.IN_PERSON and detail is None:
-        raise UserError('For meeting in person, say where in `details` (e.g. "library, room 2").')
+        raise UserError(
+            Text(
+                'For meeting in person, say where in `{option}` (e.g. "library, room 2").',
+                option=OptionName("details"),
+            )
+        )
     return detail if place is not Place.VOICE else None
 
 
@@ -722,4 +759,6 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f'"{text.strip()[:20]}" is not a date; write it as 2026-12-24.') from None
+        raise UserError(
+            Text('"{typed}" is not a date; write it as 2026-12-24.', typed=text.strip()[:20])
+        ) from None

@@ -233,3 +233,112 @@ def test_formatted_windows_read_back_the_same(windows: tuple[Window, ...]) -> No
     text = format_windows(windows)
     assert len(text) <= MAX_LENGTH  # what the profile form prefills must fit in it
     assert parse_availability(text) == windows
+
+
+# Spanish ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lunes 15:30-17:00", (w(MON, "15:30", "17:00"),)),
+        ("mar/jue 3-5", every((TUE, THU), "15:00", "17:00")),  # "mar" is martes here
+        ("sábado 10-12", (w(SAT, "10:00", "12:00"),)),
+        ("sabado 10 a 12", (w(SAT, "10:00", "12:00"),)),
+        ("SÁBADO 10-12", (w(SAT, "10:00", "12:00"),)),
+        ("de lunes a jueves de 3 a 5", every(range(MON, FRI), "15:00", "17:00")),
+        ("lun a jue 3-5", every(range(MON, FRI), "15:00", "17:00")),
+        ("lun-jue 3:30-5 de la tarde", every(range(MON, FRI), "15:30", "17:00")),
+        ("martes y jueves de 3 a 5 de la tarde", every((TUE, THU), "15:00", "17:00")),
+        ("mié 15:00-16:30", (w(WED, "15:00", "16:30"),)),
+        ("miercoles desde las 15:00 hasta las 16:30", (w(WED, "15:00", "16:30"),)),
+        ("viernes entre 3 y 5", (w(FRI, "15:00", "17:00"),)),
+        ("lunes de 10 a 12 de la mañana", (w(MON, "10:00", "12:00"),)),
+        ("lunes de 9 a 11 de la mañana", (w(MON, "09:00", "11:00"),)),
+        ("viernes de 9 a 12 de la noche", (w(FRI, "21:00", "23:59"),)),
+        ("vie 9pm-medianoche", (w(FRI, "21:00", "23:59"),)),
+        ("domingo de mediodía a 2", (w(SUN, "12:00", "14:00"),)),
+        ("lunes 15h-17h", (w(MON, "15:00", "17:00"),)),
+        ("los sábados de 10 a 12", (w(SAT, "10:00", "12:00"),)),
+        ("cada lunes 3-5", (w(MON, "15:00", "17:00"),)),
+        ("lunes: 3-5", (w(MON, "15:00", "17:00"),)),
+        ("fines de semana 10-12", every((SAT, SUN), "10:00", "12:00")),
+        ("fin de semana 10-12", every((SAT, SUN), "10:00", "12:00")),
+        ("entre semana 4-6", every(range(MON, SAT), "16:00", "18:00")),
+        ("días de semana 4-6", every(range(MON, SAT), "16:00", "18:00")),
+        ("todos los días 7-8", every(range(7), "07:00", "08:00")),
+        ("a diario 7-8", every(range(7), "07:00", "08:00")),
+        ("lun–jue 15:30–17:00, sáb 10:00–12:00", (
+            *every(range(MON, FRI), "15:30", "17:00"), w(SAT, "10:00", "12:00"),
+        )),
+        ("Mon 3-5pm, martes 3-5", (w(MON, "15:00", "17:00"), w(TUE, "15:00", "17:00"))),
+    ],
+)  # fmt: skip
+def test_parses_spanish(text: str, expected: tuple[Window, ...]) -> None:
+    assert parse_availability(text) == expected
+
+
+def test_spanish_errors_name_the_parts_with_a_spanish_example() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_availability("lunes 3-5, funday 1-2, jueves 5 a 3, martes 6 a 4")
+    spanish = caught.value.message.render("es")
+    assert spanish == (
+        'No entendí "funday 1-2". "jueves 5 a 3" y "martes 6 a 4" terminan antes de empezar. '
+        "En cada parte, escribe primero los días y después las horas, por ejemplo "
+        '"lun-jue 3:30-5 de la tarde, sáb 10-12".'
+    )
+    assert '"funday 1-2"' in caught.value.message and EXAMPLE in caught.value.message
+
+
+def test_one_backwards_part_is_singular() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_availability("jueves 5 a 3")
+    assert '"jueves 5 a 3" ends before it starts.' in caught.value.message
+    assert '"jueves 5 a 3" termina antes de empezar.' in caught.value.message.render("es")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_example_we_offer_is_understood(language: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_availability("")
+    example = caught.value.message.render(language).split('"')[1]
+    assert parse_availability(example) == (
+        *every(range(MON, FRI), "15:30", "17:00"),
+        w(SAT, "10:00", "12:00"),
+    )
+
+
+def test_format_in_spanish() -> None:
+    windows = parse_availability("Mon-Thu 3:30-5pm, Sat 10-12, Tue 9-10")
+    assert format_windows(windows, "es") == (
+        "lun–jue 15:30–17:00, mar 09:00–10:00, sáb 10:00–12:00"
+    )
+    assert format_windows(windows) == "Mon–Thu 15:30–17:00, Tue 09:00–10:00, Sat 10:00–12:00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(merged_windows().filter(bool))
+def test_spanish_formatted_windows_read_back_the_same(windows: tuple[Window, ...]) -> None:
+    text = format_windows(windows, "es")
+    assert len(text) <= MAX_LENGTH
+    assert parse_availability(text) == windows
+
+
+SPANISH_FRAGMENTS = [
+    "lunes", "mar", "miércoles", "sáb", "domingos", "fines de semana", "entre semana",
+    "todos los días", "de", "a", "y", "hasta", "desde", "las", "de la tarde", "de la mañana",
+    "de la noche", "mediodía", "medianoche", "15h", " ", ",", "-", "3", "5", "10", "12",
+    "15:30",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SPANISH_FRAGMENTS)).map(" ".join))
+def test_any_spanish_gives_windows_or_invalid_input(text: str) -> None:
+    try:
+        windows = parse_availability(text)
+    except InvalidInput as problem:
+        assert problem.message.render("es")
+        return
+    assert 0 < len(windows) <= MAX_WINDOWS
+    assert all(window.start < window.end for window in windows)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
 from bot.timeparse import parse_when, resolve_zone
+from bot.timeparse.spanish import to_english
 
 NY = "America/New_York"
 LA = "America/Los_Angeles"
@@ -361,3 +362,270 @@ def test_any_mix_of_date_words_is_a_future_instant_or_invalid_input(
 @given(minutes=st.integers(1, 100_000), zone=st.sampled_from(ZONES), now=NOWS)
 def test_in_n_minutes_is_exactly_n_minutes_later(minutes: int, zone: str, now: datetime) -> None:
     assert parse_when(f"in {minutes} minutes", zone, now) == now + timedelta(minutes=minutes)
+
+
+# Spanish -------------------------------------------------------------------------------------
+#
+# Offsets: Madrid CET +1 / CEST +2 (summer time from 2026-03-29 to 2026-10-25, 01:00 UTC);
+# Mexico City -6 all year (Mexico dropped summer time in October 2022: before, it would
+# have started on 2026-04-05 and ended on 2026-10-25); Bogotá -5 all year; New York as above.
+
+MADRID = "Europe/Madrid"
+MEXICO = "America/Mexico_City"
+BOGOTA = "America/Bogota"
+
+SPANISH: list[tuple[str, str, str, str]] = [
+    # New York, Friday 2026-10-30 12:00 EDT; clocks go back on Sunday 11-01.
+    (NY, "2026-10-30 12:00", "mañana a las 4 de la tarde", "2026-10-31 20:00"),  # 16:00 EDT
+    (NY, "2026-10-30 12:00", "manana a las 4 de la tarde", "2026-10-31 20:00"),  # no tilde
+    (NY, "2026-10-30 12:00", "Mañana a las 4 de la Tarde", "2026-10-31 20:00"),
+    (NY, "2026-10-30 12:00", "mañana a las cuatro de la tarde", "2026-10-31 20:00"),
+    (NY, "2026-10-30 12:00", "mañana por la tarde a las 4", "2026-10-31 20:00"),  # es-ES
+    (NY, "2026-10-30 12:00", "mañana en la tarde a las 4", "2026-10-31 20:00"),  # es-419
+    (NY, "2026-10-30 12:00", "mañana a las 4pm", "2026-10-31 20:00"),
+    (NY, "2026-10-30 12:00", "mañana a las 4 p. m.", "2026-10-31 20:00"),
+    (NY, "2026-10-30 12:00", "el próximo viernes a las 3:30", "2026-11-06 20:30"),  # 15:30 EST
+    (NY, "2026-10-30 12:00", "el proximo viernes a las 3:30", "2026-11-06 20:30"),
+    (NY, "2026-10-30 12:00", "el viernes que viene a las 5", "2026-11-06 22:00"),  # 17:00 EST
+    (NY, "2026-10-30 12:00", "el próximo viernes a las 5", "2026-11-06 22:00"),
+    (NY, "2026-10-30 12:00", "este viernes a las 5", "2026-10-30 21:00"),  # today, 17:00 EDT
+    (NY, "2026-10-30 12:00", "el viernes a las 11", "2026-11-06 16:00"),  # passed: next week
+    (NY, "2026-10-30 12:00", "el lunes a las 4", "2026-11-02 21:00"),  # 16:00 EST
+    (NY, "2026-10-30 12:00", "el martes a las 16:30", "2026-11-03 21:30"),
+    (NY, "2026-10-30 12:00", "el miércoles a las 3 y cuarto", "2026-11-04 20:15"),
+    (NY, "2026-10-30 12:00", "el miercoles a las 3 y media", "2026-11-04 20:30"),
+    (NY, "2026-10-30 12:00", "el jueves a las 5 menos cuarto", "2026-11-05 21:45"),
+    (NY, "2026-10-30 12:00", "el jueves sobre las 5", "2026-11-05 22:00"),
+    (NY, "2026-10-30 12:00", "el sábado a las 10", "2026-10-31 14:00"),  # 10:00 EDT
+    (NY, "2026-10-30 12:00", "el sabado a las 10", "2026-10-31 14:00"),
+    (NY, "2026-10-30 12:00", "sáb 10:00", "2026-10-31 14:00"),
+    (NY, "2026-10-30 12:00", "el domingo a las 9 de la mañana", "2026-11-01 14:00"),  # EST
+    (NY, "2026-10-30 12:00", "el domingo a las 12:30 de la madrugada", "2026-11-01 04:30"),
+    (NY, "2026-10-30 12:00", "pasado mañana a las 10", "2026-11-01 15:00"),  # 10:00 EST
+    (NY, "2026-10-30 12:00", "hoy a las 18h", "2026-10-30 22:00"),
+    (NY, "2026-10-30 12:00", "hoy a las 18 hs", "2026-10-30 22:00"),
+    (NY, "2026-10-30 12:00", "hoy a las 18 horas", "2026-10-30 22:00"),
+    (NY, "2026-10-30 12:00", "hoy 16h30", "2026-10-30 20:30"),  # es-ES
+    (NY, "2026-10-30 12:00", "hoy a las 16.30", "2026-10-30 20:30"),  # es-ES
+    (NY, "2026-10-30 12:00", "esta tarde a las 5", "2026-10-30 21:00"),
+    (NY, "2026-10-30 12:00", "esta noche a las 8", "2026-10-31 00:00"),  # 20:00 EDT
+    (NY, "2026-10-30 12:00", "a las 8 de la noche", "2026-10-31 00:00"),
+    (NY, "2026-10-30 12:00", "a la una", "2026-10-30 17:00"),  # 1-6 without am/pm: pm
+    (NY, "2026-10-30 12:00", "a la una menos cuarto", "2026-10-30 16:45"),  # 12:45
+    (NY, "2026-10-30 12:00", "a las 5", "2026-10-30 21:00"),
+    (NY, "2026-10-30 12:00", "a las 4 en punto", "2026-10-30 20:00"),
+    (NY, "2026-10-30 12:00", "a medianoche", "2026-10-31 04:00"),  # 00:00 EDT Saturday
+    (NY, "2026-10-30 12:00", "a las 12 de la noche", "2026-10-31 04:00"),  # midnight
+    (NY, "2026-10-30 12:00", "mañana al mediodía", "2026-10-31 16:00"),
+    (NY, "2026-10-30 12:00", "mañana a las 12 del mediodía", "2026-10-31 16:00"),
+    (NY, "2026-10-30 12:00", "el 3 de diciembre a las 10", "2026-12-03 15:00"),  # 10:00 EST
+    (NY, "2026-10-30 12:00", "3 de dic a las 10 de la mañana", "2026-12-03 15:00"),
+    (NY, "2026-10-30 12:00", "el jueves 3 de diciembre a las 10", "2026-12-03 15:00"),
+    (NY, "2026-10-30 12:00", "el 1º de diciembre a las 10", "2026-12-01 15:00"),
+    (NY, "2026-10-30 12:00", "primero de diciembre a las 10", "2026-12-01 15:00"),
+    (NY, "2026-10-30 12:00", "diciembre 3 a las 10", "2026-12-03 15:00"),
+    (NY, "2026-10-30 12:00", "el 25/12 a las 10", "2026-12-25 15:00"),  # only one reading
+    (NY, "2026-10-30 12:00", "en 2 horas", "2026-10-30 18:00"),
+    (NY, "2026-10-30 12:00", "en dos horas", "2026-10-30 18:00"),
+    (NY, "2026-10-30 12:00", "dentro de 90 minutos", "2026-10-30 17:30"),
+    (NY, "2026-10-30 12:00", "en media hora", "2026-10-30 16:30"),
+    (NY, "2026-10-30 12:00", "en un cuarto de hora", "2026-10-30 16:15"),
+    (NY, "2026-10-30 12:00", "en una hora y media", "2026-10-30 17:30"),
+    (NY, "2026-10-30 12:00", "en 1 h 30 min", "2026-10-30 17:30"),
+    (NY, "2026-10-30 12:00", "en 2 horas y 15 minutos", "2026-10-30 18:15"),
+    (NY, "2026-10-30 12:00", "en 2 semanas a las 4", "2026-11-13 21:00"),  # 16:00 EST
+    (NY, "2026-10-30 12:00", "dentro de 3 días a las 9 de la mañana", "2026-11-02 14:00"),
+    # New York, Saturday 2026-10-31 12:00 EDT: the day before the clocks go back.
+    (NY, "2026-10-31 12:00", "en 24 horas", "2026-11-01 16:00"),  # 24 real hours
+    (NY, "2026-10-31 12:00", "mañana al mediodía", "2026-11-01 17:00"),  # 12:00 EST
+    # New York, Saturday 2026-03-07 12:00 EST: the day before the clocks go forward.
+    (NY, "2026-03-07 12:00", "en 24 horas", "2026-03-08 17:00"),
+    (NY, "2026-03-07 12:00", "mañana al mediodía", "2026-03-08 16:00"),  # 12:00 EDT
+    (NY, "2026-03-07 12:00", "mañana a la 1:30 de la madrugada", "2026-03-08 06:30"),  # EST
+    (NY, "2026-03-07 12:00", "mañana a las 3:30 de la madrugada", "2026-03-08 07:30"),  # EDT
+    # Madrid, Friday 2026-10-23 12:00 CEST; clocks go back on Sunday 10-25.
+    (MADRID, "2026-10-23 12:00", "mañana a las 4 de la tarde", "2026-10-24 14:00"),  # CEST
+    (MADRID, "2026-10-23 12:00", "el lunes a las 9", "2026-10-26 08:00"),  # 09:00 CET
+    (MADRID, "2026-10-23 12:00", "el domingo a las 10", "2026-10-25 09:00"),  # CET
+    (MADRID, "2026-10-23 12:00", "pasado mañana a las 9 de la mañana", "2026-10-25 08:00"),
+    (MADRID, "2026-10-23 12:00", "en 72 horas", "2026-10-26 10:00"),  # now is 10:00 UTC
+    (MADRID, "2026-10-23 12:00", "el martes a las 17 horas", "2026-10-27 16:00"),
+    # Madrid, Friday 2026-03-27 12:00 CET; clocks go forward on Sunday 03-29.
+    (MADRID, "2026-03-27 12:00", "el lunes a las 16:30", "2026-03-30 14:30"),  # CEST
+    (MADRID, "2026-03-27 12:00", "mañana a las 5", "2026-03-28 16:00"),  # 17:00 CET
+    (MADRID, "2026-03-27 12:00", "el domingo al mediodía", "2026-03-29 10:00"),  # CEST
+    (MADRID, "2026-03-27 12:00", "hoy a las 18h", "2026-03-27 17:00"),
+    (MADRID, "2026-03-27 12:00", "en 48 horas", "2026-03-29 11:00"),  # 13:00 CEST
+    # Mexico City, Friday 2026-04-03 12:00 (-6): no clock change since 2022.
+    (MEXICO, "2026-04-03 12:00", "el domingo a las 2:30 de la madrugada", "2026-04-05 08:30"),
+    (MEXICO, "2026-04-03 12:00", "el lunes a las 4 de la tarde", "2026-04-06 22:00"),
+    (MEXICO, "2026-04-03 12:00", "en 48 horas", "2026-04-05 18:00"),
+    (MEXICO, "2026-10-23 12:00", "el domingo a la 1:30 de la madrugada", "2026-10-25 07:30"),
+    (MEXICO, "2026-10-23 12:00", "el domingo a las 4 de la tarde", "2026-10-25 22:00"),
+    # Bogotá, Wednesday 2026-06-10 09:00 (-5).
+    (BOGOTA, "2026-06-10 09:00", "el viernes a las 3 y media", "2026-06-12 20:30"),
+    (BOGOTA, "2026-06-10 09:00", "el 3 de diciembre a las 10", "2026-12-03 15:00"),
+    (BOGOTA, "2026-06-10 09:00", "dentro de 2 semanas a las 4", "2026-06-24 21:00"),
+    (BOGOTA, "2026-06-10 09:00", "hoy a las 5 menos cuarto", "2026-06-10 21:45"),
+    (BOGOTA, "2026-06-10 09:00", "el miércoles a las 10", "2026-06-10 15:00"),  # later today
+    (BOGOTA, "2026-06-10 09:00", "el miércoles a las 8", "2026-06-17 13:00"),  # a week on
+    (BOGOTA, "2026-06-10 09:00", "hoy a las 8 de la noche", "2026-06-11 01:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "text", "expected"),
+    [pytest.param(*row, id=f"{row[0]}|{row[1]}|{row[2]}") for row in SPANISH],
+)
+def test_spanish_corpus(zone: str, now: str, text: str, expected: str) -> None:
+    result = parse_when(text, zone, local(zone, now))
+    assert result == utc(expected)
+    assert result.tzinfo is UTC
+
+
+def test_spanish_corpus_is_large_and_covers_the_zones() -> None:
+    assert len(SPANISH) >= 60
+    assert {row[0] for row in SPANISH} >= {NY, MADRID, MEXICO, BOGOTA}
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "text"),
+    [
+        (MADRID, "2026-03-27 12:00", "el domingo a las 2:30 de la madrugada"),
+        (NY, "2026-03-07 12:00", "mañana a las 2:30 de la madrugada"),
+    ],
+)
+def test_a_spanish_time_skipped_by_the_clock_change_is_refused_in_spanish(
+    zone: str, now: str, text: str
+) -> None:
+    with pytest.raises(InvalidInput, match="doesn't exist") as caught:
+        parse_when(text, zone, local(zone, now))
+    spanish = caught.value.message.render("es")
+    assert "los relojes se adelantan una hora" in spanish
+    assert re.search(r"por ejemplo las 3:30\.$", spanish), spanish  # 24-hour Spanish clock
+    assert "domingo, 29 de marzo de 2026" in spanish or "domingo, 8 de marzo de 2026" in spanish
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "text"),
+    [
+        (MADRID, "2026-10-23 12:00", "el domingo a las 2:30 de la madrugada"),
+        (NY, "2026-10-30 12:00", "el domingo a la 1:30 de la madrugada"),
+    ],
+)
+def test_a_spanish_time_that_happens_twice_is_refused_in_spanish(
+    zone: str, now: str, text: str
+) -> None:
+    with pytest.raises(InvalidInput, match="happens twice") as caught:
+        parse_when(text, zone, local(zone, now))
+    assert "ocurre dos veces" in caught.value.message.render("es")
+
+
+# A Spanish message "includes an example": a quoted phrase after "Prueba con" or "por ejemplo".
+SPANISH_EXAMPLE = re.compile(r'(Prueba con|por ejemplo|[Mm]ejor prueba con|como) "[^"]+"')
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "spanish"),
+    [
+        ("el viernes después de clases", "Add a time", "Agrega también una hora"),
+        ("el viernes despues de la escuela", "Add a time", "Agrega también una hora"),
+        ("mañana a la salida del cole", "Add a time", "Agrega también una hora"),
+        ("friday after school", "Add a time", "Agrega también una hora"),
+        ("mañana en la tarde", "Add a time", "Agrega también una hora"),
+        ("mañana por la mañana", "Add a time", "Agrega también una hora"),
+        ("el viernes", "Add a time", "Agrega también una hora"),
+        ("mañana", "Add a time", "Agrega también una hora"),
+        ("pasado mañana", "Add a time", "Agrega también una hora"),
+        ("en 3 días", "Add a time", "Agrega también una hora"),
+        ("ayer a las 4", "already passed", "ya pasó"),
+        ("hace 2 horas", "already passed", "ya pasó"),
+        ("en 2 años a las 4", "more than a year", "más de un año"),
+        ("3/12 a las 10", "could be March 12 or December 3", "el 12 de marzo o el 3 de diciembre"),
+        ("mañana a las 4pm CET", "Leave out the time zone", "No pongas la zona horaria"),
+        ("mañana a las 12 de la noche", "Midnight", "medianoche"),
+        ("la próxima semana", "couldn't tell", "no entendí"),
+        ("el 30 de febrero a las 10", "couldn't tell", "no entendí"),
+    ],
+)
+def test_bad_spanish_gets_a_message_with_examples_in_the_readers_language(
+    text: str, english: str, spanish: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_when(text, NY, NOW_NY)
+    message = caught.value.message
+    assert english in message
+    assert spanish in message.render("es")
+    assert SPANISH_EXAMPLE.search(message.render("es")), message.render("es")
+
+
+@pytest.mark.parametrize("text", ["el lunes 3 de noviembre a las 10", "monday november 3 10am"])
+def test_a_weekday_that_is_not_the_dates_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_when(text, NY, NOW_NY)  # 2026-11-03 is a Tuesday
+    assert caught.value.message == (
+        "November 3 is a Tuesday, not a Monday. Check the date, or leave out the day."
+    )
+    assert caught.value.message.render("es") == (
+        "El 3 de noviembre es martes, no lunes. Revisa la fecha o no pongas el día de la semana."
+    )
+
+
+def _examples(language: str) -> list[str]:
+    """Every quoted example phrase in every message parse_when can answer with."""
+    phrases: list[str] = []
+    for text in ("", "asdfgh", "friday", "friday midnight", "3/12 10am", "x" * 101):
+        with pytest.raises(InvalidInput) as caught:
+            parse_when(text, NY, NOW_NY)
+        phrases += re.findall(r'"([^"]+)"', caught.value.message.render(language))
+    return sorted(set(phrases) - {"3/12", "x" * 20})
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_example_we_offer_is_understood(language: str) -> None:
+    examples = _examples(language)
+    assert len(examples) >= 7, examples
+    for phrase in examples:
+        assert parse_when(phrase, NY, NOW_NY) > NOW_NY, phrase
+
+
+def test_the_spanish_examples_are_spanish() -> None:
+    assert "mañana a las 4 de la tarde" in _examples("es")
+    assert "tomorrow 4pm" in _examples("en")
+
+
+@pytest.mark.parametrize("phrase", [row[2] for row in CORPUS] + DATE_WORDS.split())
+def test_english_is_read_exactly_as_before(phrase: str) -> None:
+    """English text passes the Spanish layer untouched, so the English rules are unchanged."""
+    words = " ".join(phrase.lower().split())
+    assert to_english(words) == words
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(WORDS, min_size=1, max_size=6))
+def test_any_mix_of_english_date_words_passes_the_spanish_layer_untouched(
+    words: list[str],
+) -> None:
+    text = " ".join(words)
+    assert to_english(text) == text
+
+
+SPANISH_DATE_WORDS = (
+    "hoy mañana manana pasado ayer el la las los a de del en dentro hace próximo que viene "
+    "este esta y media cuarto menos punto hora horas minutos días semanas lunes martes "
+    "miércoles sábado domingo dic diciembre 3 1º primero 12 4 16:30 16.30 18h 16h30 tarde "
+    "noche madrugada mediodía medianoche después clases salida una dos cuatro p. m. CET"
+)
+SPANISH_WORDS = st.sampled_from(SPANISH_DATE_WORDS.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(SPANISH_WORDS, min_size=1, max_size=7),
+    zone=st.sampled_from([*SOME_ZONES, MADRID, MEXICO, BOGOTA]),
+    now=NOWS,
+)
+def test_any_mix_of_spanish_date_words_is_a_future_instant_or_invalid_input(
+    words: list[str], zone: str, now: datetime
+) -> None:
+    _future_utc_or_invalid(" ".join(words), zone, now)

@@ -26,6 +26,15 @@ with a message that says what works. The rules, each pinned by ``tests/unit/test
   happens twice (1:30am when they fall back) raises ``InvalidInput`` asking for another time.
 - The result must be after now and at most ``MAX_AHEAD`` (366 days) later; text longer than
   ``MAX_LENGTH`` (100) characters is refused.
+- A weekday that contradicts the date ("monday november 3" when that is a Tuesday) raises
+  ``InvalidInput`` naming the date's weekday. "after school" is a part of the day, so
+  "friday after school" asks for a time.
+
+Spanish is read by the same rules: ``bot.timeparse.spanish`` rewrites it into the English
+read here ("mañana a las 4 de la tarde" -> "tomorrow at 4 afternoon"), so every rule and
+workaround below holds for both, and leaves text without a Spanish word unchanged.
+Messages are ``bot.i18n.Text``: the English text, rendered in the reader's language by
+whoever answers, with examples in that language.
 
 dateparser (English only) does the reading. Its quirks worked around here: ``RELATIVE_BASE``
 is a naive wall-clock time in the person's zone, with ``RETURN_AS_TIMEZONE_AWARE`` off and
@@ -40,7 +49,7 @@ spellings ("tmrw", "thurs", "midday") are mapped to words it knows.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -50,6 +59,8 @@ from dateparser.date import DateDataParser
 from dateparser.timezone_parser import pop_tz_offset_from_string
 
 from bot.errors import InvalidInput
+from bot.i18n import Clock, Date, Slash, Text, Weekday
+from bot.timeparse.spanish import to_english
 
 __all__ = ["MAX_AHEAD", "MAX_LENGTH", "parse_when", "resolve_zone"]
 
@@ -59,7 +70,10 @@ MAX_LENGTH = 100
 MAX_AHEAD = timedelta(days=366)
 """Furthest ahead of now that ``parse_when`` accepts."""
 
-EXAMPLES = 'Try "tomorrow 4pm", "next friday at 3:30" or "dec 3 10am".'
+# Translators: the examples must read in your language and be understood by
+# /session schedule (they are tested): the Spanish ones are Spanish phrases.
+EXAMPLES = Text('Try "tomorrow 4pm", "next friday at 3:30" or "dec 3 10am".')
+ADD_A_TIME = Text('Add a time of day too, like "friday 4pm" or "tomorrow at 3:30".')
 ZONE_EXAMPLES = "America/New_York, Europe/London or Asia/Kolkata"
 
 # The fixed settings are built and validated once. dateparser takes RELATIVE_BASE only from
@@ -90,6 +104,7 @@ _ALIASES = {
     "thurs": "thursday",
     "weds": "wednesday",
     "midday": "noon",
+    "after school": "afternoon",  # a part of the day: "friday after school" asks for a time
 }
 _ALIAS_RE = re.compile(r"\b(" + "|".join(_ALIASES) + r")\b")
 _MERIDIEM_RE = re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?)\s*([ap])\.?\s?m\b\.?")
@@ -127,11 +142,11 @@ _WEEKDAY_TIME_RES = (
 )
 _WEEKDAY_PREFIXES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+_NAMED_DAY_RE = re.compile(rf"\b{_WEEKDAY}\b")
+_NAMED_DATE_RE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{1,2}/[0-9]{1,2}"
+)
 _ZONE_NAME_RE = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 
 
@@ -144,8 +159,12 @@ def resolve_zone(name: str) -> ZoneInfo:
     cleaned = name.strip() if isinstance(name, str) else ""
     shown = cleaned if len(cleaned) <= 40 else cleaned[:40] + "..."
     problem = InvalidInput(
-        f'Unknown time zone "{shown}". Use a name like {ZONE_EXAMPLES} '
-        "(set yours with /timezone set)."
+        Text(
+            'Unknown time zone "{zone}". Use a name like {examples} (set yours with {command}).',
+            zone=shown,
+            examples=ZONE_EXAMPLES,
+            command=Slash("timezone set"),
+        )
     )
     if (
         not cleaned
@@ -185,9 +204,11 @@ def parse_when(text: str, tz: str | ZoneInfo, now: datetime) -> datetime:
     zone = tz if isinstance(tz, ZoneInfo) else resolve_zone(tz)
     raw = text.strip()
     if not raw:
-        raise InvalidInput(f"Tell me a day and a time. {EXAMPLES}")
+        raise InvalidInput(Text("Tell me a day and a time. {examples}", examples=EXAMPLES))
     if len(raw) > MAX_LENGTH:
-        raise InvalidInput(f"That's too long for a time; keep it short. {EXAMPLES}")
+        raise InvalidInput(
+            Text("That's too long for a time; keep it short. {examples}", examples=EXAMPLES)
+        )
 
     words = _tidy(raw)
     duration = _duration(words)
@@ -196,20 +217,27 @@ def parse_when(text: str, tz: str | ZoneInfo, now: datetime) -> datetime:
 
     if _names_a_zone(words):
         raise InvalidInput(
-            f"Leave out the time zone: I read times in yours ({zone.key}); change it with "
-            f"/timezone set if that's wrong. {EXAMPLES}"
+            Text(
+                "Leave out the time zone: I read times in yours ({zone}); change it with "
+                "{command} if that's wrong. {examples}",
+                zone=zone.key,
+                command=Slash("timezone set"),
+                examples=EXAMPLES,
+            )
         )
     words = _fix_clock_times(words)
     _refuse_ambiguous_dates(words)
     base = now.astimezone(zone).replace(tzinfo=None, fold=0)
     if not _HAS_TIME_RE.search(words):
         _dateparse(words, base)  # gibberish gets "couldn't tell"; a bare date gets:
-        raise InvalidInput('Add a time of day too, like "friday 4pm" or "tomorrow at 3:30".')
+        raise InvalidInput(ADD_A_TIME)
     if _MIDNIGHT_RE.search(words):
         if _MIDNIGHT_FILLER_RE.sub("", words).strip():
             raise InvalidInput(
-                'Midnight on a day is easy to misread. Try "friday 11:59pm" or '
-                '"saturday 12am" instead.'
+                Text(
+                    'Midnight on a day is easy to misread. Try "friday 11:59pm" or '
+                    '"saturday 12am" instead.'
+                )
             )
         words = "12am"  # the coming midnight: today's 00:00 has always passed
 
@@ -224,12 +252,14 @@ def parse_when(text: str, tz: str | ZoneInfo, now: datetime) -> datetime:
         raise _in_the_past()
     if wall - base > MAX_AHEAD + timedelta(days=2):
         raise _too_far()
+    _refuse_contradictions(words, wall)
     return _checked(_attach(wall, zone), now)
 
 
 def _tidy(raw: str) -> str:
-    """Lower case, single spaces, known misspellings, and "4 p.m." written as "4pm"."""
-    words = " ".join(raw.lower().split())
+    """Lower case, single spaces, Spanish in English, known misspellings, and "4 p.m."
+    written as "4pm"."""
+    words = to_english(" ".join(raw.lower().split()))
     words = _ALIAS_RE.sub(lambda match: _ALIASES[match[1]], words)
     words = _NOON_RE.sub("noon", words)
     return _MERIDIEM_RE.sub(lambda match: f"{match[1]}{match[2]}m", words)
@@ -294,10 +324,31 @@ def _refuse_ambiguous_dates(words: str) -> None:
         first, second = int(match[1]), int(match[2])
         if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
             raise InvalidInput(
-                f'"{first}/{second}" could be {_MONTH_NAMES[first - 1]} {second} or '
-                f"{_MONTH_NAMES[second - 1]} {first}. Write the month as a word, like "
-                f'"dec 3 10am", or the date as 2026-12-03.'
+                Text(
+                    '"{typed}" could be {one} or {other}. Write the month as a word, like '
+                    '"dec 3 10am", or the date as 2026-12-03.',
+                    typed=match[0],
+                    one=Date(date(2000, first, second), "MMMMd"),
+                    other=Date(date(2000, second, first), "MMMMd"),
+                )
             )
+
+
+def _refuse_contradictions(words: str, wall: datetime) -> None:
+    """Refuse a weekday that is not the date's ("monday november 3", a Tuesday)."""
+    named = _NAMED_DAY_RE.search(words)
+    if named is None or _NAMED_DATE_RE.search(words) is None:
+        return
+    day = _WEEKDAY_PREFIXES.index(named[0][:3])
+    if day != wall.weekday():
+        raise InvalidInput(
+            Text(
+                "{date} is a {weekday}, not a {named}. Check the date, or leave out the day.",
+                date=Date(wall.date(), "MMMMd"),
+                weekday=Weekday(wall.weekday()),
+                named=Weekday(day),
+            )
+        )
 
 
 def _anchor_to_today(words: str, base: datetime) -> tuple[str, timedelta | None]:
@@ -326,7 +377,9 @@ def _dateparse(words: str, base: datetime) -> datetime:
     except Exception:  # dateparser has many ways to fail; to the person they are one
         found = None
     if found is None:
-        raise InvalidInput(f"Sorry, I couldn't tell what time you meant. {EXAMPLES}")
+        raise InvalidInput(
+            Text("Sorry, I couldn't tell what time you meant. {examples}", examples=EXAMPLES)
+        )
     return found
 
 
@@ -339,17 +392,29 @@ def _attach(wall: datetime, zone: ZoneInfo) -> datetime:
         doubled = local.utcoffset() != second.utcoffset()
     except OverflowError:
         raise _too_far() from None
-    when = f"{_clock(wall)} on {_day(wall)}"
-    suggestion = _clock(wall + timedelta(hours=1))
+    clock, day, zone_name = Clock(wall), Date(wall.date()), zone.key
+    suggestion = Clock(wall + timedelta(hours=1))
     if round_trip != wall:
         raise InvalidInput(
-            f"{when} doesn't exist in {zone.key}: the clocks jump forward an hour that "
-            f"night. Pick another time that day, like {suggestion}."
+            Text(
+                "{clock} on {day} doesn't exist in {zone}: the clocks jump forward an hour "
+                "that night. Pick another time that day, like {suggestion}.",
+                clock=clock,
+                day=day,
+                zone=zone_name,
+                suggestion=suggestion,
+            )
         )
     if doubled:
         raise InvalidInput(
-            f"{when} happens twice in {zone.key}: the clocks go back an hour that night. "
-            f"Pick another time that day, like {suggestion}."
+            Text(
+                "{clock} on {day} happens twice in {zone}: the clocks go back an hour that "
+                "night. Pick another time that day, like {suggestion}.",
+                clock=clock,
+                day=day,
+                zone=zone_name,
+                suggestion=suggestion,
+            )
         )
     return local
 
@@ -367,21 +432,16 @@ def _checked(instant: datetime, now: datetime) -> datetime:
     return result
 
 
-def _clock(wall: datetime) -> str:
-    """A wall-clock time for a message, e.g. "2:30 AM"."""
-    return f"{wall.hour % 12 or 12}:{wall.minute:02d} {'AM' if wall.hour < 12 else 'PM'}"
-
-
-def _day(wall: datetime) -> str:
-    """A date for a message, e.g. "Sunday, March 8"."""
-    return f"{_DAY_NAMES[wall.weekday()]}, {_MONTH_NAMES[wall.month - 1]} {wall.day}"
-
-
 def _in_the_past() -> InvalidInput:
-    return InvalidInput(f"That time has already passed; pick one in the future. {EXAMPLES}")
+    return InvalidInput(
+        Text("That time has already passed; pick one in the future. {examples}", examples=EXAMPLES)
+    )
 
 
 def _too_far() -> InvalidInput:
     return InvalidInput(
-        f"That's more than a year away; pick a time within the next year. {EXAMPLES}"
+        Text(
+            "That's more than a year away; pick a time within the next year. {examples}",
+            examples=EXAMPLES,
+        )
     )

@@ -1,0 +1,161 @@
+"""Spanish through simcord: members whose Discord is in Spanish (es-419, es-ES) schedule in
+Spanish and read Spanish replies and errors; an English member in the same server does not.
+
+simcord 3.2.1 sends every interaction with ``"locale": "en-US"`` (its interaction builder
+writes it as a constant), so ``speaks`` sets a member's client language the way Discord
+does: in the INTERACTION_CREATE the simulated gateway emits for them. Nothing of the bot
+is changed. Whether a reply is Spanish is checked against the English catalog: no English
+phrase of any message id may appear in it.
+
+simcord's clock starts on Thursday 2026-01-01 00:00 UTC (Wednesday 18:00 in Chicago, the
+program's and the members' zone after /setup).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from babel.messages.pofile import read_po
+from simcord.actors import MemberActor
+
+from bot.i18n import DOMAIN, catalog_path
+from tests.e2e.conftest import World
+from tests.e2e.test_sessions import dms, matched, propose
+
+
+def speaks(world: World, actor: MemberActor, locale: str) -> None:
+    """From now on, ``actor``'s Discord client is in ``locale``."""
+
+    def set_locale(event: str, payload: Any) -> None:
+        if event != "INTERACTION_CREATE":
+            return
+        user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
+        if user.get("id") == str(actor.id):
+            payload["locale"] = locale
+
+    world.env.backend.subscribers.insert(0, set_locale)  # before the bot's gateway feed
+
+
+@cache
+def english_phrases() -> frozenset[str]:
+    """Phrases of three words or more from every English message id that the Spanish
+    translation does not also contain (so a name like "Bridges" is not one)."""
+    with catalog_path("es").open("rb") as source:
+        catalog = read_po(source, locale="es", domain=DOMAIN)
+    phrases: set[str] = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        english = message.id if isinstance(message.id, tuple) else (message.id,)
+        spanish = " ".join(
+            message.string if isinstance(message.string, tuple) else [message.string]
+        )
+        for text in english:
+            for chunk in re.split(r"\{[a-z_]+\}|[.:;,()!?\"`*]", text):
+                words = chunk.split()
+                if len(words) >= 3 and chunk.strip() not in spanish:
+                    phrases.add(" ".join(words))
+    return frozenset(phrases)
+
+
+def english_in(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [phrase for phrase in english_phrases() if phrase in flat]
+
+
+def unix(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+def lines(text: str) -> Iterator[str]:
+    yield from (line for line in text.splitlines() if line.strip())
+
+
+async def test_an_es_419_member_schedules_in_spanish(world: World) -> None:
+    mentee, mentor = await matched(world)
+    speaks(world, mentee, "es-419")
+
+    reply = (await propose(world, mentee, when="mañana a las 4 de la tarde")).content
+    thursday_4pm = unix(datetime(2026, 1, 1, 22, 0, tzinfo=UTC))  # 16:00 in Chicago
+    assert reply.startswith(f"Invitación enviada a <@{mentor.id}>: <t:{thursday_4pm}:F>")
+    assert "45 min, canal de voz" in reply
+    assert reply.endswith("Queda confirmada cuando acepte.")
+    assert english_in(reply) == []
+
+    # The invitation DM has no interaction to read a language from: English until members'
+    # languages are stored (a later change).
+    assert "would like to meet" in dms(mentor)[-1].content
+
+    listed = (await mentee.slash(world.general, "session list")).response.content
+    assert re.fullmatch(rf"`#[0-9]+` propuesta: <t:{thursday_4pm}:F>.*", listed)
+    assert english_in(listed) == []
+
+
+async def test_a_bad_time_gets_a_spanish_question_with_spanish_examples(world: World) -> None:
+    mentee, _ = await matched(world)
+    speaks(world, mentee, "es-419")
+
+    no_hour = (await propose(world, mentee, when="el viernes después de clases")).content
+    assert no_hour == (
+        'Agrega también una hora, por ejemplo "el viernes a las 4 de la tarde" o '
+        '"mañana a las 3:30".'
+    )
+    unknown = (await propose(world, mentee, when="cuando pueda")).content
+    assert unknown.startswith("Perdón, no entendí qué hora quisiste decir. Prueba con ")
+    assert '"mañana a las 4 de la tarde"' in unknown
+    too_soon = (await propose(world, mentee, when="en 10 minutos")).content
+    assert too_soon.startswith("Las sesiones tienen que empezar dentro de 15 minutos como mínimo")
+    for text in (no_hour, unknown, too_soon):
+        assert english_in(text) == [], text
+
+
+async def test_an_es_es_member_and_an_english_member_in_the_same_server(world: World) -> None:
+    mentee, mentor = await matched(world)
+    speaks(world, mentor, "es-ES")
+
+    reply = (await propose(world, mentor, when="el domingo por la tarde a las 4")).content
+    sunday_4pm = unix(datetime(2026, 1, 4, 22, 0, tzinfo=UTC))
+    assert reply.startswith(f"Invitación enviada a <@{mentee.id}>: <t:{sunday_4pm}:F>")
+    assert english_in(reply) == []
+    clash = (await propose(world, mentor, when="el domingo a las 16h30")).content
+    assert clash.startswith("Se cruza con otra sesión de alguno de los dos")
+
+    # The mentee's client is in English: same bot, same server, English replies.
+    english = (await propose(world, mentee, when="saturday 10am")).content
+    assert english.startswith(f"Invitation sent to <@{mentor.id}>")
+    assert english.endswith("It's confirmed when they accept.")
+    assert "It's confirmed when they accept" in english_in(english)  # the check sees English
+    problem = (await propose(world, mentee, when="friday")).content
+    assert problem == 'Add a time of day too, like "friday 4pm" or "tomorrow at 3:30".'
+
+    listed = (await mentor.slash(world.general, "session list")).response.content
+    found = re.search(r"`#([0-9]+)`", listed)
+    assert found is not None, listed
+    session_id = int(found[1])
+    cancelled = (await mentor.slash(world.general, "session cancel", session=session_id)).response
+    assert cancelled.content.startswith("Cancelaste la sesión del <t:")
+
+
+async def test_the_synced_commands_carry_spanish_names(world: World) -> None:
+    registered = {command["name"]: command for command in world.env.backend.commands[None].values()}
+    session = registered["session"]
+    assert session["name_localizations"] == {"es-ES": "sesion", "es-419": "sesion"}
+    assert (
+        session["description_localizations"]["es-419"]
+        == "Planea y organiza tus sesiones de mentoría"
+    )
+    schedule = next(option for option in session["options"] if option["name"] == "schedule")
+    assert schedule["name_localizations"]["es-ES"] == "programar"
+    when = next(option for option in schedule["options"] if option["name"] == "when")
+    assert when["name_localizations"]["es-419"] == "cuando"
+    where = next(option for option in schedule["options"] if option["name"] == "where")
+    assert [choice["name_localizations"]["es-419"] for choice in where["choices"]] == [
+        "canal de voz",
+        "videollamada",
+        "en persona",
+    ]
+    assert registered["help-me"]["name_localizations"]["es-419"] == "pedir-ayuda"
