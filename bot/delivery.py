@@ -33,7 +33,8 @@ What the engine guarantees:
   wait behind a 5,000-student check-in.
 - **Retried, boundedly.** Server errors, timeouts and dropped connections are retried with
   exponential backoff up to ``max_attempts``; anything else fails at once. Every delivery
-  ends ``sent``, ``fallback`` or ``failed`` with its attempts and last error.
+  ends ``sent``, ``fallback``, ``failed`` (with its attempts and last error), ``expired``
+  (past ``Prompt.expires_at``: never sent) or ``uncertain`` (see below).
 - **DMs closed (50007).** The prompt is posted in ``fallback_channel_id`` (the pair's
   channel) or else the server's program channel, mentioning the student, with a note on how
   to re-open DMs; the member is marked DMs-closed and is not DMed again until ``reopen``.
@@ -1186,19 +1187,24 @@ class LoopLag:
 
 
 def log_health(engine: DeliveryEngine, lag: LoopLag) -> None:
-    """One line with the delivery counts, queue and loop lag (WARNING when the loop lags)."""
+    """One line with the delivery counts, queue and loop lag (WARNING when the loop lags
+    or sending is paused)."""
     state = engine.status()
     p99 = lag.percentile(0.99) * 1000
     log.log(
-        logging.WARNING if p99 > 250 else logging.INFO,
-        "delivery: queued=%d in_flight=%d sent=%d fallback=%d failed=%d retries=%d "
-        "invalid_10min=%d rate=%.1f/s loop_lag_p50=%.1fms p99=%.1fms",
+        logging.WARNING if p99 > 250 or state.paused_since is not None else logging.INFO,
+        "delivery: queued=%d in_flight=%d sent=%d fallback=%d failed=%d expired=%d "
+        "uncertain=%d retries=%d paused=%s invalid_10min=%d rate=%.1f/s "
+        "loop_lag_p50=%.1fms p99=%.1fms",
         state.queued,
         state.in_flight,
         state.sent,
         state.fallback,
         state.failed,
+        state.expired,
+        state.uncertain,
         state.retries,
+        "no" if state.paused_since is None else "yes",
         state.invalid_10min,
         state.rate_per_second,
         lag.percentile(0.5) * 1000,
