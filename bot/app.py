@@ -182,8 +182,8 @@ class BridgesBot(commands.Bot):
     async def close(self) -> None:
         """Drain, then disconnect: no job starts from now on, deliveries already on their
         way finish and are recorded (whoever waits on one is told it is pending), running
-        jobs get as long to finish, and what is left stays in the database for the next
-        start."""
+        jobs finish, all within about ``[delivery] drain_seconds``; what is left stays in
+        the database for the next start."""
         if not self._draining:
             self._draining = True
             if self._starter is not None:
@@ -191,8 +191,11 @@ class BridgesBot(commands.Bot):
             if self._watcher is not None:
                 self._watcher.cancel()
             self.scheduler.pause()
+            loop = asyncio.get_running_loop()
+            began, budget = loop.time(), self.settings.delivery.drain_seconds
             await self.delivery.stop()
-            await self.scheduler.stop(self.settings.delivery.drain_seconds)
+            # Jobs waiting on a delivery were just told "pending": they end quickly now.
+            await self.scheduler.stop(max(1.0, budget - (loop.time() - began)))
         try:
             await super().close()
         finally:
