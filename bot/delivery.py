@@ -97,6 +97,10 @@ DISCORD = "discord"
 #: A stamp of "about to be sent" (``last_attempt_at``) is written again when the request has
 #: not left this long after it (a pause, a full channel): the stamp stays close to the send.
 ARM_VALID_SECONDS = 10.0
+#: Rows stamped per UPDATE: what the pacer lets out in this long (fewer are left stamped but
+#: unsent by a crash), at least ``concurrency``, at most STAMP_MAX.
+STAMP_AHEAD_SECONDS = 0.25
+STAMP_MAX = 1000
 #: While the database refuses writes, it is tried again after this, doubling up to the max.
 PROBE_FIRST_SECONDS = 0.25
 PROBE_MAX_SECONDS = 5.0
@@ -783,17 +787,26 @@ class DeliveryEngine:
     def _needs_stamp(self, job: _Job) -> bool:
         if job.unsure_since is not None:
             return False  # the row already holds an earlier stamp: it stays, as the bound
+        if self._past_deadline(job):
+            return False  # no request will leave for it
         return job.armed_at is None or _now() - job.armed_at > self._arm_valid
 
+    def _past_deadline(self, job: _Job) -> bool:
+        deadline = job.prompt.expires_at
+        return deadline is not None and self._clock.now() >= deadline
+
     async def _stamp(self) -> None:
-        """Stamp the next jobs' rows (as many as can be in flight) in one UPDATE. If the
-        database refuses, sending is paused and the stamp is tried again a little later."""
-        jobs = [
-            entry[2]
-            for entry in heapq.nsmallest(
-                self.settings.concurrency, (e for e in self._heap if self._needs_stamp(e[2]))
-            )
-        ]
+        """Stamp the rows of the next jobs in line (about STAMP_AHEAD_SECONDS of sending, at
+        least as many as can be in flight) in one UPDATE. If the database refuses, sending
+        is paused and the stamp is tried again a little later."""
+        size = max(
+            self.settings.concurrency,
+            min(STAMP_MAX, int(self.pacer.effective_rate() * STAMP_AHEAD_SECONDS)),
+        )
+        taken = [heapq.heappop(self._heap) for _ in range(min(size, len(self._heap)))]
+        for entry in taken:  # back in place: only their rows are written
+            heapq.heappush(self._heap, entry)
+        jobs = [entry[2] for entry in taken if self._needs_stamp(entry[2])]
         for job in jobs:
             job.stamped = True
         try:
@@ -831,9 +844,7 @@ class DeliveryEngine:
 
     async def _run(self, job: _Job) -> None:
         prompt = job.prompt
-        if prompt.expires_at is not None and self._clock.now() >= prompt.expires_at:
-            log.info("delivery %s expired before it could be sent", prompt.key)
-            self._done(job, DeliveryStatus.EXPIRED)
+        if self._expired(job):
             return
         try:
             if prompt.via != DISCORD:
@@ -848,7 +859,7 @@ class DeliveryEngine:
             channel_id = prompt.channel_id or await self._dm_channel(job)
             await self._gate.wait(channel_id)
             await self.pacer.take()
-            if self._given_up(job):
+            if self._expired(job) or self._given_up(job):
                 return
             message_id = await self._request(
                 job, self._transport.post(channel_id, prompt.message, nonce_for(prompt.key))
@@ -901,6 +912,21 @@ class DeliveryEngine:
         finally:
             job.requesting = False
 
+    def _expired(self, job: _Job) -> bool:
+        """Past its deadline (a reminder once its session has started): not sent, recorded
+        ``expired`` (or ``uncertain`` if an earlier attempt may have landed). True then."""
+        if not self._past_deadline(job):
+            return False
+        if job.unsure_since is not None:
+            log.info(
+                "delivery %s past its deadline; an earlier try may have landed", job.prompt.key
+            )
+            self._done(job, DeliveryStatus.UNCERTAIN)
+            return True
+        log.info("delivery %s expired before it could be sent", job.prompt.key)
+        self._done(job, DeliveryStatus.EXPIRED)
+        return True
+
     def _given_up(self, job: _Job) -> bool:
         """A send of this message may have happened longer ago than Discord remembers its
         nonce, so a repeat would show twice: resolved by kind (``resend_when_unsure``).
@@ -949,7 +975,7 @@ class DeliveryEngine:
         try:
             await self._gate.wait(channel_id)
             await self.pacer.take()
-            if self._given_up(job):
+            if self._expired(job) or self._given_up(job):
                 return
             message_id = await self._request(
                 job,
