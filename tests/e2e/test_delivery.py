@@ -139,7 +139,7 @@ async def test_staff_status_counts_what_expired_and_what_may_have_arrived_before
     assert len(dms(world.student)) == before  # neither was sent
 
     status = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]
-    fields = {f.name: f.value for f in status.fields}
+    fields = {f.name: f.value or "" for f in status.fields}
     assert "1 expired" in fields["Now"] and "1 uncertain" in fields["Now"]
     day = fields["This server, last 24 hours"]
     assert "1 expired" in day and "1 uncertain" in day and "not sent again" in day
