@@ -115,28 +115,47 @@ class BridgesBot(commands.Bot):
         self.loop_lag = LoopLag()
         self._watch_loop = watch_loop
         self._watcher: asyncio.Task[None] | None = None
+        self._starter: asyncio.Task[None] | None = None
+        self._draining = False
         self._extensions = list(extensions) if extensions is not None else discover_extensions()
         self._on_close = on_close
 
     async def setup_hook(self) -> None:
+        """Cogs, persistent views and commands; the work itself starts once the gateway is
+        ready (``_start_when_ready``), once per process."""
         await self.tree.set_translator(CatalogTranslator())  # localized command names
         for extension in self._extensions:
             await self.load_extension(extension)
+        for cog in self.cogs.values():
+            if isinstance(cog, HasPersistentViews):
+                for view in cog.persistent_views():
+                    self.add_view(view)
+        await self._sync_commands()
+        self._starter = asyncio.create_task(self._start_when_ready(), name="start-when-ready")
+        self._starter.add_done_callback(self._start_failed)
+
+    async def _start_when_ready(self) -> None:
+        """Resume deliveries, start the scheduler and rebuild every cog's jobs, only once
+        the gateway has sent the servers: before that the channel cache is empty, and a job
+        due at start would find no staff channel to ping."""
+        await self.wait_until_ready()
         await self.delivery.start()
         if self._watch_loop:
             self._watcher = asyncio.create_task(
                 self.loop_lag.run(lambda lag: log_health(self.delivery, lag)), name="loop-lag"
             )
-        for cog in self.cogs.values():
-            if isinstance(cog, HasPersistentViews):
-                for view in cog.persistent_views():
-                    self.add_view(view)
         self.scheduler.start()
         for name, cog in self.cogs.items():
             if isinstance(cog, Reconciles):
                 count = await cog.reconcile()
                 log.info("reconciled %s: %d jobs scheduled", name, count)
-        await self._sync_commands()
+
+    def _start_failed(self, task: asyncio.Task[None]) -> None:
+        """Running without jobs would lose every reminder silently: stop instead."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical("start-up failed; stopping", exc_info=task.exception())
+        asyncio.get_running_loop().create_task(self.close(), name="close-after-failed-start")
 
     async def text_channel(self, channel_id: int | None) -> discord.TextChannel | None:
         """The text channel with this id: from the cache, else fetched (the cache is empty
@@ -163,13 +182,25 @@ class BridgesBot(commands.Bot):
         log.info("synced %d commands to the development server %d", len(synced), guild_id)
 
     async def close(self) -> None:
-        """Stop the scheduler first so no job starts while the connection goes away."""
-        self.scheduler.shutdown()
-        if self._watcher is not None:
-            self._watcher.cancel()
-        await self.delivery.stop()
+        """Drain, then disconnect: no job starts from now on, deliveries already on their
+        way finish and are recorded (whoever waits on one is told it is pending), running
+        jobs finish, all within about ``[delivery] drain_seconds``; what is left stays in
+        the database for the next start."""
+        if not self._draining:
+            self._draining = True
+            if self._starter is not None:
+                self._starter.cancel()
+            if self._watcher is not None:
+                self._watcher.cancel()
+            self.scheduler.pause()
+            loop = asyncio.get_running_loop()
+            began, budget = loop.time(), self.settings.delivery.drain_seconds
+            await self.delivery.stop()
+            # Jobs waiting on a delivery were just told "pending": they end quickly now.
+            await self.scheduler.stop(max(1.0, budget - (loop.time() - began)))
         try:
             await super().close()
         finally:
             if self._on_close is not None:
-                await self._on_close()
+                on_close, self._on_close = self._on_close, None
+                await on_close()

@@ -690,6 +690,11 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "rate_per_second": (46, _integer(1, 50, "requests per second (Discord allows 50)")),
         "max_attempts": (5, _integer(1, 10, "a number of attempts")),
         "concurrency": (8, _integer(1, 100, "a number of requests at once")),
+        "nonce_window_seconds": (
+            120,
+            _integer(10, 300, "seconds (Discord remembers a message's nonce a few minutes)"),
+        ),
+        "drain_seconds": (5, _integer(1, 60, "seconds")),
     },
     "paging": {
         "on_call_emails": ([], _emails),
@@ -885,6 +890,8 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             rate_per_second=float(values["delivery", "rate_per_second"]),
             max_attempts=values["delivery", "max_attempts"],
             concurrency=values["delivery", "concurrency"],
+            nonce_window_seconds=float(values["delivery", "nonce_window_seconds"]),
+            drain_seconds=float(values["delivery", "drain_seconds"]),
         ),
         paging=PagingSettings(
             on_call_emails=values["paging", "on_call_emails"],

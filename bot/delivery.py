@@ -33,12 +33,29 @@ What the engine guarantees:
   wait behind a 5,000-student check-in.
 - **Retried, boundedly.** Server errors, timeouts and dropped connections are retried with
   exponential backoff up to ``max_attempts``; anything else fails at once. Every delivery
-  ends ``sent``, ``fallback`` or ``failed`` with its attempts and last error.
+  ends ``sent``, ``fallback``, ``failed`` (with its attempts and last error), ``expired``
+  (past ``Prompt.expires_at``: never sent) or ``uncertain`` (see below).
 - **DMs closed (50007).** The prompt is posted in ``fallback_channel_id`` (the pair's
   channel) or else the server's program channel, mentioning the student, with a note on how
   to re-open DMs; the member is marked DMs-closed and is not DMed again until ``reopen``.
 - **Healthy.** 401/403/429 answers are counted over a sliding 10 minutes (``Health``); the
   rate drops as the count nears Discord's ban threshold.
+- **Recorded before sent.** Before a batch of requests leaves, one UPDATE stamps their rows'
+  ``last_attempt_at``: a restart knows which rows may have been sent. While outcomes (or
+  those stamps) cannot be written, as in a database outage, the engine takes no new job
+  (``EngineStatus.paused_since``); requests already out finish, and sending resumes when a
+  write succeeds.
+- **Resolved by kind after a crash.** A pending row whose send may have happened is sent
+  again with the same nonce while that is within ``nonce_window_seconds`` (Discord drops the
+  repeat). Past the window Discord has forgotten the nonce: a BULK prompt is then not sent
+  again and is recorded ``uncertain`` (counted in /staff status); URGENT and NORMAL prompts
+  and off-Discord pages are sent again (see ``resend_when_unsure``).
+- **Off Discord.** A prompt whose ``via`` names an ``Outlet`` (``add_outlet``) goes there,
+  unpaced but with the same rows, retries, deadlines and restart rules; an unknown ``via``
+  fails the delivery (it is never DMed instead).
+- **Drained on stop.** ``stop()`` takes no new job, lets requests already out finish (up to
+  ``drain_seconds``), writes every outcome, leaves the rest pending for the next start,
+  tells anyone waiting that theirs is ``pending``, and logs one summary line.
 
 The Discord side (discord.py's HTTP client) is a ``Transport``: the rules here run and are
 tested without Discord.
@@ -55,11 +72,12 @@ import itertools
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -74,6 +92,20 @@ BAN_THRESHOLD = 10_000
 BAN_WINDOW_SECONDS = 600.0
 #: Nonces are at most 25 characters.
 NONCE_LENGTH = 25
+#: ``Prompt.via`` for a DM or a post on Discord.
+DISCORD = "discord"
+#: A stamp of "about to be sent" (``last_attempt_at``) is written again when the request has
+#: not left this long after it (a pause, a full channel): the stamp stays close to the send.
+ARM_VALID_SECONDS = 10.0
+#: Rows stamped per UPDATE: what the pacer lets out in this long (fewer are left stamped but
+#: unsent by a crash), at least ``concurrency``, at most STAMP_MAX.
+STAMP_AHEAD_SECONDS = 0.25
+STAMP_MAX = 1000
+#: While the database refuses writes, it is tried again after this, doubling up to the max.
+PROBE_FIRST_SECONDS = 0.25
+PROBE_MAX_SECONDS = 5.0
+
+T = TypeVar("T")
 
 
 class Priority(enum.IntEnum):
@@ -133,7 +165,7 @@ class Prompt:
     expires_at: datetime | None = None
     #: Where it goes: ``"discord"`` (a DM or ``channel_id``), or the name of an ``Outlet``
     #: outside Discord (``"email"``, ``"webhook"``) with ``address`` (an email address, a URL).
-    via: str = "discord"
+    via: str = DISCORD
     address: str | None = None
 
 
@@ -194,6 +226,13 @@ class DeliverySettings:
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
     concurrency: int = 8
+    #: How long Discord is trusted to remember a nonce (it keeps them "a few minutes"):
+    #: a send that may have happened longer ago than this is resolved by kind, not repeated.
+    nonce_window_seconds: float = 120.0
+    #: On stop, how long requests already sent may take to finish and their outcomes to be written.
+    drain_seconds: float = 5.0
+    #: An outlet's send taking longer than this is retried (its outcome is unknown).
+    outlet_timeout_seconds: float = 30.0
 
 
 def nonce_for(key: str, *, fallback: bool = False) -> str:
@@ -336,14 +375,48 @@ class EngineStatus:
     invalid_by_status: dict[int, int]
     rate_per_second: float
     last_fan_out: FanOut | None
+    expired: int = 0
+    uncertain: int = 0
+    #: Since when nothing new is sent because outcomes cannot be written (None: sending).
+    paused_since: datetime | None = None
 
 
-@dataclass
+def resend_when_unsure(prompt: Prompt) -> bool:
+    """Whether a prompt that may already have been sent, longer ago than Discord remembers
+    its nonce, is sent again (a possible duplicate) rather than recorded ``uncertain``.
+
+    - Off-Discord pages and URGENT staff posts: again; a duplicate alert is better than a
+      missed one.
+    - NORMAL prompts (an invitation, a cancellation, "staff picked up your request"):
+      again. Each answers one thing a person did and few are in flight at once, so a crash
+      repeats a handful at most, and their buttons tolerate a second press; one lost
+      silently leaves a student waiting for a session that was cancelled, or never hearing
+      that staff are on it.
+    - BULK fan-outs (check-ins, reminders): not again. A crash mid fan-out would repeat
+      hundreds; the uncertain rows are counted in /staff status instead.
+    """
+    return prompt.via != DISCORD or prompt.priority is not Priority.BULK
+
+
+@dataclass(eq=False)
 class _Job:
     prompt: Prompt
     attempts: int = 0
     dms_closed: bool = False
     fan_out: FanOut | None = None
+    #: When the earliest request that may have created this message left, in this run or a
+    #: previous one (the row's ``last_attempt_at``); None while none has, as far as we know.
+    unsure_since: datetime | None = None
+    #: Loop time at which this run stamped the row "about to be sent" (None: not stamped).
+    armed_at: float | None = None
+    #: The database may hold a stamp from this run (to forget at stop if never sent).
+    stamped: bool = False
+    #: A request for it is out right now (stop lets it finish).
+    requesting: bool = False
+
+
+class _Stopped(Exception):
+    """The engine is stopping: the request is not made; the delivery stays pending."""
 
 
 class Outbox:
@@ -421,22 +494,31 @@ class DeliveryEngine:
         self.health = health or Health()
         self.pacer = Pacer(settings.rate_per_second, self.health, burst=settings.burst)
         self._gate = ChannelGate(settings.channel_burst, settings.channel_window_seconds)
+        self._window = timedelta(seconds=settings.nonce_window_seconds)
+        self._arm_valid = min(ARM_VALID_SECONDS, settings.nonce_window_seconds / 4)
+        self._outlets: dict[str, Outlet] = {}
         self._heap: list[tuple[int, int, _Job]] = []
         self._seq = itertools.count()
         self._waiting: dict[str, asyncio.Future[DeliveryStatus]] = {}
         self._dm_channels: dict[int, int] = {}
         self._closed: set[int] = set()
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._in_flight: dict[asyncio.Task[None], _Job] = {}
+        self._timers: dict[asyncio.TimerHandle, _Job] = {}
+        self._abandoned: list[_Job] = []
         # outcomes and facts to write, in batches, by the writer
         self._outcomes: list[tuple[repo.Outcome, asyncio.Future[DeliveryStatus] | None]] = []
         self._new_channels: dict[int, int] = {}
         self._dm_status: dict[int, DmStatus] = {}
+        self._written = 0
         # Both run only while there is work: no task idles between fan-outs.
         self._dispatcher: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._stopped = False
+        self._stopping = False
+        # Cleared while the writer cannot record outcomes: no new job is taken meanwhile.
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._paused_since: datetime | None = None
         # One write at a time: on SQLite, concurrent writers sleep in its busy handler.
         self._writing = asyncio.Lock()
         self._counts = dict.fromkeys(DeliveryStatus, 0)
@@ -447,7 +529,11 @@ class DeliveryEngine:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> int:
-        """Start sending, and queue every delivery left pending by the last run."""
+        """Start sending, and queue every delivery left pending by the last run.
+
+        A row stamped as attempted (``last_attempt_at``) may have been sent before the
+        restart: it is sent again with its nonce while within the nonce window, and past
+        it resolved by kind when its turn comes (``resend_when_unsure``)."""
         async with self._sessions() as session:
             rows = await repo.pending(session)
             closed = await repo.dms_closed(session, (r.recipient_user_id for r in rows))
@@ -455,41 +541,98 @@ class DeliveryEngine:
                 await repo.dm_channels(session, (r.recipient_user_id for r in rows))
             )
         self._closed |= closed
-        self._stopped = False
-        resumable = [row for row in rows if row.payload is not None]
+        self._stopping = False
+        resumable = [
+            row for row in rows if row.payload is not None and row.key not in self._waiting
+        ]
         loop = asyncio.get_running_loop()
         for row in resumable:
             self._waiting[row.key] = loop.create_future()
-            self._enqueue(_Job(_prompt_of(row), attempts=row.attempts))
+            job = _Job(_prompt_of(row), attempts=row.attempts, unsure_since=row.last_attempt_at)
+            self._enqueue(job)
         if resumable:
-            log.info("delivery: resumed %d pending deliveries", len(resumable))
+            unsure = sum(row.last_attempt_at is not None for row in resumable)
+            log.info(
+                "delivery: resumed %d pending deliveries (%d may have been sent before the "
+                "restart)",
+                len(resumable),
+                unsure,
+            )
         return len(resumable)
 
     async def stop(self) -> None:
-        """Stop sending; what is in flight is abandoned (and resumed on the next start)."""
-        self._stopped = True
-        for timer in self._timers:
-            timer.cancel()
+        """Drain and stop: take no new job, let requests already sent finish (up to
+        ``drain_seconds``), write every outcome, and leave the rest pending for the next
+        start. Whoever waits on an unfinished delivery gets ``PENDING``. One summary line."""
+        if self._stopping:
+            return
+        self._stopping = True
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        deadline = began + self.settings.drain_seconds
+        left = [job for _, _, job in self._heap] + list(self._timers.values())
+        for handle in self._timers:
+            handle.cancel()
         self._timers.clear()
         self._heap.clear()
-        running = [t for t in (self._dispatcher, self._writer, *self._in_flight) if t is not None]
-        for task in running:
+        await _cancel(self._dispatcher)
+        # Requests already out may finish; anything else (waiting for the pacer, a channel's
+        # window, a database read) stops where it is, unsent.
+        out = [task for task, job in self._in_flight.items() if job.requesting]
+        idle = [task for task, job in self._in_flight.items() if not job.requesting]
+        left += [self._in_flight[task] for task in idle]
+        for task in idle:
             task.cancel()
-        for task in running:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for future in self._waiting.values():
-            future.cancel()
+        finished, cut = await _wait(out, deadline - loop.time())
+        for task in cut:
+            task.cancel()
+        await asyncio.gather(*idle, *cut, return_exceptions=True)
+        # Then every outcome is written (the writer first, then once more with the stamps
+        # of what was never sent taken off, so the next start sends those as new).
+        if self._writer is not None and not self._writer.done():
+            await _wait([self._writer], deadline - loop.time())
+            await _cancel(self._writer)
+        unsent = [
+            job.prompt.key
+            for job in (*left, *self._abandoned)
+            if job.stamped and job.unsure_since is None
+        ]
+        written_before = self._written
+        unwritten = 0
+        if self._outcomes or self._new_channels or self._dm_status or unsent:
+            try:
+                await asyncio.wait_for(self._flush(unsent), max(deadline - loop.time(), 1.0))
+            except Exception as error:  # the database is gone: say so, once, below
+                unwritten = len(self._outcomes)
+                log.debug("delivery: last write failed: %s", type(error).__name__)
+        for _, future in self._outcomes:
+            if future is not None and not future.done():
+                future.set_result(DeliveryStatus.PENDING)
+        pending = [future for future in self._waiting.values() if not future.done()]
+        for future in pending:
+            future.set_result(DeliveryStatus.PENDING)
         self._waiting.clear()
-        if self._outcomes or self._new_channels or self._dm_status:
-            await self._flush()
+        self._abandoned.clear()
+        log.info(
+            "delivery stopped in %.1f s: %d requests finished, %d cut off after %.0f s, "
+            "%d outcomes written, %d not written (database unavailable), "
+            "%d left pending for the next start",
+            loop.time() - began,
+            len(finished),
+            len(cut),
+            self.settings.drain_seconds,
+            self._written - written_before,
+            unwritten,
+            len(pending),
+        )
 
     # ------------------------------------------------------------------ API
 
     async def deliver(self, prompts: Sequence[Prompt]) -> dict[str, DeliveryStatus]:
         """Send each prompt not sent before and wait for every outcome.
 
-        A key claimed before keeps its recorded state and is not sent again."""
+        A key claimed before keeps its recorded state and is not sent again. ``PENDING``
+        means not sent yet: the engine stopped first, and the next start sends it."""
         waits = await self._claim(prompts)
         results = dict(await self._known(prompts, waits))
         for key, future in waits.items():
@@ -504,8 +647,15 @@ class DeliveryEngine:
     def on_recorded(self, hook: OutcomeHook) -> None:
         """Run ``hook(session, outcomes)`` in the transaction that records outcomes, so what
         follows from an outcome (an escalation linked to its post, staff DMed when the post
-        failed) commits with it. A hook that raises makes the whole batch be written again."""
+        failed) commits with it. A hook that raises makes the whole batch be written again
+        (and sending pauses until it is)."""
         self._hooks.append(hook)
+
+    def add_outlet(self, name: str, outlet: Outlet) -> None:
+        """Send prompts whose ``via`` is ``name`` through ``outlet`` (email, a webhook)."""
+        if name == DISCORD or not name:
+            raise ValueError(f"an outlet needs a name other than {DISCORD!r}")
+        self._outlets[name] = outlet
 
     def reopen(self, user_id: int) -> None:
         """The user says their DMs are open again: the next prompt tries a DM."""
@@ -523,6 +673,9 @@ class DeliveryEngine:
             invalid_by_status=self.health.by_status(),
             rate_per_second=self.pacer.effective_rate(),
             last_fan_out=self.last_fan_out,
+            expired=self._counts[DeliveryStatus.EXPIRED],
+            uncertain=self._counts[DeliveryStatus.UNCERTAIN],
+            paused_since=self._paused_since,
         )
 
     async def idle(self) -> None:
@@ -538,15 +691,19 @@ class DeliveryEngine:
 
     async def dispatch(self, outbox: Outbox) -> dict[str, asyncio.Future[DeliveryStatus]]:
         """Queue the prompts an outbox wrote, once its transaction has committed; returns a
-        future per new key that resolves to its outcome."""
+        future per new key that resolves to its outcome (``PENDING`` when the engine is
+        stopping: the next start sends it)."""
         new = outbox.new
         if not new:
             return {}
-        dm_users = [p.user_id for p in new if p.channel_id is None]
-        missing = [u for u in dm_users if u not in self._dm_channels]
-        async with self._sessions() as session:
-            self._closed |= await repo.dms_closed(session, dm_users)
-            self._dm_channels.update(await repo.dm_channels(session, missing))
+        loop = asyncio.get_running_loop()
+        waits: dict[str, asyncio.Future[DeliveryStatus]] = {}
+        if self._stopping:
+            for prompt in new:
+                waits[prompt.key] = loop.create_future()
+                waits[prompt.key].set_result(DeliveryStatus.PENDING)
+            return waits
+        await self._learn_recipients(new)
         fan_out = None
         if len(new) > 1:
             fan_out = FanOut(
@@ -556,14 +713,29 @@ class DeliveryEngine:
                 started=_now(),
             )
             self.last_fan_out = fan_out
-        loop = asyncio.get_running_loop()
-        waits: dict[str, asyncio.Future[DeliveryStatus]] = {}
         for prompt in new:
             if prompt.key in self._waiting:
                 continue  # already queued (dispatched twice)
             waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
             self._enqueue(_Job(prompt, fan_out=fan_out))
         return waits
+
+    async def _learn_recipients(self, prompts: Sequence[Prompt]) -> None:
+        """DMs closed and DM channels known for these recipients. The rows are committed
+        whatever happens here: a failed read only costs a request or two later."""
+        dm_users = [p.user_id for p in prompts if p.via == DISCORD and p.channel_id is None]
+        missing = [u for u in dm_users if u not in self._dm_channels]
+        if not dm_users:
+            return
+        try:
+            async with self._sessions() as session:
+                self._closed |= await repo.dms_closed(session, dm_users)
+                self._dm_channels.update(await repo.dm_channels(session, missing))
+        except Exception as error:
+            log.warning(
+                "delivery: could not read the recipients' DM state (%s); sending anyway",
+                type(error).__name__,
+            )
 
     async def _claim(self, prompts: Sequence[Prompt]) -> dict[str, asyncio.Future[DeliveryStatus]]:
         async with self._writing, self._sessions.begin() as session:
@@ -581,49 +753,122 @@ class DeliveryEngine:
             return await repo.statuses(session, old)
 
     def _enqueue(self, job: _Job) -> None:
-        if self._stopped:
-            return
+        if self._stopping:
+            return  # its row stays pending: the next start sends it
         heapq.heappush(self._heap, (int(job.prompt.priority), next(self._seq), job))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="delivery-dispatch")
 
-    # ------------------------------------------------------------------ sending
+    # ------------------------------------------------------------------ taking jobs
 
     async def _dispatch(self) -> None:
+        """Take jobs by priority, each only once its row is stamped "about to be sent", and
+        none while outcomes cannot be written."""
         while self._heap:
-            await self._slots.acquire()
+            await self._writable.wait()
             if not self._heap:
-                self._slots.release()
                 return
+            if self._needs_stamp(self._heap[0][2]):
+                await self._stamp()
+                continue
+            await self._slots.acquire()
+            if not self._heap or not self._writable.is_set() or self._needs_stamp(self._heap[0][2]):
+                self._slots.release()  # something changed while waiting for a slot
+                continue
             _, _, job = heapq.heappop(self._heap)
             task = asyncio.create_task(self._run(job))
-            self._in_flight.add(task)
+            self._in_flight[task] = job
             task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
+        self._in_flight.pop(task, None)
         self._slots.release()
+
+    def _needs_stamp(self, job: _Job) -> bool:
+        if job.unsure_since is not None:
+            return False  # the row already holds an earlier stamp: it stays, as the bound
+        if self._past_deadline(job):
+            return False  # no request will leave for it
+        return job.armed_at is None or _now() - job.armed_at > self._arm_valid
+
+    def _past_deadline(self, job: _Job) -> bool:
+        deadline = job.prompt.expires_at
+        return deadline is not None and self._clock.now() >= deadline
+
+    async def _stamp(self) -> None:
+        """Stamp the rows of the next jobs in line (about STAMP_AHEAD_SECONDS of sending, at
+        least as many as can be in flight) in one UPDATE. If the database refuses, sending
+        is paused and the stamp is tried again a little later."""
+        size = max(
+            self.settings.concurrency,
+            min(STAMP_MAX, int(self.pacer.effective_rate() * STAMP_AHEAD_SECONDS)),
+        )
+        taken = [heapq.heappop(self._heap) for _ in range(min(size, len(self._heap)))]
+        for entry in taken:  # back in place: only their rows are written
+            heapq.heappush(self._heap, entry)
+        jobs = [entry[2] for entry in taken if self._needs_stamp(entry[2])]
+        for job in jobs:
+            job.stamped = True
+        try:
+            async with self._writing, self._sessions.begin() as session:
+                await repo.mark_attempting(
+                    session, [job.prompt.key for job in jobs], self._clock.now()
+                )
+        except Exception as error:
+            self._pause(error)
+            await asyncio.sleep(PROBE_FIRST_SECONDS * 4)
+            return
+        armed = _now()
+        for job in jobs:
+            job.armed_at = armed
+        if self._writable.is_set():  # else the writer is still failing: it resumes
+            self._resume()
+
+    def _pause(self, error: BaseException) -> None:
+        if self._paused_since is None:
+            self._paused_since = self._clock.now()
+            log.warning(
+                "delivery paused: the database does not take writes (%s); nothing more is "
+                "sent until it does",
+                type(error).__name__,
+            )
+
+    def _resume(self) -> None:
+        self._writable.set()
+        if self._paused_since is not None:
+            down = (self._clock.now() - self._paused_since).total_seconds()
+            self._paused_since = None
+            log.warning("delivery resumed: the database takes writes again after %.0f s", down)
+
+    # ------------------------------------------------------------------ sending
 
     async def _run(self, job: _Job) -> None:
         prompt = job.prompt
-        if prompt.expires_at is not None and self._clock.now() >= prompt.expires_at:
-            log.info("delivery %s expired before it could be sent", prompt.key)
-            self._done(job, DeliveryStatus.EXPIRED)
+        if self._expired(job):
             return
         try:
+            if prompt.via != DISCORD:
+                await self._send_outside(job)
+                return
+            if self._given_up(job):
+                return
             if job.dms_closed or (prompt.channel_id is None and prompt.user_id in self._closed):
                 await self._send_fallback(job)
                 return
-            channel_id = prompt.channel_id or await self._dm_channel(prompt.user_id)
             job.attempts += 1
+            channel_id = prompt.channel_id or await self._dm_channel(job)
             await self._gate.wait(channel_id)
             await self.pacer.take()
-            message_id = await self._transport.post(
-                channel_id, prompt.message, nonce_for(prompt.key)
+            if self._expired(job) or self._given_up(job):
+                return
+            message_id = await self._request(
+                job, self._transport.post(channel_id, prompt.message, nonce_for(prompt.key))
             )
             if prompt.channel_id is None:
                 self._dm_status[prompt.user_id] = DmStatus.OPEN
             self._done(job, DeliveryStatus.SENT, message_id=message_id)
+        except _Stopped:
+            self._abandoned.append(job)
         except DmsClosed as error:
             if prompt.channel_id is not None:  # a post, not a DM: nothing to fall back on
                 self._done(job, DeliveryStatus.FAILED, error=error.detail)
@@ -632,7 +877,10 @@ class DeliveryEngine:
             self._closed.add(prompt.user_id)
             self._dm_status[prompt.user_id] = DmStatus.CLOSED
             job.dms_closed = True
-            await self._send_fallback(job)
+            try:
+                await self._send_fallback(job)
+            except _Stopped:
+                self._abandoned.append(job)
         except Retryable as error:
             self._retry(job, error)
         except SendError as error:
@@ -642,13 +890,84 @@ class DeliveryEngine:
             log.exception("delivery %s: unexpected error", prompt.key)
             self._done(job, DeliveryStatus.FAILED, error=type(error).__name__)
 
+    async def _request(self, job: _Job, call: Coroutine[Any, Any, T], *, creates: bool = True) -> T:
+        """Make one request for ``job``. One that ``creates`` a message marks it possibly sent
+        from now, until the answer says it certainly was not (a 429, a refusal)."""
+        if self._stopping:
+            call.close()
+            raise _Stopped
+        before = job.unsure_since
+        if creates and before is None:
+            job.unsure_since = self._clock.now()
+        job.requesting = True
+        try:
+            return await call
+        except Retryable as error:
+            if error.status == 429:
+                job.unsure_since = before
+            raise
+        except SendError:
+            job.unsure_since = before
+            raise
+        finally:
+            job.requesting = False
+
+    def _expired(self, job: _Job) -> bool:
+        """Past its deadline (a reminder once its session has started): not sent, recorded
+        ``expired`` (or ``uncertain`` if an earlier attempt may have landed). True then."""
+        if not self._past_deadline(job):
+            return False
+        if job.unsure_since is not None:
+            log.info(
+                "delivery %s past its deadline; an earlier try may have landed", job.prompt.key
+            )
+            self._done(job, DeliveryStatus.UNCERTAIN)
+            return True
+        log.info("delivery %s expired before it could be sent", job.prompt.key)
+        self._done(job, DeliveryStatus.EXPIRED)
+        return True
+
+    def _given_up(self, job: _Job) -> bool:
+        """A send of this message may have happened longer ago than Discord remembers its
+        nonce, so a repeat would show twice: resolved by kind (``resend_when_unsure``).
+        True when it is recorded ``uncertain`` instead of being sent."""
+        since = job.unsure_since
+        if since is None or self._clock.now() - since < self._window:
+            return False
+        age = (self._clock.now() - since).total_seconds()
+        if resend_when_unsure(job.prompt):
+            log.info(
+                "delivery %s may have been sent %.0f s ago; sent again (%s)",
+                job.prompt.key,
+                age,
+                job.prompt.priority.name.lower(),
+            )
+            job.unsure_since = None  # a new attempt, with a new window
+            return False
+        log.info(
+            "delivery %s may have been sent %.0f s ago; not sent again (uncertain)",
+            job.prompt.key,
+            age,
+        )
+        self._done(job, DeliveryStatus.UNCERTAIN)
+        return True
+
     async def _send_fallback(self, job: _Job) -> None:
         """DMs closed: post in the pair's channel, or the program's, mentioning the student."""
         prompt = job.prompt
         channel_id = prompt.fallback_channel_id
         if channel_id is None and prompt.guild_id is not None:
-            async with self._sessions() as session:
-                channel_id = await repo.program_channel(session, prompt.guild_id)
+            try:
+                async with self._sessions() as session:
+                    channel_id = await repo.program_channel(session, prompt.guild_id)
+            except Exception as error:
+                log.warning(
+                    "delivery %s: could not read the program channel (%s); trying again",
+                    prompt.key,
+                    type(error).__name__,
+                )
+                self._later(job, self.settings.retry_base_seconds)
+                return
         if channel_id is None:
             self._done(job, DeliveryStatus.FAILED, error="DMs closed and no fallback channel")
             return
@@ -656,10 +975,15 @@ class DeliveryEngine:
         try:
             await self._gate.wait(channel_id)
             await self.pacer.take()
-            message_id = await self._transport.post(
-                channel_id,
-                self._fallback(prompt.user_id, prompt.message),
-                nonce_for(prompt.key, fallback=True),
+            if self._expired(job) or self._given_up(job):
+                return
+            message_id = await self._request(
+                job,
+                self._transport.post(
+                    channel_id,
+                    self._fallback(prompt.user_id, prompt.message),
+                    nonce_for(prompt.key, fallback=True),
+                ),
             )
         except Retryable as error:
             self._retry(job, error)
@@ -670,18 +994,50 @@ class DeliveryEngine:
             return
         self._done(job, DeliveryStatus.FALLBACK, message_id=message_id)
 
-    async def _dm_channel(self, user_id: int) -> int:
+    async def _send_outside(self, job: _Job) -> None:
+        """A prompt for an outlet outside Discord: no pacing, the same rows and retries."""
+        prompt = job.prompt
+        outlet = self._outlets.get(prompt.via)
+        if outlet is None:
+            log.warning("delivery %s: no outlet named %r", prompt.key, prompt.via)
+            self._done(job, DeliveryStatus.FAILED, error=f"no outlet named {prompt.via!r}")
+            return
+        if not prompt.address:
+            self._done(job, DeliveryStatus.FAILED, error=f"no address for {prompt.via}")
+            return
+        job.attempts += 1
+        try:
+            receipt = await self._request(job, self._call(outlet, prompt.address, job))
+        except Retryable as error:
+            self._retry(job, error)
+            return
+        except SendError as error:
+            log.warning("delivery %s refused by %s: %s", prompt.key, prompt.via, error.detail)
+            self._done(job, DeliveryStatus.FAILED, error=error.detail)
+            return
+        log.info("delivery %s sent via %s (receipt %s)", prompt.key, prompt.via, receipt or "-")
+        self._done(job, DeliveryStatus.SENT)
+
+    async def _call(self, outlet: Outlet, address: str, job: _Job) -> str | None:
+        try:
+            async with asyncio.timeout(self.settings.outlet_timeout_seconds):
+                return await outlet.send(address, job.prompt.message, job.prompt.key)
+        except TimeoutError:
+            raise Retryable(f"{job.prompt.via}: no answer in time") from None
+
+    async def _dm_channel(self, job: _Job) -> int:
+        user_id = job.prompt.user_id
         known = self._dm_channels.get(user_id)
         if known is not None:
             return known
         await self.pacer.take()
-        channel_id = await self._transport.open_dm(user_id)
+        channel_id = await self._request(job, self._transport.open_dm(user_id), creates=False)
         self._dm_channels[user_id] = self._new_channels[user_id] = channel_id
         return channel_id
 
     def _retry(self, job: _Job, error: Retryable) -> None:
         prompt = job.prompt
-        if error.status == 429 and error.retry_after:
+        if prompt.via == DISCORD and error.status == 429 and error.retry_after:
             self.pacer.pause(error.retry_after)
         if job.attempts >= self.settings.max_attempts:
             log.warning(
@@ -696,16 +1052,23 @@ class DeliveryEngine:
         ) * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not secrecy
         log.info("delivery %s: %s; retry in %.1f s", prompt.key, error.detail, delay)
         self._record(job, DeliveryStatus.PENDING, error=error.detail)
+        self._later(job, delay)
+
+    def _later(self, job: _Job, delay: float) -> None:
+        """Queue ``job`` again after ``delay`` seconds (unless the engine stops first)."""
+        if self._stopping:
+            self._abandoned.append(job)
+            return
         loop = asyncio.get_running_loop()
         handle: asyncio.TimerHandle | None = None
 
         def requeue() -> None:
             if handle is not None:
-                self._timers.discard(handle)
+                self._timers.pop(handle, None)
             self._enqueue(job)
 
         handle = loop.call_later(delay, requeue)
-        self._timers.add(handle)
+        self._timers[handle] = job
 
     def _done(
         self,
@@ -736,21 +1099,32 @@ class DeliveryEngine:
         future = None if status is DeliveryStatus.PENDING else self._waiting.pop(key, None)
         outcome = repo.Outcome(key, status, job.attempts, error, message_id, job.prompt.kind)
         self._outcomes.append((outcome, future))
+        if self._stopping:
+            return  # stop() writes what is left itself
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="delivery-write")
 
     # ------------------------------------------------------------------ writing
 
     async def _write(self) -> None:
-        """Write outcomes in batches: whatever piled up while the last batch was written."""
+        """Write outcomes in batches: whatever piled up while the last batch was written.
+        While that fails, no new job is taken; it is tried again with a growing delay."""
+        delay = PROBE_FIRST_SECONDS
         while self._outcomes or self._new_channels or self._dm_status:
             try:
                 await self._flush()
-            except Exception:
-                log.exception("delivery: could not record outcomes; retrying in 1 s")
-                await asyncio.sleep(1.0)
+            except Exception as error:
+                self._writable.clear()
+                self._pause(error)
+                if not isinstance(error, (SQLAlchemyError, OSError)):
+                    log.exception("delivery: recording outcomes failed")  # an outcome hook's bug
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, PROBE_MAX_SECONDS)
+            else:
+                delay = PROBE_FIRST_SECONDS
+                self._resume()
 
-    async def _flush(self) -> None:
+    async def _flush(self, unsent: Sequence[str] = ()) -> None:
         outcomes, self._outcomes = self._outcomes, []
         channels, self._new_channels = self._new_channels, {}
         dm_status, self._dm_status = self._dm_status, {}
@@ -762,6 +1136,7 @@ class DeliveryEngine:
                     await repo.set_dm_status(session, users, status, self._clock.now())
                 recorded = [o for o, _ in outcomes]
                 await repo.record(session, recorded, self._clock.now())
+                await repo.clear_attempts(session, unsent)
                 for hook in self._hooks:
                     await hook(session, recorded)
         except BaseException:
@@ -769,9 +1144,29 @@ class DeliveryEngine:
             self._new_channels = {**channels, **self._new_channels}
             self._dm_status = {**dm_status, **self._dm_status}
             raise
+        self._written += len(outcomes)
         for outcome, future in outcomes:
             if future is not None and not future.done():
                 future.set_result(outcome.status)
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is None or task.done():
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _wait(
+    tasks: Sequence[asyncio.Task[None]], seconds: float
+) -> tuple[set[asyncio.Task[None]], set[asyncio.Task[None]]]:
+    """(finished, not finished) after at most ``seconds``."""
+    if not tasks:
+        return set(), set()
+    if seconds <= 0:
+        return {t for t in tasks if t.done()}, {t for t in tasks if not t.done()}
+    return await asyncio.wait(tasks, timeout=seconds)
 
 
 def _prompt_of(row: Delivery) -> Prompt:
@@ -786,7 +1181,7 @@ def _prompt_of(row: Delivery) -> Prompt:
         fallback_channel_id=row.fallback_channel_id,
         guild_id=row.guild_id,
         expires_at=row.expires_at,
-        via=str(payload.get("via", "discord")),
+        via=str(payload.get("via", DISCORD)),
         address=payload.get("address"),
     )
 
@@ -818,19 +1213,24 @@ class LoopLag:
 
 
 def log_health(engine: DeliveryEngine, lag: LoopLag) -> None:
-    """One line with the delivery counts, queue and loop lag (WARNING when the loop lags)."""
+    """One line with the delivery counts, queue and loop lag (WARNING when the loop lags
+    or sending is paused)."""
     state = engine.status()
     p99 = lag.percentile(0.99) * 1000
     log.log(
-        logging.WARNING if p99 > 250 else logging.INFO,
-        "delivery: queued=%d in_flight=%d sent=%d fallback=%d failed=%d retries=%d "
-        "invalid_10min=%d rate=%.1f/s loop_lag_p50=%.1fms p99=%.1fms",
+        logging.WARNING if p99 > 250 or state.paused_since is not None else logging.INFO,
+        "delivery: queued=%d in_flight=%d sent=%d fallback=%d failed=%d expired=%d "
+        "uncertain=%d retries=%d paused=%s invalid_10min=%d rate=%.1f/s "
+        "loop_lag_p50=%.1fms p99=%.1fms",
         state.queued,
         state.in_flight,
         state.sent,
         state.fallback,
         state.failed,
+        state.expired,
+        state.uncertain,
         state.retries,
+        "no" if state.paused_since is None else "yes",
         state.invalid_10min,
         state.rate_per_second,
         lag.percentile(0.5) * 1000,

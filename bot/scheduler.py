@@ -14,6 +14,7 @@ scheduler runs, so tests that move virtual time see jobs fire, and are not then 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -23,7 +24,14 @@ from typing import Any
 
 import apscheduler.executors.base as _executors_base
 import apscheduler.schedulers.base as _schedulers_base
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobExecutionEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
@@ -57,6 +65,15 @@ class Scheduler:
             },
         )
         self._scheduler.add_listener(self._on_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        # Jobs running now (each submitted run ends executed, failed or missed), for stop().
+        self._running_jobs = 0
+        self._no_job_running = asyncio.Event()
+        self._no_job_running.set()
+        self._stopping = False
+        self._scheduler.add_listener(
+            self._count_running,
+            EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED,
+        )
 
     @property
     def running(self) -> bool:
@@ -69,6 +86,27 @@ class Scheduler:
         _executors_base.datetime = _ClockedDatetime
         self._scheduler.start()
         log.info("scheduler started")
+
+    def pause(self) -> None:
+        """Start no job from now on (those running go on); for stopping, not undone."""
+        self._stopping = True
+        if self._scheduler.running:
+            self._scheduler.pause()
+
+    async def stop(self, grace_seconds: float) -> int:
+        """Start no new job, give the running ones up to ``grace_seconds`` to finish, then
+        shut down (cancelling any still running). Returns how many were cut short."""
+        self.pause()
+        if self._running_jobs:
+            try:
+                await asyncio.wait_for(self._no_job_running.wait(), grace_seconds)
+            except TimeoutError:
+                log.warning(
+                    "%d jobs still running after %.0f s; stopped", self._running_jobs, grace_seconds
+                )
+        cut = self._running_jobs
+        self.shutdown()
+        return cut
 
     def shutdown(self) -> None:
         if self._scheduler.running:
@@ -96,14 +134,15 @@ class Scheduler:
     def batch(self) -> Iterator[None]:
         """Add or cancel many jobs at once (rebuilding on start): the scheduler wakes up
         once at the end instead of once per job."""
-        if not self._scheduler.running:
+        if not self._scheduler.running or self._stopping:
             yield
             return
         self._scheduler.pause()
         try:
             yield
         finally:
-            self._scheduler.resume()
+            if not self._stopping:
+                self._scheduler.resume()
 
     def cancel(self, job: str) -> bool:
         """Remove the job if it exists; True when one was removed."""
@@ -130,6 +169,15 @@ class Scheduler:
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs())
+
+    def _count_running(self, event: JobEvent) -> None:
+        self._running_jobs = max(
+            0, self._running_jobs + (1 if event.code == EVENT_JOB_SUBMITTED else -1)
+        )
+        if self._running_jobs:
+            self._no_job_running.clear()
+        else:
+            self._no_job_running.set()
 
     def _on_trouble(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:

@@ -40,13 +40,24 @@ DMS_NO_CHANGE = "I couldn't check your DMs just now; please try again in a minut
 def status_embed(overview: DeliveryOverview) -> discord.Embed:
     """/staff status: what is queued, how the last fan-out went, what failed, who is unreachable."""
     engine = overview.engine
-    embed = discord.Embed(title="Deliveries", colour=discord.Colour.blurple())
+    paused = engine.paused_since
+    embed = discord.Embed(
+        title="Deliveries",
+        colour=discord.Colour.red() if paused is not None else discord.Colour.blurple(),
+    )
     embed.add_field(
         name="Now",
-        value=f"{engine.queued} queued, {engine.in_flight} sending; "
+        value=(
+            f"**Sending paused** since <t:{int(paused.timestamp())}:R>: the database does not "
+            "take writes, so nothing is sent until it does.\n"
+            if paused is not None
+            else ""
+        )
+        + f"{engine.queued} queued, {engine.in_flight} sending; "
         f"pace {engine.rate_per_second:.0f} requests/s\n"
         f"Since start: {engine.sent} sent, {engine.fallback} to a channel (DMs closed), "
-        f"{engine.failed} failed, {engine.retries} retries",
+        f"{engine.failed} failed, {engine.expired} expired, {engine.uncertain} uncertain, "
+        f"{engine.retries} retries",
         inline=False,
     )
     last = engine.last_fan_out
@@ -74,7 +85,15 @@ def status_embed(overview: DeliveryOverview) -> discord.Embed:
                 (DeliveryStatus.FALLBACK, "to a channel"),
                 (DeliveryStatus.PENDING, "pending"),
                 (DeliveryStatus.FAILED, "failed"),
+                (DeliveryStatus.EXPIRED, "expired (too late to be useful)"),
+                (DeliveryStatus.UNCERTAIN, "uncertain"),
             )
+        )
+        + (
+            "\nUncertain: may or may not have arrived before a crash; not sent again so "
+            "nobody gets it twice."
+            if counts.get(DeliveryStatus.UNCERTAIN)
+            else ""
         ),
         inline=False,
     )

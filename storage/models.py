@@ -377,6 +377,8 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     # After this instant the prompt is marked expired instead of sent (None: no deadline).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped before a request for it leaves (kept at the earliest one that may have
+    # landed): a pending row with a stamp may have been sent before a crash.
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

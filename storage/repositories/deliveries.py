@@ -52,6 +52,26 @@ async def pending(session: AsyncSession) -> list[Delivery]:
     return list(rows)
 
 
+async def mark_attempting(session: AsyncSession, keys: Sequence[str], now: datetime) -> None:
+    """Record that a request for each of these deliveries is about to leave (one UPDATE per
+    thousand): from now on a restart treats them as possibly sent."""
+    for chunk in _chunks(keys):
+        await session.execute(
+            update(Delivery).where(Delivery.key.in_(chunk)).values(last_attempt_at=now)
+        )
+
+
+async def clear_attempts(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Forget the recorded attempt of pending deliveries known not to have been sent (their
+    request never left): the next start sends them as new."""
+    for chunk in _chunks(keys):
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.key.in_(chunk), Delivery.status == DeliveryStatus.PENDING)
+            .values(last_attempt_at=None)
+        )
+
+
 @dataclass(frozen=True)
 class Outcome:
     key: str

@@ -49,6 +49,7 @@ def build_bot(
     sessions: Sessions,
     env_cell: list[simcord.Env],
     extra_extensions: Sequence[str] = (),
+    bot_class: type[BridgesBot] = BridgesBot,
 ) -> BridgesBot:
     settings = load_settings(None, {"BRIDGES_DATABASE_URL": database_url})
     # simcord's settlement cannot wait out the delivery pacer's short sleeps (a prompt that
@@ -57,7 +58,7 @@ def build_bot(
     unpaced = replace(settings.delivery, burst=100_000, channel_burst=100_000)
     settings = replace(settings, delivery=unpaced)
     clock = FollowingClock(lambda: env_cell[0].now())
-    return BridgesBot(
+    return bot_class(
         settings=settings,
         sessions=sessions,
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),

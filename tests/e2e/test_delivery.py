@@ -4,15 +4,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 from simcord.actors import MemberActor
 from simcord.builders import ChannelHandle
 
+from bot.delivery import Message, Priority, Prompt
+from storage.repositories import deliveries
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import until_monday
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_matching import MENTEE, join
-from tests.e2e.test_sessions import dms, matched, propose
+from tests.e2e.test_sessions import dms, matched, propose, restart
 
 
 def close_dms(world: World, actor: MemberActor, *, times: int | None = 1) -> None:
@@ -101,3 +105,42 @@ async def test_an_unmatched_mentee_with_dms_closed_gets_the_checkin_in_the_progr
     assert "weekly check-in" in post.content and "/dms on" in post.content
     started = await world.student.click(post, label="Start")
     assert started.modal is not None  # no goals yet: the form opens at once
+
+
+async def test_staff_status_counts_what_expired_and_what_may_have_arrived_before_a_crash(
+    world: World, database_url: str
+) -> None:
+    """Rows a run left behind: a reminder past its deadline, and a check-in whose send may
+    have happened an hour before the restart (longer than Discord remembers a nonce)."""
+    await run_setup(world)
+    now, student = world.bot.clock.now(), world.student.user.id
+    late = Prompt(
+        key="reminder:1:15m",
+        kind="reminder",
+        user_id=student,
+        message=Message(content="Your session starts in 15 minutes."),
+        priority=Priority.BULK,
+        guild_id=world.guild.id,
+        expires_at=now - timedelta(minutes=1),
+    )
+    unsure = Prompt(
+        key=f"checkin:1:{student}",
+        kind="checkin",
+        user_id=student,
+        message=Message(content="How is your goal going?"),
+        priority=Priority.BULK,
+        guild_id=world.guild.id,
+    )
+    async with world.bot.sessions.begin() as session:
+        await world.bot.delivery.outbox(session).add([late, unsure])
+        await deliveries.mark_attempting(session, [unsure.key], now - timedelta(hours=1))
+    before = len(dms(world.student))
+    await restart(world, database_url)
+    assert len(dms(world.student)) == before  # neither was sent
+
+    status = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]
+    fields = {f.name: f.value or "" for f in status.fields}
+    assert "1 expired" in fields["Now"] and "1 uncertain" in fields["Now"]
+    day = fields["This server, last 24 hours"]
+    assert "1 expired" in day and "1 uncertain" in day and "not sent again" in day
+    assert "paused" not in fields["Now"]

@@ -304,3 +304,22 @@ async def test_outcome_hooks_commit_with_the_outcomes_and_retry_with_them(
     outcomes = await engine.deliver(checkins(range(1, 3)))
     await engine.stop()
     assert sorted(seen) == sorted(outcomes.items())
+
+
+async def test_start_does_not_queue_again_what_this_run_already_queued(
+    sessions: Sessions, server: Loopback, http: HTTPClient
+) -> None:
+    """A prompt dispatched before start() (a button pressed as the gateway became ready) is
+    sent once, and its caller gets its outcome."""
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    async with sessions.begin() as session:
+        outbox = engine.outbox(session)
+        await outbox.add(checkins(range(1, 3)))
+    waits = await engine.dispatch(outbox)
+    assert await engine.start() == 0
+    assert set(await asyncio.gather(*waits.values())) <= {
+        DeliveryStatus.SENT,
+        DeliveryStatus.FALLBACK,
+    }
+    await engine.stop()
+    assert {u: server.stats.messages[u] for u in (1, 2)} == {1: 1, 2: 1}

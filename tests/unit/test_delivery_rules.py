@@ -8,25 +8,34 @@ import itertools
 import logging
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.clock import FixedClock
+from bot.config import ConfigError, load_settings
 from bot.delivery import (
     BAN_THRESHOLD,
     ChannelGate,
     DeliveryEngine,
     DeliverySettings,
+    EngineStatus,
     Health,
     LoopLag,
     Message,
     Pacer,
+    Priority,
+    Prompt,
     log_health,
     nonce_for,
+    resend_when_unsure,
 )
+from bot.services.deliveries import DeliveryOverview
 from cogs import delivery_texts
+from storage.models import DeliveryStatus
 
 
 class Ticker:
@@ -168,3 +177,70 @@ def test_health_is_logged_without_people_s_words(caplog: pytest.LogCaptureFixtur
     assert calm.levelno == logging.INFO and alarmed.levelno == logging.WARNING
     assert "queued=0" in calm.getMessage() and "rate=46.0/s" in calm.getMessage()
     assert "p99=300.0ms" in alarmed.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("priority", "via", "again"),
+    [
+        (Priority.BULK, "discord", False),  # a check-in or reminder: uncertain, not twice
+        (Priority.NORMAL, "discord", True),
+        (Priority.URGENT, "discord", True),  # a staff post: a duplicate beats a miss
+        (Priority.BULK, "email", True),  # a page outside Discord, whatever its priority
+        (Priority.URGENT, "webhook", True),
+    ],
+)
+def test_what_may_have_been_sent_too_long_ago_is_sent_again_by_kind(
+    priority: Priority, via: str, again: bool
+) -> None:
+    prompt = Prompt("k", "kind", 1, Message(content="hi"), priority=priority, via=via)
+    assert resend_when_unsure(prompt) is again
+
+
+def test_delivery_timing_settings_come_from_config_and_are_bounded(tmp_path: Path) -> None:
+    defaults = load_settings(None, {}).delivery
+    assert (defaults.nonce_window_seconds, defaults.drain_seconds) == (120.0, 5.0)
+    path = tmp_path / "config.toml"
+    path.write_text("[delivery]\nnonce_window_seconds = 60\ndrain_seconds = 10\n")
+    chosen = load_settings(path, {}).delivery
+    assert (chosen.nonce_window_seconds, chosen.drain_seconds) == (60.0, 10.0)
+    path.write_text("[delivery]\nnonce_window_seconds = 900\ndrain_seconds = 0\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, {})
+    problems = " ".join(raised.value.problems)
+    assert "nonce_window_seconds = 900" in problems and "drain_seconds = 0" in problems
+
+
+def overview(**engine: Any) -> DeliveryOverview:
+    state = EngineStatus(
+        queued=0,
+        in_flight=0,
+        sent=3,
+        fallback=0,
+        failed=0,
+        retries=0,
+        invalid_10min=0,
+        invalid_by_status={},
+        rate_per_second=46.0,
+        last_fan_out=None,
+        **engine,
+    )
+    return DeliveryOverview(
+        engine=state,
+        counts={DeliveryStatus.EXPIRED: 2, DeliveryStatus.UNCERTAIN: 1},
+        failures=(),
+        dms_closed=(),
+        loop_lag_p50=0.0,
+        loop_lag_p99=0.0,
+    )
+
+
+def test_staff_status_says_when_sending_is_paused_and_counts_expired_and_uncertain() -> None:
+    paused_at = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+    shown = delivery_texts.status_embed(overview(expired=2, uncertain=1, paused_since=paused_at))
+    now = shown.fields[0].value or ""
+    assert "Sending paused" in now and f"<t:{int(paused_at.timestamp())}:R>" in now
+    assert "2 expired, 1 uncertain" in now
+    day = next(f.value for f in shown.fields if f.name == "This server, last 24 hours") or ""
+    assert "2 expired" in day and "1 uncertain" in day
+    calm = delivery_texts.status_embed(overview())
+    assert "paused" not in (calm.fields[0].value or "")
