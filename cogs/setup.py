@@ -50,7 +50,9 @@ class SetupCog(commands.Cog):
     def __init__(self, bot: BridgesBot) -> None:
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
 
-    @app_commands.command(name="setup", extras={"audience": Audience.ADMIN})
+    @app_commands.command(
+        name="setup", extras={"audience": Audience.ADMIN, "saves": "the program's set-up"}
+    )
     @app_commands.describe(
         staff_role="The role your teachers and counsellors have; it is pinged for escalations",
         escalation_channel="The staff-only channel where requests for help are posted",

@@ -127,7 +127,7 @@ class Pager(ReportingView):
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self.owner
 
     async def _show(self, interaction: discord.Interaction, step: int) -> None:
@@ -147,11 +147,13 @@ class Pager(ReportingView):
 class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
+    saves = "the matches made before it stopped"
+
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
         super().__init__(timeout=900)
         self.cog, self.owner, self.proposal = cog, owner, proposal
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
             raise UserError("Only the staff member who asked for this proposal can confirm it.")
         return True
@@ -192,11 +194,13 @@ class CohortView(ReportingView):
 class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
+    saves = "the erasure"
+
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
         super().__init__(timeout=300)
         self.cog, self.owner, self.member = cog, owner, member
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
             raise UserError(privacy_texts.ONLY_ASKER)
         return True

@@ -1,11 +1,19 @@
 """Engine and session factory from a database URL.
 
 SQLite (the default, via aiosqlite) gets foreign keys enforced and write-ahead logging on
-every connection; PostgreSQL (via asyncpg) needs nothing special.
+every connection; PostgreSQL (via asyncpg) needs nothing special. Every engine hides SQL
+parameters in its errors and logs: they carry students' words.
+
+Sessions made here note when a transaction that wrote something commits: an interaction's
+handler opens a ``Work`` (``begin_work``) and every write committed while it runs, in its task
+or in the tasks it starts (SQLAlchemy commits a ``begin()`` block in a task of its own), marks
+it saved, so an error reply can say what was saved and what was not.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -16,23 +24,72 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 Sessions = async_sessionmaker[AsyncSession]
 
+_WROTE = "bridges_wrote"
+
+
+@dataclass
+class Work:
+    """One unit of work (an interaction's handling): did any write of it commit?"""
+
+    saved: bool = False
+
+
+_work: ContextVar[Work | None] = ContextVar("work", default=None)
+
+
+class TrackedSession(Session):
+    """A session whose committed writes are noted for the running task."""
+
 
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), **_pool(url))
+    engine = create_async_engine(
+        url, pool_pre_ping=not is_sqlite(url), hide_parameters=True, **_pool(url)
+    )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
 def create_sessions(engine: AsyncEngine) -> Sessions:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TrackedSession)
+
+
+def begin_work() -> Work:
+    """Start noting committed writes for the running task and those it starts from now on."""
+    work = Work()
+    _work.set(work)
+    return work
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+@event.listens_for(TrackedSession, "after_flush")
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(TrackedSession, "after_commit")
+def _committed(session: Session) -> None:
+    work = _work.get()
+    if session.info.pop(_WROTE, False) and work is not None:
+        work.saved = True
+
+
+@event.listens_for(TrackedSession, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: Any) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
