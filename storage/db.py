@@ -2,7 +2,10 @@
 
 SQLite (the default, via aiosqlite) gets foreign keys enforced and write-ahead logging on
 every connection; PostgreSQL (via asyncpg) needs nothing special. Every engine hides SQL
-parameters in its errors and logs: they carry students' words.
+parameters in its errors and logs, since they carry students' words; PostgreSQL repeats
+row values in an error's DETAIL ("Failing row contains (...)", "Key (...)=(...)") and
+asyncpg quotes a value it cannot encode, so those are cut from the error too, before
+anything can log it.
 
 Sessions made here note when a transaction that wrote something commits: an interaction's
 handler opens a ``Work`` (``begin_work``) and every write committed while it runs, in its task
@@ -12,12 +15,14 @@ it saved, so an error reply can say what was saved and what was not.
 
 from __future__ import annotations
 
+import logging
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,6 +32,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 Sessions = async_sessionmaker[AsyncSession]
+
+# aiosqlite logs every statement with its parameters at DEBUG, whatever the engine hides.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 _WROTE = "bridges_wrote"
 
@@ -51,6 +59,7 @@ def create_engine(url: str) -> AsyncEngine:
     )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "handle_error", _hide_values)
     return engine
 
 
@@ -90,6 +99,32 @@ def _committed(session: Session) -> None:
 @event.listens_for(TrackedSession, "after_soft_rollback")
 def _rolled_back(session: Session, _previous: Any) -> None:
     session.info.pop(_WROTE, None)
+
+
+#: What PostgreSQL and asyncpg put in an error that may quote a row's values.
+_DETAIL = re.compile(r"\nDETAIL:.*?(?=\nHINT:|\Z)", re.DOTALL)
+_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+): .*", re.DOTALL)
+HIDDEN = "(values hidden)"
+
+
+def _hide_values(context: ExceptionContext) -> None:
+    """Cut the row values out of a database error, and out of every error it wraps."""
+    seen: set[int] = set()
+    error: BaseException | None = context.original_exception
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        _hide_in(error)
+        error = error.__cause__ or error.__context__
+    if context.sqlalchemy_exception is not None:
+        _hide_in(context.sqlalchemy_exception)
+
+
+def _hide_in(error: BaseException) -> None:
+    if isinstance(getattr(error, "detail", None), str):  # asyncpg prints it after the message
+        error.detail = None  # type: ignore[attr-defined]
+    if error.args and isinstance(error.args[0], str):
+        text = _ARGUMENT.sub(rf"\1 {HIDDEN}", _DETAIL.sub(f"\nDETAIL:  {HIDDEN}", error.args[0]))
+        error.args = (text, *error.args[1:])
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services.matching import FocusArea
 from bot.services.programs import ProgramService
+from bot.text import clean
 from storage.db import Sessions
 from storage.models import Goal, GoalStatus, Member, ProgramRole
 from storage.repositories import checkins as rows
@@ -229,7 +230,7 @@ class GoalService:
 
 
 def _text(value: str, limit: int, what: str, *, required: bool) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(clean(value).split())
     if required and not cleaned:
         raise UserError(f'Please fill in "{what}".')
     if len(cleaned) > limit:
