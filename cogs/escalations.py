@@ -23,6 +23,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
+from bot.errors import UserError
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import CheckinText, MentorAnswered
@@ -182,8 +183,11 @@ class EscalationButton(
         await require_staff(interaction, cog.programs)
         if self.action == "claim":
             await cog.claim(interaction, self.escalation_id)
-        elif self.action == "reassign":
-            await cog.service.view(self.escalation_id)  # refuse a wrong id before the form
+            return
+        view = await cog.service.view(self.escalation_id)  # refuse a gone one before a form
+        if view.status is EscalationStatus.RESOLVED and self.action != "note":
+            raise UserError(f"Escalation #{view.id} is already resolved.")
+        if self.action == "reassign":
             await interaction.response.send_modal(ReassignModal(cog, self.escalation_id))
         else:
             modal = NoteModal(cog, self.escalation_id, resolve=self.action == "resolve")
