@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
+from bot.instance import InstanceSettings
 from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
 from bot.timeparse import resolve_zone
@@ -146,6 +147,7 @@ class Settings:
     privacy: PrivacySettings
     report: ReportSettings
     delivery: DeliverySettings
+    instance: InstanceSettings
 
     def __repr__(self) -> str:
         """The generated repr, but with a database password masked."""
@@ -517,6 +519,10 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "max_attempts": (5, _integer(1, 10, "a number of attempts")),
         "concurrency": (8, _integer(1, 100, "a number of requests at once")),
     },
+    "instance": {
+        "poll_seconds": (5, _integer(1, 60, "a number of seconds")),
+        "heartbeat_seconds": (5, _integer(1, 60, "a number of seconds")),
+    },
 }
 
 
@@ -682,5 +688,9 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             rate_per_second=float(values["delivery", "rate_per_second"]),
             max_attempts=values["delivery", "max_attempts"],
             concurrency=values["delivery", "concurrency"],
+        ),
+        instance=InstanceSettings(
+            poll_seconds=values["instance", "poll_seconds"],
+            heartbeat_seconds=values["instance", "heartbeat_seconds"],
         ),
     )

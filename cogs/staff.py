@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import instance
 from bot.app import BridgesBot
 from bot.errors import UserError
 from bot.report_files import render
@@ -115,6 +116,16 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
             ]
         )
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
+
+
+def instance_line(standing: instance.Standing | None) -> str:
+    """Which process answers: the active instance since when, on which host."""
+    if standing is None:
+        return "Not holding the instance lock (a demo or a test run)."
+    return (
+        f"Active since <t:{int(standing.since.timestamp())}:F> on host `{standing.host}`, "
+        f"pid {standing.pid}; any other instance waits as a standby."
+    )
 
 
 class Pager(ReportingView):
@@ -526,9 +537,9 @@ class StaffCog(commands.Cog):
         overview = await self.deliveries.overview(
             guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
         )
-        await interaction.response.send_message(
-            embed=delivery_texts.status_embed(overview), ephemeral=True
-        )
+        embed = delivery_texts.status_embed(overview)
+        embed.add_field(name="This instance", value=instance_line(instance.current()))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @staff.command(name="roster")
     async def roster(self, interaction: discord.Interaction) -> None:
