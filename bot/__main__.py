@@ -256,7 +256,10 @@ async def _serve(settings: Settings, token: str) -> bool:
             async with bot:
                 await bot.start(token)
         finally:
-            closer.cancel()
+            if stopping.is_set():
+                await closer  # close() is still disposing of the database
+            else:
+                closer.cancel()
     log.info("stopped cleanly")
     return active.lost
 
