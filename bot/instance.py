@@ -6,7 +6,7 @@ first takes a lock that only one process can hold:
 
 - on PostgreSQL, a session-level advisory lock, held on a dedicated connection for the
   life of the process (the server drops it when that connection ends; TCP keepalives make
-  it notice a vanished host within about 25 s);
+  it notice a vanished host within about 11 s);
 - on SQLite, an OS file lock (``flock``) on a file next to the database file (the kernel
   drops it when the process dies).
 
@@ -172,8 +172,8 @@ class AdvisoryLock:
                 "server_settings": {
                     "application_name": f"bridges {_me()}"[:63],
                     # The server drops the lock of a host that vanished without a word.
-                    "tcp_keepalives_idle": "10",
-                    "tcp_keepalives_interval": "5",
+                    "tcp_keepalives_idle": "5",
+                    "tcp_keepalives_interval": "2",
                     "tcp_keepalives_count": "3",
                 },
             },
