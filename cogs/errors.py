@@ -14,7 +14,10 @@ cannot forget it:
   ``allowed``, not ``interaction_check``);
 - forms: ``ReportingModal``;
 - persistent buttons that work after a restart: ``ReportingItem``, a ``DynamicItem`` whose
-  subclasses define ``run`` (its ``callback`` runs it and reports what it raises).
+  subclasses define ``run`` (its ``callback`` runs it and reports what it raises);
+- a press or a form nothing takes (a view that timed out or that a restart left behind, a
+  form opened before a restart): ``Unanswered`` says so, instead of Discord's "This
+  interaction failed".
 
 Each of them also starts the interaction's ``Work`` (storage/db.py: which writes committed)
 and cleans what the person typed (bot/text.py) before any handler reads it. Each names what
@@ -31,6 +34,7 @@ from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.errors import UserError
 from bot.text import clean
@@ -48,6 +52,14 @@ SAVED_APOLOGY = (
     "wrong, tell a staff member and quote error id `{error_id}`."
 )
 SAVED_NOTE = "({saved} was saved before this.)"
+EXPIRED_BUTTONS = (
+    "These buttons have expired: they last a few minutes, and not across a restart of the "
+    "bot. Nothing was changed; run the command again for new ones."
+)
+EXPIRED_FORM = (
+    "This form has expired (the bot restarted, or it was open too long), so what was in it "
+    "was not saved. Please open it again."
+)
 #: What an interaction saves when its handler does not say.
 CHANGE = "your change"
 _WORK, _SAVES = "bridges_work", "bridges_saves"
@@ -262,3 +274,32 @@ class ReportingItem(discord.ui.DynamicItem[ItemT], template=_NOTHING):
     async def run(self, interaction: discord.Interaction) -> None:
         """What pressing it does."""
         raise NotImplementedError(f"{type(self).__name__} must define run()")
+
+
+class Unanswered(commands.Cog):
+    """Answers the presses and forms that no view, item or form took.
+
+    discord.py drops them silently: a view that timed out, one a restart left behind (only
+    ``ReportingItem`` buttons survive one), a form opened before a restart. Every handler starts its
+    work (``begin``) in its first step, and its task is created before this listener's for
+    the same interaction, so an interaction with no work begun by now has no handler.
+    """
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        kinds = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        if interaction.type not in kinds or _WORK in interaction.extras:
+            return
+        if interaction.response.is_done():
+            return
+        modal = interaction.type is discord.InteractionType.modal_submit
+        try:
+            await interaction.response.send_message(
+                EXPIRED_FORM if modal else EXPIRED_BUTTONS, ephemeral=True
+            )
+        except discord.HTTPException as error:
+            log.warning("could not answer an expired interaction (HTTP %s)", error.status)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Unanswered())

@@ -27,14 +27,14 @@ import pytest
 from simcord.results import InteractionResult
 from sqlalchemy import delete, select
 
-from cogs.errors import ReportingItem
+from cogs.errors import EXPIRED_BUTTONS, EXPIRED_FORM, ReportingItem
 from storage.models import Base, Checkin, Escalation, Goal, Match, Member, MentoringSession
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, advance, checkin_dms, until_monday
 from tests.e2e.test_escalations import ask_for_help, posts
-from tests.e2e.test_foundation import reply_of
-from tests.e2e.test_matching import MENTEE, add_student, join
-from tests.e2e.test_sessions import dms, matched, propose, seconds_until
+from tests.e2e.test_foundation import reply_of, run_setup
+from tests.e2e.test_matching import MENTEE, add_student, join, member_row, open_join
+from tests.e2e.test_sessions import dms, matched, propose, restart, seconds_until
 
 Key = tuple[str, ...]
 
@@ -352,3 +352,43 @@ async def test_buttons_whose_row_someone_else_changed_say_what_happened(world: W
             "already resolved",
             f"{label} after a colleague resolved it",
         )
+
+
+async def test_buttons_a_restart_or_a_timeout_left_behind_say_they_expired(
+    world: World, database_url: str
+) -> None:
+    """Views that are not persistent stop at a restart or after their minutes: pressing one
+    is answered (nothing is changed), not left to Discord's "This interaction failed"."""
+    await run_setup(world)
+    notice = await open_join(world, world.student, "mentee", MENTEE)
+    await restart(world, database_url)
+    pressed = await world.student.click(notice.response, label="Accept")
+    assert pressed.response is not None and pressed.response.ephemeral
+    assert pressed.response.content == EXPIRED_BUTTONS
+    row = await member_row(world, world.student)
+    assert row is None or not row.active  # nothing was changed, as it says
+
+    await join(world, world.student, "mentee", MENTEE)
+    asked = reply_of(await world.student.slash(world.general, "leave"))
+    await world.env.advance_time(301)  # the question lasts five minutes
+    stayed = await world.student.click(asked, label="Stay")
+    assert stayed.response is not None and stayed.response.content == EXPIRED_BUTTONS
+
+
+async def test_a_form_opened_before_a_restart_says_it_expired(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    form = await mentee.slash(world.general, "help-me")
+    await restart(world, database_url)  # while the student was still typing
+    sent = await mentee.submit_modal(
+        form,
+        {
+            "help:details": "Someone keeps waiting for me after school.",
+            "help:urgency": ["today"],
+            "help:category": ["safety"],
+        },
+    )
+    assert sent.response is not None and sent.response.ephemeral
+    assert sent.response.content == EXPIRED_FORM  # "not saved": the student knows to redo it
+    assert posts(world) == []
