@@ -16,7 +16,7 @@ cannot forget it:
 - persistent buttons that work after a restart: ``ReportingItem``, a ``DynamicItem`` whose
   subclasses define ``run`` (its ``callback`` runs it and reports what it raises);
 - a press or a form nothing takes (a view that timed out or that a restart left behind, a
-  form opened before a restart): ``Unanswered`` says so, instead of Discord's "This
+  form opened before a restart): ``cogs.unanswered`` says so, instead of Discord's "This
   interaction failed".
 
 Each of them also starts the interaction's ``Work`` (storage/db.py: which writes committed)
@@ -34,7 +34,6 @@ from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.errors import UserError
 from bot.text import clean
@@ -62,7 +61,8 @@ EXPIRED_FORM = (
 )
 #: What an interaction saves when its handler does not say.
 CHANGE = "your change"
-_WORK, _SAVES = "bridges_work", "bridges_saves"
+#: Where an interaction's handler keeps its Work, and what it saves, in ``interaction.extras``.
+WORK, _SAVES = "bridges_work", "bridges_saves"
 _STRING_OPTION = discord.AppCommandOptionType.string.value
 
 
@@ -114,14 +114,14 @@ def message_for(error: BaseException, saved: str | None = None) -> tuple[str, st
 
 def begin(interaction: discord.Interaction, saves: str | None = None) -> None:
     """Start noting what this interaction saves; ``saves`` names it for an error reply."""
-    interaction.extras[_WORK] = begin_work()
+    interaction.extras[WORK] = begin_work()
     if saves is not None:
         interaction.extras[_SAVES] = saves
 
 
 def _saved(interaction: discord.Interaction) -> str | None:
     """What this interaction saved before it failed, or None when nothing was."""
-    work = interaction.extras.get(_WORK)
+    work = interaction.extras.get(WORK)
     if not isinstance(work, Work) or not work.saved:
         return None
     saves = interaction.extras.get(_SAVES)
@@ -274,32 +274,3 @@ class ReportingItem(discord.ui.DynamicItem[ItemT], template=_NOTHING):
     async def run(self, interaction: discord.Interaction) -> None:
         """What pressing it does."""
         raise NotImplementedError(f"{type(self).__name__} must define run()")
-
-
-class Unanswered(commands.Cog):
-    """Answers the presses and forms that no view, item or form took.
-
-    discord.py drops them silently: a view that timed out, one a restart left behind (only
-    ``ReportingItem`` buttons survive one), a form opened before a restart. Every handler starts its
-    work (``begin``) in its first step, and its task is created before this listener's for
-    the same interaction, so an interaction with no work begun by now has no handler.
-    """
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        kinds = (discord.InteractionType.component, discord.InteractionType.modal_submit)
-        if interaction.type not in kinds or _WORK in interaction.extras:
-            return
-        if interaction.response.is_done():
-            return
-        modal = interaction.type is discord.InteractionType.modal_submit
-        try:
-            await interaction.response.send_message(
-                EXPIRED_FORM if modal else EXPIRED_BUTTONS, ephemeral=True
-            )
-        except discord.HTTPException as error:
-            log.warning("could not answer an expired interaction (HTTP %s)", error.status)
-
-
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Unanswered())
