@@ -67,8 +67,16 @@ def filled(values: dict[str, Any]) -> Form:
     return lambda _world: values
 
 
-def shown(world: World, presser: Any, message: discord.Message, prefix: str) -> Shown:
-    """The button of ``message`` whose custom_id starts with ``prefix``."""
+def button(
+    world: World,
+    presser: Any,
+    message: discord.Message,
+    prefix: str,
+    model: type[Base],
+    action: str | None = None,
+) -> Shown:
+    """The button of ``message`` whose custom_id is ``prefix{id}:...`` (its last part
+    ``action`` when given); it stands for the ``model`` row with that id."""
     custom_id = next(
         child.custom_id
         for row in message.components
@@ -77,17 +85,11 @@ def shown(world: World, presser: Any, message: discord.Message, prefix: str) -> 
         if isinstance(child, discord.Button) and (child.custom_id or "").startswith(prefix)
     )
     assert custom_id is not None
+    if action is not None:
+        custom_id = f"{custom_id.rsplit(':', 1)[0]}:{action}"
+    row_id = int(custom_id.removeprefix(prefix).split(":")[0])
     stored = world.env.backend.get_message(message.channel.id, message.id)
-    return Shown(presser, message, custom_id, (Base, 0), deepcopy(stored.components))
-
-
-def standing_for(item: Shown, model: type[Base], row_id: int) -> Shown:
-    item.row = (model, row_id)
-    return item
-
-
-def number(custom_id: str, index: int = 1) -> int:
-    return int(custom_id.split(":")[index])
+    return Shown(presser, message, custom_id, (model, row_id), deepcopy(stored.components))
 
 
 # ------------------------------------------------------------------ where each button is
@@ -100,9 +102,9 @@ async def invitations(world: World) -> dict[Key, Shown]:
         ("accept", "decline", "propose"), ("sunday 4pm", "monday 4pm", "tuesday 4pm"), strict=True
     ):
         await propose(world, mentee, when=when)
-        item = shown(world, mentor.user, dms(mentor)[-1], "session-invite:")
-        item.custom_id = re.sub(r"[a-z]+$", action, item.custom_id)
-        found["InviteButton", action] = standing_for(item, MentoringSession, number(item.custom_id))
+        found["InviteButton", action] = button(
+            world, mentor.user, dms(mentor)[-1], "session-invite:", MentoringSession, action
+        )
     return found
 
 
@@ -116,9 +118,9 @@ async def attendance(world: World) -> dict[Key, Shown]:
     assert len(questions) == 3
     found = {}
     for answer, question in zip(("happened", "rescheduled", "no-show"), questions, strict=True):
-        item = shown(world, mentee.user, question, "attend:")
-        item.custom_id = re.sub(r"[a-z-]+$", answer, item.custom_id)
-        found["AttendButton", answer] = standing_for(item, MentoringSession, number(item.custom_id))
+        found["AttendButton", answer] = button(
+            world, mentee.user, question, "attend:", MentoringSession, answer
+        )
     return found
 
 
@@ -126,12 +128,10 @@ async def checkins(world: World) -> dict[Key, Shown]:
     mentee, mentor = await matched(world)
     await until_monday(world)
     (prompt,) = checkin_dms(mentee)
-    start = shown(world, mentee.user, prompt, "checkin-start:")
     asked = next(m for m in dms(mentor) if "Mentor check-in" in m.content)
-    answer = shown(world, mentor.user, asked, "mentor-checkin:")
     return {
-        ("StartButton",): standing_for(start, Checkin, number(start.custom_id)),
-        ("MentorButton",): standing_for(answer, Member, number(answer.custom_id)),
+        ("StartButton",): button(world, mentee.user, prompt, "checkin-start:", Checkin),
+        ("MentorButton",): button(world, mentor.user, asked, "mentor-checkin:", Member),
     }
 
 
@@ -141,9 +141,9 @@ async def goal_proposals(world: World) -> dict[Key, Shown]:
     for action, what in (("accept", "Join a club"), ("decline", "Read a book a month")):
         form = await mentor.slash(world.general, "goal propose", mentee=mentee)
         await mentor.submit_modal(form, {**GOAL, "goal:what": what})
-        item = shown(world, mentee.user, dms(mentee)[-1], "goal-proposal:")
-        item.custom_id = re.sub(r"[a-z]+$", action, item.custom_id)
-        found["ProposalButton", action] = standing_for(item, Goal, number(item.custom_id))
+        found["ProposalButton", action] = button(
+            world, mentee.user, dms(mentee)[-1], "goal-proposal:", Goal, action
+        )
     return found
 
 
@@ -152,9 +152,9 @@ async def escalations(world: World) -> dict[Key, Shown]:
     found = {}
     for action in ("claim", "note", "resolve", "reassign"):
         await ask_for_help(world, mentee, "today")
-        item = shown(world, world.staff, posts(world)[-1], "escalation:")
-        item.custom_id = re.sub(r"[a-z]+$", action, item.custom_id)
-        found["EscalationButton", action] = standing_for(item, Escalation, number(item.custom_id))
+        found["EscalationButton", action] = button(
+            world, world.staff, posts(world)[-1], "escalation:", Escalation, action
+        )
     return found
 
 
@@ -170,11 +170,13 @@ async def surveys(world: World) -> dict[Key, Shown]:
         match_id = await session.scalar(select(Match.id).order_by(Match.id))
     # The mid-point job itself, run last: what the scheduler would run weeks into the match.
     await world.bot.cogs["SurveyCog"].send(match_id)  # type: ignore[attr-defined]
-    midpoint = shown(world, mentee.user, dms(mentee)[-1], "midpoint:")
-    closure = shown(world, second.user, dms(second)[-1], "closure-survey:")
     return {
-        ("SurveyButton", "midpoint"): standing_for(midpoint, Match, number(midpoint.custom_id)),
-        ("SurveyButton", "closure-survey"): standing_for(closure, Match, number(closure.custom_id)),
+        ("SurveyButton", "midpoint"): button(
+            world, mentee.user, dms(mentee)[-1], "midpoint:", Match
+        ),
+        ("SurveyButton", "closure-survey"): button(
+            world, second.user, dms(second)[-1], "closure-survey:", Match
+        ),
     }
 
 
@@ -342,11 +344,15 @@ async def test_buttons_whose_row_someone_else_changed_say_what_happened(world: W
         "cancelled invitation",
     )
     await ask_for_help(world, world.student, "today")
-    post = shown(world, world.staff, posts(world)[-1], "escalation:")
-    form = await world.admin.click(post.message, label="Resolve")
+    message = posts(world)[-1]
+    shown_to_staff = {
+        action: button(world, world.staff, message, "escalation:", Escalation, action)
+        for action in ("claim", "resolve", "reassign")
+    }
+    form = await world.admin.click(message, label="Resolve")
     await world.admin.submit_modal(form, {"esc:note": "Spoke with the family."})
-    for action, label in (("claim", "Claim"), ("resolve", "Resolve"), ("reassign", "Reassign")):
-        post.custom_id = re.sub(r"[a-z]+$", action, post.custom_id)
+    for action, post in shown_to_staff.items():
+        label = action.capitalize()
         told(
             await press(world, post, TABLE["EscalationButton", action], label),
             "already resolved",
