@@ -14,10 +14,11 @@ cannot forget it:
   ``allowed``, not ``interaction_check``);
 - forms: ``ReportingModal``;
 - persistent buttons that work after a restart: ``ReportingItem``, a ``DynamicItem`` whose
-  subclasses define ``run`` (its ``callback`` runs it and reports what it raises);
-- a press or a form nothing takes (a view that timed out or that a restart left behind, a
-  form opened before a restart): ``cogs.unanswered`` says so, instead of Discord's "This
-  interaction failed".
+  subclasses define ``run`` (its ``callback`` runs it and reports what it raises).
+
+A press or a form that nothing takes (a view that timed out or that a restart left behind,
+a form opened before a restart) is answered by ``cogs.unanswered`` instead of Discord's
+"This interaction failed".
 
 Each of them also starts the interaction's ``Work`` (storage/db.py: which writes committed)
 and cleans what the person typed (bot/text.py) before any handler reads it. Each names what
