@@ -20,6 +20,7 @@ import discord
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import instance
 from bot.app import BridgesBot, invite_url
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
@@ -47,6 +48,11 @@ LOGIN_MISSING = (
 LOGIN_REFUSED = (
     "Discord refused the token in DISCORD_TOKEN; copy a fresh one from the developer portal."
 )
+LOCK_LOST = (
+    "stopped: this instance lost its lock in the database (did the database restart?), so it "
+    "could no longer be sure it was the only one sending; start it again (a standby, if one "
+    "runs, has taken over)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,8 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run",
         help="run the bot (needs DISCORD_TOKEN)",
-        description="Apply database migrations, then connect to Discord and run the bot "
-        "until SIGINT or SIGTERM.",
+        description="Become the active instance (or wait as a standby while another is), "
+        "apply database migrations, then connect to Discord and run the bot until SIGINT or "
+        "SIGTERM.",
     )
     demo = sub.add_parser(
         "demo",
@@ -208,33 +215,57 @@ def _run(settings: Settings) -> int:
         print(LOGIN_MISSING, file=sys.stderr)
         return EXIT_CONFIG
     try:
-        asyncio.run(_serve(settings, settings.token.reveal()))
+        lost = asyncio.run(_serve(settings, settings.token.reveal()))
     except discord.LoginFailure:
         print(LOGIN_REFUSED, file=sys.stderr)
         return EXIT_CONFIG
     except (OSError, aiohttp.ClientError) as error:
         print(f"could not reach Discord or the database: {type(error).__name__}", file=sys.stderr)
         return EXIT_PROBLEM
+    if lost:
+        print(LOCK_LOST, file=sys.stderr)
+        return EXIT_PROBLEM
     return EXIT_OK
 
 
-async def _serve(settings: Settings, token: str) -> None:
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    clock = SystemClock()
-    bot = BridgesBot(
-        settings=settings,
-        sessions=create_sessions(engine),
-        scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
-        clock=clock,
-        on_close=engine.dispose,
-    )
+async def _serve(settings: Settings, token: str) -> bool:
+    """Run the bot while this process is the active instance; True if it lost the lock."""
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: loop.create_task(bot.close()))
-    async with bot:
-        await bot.start(token)
+        loop.add_signal_handler(signum, stopping.set)
+    clock = SystemClock()
+    async with instance.active_instance(
+        settings.database_url, settings.instance, clock, stopping
+    ) as active:
+        if active is None:
+            log.info("stopped while a standby")
+            return False
+        engine = create_engine(settings.database_url)
+        await upgrade(engine)
+        bot = BridgesBot(
+            settings=settings,
+            sessions=create_sessions(engine),
+            scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
+            clock=clock,
+            on_close=engine.dispose,
+        )
+        closer = asyncio.create_task(_close_when(stopping, bot))
+        try:
+            async with bot:
+                await bot.start(token)
+        finally:
+            if stopping.is_set():
+                await closer  # close() is still disposing of the database
+            else:
+                closer.cancel()
     log.info("stopped cleanly")
+    return active.lost
+
+
+async def _close_when(stopping: asyncio.Event, bot: BridgesBot) -> None:
+    await stopping.wait()
+    await bot.close()
 
 
 def _report(settings: Settings, guild_id: int, since: str, out: Path) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
+from bot.instance import InstanceSettings
 from bot.paging.addresses import is_email_address, is_loopback
 from bot.services.objectives import Objective, parse_objective
 from bot.services.session_rules import parse_hours_range
@@ -200,6 +201,7 @@ class Settings:
     privacy: PrivacySettings
     report: ReportSettings
     delivery: DeliverySettings
+    instance: InstanceSettings
     paging: PagingSettings = PagingSettings()
 
     def secret_values(self) -> list[str]:
@@ -711,6 +713,10 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "from_address": ("", _from_address),
         "timeout_seconds": (15, _integer(1, 120, "a number of seconds")),
     },
+    "instance": {
+        "poll_seconds": (5, _integer(1, 60, "a number of seconds")),
+        "heartbeat_seconds": (5, _integer(1, 60, "a number of seconds")),
+    },
 }
 
 
@@ -906,6 +912,10 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             from_address=values["paging", "from_address"],
             timeout_seconds=values["paging", "timeout_seconds"],
             webhook_secret=Secret(webhook_secret) if webhook_secret else None,
+        ),
+        instance=InstanceSettings(
+            poll_seconds=values["instance", "poll_seconds"],
+            heartbeat_seconds=values["instance", "heartbeat_seconds"],
         ),
     )
 

@@ -18,7 +18,7 @@ import io
 import logging
 import re
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -37,7 +37,7 @@ from bot.services.programs import ProgramService
 from cogs import checkin_chart
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
-from cogs.errors import ReportingModal, ReportingView, report_error
+from cogs.errors import ReportingItem, ReportingModal, ReportingView
 from cogs.profiles import FOCUS_LABELS
 from cogs.views import persistent_view
 from storage.models import DeliveryStatus, GoalStatus
@@ -109,6 +109,8 @@ def _chosen(select: discord.ui.Select[Any], default: str = "") -> str:
 
 
 class CheckinModal(ReportingModal, title="Your weekly check-in"):
+    saves = "your check-in"
+
     def __init__(self, cog: CheckinCog, checkin_id: int, progress: dict[int, int]) -> None:
         super().__init__(timeout=1800)
         self.cog, self.checkin_id, self.progress = cog, checkin_id, progress
@@ -187,20 +189,7 @@ class ProgressView(ReportingView):
         )
 
 
-async def _reported(
-    interaction: discord.Interaction, run: Callable[[discord.Interaction], Awaitable[None]]
-) -> None:
-    """Run a persistent button's action; a refusal (someone else's button, a closed
-    check-in) is told to the person, like a command's."""
-    try:
-        await run(interaction)
-    except Exception as error:
-        await report_error(interaction, error)
-
-
-class StartButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"checkin-start:(?P<id>[0-9]+)"
-):
+class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-start:(?P<id>[0-9]+)"):
     cog: ClassVar[CheckinCog | None] = None
 
     def __init__(self, checkin_id: int) -> None:
@@ -219,9 +208,6 @@ class StartButton(
     ) -> StartButton:
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _reported(interaction, self.run)
-
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         prompt = await cog.checkins.start(self.checkin_id, interaction.user.id)
@@ -234,6 +220,8 @@ class StartButton(
 
 
 class MentorModal(ReportingModal, title="Mentor check-in"):
+    saves = "your check-in"
+
     def __init__(self, cog: CheckinCog, member_id: int, week: date) -> None:
         super().__init__(timeout=1800)
         self.cog, self.member_id, self.week = cog, member_id, week
@@ -277,7 +265,7 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
 
 
 class MentorButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"mentor-checkin:(?P<member>[0-9]+):(?P<week>[0-9]{4}-[0-9]{2}-[0-9]{2})",
 ):
     cog: ClassVar[CheckinCog | None] = None
@@ -298,9 +286,6 @@ class MentorButton(
     ) -> MentorButton:
         return cls(int(match["member"]), date.fromisoformat(match["week"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _reported(interaction, self.run)
-
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         await cog.checkins.mentor_check(self.member_id, self.week, interaction.user.id)
@@ -309,6 +294,8 @@ class MentorButton(
 
 class GoalModal(ReportingModal):
     """A SMART goal: what, why it matters, how we will know, by when, and a focus area."""
+
+    saves = "the goal"
 
     def __init__(self, cog: CheckinCog, mentee_user_id: int | None = None) -> None:
         title = "Propose a goal" if mentee_user_id else "A new goal"
@@ -387,9 +374,10 @@ class GoalModal(ReportingModal):
 
 
 class ProposalButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"goal-proposal:(?P<id>[0-9]+):(?P<action>accept|decline)",
 ):
+    saves = "your answer to the goal"
     cog: ClassVar[CheckinCog | None] = None
 
     def __init__(self, goal_id: int, action: str) -> None:
@@ -408,9 +396,6 @@ class ProposalButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ProposalButton:
         return cls(int(match["id"]), match["action"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _reported(interaction, self.run)
 
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)

@@ -23,6 +23,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
+from bot.errors import UserError
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import CheckinText, MentorAnswered
@@ -36,7 +37,7 @@ from bot.services.escalations import (
 )
 from bot.services.programs import ProgramService
 from cogs import escalation_texts as texts
-from cogs.errors import ReportingModal, report_error
+from cogs.errors import ReportingItem, ReportingModal
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
 from storage.models import DeliveryStatus, EscalationStatus, Urgency
@@ -47,6 +48,7 @@ POST_JOB = "escalation-post"
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
+    saves = "your request for help"
     details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
         label="What is going on?",
         style=discord.TextStyle.paragraph,
@@ -91,6 +93,8 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
 
 
 class NoteModal(ReportingModal, title="Escalation"):
+    saves = "the note"
+
     def __init__(self, cog: EscalationCog, escalation_id: int, *, resolve: bool) -> None:
         super().__init__(title=f"{'Resolve' if resolve else 'Note on'} escalation #{escalation_id}")
         self.cog, self.escalation_id, self.resolving = cog, escalation_id, resolve
@@ -115,6 +119,8 @@ class NoteModal(ReportingModal, title="Escalation"):
 
 
 class ReassignModal(ReportingModal, title="Reassign escalation"):
+    saves = "the reassignment"
+
     def __init__(self, cog: EscalationCog, escalation_id: int) -> None:
         super().__init__()
         self.cog, self.escalation_id = cog, escalation_id
@@ -141,11 +147,12 @@ class ReassignModal(ReportingModal, title="Reassign escalation"):
 
 
 class EscalationButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"escalation:(?P<id>[0-9]+):(?P<action>claim|note|resolve|reassign)",
 ):
     """Claim / Add note / Resolve / Reassign on the staff post; staff only, after restarts."""
 
+    saves = "your claim"
     cog: ClassVar[EscalationCog | None] = None
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "claim": ("Claim", discord.ButtonStyle.primary),
@@ -169,22 +176,22 @@ class EscalationButton(
     ) -> EscalationButton:
         return cls(int(match["id"]), match["action"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         cog = self.cog
         if cog is None:
             raise RuntimeError("the escalations cog is not loaded")
-        try:
-            await require_staff(interaction, cog.programs)
-            if self.action == "claim":
-                await cog.claim(interaction, self.escalation_id)
-            elif self.action == "reassign":
-                await cog.service.view(self.escalation_id)  # refuse a wrong id before the form
-                await interaction.response.send_modal(ReassignModal(cog, self.escalation_id))
-            else:
-                modal = NoteModal(cog, self.escalation_id, resolve=self.action == "resolve")
-                await interaction.response.send_modal(modal)
-        except Exception as error:  # the person sees why; a bug is logged with an id
-            await report_error(interaction, error)
+        await require_staff(interaction, cog.programs)
+        if self.action == "claim":
+            await cog.claim(interaction, self.escalation_id)
+            return
+        view = await cog.service.view(self.escalation_id)  # refuse a gone one before a form
+        if view.status is EscalationStatus.RESOLVED and self.action != "note":
+            raise UserError(f"Escalation #{view.id} is already resolved.")
+        if self.action == "reassign":
+            await interaction.response.send_modal(ReassignModal(cog, self.escalation_id))
+        else:
+            modal = NoteModal(cog, self.escalation_id, resolve=self.action == "resolve")
+            await interaction.response.send_modal(modal)
 
 
 def buttons(view: EscalationView) -> discord.ui.View | None:

@@ -105,8 +105,6 @@ class ProfileModal(ReportingModal):
             "availability": self.availability.value,
         }
 
-    # discord.py's Modal.on_error takes no item, unlike the View's it inherits from.
-
 
 class JoinModal(ProfileModal):
     def __init__(self, cog: ProfilesCog, role: ProgramRole, time_zone: str) -> None:
@@ -121,6 +119,8 @@ class JoinModal(ProfileModal):
 
 
 class EditModal(ProfileModal):
+    saves = "your profile"
+
     def __init__(self, cog: ProfilesCog, current: Profile) -> None:
         super().__init__("Edit your profile", current)
         self.cog, self.current = cog, current
@@ -137,6 +137,8 @@ class EditModal(ProfileModal):
 
 class ConsentView(ReportingView):
     """Accept stores the profile; Decline (or waiting 10 minutes) stores nothing."""
+
+    saves = "your profile"
 
     def __init__(self, cog: ProfilesCog, draft: ProfileDraft) -> None:
         super().__init__(timeout=600)
@@ -166,6 +168,8 @@ class ConsentView(ReportingView):
 
 
 class LeaveView(ReportingView):
+    saves = "your choice to leave"
+
     def __init__(self, cog: ProfilesCog) -> None:
         super().__init__(timeout=300)
         self.cog = cog

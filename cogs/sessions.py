@@ -37,7 +37,7 @@ from bot.services.sessions import (
 )
 from cogs import session_texts as texts
 from cogs.context import guild_id_of, reader_language
-from cogs.errors import ReportingModal
+from cogs.errors import ReportingItem, ReportingModal
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
 from storage.models import AttendanceAnswer, Place, SessionStatus
@@ -48,6 +48,7 @@ PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERS
 
 
 class WhenModal(ReportingModal, title="Propose another time"):
+    saves = "the new time you proposed"
     when: discord.ui.TextInput[WhenModal] = discord.ui.TextInput(
         label="When?", placeholder="thursday 4pm", max_length=100, custom_id="session:when"
     )
@@ -67,6 +68,7 @@ class WhenModal(ReportingModal, title="Propose another time"):
 
 
 class AttendModal(ReportingModal, title="What did you cover?"):
+    saves = "your answer"
     covered: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
         label="Topics (commas)",
         placeholder="math homework, college plans",
@@ -99,11 +101,12 @@ class AttendModal(ReportingModal, title="What did you cover?"):
 
 
 class InviteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"session-invite:(?P<id>[0-9]+):(?P<action>accept|decline|propose)",
 ):
     """Accept / Decline / Propose another time; works after restarts, only for the invitee."""
 
+    saves = "your answer to the invitation"
     cog: ClassVar[SessionCog | None] = None
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "accept": ("Accept", discord.ButtonStyle.success),
@@ -126,7 +129,7 @@ class InviteButton(
     ) -> InviteButton:
         return cls(int(match["id"]), match["action"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         if self.action == "propose":
             await cog.service.respond_check(self.session_id, interaction.user.id)
@@ -156,9 +159,10 @@ class InviteButton(
 
 
 class AttendButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"attend:(?P<id>[0-9]+):(?P<answer>happened|rescheduled|no-show)",
 ):
+    saves = "your answer"
     cog: ClassVar[SessionCog | None] = None
     LABELS: ClassVar[dict[str, str]] = {
         "happened": "Yes",
@@ -182,7 +186,7 @@ class AttendButton(
     ) -> AttendButton:
         return cls(int(match["id"]), match["answer"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         if self.answer is AttendanceAnswer.HAPPENED:
             await interaction.response.send_modal(AttendModal(cog, self.session_id))

@@ -53,7 +53,9 @@ class SetupCog(commands.Cog):
         #: The tier-2 role may read the staff channel too.
         self.tier2_role_ids = (tier2,) if tier2 else ()
 
-    @app_commands.command(name="setup", extras={"audience": Audience.ADMIN})
+    @app_commands.command(
+        name="setup", extras={"audience": Audience.ADMIN, "saves": "the program's set-up"}
+    )
     @app_commands.describe(
         staff_role="The role your teachers and counsellors have; it is pinged for escalations",
         escalation_channel="The staff-only channel where requests for help are posted",

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import instance
 from bot.app import BridgesBot
 from bot.errors import UserError
 from bot.report_files import render
@@ -117,6 +118,16 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
 
 
+def instance_line(standing: instance.Standing | None) -> str:
+    """Which process answers: the active instance since when, on which host."""
+    if standing is None:
+        return "Not holding the instance lock (a demo or a test run)."
+    return (
+        f"Active since <t:{int(standing.since.timestamp())}:F> on host `{standing.host}`, "
+        f"pid {standing.pid}; any other instance waits as a standby."
+    )
+
+
 class Pager(ReportingView):
     def __init__(self, owner: int, pages: list[discord.Embed]) -> None:
         super().__init__(timeout=600)
@@ -127,7 +138,7 @@ class Pager(ReportingView):
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self.owner
 
     async def _show(self, interaction: discord.Interaction, step: int) -> None:
@@ -147,11 +158,13 @@ class Pager(ReportingView):
 class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
+    saves = "the matches made before it stopped"
+
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
         super().__init__(timeout=900)
         self.cog, self.owner, self.proposal = cog, owner, proposal
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
             raise UserError("Only the staff member who asked for this proposal can confirm it.")
         return True
@@ -192,11 +205,13 @@ class CohortView(ReportingView):
 class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
+    saves = "the erasure"
+
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
         super().__init__(timeout=300)
         self.cog, self.owner, self.member = cog, owner, member
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
             raise UserError(privacy_texts.ONLY_ASKER)
         return True
@@ -522,9 +537,9 @@ class StaffCog(commands.Cog):
         overview = await self.deliveries.overview(
             guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
         )
-        await interaction.response.send_message(
-            embed=delivery_texts.status_embed(overview), ephemeral=True
-        )
+        embed = delivery_texts.status_embed(overview)
+        embed.add_field(name="This instance", value=instance_line(instance.current()))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @staff.command(name="roster")
     async def roster(self, interaction: discord.Interaction) -> None:

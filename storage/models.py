@@ -3,7 +3,9 @@
 Every datetime column is timezone-aware and stored as UTC (``UTCDateTime``); SQLite, which
 has no time zones, hands back naive values that are re-tagged as UTC on the way out.
 Enumerations are stored as short strings with a CHECK constraint, so both SQLite and
-PostgreSQL hold the same schema and a new value is a plain migration.
+PostgreSQL hold the same schema and a new value is a plain migration. Every text column
+(``CleanString``, ``CleanText``, ``CleanJSON``) drops what no database takes (NUL, lone
+surrogates; see bot/text.py) as it is written, whoever writes it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.text import clean, clean_json
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -64,6 +68,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CleanString(TypeDecorator[str]):
+    """A ``String(length)`` whose values are cleaned (bot/text.py) on the way in."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean(value) if isinstance(value, str) else value
+
+
+class CleanText(CleanString):
+    """A ``Text`` whose values are cleaned on the way in."""
+
+    impl = Text
+    cache_ok = True
+
+
+class CleanJSON(TypeDecorator[Any]):
+    """A ``JSON`` value whose strings (keys too) are cleaned on the way in."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_json(value)
 
 
 class Base(DeclarativeBase):
@@ -104,7 +135,7 @@ class GuildSettings(Base):
     # Where prompts go for a student with DMs closed and no pair channel (optional).
     program_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     mentoring_category_id: Mapped[int | None] = mapped_column(BigInteger)
-    time_zone: Mapped[str] = mapped_column(String(64))
+    time_zone: Mapped[str] = mapped_column(CleanString(64))
     checkin_weekday: Mapped[int] = mapped_column(Integer)
     checkin_time: Mapped[time] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -128,17 +159,23 @@ class Member(Base):
     )
     user_id: Mapped[int] = mapped_column(BigInteger)
     role: Mapped[ProgramRole | None] = mapped_column(_str_enum(ProgramRole, "program_role"))
-    time_zone: Mapped[str | None] = mapped_column(String(64))
+    time_zone: Mapped[str | None] = mapped_column(CleanString(64))
     dm_status: Mapped[DmStatus] = mapped_column(
         _str_enum(DmStatus, "dm_status"), default=DmStatus.UNKNOWN
     )
     # The profile, stored only once the member has accepted the privacy notice.
     grade: Mapped[int | None] = mapped_column(Integer)
-    interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
-    focus_areas: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
-    subjects: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    interests: Mapped[list[str]] = mapped_column(
+        CleanJSON, default=list, server_default=text("'[]'")
+    )
+    focus_areas: Mapped[list[str]] = mapped_column(
+        CleanJSON, default=list, server_default=text("'[]'")
+    )
+    subjects: Mapped[list[str]] = mapped_column(
+        CleanJSON, default=list, server_default=text("'[]'")
+    )
     availability: Mapped[list[list[str | int]]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
+        CleanJSON, default=list, server_default=text("'[]'")
     )
     capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: most mentees at once
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -162,8 +199,8 @@ class TrainingModule(Base):
     guild_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(String(100))
-    content: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(CleanString(100))
+    content: Mapped[str] = mapped_column(CleanString(1000))
     minutes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -180,7 +217,7 @@ class TrainingCompletion(Base):
         ForeignKey("training_modules.id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    reflection: Mapped[str] = mapped_column(String(200))
+    reflection: Mapped[str] = mapped_column(CleanString(200))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -211,13 +248,13 @@ class Match(Base):
     )
     score: Mapped[float | None] = mapped_column(Float)
     created_by: Mapped[int] = mapped_column(BigInteger)
-    override_reason: Mapped[str | None] = mapped_column(String(300))
+    override_reason: Mapped[str | None] = mapped_column(CleanString(300))
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
     voice_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(BigInteger)
-    end_reason: Mapped[str | None] = mapped_column(String(300))
+    end_reason: Mapped[str | None] = mapped_column(CleanString(300))
 
 
 class ClosureSurvey(Base):
@@ -230,8 +267,8 @@ class ClosureSurvey(Base):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     rating: Mapped[int] = mapped_column(Integer)  # overall, 1 (badly) to 5 (great)
-    answers: Mapped[dict[str, int]] = mapped_column(JSON)  # statement -> 1-5, as asked
-    comment: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[dict[str, int]] = mapped_column(CleanJSON)  # statement -> 1-5, as asked
+    comment: Mapped[str | None] = mapped_column(CleanText)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -244,8 +281,8 @@ class MidpointSurvey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    answers: Mapped[dict[str, int]] = mapped_column(JSON)  # statement -> 1-5, as asked
-    comment: Mapped[str | None] = mapped_column(String(1000))
+    answers: Mapped[dict[str, int]] = mapped_column(CleanJSON)  # statement -> 1-5, as asked
+    comment: Mapped[str | None] = mapped_column(CleanString(1000))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -282,9 +319,9 @@ class MentoringSession(Base):
     series_id: Mapped[int | None] = mapped_column(Integer, index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    topic: Mapped[str | None] = mapped_column(String(200))
+    topic: Mapped[str | None] = mapped_column(CleanString(200))
     place: Mapped[Place] = mapped_column(_str_enum(Place, "session_place"))
-    place_detail: Mapped[str | None] = mapped_column(String(300))
+    place_detail: Mapped[str | None] = mapped_column(CleanString(300))
     status: Mapped[SessionStatus] = mapped_column(_str_enum(SessionStatus, "session_status"))
     proposed_by: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     invitee: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
@@ -304,8 +341,8 @@ class Attendance(Base):
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     answer: Mapped[AttendanceAnswer] = mapped_column(_str_enum(AttendanceAnswer, "attendance"))
-    covered: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
-    note: Mapped[str | None] = mapped_column(String(500))
+    covered: Mapped[list[str]] = mapped_column(CleanJSON, default=list, server_default=text("'[]'"))
+    note: Mapped[str | None] = mapped_column(CleanString(500))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -320,7 +357,7 @@ class Holiday(Base):
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
     )
     day: Mapped[date] = mapped_column(Date)
-    label: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(CleanString(100))
 
 
 class Signal(Base):
@@ -332,7 +369,7 @@ class Signal(Base):
     guild_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(CleanString(40))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -360,20 +397,20 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_status_priority", "status", "priority"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(CleanString(200), unique=True)
+    kind: Mapped[str] = mapped_column(CleanString(40))
     recipient_user_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus, "delivery_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(CleanString(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     guild_id: Mapped[int | None] = mapped_column(BigInteger)
     priority: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
-    nonce: Mapped[str | None] = mapped_column(String(25))
+    nonce: Mapped[str | None] = mapped_column(CleanString(25))
     channel_id: Mapped[int | None] = mapped_column(BigInteger)  # a post, not a DM
     fallback_channel_id: Mapped[int | None] = mapped_column(BigInteger)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # cleared once done
+    payload: Mapped[dict[str, Any] | None] = mapped_column(CleanJSON)  # cleared once done
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     # After this instant the prompt is marked expired instead of sent (None: no deadline).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -433,11 +470,11 @@ class Escalation(Base):
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(40))  # MANUAL or a signal kind / concern rule
+    source: Mapped[str] = mapped_column(CleanString(40))  # MANUAL or a signal kind / concern rule
     raised_by: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: a rule
-    category: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(CleanString(40))
     urgency: Mapped[Urgency] = mapped_column(_str_enum(Urgency, "urgency"))
-    details: Mapped[str | None] = mapped_column(String(2000))  # never logged
+    details: Mapped[str | None] = mapped_column(CleanString(2000))  # never logged
     status: Mapped[EscalationStatus] = mapped_column(
         _str_enum(EscalationStatus, "escalation_status"), default=EscalationStatus.OPEN
     )
@@ -459,8 +496,8 @@ class EscalationEvent(Base):
         ForeignKey("escalations.id", ondelete="CASCADE"), index=True
     )
     actor: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: the bot
-    action: Mapped[str] = mapped_column(String(24))
-    note: Mapped[str | None] = mapped_column(String(1000))  # never logged
+    action: Mapped[str] = mapped_column(CleanString(24))
+    note: Mapped[str | None] = mapped_column(CleanString(1000))  # never logged
     signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -475,8 +512,8 @@ class EscalationRule(Base):
     guild_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
     )
-    kind: Mapped[str] = mapped_column(String(40))
-    urgency: Mapped[str] = mapped_column(String(16))  # an Urgency value or "off"
+    kind: Mapped[str] = mapped_column(CleanString(40))
+    urgency: Mapped[str] = mapped_column(CleanString(16))  # an Urgency value or "off"
     changed_by: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -500,11 +537,11 @@ class Goal(Base):
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    what: Mapped[str] = mapped_column(String(100))
-    why: Mapped[str] = mapped_column(String(300))
-    measure: Mapped[str] = mapped_column(String(300))
+    what: Mapped[str] = mapped_column(CleanString(100))
+    why: Mapped[str] = mapped_column(CleanString(300))
+    measure: Mapped[str] = mapped_column(CleanString(300))
     due_on: Mapped[date] = mapped_column(Date)
-    focus_area: Mapped[str] = mapped_column(String(30))
+    focus_area: Mapped[str] = mapped_column(CleanString(30))
     status: Mapped[GoalStatus] = mapped_column(_str_enum(GoalStatus, "goal_status"))
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -543,11 +580,11 @@ class Checkin(Base):
     mood: Mapped[int | None] = mapped_column(Integer)
     # [[goal id, progress 1-5], ...] for the goals active when it was answered
     progress: Mapped[list[list[int]]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
+        CleanJSON, default=list, server_default=text("'[]'")
     )
-    went_well: Mapped[str | None] = mapped_column(String(1000))
-    hard: Mapped[str | None] = mapped_column(String(1000))
-    staff_note: Mapped[str | None] = mapped_column(String(1000))
+    went_well: Mapped[str | None] = mapped_column(CleanString(1000))
+    hard: Mapped[str | None] = mapped_column(CleanString(1000))
+    staff_note: Mapped[str | None] = mapped_column(CleanString(1000))
     reach_out: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -581,7 +618,7 @@ class MentorCheckin(Base):
     week: Mapped[date] = mapped_column(Date)
     met: Mapped[bool] = mapped_column(Boolean)
     going: Mapped[int] = mapped_column(Integer)
-    concern: Mapped[str | None] = mapped_column(String(1000))
+    concern: Mapped[str | None] = mapped_column(CleanString(1000))
     needs_support: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -622,5 +659,5 @@ class StaffContact(Base):
     )
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     staff_user_id: Mapped[int] = mapped_column(BigInteger)
-    note: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(CleanString(500))
     contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Enum, String, Text
+from sqlalchemy import JSON, BigInteger, Column, Enum, String, Text, TypeDecorator
 from sqlalchemy.types import TypeEngine
 
 
@@ -128,6 +128,8 @@ _CHECKED_TYPES: tuple[type[TypeEngine[Any]], ...] = (String, Text, JSON, BigInte
 
 def needs_classification(column: Column[object]) -> bool:
     kind = column.type
+    if isinstance(kind, TypeDecorator):  # the models' cleaned text and UTC datetimes
+        kind = kind.impl_instance
     return isinstance(kind, _CHECKED_TYPES) and not isinstance(kind, Enum)
 
 

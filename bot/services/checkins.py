@@ -642,7 +642,9 @@ class CheckinService:
         self, session: AsyncSession, member_id: int, week: date, user_id: int
     ) -> Member:
         mentor = await members.by_id(session, member_id)
-        if mentor is None or mentor.user_id != user_id:
+        if mentor is None:
+            raise NotFound("This check-in is closed: that mentor is no longer in the program.")
+        if mentor.user_id != user_id:
             raise NotAllowed("This check-in is for another mentor.")
         if await rows.mentor_checkin(session, member_id, week) is not None:
             raise UserError("You already answered this week's check-in. Thank you!")

@@ -17,6 +17,7 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Date, Text
 from bot.services.matching import FocusArea
 from bot.services.programs import ProgramService
+from bot.text import clean
 from storage.db import Sessions
 from storage.models import Goal, GoalStatus, Member, ProgramRole
 from storage.repositories import checkins as rows
@@ -234,7 +235,7 @@ class GoalService:
 
 
 def _text(value: str, limit: int, what: str, *, required: bool) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(clean(value).split())
     if required and not cleaned:
         raise UserError(f'Please fill in "{what}".')
     if len(cleaned) > limit:

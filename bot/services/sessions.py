@@ -402,7 +402,9 @@ class SessionService:
         tags = normalise_tags(covered)
         async with self._sessions.begin() as session:
             row = await rows.by_id(session, session_id)
-            if row is None or row.status is not SessionStatus.CONFIRMED:
+            if row is None:
+                raise NotFound("That session no longer exists, so there is nothing to record.")
+            if row.status is not SessionStatus.CONFIRMED:
                 raise NotFound("That session was not confirmed, so there is nothing to record.")
             view = await self._view(session, row)
             me = await members.get(session, row.guild_id, user_id)
@@ -607,6 +609,8 @@ class SessionService:
         invitee = await self._member_by_id(session, row.invitee)
         if invitee.user_id != user_id:
             raise NotAllowed("This invitation is for the other member of the pair.")
+        if row.status is SessionStatus.CANCELLED:
+            raise UserError("This session was cancelled, so there is nothing to answer.")
         if row.status is not SessionStatus.PROPOSED:
             raise UserError(f"This invitation was already answered ({row.status.value}).")
         if row.starts_at <= self._clock.now():

@@ -156,8 +156,10 @@ class SurveyService:
     ) -> tuple[int, int]:
         """(match id, member id) of a member of the match who may answer ``survey`` now."""
         match = await matches.by_id(session, match_id)
-        member = await members.get(session, match.guild_id, user_id) if match else None
-        if match is None or member is None or member.id not in (match.mentor_id, match.mentee_id):
+        if match is None:
+            raise UserError("This survey is closed: its match is no longer in the program.")
+        member = await members.get(session, match.guild_id, user_id)
+        if member is None or member.id not in (match.mentor_id, match.mentee_id):
             raise UserError("This survey is not yours to answer.")
         if survey is Survey.MIDPOINT and match.status is not MatchStatus.ACTIVE:
             raise UserError("This match has closed, so its mid-point survey is closed.")

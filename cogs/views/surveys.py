@@ -9,7 +9,7 @@ import discord
 
 from bot.services.surveys import Survey, SurveyService
 from cogs import survey_texts as texts
-from cogs.errors import ReportingModal, report_error
+from cogs.errors import ReportingItem, ReportingModal
 
 #: The button's custom_id per survey; DMs already sent keep working with these.
 CUSTOM_IDS = {Survey.MIDPOINT: "midpoint:{match_id}", Survey.CLOSURE: "closure-survey:{match_id}"}
@@ -33,6 +33,8 @@ def _chosen(scale: discord.ui.RadioGroup[Any]) -> int:
 
 class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
     """The closure survey's overall rating, a 1-5 scale per configured statement, a comment."""
+
+    saves = "your answers"
 
     def __init__(self, service: SurveyService, survey: Survey, match_id: int) -> None:
         closing = survey is Survey.CLOSURE
@@ -81,7 +83,7 @@ class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
 
 
 class SurveyButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ReportingItem[discord.ui.Button[Any]],
     template=r"(?P<survey>midpoint|closure-survey):(?P<match_id>[0-9]+)",
 ):
     #: Set when the surveys cog loads; the button is rebuilt from its custom_id alone.
@@ -104,13 +106,8 @@ class SurveyButton(
         survey = Survey.MIDPOINT if match["survey"] == "midpoint" else Survey.CLOSURE
         return cls(survey, int(match["match_id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         if self.service is None:
             raise RuntimeError("the surveys cog is not loaded")
-        try:
-            await self.service.check_answerable(self.survey, self.match_id, interaction.user.id)
-            await interaction.response.send_modal(
-                SurveyModal(self.service, self.survey, self.match_id)
-            )
-        except Exception as error:
-            await report_error(interaction, error)
+        await self.service.check_answerable(self.survey, self.match_id, interaction.user.id)
+        await interaction.response.send_modal(SurveyModal(self.service, self.survey, self.match_id))

@@ -7,19 +7,24 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, TypeDecorator, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.models import Base, UTCDateTime
+from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
-    """Write UTC columns as plain aware DateTime so migrations do not import the models."""
-    if kind == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
+    """Write the models' own column types (UTC datetimes, cleaned text) as the plain types
+    they store, so migrations do not import the models."""
+    if (
+        kind == "type"
+        and isinstance(obj, TypeDecorator)
+        and type(obj).__module__ == Base.__module__
+    ):
+        return f"sa.{obj.impl!r}"
     return False
 
 
@@ -37,7 +42,9 @@ def _run(connection: Connection) -> None:
 
 async def _run_async() -> None:
     engine = create_async_engine(
-        config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
+        config.get_main_option("sqlalchemy.url") or "",
+        poolclass=pool.NullPool,
+        hide_parameters=True,
     )
     try:
         async with engine.connect() as connection:

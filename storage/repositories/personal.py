@@ -13,7 +13,18 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, ColumnElement, String, Table, cast, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    String,
+    Table,
+    TypeDecorator,
+    cast,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, Match, MatchStatus
@@ -138,7 +149,9 @@ def _plain(value: Any) -> Any:
 def _emptied(column: Column[Any]) -> Any:
     if column.nullable:
         return None
-    return [] if isinstance(column.type, JSON) else ""
+    kind = column.type
+    stored = kind.impl_instance if isinstance(kind, TypeDecorator) else kind  # cleaned JSON too
+    return [] if isinstance(stored, JSON) else ""
 
 
 async def clear(session: AsyncSession, found: Found, kinds: tuple[Kind, ...]) -> int:

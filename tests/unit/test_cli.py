@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -187,3 +189,57 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def _fast_instance_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text("[instance]\npoll_seconds = 1\nheartbeat_seconds = 1\n", encoding="utf-8")
+    return config
+
+
+def test_run_waits_as_a_standby_while_another_instance_is_active(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """It says so, never connects nor migrates, and stops at once on SIGINT."""
+    database = tmp_path / "run.db"
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("BRIDGES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("BRIDGES_CONFIG", str(_fast_instance_config(tmp_path)))
+    other = os.open(tmp_path / "run.db.instance-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(other, fcntl.LOCK_EX)  # another instance holds the lock
+    os.write(other, b"otherhost pid 4242")
+
+    async def start(self: BridgesBot, token: str, *, reconnect: bool = True) -> None:
+        raise AssertionError("a standby connected to Discord")
+
+    monkeypatch.setattr(BridgesBot, "start", start)
+    threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
+        assert main(["run"]) == 0
+    finally:
+        os.close(other)
+    logged = capfd.readouterr().err
+    assert "standby: the active instance is otherhost pid 4242" in logged
+    assert "stopped while a standby" in logged
+    assert not database.exists() or database.stat().st_size == 0  # nothing migrated
+
+
+def test_run_that_loses_its_lock_stops_with_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "run.db"
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("BRIDGES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("BRIDGES_CONFIG", str(_fast_instance_config(tmp_path)))
+
+    async def start(self: BridgesBot, token: str, *, reconnect: bool = True) -> None:
+        """Connected, until the lock file is removed under it (as a restore might)."""
+        os.remove(tmp_path / "run.db.instance-lock")
+        while not self.is_closed():  # noqa: ASYNC110 - discord.py has no "closed" event
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(BridgesBot, "start", start)
+    assert main(["run"]) == 1
+    logged = capfd.readouterr().err
+    assert "active instance:" in logged and "lost the active-instance lock" in logged
+    assert "lost its lock in the database" in logged  # the last line, for the operator

@@ -28,6 +28,7 @@ from bot.config import (
     resolve_config_path,
 )
 from bot.delivery import DeliverySettings
+from bot.instance import InstanceSettings
 from bot.services.objectives import Objective
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gq1w2e.a-very-distinctive-fake-token"
@@ -87,6 +88,7 @@ def test_built_in_defaults() -> None:
             )
         ),
         delivery=DeliverySettings(),
+        instance=InstanceSettings(poll_seconds=5, heartbeat_seconds=5),
     )
 
 
@@ -137,7 +139,8 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, delivery, escalations, matching, paging, privacy, "
+                "bot, checkins, database, delivery, escalations, instance, matching, paging, "
+                "privacy, "
                 "program, report, scheduler, sessions",
             ],
         ),
