@@ -1,0 +1,159 @@
+"""Concerning language in a student's free text: suicide risk (the steps of the Columbia
+Suicide Severity Rating Scale), self-harm, hopelessness, abuse, violence to others and
+bullying, in English and Spanish.
+
+API (stable; other services call it)::
+
+    Severity                 IntEnum LOW < MODERATE < HIGH < IMMINENT
+    ConcernMatch             category, severity, phrase, language
+    CATEGORIES               every category id, C-SSRS order then the rest
+    LABELS                   category id -> words for staff ("Thoughts of suicide")
+    find_concerns(text)      one match per category found, highest severity first
+    highest(matches)         the highest severity, or None when nothing was found
+
+How it reads: the text is normalised (``normalise``: case, accents, invisible characters,
+repeated letters, texting forms such as "wanna", "kms", "unalive", "kiero", leetspeak, and
+misspelt key words through a fuzzy match), then each language's pattern families
+(``bot/services/data/concern_en.toml`` and ``concern_es.toml``, written in the template
+language of ``templates``) are searched, after idioms ("this homework is killing me", "me
+muero de risa") are blanked out. An idiom only hides its own words, so a real hit next to
+it still fires. A hit right after a negation ("I would never kill myself") does not count.
+An ideation or method hit in the same sentence as a time or a plan ("tonight") adds
+``intent_or_plan`` at ``IMMINENT``.
+
+A false alarm costs staff a look; a miss can cost far more, so the families lean towards
+firing. The text is never logged; ``phrase`` holds only the normalised words that matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from bot.services.concern.lexicon import CATEGORIES, Lexicon, Severity, parse
+from bot.services.concern.normalise import SENTENCE, prepare
+from bot.services.concern.templates import NEGATORS
+
+__all__ = ["CATEGORIES", "LABELS", "ConcernMatch", "Severity", "find_concerns", "highest"]
+
+LANGUAGES = ("en", "es")
+
+#: What staff read for each category.
+LABELS: dict[str, str] = {
+    "wish_to_be_dead": "Wish to be dead",
+    "passive_ideation": "Not wanting to be alive (passive suicidal thoughts)",
+    "active_ideation": "Thoughts of suicide",
+    "method": "Suicide method (means named)",
+    "intent_or_plan": "Suicide intent or plan",
+    "preparatory_acts": "Preparing for suicide (goodbyes, giving things away)",
+    "self_harm": "Self-harm",
+    "hopelessness_burden": "Hopelessness or feeling a burden",
+    "abuse": "Abuse or neglect",
+    "violence_to_others": "Threat of violence to others",
+    "bullying": "Bullying or harassment",
+}
+
+#: Categories that a time or a plan in the same sentence turns into ``intent_or_plan``.
+_ESCALATES = frozenset(
+    {"wish_to_be_dead", "passive_ideation", "active_ideation", "method", "preparatory_acts"}
+)
+_PLAN = "intent_or_plan"
+_BLANK = "_ "
+
+
+@dataclass(frozen=True)
+class ConcernMatch:
+    """One category found: which, how severe, the words that matched, their language."""
+
+    category: str  # one of CATEGORIES
+    severity: Severity
+    phrase: str
+    language: str  # "en" or "es"
+
+
+@cache
+def lexicons() -> tuple[Lexicon, ...]:
+    data = resources.files("bot.services").joinpath("data")
+    return tuple(
+        parse(data.joinpath(f"concern_{language}.toml").read_text(encoding="utf-8"))
+        for language in LANGUAGES
+    )
+
+
+def find_concerns(text: str) -> list[ConcernMatch]:
+    """Every category found in ``text``, one match each, highest severity first (then in
+    ``CATEGORIES`` order). Any string is accepted; nothing is logged."""
+    prepared = prepare(text)
+    best: dict[str, ConcernMatch] = {}
+    for lexicon in lexicons():
+        for match in _search(lexicon, prepared):
+            known = best.get(match.category)
+            if known is None or match.severity > known.severity:
+                best[match.category] = match
+    order = {category: index for index, category in enumerate(CATEGORIES)}
+    return sorted(best.values(), key=lambda m: (-m.severity, order[m.category]))
+
+
+def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
+    """The highest severity among ``matches``; ``None`` when there are none."""
+    return max((m.severity for m in matches), default=None)
+
+
+def _search(lexicon: Lexicon, prepared: str) -> list[ConcernMatch]:
+    text = lexicon.normaliser.text(prepared)
+    tokens = set(text.split())
+    for idiom in lexicon.ignore:
+        if idiom.anchor is None or idiom.anchor & tokens:
+            text = idiom.pattern.sub(_BLANK, text)
+    tokens = set(text.split())
+    found: dict[str, tuple[ConcernMatch, int]] = {}
+    for family in lexicon.families:
+        known = found.get(family.category)
+        if known is not None and known[0].severity >= family.severity:
+            continue
+        for template in family.templates:
+            if template.anchor is not None and not template.anchor & tokens:
+                continue
+            start = _first(template.pattern.finditer(text), text)
+            if start is not None:
+                words = start[1]
+                match = ConcernMatch(family.category, family.severity, words, lexicon.language)
+                found[family.category] = (match, start[0])
+                break
+    matches = [match for match, _ in found.values()]
+    plan = _escalation(lexicon, text, tokens, found)
+    if plan is not None:
+        matches = [m for m in matches if m.category != _PLAN] + [plan]
+    return matches
+
+
+def _first(hits: object, text: str) -> tuple[int, str] | None:
+    """The first hit not right after a negation: (its position, its words)."""
+    for hit in hits:  # type: ignore[attr-defined]
+        before = text[: hit.start()].split()[-2:]
+        if SENTENCE in before or "," in before:
+            before = before[max(i for i, w in enumerate(before) if w in (SENTENCE, ",")) + 1 :]
+        if not NEGATORS.intersection(before):
+            return hit.start(), hit.group().strip()
+    return None
+
+
+def _escalation(
+    lexicon: Lexicon, text: str, tokens: set[str], found: dict[str, tuple[ConcernMatch, int]]
+) -> ConcernMatch | None:
+    """``intent_or_plan`` when an ideation hit shares its sentence with a time or a plan."""
+    ideation = [(m, at) for category, (m, at) in found.items() if category in _ESCALATES]
+    if not ideation:
+        return None
+    for template in lexicon.escalate:
+        if template.anchor is not None and not template.anchor & tokens:
+            continue
+        for hit in template.pattern.finditer(text):
+            for match, at in ideation:
+                low, high = sorted((at, hit.start()))
+                if f" {SENTENCE} " not in text[low:high]:
+                    phrase = f"{match.phrase} … {hit.group().strip()}"
+                    return ConcernMatch(_PLAN, Severity.IMMINENT, phrase, lexicon.language)
+    return None
