@@ -3,7 +3,8 @@ normaliser, pattern families, idioms to ignore and the words that escalate a hit
 
 A data file holds ``language``, ``near_words`` (real words the fuzzy matcher must leave
 alone), ``[texting]`` (one token -> its expansion), ``[phrases]`` (several words -> one
-form), ``[fuzzy]`` (key word -> shortest token considered), ``[slots]``, one
+form), ``[respell]`` (a word's start -> its spelling), ``[fuzzy]`` (key word -> shortest
+token considered), ``[slots]``, one
 ``[[family]]`` per group of templates with its ``category`` and ``severity``,
 ``[ignore]`` templates (idioms blanked before matching) and ``[escalate]`` templates
 (a time or a plan: next to an ideation hit they add ``intent_or_plan``). Templates are
@@ -87,7 +88,7 @@ def parse(text: str) -> Lexicon:
     known = frozenset(compiler.words | set(_get(data, "near_words", list)))
     known |= {w for expansion in (*texting.values(), *phrases.values()) for w in expansion.split()}
     fuzzy = Fuzzy(_get(data, "fuzzy", dict), known)
-    normaliser = Normaliser(texting, phrases, fuzzy)
+    normaliser = Normaliser(texting, phrases, fuzzy, _get(data, "respell", dict))
     _check_words(normaliser, compiler.words, language)
     return Lexicon(language, normaliser, tuple(families), ignore, escalate)
 

@@ -8,8 +8,8 @@ student types without a Spanish keyboard: "daño" and "dano" match alike); apost
 joined ("don't" -> "dont"); dotted or dashed letters joined ("k.m.s" -> "kms"); leetspeak
 inside words ("k1ll", "$uicide"); then, per token, letters repeated three times or more
 squeezed ("kiiill" -> "kill", "sooo" -> "so"), texting forms expanded from the language's
-list ("wanna" -> "want to", "kiero" -> "quiero"), a dropped final g restored ("thinkin"),
-and a misspelt key word mapped to its spelling by a fuzzy match (``Fuzzy``).
+list ("wanna" -> "want to", "xq" -> "porque"), a dropped final g restored ("thinkin"),
+a word's start respelt ("kiero" -> "quiero") and a misspelt key word mapped to its spelling by a fuzzy match (``Fuzzy``).
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ class Normaliser:
         texting: Mapping[str, str],
         phrases: Mapping[str, str],
         fuzzy: Fuzzy,
+        respell: Mapping[str, str] | None = None,
     ) -> None:
         self.texting = dict(texting)  # one token -> its expansion (one or more words)
+        self.respell = dict(respell or {})  # a word's start -> its spelling ("ki" -> "qui")
         self.phrases = tuple(  # multi-word forms ("sewer slide" -> "suicide")
             (re.compile(" " + re.escape(words) + " "), f" {replacement} ")
             for words, replacement in phrases.items()
@@ -117,6 +119,11 @@ class Normaliser:
             return self.texting[token]
         if len(token) >= 5 and token.endswith("in") and token + "g" in self.fuzzy.known:
             return token + "g"
+        if token not in self.fuzzy.known:
+            for start, spelling in self.respell.items():
+                if token.startswith(start):
+                    token = spelling + token[len(start) :]
+                    break
         return self.fuzzy.correct(token)
 
     def _squeeze(self, token: str) -> str:

@@ -7,7 +7,8 @@ A template is words separated by spaces, read against normalised text (``normali
 - ``(could be|would be)`` one of these templates (several words each)
 - a suffix ``?`` makes a word or slot optional, ``*`` allows it up to twice ("really just")
 - ``~3`` up to three other words, none of them a negation, inside the clause
-- ``$`` the clause ends here; ``!at|in`` the next word is neither "at" nor "in"
+- ``$`` the clause ends here; ``!at|in`` the next word is neither "at" nor "in";
+  ``!(at the|lol)`` what follows is neither "at the" nor "lol"
 
 Each template compiles to one regular expression, and to an *anchor*: a set of words one
 of which every match contains, so a text without any of them is not searched at all.
@@ -76,8 +77,8 @@ class Compiler:
         if gap := _GAP.fullmatch(token):
             return _Piece(f"(?:{_NOT_NEGATION}[^ .,]+ ){{0,{gap.group(1)}}}", None, True)
         if token.startswith("!"):
-            words = self._words(token[1:], template)
-            return _Piece("(?!(?:" + "|".join(words) + ") )", None, True)
+            ahead = self._piece(token[1:], template)
+            return _Piece(f"(?!{ahead.regex})", None, True)
         repeat = token[-1] if token[-1] in "?*" else ""
         body = token[: -1] if repeat else token
         if body.startswith("(") and body.endswith(")"):
