@@ -27,13 +27,14 @@ firing. The text is never logged; ``phrase`` holds only the normalised words tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from bot.services.concern.lexicon import CATEGORIES, Lexicon, Severity, parse
-from bot.services.concern.normalise import SENTENCE, prepare
+from bot.services.concern.normalise import COMMA, SENTENCE, tokens
 from bot.services.concern.templates import NEGATORS
 
 __all__ = ["CATEGORIES", "LABELS", "ConcernMatch", "Severity", "find_concerns", "highest"]
@@ -61,6 +62,7 @@ _ESCALATES = frozenset(
 )
 _PLAN = "intent_or_plan"
 _BLANK = "_ "
+_LOOK_BACK = 2 * 45  # characters enough for two normalised words before a hit
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,10 @@ def lexicons() -> tuple[Lexicon, ...]:
 def find_concerns(text: str) -> list[ConcernMatch]:
     """Every category found in ``text``, one match each, highest severity first (then in
     ``CATEGORIES`` order). Any string is accepted; nothing is logged."""
-    prepared = prepare(text)
+    raw = tokens(text)
     best: dict[str, ConcernMatch] = {}
     for lexicon in lexicons():
-        for match in _search(lexicon, prepared):
+        for match in _search(lexicon, raw):
             known = best.get(match.category)
             if known is None or match.severity > known.severity:
                 best[match.category] = match
@@ -101,54 +103,55 @@ def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
     return max((m.severity for m in matches), default=None)
 
 
-def _search(lexicon: Lexicon, prepared: str) -> list[ConcernMatch]:
-    text = lexicon.normaliser.text(prepared)
-    tokens = set(text.split())
+def _search(lexicon: Lexicon, raw: list[str]) -> list[ConcernMatch]:
+    text = lexicon.normaliser.text(raw)
+    words = set(text.split())
     for idiom in lexicon.ignore:
-        if idiom.anchor is None or idiom.anchor & tokens:
+        if idiom.anchor is None or idiom.anchor & words:
             text = idiom.pattern.sub(_BLANK, text)
-    tokens = set(text.split())
+    words = set(text.split())
     found: dict[str, tuple[ConcernMatch, int]] = {}
     for family in lexicon.families:
         known = found.get(family.category)
         if known is not None and known[0].severity >= family.severity:
             continue
         for template in family.templates:
-            if template.anchor is not None and not template.anchor & tokens:
+            if template.anchor is not None and not template.anchor & words:
                 continue
-            start = _first(template.pattern.finditer(text), text)
-            if start is not None:
-                words = start[1]
-                match = ConcernMatch(family.category, family.severity, words, lexicon.language)
-                found[family.category] = (match, start[0])
+            hit = _first(template.pattern.finditer(text), text)
+            if hit is not None:
+                at, phrase = hit
+                match = ConcernMatch(family.category, family.severity, phrase, lexicon.language)
+                found[family.category] = (match, at)
                 break
     matches = [match for match, _ in found.values()]
-    plan = _escalation(lexicon, text, tokens, found)
-    if plan is not None:
-        matches = [m for m in matches if m.category != _PLAN] + [plan]
-    return matches
+    plan = _escalation(lexicon, text, words, found)
+    return matches if plan is None else [*matches, plan]
 
 
-def _first(hits: object, text: str) -> tuple[int, str] | None:
-    """The first hit not right after a negation: (its position, its words)."""
-    for hit in hits:  # type: ignore[attr-defined]
-        before = text[: hit.start()].split()[-2:]
-        if SENTENCE in before or "," in before:
-            before = before[max(i for i, w in enumerate(before) if w in (SENTENCE, ",")) + 1 :]
+def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[int, str] | None:
+    """The first hit not right after a negation ("would never kill myself", "no me quiero
+    morir"): its position and its words. The two words before it count, within its clause."""
+    for hit in hits:
+        before: list[str] = []
+        for word in reversed(text[max(0, hit.start() - _LOOK_BACK) : hit.start()].split()):
+            if word in (SENTENCE, COMMA) or len(before) == 2:
+                break
+            before.append(word)
         if not NEGATORS.intersection(before):
             return hit.start(), hit.group().strip()
     return None
 
 
 def _escalation(
-    lexicon: Lexicon, text: str, tokens: set[str], found: dict[str, tuple[ConcernMatch, int]]
+    lexicon: Lexicon, text: str, words: set[str], found: dict[str, tuple[ConcernMatch, int]]
 ) -> ConcernMatch | None:
     """``intent_or_plan`` when an ideation hit shares its sentence with a time or a plan."""
     ideation = [(m, at) for category, (m, at) in found.items() if category in _ESCALATES]
-    if not ideation:
+    if not ideation or _PLAN in found:
         return None
     for template in lexicon.escalate:
-        if template.anchor is not None and not template.anchor & tokens:
+        if template.anchor is not None and not template.anchor & words:
             continue
         for hit in template.pattern.finditer(text):
             for match, at in ideation:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from bot.services.concern.normalise import Fuzzy, Normaliser, prepare
+from bot.services.concern.normalise import Fuzzy, Normaliser, tokens
 from bot.services.concern.templates import Compiled, Compiler
 
 
@@ -77,11 +77,13 @@ def parse(text: str) -> Lexicon:
         severity = _get(family, "severity", str)
         if severity.upper() not in Severity.__members__:
             raise ValueError(f"family {number}: unknown severity {severity!r}")
-        templates = tuple(compiler.compile(t) for t in _get(family, "patterns", list))
+        templates = tuple(compiler.compile(_text(t)) for t in _get(family, "patterns", list))
         families.append(Family(category, Severity[severity.upper()], templates))
-    ignore = tuple(compiler.compile(t) for t in _get(data, "ignore", dict).get("patterns", []))
+    ignore = tuple(
+        compiler.compile(_text(t)) for t in _get(data, "ignore", dict).get("patterns", [])
+    )
     escalate = tuple(
-        compiler.compile(t) for t in _get(data, "escalate", dict).get("patterns", [])
+        compiler.compile(_text(t)) for t in _get(data, "escalate", dict).get("patterns", [])
     )
     texting: Mapping[str, str] = _get(data, "texting", dict)
     phrases: Mapping[str, str] = _get(data, "phrases", dict)
@@ -98,10 +100,16 @@ def _check_words(normaliser: Normaliser, words: set[str], language: str) -> None
     wrong = [
         f"{word!r} is read as {read!r}"
         for word in sorted(words)
-        if (read := normaliser.text(prepare(word)).strip()) != word
+        if (read := normaliser.text(tokens(word)).strip()) != word
     ]
     if wrong:
         raise ValueError(f"{language}: template words that never match: " + ", ".join(wrong))
+
+
+def _text(template: object) -> str:
+    if not isinstance(template, str):
+        raise ValueError(f"template {template!r} should be a string")
+    return template
 
 
 def _get(data: Mapping[str, Any], key: str, kind: type) -> Any:

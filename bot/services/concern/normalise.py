@@ -9,7 +9,8 @@ joined ("don't" -> "dont"); dotted or dashed letters joined ("k.m.s" -> "kms"); 
 inside words ("k1ll", "$uicide"); then, per token, letters repeated three times or more
 squeezed ("kiiill" -> "kill", "sooo" -> "so"), texting forms expanded from the language's
 list ("wanna" -> "want to", "xq" -> "porque"), a dropped final g restored ("thinkin"),
-a word's start respelt ("kiero" -> "quiero") and a misspelt key word mapped to its spelling by a fuzzy match (``Fuzzy``).
+a word's start respelt ("kiero" -> "quiero") and a misspelt key word mapped to its
+spelling by a fuzzy match (``Fuzzy``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _LOOKALIKE = str.maketrans(
     }
 )  # fmt: skip
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])(?:[a-z][.\-]){1,5}[a-z](?![a-z0-9])\.?")
+_SPACED_HINT = re.compile(r"\b[a-z][.\-][a-z]\b")
+_LEET_HINT = re.compile(r"[!|$@]")
 _LEET_INSIDE = re.compile(r"(?<=[a-z0-9])[!|$@](?=[a-z0-9])|(?<![a-z0-9])[$@](?=[a-z])")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
                        "$": "s", "@": "a", "!": "i", "|": "i"})  # fmt: skip
@@ -86,30 +89,30 @@ class Normaliser:
     ) -> None:
         self.texting = dict(texting)  # one token -> its expansion (one or more words)
         self.respell = dict(respell or {})  # a word's start -> its spelling ("ki" -> "qui")
-        self.phrases = tuple(  # multi-word forms ("sewer slide" -> "suicide")
-            (re.compile(" " + re.escape(words) + " "), f" {replacement} ")
-            for words, replacement in phrases.items()
+        self.phrases = {f" {words} ": f" {form} " for words, form in phrases.items()}
+        self._phrase = (  # multi-word forms ("sewer slide" -> "suicide"), in one pass
+            re.compile("|".join(re.escape(words) for words in self.phrases)) if phrases else None
         )
         self.fuzzy = fuzzy
         self._word = lru_cache(maxsize=16384)(self._read_word)
 
-    def text(self, prepared: str) -> str:
-        """``prepared`` (from ``prepare``) as tokens, each with a space before and after."""
-        out: list[str] = []
-        for raw in _TOKENS.findall(prepared):
-            if raw == COMMA:
-                out.append(COMMA)
-            elif not raw[0].isalnum():
-                out.append(SENTENCE)
-            else:
-                out.append(self._word(raw[:_MAX_TOKEN]))
-        joined = " " + " ".join(out) + " "
-        for pattern, replacement in self.phrases:
-            joined = pattern.sub(replacement, joined)
+    def text(self, raw: list[str]) -> str:
+        """Tokens (from ``tokens``) read in this language, joined with a space before and
+        after each: the form templates are matched against."""
+        word = self._word
+        joined = " " + " ".join([word(token) for token in raw]) + " "
+        if self._phrase is not None:
+            # a phrase's spaces are shared with its neighbours: two passes catch them all
+            for _ in range(2):
+                joined = self._phrase.sub(lambda m: self.phrases[m.group()], joined)
         return joined
 
     def _read_word(self, raw: str) -> str:
-        token = raw
+        if raw == COMMA:
+            return COMMA
+        if not raw[0].isalnum():
+            return SENTENCE
+        token = raw[:_MAX_TOKEN]
         if token in self.texting:
             return self.texting[token]
         if not token.isalpha() and not token.isdigit():
@@ -135,6 +138,11 @@ class Normaliser:
         return _RUN.sub(r"\1", token)
 
 
+def tokens(text: str) -> list[str]:
+    """Any text as raw tokens: words, runs of sentence punctuation, commas."""
+    return _TOKENS.findall(prepare(text))
+
+
 def prepare(text: str) -> str:
     """Language-independent cleaning: lowercase ASCII letters, digits and punctuation."""
     if text.isascii():
@@ -143,9 +151,13 @@ def prepare(text: str) -> str:
         text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
         text = unicodedata.normalize("NFKC", text).lower().translate(_LOOKALIKE)
         text = "".join(_fold(char) for char in unicodedata.normalize("NFKD", text))
-    text = _APOSTROPHE.sub("", text)
-    text = _SPACED_LETTERS.sub(lambda m: m.group().replace(".", "").replace("-", ""), text)
-    return _LEET_INSIDE.sub(lambda m: m.group().translate(_LEET), text)
+    if "'" in text:
+        text = _APOSTROPHE.sub("", text)
+    if _SPACED_HINT.search(text):
+        text = _SPACED_LETTERS.sub(lambda m: m.group().replace(".", "").replace("-", ""), text)
+    if _LEET_HINT.search(text):
+        text = _LEET_INSIDE.sub(lambda m: m.group().translate(_LEET), text)
+    return text
 
 
 @lru_cache(maxsize=4096)

@@ -22,15 +22,25 @@ from dataclasses import dataclass
 
 #: Words that end a clause's meaning for the gap ``~N`` and the negation check.
 NEGATORS = frozenset({"not", "never", "no", "nunca", "jamas", "ni", "tampoco"})
-#: Words too common to be an anchor (a template anchored on them is searched more often).
+#: Words too common to be a good anchor (a template anchored on them is searched more often).
 _COMMON = frozenset(
-    {"i", "a", "to", "me", "my", "the", "am", "is", "be", "it", "of", "and", "you",
-     "de", "que", "la", "el", "a", "en", "y", "lo", "se", "mi", "no", "un", "una", "por"}
-)  # fmt: skip
+    " ".join(
+        (
+            "i a an to me my the am is are was be been it of and or you your he she they",
+            "them him her his we our us in on at for with about from by as so but if when",
+            "then than that this what how why who do does did not no have has had will would",
+            "can could just really like get got go going all some one up out now time day",
+            "class school people kids bus lunch de que la el en y lo se mi un una por para con",
+            "los las del al le les te su mas es esta estoy ya muy pero como todo todos cuando",
+            "porque si hoy clase escuela",
+        )
+    ).split()
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _GAP = re.compile(r"~([1-9])")
 _NOT_NEGATION = "(?!(?:" + "|".join(sorted(NEGATORS)) + ") )"
 _END = r"(?=[.,] |$)"
+_END_MARK = "$"
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ class Compiler:
         return "".join(p.regex for p in pieces), choice
 
     def _piece(self, token: str, template: str) -> _Piece:
-        if token == "$":
+        if token == _END_MARK:
             return _Piece(_END, None, True)
         if gap := _GAP.fullmatch(token):
             return _Piece(f"(?:{_NOT_NEGATION}[^ .,]+ ){{0,{gap.group(1)}}}", None, True)
@@ -80,7 +90,7 @@ class Compiler:
             ahead = self._piece(token[1:], template)
             return _Piece(f"(?!{ahead.regex})", None, True)
         repeat = token[-1] if token[-1] in "?*" else ""
-        body = token[: -1] if repeat else token
+        body = token[:-1] if repeat else token
         if body.startswith("(") and body.endswith(")"):
             piece = self._group(_alternatives(body[1:-1]), template)
         else:
@@ -96,7 +106,7 @@ class Compiler:
         regexes: list[str] = []
         must: set[str] | None = set()
         for part in body.split("|"):
-            if part == "$":
+            if part == _END_MARK:
                 regexes.append(_END)
                 must = None
             elif part.startswith("{") and part.endswith("}"):
@@ -133,7 +143,7 @@ class Compiler:
 
     def _group(self, alternatives: Sequence[str], template: str) -> _Piece:
         parts = [
-            (_END, None) if alternative.strip() == "$" else self._sequence(alternative)
+            (_END, None) if alternative.strip() == _END_MARK else self._sequence(alternative)
             for alternative in alternatives
         ]
         musts = [must for _, must in parts]
