@@ -2,8 +2,8 @@
 normaliser, pattern families, idioms to ignore and the words that escalate a hit.
 
 A data file holds ``language``, ``near_words`` (real words the fuzzy matcher must leave
-alone), ``[texting]`` (one token -> its expansion), ``[phrases]`` (several words -> one
-form), ``[respell]`` (a word's start -> its spelling), ``[fuzzy]`` (key word -> shortest
+alone), ``[texting]`` (one token -> its expansion), ``[glued]`` (words run together ->
+spaced), ``[phrases]`` (several words -> one form), ``[respell]`` (a word's start -> its spelling), ``[fuzzy]`` (key word -> shortest
 token considered), ``[slots]``, one
 ``[[family]]`` per group of templates with its ``category`` and ``severity``,
 ``[ignore]`` templates (idioms blanked before matching) and ``[escalate]`` templates
@@ -89,8 +89,10 @@ def parse(text: str) -> Lexicon:
     phrases: Mapping[str, str] = _get(data, "phrases", dict)
     known = frozenset(compiler.words | set(_get(data, "near_words", list)))
     known |= {w for expansion in (*texting.values(), *phrases.values()) for w in expansion.split()}
+    glued: Mapping[str, str] = _get(data, "glued", dict)
+    known |= {w for words in glued.values() for w in words.split()}
     fuzzy = Fuzzy(_get(data, "fuzzy", dict), known)
-    normaliser = Normaliser(texting, phrases, fuzzy, _get(data, "respell", dict))
+    normaliser = Normaliser(texting, phrases, fuzzy, _get(data, "respell", dict), glued)
     _check_words(normaliser, compiler.words, language)
     return Lexicon(language, normaliser, tuple(families), ignore, escalate)
 

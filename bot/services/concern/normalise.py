@@ -9,7 +9,8 @@ joined ("don't" -> "dont"); dotted or dashed letters joined ("k.m.s" -> "kms"); 
 inside words ("k1ll", "$uicide"); then, per token, letters repeated three times or more
 squeezed ("kiiill" -> "kill", "sooo" -> "so"), texting forms expanded from the language's
 list ("wanna" -> "want to", "xq" -> "porque"), a dropped final g restored ("thinkin"),
-a word's start respelt ("kiero" -> "quiero") and a misspelt key word mapped to its
+words run together spaced out ("iwanttodie"), a word's start respelt ("kiero" ->
+"quiero") and a misspelt key word mapped to its
 spelling by a fuzzy match (``Fuzzy``).
 """
 
@@ -86,9 +87,11 @@ class Normaliser:
         phrases: Mapping[str, str],
         fuzzy: Fuzzy,
         respell: Mapping[str, str] | None = None,
+        glued: Mapping[str, str] | None = None,
     ) -> None:
         self.texting = dict(texting)  # one token -> its expansion (one or more words)
         self.respell = dict(respell or {})  # a word's start -> its spelling ("ki" -> "qui")
+        self.glued = dict(glued or {})  # words run together -> spaced ("iwanttodie")
         self.phrases = {f" {words} ": f" {form} " for words, form in phrases.items()}
         self._phrase = (  # multi-word forms ("sewer slide" -> "suicide"), in one pass
             re.compile("|".join(re.escape(words) for words in self.phrases)) if phrases else None
@@ -123,6 +126,9 @@ class Normaliser:
         if len(token) >= 5 and token.endswith("in") and token + "g" in self.fuzzy.known:
             return token + "g"
         if token not in self.fuzzy.known:
+            for glue, words in self.glued.items():
+                if glue in token:
+                    return " ".join(token.replace(glue, f" {words} ").split())
             for start, spelling in self.respell.items():
                 if token.startswith(start):
                     token = spelling + token[len(start) :]
