@@ -3,8 +3,8 @@ normaliser, pattern families, idioms to ignore and the words that escalate a hit
 
 A data file holds ``language``, ``near_words`` (real words the fuzzy matcher must leave
 alone), ``[texting]`` (one token -> its expansion), ``[glued]`` (words run together ->
-spaced), ``[phrases]`` (several words -> one form), ``[respell]`` (a word's start -> its spelling), ``[fuzzy]`` (key word -> shortest
-token considered), ``[slots]``, one
+spaced), ``[phrases]`` (several words -> one form), ``[respell]`` (a word's start -> its
+spelling), ``[fuzzy]`` (key word -> shortest token considered), ``[slots]``, one
 ``[[family]]`` per group of templates with its ``category`` and ``severity``,
 ``[ignore]`` templates (idioms blanked before matching) and ``[escalate]`` templates
 (a time or a plan: next to an ideation hit they add ``intent_or_plan``). Templates are
