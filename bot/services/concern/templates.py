@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 #: Words that end a clause's meaning for the gap ``~N`` and the negation check.
 NEGATORS = frozenset({"not", "never", "no", "nunca", "jamas", "ni", "tampoco"})
@@ -45,11 +46,17 @@ _END_MARK = "$"
 
 @dataclass(frozen=True)
 class Compiled:
-    """A template's expression and anchor (``None``: search every text)."""
+    """A template's expression and anchor (``None``: search every text). The expression
+    is compiled when first searched: most templates' anchors are absent from most texts,
+    and compiling all of them up front would cost about a second at start."""
 
     source: str
-    pattern: re.Pattern[str]
+    expression: str
     anchor: frozenset[str] | None
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.expression)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class Compiler:
 
     def compile(self, template: str) -> Compiled:
         regex, must = self._sequence(template)
-        return Compiled(template, re.compile("(?<= )" + regex), must)
+        return Compiled(template, "(?<= )" + regex, must)
 
     def _sequence(self, template: str) -> tuple[str, frozenset[str] | None]:
         pieces = [self._piece(token, template) for token in _split(template)]
@@ -118,7 +125,7 @@ class Compiler:
                 regexes.append(word + " ")
                 must = None if must is None else must | {part}
         frozen = None if must is None else frozenset(must)
-        return _Piece("(?:" + "|".join(regexes) + ")", frozen, False)
+        return _Piece(_either(regexes), frozen, False)
 
     def _words(self, body: str, template: str) -> list[str]:
         words = body.split("|")
@@ -148,7 +155,12 @@ class Compiler:
         ]
         musts = [must for _, must in parts]
         must = None if any(m is None for m in musts) else frozenset().union(*musts)  # type: ignore[arg-type]
-        return _Piece("(?:" + "|".join(regex for regex, _ in parts) + ")", must, False)
+        return _Piece(_either([regex for regex, _ in parts]), must, False)
+
+
+def _either(regexes: list[str]) -> str:
+    """One of ``regexes``; a single one as it is (smaller expressions compile faster)."""
+    return regexes[0] if len(regexes) == 1 else "(?:" + "|".join(regexes) + ")"
 
 
 def _split(template: str) -> list[str]:
