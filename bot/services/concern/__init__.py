@@ -62,6 +62,9 @@ _ESCALATES = frozenset(
 )
 _PLAN = "intent_or_plan"
 _BLANK = "_ "
+#: "I don't know why I'm still alive", "not sure I want to live": a negation of these
+#: words, right before a hit, does not negate the hit.
+_NOT_NEGATING = frozenset({"know", "sure", "understand", "remember", "get", "se", "entiendo"})
 _LOOK_BACK = 2 * 45  # characters enough for two normalised words before a hit
 
 
@@ -106,18 +109,15 @@ def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
 def _search(lexicon: Lexicon, raw: list[str]) -> list[ConcernMatch]:
     text = lexicon.normaliser.text(raw)
     words = set(text.split())
-    for idiom in lexicon.ignore:
-        if idiom.anchor is None or idiom.anchor & words:
-            text = idiom.pattern.sub(_BLANK, text)
+    for idiom in lexicon.ignore.candidates(words):
+        text = idiom.pattern.sub(_BLANK, text)
     words = set(text.split())
     found: dict[str, tuple[ConcernMatch, int]] = {}
     for family in lexicon.families:
         known = found.get(family.category)
         if known is not None and known[0].severity >= family.severity:
             continue
-        for template in family.templates:
-            if template.anchor is not None and not template.anchor & words:
-                continue
+        for template in family.templates.candidates(words):
             hit = _first(template.pattern.finditer(text), text)
             if hit is not None:
                 at, phrase = hit
@@ -138,7 +138,8 @@ def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[int, str] | None:
             if word in (SENTENCE, COMMA) or len(before) == 2:
                 break
             before.append(word)
-        if not NEGATORS.intersection(before):
+        negated = not NEGATORS.isdisjoint(before) and before[0] not in _NOT_NEGATING
+        if not negated:
             return hit.start(), hit.group().strip()
     return None
 
@@ -150,9 +151,7 @@ def _escalation(
     ideation = [(m, at) for category, (m, at) in found.items() if category in _ESCALATES]
     if not ideation or _PLAN in found:
         return None
-    for template in lexicon.escalate:
-        if template.anchor is not None and not template.anchor & words:
-            continue
+    for template in lexicon.escalate.candidates(words):
         for hit in template.pattern.finditer(text):
             for match, at in ideation:
                 low, high = sorted((at, hit.start()))

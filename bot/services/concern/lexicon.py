@@ -20,7 +20,7 @@ from enum import IntEnum
 from typing import Any
 
 from bot.services.concern.normalise import Fuzzy, Normaliser, tokens
-from bot.services.concern.templates import Compiled, Compiler
+from bot.services.concern.templates import Compiler, Index
 
 
 class Severity(IntEnum):
@@ -52,7 +52,7 @@ CATEGORIES: tuple[str, ...] = (
 class Family:
     category: str
     severity: Severity
-    templates: tuple[Compiled, ...]
+    templates: Index
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ class Lexicon:
     language: str
     normaliser: Normaliser
     families: tuple[Family, ...]
-    ignore: tuple[Compiled, ...]
-    escalate: tuple[Compiled, ...]
+    ignore: Index
+    escalate: Index
 
 
 def parse(text: str) -> Lexicon:
@@ -77,14 +77,10 @@ def parse(text: str) -> Lexicon:
         severity = _get(family, "severity", str)
         if severity.upper() not in Severity.__members__:
             raise ValueError(f"family {number}: unknown severity {severity!r}")
-        templates = tuple(compiler.compile(_text(t)) for t in _get(family, "patterns", list))
+        templates = Index([compiler.compile(_text(t)) for t in _get(family, "patterns", list)])
         families.append(Family(category, Severity[severity.upper()], templates))
-    ignore = tuple(
-        compiler.compile(_text(t)) for t in _get(data, "ignore", dict).get("patterns", [])
-    )
-    escalate = tuple(
-        compiler.compile(_text(t)) for t in _get(data, "escalate", dict).get("patterns", [])
-    )
+    ignore = Index([compiler.compile(_text(t)) for t in _section(data, "ignore")])
+    escalate = Index([compiler.compile(_text(t)) for t in _section(data, "escalate")])
     texting: Mapping[str, str] = _get(data, "texting", dict)
     phrases: Mapping[str, str] = _get(data, "phrases", dict)
     known = frozenset(compiler.words | set(_get(data, "near_words", list)))
@@ -106,6 +102,13 @@ def _check_words(normaliser: Normaliser, words: set[str], language: str) -> None
     ]
     if wrong:
         raise ValueError(f"{language}: template words that never match: " + ", ".join(wrong))
+
+
+def _section(data: Mapping[str, Any], key: str) -> list[Any]:
+    patterns = _get(data, key, dict).get("patterns", [])
+    if not isinstance(patterns, list):
+        raise ValueError(f"[{key}] patterns should be a list")
+    return patterns
 
 
 def _text(template: object) -> str:

@@ -10,8 +10,9 @@ A template is words separated by spaces, read against normalised text (``normali
 - ``$`` the clause ends here; ``!at|in`` the next word is neither "at" nor "in";
   ``!(at the|lol)`` what follows is neither "at the" nor "lol"
 
-Each template compiles to one regular expression, and to an *anchor*: a set of words one
-of which every match contains, so a text without any of them is not searched at all.
+Each template compiles to one regular expression, and to the word sets it *needs*: each
+a set of words one of which every match contains, so a text missing one of them is not
+searched at all.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import cached_property
 
 #: Words that end a clause's meaning for the gap ``~N`` and the negation check.
 NEGATORS = frozenset({"not", "never", "no", "nunca", "jamas", "ni", "tampoco"})
-#: Words too common to be a good anchor (a template anchored on them is searched more often).
+#: Words too common to rule a text out: sets holding one are checked last.
 _COMMON = frozenset(
     " ".join(
         (
@@ -46,17 +47,45 @@ _END_MARK = "$"
 
 @dataclass(frozen=True)
 class Compiled:
-    """A template's expression and anchor (``None``: search every text). The expression
-    is compiled when first searched: most templates' anchors are absent from most texts,
-    and compiling all of them up front would cost about a second at start."""
+    """A template's expression and the word sets that every match holds a word of, the
+    rarest first (none: search every text). The expression is compiled when first
+    searched: most templates' words are absent from most texts, and compiling all of them
+    up front would cost about a second at start."""
 
     source: str
     expression: str
-    anchor: frozenset[str] | None
+    needs: tuple[frozenset[str], ...]
+
+    def may_match(self, words: set[str]) -> bool:
+        """False when a word the template needs is absent (it cannot match then)."""
+        return not any(need.isdisjoint(words) for need in self.needs)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         return re.compile(self.expression)
+
+
+class Index:
+    """Templates looked up by the words of their rarest need: a text tries only those it
+    could match, found with a few dictionary look-ups instead of a check per template."""
+
+    def __init__(self, templates: Sequence[Compiled]) -> None:
+        self.templates = tuple(templates)
+        self._always: list[int] = []
+        self._by_word: dict[str, list[int]] = {}
+        for number, template in enumerate(self.templates):
+            if not template.needs:
+                self._always.append(number)
+            for word in template.needs[0] if template.needs else ():
+                self._by_word.setdefault(word, []).append(number)
+
+    def candidates(self, words: set[str]) -> list[Compiled]:
+        """The templates, in their order, whose needed words are all in ``words``."""
+        numbers = set(self._always)
+        for word in words & self._by_word.keys():
+            numbers.update(self._by_word[word])
+        chosen = (self.templates[number] for number in sorted(numbers))
+        return [template for template in chosen if template.may_match(words)]
 
 
 @dataclass(frozen=True)
@@ -76,13 +105,20 @@ class Compiler:
         self.words: set[str] = set()
 
     def compile(self, template: str) -> Compiled:
-        regex, must = self._sequence(template)
-        return Compiled(template, "(?<= )" + regex, must)
+        pieces = self._pieces(template)
+        required = {p.must for p in pieces if not p.optional and p.must}
+        needs = sorted(required, key=lambda m: (bool(m & _COMMON), len(m)))
+        return Compiled(template, "(?<= )" + "".join(p.regex for p in pieces), tuple(needs))
 
-    def _sequence(self, template: str) -> tuple[str, frozenset[str] | None]:
+    def _pieces(self, template: str) -> list[_Piece]:
         pieces = [self._piece(token, template) for token in _split(template)]
         if not pieces or all(p.optional for p in pieces):
             raise ValueError(f"template {template!r}: nothing required to match")
+        return pieces
+
+    def _sequence(self, template: str) -> tuple[str, frozenset[str] | None]:
+        """A template's expression and one set of words every match holds one of."""
+        pieces = self._pieces(template)
         required = [p.must for p in pieces if not p.optional and p.must]
         rare = [m for m in required if not m & _COMMON]
         choice = min(rare or required, key=len) if required else None
