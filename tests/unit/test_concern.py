@@ -56,6 +56,7 @@ def categories(text: str) -> set[str]:
         ("I don’t want to be here", "i do not want to be here"),
         ("u ok? ur sad", "you ok . your sad"),
         ("i want to die 😂", "i want to die lol"),
+        ("iwanttodie", "i want to die"),  # words run together
     ],
 )
 def test_english_is_normalised_before_matching(text: str, expected: str) -> None:
@@ -197,6 +198,19 @@ def test_an_idiom_does_not_mask_a_real_hit_next_to_it(text: str, category: str) 
 )
 def test_a_negation_right_before_a_hit_cancels_it(text: str) -> None:
     assert find_concerns(text) == [], text
+
+
+def test_a_negation_of_knowing_is_not_a_negation_of_the_hit() -> None:
+    assert categories("idk why i'm still alive") == {"passive_ideation"}
+    assert "passive_ideation" in categories("no sé para qué sigo viva")
+
+
+def test_a_parent_hitting_is_abuse_a_sibling_needs_more() -> None:
+    assert categories("my mom hits me") == {"abuse"}
+    assert categories("my sister hit me because i took her charger lol") == set()
+    assert categories("my brother beats me when no one is home") == {"abuse"}
+    assert categories("they hit me") == set()  # who, and how often, is not said
+    assert categories("they keep hitting me") == {"bullying"}
 
 
 def test_a_negation_in_another_clause_does_not() -> None:
