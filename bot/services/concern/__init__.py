@@ -10,6 +10,12 @@ API (stable; other services call it)::
     LABELS                   category id -> words for staff ("Thoughts of suicide")
     find_concerns(text)      one match per category found, highest severity first
     highest(matches)         the highest severity, or None when nothing was found
+    lexicons()               loads and checks the data (0.2-0.4 s, once per process; the
+                             first find_concerns does it, a caller may do it at start)
+
+Severities: IMMINENT for a method, an intent or plan, preparatory acts and violence to
+others; HIGH for active ideation, self-harm, abuse and access to a gun; MODERATE for a wish
+to be dead, passive ideation, hopelessness and bullying.
 
 How it reads: the text is normalised (``normalise``: case, accents, invisible characters,
 repeated letters, texting forms such as "wanna", "kms", "unalive", "kiero", leetspeak, and
