@@ -68,9 +68,12 @@ _ESCALATES = frozenset(
 )
 _PLAN = "intent_or_plan"
 _BLANK = "_ "
-#: "I don't know why I'm still alive", "not sure I want to live": a negation of these
+#: "I don't know why I'm still alive", "not sure I want to live", "can't stop thinking about
+#: dying": a negation of these
 #: words, right before a hit, does not negate the hit.
-_NOT_NEGATING = frozenset({"know", "sure", "understand", "remember", "get", "se", "entiendo"})
+_NOT_NEGATING = frozenset(
+    {"know", "sure", "understand", "remember", "get", "stop", "help", "se", "entiendo", "dejo"}
+)
 _LOOK_BACK = 2 * 45  # characters enough for two normalised words before a hit
 
 
