@@ -53,7 +53,7 @@ async def test_concerning_words_in_a_checkin_reach_staff_and_show_crisis_resourc
     (post,) = escalation_posts(world)
     assert post.raw_role_mentions == [world.staff_role.id]
     assert post.embeds[0].title == "Escalation #1: Right now"
-    assert f"<@{mentee.id}>" in shown(post) and "suicide" in shown(post).lower()
+    assert f"<@{mentee.id}>" in shown(post) and "active_ideation" in shown(post)
     assert "Open goals: Hand in every math homework" in shown(post)
 
 
@@ -110,7 +110,7 @@ async def test_a_mentors_concern_and_request_for_support_reach_staff(world: Worl
 
     by_title = {post.embeds[0].title: shown(post) for post in escalation_posts(world)}
     urgent = next(text for title, text in by_title.items() if title.endswith("Right now"))
-    assert f"<@{mentee.id}>" in urgent and concern in urgent and "suicide" in urgent.lower()
+    assert f"<@{mentee.id}>" in urgent and concern in urgent and "active_ideation" in urgent
     support = next(text for title, text in by_title.items() if title.endswith("Today"))
     assert f"<@{mentor.id}>" in support and "asked for support" in support
     assert all(post.raw_role_mentions == [world.staff_role.id] for post in escalation_posts(world))

@@ -273,5 +273,6 @@ async def test_concerning_check_in_words_post_an_urgent_escalation(world: World)
     assert urgent is True
     post = posts(world)[-1]
     assert "(Right now)" in post.content and post.raw_role_mentions == [world.staff_role.id]
-    assert "Concerning language in a check-in (suicide)" in (post.embeds[0].description or "")
+    shown = post.embeds[0].description or ""
+    assert "Concerning language in a check-in (wish_to_be_dead)" in shown
     assert "988" in cog.concern_reply() and "not a counsellor" in cog.concern_reply()

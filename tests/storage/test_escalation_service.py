@@ -99,7 +99,10 @@ async def test_a_mentors_concern_reaches_staff_about_their_mentee_with_their_wor
     assert urgent is not None and urgent.new and concerning
     assert urgent.escalation.source == CONCERNING_LANGUAGE
     assert urgent.escalation.urgency is Urgency.RIGHT_NOW
-    assert urgent.escalation.student_user_id == MENTEE and urgent.escalation.category == "suicide"
+    assert (
+        urgent.escalation.student_user_id == MENTEE
+        and urgent.escalation.category == "wish_to_be_dead"
+    )
     await service.set_rule(GUILD, 99, MENTOR_CONCERN, "off")
     assert await service.mentor_concern(GUILD, MENTOR, "Another worry") == (None, False)
     still, _ = await service.mentor_concern(GUILD, MENTOR, "she wants to kill herself")
@@ -188,7 +191,7 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     assert opened is not None and opened.new
     assert opened.escalation.urgency is Urgency.RIGHT_NOW
     assert opened.escalation.source == CONCERNING_LANGUAGE
-    assert opened.escalation.category == "suicide"
+    assert opened.escalation.category == "wish_to_be_dead"
     added = await world.escalations.check_free_text(GUILD, MENTEE, ["they hit me"], "checkin:3")
     assert added is None  # "hit me" alone is not on the list; "hits me" is
     added = await world.escalations.check_free_text(GUILD, MENTEE, ["dad hits me"], "checkin:3")

@@ -1,0 +1,170 @@
+"""Concerning language in a student's free text: suicide risk (the steps of the Columbia
+Suicide Severity Rating Scale), self-harm, hopelessness, abuse, violence to others and
+bullying, in English and Spanish.
+
+API (stable; other services call it)::
+
+    Severity                 IntEnum LOW < MODERATE < HIGH < IMMINENT
+    ConcernMatch             category, severity, phrase, language
+    CATEGORIES               every category id, C-SSRS order then the rest
+    LABELS                   category id -> words for staff ("Thoughts of suicide")
+    find_concerns(text)      one match per category found, highest severity first
+    highest(matches)         the highest severity, or None when nothing was found
+    lexicons()               loads and checks the data (0.2-0.4 s, once per process; the
+                             first find_concerns does it, a caller may do it at start)
+
+Severities: IMMINENT for a method, an intent or plan, preparatory acts and violence to
+others; HIGH for active ideation, self-harm, abuse and access to a gun; MODERATE for a wish
+to be dead, passive ideation, hopelessness and bullying.
+
+How it reads: the text is normalised (``normalise``: case, accents, invisible characters,
+repeated letters, texting forms such as "wanna", "kms", "unalive", "kiero", leetspeak, and
+misspelt key words through a fuzzy match), then each language's pattern families
+(``bot/services/data/concern_en.toml`` and ``concern_es.toml``, written in the template
+language of ``templates``) are searched, after idioms ("this homework is killing me", "me
+muero de risa") are blanked out. An idiom only hides its own words, so a real hit next to
+it still fires. A hit right after a negation ("I would never kill myself") does not count.
+An ideation or method hit in the same sentence as a time or a plan ("tonight") adds
+``intent_or_plan`` at ``IMMINENT``.
+
+A false alarm costs staff a look; a miss can cost far more, so the families lean towards
+firing. The text is never logged; ``phrase`` holds only the normalised words that matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from bot.services.concern.lexicon import CATEGORIES, Lexicon, Severity, parse
+from bot.services.concern.normalise import COMMA, SENTENCE, tokens
+from bot.services.concern.templates import NEGATORS
+
+__all__ = ["CATEGORIES", "LABELS", "ConcernMatch", "Severity", "find_concerns", "highest"]
+
+LANGUAGES = ("en", "es")
+
+#: What staff read for each category.
+LABELS: dict[str, str] = {
+    "wish_to_be_dead": "Wish to be dead",
+    "passive_ideation": "Not wanting to be alive (passive suicidal thoughts)",
+    "active_ideation": "Thoughts of suicide",
+    "method": "Suicide method (means named)",
+    "intent_or_plan": "Suicide intent or plan",
+    "preparatory_acts": "Preparing for suicide (goodbyes, giving things away)",
+    "self_harm": "Self-harm",
+    "hopelessness_burden": "Hopelessness or feeling a burden",
+    "abuse": "Abuse or neglect",
+    "violence_to_others": "Threat of violence to others",
+    "bullying": "Bullying or harassment",
+}
+
+#: Categories that a time or a plan in the same sentence turns into ``intent_or_plan``.
+_ESCALATES = frozenset(
+    {"wish_to_be_dead", "passive_ideation", "active_ideation", "method", "preparatory_acts"}
+)
+_PLAN = "intent_or_plan"
+_BLANK = "_ "
+#: "I don't know why I'm still alive", "not sure I want to live", "can't stop thinking about
+#: dying": a negation of these
+#: words, right before a hit, does not negate the hit.
+_NOT_NEGATING = frozenset(
+    {"know", "sure", "understand", "remember", "get", "stop", "help", "se", "entiendo", "dejo"}
+)
+_LOOK_BACK = 2 * 45  # characters enough for two normalised words before a hit
+
+
+@dataclass(frozen=True)
+class ConcernMatch:
+    """One category found: which, how severe, the words that matched, their language."""
+
+    category: str  # one of CATEGORIES
+    severity: Severity
+    phrase: str
+    language: str  # "en" or "es"
+
+
+@cache
+def lexicons() -> tuple[Lexicon, ...]:
+    data = resources.files("bot.services").joinpath("data")
+    return tuple(
+        parse(data.joinpath(f"concern_{language}.toml").read_text(encoding="utf-8"))
+        for language in LANGUAGES
+    )
+
+
+def find_concerns(text: str) -> list[ConcernMatch]:
+    """Every category found in ``text``, one match each, highest severity first (then in
+    ``CATEGORIES`` order). Any string is accepted; nothing is logged."""
+    raw = tokens(text)
+    best: dict[str, ConcernMatch] = {}
+    for lexicon in lexicons():
+        for match in _search(lexicon, raw):
+            known = best.get(match.category)
+            if known is None or match.severity > known.severity:
+                best[match.category] = match
+    order = {category: index for index, category in enumerate(CATEGORIES)}
+    return sorted(best.values(), key=lambda m: (-m.severity, order[m.category]))
+
+
+def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
+    """The highest severity among ``matches``; ``None`` when there are none."""
+    return max((m.severity for m in matches), default=None)
+
+
+def _search(lexicon: Lexicon, raw: list[str]) -> list[ConcernMatch]:
+    text = lexicon.normaliser.text(raw)
+    words = set(text.split())
+    for idiom in lexicon.ignore.candidates(words):
+        text = idiom.pattern.sub(_BLANK, text)
+    words = set(text.split())
+    found: dict[str, tuple[ConcernMatch, int]] = {}
+    for family in lexicon.families:
+        known = found.get(family.category)
+        if known is not None and known[0].severity >= family.severity:
+            continue
+        for template in family.templates.candidates(words):
+            hit = _first(template.pattern.finditer(text), text)
+            if hit is not None:
+                at, phrase = hit
+                match = ConcernMatch(family.category, family.severity, phrase, lexicon.language)
+                found[family.category] = (match, at)
+                break
+    matches = [match for match, _ in found.values()]
+    plan = _escalation(lexicon, text, words, found)
+    return matches if plan is None else [*matches, plan]
+
+
+def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[int, str] | None:
+    """The first hit not right after a negation ("would never kill myself", "no me quiero
+    morir"): its position and its words. The two words before it count, within its clause."""
+    for hit in hits:
+        before: list[str] = []
+        for word in reversed(text[max(0, hit.start() - _LOOK_BACK) : hit.start()].split()):
+            if word in (SENTENCE, COMMA) or len(before) == 2:
+                break
+            before.append(word)
+        negated = not NEGATORS.isdisjoint(before) and before[0] not in _NOT_NEGATING
+        if not negated:
+            return hit.start(), hit.group().strip()
+    return None
+
+
+def _escalation(
+    lexicon: Lexicon, text: str, words: set[str], found: dict[str, tuple[ConcernMatch, int]]
+) -> ConcernMatch | None:
+    """``intent_or_plan`` when an ideation hit shares its sentence with a time or a plan."""
+    ideation = [(m, at) for category, (m, at) in found.items() if category in _ESCALATES]
+    if not ideation or _PLAN in found:
+        return None
+    for template in lexicon.escalate.candidates(words):
+        for hit in template.pattern.finditer(text):
+            for match, at in ideation:
+                low, high = sorted((at, hit.start()))
+                if f" {SENTENCE} " not in text[low:high]:
+                    phrase = f"{match.phrase} … {hit.group().strip()}"
+                    return ConcernMatch(_PLAN, Severity.IMMINENT, phrase, lexicon.language)
+    return None

@@ -1,0 +1,49 @@
+"""The concern detector on its labelled corpus (tests/unit/concern_corpus/): the
+development part meets the goals per category; the held-out part, never tuned on, is held
+to the overall goals. ``bench/bench_concern.py`` prints the full table."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bench.bench_concern import BENIGN, CHECKIN, LANGUAGES, PARTS, Row, Score, read, score
+from bot.services.concern import CATEGORIES
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, Score]:
+    return {part: score(read(part)) for part in PARTS}
+
+
+def test_the_corpus_is_large_and_covers_every_category_in_both_languages() -> None:
+    rows: list[Row] = [row for part in PARTS for row in read(part)]
+    concerning = [row for row in rows if row.label != BENIGN]
+    assert len(rows) >= 400 and len(concerning) >= 150
+    assert len(rows) - len(concerning) >= 250
+    assert sum(row.language == "es" for row in concerning) >= 50
+    per_category = Counter(row.label for row in concerning)
+    assert set(per_category) == set(CATEGORIES)
+    assert min(per_category.values()) >= 10
+    assert {row.language for row in concerning} == set(LANGUAGES)
+    assert len({row.text for row in rows}) == len(rows)  # no sentence twice
+
+
+def test_the_development_part_meets_the_goals(scores: dict[str, Score]) -> None:
+    dev = scores["dev"]
+    low = {c: r for c in CATEGORIES if (r := dev.recall(c)) < 0.90}
+    assert low == {}
+    assert dev.recall() >= 0.95
+    assert all(dev.recall(None, language) >= 0.95 for language in LANGUAGES)
+    assert dev.false_alarms(None, CHECKIN) <= 0.01
+    assert dev.false_alarms() <= 0.02
+
+
+def test_the_held_out_part_meets_the_overall_goals(scores: dict[str, Score]) -> None:
+    """Per category it has 6-11 sentences (one miss is 9-17 points), so only overall."""
+    held = scores["heldout"]
+    assert held.recall() >= 0.95
+    assert held.reach() >= 0.95
+    assert held.false_alarms(None, CHECKIN) <= 0.01
+    assert held.false_alarms() <= 0.02
