@@ -333,16 +333,17 @@ def waiting_lines(roster: RecruitingRoster, now: datetime) -> list[Text]:
             roster.free_places,
         )
     ]
-    lines += [
-        Text(
-            "{position}. {mentee} has waited {wait} (since {since})",
-            position=number,
-            mentee=who(entry.user_id),
-            wait=waited(entry.since, now),
-            since=f"<t:{int(entry.since.timestamp())}:D>",
+    for number, entry in enumerate(roster.waiting, start=1):
+        since = f"<t:{int(entry.since.timestamp())}:D>"
+        lines.append(
+            Text(
+                "{position}. {mentee} has waited {wait} (since {since})",
+                position=number,
+                mentee=who(entry.user_id),
+                wait=waited(entry.since, now),
+                since=since,
+            )
         )
-        for number, entry in enumerate(roster.waiting, start=1)
-    ]
     if not roster.waiting:
         lines.append(Text("Nobody is waiting for a mentor."))
     return lines

@@ -292,10 +292,11 @@ class RecruitingService:
                     priority=Priority.NORMAL,
                 )
             if key not in await outbox.add([prompt]):
+                classmate = f"<@{classmate_user_id}>"
                 raise UserError(
                     Text(
                         "You've already sent {classmate} your invitation; it is sent only once.",
-                        classmate=f"<@{classmate_user_id}>",
+                        classmate=classmate,
                     )
                 )
         status = await self._outcome(outbox, key)
@@ -414,10 +415,11 @@ class RecruitingService:
             raise InvalidInput(Text("Pick a classmate to invite, not yourself."))
         found = await members.get(session, guild_id, classmate_user_id)
         if found is not None and found.active and found.role is not None:
+            classmate = f"<@{classmate_user_id}>"
             raise UserError(
                 Text(
                     "{classmate} is already in the program, so there is no need to invite them.",
-                    classmate=f"<@{classmate_user_id}>",
+                    classmate=classmate,
                 )
             )
 
