@@ -98,7 +98,7 @@ async def channel_posts(session: AsyncSession, invitation_id: int) -> list[Invit
 
 
 async def shares_since(session: AsyncSession, guild_id: int, user_id: int, since: datetime) -> int:
-    """Posts and DMs of the invitations ``user_id`` created in the server, since ``since``."""
+    """Posts and DMs of the invitations ``user_id`` created in the server, after ``since``."""
     count = await session.scalar(
         select(func.count())
         .select_from(InvitationPost)
@@ -106,7 +106,7 @@ async def shares_since(session: AsyncSession, guild_id: int, user_id: int, since
         .where(
             Invitation.guild_id == guild_id,
             Invitation.created_by == user_id,
-            InvitationPost.created_at >= since,
+            InvitationPost.created_at > since,
         )
     )
     return int(count or 0)

@@ -17,6 +17,7 @@ from tests.e2e.conftest import World
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, member_row, train
 from tests.e2e.test_sessions import dms, matched, restart
+from tests.e2e.test_spanish import english_in, speaks
 
 
 def card_text(message: discord.Message) -> str:
@@ -269,3 +270,27 @@ async def test_bad_input_is_refused_clearly_and_nothing_is_posted(world: World) 
     assert "Choose one" in both.content
     member = reply_of(await mentor.slash(world.general, "invite", classmate=mentee))
     assert "already in the program" in member.content
+
+
+async def test_spanish_readers_get_their_place_refusals_and_staff_replies_in_spanish(
+    world: World,
+) -> None:
+    await run_setup(world)
+    speaks(world, world.student, "es-419")
+    speaks(world, world.staff, "es-ES")
+
+    joined = await join(world, world.student, "mentee", MENTEE)
+    welcome = joined.response.content
+    assert welcome.startswith("¡Bienvenido/a al programa! Estás en la lista de espera")
+    assert "Eres el primero o la primera de la lista." in welcome and "/salir" in welcome
+    refused = reply_of(await world.student.slash(world.general, "invite", channel=world.general))
+    assert refused.content.startswith("Solo los líderes estudiantiles pueden invitar")
+    posted = reply_of(
+        await world.staff.slash(world.general, "staff recruit post", channel=world.general)
+    )
+    assert posted.content.startswith("Publiqué la invitación #1 en")
+    for text in (welcome, refused.content, posted.content):
+        assert english_in(text) == [], text
+    # The post itself is in the server's language: English until servers store one.
+    labels = [b.label for row in latest(world).components for b in row.children]  # type: ignore[union-attr]
+    assert labels == ["Become a mentor", "Find a mentor"]

@@ -138,7 +138,7 @@ def test_values_and_environment(tmp_path: Path) -> None:
             [
                 "[banana]: unknown section",
                 "bot, checkins, database, delivery, escalations, matching, paging, privacy, "
-                "program, report, scheduler, sessions",
+                "program, recruiting, report, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
