@@ -645,7 +645,17 @@ class Invitation(Base):
     """
 
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_guild_id_created_by", "guild_id", "created_by"),)
+    __table_args__ = (
+        Index("ix_invitations_guild_id_created_by", "guild_id", "created_by"),
+        Index(  # one open invitation per student leader
+            "uq_invitations_open_leader",
+            "guild_id",
+            "created_by",
+            unique=True,
+            sqlite_where=text("kind = 'leader' AND closed_at IS NULL"),
+            postgresql_where=text("kind = 'leader' AND closed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(

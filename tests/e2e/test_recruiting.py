@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from typing import Any
 
 import discord
+import pytest
 from simcord.actors import MemberActor
 from sqlalchemy import select
 
@@ -294,3 +296,24 @@ async def test_spanish_readers_get_their_place_refusals_and_staff_replies_in_spa
     # The post itself is in the server's language: English until servers store one.
     labels = [b.label for row in latest(world).components for b in row.children]  # type: ignore[union-attr]
     assert labels == ["Become a mentor", "Find a mentor"]
+
+
+async def test_a_join_is_kept_when_its_post_can_no_longer_be_updated(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await run_setup(world)
+    post = await post_invitation(world)
+    shown = await world.student.click(post, label="Find a mentor")
+    notice = await world.student.submit_modal(shown, MENTEE)
+    channel = world.bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.get_partial_message(post.id).delete()  # gone before they accept
+
+    with caplog.at_level(logging.WARNING, logger="cogs.recruiting"):
+        accepted = await world.student.click(notice.response, label="Accept")
+
+    assert "Welcome to the program" in text_of(accepted.response)
+    assert (await member_row(world, world.student)).active
+    assert "could not update post 1 of invitation 1: HTTP 404" in caplog.text
+    listed = reply_of(await world.staff.slash(world.general, "staff recruit list"))
+    assert "posted by <@" in text_of(listed) and "(open): 1 joined" in text_of(listed)

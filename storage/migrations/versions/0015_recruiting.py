@@ -51,6 +51,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
     )
     op.create_index("ix_invitations_guild_id_created_by", "invitations", ["guild_id", "created_by"])
+    one_open = sa.text("kind = 'leader' AND closed_at IS NULL")
+    op.create_index(
+        "uq_invitations_open_leader",
+        "invitations",
+        ["guild_id", "created_by"],
+        unique=True,
+        sqlite_where=one_open,
+        postgresql_where=one_open,
+    )
     op.create_table(
         "invitation_posts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -114,5 +123,6 @@ def downgrade() -> None:
     op.drop_table("signups")
     op.drop_index(op.f("ix_invitation_posts_invitation_id"), table_name="invitation_posts")
     op.drop_table("invitation_posts")
+    op.drop_index("uq_invitations_open_leader", table_name="invitations")
     op.drop_index("ix_invitations_guild_id_created_by", table_name="invitations")
     op.drop_table("invitations")
