@@ -45,7 +45,7 @@ from storage.models import (
     Member,
     ProgramRole,
 )
-from storage.repositories import matches, members, training
+from storage.repositories import matches, members
 from storage.repositories import recruiting as rows
 
 log = logging.getLogger(__name__)
@@ -376,14 +376,11 @@ class RecruitingService:
     # ------------------------------------------------------------------ helpers
 
     async def _free_places(self, session: AsyncSession, guild_id: int) -> int:
-        """Places trained mentors have left: capacity minus active matches."""
-        mentors = await members.active_with_role(session, guild_id, ProgramRole.MENTOR)
-        minutes = await training.confirmed_minutes(session, guild_id)
-        load = await matches.loads(session, guild_id)
-        return sum(
-            max(0, (row.capacity or self._matching.mentor_capacity) - load.get(row.id, 0))
-            for row in mentors
-            if minutes.get(row.id, 0) >= self._matching.training_minutes
+        return await rows.free_places(
+            session,
+            guild_id,
+            self._matching.training_minutes,
+            self._matching.mentor_capacity,
         )
 
     async def _check_leader(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.models import (
     Invitation,
@@ -18,6 +17,8 @@ from storage.models import (
     Member,
     ProgramRole,
     Signup,
+    TrainingCompletion,
+    TrainingModule,
 )
 
 
@@ -175,32 +176,31 @@ async def credited_members(session: AsyncSession, guild_id: int) -> list[Credite
 async def waiting_mentees(session: AsyncSession, guild_id: int) -> list[tuple[int, datetime]]:
     """(user id, waiting since) of every active mentee without an active match, longest
     waiting first. A mentee waits from joining (their consent), or from the end of their
-    last match when that is later."""
-    active = aliased(Match)
-    ended = (
-        select(Match.mentee_id, func.max(Match.ended_at).label("ended_at"))
-        .where(Match.guild_id == guild_id, Match.status == MatchStatus.CLOSED)
+    last match when that is later. One pass over the server's matches, joined to members
+    (no per-member subquery)."""
+    per_mentee = (
+        select(
+            Match.mentee_id.label("mentee_id"),
+            func.max(case((Match.status == MatchStatus.CLOSED, Match.ended_at))).label("ended"),
+            func.sum(case((Match.status == MatchStatus.ACTIVE, 1), else_=0)).label("active"),
+        )
+        .where(Match.guild_id == guild_id)
         .group_by(Match.mentee_id)
         .subquery()
-    )
-    has_match = (
-        select(active.id)
-        .where(active.mentee_id == Member.id, active.status == MatchStatus.ACTIVE)
-        .exists()
     )
     rows = await session.execute(
         select(
             Member.id,
             Member.user_id,
             func.coalesce(Member.consented_at, Member.created_at),
-            ended.c.ended_at,
+            per_mentee.c.ended,
         )
-        .outerjoin(ended, ended.c.mentee_id == Member.id)
+        .outerjoin(per_mentee, per_mentee.c.mentee_id == Member.id)
         .where(
             Member.guild_id == guild_id,
             Member.role == ProgramRole.MENTEE,
             Member.active.is_(True),
-            ~has_match,
+            func.coalesce(per_mentee.c.active, 0) == 0,
         )
     )
     waiting = sorted(
@@ -208,3 +208,45 @@ async def waiting_mentees(session: AsyncSession, guild_id: int) -> list[tuple[in
         for member_id, user_id, joined, match_ended in rows
     )
     return [(user_id, since) for since, _, user_id in waiting]
+
+
+async def free_places(
+    session: AsyncSession, guild_id: int, required_minutes: int, default_capacity: int
+) -> int:
+    """Places trained mentors have left: for each active mentor whose confirmed training
+    (over the server's current modules) reaches ``required_minutes``, their capacity minus
+    their active matches, if positive; summed in the database."""
+    minutes = (
+        select(
+            TrainingCompletion.member_id.label("member_id"),
+            func.sum(TrainingModule.minutes).label("minutes"),
+        )
+        .join(TrainingModule, TrainingModule.id == TrainingCompletion.module_id)
+        .where(
+            TrainingModule.guild_id == guild_id,
+            TrainingModule.removed_at.is_(None),
+            TrainingCompletion.confirmed_at.is_not(None),
+        )
+        .group_by(TrainingCompletion.member_id)
+        .subquery()
+    )
+    load = (
+        select(Match.mentor_id.label("mentor_id"), func.count().label("load"))
+        .where(Match.guild_id == guild_id, Match.status == MatchStatus.ACTIVE)
+        .group_by(Match.mentor_id)
+        .subquery()
+    )
+    free = func.coalesce(Member.capacity, default_capacity) - func.coalesce(load.c.load, 0)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(case((free > 0, free), else_=0)), 0))
+        .select_from(Member)
+        .outerjoin(minutes, minutes.c.member_id == Member.id)
+        .outerjoin(load, load.c.mentor_id == Member.id)
+        .where(
+            Member.guild_id == guild_id,
+            Member.role == ProgramRole.MENTOR,
+            Member.active.is_(True),
+            func.coalesce(minutes.c.minutes, 0) >= required_minutes,
+        )
+    )
+    return int(total or 0)
