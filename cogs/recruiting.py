@@ -126,7 +126,11 @@ class RecruitingCog(commands.Cog):
         language = reader_language(interaction)
         title = Text("Invitations and sign-ups through them")
         pages = texts.pages(title, texts.signup_lines(roster), language)
-        await interaction.response.send_message(embeds=pages[:10], ephemeral=True)
+        shown = texts.fitting(pages)
+        more = None
+        if len(shown) < len(pages):
+            more = texts.more_in_roster(len(pages) - len(shown)).render(language)
+        await interaction.response.send_message(more, embeds=shown, ephemeral=True)
 
     async def open_invitation_choices(
         self, interaction: discord.Interaction, current: str

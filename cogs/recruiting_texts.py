@@ -27,6 +27,8 @@ from storage.models import DeliveryStatus, InvitationAudience, InvitationKind, P
 #: The language invitations are posted in (servers have no stored language yet).
 SERVER_LANGUAGE = DEFAULT_LANGUAGE
 PAGE_SIZE = 10
+MAX_EMBEDS = 10  # Discord's limits on one message's embeds
+MESSAGE_EMBED_TEXT = 6000
 REPORT_LINES = 12  # sources shown in the report's embed; signups_by_source.csv has all
 
 BUTTONS: dict[ProgramRole, Text] = {
@@ -416,6 +418,25 @@ def roster_pages(roster: RecruitingRoster, now: datetime, language: str) -> list
         *pages(waiting_title, waiting_lines(roster, now), language),
         *pages(signups_title, signup_lines(roster), language),
     ]
+
+
+def fitting(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """As many embeds as one message carries: 10, and 6,000 characters in all."""
+    kept: list[discord.Embed] = []
+    for embed in embeds[:MAX_EMBEDS]:
+        if sum(len(e) for e in kept) + len(embed) > MESSAGE_EMBED_TEXT:
+            break
+        kept.append(embed)
+    return kept
+
+
+def more_in_roster(count: int) -> Text:
+    return Plural(
+        "{count} more part is in {command}.",
+        "{count} more parts are in {command}.",
+        count,
+        command=Slash("staff roster"),
+    )
 
 
 def pages(title: Text, lines: list[Text], language: str) -> list[discord.Embed]:

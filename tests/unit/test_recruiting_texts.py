@@ -8,9 +8,24 @@ import discord
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.recruiting import MAX_MESSAGE, InvitationView, Place, PostView
+from bot.i18n import Text
+from bot.services.recruiting import (
+    MAX_MESSAGE,
+    InvitationView,
+    Place,
+    PostView,
+    RecruitingRoster,
+)
 from bot.services.reports import Scope, waits_to_match
-from cogs.recruiting_texts import invitation_embed, mentee_welcome, waited
+from cogs.recruiting_texts import (
+    fitting,
+    invitation_embed,
+    mentee_welcome,
+    more_in_roster,
+    pages,
+    signup_lines,
+    waited,
+)
 from cogs.recruiting_views import invitation_buttons
 from storage.models import InvitationAudience, InvitationKind
 
@@ -147,3 +162,13 @@ def test_a_rejoining_starts_a_new_wait() -> None:
     joins = [(1, NOW - 9 * day), (1, NOW - 5 * day), (2, NOW - 40 * day)]
     starts = [(1, NOW - 2 * day), (2, NOW - 35 * day)]  # 2 was matched before the period
     assert waits_to_match(joins, starts, SCOPE) == [(NOW - 2 * day, 3 * day)]
+
+
+def test_a_long_invitation_list_fits_one_message() -> None:
+    many = [view(id=n, joined=n) for n in range(1, 400)]
+    roster = RecruitingRoster(waiting=(), free_places=0, credits=(), invitations=tuple(many))
+    parts = pages(Text("Invitations"), signup_lines(roster), "en")
+    shown = fitting(parts)
+    assert 0 < len(shown) < len(parts) and len(shown) <= 10
+    assert sum(len(embed) for embed in shown) <= EMBED_LIMIT
+    assert more_in_roster(len(parts) - len(shown)).endswith("more parts are in /staff roster.")
