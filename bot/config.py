@@ -146,6 +146,14 @@ class PrivacySettings:
     retention_days: int
 
 
+@dataclass(frozen=True)
+class RecruitingSettings:
+    """``[recruiting]``: who may run /invite besides matched mentors, and how often."""
+
+    leader_role_ids: tuple[int, ...] = ()
+    invites_per_day: int = 10
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 #: An HMAC key shorter than this is easy to guess; ``secrets.token_hex(32)`` gives 64.
@@ -203,6 +211,7 @@ class Settings:
     delivery: DeliverySettings
     instance: InstanceSettings
     paging: PagingSettings = PagingSettings()
+    recruiting: RecruitingSettings = RecruitingSettings()
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log formatter to scrub."""
@@ -414,6 +423,17 @@ def _user_ids(value: object) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise Invalid(expected)
     check = _integer(1, 2**63 - 1, "a Discord user id")
+    try:
+        return tuple(check(item) for item in value)
+    except Invalid:
+        raise Invalid(expected) from None
+
+
+def _role_ids(value: object) -> tuple[int, ...]:
+    expected = "expected a list of Discord role ids (whole numbers), like [123456789012345678]"
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    check = _integer(1, 2**63 - 1, "a Discord role id")
     try:
         return tuple(check(item) for item in value)
     except Invalid:
@@ -677,6 +697,10 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
     "privacy": {
         "retention_days": (365, _integer(1, 3650, "a number of days")),
     },
+    "recruiting": {
+        "leader_role_ids": ([], _role_ids),
+        "invites_per_day": (10, _integer(1, 100, "a number of invitations a day")),
+    },
     "report": {
         "objectives": (
             [
@@ -891,6 +915,10 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             likert_questions=values["surveys", "likert_questions"],
         ),
         privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
+        recruiting=RecruitingSettings(
+            leader_role_ids=values["recruiting", "leader_role_ids"],
+            invites_per_day=values["recruiting", "invites_per_day"],
+        ),
         report=ReportSettings(objectives=values["report", "objectives"]),
         delivery=DeliverySettings(
             rate_per_second=float(values["delivery", "rate_per_second"]),

@@ -15,9 +15,11 @@ from bot.services.matches import MatchService
 from bot.services.matching import FocusArea
 from bot.services.profiles import Profile, ProfileDraft, ProfileService
 from bot.services.programs import ProgramService
-from cogs.context import guild_id_of
+from bot.services.recruiting import Invited, RecruitingService
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingModal, ReportingView
 from cogs.pairs import close_pair
+from cogs.recruiting_texts import mentee_welcome
 from cogs.timezones import zone_choices
 from storage.models import ProgramRole
 
@@ -107,14 +109,16 @@ class ProfileModal(ReportingModal):
 
 
 class JoinModal(ProfileModal):
-    def __init__(self, cog: ProfilesCog, role: ProgramRole, time_zone: str) -> None:
+    def __init__(
+        self, cog: ProfilesCog, role: ProgramRole, time_zone: str, source: Invited | None = None
+    ) -> None:
         super().__init__(f"Join as a {role.value}", None)
-        self.cog, self.role, self.time_zone = cog, role, time_zone
+        self.cog, self.role, self.time_zone, self.source = cog, role, time_zone, source
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         draft = self.cog.profiles.draft(self.role, time_zone=self.time_zone, **self.values())
         await interaction.response.send_message(
-            PRIVACY_NOTICE, view=ConsentView(self.cog, draft), ephemeral=True
+            PRIVACY_NOTICE, view=ConsentView(self.cog, draft, self.source), ephemeral=True
         )
 
 
@@ -136,28 +140,38 @@ class EditModal(ProfileModal):
 
 
 class ConsentView(ReportingView):
-    """Accept stores the profile; Decline (or waiting 10 minutes) stores nothing."""
+    """Accept stores the profile; Decline (or waiting 10 minutes) stores nothing.
+
+    ``source``: the invitation the join began from (its server: the form may be in a DM)."""
 
     saves = "your profile"
 
-    def __init__(self, cog: ProfilesCog, draft: ProfileDraft) -> None:
+    def __init__(
+        self, cog: ProfilesCog, draft: ProfileDraft, source: Invited | None = None
+    ) -> None:
         super().__init__(timeout=600)
-        self.cog, self.draft = cog, draft
+        self.cog, self.draft, self.source = cog, draft, source
 
     @discord.ui.button(label="Accept", style=discord.ButtonStyle.success)
     async def accept(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        guild_id = self.source.guild_id if self.source else guild_id_of(interaction)
+        invitation_id = self.source.invitation_id if self.source else None
         profile = await self.cog.profiles.accept(
-            guild_id_of(interaction), interaction.user.id, self.draft
+            guild_id, interaction.user.id, self.draft, invitation_id
         )
         self.stop()
-        next_step = (
-            "Next: complete your mentor training (`/training list`); staff will then match you."
-            if profile.role is ProgramRole.MENTOR
-            else "Next: staff will match you with a mentor and you'll get a private channel."
-        )
+        if profile.role is ProgramRole.MENTOR:
+            welcome = (
+                "Welcome to the program! Next: complete your mentor training "
+                "(`/training list`); staff will then match you."
+            )
+        else:
+            place = await self.cog.recruiting.place(guild_id, interaction.user.id)
+            welcome = mentee_welcome(place).render(reader_language(interaction))
         await interaction.response.edit_message(
-            content=f"Welcome to the program! {next_step}", embed=profile_embed(profile), view=None
+            content=welcome, embed=profile_embed(profile), view=None
         )
+        self.cog.bot.dispatch("program_joined", guild_id, interaction.user.id, invitation_id)
 
     @discord.ui.button(label="Decline", style=discord.ButtonStyle.secondary)
     async def decline(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -222,11 +236,20 @@ class ProfilesCog(commands.Cog):
     )
 
     def __init__(self, bot: BridgesBot) -> None:
+        self.bot = bot
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
         self.profiles = ProfileService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
         self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
+        self.recruiting = RecruitingService(
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            bot.settings.recruiting,
+            bot.settings.matching,
+            bot.delivery,
+        )
         self.delivery = bot.delivery
 
     @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})
@@ -243,10 +266,21 @@ class ProfilesCog(commands.Cog):
         time_zone: str | None = None,
     ) -> None:
         """Join the mentoring program as a mentor or a mentee."""
-        guild_id = guild_id_of(interaction)
+        await self.open_join(interaction, ProgramRole(role), time_zone)
+
+    async def open_join(
+        self,
+        interaction: discord.Interaction,
+        role: ProgramRole,
+        time_zone: str | None = None,
+        source: Invited | None = None,
+    ) -> None:
+        """The join form, then the privacy notice: from /join, or from an invitation's
+        button (``source``, whose server it is, so it also works in a DM)."""
+        guild_id = source.guild_id if source else guild_id_of(interaction)
         await self.profiles.ensure_not_joined(guild_id, interaction.user.id)
         zone = time_zone or (await self.programs.get(guild_id)).time_zone
-        await interaction.response.send_modal(JoinModal(self, ProgramRole(role), zone))
+        await interaction.response.send_modal(JoinModal(self, role, zone, source))
 
     @profile.command(name="show", extras={"audience": Audience.EVERYONE})
     async def show(self, interaction: discord.Interaction) -> None:

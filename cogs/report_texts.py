@@ -6,9 +6,11 @@ from datetime import datetime
 
 import discord
 
+from bot.i18n import Text
 from bot.services.contacts import ContactState
 from bot.services.objectives import METRICS
 from bot.services.reports import Report, Table
+from cogs.recruiting_texts import report_signups
 
 
 def contact_recorded(state: ContactState) -> str:
@@ -18,6 +20,7 @@ def contact_recorded(state: ContactState) -> str:
     )
 
 
+SIGNUPS_HEADING = Text("Sign-ups by source")
 SHOWN_PAIRS = 10
 SHOWN_WEEKS = 4
 FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
@@ -132,6 +135,11 @@ def report_embed(report: Report) -> discord.Embed:
     embed.add_field(
         name="Staff contacts overdue",
         value=_pairs(report.table("contacts_overdue"), 3, "due"),
+        inline=False,
+    )
+    embed.add_field(
+        name=SIGNUPS_HEADING,
+        value=_fit(report_signups(report).splitlines(), "signups_by_source.csv"),
         inline=False,
     )
     return embed

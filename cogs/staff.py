@@ -23,15 +23,17 @@ from bot.services.deliveries import DeliveryService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
+from bot.services.recruiting import RecruitingService
 from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
-from cogs import delivery_texts, escalation_texts, privacy_texts, report_texts
-from cogs.context import guild_id_of
+from cogs import delivery_texts, escalation_texts, privacy_texts, recruiting_texts, report_texts
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingView
 from cogs.escalations import EscalationCog
 from cogs.pairs import close_pair, open_pair, prepare_pair
 from cogs.permissions import require_staff
+from cogs.recruiting_staff import RecruitGroup
 from cogs.training import training_module_choices
 
 PAGE_SIZE = 10
@@ -259,6 +261,7 @@ class StaffCog(commands.Cog):
     escalation = app_commands.Group(
         name="escalation", description="One escalation: its timeline, claim it, rules", parent=staff
     )
+    recruit = RecruitGroup(parent=staff)
 
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
@@ -274,6 +277,14 @@ class StaffCog(commands.Cog):
         self.contacts = ContactService(bot.sessions, bot.clock)
         self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
         self.deliveries = DeliveryService(bot.sessions, bot.clock, bot.delivery)
+        self.recruiting = RecruitingService(
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            bot.settings.recruiting,
+            bot.settings.matching,
+            bot.delivery,
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         await require_staff(interaction, self.programs)
@@ -546,6 +557,7 @@ class StaffCog(commands.Cog):
         """Matches, waiting mentees and mentors with load and training, with a CSV."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         roster = await self.matches.roster(guild_id_of(interaction))
+        recruiting = await self.recruiting.roster(guild_id_of(interaction))
         names = {}
         if interaction.guild is not None:
             for user_id in {
@@ -555,7 +567,9 @@ class StaffCog(commands.Cog):
             }:
                 member = interaction.guild.get_member(user_id)
                 names[user_id] = member.display_name if member else str(user_id)
-        pages = roster_pages(roster)
+        pages = roster_pages(roster) + recruiting_texts.roster_pages(
+            recruiting, self.bot.clock.now(), reader_language(interaction)
+        )
         await interaction.followup.send(
             embed=pages[0],
             view=Pager(interaction.user.id, pages),

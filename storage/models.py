@@ -661,3 +661,84 @@ class StaffContact(Base):
     staff_user_id: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(CleanString(500))
     contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InvitationKind(enum.StrEnum):
+    STAFF = "staff"  # posted by staff with /staff recruit post
+    LEADER = "leader"  # a student leader's own, from /invite
+
+
+class InvitationAudience(enum.StrEnum):
+    MENTORS = "mentors"
+    MENTEES = "mentees"
+    BOTH = "both"
+
+
+class Invitation(Base):
+    """A standing invitation to join: a staff post, or a student leader's own (/invite).
+
+    Sign-ups through it point at it (``Signup.invitation_id``); ``created_by`` is the staff
+    member or the leader credited. Closed invitations take no more sign-ups.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index("ix_invitations_guild_id_created_by", "guild_id", "created_by"),
+        Index(  # one open invitation per student leader
+            "uq_invitations_open_leader",
+            "guild_id",
+            "created_by",
+            unique=True,
+            sqlite_where=text("kind = 'leader' AND closed_at IS NULL"),
+            postgresql_where=text("kind = 'leader' AND closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    kind: Mapped[InvitationKind] = mapped_column(_str_enum(InvitationKind, "invitation_kind"))
+    audience: Mapped[InvitationAudience] = mapped_column(
+        _str_enum(InvitationAudience, "invitation_audience")
+    )
+    message: Mapped[str | None] = mapped_column(String(2000))  # staff's words on the post
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InvitationPost(Base):
+    """One sharing of an invitation: a post in ``channel_id`` (edited to show its count and
+    when it closes), or a DM to one classmate (``channel_id`` None). Its message is the
+    delivery under ``recruit-post:{id}`` (a post) or ``recruit-dm:{invitation}:{user}``."""
+
+    __tablename__ = "invitation_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    named: Mapped[bool] = mapped_column(Boolean)  # the leader agreed to be named on it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Signup(Base):
+    """One joining of the program (consent accepted): when, as what, and through which
+    invitation (None: ``/join`` on their own). The report's sign-up figures count these."""
+
+    __tablename__ = "signups"
+    __table_args__ = (Index("ix_signups_guild_id_joined_at", "guild_id", "joined_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[ProgramRole] = mapped_column(_str_enum(ProgramRole, "program_role"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)

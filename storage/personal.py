@@ -120,6 +120,13 @@ CLASSIFICATION: dict[str, Kind] = {
     "audit_events.guild_id": C.NOT_PERSONAL,
     "audit_events.actor_user_id": C.USER_ID,
     "audit_events.subject_user_id": C.USER_ID,
+    # recruiting: invitations, where they were shared, sign-ups
+    "invitations.guild_id": C.NOT_PERSONAL,
+    "invitations.message": C.NOT_PERSONAL,  # staff's words about the program, posted publicly
+    "invitations.created_by": C.USER_ID,  # the staff member, or the student leader credited
+    "invitations.closed_by": C.USER_ID,
+    "invitation_posts.channel_id": C.NOT_PERSONAL,
+    "signups.guild_id": C.NOT_PERSONAL,
 }
 
 #: Column types that can hold personal data and so must be classified.

@@ -30,6 +30,12 @@ METRICS: dict[str, tuple[str, str]] = {
     "escalations_resolved": ("escalations resolved", "count"),
     "escalations_open": ("escalations still open at the end", "count"),
     "minutes_to_claim": ("median minutes for staff to claim an escalation", "average"),
+    "signups": ("sign-ups (mentors and mentees who joined)", "count"),
+    "signups_invited": ("sign-ups through an invitation", "count"),
+    "days_to_match_median": ("median days from joining to a match", "average"),
+    "days_to_match_longest": ("longest days from joining to a match", "average"),
+    "mentees_waiting": ("mentees on the waiting list now", "count"),
+    "longest_wait_days": ("longest wait so far on the waiting list, in days", "average"),
 }
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

@@ -26,6 +26,7 @@ from bot.services.availability import (
 )
 from bot.services.matching import FocusArea
 from bot.services.programs import ProgramService
+from bot.services.recruiting import record_signup
 from bot.services.tags import normalise_tags
 from bot.timeparse import resolve_zone
 from storage.db import Sessions
@@ -151,8 +152,11 @@ class ProfileService:
                 "Use /profile show to see your profile or /profile edit to change it."
             )
 
-    async def accept(self, guild_id: int, user_id: int, draft: ProfileDraft) -> Profile:
-        """Store the profile the person consented to (joining, or re-joining after leaving)."""
+    async def accept(
+        self, guild_id: int, user_id: int, draft: ProfileDraft, invitation_id: int | None = None
+    ) -> Profile:
+        """Store the profile the person consented to (joining, or re-joining after leaving),
+        with a sign-up credited to the invitation they came through (``invitation_id``)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             await self._programs.ensure(session, guild_id)
@@ -166,6 +170,7 @@ class ProfileService:
             if draft.role is ProgramRole.MENTOR and row.capacity is None:
                 row.capacity = self._rules.mentor_capacity
             self._write(row, draft)
+            await record_signup(session, row, draft.role, invitation_id, now)
             return Profile.of(row)
 
     async def edit(self, guild_id: int, user_id: int, draft: ProfileDraft) -> Profile:

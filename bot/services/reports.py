@@ -30,6 +30,13 @@ Definitions (all times UTC; "until" is the end of the period, normally now):
 - escalations_open: opened before ``until`` and not resolved by then.
 - minutes_to_claim: median minutes from opening to the first "claimed" event, of the
   escalations opened in the period and claimed by ``until``.
+- signups / signups_invited: mentors and mentees who joined in the period / of them, those
+  who came through an invitation (a staff post or a student leader's); the tables split
+  them per source (``/join``, each invitation), per leader and per week.
+- days_to_match_median / days_to_match_longest: of the mentees matched in the period, the
+  days from joining to that match (only the first match after each joining counts).
+- mentees_waiting / longest_wait_days: mentees on the waiting list when the report is made
+  (active, no active match), and the longest of their waits so far.
 """
 
 from __future__ import annotations
@@ -47,8 +54,15 @@ from bot.errors import InvalidInput
 from bot.services.contacts import contact_due
 from bot.services.objectives import Objective
 from storage.db import Sessions
-from storage.models import CheckinStatus, ClosureSurvey, MidpointSurvey, Urgency
-from storage.repositories import contacts
+from storage.models import (
+    CheckinStatus,
+    ClosureSurvey,
+    InvitationKind,
+    MidpointSurvey,
+    ProgramRole,
+    Urgency,
+)
+from storage.repositories import contacts, recruiting
 from storage.repositories import reports as rows
 
 PERIODS = {"week": 7, "month": 30, "term": 90, "year": 365}
@@ -448,6 +462,145 @@ async def escalations_section(session: AsyncSession, scope: Scope) -> Section:
     )
 
 
+def _source(row: rows.SignupRow) -> str:
+    return "join" if row.kind is None else row.kind.value
+
+
+def _days(wait: timedelta) -> float:
+    return round(wait.total_seconds() / 86_400, 1)
+
+
+def _median_days(waits: list[timedelta]) -> float | None:
+    if not waits:
+        return None
+    return round(statistics.median(w.total_seconds() for w in waits) / 86_400, 1)
+
+
+def waits_to_match(
+    joins: list[tuple[int, datetime]], starts: list[tuple[int, datetime]], scope: Scope
+) -> list[tuple[datetime, timedelta]]:
+    """(match start, wait since joining) of each mentee's first match after a sign-up, for
+    the matches made in the period; a sign-up ends where the member's next one begins."""
+    matched: dict[int, list[datetime]] = {}
+    for member_id, created in starts:
+        matched.setdefault(member_id, []).append(created)
+    joined: dict[int, list[datetime]] = {}
+    for member_id, at in joins:
+        joined.setdefault(member_id, []).append(at)
+    found = []
+    for member_id, times in joined.items():
+        times.sort()
+        for number, at in enumerate(times):
+            until = times[number + 1] if number + 1 < len(times) else scope.until
+            first = min((m for m in matched.get(member_id, ()) if at <= m < until), default=None)
+            if first is not None and scope.since <= first:
+                found.append((first, first - at))
+    return sorted(found)
+
+
+async def recruiting_section(session: AsyncSession, scope: Scope) -> Section:
+    joined = await rows.signups(session, scope.guild_id, scope.since, scope.until)
+    weeks: dict[date, dict[str, int]] = {monday: {} for monday in _weeks(scope)}
+    sources: dict[tuple[str, int | None, int | None], dict[ProgramRole, int]] = {}
+    leaders: dict[int, dict[ProgramRole, int]] = {}
+    for row in joined:
+        week = weeks.setdefault(_monday(row.joined_at.date()), {})
+        week[_source(row)] = week.get(_source(row), 0) + 1
+        counts = sources.setdefault((_source(row), row.invitation_id, row.invited_by), {})
+        counts[row.role] = counts.get(row.role, 0) + 1
+        if row.kind is InvitationKind.LEADER and row.invited_by is not None:
+            mine = leaders.setdefault(row.invited_by, {})
+            mine[row.role] = mine.get(row.role, 0) + 1
+    waits = waits_to_match(
+        await rows.mentee_joins(session, scope.guild_id, scope.until),
+        await rows.match_starts(session, scope.guild_id, scope.until),
+        scope,
+    )
+    per_week: dict[date, list[timedelta]] = {monday: [] for monday in _weeks(scope)}
+    for started, wait in waits:
+        per_week.setdefault(_monday(started.date()), []).append(wait)
+    waiting = await recruiting.waiting_mentees(session, scope.guild_id)
+    mentor, mentee = ProgramRole.MENTOR, ProgramRole.MENTEE
+    ordered_weeks = sorted(weeks.items())
+    return Section(
+        figures={
+            "signups": float(len(joined)),
+            "signups_invited": float(sum(row.kind is not None for row in joined)),
+            "days_to_match_median": _median_days([wait for _, wait in waits]),
+            "days_to_match_longest": _days(max(w for _, w in waits)) if waits else None,
+            "mentees_waiting": float(len(waiting)),
+            "longest_wait_days": _days(scope.until - waiting[0][1]) if waiting else None,
+        },
+        tables=[
+            Table(
+                "signups_by_source",
+                ("source", "invitation_id", "invited_by_user_id", "mentors", "mentees"),
+                tuple(
+                    (source, _blank(invitation), _blank(by), c.get(mentor, 0), c.get(mentee, 0))
+                    for (source, invitation, by), c in sorted(
+                        sources.items(), key=lambda item: (item[0][1] or 0, item[0][0])
+                    )
+                ),
+            ),
+            Table(
+                "signups_by_leader",
+                ("leader_user_id", "signups", "mentors", "mentees"),
+                tuple(
+                    (leader, sum(c.values()), c.get(mentor, 0), c.get(mentee, 0))
+                    for leader, c in sorted(
+                        leaders.items(), key=lambda item: (-sum(item[1].values()), item[0])
+                    )
+                ),
+            ),
+            Table(
+                "signups_per_week",
+                ("week_starting", "join", "staff_invitation", "leader_invitation", "total"),
+                tuple(
+                    (
+                        monday.isoformat(),
+                        week.get("join", 0),
+                        week.get(InvitationKind.STAFF.value, 0),
+                        week.get(InvitationKind.LEADER.value, 0),
+                        sum(week.values()),
+                    )
+                    for monday, week in ordered_weeks
+                ),
+            ),
+            Table(
+                "time_to_match_per_week",
+                ("week_starting", "matched", "median_days", "longest_days"),
+                tuple(
+                    (
+                        monday.isoformat(),
+                        len(found),
+                        _blank(_median_days(found)),
+                        _blank(_days(max(found)) if found else None),
+                    )
+                    for monday, found in sorted(per_week.items())
+                ),
+            ),
+            Table(
+                "waiting_list",
+                ("position", "mentee_user_id", "waiting_since", "days_waiting"),
+                tuple(
+                    (number, user_id, since.isoformat(), _days(scope.until - since))
+                    for number, (user_id, since) in enumerate(waiting, start=1)
+                ),
+            ),
+        ],
+        charts=[
+            Chart(
+                "signups_per_week",
+                "Sign-ups per week",
+                "week starting",
+                "sign-ups",
+                tuple(monday.strftime("%b %d") for monday, _ in ordered_weeks),
+                tuple(float(sum(week.values())) for _, week in ordered_weeks),
+            )
+        ],
+    )
+
+
 SECTIONS: tuple[SectionFunction, ...] = (
     matches_section,
     sessions_section,
@@ -455,6 +608,7 @@ SECTIONS: tuple[SectionFunction, ...] = (
     contacts_section,
     checkins_section,
     escalations_section,
+    recruiting_section,
 )
 
 

@@ -21,11 +21,15 @@ from storage.models import (
     EscalationEvent,
     Goal,
     GoalStatus,
+    Invitation,
+    InvitationKind,
     Match,
     Member,
     MentoringSession,
     MidpointSurvey,
+    ProgramRole,
     SessionStatus,
+    Signup,
     Urgency,
 )
 
@@ -279,3 +283,59 @@ async def escalation_times(
         EscalationTimes(urgency, opened, claimed, resolved)
         for urgency, opened, claimed, resolved in rows
     ]
+
+
+@dataclass(frozen=True)
+class SignupRow:
+    """One joining, and the invitation it came through (all None: a plain /join)."""
+
+    joined_at: datetime
+    role: ProgramRole
+    invitation_id: int | None
+    kind: InvitationKind | None
+    invited_by: int | None  # the staff member or leader the invitation is credited to
+
+
+async def signups(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[SignupRow]:
+    """Sign-ups of the server in [since, until), oldest first."""
+    rows = await session.execute(
+        select(
+            Signup.joined_at,
+            Signup.role,
+            Signup.invitation_id,
+            Invitation.kind,
+            Invitation.created_by,
+        )
+        .outerjoin(Invitation, Invitation.id == Signup.invitation_id)
+        .where(Signup.guild_id == guild_id, Signup.joined_at >= since, Signup.joined_at < until)
+        .order_by(Signup.joined_at, Signup.id)
+    )
+    return [SignupRow(*row) for row in rows]
+
+
+async def mentee_joins(
+    session: AsyncSession, guild_id: int, until: datetime
+) -> list[tuple[int, datetime]]:
+    """(member id, joined at) of every mentee sign-up before ``until``."""
+    rows = await session.execute(
+        select(Signup.member_id, Signup.joined_at).where(
+            Signup.guild_id == guild_id,
+            Signup.role == ProgramRole.MENTEE,
+            Signup.joined_at < until,
+        )
+    )
+    return [(member_id, joined) for member_id, joined in rows]
+
+
+async def match_starts(
+    session: AsyncSession, guild_id: int, until: datetime
+) -> list[tuple[int, datetime]]:
+    """(mentee member id, created at) of every match created before ``until``."""
+    rows = await session.execute(
+        select(Match.mentee_id, Match.created_at).where(
+            Match.guild_id == guild_id, Match.created_at < until
+        )
+    )
+    return [(mentee_id, created) for mentee_id, created in rows]

@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Sessions
 from storage.migrate import alembic_config
-from storage.models import Base, ClosureSurvey, MidpointSurvey, ProgramRole, UTCDateTime
+from storage.models import (
+    Base,
+    ClosureSurvey,
+    MidpointSurvey,
+    ProgramRole,
+    Signup,
+    UTCDateTime,
+)
 from storage.repositories import members
 from tests.storage.test_program_services import GUILD, NOW, Services
 
@@ -121,3 +128,23 @@ async def test_survey_answers_move_to_their_statements_and_back(
         await connection.run_sync(_migrate(url, "head"))
     assert sorted(texts.all()) == [(mentor.id, "Talks", ""), (mentee.id, "", "Time")]
     assert answers == [5, 3]
+
+
+async def test_members_who_joined_before_0015_get_their_sign_up(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    """0015 gives each member their current joining as a sign-up (no invitation), so the
+    report's sign-ups include the program's members from before recruiting was added."""
+    services = Services(sessions)
+    await services.join(10, ProgramRole.MENTOR, 11)
+    await services.join(20, ProgramRole.MENTEE, 8)
+    url = engine.url.render_as_string(hide_password=False)
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate(url, "0010"))
+        await connection.run_sync(_migrate(url, "head"))
+    async with sessions() as session:
+        found = list(await session.scalars(select(Signup).order_by(Signup.member_id)))
+        joined = [await members.get(session, GUILD, user) for user in (10, 20)]
+    assert [(s.member_id, s.role, s.invitation_id, s.joined_at) for s in found] == [
+        (row.id, row.role, None, NOW) for row in joined if row is not None
+    ]

@@ -257,6 +257,12 @@ async def test_the_figures_match_the_hand_computed_fixture(sessions: Sessions) -
         "escalations_resolved": 2,  # E1, E3
         "escalations_open": 4,  # E2, E4, E6, E7
         "minutes_to_claim": 30.0,  # median of E1 10, E2 30, E7 120
+        "signups": 0,  # members made here, not joined (tests/storage/test_recruiting.py)
+        "signups_invited": 0,
+        "days_to_match_median": None,
+        "days_to_match_longest": None,
+        "mentees_waiting": 1,  # 103, whose match C closed
+        "longest_wait_days": 0.0,  # 103's row was made at NOW
     }
     assert [(j.objective.text, j.value, j.met) for j in report.objectives] == [
         ("attendance_rate >= 90%", 66.7, False),
@@ -326,11 +332,17 @@ async def test_the_report_renders_a_csv_per_table_and_a_png_per_chart(sessions: 
         "mood_distribution.csv",
         "goals_completed.csv",
         "escalations_by_urgency.csv",
+        "signups_by_source.csv",
+        "signups_by_leader.csv",
+        "signups_per_week.csv",
+        "time_to_match_per_week.csv",
+        "waiting_list.csv",
         "sessions_per_week.png",
         "closure_survey_ratings.png",
         "checkin_completion_per_week.png",
         "mood_distribution.png",
         "mood_trend.png",
+        "signups_per_week.png",
     }
     assert files["mood_trend.png"].startswith(b"\x89PNG")
     assert files["checkin_completion_per_week.png"].startswith(b"\x89PNG")

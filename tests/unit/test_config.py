@@ -140,8 +140,7 @@ def test_values_and_environment(tmp_path: Path) -> None:
             [
                 "[banana]: unknown section",
                 "bot, checkins, database, delivery, escalations, instance, matching, paging, "
-                "privacy, "
-                "program, report, scheduler, sessions",
+                "privacy, program, recruiting, report, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
