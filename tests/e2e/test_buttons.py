@@ -28,12 +28,21 @@ from simcord.results import InteractionResult
 from sqlalchemy import delete, select
 
 from cogs.errors import EXPIRED_BUTTONS, EXPIRED_FORM, ReportingItem
-from storage.models import Base, Checkin, Escalation, Goal, Match, Member, MentoringSession
+from storage.models import (
+    Base,
+    Checkin,
+    Escalation,
+    Goal,
+    Invitation,
+    Match,
+    Member,
+    MentoringSession,
+)
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, advance, checkin_dms, until_monday
 from tests.e2e.test_escalations import ask_for_help, posts
 from tests.e2e.test_foundation import reply_of, run_setup
-from tests.e2e.test_matching import MENTEE, add_student, join, member_row, open_join
+from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, member_row, open_join
 from tests.e2e.test_sessions import dms, matched, propose, restart, seconds_until
 
 Key = tuple[str, ...]
@@ -180,6 +189,17 @@ async def surveys(world: World) -> dict[Key, Shown]:
     }
 
 
+async def recruiting(world: World) -> dict[Key, Shown]:
+    await run_setup(world)
+    found, mentee = {}, add_student(world, "riley")
+    for role, presser in (("mentor", world.student), ("mentee", mentee)):
+        await world.staff.slash(world.general, "staff recruit post", channel=world.general)
+        post = world.general.last_message  # one invitation each: each is erased on its own
+        assert post is not None
+        found["JoinButton", role] = button(world, presser, post, "recruit:", Invitation, role)
+    return found
+
+
 SURVEY = {"q0": "5", "q1": "3", "q2": "4"}
 #: Each scene reaches some buttons; together they reach every one the bot registers.
 SCENES: dict[str, Callable[[World], Awaitable[dict[Key, Shown]]]] = {
@@ -189,6 +209,7 @@ SCENES: dict[str, Callable[[World], Awaitable[dict[Key, Shown]]]] = {
     "goal proposals": goal_proposals,
     "escalations": escalations,
     "surveys": surveys,
+    "recruiting": recruiting,
 }
 TABLE: dict[Key, Answers] = {
     ("InviteButton", "accept"): Answers("Accepted", "already answered", "no longer exists"),
@@ -240,6 +261,14 @@ TABLE: dict[Key, Answers] = {
         "no longer in the program",
         filled({"closure:rating": "4", **{f"closure:{k}": v for k, v in SURVEY.items()}}),
     ),
+    # Pressing it opens the /join form; nothing is saved until the privacy notice is
+    # accepted, so a second press rightly opens the form again.
+    ("JoinButton", "mentor"): Answers(
+        "your privacy", "your privacy", "no longer exists", filled(MENTOR)
+    ),
+    ("JoinButton", "mentee"): Answers(
+        "your privacy", "your privacy", "no longer exists", filled(MENTEE)
+    ),
 }
 
 #: Which buttons each scene reaches (checked against what it returns when it runs).
@@ -250,6 +279,7 @@ SCENE_KEYS: dict[str, set[Key]] = {
     "goal proposals": {k for k in TABLE if k[0] == "ProposalButton"},
     "escalations": {k for k in TABLE if k[0] == "EscalationButton"},
     "surveys": {k for k in TABLE if k[0] == "SurveyButton"},
+    "recruiting": {k for k in TABLE if k[0] == "JoinButton"},
 }
 
 
