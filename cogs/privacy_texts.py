@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import Text
 from bot.services.privacy import StoredAbout
 
 #: Plain words for the rows of each table that can be about a member (a test checks every
@@ -28,6 +29,12 @@ RECORDS: dict[str, str] = {
     "escalation_rules": "changes you made to the program's escalation rules (staff)",
     "staff_contacts": "times staff checked in with your pair",
     "audit_events": "times staff exported or erased your data",
+    "guardian_consents": Text(
+        "the record of your parent's or guardian's consent form (on file or not, with a note)"
+    ),
+    "attendance_reviews": Text(
+        "staff decisions on sessions you and your partner answered differently, for service hours"
+    ),
 }
 #: Tables that hold the program's own settings, never a member's records.
 PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules"})

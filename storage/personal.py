@@ -120,6 +120,12 @@ CLASSIFICATION: dict[str, Kind] = {
     "audit_events.guild_id": C.NOT_PERSONAL,
     "audit_events.actor_user_id": C.USER_ID,
     "audit_events.subject_user_id": C.USER_ID,
+    # guardian consent on file, and staff reviews of disputed attendance (service hours)
+    "guardian_consents.guild_id": C.NOT_PERSONAL,
+    "guardian_consents.note": C.FREE_TEXT,
+    "guardian_consents.recorded_by": C.USER_ID,
+    "attendance_reviews.guild_id": C.NOT_PERSONAL,
+    "attendance_reviews.reviewed_by": C.USER_ID,
 }
 
 #: Column types that can hold personal data and so must be classified.

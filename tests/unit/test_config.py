@@ -137,7 +137,7 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, delivery, escalations, matching, paging, privacy, "
+                "bot, checkins, database, delivery, escalations, hours, matching, paging, privacy, "
                 "program, report, scheduler, sessions",
             ],
         ),
