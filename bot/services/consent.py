@@ -54,7 +54,7 @@ class ConsentService:
         if cleaned is not None and len(cleaned) > MAX_NOTE:
             raise UserError(
                 Text(
-                    "Keep the {option} under {limit} characters.",
+                    "Keep `{option}` under {limit} characters.",
                     option=OptionName("note"),
                     limit=MAX_NOTE,
                 )

@@ -158,6 +158,7 @@ class Disputed:
     mentor_user_id: int
     mentee_user_id: int
     starts_at: datetime
+    day: date  # in the mentor's time zone
     minutes: int
     mentee_answer: AttendanceAnswer
     happened: bool | None  # staff's review, None while waiting
@@ -168,6 +169,8 @@ class HoursExport:
     period: Period
     mentors: tuple[MentorHours, ...]  # those with anything in the period
     disputed: tuple[Disputed, ...]  # in the period, waiting for staff
+    made_at: datetime
+    today: date  # in the program's time zone
 
 
 def _month_end(day: date) -> date:
@@ -198,12 +201,9 @@ def parse_period(text: str) -> Period:
         else:
             raise ValueError(typed)
     except ValueError:
+        quoted = f'"{typed[:40]}"'
         raise UserError(
-            Text(
-                "I couldn't read the period {typed}. {help}",
-                typed=f'"{typed[:40]}"',
-                help=PERIOD_HELP,
-            )
+            Text("I couldn't read the period {typed}. {help}", typed=quoted, help=PERIOD_HELP)
         ) from None
     if end < start:
         raise UserError(Text("The period ends before it starts. {help}", help=PERIOD_HELP))
@@ -290,11 +290,13 @@ class HoursService:
             loaded = await self._load(session, guild_id, mentor_id=member.id)
         return self._hours(member, program.time_zone, loaded, None)
 
-    async def export(self, guild_id: int, period: Period) -> HoursExport:
-        """Every mentor with something in ``period`` (cut at today), and the disputed
-        sessions in it that wait for staff."""
+    async def export(self, guild_id: int, period: Period | None = None) -> HoursExport:
+        """Every mentor with something in ``period`` (default: this school year; cut at
+        today), and the disputed sessions in it that wait for staff."""
         program = await self._programs.get(guild_id)
-        today = self._clock.now().astimezone(ZoneInfo(program.time_zone)).date()
+        now = self._clock.now()
+        today = now.astimezone(ZoneInfo(program.time_zone)).date()
+        period = period or self.default_period(today)
         if period.start > today:
             raise UserError(Text("That period hasn't started yet. {help}", help=PERIOD_HELP))
         period = Period(period.start, min(period.end, today))
@@ -312,36 +314,41 @@ class HoursService:
                 if entry.standing is Standing.DISPUTED
             }
             disputed = [
-                await self._disputed(session, row)
+                await self._disputed(session, row, program.time_zone)
                 for row in loaded.sessions
                 if row.session_id in waiting
             ]
         log.info("hours export: %d mentors, %d disputed sessions", len(found), len(disputed))
         return HoursExport(
-            period, tuple(hours for hours in found if hours.entries), tuple(disputed)
+            period, tuple(hours for hours in found if hours.entries), tuple(disputed), now, today
         )
 
     async def waiting_review(self, guild_id: int) -> list[Disputed]:
         """Disputed sessions waiting for staff, newest first."""
+        program = await self._programs.get(guild_id)
         async with self._sessions() as session:
             found = await rows.attended_sessions(session, guild_id)
             waiting = [row for row in found if session_standing(row) is Standing.DISPUTED]
-            return [await self._disputed(session, row) for row in reversed(waiting)]
+            return [
+                await self._disputed(session, row, program.time_zone) for row in reversed(waiting)
+            ]
 
     async def review(
         self, guild_id: int, staff_user_id: int, session_id: int, *, happened: bool
     ) -> Disputed:
         """Staff's word on a disputed session: it happened (its minutes count) or not. A
         review can be changed by reviewing again."""
+        program = await self._programs.get(guild_id)
         async with self._sessions.begin() as session:
             found = await rows.attended_sessions(session, guild_id, session_id=session_id)
             if not found or session_standing(found[0]) in (None, Standing.COUNTED):
+                number = f"#{session_id}"
                 raise NotFound(
                     Text(
                         "Session {number} is not waiting for staff: only a session the mentor "
                         "says happened and the mentee says did not is reviewed. Pick one from "
                         "the list.",
-                        number=f"#{session_id}",
+                        number=number,
                     )
                 )
             row = await rows.review(session, session_id)
@@ -353,7 +360,7 @@ class HoursService:
                 staff_user_id,
                 self._clock.now(),
             )
-            reviewed = await self._disputed(session, found[0])
+            reviewed = await self._disputed(session, found[0], program.time_zone)
         log.info("attendance review of session %d: happened %s", session_id, happened)
         return replace(reviewed, happened=happened)
 
@@ -416,14 +423,16 @@ class HoursService:
         return MentorHours(mentor.user_id, zone, tuple(sorted(kept, key=_order)))
 
     @staticmethod
-    async def _disputed(session: AsyncSession, row: rows.SessionRow) -> Disputed:
+    async def _disputed(session: AsyncSession, row: rows.SessionRow, program_zone: str) -> Disputed:
         mentor = await members.by_id(session, row.mentor_id)
         mentee = await members.by_id(session, row.mentee_id)
+        zone = (mentor.time_zone if mentor else None) or program_zone
         return Disputed(
             session_id=row.session_id,
             mentor_user_id=mentor.user_id if mentor else 0,
             mentee_user_id=mentee.user_id if mentee else 0,
             starts_at=row.starts_at,
+            day=_local_day(row.starts_at, zone),
             minutes=_minutes(row.starts_at, row.ends_at),
             mentee_answer=row.mentee_answer or AttendanceAnswer.NO_SHOW,
             happened=row.reviewed_happened,

@@ -346,11 +346,12 @@ class MatchService:
 def _refuse_without_consent(people: _People, *students: Member) -> None:
     for student in students:
         if student.id in people.waiting_consent:
+            mention = f"<@{student.user_id}>"
             raise UserError(
                 Text(
                     "{member} can't be matched yet: the school has no guardian's consent on "
                     "file for them. Record it with {command} once it's in.",
-                    member=f"<@{student.user_id}>",
+                    member=mention,
                     command=Slash("staff consent"),
                 )
             )
