@@ -334,7 +334,15 @@ async def disputed_choices(
         names = {
             user: cached_name(guild, user) for user in (item.mentor_user_id, item.mentee_user_id)
         }
-        label = disputed_line(item, names).render(language)
+        number = f"#{item.session_id}"
+        label = Text(
+            "{number}, {day}, {minutes} min, {mentor} with {mentee}",
+            number=number,
+            day=Date(item.day, "yMMMd"),
+            minutes=item.minutes,
+            mentor=names[item.mentor_user_id],
+            mentee=names[item.mentee_user_id],
+        ).render(language)
         if current.strip().lower() in label.lower():
             found.append(app_commands.Choice(name=label[:100], value=item.session_id))
     return found[:MAX_CHOICES]
