@@ -20,8 +20,10 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +39,8 @@ from storage.repositories import hours as rows
 from storage.repositories import members
 
 log = logging.getLogger(__name__)
+
+Row = TypeVar("Row", "rows.SessionRow", "rows.TrainingRow", "rows.CheckinRow")
 
 #: The longest period an export may cover.
 MAX_PERIOD = timedelta(days=3 * 366)
@@ -260,9 +264,19 @@ def _minutes(starts_at: datetime, ends_at: datetime) -> int:
 
 @dataclass(frozen=True)
 class _Loaded:
-    sessions: list[rows.SessionRow]
-    training: list[rows.TrainingRow]
-    checkins: list[rows.CheckinRow]
+    """The rows of a window, by the mentor's member id."""
+
+    sessions: dict[int, list[rows.SessionRow]]
+    training: dict[int, list[rows.TrainingRow]]
+    checkins: dict[int, list[rows.CheckinRow]]
+
+
+def _by_member(found: Iterable[Row]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = {}
+    for row in found:
+        key = row.mentor_id if isinstance(row, rows.SessionRow) else row.member_id
+        grouped.setdefault(key, []).append(row)
+    return grouped
 
 
 class HoursService:
@@ -313,11 +327,14 @@ class HoursService:
                 for entry in hours.entries
                 if entry.standing is Standing.DISPUTED
             }
-            disputed = [
-                await self._disputed(session, row, program.time_zone)
-                for row in loaded.sessions
-                if row.session_id in waiting
-            ]
+            people = await rows.people(session, guild_id)
+        disputed = [
+            _disputed(row, people, program.time_zone)
+            for mentor_rows in loaded.sessions.values()
+            for row in mentor_rows
+            if row.session_id in waiting
+        ]
+        disputed.sort(key=lambda item: (item.starts_at, item.session_id))
         log.info("hours export: %d mentors, %d disputed sessions", len(found), len(disputed))
         return HoursExport(
             period, tuple(hours for hours in found if hours.entries), tuple(disputed), now, today
@@ -329,9 +346,8 @@ class HoursService:
         async with self._sessions() as session:
             found = await rows.attended_sessions(session, guild_id)
             waiting = [row for row in found if session_standing(row) is Standing.DISPUTED]
-            return [
-                await self._disputed(session, row, program.time_zone) for row in reversed(waiting)
-            ]
+            people = await rows.people(session, guild_id)
+        return [_disputed(row, people, program.time_zone) for row in reversed(waiting)]
 
     async def review(
         self, guild_id: int, staff_user_id: int, session_id: int, *, happened: bool
@@ -360,7 +376,7 @@ class HoursService:
                 staff_user_id,
                 self._clock.now(),
             )
-            reviewed = await self._disputed(session, found[0], program.time_zone)
+            reviewed = _disputed(found[0], await rows.people(session, guild_id), program.time_zone)
         log.info("attendance review of session %d: happened %s", session_id, happened)
         return replace(reviewed, happened=happened)
 
@@ -389,11 +405,13 @@ class HoursService:
                 session, guild_id, since, until, mentor_id=mentor_id
             )
         return _Loaded(
-            sessions=await rows.attended_sessions(
-                session, guild_id, since, until, mentor_id=mentor_id
+            sessions=_by_member(
+                await rows.attended_sessions(session, guild_id, since, until, mentor_id=mentor_id)
             ),
-            training=await rows.training_done(session, guild_id, since, until, mentor_id=mentor_id),
-            checkins=checkins,
+            training=_by_member(
+                await rows.training_done(session, guild_id, since, until, mentor_id=mentor_id)
+            ),
+            checkins=_by_member(checkins),
         )
 
     def _hours(
@@ -401,42 +419,38 @@ class HoursService:
     ) -> MentorHours:
         zone = mentor.time_zone or program_zone
         entries: list[Entry] = []
-        for row in loaded.sessions:
+        for row in loaded.sessions.get(mentor.id, []):
             standing = session_standing(row)
-            if row.mentor_id == mentor.id and standing is not None:
+            if standing is not None:
                 day = _local_day(row.starts_at, zone)
                 minutes = _minutes(row.starts_at, row.ends_at)
                 entries.append(
                     Entry(Activity.SESSION, day, minutes, standing, session_id=row.session_id)
                 )
-        for done in loaded.training:
-            if done.member_id == mentor.id:
-                standing = Standing.COUNTED if done.confirmed else Standing.UNCONFIRMED
-                day = _local_day(done.completed_at, zone)
-                entries.append(Entry(Activity.TRAINING, day, done.minutes, standing, done.title))
-        for answered in loaded.checkins:
-            if answered.member_id == mentor.id:
-                day = _local_day(answered.answered_at, zone)
-                minutes = self._settings.mentor_checkin_minutes
-                entries.append(Entry(Activity.MENTOR_CHECKIN, day, minutes, Standing.COUNTED))
+        for done in loaded.training.get(mentor.id, []):
+            standing = Standing.COUNTED if done.confirmed else Standing.UNCONFIRMED
+            day = _local_day(done.completed_at, zone)
+            entries.append(Entry(Activity.TRAINING, day, done.minutes, standing, done.title))
+        minutes = self._settings.mentor_checkin_minutes
+        for answered in loaded.checkins.get(mentor.id, []):
+            day = _local_day(answered.answered_at, zone)
+            entries.append(Entry(Activity.MENTOR_CHECKIN, day, minutes, Standing.COUNTED))
         kept = [entry for entry in entries if period is None or entry.day in period]
         return MentorHours(mentor.user_id, zone, tuple(sorted(kept, key=_order)))
 
-    @staticmethod
-    async def _disputed(session: AsyncSession, row: rows.SessionRow, program_zone: str) -> Disputed:
-        mentor = await members.by_id(session, row.mentor_id)
-        mentee = await members.by_id(session, row.mentee_id)
-        zone = (mentor.time_zone if mentor else None) or program_zone
-        return Disputed(
-            session_id=row.session_id,
-            mentor_user_id=mentor.user_id if mentor else 0,
-            mentee_user_id=mentee.user_id if mentee else 0,
-            starts_at=row.starts_at,
-            day=_local_day(row.starts_at, zone),
-            minutes=_minutes(row.starts_at, row.ends_at),
-            mentee_answer=row.mentee_answer or AttendanceAnswer.NO_SHOW,
-            happened=row.reviewed_happened,
-        )
+
+def _disputed(row: rows.SessionRow, people: dict[int, rows.Person], program_zone: str) -> Disputed:
+    mentor, mentee = people[row.mentor_id], people[row.mentee_id]
+    return Disputed(
+        session_id=row.session_id,
+        mentor_user_id=mentor.user_id,
+        mentee_user_id=mentee.user_id,
+        starts_at=row.starts_at,
+        day=_local_day(row.starts_at, mentor.time_zone or program_zone),
+        minutes=_minutes(row.starts_at, row.ends_at),
+        mentee_answer=row.mentee_answer or AttendanceAnswer.NO_SHOW,
+        happened=row.reviewed_happened,
+    )
 
 
 def _local_day(instant: datetime, zone: str) -> date:

@@ -46,6 +46,12 @@ class SessionRow:
 
 
 @dataclass(frozen=True)
+class Person:
+    user_id: int
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
 class TrainingRow:
     member_id: int
     title: str
@@ -80,6 +86,14 @@ async def mentors(session: AsyncSession, guild_id: int) -> list[Member]:
         .order_by(Member.id)
     )
     return list(rows)
+
+
+async def people(session: AsyncSession, guild_id: int) -> dict[int, Person]:
+    """Every member of the server (their user id and zone), by member id."""
+    rows = await session.execute(
+        select(Member.id, Member.user_id, Member.time_zone).where(Member.guild_id == guild_id)
+    )
+    return {member_id: Person(user_id, zone) for member_id, user_id, zone in rows}
 
 
 async def attended_sessions(
