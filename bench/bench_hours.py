@@ -273,8 +273,7 @@ async def main(mentors: int) -> None:
         issued_at=built.made_at,
     )
     rendered = time.perf_counter() - started
-    attachments = bundled(files, "2025-08-01_2026-06-15")
-    size = len(attachments[0].fp.read())
+    size = sum(len(f.fp.read()) for message in bundled(files, "year") for f in message)
     pdfs = [body for name, body in files if name.endswith(".pdf")]
     print(
         f"render {len(files)} files (CSV + certificate per mentor): {rendered:.2f} s, "

@@ -38,6 +38,7 @@ from cogs.permissions import require_staff
 from storage.models import AttendanceAnswer
 
 MAX_ATTACHMENTS = 10  # Discord's limit per message
+MAX_UPLOAD = 8 * 1024 * 1024  # under the smallest upload limit Discord gives a server
 MAX_CHOICES = 25
 MAX_MONTHS = 12  # months shown by /hours
 MAX_SUMMARY_LINES = 30
@@ -170,7 +171,7 @@ def summary_embed(
         )
     footer = [Text("Each mentor has a CSV of every entry and a PDF certificate to sign.")]
     if zipped:
-        footer.append(Text("The files are in one zip: Discord allows 10 attachments."))
+        footer.append(Text("The files are in zips: Discord allows 10 attachments."))
     embed.set_footer(text=Joined(footer, " ").render(language))
     return embed
 
@@ -209,15 +210,26 @@ def export_files(
     return files
 
 
-def bundled(files: list[tuple[str, bytes]], period: str) -> list[discord.File]:
-    """The files as attachments, or one zip of them past Discord's limit."""
-    if len(files) > MAX_ATTACHMENTS:
+def bundled(files: list[tuple[str, bytes]], period: str) -> list[list[discord.File]]:
+    """The attachments of each message: the files themselves, or past Discord's 10 per
+    message, zips of at most ``MAX_UPLOAD`` bytes of files each (one message per zip)."""
+    if len(files) <= MAX_ATTACHMENTS:
+        return [[discord.File(io.BytesIO(body), filename=name) for name, body in files]]
+    parts: list[list[tuple[str, bytes]]] = [[]]
+    for name, body in files:
+        if parts[-1] and sum(len(b) for _, b in parts[-1]) + len(body) > MAX_UPLOAD:
+            parts.append([])
+        parts[-1].append((name, body))
+    messages = []
+    for number, part in enumerate(parts, start=1):
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-            for name, body in files:
+            for name, body in part:
                 zipped.writestr(name, body)
-        files = [(f"service-hours-{period}.zip", archive.getvalue())]
-    return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
+        suffix = f"-{number}" if len(parts) > 1 else ""
+        archive.seek(0)
+        messages.append([discord.File(archive, filename=f"service-hours-{period}{suffix}.zip")])
+    return messages
 
 
 async def send_export(
@@ -255,12 +267,14 @@ async def send_export(
         issued_on=built.today,
         issued_at=built.made_at,
     )
-    attachments = bundled(files, built.period.value.replace("..", "_"))
+    first, *more = bundled(files, built.period.value.replace("..", "_"))
     await interaction.followup.send(
         embed=summary_embed(built, names, len(files) > MAX_ATTACHMENTS, language),
-        files=attachments,
+        files=first,
         ephemeral=True,
     )
+    for attachments in more:
+        await interaction.followup.send(files=attachments, ephemeral=True)
 
 
 async def send_review(

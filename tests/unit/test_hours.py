@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -32,6 +33,7 @@ from bot.services.hours import (
     session_standing,
     suggested_periods,
 )
+from cogs.hours import MAX_UPLOAD, bundled
 from storage.models import AttendanceAnswer
 from storage.repositories.hours import SessionRow
 
@@ -251,3 +253,22 @@ def test_a_name_the_font_cannot_draw_is_written_as_the_user_id() -> None:
 def test_the_font_comes_with_matplotlib() -> None:
     assert (font_directory() / "DejaVuSans.ttf").is_file()
     assert (font_directory() / "DejaVuSans-Bold.ttf").is_file()
+
+
+def test_attachments_past_discords_limits_come_as_zips_under_the_upload_limit() -> None:
+    small = [(f"f{n}.csv", b"x") for n in range(10)]
+    assert [[f.filename for f in message] for message in bundled(small, "p")] == [
+        [name for name, _ in small]
+    ]
+    (one,) = bundled([*small, ("g.csv", b"y")], "p")
+    assert [f.filename for f in one] == ["service-hours-p.zip"]
+    with zipfile.ZipFile(one[0].fp) as archive:
+        assert len(archive.namelist()) == 11
+    big = [(f"c{n}.pdf", bytes(MAX_UPLOAD // 3)) for n in range(12)]
+    messages = bundled(big, "p")
+    assert [m[0].filename for m in messages] == [f"service-hours-p-{n}.zip" for n in (1, 2, 3, 4)]
+    names = []
+    for (attachment,) in messages:
+        with zipfile.ZipFile(attachment.fp) as archive:
+            names += archive.namelist()
+    assert names == [name for name, _ in big]
