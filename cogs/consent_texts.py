@@ -14,6 +14,7 @@ CONSENT_NOTICE = Text(
     "guardian. Staff record it when it's in; ask them if you're not sure."
 )
 WAITING_MARK = Text("(waiting on guardian consent)")
+MENTORS_LEFT_OUT = Text("Mentors without a guardian's consent on file are left out.")
 
 
 def join_notices(consent_needed: bool) -> Joined:

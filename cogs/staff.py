@@ -383,6 +383,9 @@ class StaffCog(commands.Cog):
             embed.description = (
                 "No mentor can take this mentee now (trained, with a free place, old enough)."
             )
+            if self.consent.required:
+                left_out = consent_texts.MENTORS_LEFT_OUT.render(reader_language(interaction))
+                embed.description += f"\n{left_out}"
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @match.command(name="cohort")

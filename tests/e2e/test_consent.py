@@ -95,6 +95,11 @@ async def test_matching_is_refused_without_consent_and_allowed_after_it(world: W
             )
         )
         assert f"the school holds a guardian's consent for {student.mention}" in done.content
+        if student is world.student:  # the mentor's is not on file yet
+            suggested = reply_of(
+                await world.staff.slash(world.general, "staff match suggest", mentee=student)
+            )
+            assert "Mentors without a guardian's consent on file are left out" in text_of(suggested)
     suggested = reply_of(
         await world.staff.slash(world.general, "staff match suggest", mentee=world.student)
     )
