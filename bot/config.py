@@ -144,6 +144,18 @@ class SurveySettings:
 @dataclass(frozen=True)
 class PrivacySettings:
     retention_days: int
+    #: Matching waits until staff record a guardian's consent on file for each student.
+    require_guardian_consent: bool = False
+
+
+@dataclass(frozen=True)
+class HoursSettings:
+    """Service hours credited to mentors (``[hours]``)."""
+
+    #: Minutes credited for each mentor check-in answered.
+    mentor_checkin_minutes: int = 10
+    #: The month (1-12) the school year starts: the default period of an export.
+    school_year_start_month: int = 8
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,7 @@ class Settings:
     instance: InstanceSettings
     paging: PagingSettings = PagingSettings()
     recruiting: RecruitingSettings = RecruitingSettings()
+    hours: HoursSettings = HoursSettings()
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log formatter to scrub."""
@@ -696,6 +709,11 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
     },
     "privacy": {
         "retention_days": (365, _integer(1, 3650, "a number of days")),
+        "require_guardian_consent": (False, _flag),
+    },
+    "hours": {
+        "mentor_checkin_minutes": (10, _integer(0, 120, "a number of minutes (0: not counted)")),
+        "school_year_start_month": (8, _integer(1, 12, "a month, 1 (January) to 12")),
     },
     "recruiting": {
         "leader_role_ids": ([], _role_ids),
@@ -914,10 +932,17 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
             midpoint_weeks=values["surveys", "midpoint_weeks"],
             likert_questions=values["surveys", "likert_questions"],
         ),
-        privacy=PrivacySettings(retention_days=values["privacy", "retention_days"]),
+        privacy=PrivacySettings(
+            retention_days=values["privacy", "retention_days"],
+            require_guardian_consent=values["privacy", "require_guardian_consent"],
+        ),
         recruiting=RecruitingSettings(
             leader_role_ids=values["recruiting", "leader_role_ids"],
             invites_per_day=values["recruiting", "invites_per_day"],
+        ),
+        hours=HoursSettings(
+            mentor_checkin_minutes=values["hours", "mentor_checkin_minutes"],
+            school_year_start_month=values["hours", "school_year_start_month"],
         ),
         report=ReportSettings(objectives=values["report", "objectives"]),
         delivery=DeliverySettings(

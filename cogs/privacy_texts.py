@@ -32,6 +32,12 @@ RECORDS: dict[str, str] = {
     "signups": Text("times you joined the program, and the invitation you came through"),
     "invitations": Text("invitations you shared as a student leader, or posted as staff"),
     "invitation_posts": Text("where those invitations were posted or sent"),
+    "guardian_consents": Text(
+        "the record of your parent's or guardian's consent form (on file or not, with a note)"
+    ),
+    "attendance_reviews": Text(
+        "staff decisions on sessions you and your partner answered differently, for service hours"
+    ),
 }
 #: Tables that hold the program's own settings, never a member's records.
 PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules"})

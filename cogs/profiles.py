@@ -11,11 +11,13 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.services.access import Audience
 from bot.services.availability import MAX_LENGTH as AVAILABILITY_LIMIT
+from bot.services.consent import ConsentService
 from bot.services.matches import MatchService
 from bot.services.matching import FocusArea
 from bot.services.profiles import Profile, ProfileDraft, ProfileService
 from bot.services.programs import ProgramService
 from bot.services.recruiting import Invited, RecruitingService
+from cogs import consent_texts
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingModal, ReportingView
 from cogs.pairs import close_pair
@@ -117,8 +119,12 @@ class JoinModal(ProfileModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         draft = self.cog.profiles.draft(self.role, time_zone=self.time_zone, **self.values())
+        waiting = await self.cog.consent.waiting(guild_id_of(interaction), interaction.user.id)
+        notices = consent_texts.join_notices(waiting).render(reader_language(interaction))
         await interaction.response.send_message(
-            PRIVACY_NOTICE, view=ConsentView(self.cog, draft, self.source), ephemeral=True
+            f"{PRIVACY_NOTICE}\n\n{notices}",
+            view=ConsentView(self.cog, draft, self.source),
+            ephemeral=True,
         )
 
 
@@ -250,6 +256,7 @@ class ProfilesCog(commands.Cog):
             bot.settings.matching,
             bot.delivery,
         )
+        self.consent = ConsentService(bot.sessions, bot.clock, self.programs, bot.settings.privacy)
         self.delivery = bot.delivery
 
     @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})

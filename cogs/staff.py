@@ -16,10 +16,13 @@ from discord.ext import commands
 from bot import instance
 from bot.app import BridgesBot
 from bot.errors import UserError
+from bot.i18n import DEFAULT_LANGUAGE, Text
 from bot.report_files import render
 from bot.services.access import Audience
+from bot.services.consent import ConsentService
 from bot.services.contacts import ContactService
 from bot.services.deliveries import DeliveryService
+from bot.services.hours import HoursService
 from bot.services.matches import CohortProposal, MatchService, Roster
 from bot.services.privacy import PrivacyService
 from bot.services.programs import ProgramService
@@ -27,7 +30,15 @@ from bot.services.recruiting import RecruitingService
 from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
-from cogs import delivery_texts, escalation_texts, privacy_texts, recruiting_texts, report_texts
+from cogs import (
+    consent_texts,
+    delivery_texts,
+    escalation_texts,
+    privacy_texts,
+    recruiting_texts,
+    report_texts,
+)
+from cogs import hours as hours_area
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingView
 from cogs.escalations import EscalationCog
@@ -53,9 +64,12 @@ def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
     return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
 
 
-def roster_pages(roster: Roster) -> list[discord.Embed]:
+def roster_pages(roster: Roster, language: str = DEFAULT_LANGUAGE) -> list[discord.Embed]:
     def closed(user_id: int) -> str:
-        return " (DMs closed)" if user_id in roster.dms_closed else ""
+        marks = " (DMs closed)" if user_id in roster.dms_closed else ""
+        if user_id in roster.waiting_consent:
+            marks += " " + consent_texts.WAITING_MARK.render(language)
+        return marks
 
     lines = [
         f"<@{mentor}>{closed(mentor)} mentors <@{mentee}>{closed(mentee)} "
@@ -87,8 +101,19 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["kind", "mentor", "mentee", "since", "load", "capacity", "training_minutes", "trained"]
+        [
+            "kind",
+            "mentor",
+            "mentee",
+            "since",
+            "load",
+            "capacity",
+            "training_minutes",
+            "trained",
+            "waiting_on_consent",
+        ]
     )
+    waiting = roster.waiting_consent
     for mentor, mentee, since in roster.pairs:
         writer.writerow(
             [
@@ -100,10 +125,13 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
                 "",
                 "",
                 "",
+                mentor in waiting or mentee in waiting,
             ]
         )
     for mentee in roster.unmatched_mentees:
-        writer.writerow(["unmatched", "", names.get(mentee, mentee), "", "", "", "", ""])
+        writer.writerow(
+            ["unmatched", "", names.get(mentee, mentee), "", "", "", "", "", mentee in waiting]
+        )
     for m in roster.mentors:
         writer.writerow(
             [
@@ -115,6 +143,7 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
                 m.capacity,
                 m.confirmed_minutes,
                 m.trained,
+                m.user_id in waiting,
             ]
         )
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
@@ -262,6 +291,11 @@ class StaffCog(commands.Cog):
         name="escalation", description="One escalation: its timeline, claim it, rules", parent=staff
     )
     recruit = RecruitGroup(parent=staff)
+    hours_group = app_commands.Group(
+        name="hours",
+        description="Mentors' service hours: certificates, disputed sessions",
+        parent=staff,
+    )
 
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
@@ -269,7 +303,12 @@ class StaffCog(commands.Cog):
         self.training_service = TrainingService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
-        self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
+        self.matches = MatchService(
+            bot.sessions,
+            bot.clock,
+            bot.settings.matching,
+            require_consent=bot.settings.privacy.require_guardian_consent,
+        )
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
@@ -285,6 +324,10 @@ class StaffCog(commands.Cog):
             bot.settings.matching,
             bot.delivery,
         )
+        self.hours_service = HoursService(
+            bot.sessions, bot.clock, self.programs, bot.settings.hours
+        )
+        self.consent = ConsentService(bot.sessions, bot.clock, self.programs, bot.settings.privacy)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         await require_staff(interaction, self.programs)
@@ -367,6 +410,9 @@ class StaffCog(commands.Cog):
             embed.description = (
                 "No mentor can take this mentee now (trained, with a free place, old enough)."
             )
+            if self.consent.required:
+                left_out = consent_texts.MENTORS_LEFT_OUT.render(reader_language(interaction))
+                embed.description += f"\n{left_out}"
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @match.command(name="cohort")
@@ -379,6 +425,11 @@ class StaffCog(commands.Cog):
             for mentee, mentor, score in proposal.pairs
         ]
         lines += [f"<@{mentee}>: no mentor available" for mentee in proposal.unassigned]
+        language = reader_language(interaction)
+        lines += [
+            consent_texts.cohort_waiting_line(f"<@{user}>").render(language)
+            for user in proposal.waiting_consent
+        ]
         text = "\n".join(lines[:40]) + ("\n..." if len(lines) > 40 else "")
         embed = discord.Embed(
             title=f"Proposal: {len(proposal.pairs)} matches, total score {proposal.total:.0f}",
@@ -567,7 +618,7 @@ class StaffCog(commands.Cog):
             }:
                 member = interaction.guild.get_member(user_id)
                 names[user_id] = member.display_name if member else str(user_id)
-        pages = roster_pages(roster) + recruiting_texts.roster_pages(
+        pages = roster_pages(roster, reader_language(interaction)) + recruiting_texts.roster_pages(
             recruiting, self.bot.clock.now(), reader_language(interaction)
         )
         await interaction.followup.send(
@@ -641,6 +692,77 @@ class StaffCog(commands.Cog):
         await interaction.followup.send(
             embed=report_texts.report_embed(built),
             files=report_attachments(files),
+            ephemeral=True,
+        )
+
+    async def period_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await hours_area.period_choices(
+            interaction, self.hours_service, self.programs, current
+        )
+
+    async def disputed_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await hours_area.disputed_choices(
+            interaction, self.hours_service, self.programs, current
+        )
+
+    @hours_group.command(name="export")
+    @app_commands.describe(
+        period="Default: this school year. Pick one, or type 2026-03, 2026 or "
+        "2025-09-01..2026-06-30"
+    )
+    @app_commands.autocomplete(period=period_choices)
+    async def hours_export(
+        self, interaction: discord.Interaction, period: app_commands.Range[str, 1, 40] | None = None
+    ) -> None:
+        """A CSV and a certificate to sign per mentor, with their service hours in a period."""
+        await hours_area.send_export(interaction, self.hours_service, period)
+
+    @hours_group.command(name="confirm")
+    @app_commands.describe(
+        session="A session the mentor says happened and the mentee says did not",
+        happened="yes: it happened and its minutes count; no: it does not count",
+    )
+    @app_commands.autocomplete(session=disputed_choices)
+    async def hours_confirm(
+        self,
+        interaction: discord.Interaction,
+        session: int,
+        happened: Literal["yes", "no"] = "yes",
+    ) -> None:
+        """Review a disputed session: whether it counts for the mentor's service hours."""
+        await hours_area.send_review(interaction, self.hours_service, session, happened == "yes")
+
+    @staff.command(name="consent")
+    @app_commands.describe(
+        member="The student",
+        on_file="Does the school hold a consent form from their parent or guardian?",
+        note="Optional, e.g. form received 2026-09-03 (staff see it; part of a data export)",
+    )
+    async def consent_command(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        on_file: Literal["yes", "no"],
+        note: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        """Record whether the school holds a guardian's consent for a student."""
+        if member.bot:
+            raise UserError(Text("Bots don't need a guardian's consent. Pick a student."))
+        record = await self.consent.record(
+            guild_id_of(interaction),
+            interaction.user.id,
+            member.id,
+            on_file=on_file == "yes",
+            note=note,
+        )
+        await interaction.response.send_message(
+            consent_texts.consent_reply(
+                member.mention, record.on_file, self.consent.required
+            ).render(reader_language(interaction)),
             ephemeral=True,
         )
 

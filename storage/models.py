@@ -742,3 +742,40 @@ class Signup(Base):
         ForeignKey("invitations.id", ondelete="SET NULL"), index=True
     )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GuardianConsent(Base):
+    """Whether the school holds a parent's or guardian's consent for a student, as staff
+    recorded it (``[privacy] require_guardian_consent`` makes matching wait for it)."""
+
+    __tablename__ = "guardian_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True
+    )
+    on_file: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(300))  # never logged
+    recorded_by: Mapped[int] = mapped_column(BigInteger)  # staff user id
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AttendanceReview(Base):
+    """Staff's word on a session the pair answered differently (the mentor "happened", the
+    mentee "no-show" or "rescheduled"): until there is one, it earns no service hours."""
+
+    __tablename__ = "attendance_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
+    )
+    happened: Mapped[bool] = mapped_column(Boolean)
+    reviewed_by: Mapped[int] = mapped_column(BigInteger)  # staff user id
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)

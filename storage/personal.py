@@ -127,6 +127,12 @@ CLASSIFICATION: dict[str, Kind] = {
     "invitations.closed_by": C.USER_ID,
     "invitation_posts.channel_id": C.NOT_PERSONAL,
     "signups.guild_id": C.NOT_PERSONAL,
+    # guardian consent on file, and staff reviews of disputed attendance (service hours)
+    "guardian_consents.guild_id": C.NOT_PERSONAL,
+    "guardian_consents.note": C.FREE_TEXT,
+    "guardian_consents.recorded_by": C.USER_ID,
+    "attendance_reviews.guild_id": C.NOT_PERSONAL,
+    "attendance_reviews.reviewed_by": C.USER_ID,
 }
 
 #: Column types that can hold personal data and so must be classified.

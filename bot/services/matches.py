@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import NotFound, UserError
+from bot.i18n import Slash, Text
 from bot.services.availability import windows_from_json
 from bot.services.matching import (
     FocusArea,
@@ -28,7 +29,7 @@ from bot.services.matching import (
 )
 from storage.db import Sessions
 from storage.models import DmStatus, Match, MatchStatus, Member, ProgramRole
-from storage.repositories import matches, members, training
+from storage.repositories import consent, matches, members, training
 from storage.repositories import sessions as session_rows
 
 MAX_REASON = 300
@@ -55,6 +56,7 @@ class CohortProposal:
     pairs: tuple[tuple[int, int, float], ...]  # (mentee user id, mentor user id, score)
     total: float
     unassigned: tuple[int, ...]  # mentee user ids
+    waiting_consent: tuple[int, ...] = ()  # user ids left out: no guardian consent on file
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Roster:
     unmatched_mentees: tuple[int, ...]
     mentors: tuple[MentorLine, ...]
     dms_closed: frozenset[int] = frozenset()  # user ids whose prompts go to a channel
+    waiting_consent: frozenset[int] = frozenset()  # user ids without guardian consent on file
 
 
 @dataclass
@@ -82,21 +85,35 @@ class _People:
     closed: frozenset[tuple[int, int]]
     minutes: dict[int, int]
     matched_mentees: set[int]
+    waiting_consent: set[int]  # member ids without guardian consent on file, when required
 
 
 class MatchService:
-    def __init__(self, sessions: Sessions, clock: Clock, rules: MatchingSettings) -> None:
+    """``require_consent`` (``[privacy] require_guardian_consent``): a student without a
+    guardian's consent on file is never suggested, proposed or matched."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        rules: MatchingSettings,
+        *,
+        require_consent: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._settings = rules
         self._rules = MatchRules(min_grade_gap=rules.min_grade_gap, require_training=True)
+        self._require_consent = require_consent
 
     async def suggest(self, guild_id: int, mentee_user_id: int, top: int = 5) -> list[Suggestion]:
         async with self._sessions() as session:
             mentee = await self._member(session, guild_id, mentee_user_id, ProgramRole.MENTEE)
             people = await self._people(session, guild_id)
+        _refuse_without_consent(people, mentee)
         person = next(p for p in people.mentees if p.member_id == mentee.id)
-        found = suggest(person, people.mentors, self._rules, people.closed, self._clock.now(), top)
+        mentors = [m for m in people.mentors if m.member_id not in people.waiting_consent]
+        found = suggest(person, mentors, self._rules, people.closed, self._clock.now(), top)
         return [
             Suggestion(people.by_member[mentor.member_id].user_id, score) for mentor, score in found
         ]
@@ -105,19 +122,30 @@ class MatchService:
         """The best assignment of every unmatched mentee; nothing is stored."""
         async with self._sessions() as session:
             people = await self._people(session, guild_id)
-        waiting = [p for p in people.mentees if p.member_id not in people.matched_mentees]
+        unmatched = [p for p in people.mentees if p.member_id not in people.matched_mentees]
+        waiting = [p for p in unmatched if p.member_id not in people.waiting_consent]
+        user = {member_id: row.user_id for member_id, row in people.by_member.items()}
+        if unmatched and not waiting:
+            raise UserError(
+                Text(
+                    "Every mentee without a mentor is waiting for a guardian's consent on file. "
+                    "Record it with {command} once the school has it.",
+                    command=Slash("staff consent"),
+                )
+            )
         if not waiting:
             raise UserError("Every mentee in the program already has a mentor.")
-        proposal = assign_cohort(
-            waiting, people.mentors, self._rules, people.closed, self._clock.now()
-        )
-        user = {member_id: row.user_id for member_id, row in people.by_member.items()}
+        mentors = [m for m in people.mentors if m.member_id not in people.waiting_consent]
+        proposal = assign_cohort(waiting, mentors, self._rules, people.closed, self._clock.now())
+        left_out = [p for p in unmatched if p.member_id in people.waiting_consent]
+        left_out += [m for m in people.mentors if m.member_id in people.waiting_consent]
         return CohortProposal(
             pairs=tuple(
                 (user[mentee], user[mentor], score) for mentee, mentor, score in proposal.pairs
             ),
             total=proposal.total,
             unassigned=tuple(user[mentee] for mentee in proposal.unassigned),
+            waiting_consent=tuple(user[p.member_id] for p in left_out),
         )
 
     async def create(
@@ -140,6 +168,7 @@ class MatchService:
             if await matches.active_for_member(session, mentee.id):
                 raise UserError("That mentee already has a mentor. End that match first.")
             people = await self._people(session, guild_id)
+            _refuse_without_consent(people, mentee, mentor)
             candidate = next(m for m in people.mentors if m.member_id == mentor.id)
             person = next(p for p in people.mentees if p.member_id == mentee.id)
             verdict = explain(person, candidate, self._rules, people.closed, self._clock.now())
@@ -254,6 +283,7 @@ class MatchService:
             dms_closed=frozenset(
                 row.user_id for row in people.by_member.values() if row.dm_status is DmStatus.CLOSED
             ),
+            waiting_consent=frozenset(user[member_id] for member_id in people.waiting_consent),
         )
 
     async def _close(self, session: AsyncSession, row: Match, by: int, reason: str) -> None:
@@ -290,8 +320,12 @@ class MatchService:
         load = await matches.loads(session, guild_id)
         matched = {m.mentee_id for m in await matches.active(session, guild_id)}
         required = self._settings.training_minutes
+        by_member = {row.id: row for row in (*mentee_rows, *mentor_rows)}
+        waiting: set[int] = set()
+        if self._require_consent:
+            waiting = set(by_member) - await consent.on_file(session, guild_id)
         return _People(
-            by_member={row.id: row for row in (*mentee_rows, *mentor_rows)},
+            by_member=by_member,
             mentees=[_person(row) for row in mentee_rows],
             mentors=[
                 Mentor(
@@ -305,7 +339,22 @@ class MatchService:
             closed=frozenset(await matches.closed_pairs(session, guild_id)),
             minutes=minutes,
             matched_mentees=matched,
+            waiting_consent=waiting,
         )
+
+
+def _refuse_without_consent(people: _People, *students: Member) -> None:
+    for student in students:
+        if student.id in people.waiting_consent:
+            mention = f"<@{student.user_id}>"
+            raise UserError(
+                Text(
+                    "{member} can't be matched yet: the school has no guardian's consent on "
+                    "file for them. Record it with {command} once it's in.",
+                    member=mention,
+                    command=Slash("staff consent"),
+                )
+            )
 
 
 def _person(row: Member) -> Person:

@@ -6,7 +6,7 @@ bot, APScheduler and Discord together.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 import discord
@@ -17,7 +17,7 @@ from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
 
 from bot.app import BridgesBot, discover_extensions
 from bot.clock import FollowingClock
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.errors import UserError
 from bot.scheduler import Scheduler
 from storage.db import Sessions
@@ -60,8 +60,11 @@ def build_bot(
     env_cell: list[simcord.Env],
     extra_extensions: Sequence[str] = (),
     bot_class: type[BridgesBot] = BridgesBot,
+    adjust: Callable[[Settings], Settings] | None = None,
 ) -> BridgesBot:
     settings = load_settings(None, {"BRIDGES_DATABASE_URL": database_url})
+    if adjust is not None:
+        settings = adjust(settings)
     # simcord's settlement cannot wait out the delivery pacer's short sleeps (a prompt that
     # waits 22 ms for its slot never settles), so the simulated bot is never paced here;
     # pacing is tested against the loopback Discord in tests/storage/test_delivery_engine.py.
@@ -82,13 +85,25 @@ SETTLE_SECONDS = 30.0
 
 
 @pytest.fixture
-async def sim_env(database_url: str, sessions: Sessions) -> AsyncIterator[simcord.Env]:
+def adjust_settings() -> Callable[[Settings], Settings] | None:
+    """How the bot's settings differ from the defaults: a test module overrides this
+    fixture to run the bot with, say, ``[privacy] require_guardian_consent = true``."""
+    return None
+
+
+@pytest.fixture
+async def sim_env(
+    database_url: str,
+    sessions: Sessions,
+    adjust_settings: Callable[[Settings], Settings] | None,
+) -> AsyncIterator[simcord.Env]:
     """The real bot, started in simcord. (simcord's pytest hook gives the test body the
     simulator's clock when a test's fixtures include an Env.)"""
     cell: list[simcord.Env] = []
     # simcord waits this long in real time for the bot to settle; its 5 s default is short
     # for a database on a loaded CI machine (a job's queries took longer and the test failed).
-    env = simcord.Env(build_bot(database_url, sessions, cell), settle_timeout=SETTLE_SECONDS)
+    bot = build_bot(database_url, sessions, cell, adjust=adjust_settings)
+    env = simcord.Env(bot, settle_timeout=SETTLE_SECONDS)
     cell.append(env)
     await env.start()
     try:

@@ -139,8 +139,8 @@ def test_values_and_environment(tmp_path: Path) -> None:
             "[banana]\nx = 1",
             [
                 "[banana]: unknown section",
-                "bot, checkins, database, delivery, escalations, instance, matching, paging, "
-                "privacy, program, recruiting, report, scheduler, sessions",
+                "bot, checkins, database, delivery, escalations, hours, instance, matching, "
+                "paging, privacy, program, recruiting, report, scheduler, sessions",
             ],
         ),
         ("[programme]\nx = 1", ["[programme]: unknown section (did you mean program?)"]),
@@ -281,6 +281,33 @@ def test_survey_settings(tmp_path: Path) -> None:
 def test_bad_survey_settings(tmp_path: Path, text: str, expected: str) -> None:
     (line,) = problems_of(write(tmp_path, f"[surveys]\n{text}\n"))
     assert "[surveys]" in line and expected in line
+
+
+def test_guardian_consent_and_service_hours(tmp_path: Path) -> None:
+    defaults = load_settings(None, {})
+    assert defaults.privacy.require_guardian_consent is False
+    assert (defaults.hours.mentor_checkin_minutes, defaults.hours.school_year_start_month) == (
+        10,
+        8,
+    )
+    path = write(
+        tmp_path,
+        "[privacy]\nrequire_guardian_consent = true\n"
+        "[hours]\nmentor_checkin_minutes = 0\nschool_year_start_month = 2\n",
+    )
+    loaded = load_settings(path, {})
+    assert loaded.privacy.require_guardian_consent is True
+    assert (loaded.hours.mentor_checkin_minutes, loaded.hours.school_year_start_month) == (0, 2)
+    bad = write(
+        tmp_path,
+        '[privacy]\nrequire_guardian_consent = "yes"\n'
+        "[hours]\nmentor_checkin_minutes = 500\nschool_year_start_month = 13\n",
+    )
+    lines = problems_of(bad)
+    assert len(lines) == 3
+    assert any("require_guardian_consent" in line and "true or false" in line for line in lines)
+    assert any("mentor_checkin_minutes = 500" in line for line in lines)
+    assert any("school_year_start_month = 13" in line and "a month" in line for line in lines)
 
 
 def test_privacy_retention_days(tmp_path: Path) -> None:
