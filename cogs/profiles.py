@@ -119,7 +119,9 @@ class JoinModal(ProfileModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         draft = self.cog.profiles.draft(self.role, time_zone=self.time_zone, **self.values())
-        waiting = await self.cog.consent.waiting(guild_id_of(interaction), interaction.user.id)
+        # From an invitation the form may be in a DM: the server is the invitation's.
+        guild_id = self.source.guild_id if self.source is not None else guild_id_of(interaction)
+        waiting = await self.cog.consent.waiting(guild_id, interaction.user.id)
         notices = consent_texts.join_notices(waiting).render(reader_language(interaction))
         await interaction.response.send_message(
             f"{PRIVACY_NOTICE}\n\n{notices}",
