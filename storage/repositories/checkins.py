@@ -24,7 +24,6 @@ from storage.models import (
     Member,
     MentorCheckin,
     ProgramRole,
-    Signal,
 )
 
 # ------------------------------------------------------------------ goals
@@ -284,21 +283,6 @@ async def set_preference(
     return row
 
 
-def add_signal(
-    session: AsyncSession,
-    guild_id: int,
-    kind: str,
-    member_id: int,
-    match_id: int | None,
-    now: datetime,
-) -> Signal:
-    signal = Signal(
-        guild_id=guild_id, kind=kind, member_id=member_id, match_id=match_id, created_at=now
-    )
-    session.add(signal)
-    return signal
-
-
 async def active_match_of_mentee(session: AsyncSession, member_id: int) -> Match | None:
     found: Match | None = await session.scalar(
         select(Match).where(Match.mentee_id == member_id, Match.status == MatchStatus.ACTIVE)
@@ -316,6 +300,10 @@ async def mentor_checkin(session: AsyncSession, member_id: int, week: date) -> M
         )
     )
     return found
+
+
+async def mentor_checkin_by_id(session: AsyncSession, answer_id: int) -> MentorCheckin | None:
+    return await session.get(MentorCheckin, answer_id)
 
 
 async def mentor_history(session: AsyncSession, member_id: int, limit: int) -> list[MentorCheckin]:
