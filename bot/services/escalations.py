@@ -459,29 +459,32 @@ class EscalationService:
     async def sla_step(
         self, escalation_id: int, stage: int, compose: Compose[Stage]
     ) -> Stage | None:
-        """Record SLA stage ``stage``, with its re-ping, if the escalation is still
-        unclaimed and the stage is not done; else None. The re-ping goes to the channel of
-        its post (or the staff channel) with the staff role, the next tier's role at the
-        second stage, which also DMs on-call staff; with no channel, staff are DMed."""
+        """Record SLA stage ``stage`` (and any earlier stage not done: after downtime both
+        may be due at once), each with its re-ping, if the escalation is still unclaimed;
+        else None. A re-ping goes to the channel of its post (or the staff channel) with
+        the staff role, the next tier's role at the second stage, which also DMs on-call
+        staff; with no channel, staff are DMed."""
         async with self._tx.begin("escalation-sla") as changes:
             session = changes.session
             row = await rows.by_id(session, escalation_id)
             if row is None or row.status is not EscalationStatus.OPEN or row.sla_stage >= stage:
                 return None
-            row.sla_stage = stage
-            self._event(session, row, None, "re-pinged" if stage == RE_PING else "next-tier")
             staff = await self._staff(session, row.guild_id)
             channel_id = row.channel_id or staff.channel_id
-            role_id = staff.role_id
-            if stage == NEXT_TIER:
-                role_id = self._settings.tier2_role_id or role_id
-            dm_to: tuple[int, ...] = ()
-            if channel_id is None:
-                dm_to = staff.known
-            elif stage == NEXT_TIER:
-                dm_to = tuple(self._settings.on_call_user_ids)
-            reached = Stage(await self._view(session, row), stage, channel_id, role_id, dm_to)
-            await changes.send(compose(reached))
+            reached = None
+            for step in range(row.sla_stage + 1, stage + 1):
+                row.sla_stage = step
+                self._event(session, row, None, "re-pinged" if step == RE_PING else "next-tier")
+                role_id = staff.role_id
+                if step == NEXT_TIER:
+                    role_id = self._settings.tier2_role_id or role_id
+                dm_to: tuple[int, ...] = ()
+                if channel_id is None:
+                    dm_to = staff.known
+                elif step == NEXT_TIER:
+                    dm_to = tuple(self._settings.on_call_user_ids)
+                reached = Stage(await self._view(session, row), step, channel_id, role_id, dm_to)
+                await changes.send(compose(reached))
         return reached
 
     async def unclaimed(self) -> list[EscalationView]:
