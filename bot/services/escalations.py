@@ -423,7 +423,7 @@ class EscalationService:
         """Live escalations without a linked post: one whose post went out is linked now;
         the others get their post again (written once: a key sent or failed before is not
         sent again; one DMed to staff instead is left alone). Returns how many."""
-        async with self._tx.begin("escalation-post") as changes:
+        async with self._tx.begin("escalation-repost") as changes:
             session = changes.session
             found = 0
             for row in await rows.with_status(session, rows.LIVE):
