@@ -224,7 +224,7 @@ class EscalationService:
             await session.flush()
             self._event(session, row, user_id, "opened")
             opened = await self._opened(session, row, new=True)
-            await changes.send(compose(opened))
+            await self._alert(changes, row, opened, compose)
         return opened, changes
 
     async def apply_signal(
@@ -243,8 +243,21 @@ class EscalationService:
                 return None
             opened = await self._apply(session, signal)
             if opened is not None and opened.new:
-                await changes.send(compose(opened))
+                row = await self._get(session, opened.escalation.id)
+                await self._alert(changes, row, opened, compose)
         return None if opened is None else (opened, changes)
+
+    async def _alert(
+        self, changes: Changes, row: Escalation, opened: Opened, compose: Compose[Opened]
+    ) -> None:
+        """Write a new escalation's post; with no staff channel set, it goes to staff as
+        DMs, which its timeline records."""
+        await changes.send(compose(opened))
+        if opened.staff.channel_id is None:
+            sent_to = ", ".join(f"<@{u}>" for u in opened.staff.known) or "nobody (no staff known)"
+            self._event(
+                changes.session, row, None, "dm-fallback", f"no staff channel; DMed {sent_to}"
+            )
 
     async def _apply(self, session: AsyncSession, signal: Signal) -> Opened | None:
         student = await members.by_id(session, signal.member_id or 0)
