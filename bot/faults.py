@@ -6,16 +6,17 @@ with SIGKILL there (no cleanup, no flush: what an operator's ``kill -9`` or a po
 does); otherwise the call does nothing. The variable is read once, at import, so an unset
 variable costs one comparison per call.
 
-The points (``{flow}:before-commit`` and ``{flow}:after-commit`` come from
-``Transactions.begin(flow)``; the others are placed by hand):
+Every flow's transaction marks two points, ``{flow}:before-commit`` and
+``{flow}:after-commit`` (``Transactions.begin(flow)`` in ``bot/services/outbox.py``); one
+more is placed by hand. Those the crash harness kills at:
 
-- ``checkin-fanout``, ``checkin-reminder``: a week's check-ins and their prompts, a reminder.
-- ``session-reminder``, ``session-attendance``: the reminder window, "Did it happen?".
-- ``session-accept``: a session confirmed with the proposer's notice.
+- ``checkin-fanout``: a week's check-ins with every prompt; ``checkin-reminder``: reminders.
+- ``session-reminder``: the reminder window; ``session-accept``: a session confirmed with
+  the proposer's notice.
 - ``signal-worker``: a signal applied by the escalation rules with its staff post.
 - ``escalation-post``: /help-me's escalation with its staff post.
-- ``match-create`` and ``match-create:after-channel``: a match saved; its channel created
-  on Discord but not yet recorded.
+- ``match-create`` (the match saved) and ``match-create:after-channel`` (its channel made on
+  Discord, not yet recorded).
 """
 
 from __future__ import annotations
