@@ -57,9 +57,11 @@ from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 SLA_JOB = "escalation-sla"
-#: How long /help-me waits for its post's outcome to tell the student if nobody was reached,
-#: and the signal worker before the next signal (so an added signal finds the post to edit).
+#: How long /help-me waits for its post's outcome, to tell the student if nobody was reached.
 POST_WAIT_SECONDS = 30.0
+#: How long the signal worker waits for a new escalation's post before the next signal, so
+#: a signal added to it finds the post to update (short: in an outage it moves on).
+WORKER_POST_WAIT_SECONDS = 5.0
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
@@ -307,7 +309,7 @@ class EscalationCog(commands.Cog):
         post = changes.waits.get(f"{POST}:{opened.escalation.id}")
         if post is not None:  # a later signal for it then finds the post to update
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(post), POST_WAIT_SECONDS)
+                await asyncio.wait_for(asyncio.shield(post), WORKER_POST_WAIT_SECONDS)
 
     # ------------------------------------------------------------- what each change sends
 
