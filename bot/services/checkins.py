@@ -3,12 +3,12 @@
 Jobs are derived from rows: one ``checkin-due`` job per distinct instant someone's check-in
 (or a mentor's) is due, and a reminder and a closing job per distinct ``due_at`` of the
 open check-ins. Deciding who is due reads every active member in one query, and a week's
-check-ins are inserted in one statement; a (member, week) holds one check-in, so a double
-fire opens nothing twice. Answers are stored only while the check-in is open and inside its
-window, by one conditional update, so a double submit is stored once.
+check-ins are inserted ``FANOUT_CHUNK`` at a time; a (member, week) holds one check-in, so
+a double fire opens nothing twice. Answers are stored only while the check-in is open and
+inside its window, by one conditional update, so a double submit is stored once.
 
-Each change commits with what it implies (``bot.services.outbox``): a week's check-ins with
-every prompt and the mentors' check-ins, a reminder with its rows, an answer with its
+Each change commits with what it implies (``bot.services.outbox``): each check-in with its
+prompt (and the mentors' check-ins with the last of them), a reminder with its rows, an answer with its
 signals (a request to reach out, a low mood twice, concerning words: a signal pointing at
 the check-in), the milestone and the mentor's digest. A prompt or reminder is worth sending
 until its check-in closes; a mentor's check-in until the end of its week.
@@ -54,6 +54,8 @@ MAX_TEXT = 1000
 LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
+#: Check-ins opened (with their prompts) per transaction of a fan-out.
+FANOUT_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -207,51 +209,66 @@ class CheckinService:
         return sorted({due.at for due, _ in mentees} | {due.at for due, _, _ in mentors})
 
     async def open_due(self, instant: datetime, compose: Compose[Opened]) -> Opened:
-        """Open the check-ins due at ``instant`` (one insert for all) with the prompt of
-        every open one due then and the mentors' check-ins of that week, in one transaction:
-        a crash leaves either all of it or none (and the week is due again)."""
+        """Open the check-ins due at ``instant``, each committed with its prompt, and write
+        the mentors' check-ins of that week. ``FANOUT_CHUNK`` check-ins per transaction, so
+        a big school never holds the database's write lock for long: a crash leaves every
+        check-in with its prompt or neither (its week is due again at start). A second call
+        opens and writes nothing again."""
         now = self._clock.now()
-        async with self._tx.begin("checkin-fanout") as changes:
-            session = changes.session
+        async with self._sessions() as session:
             # Mentors are due strictly after "now": judge them from just before the instant.
             mentees, mentors = await self._dues(
                 session, now, min(now, instant - timedelta(seconds=1)), instant
             )
-            await rows.open_many(
-                session,
-                [
-                    {
-                        "guild_id": guild_id,
-                        "member_id": due.member_id,
-                        "week": due.week,
-                        "due_at": due.at,
-                        "closes_at": due.at + self.window,
-                        "status": CheckinStatus.OPEN,
-                        "progress": [],
-                        "created_at": now,
-                    }
-                    for due, guild_id in mentees
-                    if due.at == instant
-                ],
+        due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
+        asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
+        chunks = [due[i : i + FANOUT_CHUNK] for i in range(0, len(due), FANOUT_CHUNK)] or [[]]
+        checkins: list[CheckinPrompt] = []
+        mentor_prompts: list[MentorPrompt] = []
+        for number, chunk in enumerate(chunks, start=1):
+            async with self._tx.begin("checkin-fanout") as changes:
+                session = changes.session
+                await rows.open_many(
+                    session,
+                    [
+                        {
+                            "guild_id": guild_id,
+                            "member_id": item.member_id,
+                            "week": item.week,
+                            "due_at": item.at,
+                            "closes_at": item.at + self.window,
+                            "status": CheckinStatus.OPEN,
+                            "progress": [],
+                            "created_at": now,
+                        }
+                        for item, guild_id in chunk
+                    ],
+                )
+                ids = [item.member_id for item, _ in chunk]
+                opened = Opened(
+                    await self._prompts(session, await rows.open_due_at(session, instant, ids)),
+                    await self._mentor_prompts(session, asked) if number == len(chunks) else [],
+                )
+                await changes.send(compose(opened))
+            checkins += opened.checkins
+            mentor_prompts += opened.mentors
+        return Opened(checkins, mentor_prompts)
+
+    @staticmethod
+    async def _mentor_prompts(
+        session: AsyncSession, asked: Sequence[tuple[Due, int, ZoneInfo]]
+    ) -> list[MentorPrompt]:
+        channels = await rows.pair_channels(session, [item.member_id for item, _, _ in asked])
+        return [
+            MentorPrompt(
+                item.member_id,
+                user_id,
+                item.week,
+                channels.get(item.member_id),
+                local_instant(item.week + timedelta(weeks=1), time(0), zone),
             )
-            prompts = await self._prompts(session, await rows.open_due_at(session, instant))
-            asked = [(due, user_id, zone) for due, user_id, zone in mentors if due.at == instant]
-            channels = await rows.pair_channels(session, [due.member_id for due, _, _ in asked])
-            opened = Opened(
-                prompts,
-                [
-                    MentorPrompt(
-                        due.member_id,
-                        user_id,
-                        due.week,
-                        channels.get(due.member_id),
-                        local_instant(due.week + timedelta(weeks=1), time(0), zone),
-                    )
-                    for due, user_id, zone in asked
-                ],
-            )
-            await changes.send(compose(opened))
-        return opened
+            for item, user_id, zone in asked
+        ]
 
     async def reminders(
         self, due_at: datetime, compose: Compose[list[CheckinPrompt]]

@@ -170,10 +170,14 @@ async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Che
     return [(row, user_id, match) for row, user_id, match in rows]
 
 
-async def open_due_at(session: AsyncSession, due_at: datetime) -> list[tuple[Checkin, int, Any]]:
-    return await with_people(
-        session, Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN
-    )
+async def open_due_at(
+    session: AsyncSession, due_at: datetime, member_ids: Sequence[int] | None = None
+) -> list[tuple[Checkin, int, Any]]:
+    """The open check-ins due at ``due_at`` (of these members), with their people."""
+    conditions = [Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN]
+    if member_ids is not None:
+        conditions.append(Checkin.member_id.in_(member_ids))
+    return await with_people(session, *conditions)
 
 
 async def open_due_instants(session: AsyncSession) -> list[datetime]:

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
+from bot.services import checkins as checkins_service
 from bot.services import signals
-from bot.services.checkins import Answers, CheckinService, MentorHistory, Submitted
+from bot.services.checkins import Answers, CheckinService, MentorHistory, Opened, Submitted
 from bot.services.goals import GoalService
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
@@ -126,12 +128,48 @@ async def test_due_monday_1530_in_the_mentees_zone_opened_once(world: World) -> 
     assert deadlines["checkin"] == FIRST_DUE + world.checkins.window  # until it closes
     assert deadlines["mentor-checkin"] == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # week's end
     again = await world.checkins.open_due(FIRST_DUE, fanout)  # a double fire
-    assert [i.checkin_id for i in again.checkins] == [item.checkin_id]
-    assert len(await written(world.db)) == 2  # nothing written twice
+    assert again.checkins == [] and len(await written(world.db)) == 2  # nothing twice
     async with world.db() as session:
         assert await session.scalar(select(func.count()).select_from(Checkin)) == 1
     assert FIRST_DUE not in await world.checkins.plan()
     assert FIRST_DUE + timedelta(weeks=1) in await world.checkins.plan()
+
+
+async def test_a_fanout_stopped_between_chunks_leaves_each_checkin_with_its_prompt(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for user_id in (21, 22):  # three mentees in all, two per transaction
+        draft = world.profiles.draft(
+            ProgramRole.MENTEE,
+            grade="8",
+            interests="",
+            focus_areas=["academics"],
+            subjects="",
+            availability="Mon-Fri 3-6pm",
+            time_zone="America/New_York",
+        )
+        await world.profiles.accept(GUILD, user_id, draft)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 2)
+    world.clock.set(FIRST_DUE)
+    calls = []
+
+    def crashing(opened: Opened) -> list[Prompt]:
+        calls.append(opened)
+        if len(calls) == 2:
+            raise RuntimeError("the process died in the second transaction")
+        return fanout(opened)
+
+    with pytest.raises(RuntimeError):
+        await world.checkins.open_due(FIRST_DUE, crashing)
+    async with world.db() as session:
+        opened = list(await session.scalars(select(Checkin.id)))
+    assert len(opened) == 2  # the first transaction: two check-ins ...
+    assert [key for key, _ in await written(world.db)] == [
+        f"checkin:{checkin_id}:prompt" for checkin_id in opened
+    ]  # ... each with its prompt; the third check-in was never opened
+    again = await world.checkins.open_due(FIRST_DUE, fanout)  # the job again, at start
+    assert len(again.checkins) == 1 and [m.user_id for m in again.mentors] == [MENTOR]
+    assert len([k for k, _ in await written(world.db) if k.startswith("checkin:")]) == 3
 
 
 async def test_holiday_and_pause_skip_the_week(world: World, sessions: Sessions) -> None:
