@@ -8,16 +8,18 @@ a double fire opens nothing twice. Answers are stored only while the check-in is
 inside its window, by one conditional update, so a double submit is stored once.
 
 Each change commits with what it implies (``bot.services.outbox``): each check-in with its
-prompt (and the mentors' check-ins with the last of them), a reminder with its rows, an answer with its
-signals (a request to reach out, a low mood twice, concerning words: a signal pointing at
-the check-in), the milestone and the mentor's digest. A prompt or reminder is worth sending
-until its check-in closes; a mentor's check-in until the end of its week.
+prompt (and the mentors' check-ins with the last of them), a reminder with its rows, an
+answer with its signals (a request to reach out, a low mood twice, concerning words: a
+signal pointing at the check-in), the milestone and the mentor's digest. A prompt or
+reminder is worth sending until its check-in closes; a mentor's check-in until the end of
+its week.
 
 The student's words (went well, hard, the note for staff) are never logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,7 +45,7 @@ from bot.services.checkin_rules import (
     week_of,
 )
 from bot.services.concern import find_concerns
-from bot.services.outbox import Compose, Transactions
+from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
@@ -54,8 +56,10 @@ MAX_TEXT = 1000
 LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
-#: Check-ins opened (with their prompts) per transaction of a fan-out.
+#: Check-ins opened (with their prompts) per transaction of a fan-out, and the pause
+#: between two such transactions.
 FANOUT_CHUNK = 500
+FANOUT_PAUSE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -225,34 +229,58 @@ class CheckinService:
         chunks = [due[i : i + FANOUT_CHUNK] for i in range(0, len(due), FANOUT_CHUNK)] or [[]]
         checkins: list[CheckinPrompt] = []
         mentor_prompts: list[MentorPrompt] = []
-        for number, chunk in enumerate(chunks, start=1):
-            async with self._tx.begin("checkin-fanout") as changes:
-                session = changes.session
-                await rows.open_many(
-                    session,
-                    [
-                        {
-                            "guild_id": guild_id,
-                            "member_id": item.member_id,
-                            "week": item.week,
-                            "due_at": item.at,
-                            "closes_at": item.at + self.window,
-                            "status": CheckinStatus.OPEN,
-                            "progress": [],
-                            "created_at": now,
-                        }
-                        for item, guild_id in chunk
-                    ],
+        committed: list[Changes] = []
+        try:
+            for number, chunk in enumerate(chunks, start=1):
+                if number > 1:  # a moment for other writers (SQLite has one at a time)
+                    await asyncio.sleep(FANOUT_PAUSE_SECONDS)
+                opened, changes = await self._open_chunk(
+                    instant, now, chunk, asked, compose, last=number == len(chunks)
                 )
-                ids = [item.member_id for item, _ in chunk]
-                opened = Opened(
-                    await self._prompts(session, await rows.open_due_at(session, instant, ids)),
-                    await self._mentor_prompts(session, asked) if number == len(chunks) else [],
-                )
-                await changes.send(compose(opened))
-            checkins += opened.checkins
-            mentor_prompts += opened.mentors
+                committed.append(changes)
+                checkins += opened.checkins
+                mentor_prompts += opened.mentors
+        finally:  # sent once all are written, so the sending does not compete with them
+            await self._tx.queue(committed)
         return Opened(checkins, mentor_prompts)
+
+    async def _open_chunk(
+        self,
+        instant: datetime,
+        now: datetime,
+        chunk: Sequence[tuple[Due, int]],
+        asked: Sequence[tuple[Due, int, ZoneInfo]],
+        compose: Compose[Opened],
+        *,
+        last: bool,
+    ) -> tuple[Opened, Changes]:
+        """One transaction of a fan-out: these check-ins with their prompts (and, with the
+        last, the mentors' check-ins)."""
+        async with self._tx.begin("checkin-fanout", queue=False) as changes:
+            session = changes.session
+            await rows.open_many(
+                session,
+                [
+                    {
+                        "guild_id": guild_id,
+                        "member_id": item.member_id,
+                        "week": item.week,
+                        "due_at": item.at,
+                        "closes_at": item.at + self.window,
+                        "status": CheckinStatus.OPEN,
+                        "progress": [],
+                        "created_at": now,
+                    }
+                    for item, guild_id in chunk
+                ],
+            )
+            ids = [item.member_id for item, _ in chunk]
+            opened = Opened(
+                await self._prompts(session, await rows.open_due_at(session, instant, ids)),
+                await self._mentor_prompts(session, asked) if last else [],
+            )
+            await changes.send(compose(opened))
+        return opened, changes
 
     @staticmethod
     async def _mentor_prompts(

@@ -118,16 +118,24 @@ class Transactions:
         self._after: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
-    async def begin(self, flow: str) -> AsyncIterator[Changes]:
+    async def begin(self, flow: str, *, queue: bool = True) -> AsyncIterator[Changes]:
         """One transaction of ``flow``: committed when the block ends, rolled back (with
-        every prompt and signal in it) when it raises; what it implies is queued after."""
+        every prompt and signal in it) when it raises; what it implies is queued after
+        (with ``queue=False``, when the caller passes it to ``queue``: a flow of several
+        transactions queues them together once the last has committed)."""
         async with self.sessions.begin() as session:
             changes = self._changes(session)
             yield changes
             await session.flush()
             fault(f"{flow}:before-commit")
         fault(f"{flow}:after-commit")
-        await self._committed(changes)
+        if queue:
+            await self._committed(changes)
+
+    async def queue(self, committed: Sequence[Changes]) -> None:
+        """Queue what these committed transactions imply (see ``begin``)."""
+        for changes in committed:
+            await self._committed(changes)
 
     def join(self, session: AsyncSession) -> Changes:
         """Changes inside a transaction the caller commits; queued once it has committed
