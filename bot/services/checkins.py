@@ -214,10 +214,10 @@ class CheckinService:
 
     async def open_due(self, instant: datetime, compose: Compose[Opened]) -> Opened:
         """Open the check-ins due at ``instant``, each committed with its prompt, and write
-        the mentors' check-ins of that week. ``FANOUT_CHUNK`` check-ins per transaction, so
-        a big school never holds the database's write lock for long: a crash leaves every
-        check-in with its prompt or neither (its week is due again at start). A second call
-        opens and writes nothing again."""
+        the mentors' check-ins of that week. At most ``FANOUT_CHUNK`` of either per
+        transaction, so a big school never holds the database's write lock for long: a
+        crash leaves every check-in with its prompt or neither (its week is due again at
+        start). A second call opens and writes nothing again."""
         now = self._clock.now()
         async with self._sessions() as session:
             # Mentors are due strictly after "now": judge them from just before the instant.
@@ -226,16 +226,18 @@ class CheckinService:
             )
         due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
         asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
-        chunks = [due[i : i + FANOUT_CHUNK] for i in range(0, len(due), FANOUT_CHUNK)] or [[]]
+        parts: list[tuple[Sequence[tuple[Due, int]], Sequence[tuple[Due, int, ZoneInfo]]]] = [
+            (due[i : i + FANOUT_CHUNK], ()) for i in range(0, len(due), FANOUT_CHUNK)
+        ] + [((), asked[i : i + FANOUT_CHUNK]) for i in range(0, len(asked), FANOUT_CHUNK)]
         checkins: list[CheckinPrompt] = []
         mentor_prompts: list[MentorPrompt] = []
         committed: list[Changes] = []
         try:
-            for number, chunk in enumerate(chunks, start=1):
-                if number > 1:  # a moment for other writers (SQLite has one at a time)
+            for number, (chunk, chunk_of_mentors) in enumerate(parts):
+                if number:  # a moment for other writers (SQLite has one at a time)
                     await asyncio.sleep(FANOUT_PAUSE_SECONDS)
-                opened, changes = await self._open_chunk(
-                    instant, now, chunk, asked, compose, last=number == len(chunks)
+                opened, changes = await self._open_part(
+                    instant, now, chunk, chunk_of_mentors, compose
                 )
                 committed.append(changes)
                 checkins += opened.checkins
@@ -244,18 +246,16 @@ class CheckinService:
             await self._tx.queue(committed)
         return Opened(checkins, mentor_prompts)
 
-    async def _open_chunk(
+    async def _open_part(
         self,
         instant: datetime,
         now: datetime,
         chunk: Sequence[tuple[Due, int]],
         asked: Sequence[tuple[Due, int, ZoneInfo]],
         compose: Compose[Opened],
-        *,
-        last: bool,
     ) -> tuple[Opened, Changes]:
-        """One transaction of a fan-out: these check-ins with their prompts (and, with the
-        last, the mentors' check-ins)."""
+        """One transaction of a fan-out: these check-ins with their prompts, or these
+        mentors' check-ins."""
         async with self._tx.begin("checkin-fanout", queue=False) as changes:
             session = changes.session
             await rows.open_many(
@@ -275,9 +275,9 @@ class CheckinService:
                 ],
             )
             ids = [item.member_id for item, _ in chunk]
+            found = await rows.open_due_at(session, instant, ids) if ids else []
             opened = Opened(
-                await self._prompts(session, await rows.open_due_at(session, instant, ids)),
-                await self._mentor_prompts(session, asked) if last else [],
+                await self._prompts(session, found), await self._mentor_prompts(session, asked)
             )
             await changes.send(compose(opened))
         return opened, changes
