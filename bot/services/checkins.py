@@ -214,10 +214,10 @@ class CheckinService:
 
     async def open_due(self, instant: datetime, compose: Compose[Opened]) -> Opened:
         """Open the check-ins due at ``instant``, each committed with its prompt, and write
-        the mentors' check-ins of that week. At most ``FANOUT_CHUNK`` of either per
-        transaction, so a big school never holds the database's write lock for long: a
-        crash leaves every check-in with its prompt or neither (its week is due again at
-        start). A second call opens and writes nothing again."""
+        the mentors' check-ins of that week. At most ``FANOUT_CHUNK`` prompts per
+        transaction (a small school: one), so a big school never holds the database's
+        write lock for long: a crash leaves every check-in with its prompt or neither (its
+        week is due again at start). A second call opens and writes nothing again."""
         now = self._clock.now()
         async with self._sessions() as session:
             # Mentors are due strictly after "now": judge them from just before the instant.
@@ -226,9 +226,11 @@ class CheckinService:
             )
         due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
         asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
-        parts: list[tuple[Sequence[tuple[Due, int]], Sequence[tuple[Due, int, ZoneInfo]]]] = [
-            (due[i : i + FANOUT_CHUNK], ()) for i in range(0, len(due), FANOUT_CHUNK)
-        ] + [((), asked[i : i + FANOUT_CHUNK]) for i in range(0, len(asked), FANOUT_CHUNK)]
+        # Parts of at most FANOUT_CHUNK prompts: the mentees' check-ins, then the mentors'.
+        parts = []
+        for start in range(0, len(due) + len(asked), FANOUT_CHUNK):
+            end = start + FANOUT_CHUNK
+            parts.append((due[start:end], asked[max(0, start - len(due)) : max(0, end - len(due))]))
         checkins: list[CheckinPrompt] = []
         mentor_prompts: list[MentorPrompt] = []
         committed: list[Changes] = []
