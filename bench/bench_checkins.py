@@ -1,42 +1,45 @@
 """Preparing a week's check-ins for 5,000 mentees: deciding who is due when, opening the
-check-ins due at one instant and enqueueing their prompts (time and peak memory).
+check-ins due at one instant with their prompts, and draining them (time and peak memory).
 
 Two programs are measured: every mentee in one zone (all 5,000 due at the same instant,
 the common case), and mentees spread over four US zones with one in ten on their own day
-and time. The prompts are built as the check-ins cog builds them (text and Start button)
-and handed to the real ``DeliveryEngine.deliver`` with a ``Transport`` that does nothing
-and no pacing: "enqueue" is claiming every prompt's key and writing its row with its
-message (until the first prompt could be sent); "drain" is the rest of ``deliver``, the
-engine's own work per prompt and the batched writes of every outcome. The sending itself,
-paced against a Discord that enforces its limits, is ``bench_delivery.py``. Runs on SQLite,
-or on the database named by ``BRIDGES_BENCH_DATABASE_URL`` (an empty PostgreSQL database).
+and time. "open" is ``CheckinService.open_due`` as the check-ins cog calls it: transactions
+of ``FANOUT_CHUNK`` check-ins, each inserting its check-ins and writing their prompts'
+delivery rows with their messages (built by the cog's ``fanout``: text and Start button),
+then every prompt queued on the real ``DeliveryEngine`` once the last has committed; the
+longest of those transactions is how long other writers wait on SQLite; "drain" is the
+engine's own work per prompt with a ``Transport`` that does nothing and no pacing, and the
+batched writes of every outcome.
+The sending itself, paced against a Discord that enforces its limits, is
+``bench_delivery.py``. Runs on SQLite, or on the database named by
+``BRIDGES_BENCH_DATABASE_URL`` (an empty PostgreSQL database).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 
-import discord
 from sqlalchemy import insert
 
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.delivery import DeliveryEngine, DeliverySettings, Message
-from bot.services.checkins import CheckinService
+from bot.services.checkins import FANOUT_CHUNK, CheckinService
+from bot.services.outbox import Changes, Transactions
 from bot.services.programs import ProgramService
-from cogs import checkin_texts, delivery_texts
-from cogs.checkins import Outgoing, StartButton, _mentor_view, _prompt
-from cogs.views import persistent_view
+from cogs import delivery_texts
+from cogs.checkins import fanout
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import (
@@ -132,36 +135,44 @@ async def seed(url: str, spread: bool) -> None:
     await engine.dispose()
 
 
-def _start_view(checkin_id: int) -> Callable[[], discord.ui.View]:
-    return lambda: persistent_view(StartButton(checkin_id))
-
-
 @dataclass
 class Figures:
     plan_s: float = 0.0
     instants: int = 0
     open_s: float = 0.0
     opened: int = 0
-    enqueue_s: float = 0.0
     drain_s: float = 0.0
     enqueued: int = 0
-    largest: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
+    largest: tuple[int, float, float] = (0, 0.0, 0.0)
+    longest_write_s: float = 0.0
     peak_bytes: int = 0
 
 
+class Timed(Transactions):
+    """The service's transactions, each timed from its first statement to its commit."""
+
+    longest = 0.0
+
+    @contextlib.asynccontextmanager
+    async def begin(self, flow: str, *, queue: bool = True) -> AsyncIterator[Changes]:
+        began = time.perf_counter()
+        async with super().begin(flow, queue=False) as changes:
+            yield changes
+        Timed.longest = max(Timed.longest, time.perf_counter() - began)
+        if queue:
+            await self.queue([changes])
+
+
 class Nowhere:
-    """A Transport that sends nothing; notes when the engine first asks it to."""
+    """A Transport that sends nothing."""
 
     def __init__(self) -> None:
-        self.first: float | None = None
         self._ids = 0
 
     async def open_dm(self, user_id: int) -> int:
-        self.first = self.first or time.perf_counter()
         return user_id + 10**15
 
     async def post(self, channel_id: int, message: Message, nonce: str) -> int:
-        self.first = self.first or time.perf_counter()
         self._ids += 1
         return self._ids
 
@@ -175,13 +186,17 @@ async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
     sessions = create_sessions(database)
     settings = load_settings(None, {})
     clock = FixedClock(SUNDAY)
-    service = CheckinService(
-        sessions, clock, ProgramService(sessions, clock, settings.program), settings.checkins
-    )
-    transport = Nowhere()
     unpaced = DeliverySettings(rate_per_second=1e6, channel_window_seconds=1e-6)
-    engine = DeliveryEngine(sessions, clock, transport, unpaced, delivery_texts.fallback)
+    engine = DeliveryEngine(sessions, clock, Nowhere(), unpaced, delivery_texts.fallback)
+    service = CheckinService(
+        sessions,
+        clock,
+        ProgramService(sessions, clock, settings.program),
+        settings.checkins,
+        transactions=Timed(sessions, clock, engine),
+    )
     await engine.start()
+    Timed.longest = 0.0
     figures = Figures()
     if traced:
         tracemalloc.start()
@@ -193,38 +208,17 @@ async def run_week(url: str, spread: bool, *, traced: bool) -> Figures:
             continue
         clock.set(instant)
         began = time.perf_counter()
-        opened = await service.open_due(instant)
+        opened = await service.open_due(instant, fanout)
         middle = time.perf_counter()
-        messages = [
-            Outgoing(
-                f"checkin:{item.checkin_id}:prompt",
-                item.user_id,
-                checkin_texts.prompt(item, reminder=False),
-                item.channel_id,
-                view=_start_view(item.checkin_id),
-            )
-            for item in opened.checkins
-        ] + [
-            Outgoing(
-                f"mentor-checkin:{m.member_id}:{m.week.isoformat()}",
-                m.user_id,
-                checkin_texts.MENTOR_PROMPT,
-                m.channel_id,
-                view=_mentor_view(m.member_id, m.week),
-            )
-            for m in opened.mentors
-        ]
-        transport.first = None
-        outcomes = await engine.deliver([_prompt(m) for m in messages])
+        await engine.idle()
         ended = time.perf_counter()
-        queued = (transport.first or ended) - middle
         figures.opened += len(opened.checkins)
-        figures.enqueued += len(outcomes)
+        figures.enqueued += len(opened.checkins) + len(opened.mentors)
         figures.open_s += middle - began
-        figures.enqueue_s += queued
-        figures.drain_s += ended - middle - queued
+        figures.drain_s += ended - middle
         if len(opened.checkins) > figures.largest[0]:
-            figures.largest = (len(opened.checkins), middle - began, queued, ended - middle)
+            figures.largest = (len(opened.checkins), middle - began, ended - middle)
+    figures.longest_write_s = Timed.longest
     if traced:
         figures.peak_bytes = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -238,22 +232,22 @@ def report(label: str, timed: Figures, traced: Figures) -> None:
     plan_ms = timed.plan_s * 1000
     print(f"  decide who is due (plan):         {plan_ms:8.1f} ms, {timed.instants} instants")
     print(
-        f"  open check-ins (all instants):    {timed.open_s * 1000:8.1f} ms for {timed.opened} "
-        f"check-ins ({timed.open_s / max(timed.opened, 1) * 1e6:.0f} us each)"
-    )
-    print(
-        f"  enqueue prompts (claim + record): {timed.enqueue_s * 1000:8.1f} ms for "
-        f"{timed.enqueued} prompts (mentees' and mentors')"
+        f"  open with prompts (all instants): {timed.open_s * 1000:8.1f} ms for {timed.opened} "
+        f"check-ins and {timed.enqueued} prompts, mentees' and mentors' "
+        f"({timed.open_s / max(timed.opened, 1) * 1e6:.0f} us per check-in)"
     )
     print(
         f"  drain with a null transport:      {timed.drain_s * 1000:8.1f} ms "
         "(engine work per prompt, outcomes written)"
     )
-    count, opening, enqueueing, delivering = timed.largest
+    count, opening, delivering = timed.largest
     print(
-        f"  largest instant: {count} check-ins opened in {opening * 1000:.1f} ms, "
-        f"their prompts enqueued in {enqueueing * 1000:.1f} ms "
-        f"(deliver() returned after {delivering * 1000:.1f} ms)"
+        f"  largest instant: {count} check-ins opened with their prompts in "
+        f"{opening * 1000:.1f} ms (drained {delivering * 1000:.1f} ms later)"
+    )
+    print(
+        f"  longest write transaction:        {timed.longest_write_s * 1000:8.1f} ms "
+        f"({FANOUT_CHUNK} check-ins and their prompts)"
     )
     if traced.peak_bytes:
         print(f"  peak Python memory (tracemalloc): {traced.peak_bytes / 2**20:8.1f} MiB")

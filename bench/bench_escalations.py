@@ -9,13 +9,14 @@ discord.py's HTTP client and the real ``DeliveryEngine`` (default ``[delivery]``
 SQLite). A BULK check-in fan-out to every mentee is started (each mentee costs a create-DM
 and a post, plus a fallback post when DMs are closed: about four minutes at 46 req/s); at
 even spacing through it, a student's request goes the way the /help-me modal sends it:
-``EscalationService.raise_manual``, the ephemeral confirmation (an interaction callback),
-then the cog's staff post (the program, the context, the post's text, embed and buttons)
-as an URGENT prompt through the same engine. Then the same with the queue idle.
+``EscalationService.raise_manual`` writing the escalation with the cog's staff post (the
+program, the context, the post's text, embed and buttons) as an URGENT prompt in one
+transaction, queued on the same engine once committed, then the ephemeral confirmation (an
+interaction callback). Then the same with the queue idle.
 
 Two times per request, from the submit: the staff post answered by Discord (the message
-exists), and ``deliver`` returning (its outcome recorded, when the cog goes on to keep its
-message id). Prints p50/p95/max of each; nothing is asserted.
+exists), and its outcome recorded (with the post linked to its escalation, in the same
+transaction, by the cog's outcome hook). Prints p50/p95/max of each; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from discord.http import HTTPClient, Route
+from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,9 +48,11 @@ from bot.delivery import (
     DeliverySettings,
     Health,
     Message,
+    Prompt,
     nonce_for,
 )
-from bot.services.escalations import EscalationService
+from bot.services.escalations import EscalationService, Opened
+from bot.services.outbox import Transactions
 from bot.services.programs import ProgramService
 from cogs import delivery_texts
 from cogs import escalation_texts as texts
@@ -56,6 +61,7 @@ from cogs.transport import DiscordTransport
 from storage.db import Sessions, create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import DeliveryStatus, GuildSettings, Member, Urgency
+from storage.repositories.deliveries import Outcome
 
 PORT = 18_766
 GUILD = 1
@@ -92,7 +98,6 @@ class School:
         settings = load_settings(None, {})
         clock = SystemClock()
         self.programs = ProgramService(sessions, clock, settings.program)
-        self.service = EscalationService(sessions, clock, self.programs, settings.escalations)
         self.transport = Timed(http)
         self.http = http
         self.engine = DeliveryEngine(
@@ -103,27 +108,30 @@ class School:
             delivery_texts.fallback,
             health=health,
         )
+        self.transactions = Transactions(sessions, clock, self.engine)
+        self.service = EscalationService(
+            sessions, clock, self.programs, settings.escalations, transactions=self.transactions
+        )
+        self.engine.on_recorded(self._posted)
         self._interactions = 0
 
     async def help_me(self, student: int) -> Request:
         """One /help-me submit, timed to its staff post."""
         queued = self.engine.status().queued
         submitted = time.perf_counter()
-        view = await self.service.raise_manual(
-            GUILD, student, "I need to talk to someone", Urgency.TODAY, "wellbeing"
+        opened, changes = await self.service.raise_manual(
+            GUILD, student, "I need to talk to someone", Urgency.TODAY, "wellbeing", _post
         )
-        await self._confirm(texts.confirmation(view, ""))
-        program = await self.programs.get(view.guild_id)
-        channel_id = program.escalation_channel_id or 0
-        post = staff_post(view, await self.service.context(view), program.staff_role_id, channel_id)
-        key = post.key
-        status = (await self.engine.deliver([post]))[key]
+        await self._confirm(texts.confirmation(opened.escalation, ""))
+        key = f"escalation-post:{opened.escalation.id}"
+        status = await changes.waits[key]
         recorded = time.perf_counter()
-        message_id = await self.engine.message_id(key)
-        if message_id is not None and program.escalation_channel_id is not None:
-            await self.service.mark_posted(view.id, program.escalation_channel_id, message_id)
         answered = self.transport.answered.get(nonce_for(key), recorded)
         return Request(answered - submitted, recorded - submitted, queued, status)
+
+    async def _posted(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        """The cog's outcome hook: a post that went out is linked to its escalation."""
+        await self.service.post_outcomes(self.transactions.join(session), outcomes, lambda _: [])
 
     async def _confirm(self, content: str) -> None:
         """The modal's ephemeral confirmation: an interaction callback, as on Discord."""
@@ -157,6 +165,12 @@ async def seed(sessions: Sessions, users: int) -> None:
             Member(guild_id=GUILD, user_id=u, active=True, created_at=now, updated_at=now)
             for u in range(1, users + 1)
         )
+
+
+def _post(opened: Opened) -> list[Prompt]:
+    """The cog's staff post for a new escalation."""
+    staff = opened.staff
+    return [staff_post(opened.escalation, opened.context, staff.role_id, staff.channel_id or 0)]
 
 
 def report(name: str, requests: list[Request]) -> None:

@@ -11,6 +11,11 @@ recipient got, so a run can be judged: delivered, duplicates, lost.
 Point discord.py at it with ``discord.http.Route.BASE = server.base_url``. ``fail_next`` and
 ``drop_next`` make it answer 500, or drop the connection after creating the message, for
 the next few requests (the fault test).
+
+For the whole bot over HTTP (the crash harness, ``tests/crash/``) it also answers login
+(the application), the command sync, and what a match does: create and list a server's
+channels, fetch a channel or a member, set a channel's permission overwrite, edit a
+message (``_server_routes``). Created channels are kept in ``channels``.
 """
 
 from __future__ import annotations
@@ -82,6 +87,9 @@ class Loopback:
         self._drop_next = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
+        #: channel id -> its payload, for channels created through the API
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.overwrites: dict[tuple[int, int], dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ control
 
@@ -120,6 +128,7 @@ class Loopback:
         app.router.add_post(
             "/api/v10/interactions/{interaction_id}/{token}/callback", self._callback
         )
+        self._server_routes(app.router)
         app.router.add_get("/_bench/stats", self._stats)
         app.router.add_post("/_bench/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None)
@@ -276,6 +285,115 @@ class Loopback:
             raise ConnectionResetError("dropped on purpose")
         return self._answer(200, message, headers)
 
+    # ------------------------------------------------------------------ a server's channels
+
+    def _server_routes(self, router: web.UrlDispatcher) -> None:
+        base = "/api/v10"
+        router.add_get(f"{base}/oauth2/applications/@me", self._application)
+        router.add_put(f"{base}/applications/{{application_id}}/commands", self._sync)
+        router.add_get(f"{base}/guilds/{{guild_id}}/channels", self._guild_channels)
+        router.add_post(f"{base}/guilds/{{guild_id}}/channels", self._create_channel)
+        router.add_get(f"{base}/guilds/{{guild_id}}/members/{{user_id}}", self._member)
+        router.add_get(f"{base}/channels/{{channel_id}}", self._channel)
+        router.add_put(f"{base}/channels/{{channel_id}}/permissions/{{target_id}}", self._overwrite)
+        router.add_patch(f"{base}/channels/{{channel_id}}/messages/{{message_id}}", self._edit)
+
+    async def _application(self, _request: web.Request) -> web.Response:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        owner = _user(BOT_ID + 1, "owner")
+        return self._answer(
+            200,
+            {
+                "id": str(BOT_ID),
+                "name": "bridges",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": owner,
+                "verify_key": "0" * 64,
+                "flags": 0,
+            },
+        )
+
+    async def _sync(self, _request: web.Request) -> web.Response:
+        limited = self._limited()
+        return limited if limited is not None else self._answer(200, [])
+
+    async def _guild_channels(self, request: web.Request) -> web.Response:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        guild_id = request.match_info["guild_id"]
+        return self._answer(200, [c for c in self.channels.values() if c["guild_id"] == guild_id])
+
+    async def _create_channel(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        self._next_id += 1
+        channel = {
+            "id": str(self._next_id),
+            "type": int(body.get("type", 0)),
+            "guild_id": request.match_info["guild_id"],
+            "name": body.get("name") or "channel",
+            "topic": body.get("topic"),
+            "parent_id": str(body["parent_id"]) if body.get("parent_id") else None,
+            "position": len(self.channels),
+            "permission_overwrites": body.get("permission_overwrites") or [],
+            "nsfw": False,
+        }
+        self.channels[self._next_id] = channel
+        return self._answer(201, channel)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        user_id = int(request.match_info["user_id"])
+        return self._answer(
+            200,
+            {
+                "user": _user(user_id, f"student{user_id}"),
+                "nick": None,
+                "roles": [],
+                "joined_at": "2026-11-23T10:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+            },
+        )
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        channel_id = int(request.match_info["channel_id"])
+        known = self.channels.get(channel_id)
+        if known is None:
+            known = {"id": str(channel_id), "type": 0, "guild_id": "1", "name": "channel"}
+            known.update({"position": 0, "permission_overwrites": [], "nsfw": False})
+        return self._answer(200, known)
+
+    async def _overwrite(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        key = int(request.match_info["channel_id"]), int(request.match_info["target_id"])
+        self.overwrites[key] = body
+        return self._answer(204)
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        message_id, channel_id = (int(request.match_info[k]) for k in ("message_id", "channel_id"))
+        return self._answer(200, self._payload(message_id, channel_id, body))
+
     def _remembered(self, channel_id: int, nonce: str | None) -> dict[str, Any] | None:
         """The message an earlier send with this nonce created, while it is remembered."""
         if not nonce or (channel_id, nonce) not in self._nonces:
@@ -314,8 +432,12 @@ class Loopback:
 
     def _create(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         self._next_id += 1
+        return self._payload(self._next_id, channel_id, body)
+
+    @staticmethod
+    def _payload(message_id: int, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": str(self._next_id),
+            "id": str(message_id),
             "channel_id": str(channel_id),
             "type": 0,
             "author": _user(BOT_ID, "bridges", bot=True),

@@ -3,7 +3,10 @@
 Jobs are derived from rows by ``reconcile()``: ``checkin-due:{unix}`` for each distinct
 instant someone is due, ``checkin-remind:{unix}`` and ``checkin-close:{unix}`` for the open
 check-ins due then, and ``checkin-plan``, which re-derives the due jobs every hour (new
-members, changed days). Every DM goes out through ``deliver`` under a unique key.
+members, changed days). Every DM is written under a unique key in the transaction of the
+change that implies it (the ``compose`` methods below build them), so a crash loses none
+and a repeat sends none twice. A check-in that should have opened while the bot was down
+opens at start if its window is still open, and not otherwise.
 
 The check-in flow: the DM's **Start** button shows (only to its addressee) one select per
 active goal for progress, then **Next** opens a modal with mood, what went well, what is
@@ -18,8 +21,7 @@ import io
 import logging
 import re
 import typing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
@@ -28,19 +30,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Message, Priority, Prompt
+from bot.delivery import Priority, Prompt
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
-from bot.services.checkins import Answers, CheckinPrompt, CheckinService, MentorHistory
-from bot.services.goals import GoalService
+from bot.services.checkins import (
+    Answers,
+    CheckinPrompt,
+    CheckinService,
+    MentorHistory,
+    Opened,
+    Submitted,
+)
+from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
-from cogs import checkin_chart
+from cogs import checkin_chart, escalation_texts
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
+from cogs.outbox import dm, transactions
 from cogs.profiles import FOCUS_LABELS
 from cogs.views import persistent_view
-from storage.models import DeliveryStatus, GoalStatus
+from storage.models import GoalStatus
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(hours=1)
@@ -49,38 +59,6 @@ WEEKDAY_NAMES = Literal[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
 ]
 WEEKDAY_INDEX = {name: i for i, name in enumerate(typing.get_args(WEEKDAY_NAMES))}
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One DM: sent once under ``key``; with DMs closed, posted in ``channel_id`` instead."""
-
-    key: str
-    user_id: int
-    content: str
-    channel_id: int | None = None
-    view: Callable[[], discord.ui.View] | None = None
-    guild_id: int | None = None  # with no channel_id: the program channel from /setup
-
-
-#: Scheduled fan-outs wait behind answers to what a person just did (and escalations).
-BULK_KINDS = ("checkin", "mentor-checkin")
-
-
-def _prompt(message: Outgoing) -> Prompt:
-    kind = message.key.split(":", 1)[0]
-    view = message.view() if message.view is not None else None
-    return Prompt(
-        key=message.key,
-        kind=kind,
-        user_id=message.user_id,
-        message=Message(
-            content=message.content, components=tuple(view.to_components()) if view else ()
-        ),
-        priority=Priority.BULK if kind in BULK_KINDS else Priority.NORMAL,
-        fallback_channel_id=message.channel_id,
-        guild_id=message.guild_id,
-    )
 
 
 def _rating(custom_id: str, placeholder: str, labels: dict[int, str]) -> discord.ui.Select[Any]:
@@ -243,6 +221,7 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        needs_support = _chosen(self.support, "no") == "yes"
         answered = await self.cog.checkins.mentor_answer(
             self.member_id,
             self.week,
@@ -250,18 +229,15 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
             met=_chosen(self.met, "no") == "yes",
             going=int(_chosen(self.going, "0")),
             concern=self.concern.value,
-            needs_support=_chosen(self.support, "no") == "yes",
+            needs_support=needs_support,
         )
+        # Staff hear of a request for support and of a concern through their signals; the
+        # mentor sees the crisis resources at once when the words are concerning.
         await interaction.response.send_message(
-            texts.mentor_thanks(bool(answered.signal_ids), answered.concern is not None),
-            ephemeral=True,
+            texts.mentor_thanks(needs_support, answered.concern is not None), ephemeral=True
         )
-        # Staff hear of a request for support (a signal) and of a concern (the mentor's
-        # words, through the escalation rules, which may show the mentor crisis resources).
-        for signal_id in answered.signal_ids:
-            self.cog.bot.dispatch("signal_recorded", signal_id)
-        if answered.concern is not None:
-            self.cog.bot.dispatch("mentor_concern", answered, interaction)
+        if answered.concerning:
+            await interaction.followup.send(self.cog.concern_reply(), ephemeral=True)
 
 
 class MentorButton(
@@ -354,22 +330,9 @@ class GoalModal(ReportingModal):
                 f"Goal added: **{goal.what}**. It shows in your weekly check-in.", ephemeral=True
             )
             return
-        proposal = await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft)
+        await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm)
         await interaction.response.send_message(
             f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.", ephemeral=True
-        )
-        await self.cog.deliver(
-            [
-                Outgoing(
-                    f"goal-proposal:{proposal.goal.id}",
-                    proposal.mentee_user_id,
-                    texts.proposal(proposal),
-                    view=lambda: persistent_view(
-                        ProposalButton(proposal.goal.id, "accept"),
-                        ProposalButton(proposal.goal.id, "decline"),
-                    ),
-                )
-            ]
         )
 
 
@@ -400,18 +363,14 @@ class ProposalButton(
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         accept = self.action == "accept"
-        proposal = await cog.goals.answer(self.goal_id, interaction.user.id, accept=accept)
+        proposal = await cog.goals.answer(
+            self.goal_id,
+            interaction.user.id,
+            accept=accept,
+            compose=lambda answered: answer_dm(answered, accept),
+        )
         await interaction.response.edit_message(
             content=f"{'Accepted' if accept else 'Declined'}: **{proposal.goal.what}**", view=None
-        )
-        await cog.deliver(
-            [
-                Outgoing(
-                    f"goal-answer:{proposal.goal.id}",
-                    proposal.mentor_user_id,
-                    texts.proposal_answered(proposal, accept),
-                )
-            ]
         )
 
 
@@ -421,12 +380,98 @@ def _loaded(cog: CheckinCog | None) -> CheckinCog:
     return cog
 
 
-def _mentor_view(member_id: int, week: date) -> Callable[[], discord.ui.View]:
-    return lambda: persistent_view(MentorButton(member_id, week))
-
-
 def _unix(instant: datetime) -> int:
     return int(instant.timestamp())
+
+
+# ----------------------------------------------------------------- what each change sends
+
+
+def fanout(opened: Opened) -> list[Prompt]:
+    """The week's check-in prompts and the mentors' check-ins."""
+    prompts = [_checkin_prompt(item, reminder=False) for item in opened.checkins]
+    prompts += [
+        dm(
+            f"mentor-checkin:{item.member_id}:{item.week.isoformat()}",
+            item.user_id,
+            texts.MENTOR_PROMPT,
+            view=persistent_view(MentorButton(item.member_id, item.week)),
+            priority=Priority.BULK,
+            fallback_channel_id=item.channel_id,
+            expires_at=item.week_ends_at,
+        )
+        for item in opened.mentors
+    ]
+    return prompts
+
+
+def reminders(found: Sequence[CheckinPrompt]) -> list[Prompt]:
+    return [_checkin_prompt(item, reminder=True) for item in found]
+
+
+def answer_messages(result: Submitted) -> list[Prompt]:
+    """After an answer: the streak's milestone to the mentee, the digest to the mentor."""
+    messages = []
+    if result.milestone is not None:
+        messages.append(
+            dm(
+                f"checkin-milestone:{result.checkin_id}",
+                result.user_id,
+                texts.milestone(result.milestone),
+                fallback_channel_id=result.channel_id,
+            )
+        )
+    if result.digest is not None:
+        messages.append(
+            dm(
+                f"checkin-digest:{result.checkin_id}",
+                result.digest.mentor_user_id,
+                texts.digest(result.digest),
+                fallback_channel_id=result.digest.channel_id,
+            )
+        )
+    return messages
+
+
+def proposal_dm(proposal: Proposal) -> list[Prompt]:
+    goal_id = proposal.goal.id
+    buttons = persistent_view(ProposalButton(goal_id, "accept"), ProposalButton(goal_id, "decline"))
+    return [
+        dm(
+            f"goal-proposal:{goal_id}",
+            proposal.mentee_user_id,
+            texts.proposal(proposal),
+            view=buttons,
+            fallback_channel_id=proposal.channel_id,
+            guild_id=proposal.guild_id,
+        )
+    ]
+
+
+def answer_dm(proposal: Proposal, accept: bool) -> list[Prompt]:
+    return [
+        dm(
+            f"goal-answer:{proposal.goal.id}",
+            proposal.mentor_user_id,
+            texts.proposal_answered(proposal, accept),
+            fallback_channel_id=proposal.channel_id,
+            guild_id=proposal.guild_id,
+        )
+    ]
+
+
+def _checkin_prompt(item: CheckinPrompt, *, reminder: bool) -> Prompt:
+    """A check-in's prompt or reminder: worth sending until the check-in closes."""
+    return dm(
+        f"checkin:{item.checkin_id}:{'reminder' if reminder else 'prompt'}",
+        item.user_id,
+        texts.prompt(item, reminder=reminder),
+        view=persistent_view(StartButton(item.checkin_id)),
+        priority=Priority.BULK,
+        fallback_channel_id=item.channel_id,
+        guild_id=item.guild_id,
+        expires_at=item.closes_at,
+    )
 
 
 class CheckinCog(commands.Cog):
@@ -447,27 +492,30 @@ class CheckinCog(commands.Cog):
         self.bot = bot
         settings = bot.settings
         self.programs = ProgramService(bot.sessions, bot.clock, settings.program)
+        written = transactions(bot)
         self.checkins = CheckinService(
-            bot.sessions, bot.clock, self.programs, settings.checkins, settings.sessions.holidays
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            settings.checkins,
+            settings.sessions.holidays,
+            transactions=written,
         )
         self.goals = GoalService(
-            bot.sessions, bot.clock, self.programs, settings.checkins.max_active_goals
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            settings.checkins.max_active_goals,
+            transactions=written,
         )
         # Due instants whose job is running: the hourly re-plan must not queue them again
         # (APScheduler would skip the second run and warn).
         self._sending: set[int] = set()
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
-    # ------------------------------------------------------------- the one outbound path
-
-    async def deliver(self, messages: Sequence[Outgoing]) -> int:
-        """Every DM of this cog goes out here, through the delivery engine, once per key;
-        with DMs closed it is posted in the pair's channel. Returns how many have arrived
-        (now or before: a key sent earlier is not sent again)."""
-        outcomes = await self.bot.delivery.deliver([_prompt(m) for m in messages])
-        return sum(
-            status in (DeliveryStatus.SENT, DeliveryStatus.FALLBACK) for status in outcomes.values()
-        )
+    def concern_reply(self) -> str:
+        """What a student (or mentor) whose words are concerning is shown at once."""
+        return escalation_texts.concern_shown(self.bot.settings.escalations.crisis_text)
 
     # ------------------------------------------------------------- jobs from rows
 
@@ -529,77 +577,37 @@ class CheckinCog(commands.Cog):
         finally:
             self._sending.discard(unix)
 
-    async def send_due(self, instant: datetime) -> int:
-        """Open and send the check-ins due at ``instant``, and the mentors' check-ins; a
-        second call sends nothing again."""
-        opened = await self.checkins.open_due(instant)
-        messages = [self._checkin_message(item, "prompt") for item in opened.checkins]
-        messages += [
-            Outgoing(
-                f"mentor-checkin:{item.member_id}:{item.week.isoformat()}",
-                item.user_id,
-                texts.MENTOR_PROMPT,
-                item.channel_id,
-                view=_mentor_view(item.member_id, item.week),
-            )
-            for item in opened.mentors
-        ]
-        sent = await self.deliver(messages)
-        log.info("check-ins due at %s: %d prompt(s) delivered", instant.isoformat(), sent)
-        return sent
+    async def send_due(self, instant: datetime) -> Opened:
+        """Open the check-ins due at ``instant`` with their prompts and the mentors'
+        check-ins; a second call writes and sends nothing again."""
+        opened = await self.checkins.open_due(instant, fanout)
+        log.info(
+            "check-ins due at %s: %d prompt(s), %d mentor check-in(s)",
+            instant.isoformat(),
+            len(opened.checkins),
+            len(opened.mentors),
+        )
+        return opened
 
     async def remind(self, unix: int) -> None:
-        found = await self.checkins.reminders(datetime.fromtimestamp(unix, UTC))
-        await self.deliver([self._checkin_message(item, "reminder") for item in found])
+        await self.checkins.reminders(datetime.fromtimestamp(unix, UTC), reminders)
 
     async def close(self, unix: int) -> None:
-        for signal_id in await self.checkins.close(datetime.fromtimestamp(unix, UTC)):
-            self.bot.dispatch("signal_recorded", signal_id)
-
-    def _checkin_message(self, item: CheckinPrompt, part: str) -> Outgoing:
-        return Outgoing(
-            f"checkin:{item.checkin_id}:{part}",
-            item.user_id,
-            texts.prompt(item, reminder=part == "reminder"),
-            item.channel_id,
-            view=lambda: persistent_view(StartButton(item.checkin_id)),
-            guild_id=item.guild_id,
-        )
+        await self.checkins.close(datetime.fromtimestamp(unix, UTC))
 
     # ------------------------------------------------------------- answers
 
     async def submitted(
         self, interaction: discord.Interaction, checkin_id: int, answers: Answers
     ) -> None:
-        result = await self.checkins.submit(checkin_id, interaction.user.id, answers)
-        await interaction.response.send_message(texts.thanks(result.streak), ephemeral=True)
-        # The escalation rules read the student's words (concerning language) and, if they
-        # fire, show the student the crisis resources through this interaction.
-        self.bot.dispatch(
-            "checkin_submitted", await self.checkins.free_text(result.checkin_id), interaction
+        result = await self.checkins.submit(
+            checkin_id, interaction.user.id, answers, answer_messages
         )
-        for signal_id in result.signal_ids:
-            self.bot.dispatch("signal_recorded", signal_id)
-        messages = []
-        if result.milestone is not None:
-            messages.append(
-                Outgoing(
-                    f"checkin-milestone:{result.checkin_id}",
-                    interaction.user.id,
-                    texts.milestone(result.milestone),
-                    result.channel_id,
-                )
-            )
-        if result.digest is not None:
-            messages.append(
-                Outgoing(
-                    f"checkin-digest:{result.checkin_id}",
-                    result.digest.mentor_user_id,
-                    texts.digest(result.digest),
-                    result.digest.channel_id,
-                )
-            )
-        await self.deliver(messages)
+        await interaction.response.send_message(texts.thanks(result.streak), ephemeral=True)
+        # Concerning words reach staff through their signal; the student sees the crisis
+        # resources now, in this interaction.
+        if result.concerning:
+            await interaction.followup.send(self.concern_reply(), ephemeral=True)
 
     # ------------------------------------------------------------- helpers
 

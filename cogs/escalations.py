@@ -1,17 +1,24 @@
-"""/help-me, the escalation rules' listener, the staff post with its buttons, and SLA
-re-pings.
+"""/help-me, the signal worker that applies the escalation rules, the staff post with its
+buttons, and SLA re-pings.
 
-Every message goes out through ``_deliver`` (one place, under a unique key: the post
-``escalation-post:{id}``, each re-ping ``escalation-sla:{id}:{stage}``, each DM its own),
-so a double fire or a restart never sends one twice. SLA jobs
-``escalation-sla:{id}:{stage}`` and posts that never went out are rebuilt from rows by
-``reconcile()`` on every start. If the staff channel is missing or refuses the post, the
-escalation is DMed to on-call staff and staff known to the program, and logged as an error.
+Every message is written under a unique key in the transaction of the change that implies
+it (the post ``escalation-post:{id}``, each re-ping ``escalation-sla:{id}:{stage}``, each DM
+its own; the ``compose`` methods below build them), so a double fire or a restart never
+sends one twice and a crash loses none. Posts and re-pings go to the staff channel by its
+id (never through the gateway's cache) and have no deadline. The delivery engine's outcome
+hook (``_posted``) links a post to its escalation when it is sent, whenever that is; only
+a post that really failed (the channel is missing or refuses it) is DMed to on-call staff
+and staff known to the program instead, and logged as an error.
+
+``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` from rows (a stage due
+while the bot was down runs at once), links or writes the posts of escalations left
+without one, and starts the signal worker, which applies every signal a crash left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Sequence
@@ -20,31 +27,42 @@ from typing import Any, ClassVar
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
-from bot.services.checkins import CheckinText, MentorAnswered
 from bot.services.escalations import (
     CATEGORIES,
-    NEXT_TIER,
+    POST,
+    RE_PING_POST,
+    Claimed,
     Context,
     EscalationService,
     EscalationView,
     Opened,
+    Stage,
+    Unreachable,
 )
 from bot.services.programs import ProgramService
+from bot.services.signal_worker import SignalWorker
 from cogs import escalation_texts as texts
 from cogs.errors import ReportingItem, ReportingModal
+from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
 from storage.models import DeliveryStatus, EscalationStatus, Urgency
+from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 SLA_JOB = "escalation-sla"
-POST_JOB = "escalation-post"
+#: How long /help-me waits for its post's outcome, to tell the student if nobody was reached.
+POST_WAIT_SECONDS = 30.0
+#: How long the signal worker waits for a new escalation's post before the next signal, so
+#: a signal added to it finds the post to update (short: in an outage it moves on).
+WORKER_POST_WAIT_SECONDS = 5.0
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
@@ -76,19 +94,21 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         if interaction.guild_id is None:
             return
-        view = await self.cog.service.raise_manual(
+        opened, changes = await self.cog.service.raise_manual(
             interaction.guild_id,
             interaction.user.id,
             self.details.value,
             Urgency(self.urgency.values[0]),
             self.category.values[0],
+            self.cog.alert,
             about_user_id=self.about_user_id,
         )
+        self.cog.plan(opened.escalation)
         crisis_text = self.cog.settings.crisis_text
         await interaction.response.send_message(
-            texts.confirmation(view, crisis_text), ephemeral=True
+            texts.confirmation(opened.escalation, crisis_text), ephemeral=True
         )
-        if not await self.cog.post(view):
+        if not await self.cog.reached(opened, changes.waits):
             await interaction.followup.send(texts.unreached(crisis_text), ephemeral=True)
 
 
@@ -135,15 +155,18 @@ class ReassignModal(ReportingModal, title="Reassign escalation"):
             program.staff_role_id,
             is_admin=target.guild_permissions.manage_guild,
         )
-        view = await self.cog.service.reassign(
-            self.escalation_id, interaction.user.id, target.id, to_is_staff=to_is_staff
+        claimed = await self.cog.service.reassign(
+            self.escalation_id,
+            interaction.user.id,
+            target.id,
+            self.cog.claim_notices,
+            to_is_staff=to_is_staff,
         )
-        self.cog.unplan(view.id)
+        self.cog.unplan(claimed.escalation.id)
         await interaction.response.send_message(
-            f"Escalation #{view.id} is now with {target.mention}.", ephemeral=True
+            f"Escalation #{claimed.escalation.id} is now with {target.mention}.", ephemeral=True
         )
-        await self.cog.refresh(view)
-        await self.cog.tell_assigned(view, interaction.user.id, target.id)
+        await self.cog.refresh(claimed.escalation)
 
 
 class EscalationButton(
@@ -213,8 +236,8 @@ def staff_post(
     the staff-only buttons; urgent, so it never waits behind a bulk fan-out."""
     shown = buttons(view)
     return Prompt(
-        key=f"{POST_JOB}:{view.id}",
-        kind=POST_JOB,
+        key=f"{POST}:{view.id}",
+        kind=POST,
         user_id=view.student_user_id,
         message=Message(
             content=texts.post_content(view, role_id),
@@ -233,25 +256,34 @@ class EscalationCog(commands.Cog):
         self.bot = bot
         self.settings = bot.settings.escalations
         self.programs = ProgramService(bot.sessions, bot.clock, bot.settings.program)
-        self.service = EscalationService(bot.sessions, bot.clock, self.programs, self.settings)
-        # A rule's escalation is posted before the next signal is applied, so an added
-        # signal always finds the post to update.
-        self._applying = asyncio.Lock()
+        self.transactions = transactions(bot)
+        self.service = EscalationService(
+            bot.sessions,
+            bot.clock,
+            self.programs,
+            self.settings,
+            transactions=self.transactions,
+        )
+        self.worker = SignalWorker(bot.sessions, self.apply_signal)
+        bot.delivery.on_recorded(self._posted)
         EscalationButton.cog = self
+
+    async def cog_unload(self) -> None:
+        await self.worker.stop()
 
     # ------------------------------------------------------------- jobs from rows
 
     async def reconcile(self) -> int:
-        now = self.bot.clock.now()
+        """Posts left unlinked or unwritten, the SLA jobs of every unclaimed escalation,
+        and the signal worker (which first applies every signal left unprocessed)."""
+        unposted = await self.service.unposted(self.alert)
+        if unposted:
+            log.info("%d escalation(s) had no linked post at start", unposted)
         count = 0
-        unposted = await self.service.unposted()
-        unclaimed = await self.service.unclaimed()
         with self.bot.scheduler.batch():
-            for view in unposted:
-                self.bot.scheduler.run_at(job_id(POST_JOB, view.id), now, self.post_by_id, view.id)
-                count += 1
-            for view in unclaimed:
+            for view in await self.service.unclaimed():
                 count += self.plan(view)
+        self.worker.start()
         return count
 
     def plan(self, view: EscalationView) -> int:
@@ -263,230 +295,173 @@ class EscalationCog(commands.Cog):
     def unplan(self, escalation_id: int) -> None:
         self.bot.scheduler.cancel_matching(f"{SLA_JOB}:{escalation_id}:")
 
-    # ------------------------------------------------------------- events
+    # ------------------------------------------------------------- signals
 
     @commands.Cog.listener()
-    async def on_signal_recorded(self, signal_id: int) -> None:
-        """A producer recorded a signal: apply the rules (thresholds in config and per server)."""
-        async with self._applying:
-            opened = await self.service.on_signal(signal_id)
-            if opened is not None:
-                await self._show(opened)
+    async def on_signals_recorded(self) -> None:
+        """Signals were committed: the worker applies them (see ``reconcile``)."""
+        self.worker.wake()
 
-    @commands.Cog.listener()
-    async def on_checkin_submitted(
-        self, answers: CheckinText, interaction: discord.Interaction
-    ) -> None:
-        """A mentee's check-in words go through the concern check; when it fires, the
-        student sees the crisis resources at once."""
-        words = [t for t in (answers.went_well, answers.hard, answers.staff_note) if t]
-        if await self.check_free_text(answers.guild_id, answers.user_id, words, "checkin"):
-            await interaction.followup.send(self.concern_reply(), ephemeral=True)
-
-    @commands.Cog.listener()
-    async def on_mentor_concern(
-        self, answered: MentorAnswered, interaction: discord.Interaction
-    ) -> None:
-        """A concern from a mentor's check-in goes to staff with their words; concerning
-        language makes it urgent and shows the mentor the crisis resources."""
-        async with self._applying:
-            opened, concerning = await self.service.mentor_concern(
-                answered.guild_id, answered.mentor_user_id, answered.concern or ""
-            )
-            if opened is not None:
-                await self._show(opened)
-        if concerning:
-            await interaction.followup.send(self.concern_reply(), ephemeral=True)
-
-    async def check_free_text(
-        self, guild_id: int, member_user_id: int, answers: Sequence[str], source: str
-    ) -> bool:
-        """Concerning language in a student's free text opens (or adds to) an urgent
-        escalation. True when it did: the caller then shows the student ``concern_reply``."""
-        async with self._applying:
-            opened = await self.service.check_free_text(guild_id, member_user_id, answers, source)
-            if opened is not None:
-                await self._show(opened)
-        return opened is not None
-
-    async def _show(self, opened: Opened) -> None:
-        """Post a new escalation, or show the added signal on its post."""
-        if opened.new:
-            await self.post(opened.escalation)
-        else:
+    async def apply_signal(self, signal_id: int) -> None:
+        """The worker's step: the rules, the escalation and its post in one transaction;
+        then its SLA jobs, or the added signal shown on the post."""
+        applied = await self.service.apply_signal(signal_id, self.alert)
+        if applied is None:
+            return
+        opened, changes = applied
+        if not opened.new:
             await self.refresh(await self.service.view(opened.escalation.id))
+            return
+        self.plan(opened.escalation)
+        post = changes.waits.get(f"{POST}:{opened.escalation.id}")
+        if post is not None:  # a later signal for it then finds the post to update
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(post), WORKER_POST_WAIT_SECONDS)
 
-    def concern_reply(self) -> str:
-        return texts.concern_shown(self.settings.crisis_text)
+    # ------------------------------------------------------------- what each change sends
 
-    # ------------------------------------------------------------- posting
-
-    async def post_by_id(self, escalation_id: int) -> None:
-        await self.post(await self.service.view(escalation_id))
-
-    async def post(self, view: EscalationView) -> bool:
-        """Post to the staff channel with the role mentioned, ahead of any bulk prompt; if
-        that fails, DM staff. False when nobody at all could be reached."""
-        if view.message_id is not None:
-            return True
-        program = await self.programs.get(view.guild_id)
-        channel = self.bot.get_channel(program.escalation_channel_id or 0)
-        if isinstance(channel, discord.TextChannel):
-            post = staff_post(
-                view, await self.service.context(view), program.staff_role_id, channel.id
-            )
-            key = post.key
-            if (await self._deliver([post]))[key] is DeliveryStatus.SENT:
-                message_id = await self.bot.delivery.message_id(key)
-                if message_id is not None:
-                    await self.service.mark_posted(view.id, channel.id, message_id)
-                self.plan(view)
-                return True
-        log.error(
-            "escalation %s could not be posted in the staff channel of server %s; DMing staff",
-            view.id,
-            view.guild_id,
-        )
-        staff = await self.service.known_staff(view.guild_id)
+    def alert(self, opened: Opened) -> list[Prompt]:
+        """A new escalation's post in the staff channel; with no channel set, a DM to each
+        staff member known to the program."""
+        view, staff = opened.escalation, opened.staff
+        if staff.channel_id is not None:
+            return [staff_post(view, opened.context, staff.role_id, staff.channel_id)]
+        log.error("server %s has no staff channel; escalation %s is DMed", view.guild_id, view.id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
-        outcomes = await self._deliver(
-            [
-                self._dm(
-                    f"escalation-fallback:{view.id}:{user_id}",
-                    user_id,
-                    texts.staff_dm(view, why),
-                    Priority.URGENT,
-                )
-                for user_id in staff
-            ]
-        )
-        await self.service.mark_fallback(view.id, staff)
-        self.plan(view)
-        reached = sum(status is DeliveryStatus.SENT for status in outcomes.values())
-        if not reached:
-            log.error("escalation %s reached no staff member at all", view.id)
-        return reached > 0
-
-    async def refresh(self, view: EscalationView) -> None:
-        """Show the new state on the staff post (an edit, not a new message)."""
-        channel = self.bot.get_channel(view.channel_id or 0)
-        if view.message_id is None or not isinstance(channel, discord.TextChannel):
-            return
-        context = await self.service.context(view)
-        try:
-            await channel.get_partial_message(view.message_id).edit(
-                embed=texts.embed(view, context), view=buttons(view)
+        return [
+            _staff_dm(
+                f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
             )
-        except discord.HTTPException as error:
-            log.warning("could not update the post of escalation %s: %s", view.id, error.status)
+            for user_id in staff.known
+        ]
 
-    async def sla(self, escalation_id: int, stage: int) -> None:
-        """Unclaimed at a limit: re-ping the staff role; at the second, the next tier too,
-        and DM on-call staff."""
-        view = await self.service.sla_step(escalation_id, stage)
-        if view is None:
-            return
-        program = await self.programs.get(view.guild_id)
-        role = program.staff_role_id
-        if stage == NEXT_TIER:
-            role = self.settings.tier2_role_id or role
-        channel = self.bot.get_channel(view.channel_id or program.escalation_channel_id or 0)
+    def stage_pings(self, reached: Stage) -> list[Prompt]:
+        """An SLA stage: the re-ping in the staff channel with the role; DMs as listed."""
+        view, stage = reached.escalation, reached.stage
         prompts = []
-        if isinstance(channel, discord.TextChannel):
+        if reached.channel_id is not None:
+            role = reached.role_id
             prompts.append(
                 Prompt(
                     key=f"{SLA_JOB}:{view.id}:{stage}",
-                    kind=SLA_JOB,
+                    kind=RE_PING_POST,
                     user_id=view.student_user_id,
                     message=Message(
                         content=texts.re_ping(view, role, stage),
                         mention_role_ids=(role,) if role else (),
                     ),
                     priority=Priority.URGENT,
-                    channel_id=channel.id,
+                    channel_id=reached.channel_id,
                     guild_id=view.guild_id,
                 )
             )
-        if stage == NEXT_TIER or not isinstance(channel, discord.TextChannel):
-            on_call = (
-                self.settings.on_call_user_ids
-                if isinstance(channel, discord.TextChannel)
-                else tuple(await self.service.known_staff(view.guild_id))
-            )
-            why = "Nobody has claimed this yet."
-            prompts += [
-                self._dm(
-                    f"{SLA_JOB}:{view.id}:{stage}:{u}",
-                    u,
-                    texts.staff_dm(view, why),
-                    Priority.URGENT,
-                )
-                for u in on_call
+        why = "Nobody has claimed this yet."
+        prompts += [
+            _staff_dm(f"{SLA_JOB}:{view.id}:{stage}:{u}", u, texts.staff_dm(view, why))
+            for u in reached.dm_to
+        ]
+        return prompts
+
+    def unreachable(self, failed: Unreachable) -> list[Prompt]:
+        """A post (or a re-ping) that failed: each staff member known gets it as a DM."""
+        view = failed.escalation
+        log.error(
+            "escalation %s could not be posted in the staff channel of server %s; DMing staff",
+            view.id,
+            view.guild_id,
+        )
+        if not failed.dm_to:
+            log.error("escalation %s reached no staff member at all", view.id)
+        if failed.key.startswith(f"{POST}:"):
+            why = "The escalation channel is missing or I can't post there, so you get this DM."
+            return [
+                _staff_dm(f"escalation-fallback:{view.id}:{u}", u, texts.staff_dm(view, why))
+                for u in failed.dm_to
             ]
-        await self._deliver(prompts)
+        why = "Nobody has claimed this yet, and I can't post in the escalation channel."
+        return [_staff_dm(f"{failed.key}:{u}", u, texts.staff_dm(view, why)) for u in failed.dm_to]
+
+    def claim_notices(self, claimed: Claimed) -> list[Prompt]:
+        """The student (and whoever raised it for them) learn that staff picked it up; a
+        reassignment tells the new assignee too."""
+        view, staff = claimed.escalation, claimed.staff_user_id
+        show = self.settings.show_claimer_name
+        prompts = []
+        if claimed.assigned_by is not None:
+            moment = int(self.bot.clock.now().timestamp())
+            prompts.append(
+                dm(
+                    f"escalation-assigned:{view.id}:{staff}:{moment}",
+                    staff,
+                    texts.assigned(view, claimed.assigned_by),
+                )
+            )
+        prompts += [
+            dm(
+                f"escalation-claimed:{view.id}:{staff}:{u}",
+                u,
+                texts.claimed(view, staff, show, u),
+            )
+            for u in claimed.told
+        ]
+        return prompts
+
+    async def reached(
+        self, opened: Opened, waits: dict[str, asyncio.Future[DeliveryStatus]]
+    ) -> bool:
+        """Whether some staff member is being reached: the post went out (waiting at most
+        ``POST_WAIT_SECONDS``), or staff are DMed instead. A post still pending is not a
+        failure."""
+        if opened.staff.known:
+            return True
+        post = waits.get(f"{POST}:{opened.escalation.id}")
+        if post is None:
+            return opened.staff.channel_id is not None  # written before (never here)
+        try:
+            status = await asyncio.wait_for(asyncio.shield(post), POST_WAIT_SECONDS)
+        except (TimeoutError, asyncio.CancelledError):
+            return True
+        return status is not DeliveryStatus.FAILED
+
+    async def _posted(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        """The engine's outcome hook, in the transaction that records the outcomes."""
+        if any(o.kind in (POST, RE_PING_POST) for o in outcomes):
+            await self.service.post_outcomes(
+                self.transactions.join(session), outcomes, self.unreachable
+            )
+
+    # ------------------------------------------------------------- posting
+
+    async def refresh(self, view: EscalationView) -> None:
+        """Show the new state on the staff post (an edit, not a new message; by ids, so it
+        needs nothing from the gateway's cache)."""
+        if view.message_id is None or view.channel_id is None:
+            return
+        context = await self.service.context(view)
+        message = self.bot.get_partial_messageable(view.channel_id).get_partial_message(
+            view.message_id
+        )
+        try:
+            await message.edit(embed=texts.embed(view, context), view=buttons(view))
+        except discord.HTTPException as error:
+            log.warning("could not update the post of escalation %s: %s", view.id, error.status)
+
+    async def sla(self, escalation_id: int, stage: int) -> None:
+        """Unclaimed at a limit: re-ping the staff role; at the second, the next tier too,
+        and DM on-call staff."""
+        await self.service.sla_step(escalation_id, stage, self.stage_pings)
 
     # ------------------------------------------------------------- staff actions
 
     async def claim(self, interaction: discord.Interaction, escalation_id: int) -> None:
-        view = await self.service.claim(escalation_id, interaction.user.id)
+        claimed = await self.service.claim(escalation_id, interaction.user.id, self.claim_notices)
+        view = claimed.escalation
         self.unplan(view.id)
         await interaction.response.send_message(
             f"You claimed escalation #{view.id}. The student has been told someone is on it.",
             ephemeral=True,
         )
         await self.refresh(view)
-        await self.tell_claimed(view, interaction.user.id)
-
-    async def tell_assigned(self, view: EscalationView, by_user_id: int, to_user_id: int) -> None:
-        """The new assignee hears about it; the student learns who picked it up."""
-        moment = int(self.bot.clock.now().timestamp())
-        await self._deliver(
-            [
-                self._dm(
-                    f"escalation-assigned:{view.id}:{to_user_id}:{moment}",
-                    to_user_id,
-                    texts.assigned(view, by_user_id),
-                )
-            ]
-        )
-        await self.tell_claimed(view, to_user_id)
-
-    async def tell_claimed(self, view: EscalationView, staff_user_id: int) -> None:
-        """The student (and whoever raised it for them) learn that staff picked it up."""
-        show = self.settings.show_claimer_name
-        told = {view.student_user_id}
-        if view.manual and view.raised_by is not None:
-            told.add(view.raised_by)
-        await self._deliver(
-            [
-                self._dm(
-                    f"escalation-claimed:{view.id}:{staff_user_id}:{u}",
-                    u,
-                    texts.claimed(view, staff_user_id, show, u),
-                )
-                for u in sorted(told)
-            ]
-        )
-
-    # ------------------------------------------------------------- delivery
-
-    def _dm(
-        self, key: str, user_id: int, text: str, priority: Priority = Priority.NORMAL
-    ) -> Prompt:
-        """A DM; with DMs closed it is not posted anywhere else (a pair's channel would show
-        the mentor what only the student and staff may see)."""
-        return Prompt(
-            key=key,
-            kind=key.split(":", 1)[0],
-            user_id=user_id,
-            message=Message(content=text),
-            priority=priority,
-        )
-
-    async def _deliver(self, prompts: Sequence[Prompt]) -> dict[str, DeliveryStatus]:
-        """The one way out for every escalation message: the delivery engine, which sends
-        each key once and takes urgent prompts before any bulk fan-out."""
-        return await self.bot.delivery.deliver(prompts)
 
     # ------------------------------------------------------------- command
 
@@ -502,13 +477,10 @@ class EscalationCog(commands.Cog):
         )
 
 
-def _roles(role_id: int | None) -> discord.AllowedMentions:
-    """Mention only this role, nobody else."""
-    if role_id is None:
-        return discord.AllowedMentions.none()
-    return discord.AllowedMentions(
-        everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
-    )
+def _staff_dm(key: str, user_id: int, text: str) -> Prompt:
+    """An urgent DM to staff; with DMs closed it is not posted anywhere else (a pair's
+    channel would show the mentor what only the student and staff may see)."""
+    return dm(key, user_id, text, priority=Priority.URGENT)
 
 
 async def setup(bot: BridgesBot) -> None:

@@ -27,6 +27,9 @@ STARTERS: dict[FocusArea, tuple[str, ...]] = {
     ),
 }
 
+#: The pair channel's topic (Bridges adds the match's marker after it).
+CHANNEL_TOPIC = "Private channel of a mentoring pair: only the two of you and staff see it"
+
 FIRST_STEPS = (
     "1. Say hi and share one thing about yourselves.\n"
     "2. Pick a time to meet this week (`/session schedule` when it is available).\n"

@@ -20,7 +20,8 @@ from bot.services.recruiting import Invited, RecruitingService
 from cogs import consent_texts
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingModal, ReportingView
-from cogs.pairs import close_pair
+from cogs.outbox import transactions
+from cogs.pairs import PairChannels
 from cogs.recruiting_texts import mentee_welcome
 from cogs.timezones import zone_choices
 from storage.models import ProgramRole
@@ -199,17 +200,17 @@ class LeaveView(ReportingView):
     @discord.ui.button(label="Leave the program", style=discord.ButtonStyle.danger)
     async def leave(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        ended = await self.cog.matches.leave(guild_id_of(interaction), interaction.user.id)
+        pairs = self.cog.pairs
+        ended = await self.cog.matches.leave(
+            guild_id_of(interaction), interaction.user.id, pairs.closing_notices
+        )
         await interaction.response.edit_message(
             content="You have left the program. Take care, and you're welcome back any time "
             "with `/join`.",
             view=None,
         )
-        if interaction.guild is not None:
-            for pair in ended:
-                await close_pair(
-                    interaction.guild, pair, "a member left the program", self.cog.delivery
-                )
+        for closed in ended:
+            await pairs.finish(closed.pair.match_id)
 
     @discord.ui.button(label="Stay", style=discord.ButtonStyle.secondary)
     async def stay(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -249,7 +250,10 @@ class ProfilesCog(commands.Cog):
         self.profiles = ProfileService(
             bot.sessions, bot.clock, self.programs, bot.settings.matching
         )
-        self.matches = MatchService(bot.sessions, bot.clock, bot.settings.matching)
+        self.matches = MatchService(
+            bot.sessions, bot.clock, bot.settings.matching, transactions=transactions(bot)
+        )
+        self.pairs = PairChannels(bot, self.matches)
         self.recruiting = RecruitingService(
             bot.sessions,
             bot.clock,
@@ -259,7 +263,6 @@ class ProfilesCog(commands.Cog):
             bot.delivery,
         )
         self.consent = ConsentService(bot.sessions, bot.clock, self.programs, bot.settings.privacy)
-        self.delivery = bot.delivery
 
     @app_commands.command(name="join", extras={"audience": Audience.EVERYONE})
     @app_commands.guild_only()

@@ -1,8 +1,14 @@
 """/session schedule|list|cancel|reschedule|calendar, invitations, reminders and attendance.
 
 Reminder, attendance and first-session jobs are derived from rows by ``reconcile()`` on
-every start, with ids like ``reminder:{session_id}:{offset}``; every prompt goes through the
-bot's delivery engine under a key, so a double fire or a restart never sends it twice.
+every start, with ids like ``reminder:{session_id}:{offset}``. Each change is written with
+its messages in one transaction (the ``compose`` methods below turn the service's result
+into prompts), so a double fire or a restart never sends one twice and a crash loses none.
+
+Deadlines: an invitation, its answer, a cancellation and each reminder are worth sending
+until the session starts; "Did it happen?" until ``ATTENDANCE_DEADLINE`` after it ends.
+Whatever the downtime, ``reconcile()`` asks every attendance question still within its
+deadline, and never sends a reminder for a session that has started.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import io
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -20,7 +27,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Message, Priority, Prompt
+from bot.delivery import Priority, Prompt
 from bot.errors import UserError
 from bot.i18n import ChoiceName, Date, Text
 from bot.scheduler import job_id
@@ -31,6 +38,11 @@ from bot.services.sessions import (
     FIRST_SESSION_NUDGE_AFTER,
     FIRST_SESSION_SIGNAL_AFTER,
     MAX_SERIES_WEEKS,
+    Answered,
+    Cancelled,
+    FirstSessionCheck,
+    PairPlace,
+    ReminderDue,
     Scheduled,
     SessionService,
     SessionView,
@@ -38,6 +50,7 @@ from bot.services.sessions import (
 from cogs import session_texts as texts
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingItem, ReportingModal
+from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
 from storage.models import AttendanceAnswer, Place, SessionStatus
@@ -59,12 +72,11 @@ class WhenModal(ReportingModal, title="Propose another time"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         scheduled = await self.cog.service.propose_instead(
-            self.session_id, interaction.user.id, self.when.value
+            self.session_id, interaction.user.id, self.when.value, self.cog.invitation
         )
         await interaction.response.send_message(
             texts.proposed_reply(scheduled.first, 1, ()), ephemeral=True
         )
-        await self.cog.invite(scheduled)
 
 
 class AttendModal(ReportingModal, title="What did you cover?"):
@@ -89,7 +101,7 @@ class AttendModal(ReportingModal, title="What did you cover?"):
         self.cog, self.session_id = cog, session_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        recorded = await self.cog.service.record_attendance(
+        await self.cog.service.record_attendance(
             self.session_id,
             interaction.user.id,
             AttendanceAnswer.HAPPENED,
@@ -97,7 +109,6 @@ class AttendModal(ReportingModal, title="What did you cover?"):
             self.note.value,
         )
         await interaction.response.send_message("Thanks, noted!", ephemeral=True)
-        self.cog.signal(*recorded.signal_ids)
 
 
 class InviteButton(
@@ -135,27 +146,11 @@ class InviteButton(
             await cog.service.respond_check(self.session_id, interaction.user.id)
             await interaction.response.send_modal(WhenModal(cog, self.session_id))
             return
-        confirmed = await cog.service.respond(
+        answered = await cog.answer_invitation(
             self.session_id, interaction.user.id, accept=self.action == "accept"
         )
-        view = await cog.service.view(self.session_id)
-        if view is None:
-            raise UserError("That session no longer exists.")
-        if self.action == "accept":
-            await interaction.response.edit_message(
-                content=f"Accepted: {texts.summary(view)}", view=None
-            )
-            for item in confirmed:
-                cog.plan_jobs(item)
-            await cog.tell(
-                f"accepted:{view.id}",
-                view.proposer_user_id,
-                texts.accepted(view, len(confirmed)),
-                view,
-            )
-        else:
-            await interaction.response.edit_message(content="Declined.", view=None)
-            await cog.tell(f"declined:{view.id}", view.proposer_user_id, texts.declined(view), view)
+        content = f"Accepted: {texts.summary(answered.view)}" if answered.accepted else "Declined."
+        await interaction.response.edit_message(content=content, view=None)
 
 
 class AttendButton(
@@ -191,11 +186,8 @@ class AttendButton(
         if self.answer is AttendanceAnswer.HAPPENED:
             await interaction.response.send_modal(AttendModal(cog, self.session_id))
             return
-        recorded = await cog.service.record_attendance(
-            self.session_id, interaction.user.id, self.answer
-        )
+        await cog.service.record_attendance(self.session_id, interaction.user.id, self.answer)
         await interaction.response.send_message("Thanks, noted.", ephemeral=True)
-        cog.signal(*recorded.signal_ids)
 
 
 def _loaded(cog: SessionCog | None) -> SessionCog:
@@ -221,23 +213,40 @@ class SessionCog(commands.Cog):
             self.programs,
             bot.settings.sessions,
             quiet_days=bot.settings.escalations.no_session_days,
+            transactions=transactions(bot),
         )
+        # Jobs due at the same moment are written in one transaction per batch.
         self._reminders: list[tuple[int, str]] = []
         self._reminding = asyncio.Lock()
+        self._questions: list[int] = []
+        self._asking = asyncio.Lock()
         InviteButton.cog = self
         AttendButton.cog = self
 
     # ------------------------------------------------------------- jobs from rows
 
     async def reconcile(self) -> int:
+        """Rebuild every job from rows. Work missed while the bot was down is derived here,
+        whatever the downtime: reminders of sessions still ahead are due now (none for a
+        session that started), and every attendance question within its deadline is asked
+        (``attendance-missed``, one job for all)."""
         count = 0
         views = await self.service.confirmed_for_jobs()
         matches = await self.service.new_matches()
         quiet = await self.service.quiet_matches()
         now = self.bot.clock.now()
+        missed = []
         with self.bot.scheduler.batch():
             for view in views:
+                if view.ends_at + self.service.attendance_delay <= now:
+                    missed.append(view.id)
+                    continue
                 count += self.plan_jobs(view, fresh=True)
+            if missed:
+                self.bot.scheduler.run_at(
+                    job_id("attendance-missed"), now, self.ask_missed, ",".join(map(str, missed))
+                )
+                count += 1
             for match_id, created in matches:
                 count += self.plan_first_session_checks(match_id, created)
             for match_id, at in quiet:
@@ -245,21 +254,20 @@ class SessionCog(commands.Cog):
                 count += 1
         return count
 
+    async def ask_missed(self, session_ids: str) -> None:
+        """The attendance questions whose moment passed while the bot was down."""
+        await self.service.ask_attendance(
+            [int(i) for i in session_ids.split(",")], self.attendance_questions
+        )
+
     def plan_quiet_check(self, match_id: int, at: datetime) -> None:
         """Look at the match at ``at`` for a long gap with no session (NO_SESSION_14_DAYS)."""
         self.bot.scheduler.run_at(job_id("quiet-check", match_id), at, self.quiet_check, match_id)
 
     async def quiet_check(self, match_id: int) -> None:
         checked = await self.service.quiet_check(match_id)
-        if checked.signal_id is not None:
-            self.signal(checked.signal_id)
         if checked.next_check is not None:
             self.plan_quiet_check(match_id, checked.next_check)
-
-    def signal(self, *signal_ids: int) -> None:
-        """Tell the escalation rules about signals the service recorded."""
-        for signal_id in signal_ids:
-            self.bot.dispatch("signal_recorded", signal_id)
 
     def plan_jobs(self, view: SessionView, *, fresh: bool = False) -> int:
         """(Re)build the reminder and attendance jobs of one confirmed session.
@@ -322,105 +330,103 @@ class SessionCog(commands.Cog):
                 await self._send_reminders(batch)
 
     async def _send_reminders(self, batch: list[tuple[int, str]]) -> None:
-        views = await self.service.views([session_id for session_id, _ in batch])
-        now = self.bot.clock.now()
-        prompts = [
-            self.prompt(
-                f"reminder:{session_id}:{label}:{user_id}",
-                user_id,
-                texts.reminder(view, user_id),
-                view,
-                priority=Priority.BULK,
-            )
-            for session_id, label in batch
-            # cancelled, moved, started or the match ended: the reminder is void
-            if (view := views.get(session_id)) is not None and view.due and view.starts_at > now
-            for user_id in view.members
-        ]
-        await self.bot.delivery.deliver(prompts)
+        await self.service.remind(batch, self.reminders)
 
     async def ask_attendance(self, session_id: int) -> None:
-        view = await self.service.view(session_id)
-        if view is None or not view.due:
-            return
-        await self.bot.delivery.deliver(
-            [
-                self.prompt(
-                    f"attendance:{session_id}:{user_id}",
-                    user_id,
-                    texts.attendance_question(view),
-                    view,
-                    persistent_view(*(AttendButton(session_id, a) for a in AttendButton.LABELS)),
-                    priority=Priority.BULK,
-                )
-                for user_id in view.members
-            ]
-        )
+        """The job: queue the question; questions due together are written in one batch."""
+        self._questions.append(session_id)
+        async with self._asking:
+            batch, self._questions = self._questions, []
+            if batch:
+                await self.service.ask_attendance(batch, self.attendance_questions)
 
     async def first_session_check(self, match_id: int, kind: str) -> None:
-        deadline = kind == "first-session-deadline"
-        checked = await self.service.first_session_check(match_id, deadline=deadline)
-        if checked is None:
-            return
-        if checked.signal_id is not None:
-            self.signal(checked.signal_id)
-        if deadline:
-            return
-        for user_id in checked.pair:
-            await self.tell(f"{kind}:{match_id}:{user_id}", user_id, texts.FIRST_SESSION_NUDGE)
-
-    # ------------------------------------------------------------- messages
-
-    async def tell(
-        self,
-        key: str,
-        user_id: int,
-        text: str,
-        view: SessionView | None = None,
-        buttons: discord.ui.View | None = None,
-    ) -> None:
-        """DM once under ``key``; with DMs closed, it goes to the pair's channel instead."""
-        await self.bot.delivery.deliver([self.prompt(key, user_id, text, view, buttons)])
-
-    def prompt(
-        self,
-        key: str,
-        user_id: int,
-        text: str,
-        view: SessionView | None = None,
-        buttons: discord.ui.View | None = None,
-        *,
-        priority: Priority = Priority.NORMAL,
-    ) -> Prompt:
-        components = tuple(buttons.to_components()) if buttons else ()
-        return Prompt(
-            key=key,
-            kind=key.split(":", 1)[0],
-            user_id=user_id,
-            message=Message(content=text, components=components),
-            priority=priority,
-            fallback_channel_id=view.pair_channel_id if view else None,
-            guild_id=view.guild_id if view else None,
+        await self.service.first_session_check(
+            match_id, deadline=kind == "first-session-deadline", compose=self.nudges
         )
 
-    async def invite(self, scheduled: Scheduled) -> None:
+    async def answer_invitation(self, session_id: int, user_id: int, *, accept: bool) -> Answered:
+        """The invitee's answer, with the proposer's notice; reminders of what it confirmed."""
+        answered = await self.service.respond(
+            session_id, user_id, accept=accept, compose=self.answer_notice
+        )
+        for item in answered.sessions if accept else ():
+            self.plan_jobs(item)
+        return answered
+
+    # ------------------------------------------------------------- what each change sends
+
+    def invitation(self, scheduled: Scheduled) -> list[Prompt]:
+        """The invitee's invitation, with Accept / Decline / Propose; until it starts."""
         first = scheduled.first
         buttons = persistent_view(
             *(InviteButton(first.id, action) for action in InviteButton.LABELS)
         )
-        await self.tell(
-            f"invite:{first.id}",
-            first.invitee_user_id,
-            texts.invitation(first, len(scheduled.sessions), scheduled.skipped),
-            first,
-            buttons,
-        )
+        text = texts.invitation(first, len(scheduled.sessions), scheduled.skipped)
+        return [_dm(f"invite:{first.id}", first.invitee_user_id, text, first, buttons)]
 
-    async def _voice_channel(self, guild: discord.Guild, view: SessionView) -> None:
-        """The pair's voice channel, created on first use, private to the pair and staff."""
-        if view.voice_channel_id is not None and guild.get_channel(view.voice_channel_id):
+    def answer_notice(self, answered: Answered) -> list[Prompt]:
+        view = answered.view
+        if answered.accepted:
+            text = texts.accepted(view, len(answered.sessions))
+            return [_dm(f"accepted:{view.id}", view.proposer_user_id, text, view)]
+        return [_dm(f"declined:{view.id}", view.proposer_user_id, texts.declined(view), view)]
+
+    def cancel_notice(self, cancelled: Cancelled) -> list[Prompt]:
+        view = cancelled.view
+        text = texts.cancelled(view, cancelled.by_user_id)
+        return [_dm(f"cancelled:{view.id}", cancelled.other_user_id, text, view)]
+
+    def reminders(self, due: Sequence[ReminderDue]) -> list[Prompt]:
+        return [
+            _dm(
+                f"reminder:{item.view.id}:{item.label}:{user_id}",
+                user_id,
+                texts.reminder(item.view, user_id),
+                item.view,
+                priority=Priority.BULK,
+            )
+            for item in due
+            for user_id in item.view.members
+        ]
+
+    def attendance_questions(self, views: Sequence[SessionView]) -> list[Prompt]:
+        return [
+            _dm(
+                f"attendance:{view.id}:{user_id}",
+                user_id,
+                texts.attendance_question(view),
+                view,
+                persistent_view(*(AttendButton(view.id, a) for a in AttendButton.LABELS)),
+                priority=Priority.BULK,
+                expires_at=self.service.attendance_deadline(view),
+            )
+            for view in views
+            for user_id in view.members
+        ]
+
+    def nudges(self, checked: FirstSessionCheck) -> list[Prompt]:
+        if checked.deadline:
+            return []  # the deadline is for staff (a signal), not the pair
+        return [
+            dm(
+                f"first-session-nudge:{checked.match_id}:{user_id}",
+                user_id,
+                texts.FIRST_SESSION_NUDGE,
+                fallback_channel_id=checked.pair_channel_id,
+                guild_id=checked.guild_id,
+            )
+            for user_id in checked.pair
+        ]
+
+    # ------------------------------------------------------------- channels
+
+    async def _voice_channel(self, guild: discord.Guild, place: PairPlace) -> None:
+        """The pair's voice channel, created on first use, private to the pair and staff;
+        made before the session is saved, so a refusal leaves nothing behind."""
+        if place.voice_channel_id is not None and guild.get_channel(place.voice_channel_id):
             return
-        text_channel = guild.get_channel(view.pair_channel_id or 0)
+        text_channel = guild.get_channel(place.pair_channel_id or 0)
         if not isinstance(text_channel, discord.TextChannel):
             raise UserError(Text("Your pair channel is missing; ask staff to check the match."))
         try:
@@ -439,7 +445,7 @@ class SessionCog(commands.Cog):
                     in_person=ChoiceName("in-person"),
                 )
             ) from None
-        await self.service.set_voice_channel(view.match_id, voice.id)
+        await self.service.set_voice_channel(place.match_id, voice.id)
 
     # ------------------------------------------------------------- commands
 
@@ -493,27 +499,25 @@ class SessionCog(commands.Cog):
         guild = interaction.guild
         if guild is None:
             raise UserError(Text("Use this inside your school's server."))
+        partner = with_member.id if with_member else None
+        if PLACES[where] is Place.VOICE:  # the pair's channels first: nothing saved if missing
+            await self._voice_channel(
+                guild, await self.service.pair_place(guild.id, interaction.user.id, partner)
+            )
         scheduled = await self.service.schedule(
             guild.id,
             interaction.user.id,
             when,
-            partner_user_id=with_member.id if with_member else None,
+            partner_user_id=partner,
             minutes=minutes,
             topic=topic,
             place=PLACES[where],
             detail=details,
             weeks=MAX_SERIES_WEEKS if until_match_ends else weeks,
+            compose=self.invitation,
         )
-        first = scheduled.first
-        if first.place is Place.VOICE:
-            await self._voice_channel(guild, first)
-            scheduled = Scheduled(
-                tuple([await self.service.view(s.id) or s for s in scheduled.sessions]),
-                scheduled.skipped,
-            )
         reply = texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped)
         await interaction.followup.send(reply.render(reader_language(interaction)), ephemeral=True)
-        await self.invite(scheduled)
 
     @session.command(name="list", extras={"audience": Audience.MENTEE})
     @app_commands.describe(member="Staff: whose sessions to see (default: yours)")
@@ -538,18 +542,11 @@ class SessionCog(commands.Cog):
     @app_commands.autocomplete(session=own_sessions)
     async def cancel(self, interaction: discord.Interaction, session: int) -> None:
         """Cancel one of your upcoming sessions; the other member is told."""
-        view = await self.service.cancel(interaction.user.id, session)
-        self.unplan_jobs(view.id)
+        cancelled = await self.service.cancel(interaction.user.id, session, self.cancel_notice)
+        self.unplan_jobs(cancelled.view.id)
         await interaction.response.send_message(
-            texts.cancelled_reply(view).render(reader_language(interaction)), ephemeral=True
-        )
-        other = (
-            view.mentee_user_id
-            if interaction.user.id == view.mentor_user_id
-            else view.mentor_user_id
-        )
-        await self.tell(
-            f"cancelled:{view.id}", other, texts.cancelled(view, interaction.user.id), view
+            texts.cancelled_reply(cancelled.view).render(reader_language(interaction)),
+            ephemeral=True,
         )
 
     @session.command(name="reschedule", extras={"audience": Audience.MENTEE})
@@ -562,13 +559,14 @@ class SessionCog(commands.Cog):
         when: app_commands.Range[str, 1, 100],
     ) -> None:
         """Move a session to a new time; the other member accepts the new time."""
-        scheduled = await self.service.reschedule(interaction.user.id, session, when)
+        scheduled = await self.service.reschedule(
+            interaction.user.id, session, when, self.invitation
+        )
         self.unplan_jobs(session)
         await interaction.response.send_message(
             texts.proposed_reply(scheduled.first, 1, ()).render(reader_language(interaction)),
             ephemeral=True,
         )
-        await self.invite(scheduled)
 
     @session.command(name="calendar", extras={"audience": Audience.MENTEE})
     async def calendar(self, interaction: discord.Interaction) -> None:
@@ -594,6 +592,30 @@ class SessionCog(commands.Cog):
             file=discord.File(io.BytesIO(data), filename="sessions.ics"),
             ephemeral=True,
         )
+
+
+def _dm(
+    key: str,
+    user_id: int,
+    text: str,
+    view: SessionView,
+    buttons: discord.ui.View | None = None,
+    *,
+    priority: Priority = Priority.NORMAL,
+    expires_at: datetime | None = None,
+) -> Prompt:
+    """A DM about a session: worth sending until the session starts (unless ``expires_at``
+    says otherwise); with DMs closed it goes to the pair's channel."""
+    return dm(
+        key,
+        user_id,
+        text,
+        view=buttons,
+        priority=priority,
+        fallback_channel_id=view.pair_channel_id,
+        guild_id=view.guild_id,
+        expires_at=expires_at or view.starts_at,
+    )
 
 
 async def setup(bot: BridgesBot) -> None:

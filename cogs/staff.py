@@ -42,7 +42,8 @@ from cogs import hours as hours_area
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingView
 from cogs.escalations import EscalationCog
-from cogs.pairs import close_pair, open_pair, prepare_pair
+from cogs.outbox import transactions
+from cogs.pairs import PairChannels, prepare_pair
 from cogs.permissions import require_staff
 from cogs.recruiting_staff import RecruitGroup
 from cogs.training import training_module_choices
@@ -215,7 +216,7 @@ class CohortView(ReportingView):
                 pair = await self.cog.matches.create(
                     guild.id, self.owner, mentor, mentee, score=score
                 )
-                await open_pair(place, pair, self.cog.matches, self.cog.bot.delivery)
+                await self.cog.pairs.open_new(place, pair)
                 self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
@@ -261,11 +262,8 @@ class ForgetView(ReportingView):
             ),
             view=None,
         )
-        for pair in forgotten.ended:
-            partner = {pair.mentor_user_id, pair.mentee_user_id} - {self.member.id}
-            await close_pair(
-                guild, pair, privacy_texts.FORGET_REASON, self.cog.bot.delivery, survey_to=partner
-            )
+        for pair in forgotten.ended:  # closed with the erasure: their notices follow
+            await self.cog.pairs.finish(pair.match_id)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -308,7 +306,9 @@ class StaffCog(commands.Cog):
             bot.clock,
             bot.settings.matching,
             require_consent=bot.settings.privacy.require_guardian_consent,
+            transactions=transactions(bot),
         )
+        self.pairs = PairChannels(bot, self.matches)
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
@@ -462,10 +462,10 @@ class StaffCog(commands.Cog):
         pair = await self.matches.create(
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
-        channel = await open_pair(place, pair, self.matches, self.bot.delivery)
+        channel_id = await self.pairs.open_new(place, pair)
         self.bot.dispatch("match_created", pair.match_id)
         await interaction.followup.send(
-            f"Matched {mentor.mention} with {mentee.mention}: {channel.mention}", ephemeral=True
+            f"Matched {mentor.mention} with {mentee.mention}: <#{channel_id}>", ephemeral=True
         )
 
     @match.command(name="end")
@@ -482,8 +482,10 @@ class StaffCog(commands.Cog):
         guild = interaction.guild
         if guild is None:
             raise UserError("Use this inside your school's server.")
-        pair = await self.matches.end(guild.id, interaction.user.id, mentor.id, mentee.id, reason)
-        await close_pair(guild, pair, reason, self.bot.delivery)
+        closed = await self.matches.end(
+            guild.id, interaction.user.id, mentor.id, mentee.id, reason, self.pairs.closing_notices
+        )
+        await self.pairs.finish(closed.pair.match_id)
         await interaction.followup.send(
             f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
         )

@@ -1,12 +1,12 @@
 """The mid-point survey: a DM some weeks into each match, answered in a modal.
 
-The closure survey's DM is sent by ``cogs.pairs.close_pair``; both DMs carry a
+The closure survey's DM is written with the match's closing (``cogs.pairs``); both DMs carry a
 ``SurveyButton``, registered here.
 
 Jobs are derived from rows by ``reconcile()``: ``midpoint:{match_id}`` at the match's start
 plus ``[surveys] midpoint_weeks`` for every active match, and ``midpoint-plan``, which
-re-derives them every hour (new matches, closed ones). Each member's DM goes out through the
-delivery engine under ``midpoint:{match_id}:{user_id}``, so it is sent once.
+re-derives them every hour (new matches, closed ones). Each member's DM is written under
+``midpoint:{match_id}:{user_id}`` in the job's transaction, so it is sent once.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from datetime import timedelta
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.delivery import Message, Priority, Prompt
+from bot.delivery import Priority, Prompt
 from bot.scheduler import job_id
-from bot.services.surveys import Survey, SurveyService
+from bot.services.surveys import MidpointDue, Survey, SurveyService
 from cogs import survey_texts as texts
+from cogs.outbox import dm, transactions
 from cogs.views import persistent_view
 from cogs.views.surveys import SurveyButton
 
@@ -31,7 +32,9 @@ PLAN_EVERY = timedelta(hours=1)
 class SurveyCog(commands.Cog):
     def __init__(self, bot: BridgesBot) -> None:
         self.bot = bot
-        self.surveys = SurveyService(bot.sessions, bot.clock, bot.settings.surveys)
+        self.surveys = SurveyService(
+            bot.sessions, bot.clock, bot.settings.surveys, transactions=transactions(bot)
+        )
         SurveyButton.service = self.surveys
 
     async def reconcile(self) -> int:
@@ -54,30 +57,23 @@ class SurveyCog(commands.Cog):
 
     async def send(self, match_id: int) -> None:
         """The job: DM both members of the match, once each; nothing once it has closed."""
-        due = await self.surveys.due(match_id)
-        if due is None:
-            return
-        message = Message(
-            content=texts.prompt(self.bot.settings.surveys.midpoint_weeks),
-            components=tuple(
-                persistent_view(SurveyButton(Survey.MIDPOINT, match_id)).to_components()
-            ),
-        )
-        outcomes = await self.bot.delivery.deliver(
-            [
-                Prompt(
-                    key=f"midpoint:{match_id}:{user_id}",
-                    kind="midpoint",
-                    user_id=user_id,
-                    message=message,
-                    priority=Priority.BULK,
-                    fallback_channel_id=due.channel_id,
-                    guild_id=due.guild_id,
-                )
-                for user_id in due.user_ids
-            ]
-        )
-        log.info("mid-point survey of match %d: %s", match_id, sorted(outcomes.values()))
+        if await self.surveys.ask_midpoint(match_id, self.midpoint_dms) is not None:
+            log.info("mid-point survey of match %d written", match_id)
+
+    def midpoint_dms(self, due: MidpointDue) -> list[Prompt]:
+        view = persistent_view(SurveyButton(Survey.MIDPOINT, due.match_id))
+        return [
+            dm(
+                f"midpoint:{due.match_id}:{user_id}",
+                user_id,
+                texts.prompt(self.bot.settings.surveys.midpoint_weeks),
+                view=view,
+                priority=Priority.BULK,
+                fallback_channel_id=due.channel_id,
+                guild_id=due.guild_id,
+            )
+            for user_id in due.user_ids
+        ]
 
 
 async def setup(bot: BridgesBot) -> None:

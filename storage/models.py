@@ -255,6 +255,9 @@ class Match(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(BigInteger)
     end_reason: Mapped[str | None] = mapped_column(CleanString(300))
+    # A closed match's channel made read-only and its closing notices written; None on a
+    # closed match: the bot stopped in between, and finishes it at start.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ClosureSurvey(Base):
@@ -372,6 +375,10 @@ class Signal(Base):
     kind: Mapped[str] = mapped_column(CleanString(40))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    # Where the words of a concern are (never copied here): a check-in's answers, or a
+    # mentor's check-in. Plain ids: both belong to ``member_id``, whose removal removes this.
+    checkin_id: Mapped[int | None] = mapped_column(Integer)
+    mentor_checkin_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set once the escalation rules have applied it; a signal without it is applied at start.
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

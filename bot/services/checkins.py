@@ -3,15 +3,23 @@
 Jobs are derived from rows: one ``checkin-due`` job per distinct instant someone's check-in
 (or a mentor's) is due, and a reminder and a closing job per distinct ``due_at`` of the
 open check-ins. Deciding who is due reads every active member in one query, and a week's
-check-ins are inserted in one statement; a (member, week) holds one check-in, so a double
-fire opens nothing twice. Answers are stored only while the check-in is open and inside its
-window, by one conditional update, so a double submit is stored once.
+check-ins are inserted ``FANOUT_CHUNK`` at a time; a (member, week) holds one check-in, so
+a double fire opens nothing twice. Answers are stored only while the check-in is open and
+inside its window, by one conditional update, so a double submit is stored once.
+
+Each change commits with what it implies (``bot.services.outbox``): each check-in with its
+prompt (and the mentors' check-ins with the last of them), a reminder with its rows, an
+answer with its signals (a request to reach out, a low mood twice, concerning words: a
+signal pointing at the check-in), the milestone and the mentor's digest. A prompt or
+reminder is worth sending until its check-in closes; a mentor's check-in until the end of
+its week.
 
 The student's words (went well, hard, the note for staff) are never logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,12 +37,15 @@ from bot.services.checkin_rules import (
     Due,
     Rhythm,
     in_hours,
+    local_instant,
     mentor_week,
     milestone,
     next_due,
     streak,
     week_of,
 )
+from bot.services.concern import find_concerns
+from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
@@ -45,6 +56,10 @@ MAX_TEXT = 1000
 LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
+#: Check-ins opened (with their prompts) per transaction of a fan-out, and the pause
+#: between two such transactions.
+FANOUT_CHUNK = 500
+FANOUT_PAUSE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,7 @@ class MentorPrompt:
     user_id: int
     week: date
     channel_id: int | None
+    week_ends_at: datetime  # the end of the mentor's local week: the prompt's deadline
 
 
 @dataclass(frozen=True)
@@ -107,34 +123,27 @@ class Digest:
 @dataclass(frozen=True)
 class Submitted:
     checkin_id: int
+    user_id: int
     signal_ids: tuple[int, ...]
     streak: int
     milestone: int | None
     digest: Digest | None
     channel_id: int | None
-
-
-@dataclass(frozen=True)
-class CheckinText:
-    """A check-in's free text, for the escalation rules' concerning-language check."""
-
-    guild_id: int
-    member_id: int
-    user_id: int
-    went_well: str | None
-    hard: str | None
-    staff_note: str | None
+    #: Concerning words in the answers: staff hear of them (a signal), and the student is
+    #: shown the crisis resources at once.
+    concerning: bool
 
 
 @dataclass(frozen=True)
 class MentorAnswered:
-    """A mentor's check-in as staff must hear of it: a request for support is a signal;
-    a concern goes to the escalation service with the mentor's words."""
+    """A mentor's check-in as staff must hear of it: a request for support and a concern
+    are signals (the concern's words stay in the mentor's check-in)."""
 
     guild_id: int
     mentor_user_id: int
     signal_ids: tuple[int, ...]
     concern: str | None
+    concerning: bool  # concerning words in the concern: show the mentor the crisis resources
 
 
 @dataclass(frozen=True)
@@ -181,8 +190,11 @@ class CheckinService:
         programs: ProgramService,
         settings: CheckinSettings,
         config_holidays: Sequence[date] = (),
+        *,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
         self._settings = settings
@@ -198,76 +210,131 @@ class CheckinService:
         now = self._clock.now()
         async with self._sessions() as session:
             mentees, mentors = await self._dues(session, now, now)
-        return sorted({due.at for due, _ in mentees} | {due.at for due, _ in mentors})
+        return sorted({due.at for due, _ in mentees} | {due.at for due, _, _ in mentors})
 
-    async def open_due(self, instant: datetime) -> Opened:
-        """Open the check-ins due at ``instant`` (one insert for all) and return every open
-        one due then, with the mentors to ask that week."""
+    async def open_due(self, instant: datetime, compose: Compose[Opened]) -> Opened:
+        """Open the check-ins due at ``instant``, each committed with its prompt, and write
+        the mentors' check-ins of that week. At most ``FANOUT_CHUNK`` prompts per
+        transaction (a small school: one), so a big school never holds the database's
+        write lock for long: a crash leaves every check-in with its prompt or neither (its
+        week is due again at start). A second call opens and writes nothing again."""
         now = self._clock.now()
-        async with self._sessions.begin() as session:
+        async with self._sessions() as session:
             # Mentors are due strictly after "now": judge them from just before the instant.
             mentees, mentors = await self._dues(
                 session, now, min(now, instant - timedelta(seconds=1)), instant
             )
+        due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
+        asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
+        # Parts of at most FANOUT_CHUNK prompts: the mentees' check-ins, then the mentors'.
+        parts = []
+        for start in range(0, len(due) + len(asked), FANOUT_CHUNK):
+            end = start + FANOUT_CHUNK
+            parts.append((due[start:end], asked[max(0, start - len(due)) : max(0, end - len(due))]))
+        checkins: list[CheckinPrompt] = []
+        mentor_prompts: list[MentorPrompt] = []
+        committed: list[Changes] = []
+        try:
+            for number, (chunk, chunk_of_mentors) in enumerate(parts):
+                if number:  # a moment for other writers (SQLite has one at a time)
+                    await asyncio.sleep(FANOUT_PAUSE_SECONDS)
+                opened, changes = await self._open_part(
+                    instant, now, chunk, chunk_of_mentors, compose
+                )
+                committed.append(changes)
+                checkins += opened.checkins
+                mentor_prompts += opened.mentors
+        finally:  # sent once all are written, so the sending does not compete with them
+            await self._tx.queue(committed)
+        return Opened(checkins, mentor_prompts)
+
+    async def _open_part(
+        self,
+        instant: datetime,
+        now: datetime,
+        chunk: Sequence[tuple[Due, int]],
+        asked: Sequence[tuple[Due, int, ZoneInfo]],
+        compose: Compose[Opened],
+    ) -> tuple[Opened, Changes]:
+        """One transaction of a fan-out: these check-ins with their prompts, or these
+        mentors' check-ins."""
+        async with self._tx.begin("checkin-fanout", queue=False) as changes:
+            session = changes.session
             await rows.open_many(
                 session,
                 [
                     {
                         "guild_id": guild_id,
-                        "member_id": due.member_id,
-                        "week": due.week,
-                        "due_at": due.at,
-                        "closes_at": due.at + self.window,
+                        "member_id": item.member_id,
+                        "week": item.week,
+                        "due_at": item.at,
+                        "closes_at": item.at + self.window,
                         "status": CheckinStatus.OPEN,
                         "progress": [],
                         "created_at": now,
                     }
-                    for due, guild_id in mentees
-                    if due.at == instant
+                    for item, guild_id in chunk
                 ],
             )
-            prompts = await self._prompts(session, await rows.open_due_at(session, instant))
-            asked = [(due, user_id) for due, user_id in mentors if due.at == instant]
-            channels = await rows.pair_channels(session, [due.member_id for due, _ in asked])
-        return Opened(
-            prompts,
-            [
-                MentorPrompt(due.member_id, user_id, due.week, channels.get(due.member_id))
-                for due, user_id in asked
-            ],
-        )
+            ids = [item.member_id for item, _ in chunk]
+            found = await rows.open_due_at(session, instant, ids) if ids else []
+            opened = Opened(
+                await self._prompts(session, found), await self._mentor_prompts(session, asked)
+            )
+            await changes.send(compose(opened))
+        return opened, changes
 
-    async def reminders(self, due_at: datetime) -> list[CheckinPrompt]:
-        """Open check-ins due at ``due_at`` still unanswered and inside their window. One
-        opened late (the bot was down) is not reminded within half the reminder delay."""
+    @staticmethod
+    async def _mentor_prompts(
+        session: AsyncSession, asked: Sequence[tuple[Due, int, ZoneInfo]]
+    ) -> list[MentorPrompt]:
+        channels = await rows.pair_channels(session, [item.member_id for item, _, _ in asked])
+        return [
+            MentorPrompt(
+                item.member_id,
+                user_id,
+                item.week,
+                channels.get(item.member_id),
+                local_instant(item.week + timedelta(weeks=1), time(0), zone),
+            )
+            for item, user_id, zone in asked
+        ]
+
+    async def reminders(
+        self, due_at: datetime, compose: Compose[list[CheckinPrompt]]
+    ) -> list[CheckinPrompt]:
+        """Write the reminders of the open check-ins due at ``due_at`` still unanswered and
+        inside their window. One opened late (the bot was down) is not reminded within half
+        the reminder delay."""
         now = self._clock.now()
-        async with self._sessions() as session:
-            found = await rows.open_due_at(session, due_at)
+        async with self._tx.begin("checkin-reminder") as changes:
+            found = await rows.open_due_at(changes.session, due_at)
             fresh = [
                 item
                 for item in found
                 if item[0].closes_at > now and item[0].created_at <= now - self.reminder_after / 2
             ]
-            return await self._prompts(session, fresh)
+            due = await self._prompts(changes.session, fresh)
+            await changes.send(compose(due))
+        return due
 
     async def close(self, due_at: datetime) -> list[int]:
         """Mark the unanswered check-ins due at ``due_at`` missed once their window closed;
         two missed in a row record a signal. Returns the signals' ids."""
         now = self._clock.now()
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("checkin-close") as changes:
+            session = changes.session
             recorded = []
             for checkin_id, guild_id, member_id in await rows.mark_missed(session, due_at, now):
                 before = await rows.previous_of(session, checkin_id)
                 if before is not None and before.status is CheckinStatus.MISSED:
                     match = await rows.active_match_of_mentee(session, member_id)
                     recorded.append(
-                        rows.add_signal(
-                            session,
+                        changes.signal(
                             guild_id,
                             signals.TWO_MISSED_CHECKINS,
                             member_id,
                             match.id if match else None,
-                            now,
                         )
                     )
             await session.flush()
@@ -288,15 +355,20 @@ class CheckinService:
             (prompt,) = await self._prompts(session, found)
             return prompt
 
-    async def submit(self, checkin_id: int, user_id: int, answers: Answers) -> Submitted:
-        """Store the answers once; record the signals they raise in the same transaction."""
+    async def submit(
+        self, checkin_id: int, user_id: int, answers: Answers, compose: Compose[Submitted]
+    ) -> Submitted:
+        """Store the answers once, with the signals they raise and the messages they imply
+        (the milestone, the mentor's digest) in the same transaction."""
         if not 1 <= answers.mood <= 5 or any(not 1 <= v <= 5 for v in answers.progress.values()):
             raise UserError("Pick each rating from 1 to 5.")
         went_well = _text(answers.went_well, "What went well")
         hard = _text(answers.hard, "What is hard")
         note = _text(answers.staff_note, "The note for staff")
         now = self._clock.now()
-        async with self._sessions.begin() as session:
+        concerning = any(find_concerns(text) for text in (went_well, hard, note) if text)
+        async with self._tx.begin("checkin-answer") as changes:
+            session = changes.session
             row = await self._answerable(session, checkin_id, user_id)
             goals = await rows.goals_by_ids(session, list(answers.progress))
             progress = [
@@ -322,11 +394,19 @@ class CheckinService:
             match = await rows.active_match_of_mentee(session, row.member_id)
             match_id = match.id if match else None
             recorded = []
+            if concerning:
+                recorded.append(
+                    changes.signal(
+                        row.guild_id,
+                        signals.CONCERNING_WORDS,
+                        row.member_id,
+                        match_id,
+                        checkin_id=row.id,
+                    )
+                )
             if answers.reach_out:
                 recorded.append(
-                    rows.add_signal(
-                        session, row.guild_id, signals.REACH_OUT, row.member_id, match_id, now
-                    )
+                    changes.signal(row.guild_id, signals.REACH_OUT, row.member_id, match_id)
                 )
             before = await rows.previous(session, row.member_id, row.week)
             if (
@@ -337,9 +417,7 @@ class CheckinService:
                 and before.mood <= LOW_MOOD
             ):
                 recorded.append(
-                    rows.add_signal(
-                        session, row.guild_id, signals.LOW_MOOD_TWICE, row.member_id, match_id, now
-                    )
+                    changes.signal(row.guild_id, signals.LOW_MOOD_TWICE, row.member_id, match_id)
                 )
             await session.flush()
             streak_now = streak(await rows.statuses(session, row.member_id))
@@ -358,24 +436,18 @@ class CheckinService:
                     went_well=went_well,
                     hard=hard,
                 )
-            return Submitted(
+            submitted = Submitted(
                 row.id,
+                mentee.user_id,
                 tuple(signal.id for signal in recorded),
                 streak_now,
                 milestone(streak_now),
                 digest,
                 match.channel_id if match else None,
+                concerning,
             )
-
-    async def free_text(self, checkin_id: int) -> CheckinText:
-        async with self._sessions() as session:
-            row = await rows.checkin(session, checkin_id)
-            if row is None:
-                raise NotFound("That check-in no longer exists.")
-            mentee = await self._member(session, row.member_id)
-            return CheckinText(
-                row.guild_id, row.member_id, mentee.user_id, row.went_well, row.hard, row.staff_note
-            )
+            await changes.send(compose(submitted))
+        return submitted
 
     # ----------------------------------------------------------------- reading
 
@@ -490,39 +562,50 @@ class CheckinService:
         if not 1 <= going <= 5:
             raise UserError("Pick how it is going from 1 to 5.")
         text = _text(concern, "Your concern")
+        concerning = bool(text and find_concerns(text))
         now = self._clock.now()
         try:
-            async with self._sessions.begin() as session:
+            async with self._tx.begin("mentor-checkin") as changes:
+                session = changes.session
                 mentor = await self._mentor_answerable(session, member_id, week, user_id)
-                session.add(
-                    MentorCheckin(
-                        guild_id=mentor.guild_id,
-                        member_id=mentor.id,
-                        week=week,
-                        met=met,
-                        going=going,
-                        concern=text,
-                        needs_support=needs_support,
-                        answered_at=now,
-                    )
+                answer = MentorCheckin(
+                    guild_id=mentor.guild_id,
+                    member_id=mentor.id,
+                    week=week,
+                    met=met,
+                    going=going,
+                    concern=text,
+                    needs_support=needs_support,
+                    answered_at=now,
                 )
+                session.add(answer)
+                await session.flush()
+                pairs = await matches.active_for_member(session, mentor.id)
+                match_id = pairs[0].id if pairs else None
                 recorded = []
                 if needs_support:
-                    pairs = await matches.active_for_member(session, mentor.id)
                     recorded.append(
-                        rows.add_signal(
-                            session,
+                        changes.signal(mentor.guild_id, signals.MENTOR_SUPPORT, mentor.id, match_id)
+                    )
+                if text is not None:  # the rules decide whom it is about, and how urgent
+                    recorded.append(
+                        changes.signal(
                             mentor.guild_id,
-                            signals.MENTOR_SUPPORT,
+                            signals.MENTOR_CONCERN,
                             mentor.id,
-                            pairs[0].id if pairs else None,
-                            now,
+                            match_id,
+                            mentor_checkin_id=answer.id,
                         )
                     )
                 await session.flush()
-                return MentorAnswered(
-                    mentor.guild_id, user_id, tuple(signal.id for signal in recorded), text
+                answered = MentorAnswered(
+                    mentor.guild_id,
+                    user_id,
+                    tuple(signal.id for signal in recorded),
+                    text,
+                    concerning,
                 )
+            return answered
         except IntegrityError:
             raise UserError("You already answered this week's check-in. Thank you!") from None
 
@@ -534,10 +617,10 @@ class CheckinService:
         now: datetime,
         mentors_now: datetime,
         instant: datetime | None = None,
-    ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int]]]:
+    ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int, ZoneInfo]]]:
         """Each active mentee's next check-in (with their guild id), and each matched
-        mentor's next check-in in a mentor week (with their user id). A few queries,
-        whatever the number of people."""
+        mentor's next check-in in a mentor week (with their user id and zone). A few
+        queries, whatever the number of people."""
         slots = None if instant is None else await self._slots(session, instant)
         mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE, slots)
         mentor_rows = await rows.rhythms(session, ProgramRole.MENTOR, slots)
@@ -568,15 +651,16 @@ class CheckinService:
         for row in mentor_rows:
             if row[0] not in matched:
                 continue
+            rhythm = self._rhythm(row)
             due = next_due(
-                self._rhythm(row),
+                rhythm,
                 mentors_now,
                 timedelta(0),
                 holidays=self._config_holidays | holidays.get(row[2], set()),
                 taken=skipped,
             )
             if due is not None:
-                mentors.append((due, row[1]))
+                mentors.append((due, row[1], rhythm.zone))
         return mentees, mentors
 
     @staticmethod

@@ -6,11 +6,17 @@ rule is added to it; a manual request is always its own escalation. Every change
 ``EscalationEvent`` row (who, when, what); nothing is ever deleted. SLA timers are derived
 from rows (``sla_plan``): an open escalation is re-pinged at its urgency's first limit and
 goes to the next tier at the second.
+
+What staff are sent commits with the change (``bot.services.outbox``): a new escalation
+with its staff post (or, with no staff channel set, DMs to the staff known to the program),
+a signal's ``processed_at`` with what the rules made of it, an SLA stage with its re-ping,
+a claim or reassignment with the student's notice. What follows from a post's outcome
+commits with the outcome (``post_outcomes``): a post that went out is linked to its
+escalation whenever that happens; only one that really failed is DMed to staff instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,12 +29,14 @@ from bot.config import EscalationSettings
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import signals
 from bot.services.concern import find_concerns
+from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import (
     MANUAL,
     AttendanceAnswer,
     CheckinStatus,
+    DeliveryStatus,
     Escalation,
     EscalationEvent,
     EscalationRule,
@@ -41,13 +49,17 @@ from storage.models import (
 )
 from storage.repositories import checkins, matches, members
 from storage.repositories import escalations as rows
+from storage.repositories import signals as signal_rows
+from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 
-#: An escalation's source when a check-in's free text holds concerning language.
-CONCERNING_LANGUAGE = "concerning_language"
-#: The rule for a concern a mentor writes in their check-in (their words, not a signal).
-MENTOR_CONCERN = "mentor_concern"
+#: An escalation's source when a student's (or a mentor's) words hold concerning language.
+CONCERNING_LANGUAGE = signals.CONCERNING_WORDS
+#: The rule for a concern a mentor writes in their check-in.
+MENTOR_CONCERN = signals.MENTOR_CONCERN
+#: The delivery kinds of what is posted in the staff channel: the post, each re-ping.
+POST, RE_PING_POST = "escalation-post", "escalation-reping"
 CATEGORIES = ("academic", "attendance", "bullying", "wellbeing", "safety", "other")
 RULE_KINDS = (
     signals.TWO_NO_SHOWS,
@@ -92,14 +104,6 @@ class EscalationView:
 
 
 @dataclass(frozen=True)
-class Opened:
-    """An escalation opened (``new``) or a new signal added to a live one."""
-
-    escalation: EscalationView
-    new: bool
-
-
-@dataclass(frozen=True)
 class Event:
     actor: int | None
     action: str
@@ -118,6 +122,56 @@ class Context:
     open_goals: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Staff:
+    """Where staff of a server are reached: the staff channel with the role, else DMs."""
+
+    channel_id: int | None  # the escalation channel from /setup
+    role_id: int | None
+    known: tuple[int, ...]  # on-call staff and staff known to the program, for DMs
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An escalation opened (``new``: its post is composed) or a signal added to a live one."""
+
+    escalation: EscalationView
+    new: bool
+    context: Context
+    staff: Staff
+
+
+@dataclass(frozen=True)
+class Stage:
+    """An SLA stage reached: re-ping the channel (``role_id``), DM ``dm_to``."""
+
+    escalation: EscalationView
+    stage: int
+    channel_id: int | None
+    role_id: int | None
+    dm_to: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Staff picked an escalation up: the student (and whoever raised it) are told;
+    ``assigned_by`` is set when someone gave it to the new assignee."""
+
+    escalation: EscalationView
+    staff_user_id: int
+    told: tuple[int, ...]
+    assigned_by: int | None = None
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A staff post that failed (or a re-ping): the escalation is DMed to these staff."""
+
+    escalation: EscalationView
+    dm_to: tuple[int, ...]
+    key: str  # the failed post's key, so each DM is keyed to it
+
+
 class EscalationService:
     def __init__(
         self,
@@ -125,15 +179,14 @@ class EscalationService:
         clock: Clock,
         programs: ProgramService,
         settings: EscalationSettings,
+        *,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._programs = programs
         self._clock = clock
         self._settings = settings
-        # Rules open or add to escalations one signal at a time: two signals for the same
-        # student and rule at once must not both open one (the unique index would refuse
-        # the second, and its signal would be lost).
-        self._applying = asyncio.Lock()
 
     # ----------------------------------------------------------------- opening
 
@@ -144,10 +197,12 @@ class EscalationService:
         details: str,
         urgency: Urgency,
         category: str,
+        compose: Compose[Opened],
         *,
         about_user_id: int | None = None,
-    ) -> EscalationView:
-        """/help-me: anyone asks for themselves, or a mentor about their mentee."""
+    ) -> tuple[Opened, Changes]:
+        """/help-me: anyone asks for themselves, or a mentor about their mentee. Saved with
+        its staff post; returns the changes too, whose ``waits`` give the post's outcome."""
         details = _clean(details)
         if not details:
             raise UserError("Please write a few words about what is going on, then send it.")
@@ -155,7 +210,8 @@ class EscalationService:
             raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
         if category not in CATEGORIES:
             raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("escalation-post") as changes:
+            session = changes.session
             await self._programs.ensure(session, guild_id)
             # Anyone in the server may ask for help; someone not in the program gets a bare
             # member row (their user id only) to hold the request.
@@ -167,98 +223,127 @@ class EscalationService:
             session.add(row)
             await session.flush()
             self._event(session, row, user_id, "opened")
-            return await self._view(session, row)
+            opened = await self._opened(session, row, new=True)
+            await self._alert(changes, row, opened, compose)
+        return opened, changes
 
-    async def on_signal(self, signal_id: int) -> Opened | None:
-        """Apply the rules to one recorded signal; each signal counts once."""
-        async with self._applying, self._sessions.begin() as session:
-            signal = await session.get(Signal, signal_id)
+    async def apply_signal(
+        self, signal_id: int, compose: Compose[Opened]
+    ) -> tuple[Opened, Changes] | None:
+        """Apply the rules to one recorded signal, once: it is marked processed in the
+        transaction that opens (or adds to) its escalation and writes the staff post (the
+        changes' ``waits`` give its outcome). None when the signal was applied before or
+        asks nothing of staff."""
+        async with self._tx.begin("signal-worker") as changes:
+            session = changes.session
+            signal = await signal_rows.claim(session, signal_id, changes.now)
             if signal is None or signal.member_id is None:
                 return None
-            if await rows.signal_seen(session, signal_id):
+            if await rows.signal_seen(session, signal_id):  # applied before processed_at
                 return None
-            urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
-            if urgency is None:
-                return None
-            student = await members.by_id(session, signal.member_id)
-            if student is None:
-                return None
-            return await self._open_or_add(session, student, signal.kind, urgency, None, signal)
+            opened = await self._apply(session, signal)
+            if opened is not None and opened.new:
+                row = await self._get(session, opened.escalation.id)
+                await self._alert(changes, row, opened, compose)
+        return None if opened is None else (opened, changes)
 
-    async def check_free_text(
-        self, guild_id: int, member_user_id: int, texts: Sequence[str], source: str
-    ) -> Opened | None:
-        """Concerning language in a student's free text (a check-in's answers, ``source``
-        naming where it came from) opens or adds to an urgent escalation."""
-        found = {match.category for text in texts for match in find_concerns(text)}
-        if not found:
-            return None
-        async with self._applying, self._sessions.begin() as session:
-            student = await members.get(session, guild_id, member_user_id)
-            if student is None:
-                return None
-            details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
-            return await self._open_or_add(
-                session,
-                student,
-                CONCERNING_LANGUAGE,
-                Urgency.RIGHT_NOW,
-                ", ".join(sorted(found)),
-                None,
-                details=details,
-                where=source,
+    async def _alert(
+        self, changes: Changes, row: Escalation, opened: Opened, compose: Compose[Opened]
+    ) -> None:
+        """Write a new escalation's post; with no staff channel set, it goes to staff as
+        DMs, which its timeline records."""
+        await changes.send(compose(opened))
+        if opened.staff.channel_id is None:
+            sent_to = ", ".join(f"<@{u}>" for u in opened.staff.known) or "nobody (no staff known)"
+            self._event(
+                changes.session, row, None, "dm-fallback", f"no staff channel; DMed {sent_to}"
             )
 
-    async def mentor_concern(
-        self, guild_id: int, mentor_user_id: int, text: str
-    ) -> tuple[Opened | None, bool]:
+    async def _apply(self, session: AsyncSession, signal: Signal) -> Opened | None:
+        student = await members.by_id(session, signal.member_id or 0)
+        if student is None:
+            return None
+        if signal.kind == signals.CONCERNING_WORDS:
+            return await self._concerning_checkin(session, student, signal)
+        if signal.kind == signals.MENTOR_CONCERN:
+            return await self._mentor_concern(session, student, signal)
+        urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
+        if urgency is None:
+            return None
+        return await self._open_or_add(session, student, signal.kind, urgency, None, signal)
+
+    async def _concerning_checkin(
+        self, session: AsyncSession, student: Member, signal: Signal
+    ) -> Opened | None:
+        """Concerning language in a check-in's answers opens or adds to an urgent
+        escalation, with the words."""
+        row = await checkins.checkin(session, signal.checkin_id or 0)
+        texts = [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
+        found = {match.category for text in texts for match in find_concerns(text)}
+        if not found:  # erased since, or the word list changed
+            return None
+        details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
+        return await self._open_or_add(
+            session,
+            student,
+            CONCERNING_LANGUAGE,
+            Urgency.RIGHT_NOW,
+            ", ".join(sorted(found)),
+            signal,
+            details=details,
+            where="checkin",
+        )
+
+    async def _mentor_concern(
+        self, session: AsyncSession, mentor: Member, signal: Signal
+    ) -> Opened | None:
         """A concern a mentor wrote in their check-in, with their words as the details:
         about their mentee (about the mentor when they have several or none), at the
         ``mentor_concern`` rule's urgency, or right now when the words hold concerning
-        language. Returns what was opened or added to, and whether the words did."""
-        details = _clean(text)
+        language."""
+        answer = await checkins.mentor_checkin_by_id(session, signal.mentor_checkin_id or 0)
+        details = _clean(answer.concern or "") if answer is not None else ""
         if not details:
-            return None, False
+            return None
         found = sorted({match.category for match in find_concerns(details)})
-        concerning = bool(found)
-        async with self._applying, self._sessions.begin() as session:
-            mentor = await members.get(session, guild_id, mentor_user_id)
-            if mentor is None:
-                return None, concerning
-            urgency = (
-                Urgency.RIGHT_NOW
-                if concerning
-                else await self._rule_urgency(session, guild_id, MENTOR_CONCERN)
-            )
-            if urgency is None:
-                return None, False
-            pairs = await matches.active_for_member(session, mentor.id)
-            mentees = [m.mentee_id for m in pairs if m.mentor_id == mentor.id]
-            student = mentor
-            if len(mentees) == 1:
-                student = await members.by_id(session, mentees[0]) or mentor
-            opened = await self._open_or_add(
-                session,
-                student,
-                CONCERNING_LANGUAGE if concerning else MENTOR_CONCERN,
-                urgency,
-                ", ".join(found) or None,
-                None,
-                details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
-                where="mentor check-in",
-            )
-            return opened, concerning
+        urgency = (
+            Urgency.RIGHT_NOW
+            if found
+            else await self._rule_urgency(session, mentor.guild_id, MENTOR_CONCERN)
+        )
+        if urgency is None:
+            return None
+        pairs = await matches.active_for_member(session, mentor.id)
+        mentees = [m.mentee_id for m in pairs if m.mentor_id == mentor.id]
+        student = mentor
+        if len(mentees) == 1:
+            student = await members.by_id(session, mentees[0]) or mentor
+        return await self._open_or_add(
+            session,
+            student,
+            CONCERNING_LANGUAGE if found else MENTOR_CONCERN,
+            urgency,
+            ", ".join(found) or None,
+            signal,
+            details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
+            where="mentor check-in",
+        )
 
     # ----------------------------------------------------------------- staff actions
 
-    async def claim(self, escalation_id: int, staff_user_id: int) -> EscalationView:
-        async with self._sessions.begin() as session:
-            row = await self._live(session, escalation_id)
+    async def claim(
+        self, escalation_id: int, staff_user_id: int, compose: Compose[Claimed]
+    ) -> Claimed:
+        """Staff claim it; the student (and whoever raised it) are told with it."""
+        async with self._tx.begin("escalation-claim") as changes:
+            row = await self._live(changes.session, escalation_id)
             if row.status is EscalationStatus.CLAIMED:
                 raise UserError(f"<@{row.assignee}> has already claimed this escalation.")
             row.status, row.assignee = EscalationStatus.CLAIMED, staff_user_id
-            self._event(session, row, staff_user_id, "claimed")
-            return await self._view(session, row)
+            self._event(changes.session, row, staff_user_id, "claimed")
+            claimed = _claimed(await self._view(changes.session, row), staff_user_id)
+            await changes.send(compose(claimed))
+        return claimed
 
     async def add_note(self, escalation_id: int, staff_user_id: int, note: str) -> EscalationView:
         note = _note(note)
@@ -277,15 +362,25 @@ class EscalationService:
             return await self._view(session, row)
 
     async def reassign(
-        self, escalation_id: int, staff_user_id: int, to_user_id: int, *, to_is_staff: bool
-    ) -> EscalationView:
+        self,
+        escalation_id: int,
+        staff_user_id: int,
+        to_user_id: int,
+        compose: Compose[Claimed],
+        *,
+        to_is_staff: bool,
+    ) -> Claimed:
+        """Give it to another staff member, who is told; so are the student and raiser."""
         if not to_is_staff:
             raise UserError(f"<@{to_user_id}> is not staff; pick someone with the staff role.")
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("escalation-claim") as changes:
+            session = changes.session
             row = await self._live(session, escalation_id)
             row.status, row.assignee = EscalationStatus.CLAIMED, to_user_id
             self._event(session, row, staff_user_id, "reassigned", f"to <@{to_user_id}>")
-            return await self._view(session, row)
+            claimed = _claimed(await self._view(session, row), to_user_id, staff_user_id)
+            await changes.send(compose(claimed))
+        return claimed
 
     async def set_rule(self, guild_id: int, staff_user_id: int, kind: str, urgency: str) -> None:
         """A server's own urgency for a signal kind (or "off"), over the config's."""
@@ -311,18 +406,53 @@ class EscalationService:
 
     # ----------------------------------------------------------------- posting and SLA
 
-    async def mark_posted(self, escalation_id: int, channel_id: int, message_id: int) -> None:
-        async with self._sessions.begin() as session:
-            row = await self._get(session, escalation_id)
-            row.channel_id, row.message_id = channel_id, message_id
-            self._event(session, row, None, "posted", f"<#{channel_id}>")
+    async def post_outcomes(
+        self, changes: Changes, outcomes: Sequence[Outcome], compose: Compose[Unreachable]
+    ) -> None:
+        """What follows from the outcomes of staff posts, in the transaction that records
+        them: a post that went out is linked to its escalation; a post (or re-ping) that
+        failed is DMed to staff instead. A pending post is never a failure."""
+        session = changes.session
+        for outcome in outcomes:
+            if outcome.kind not in (POST, RE_PING_POST):
+                continue
+            row = await rows.by_id(session, int(outcome.key.split(":")[1]))
+            if row is None:
+                continue
+            if outcome.kind == POST and outcome.status is DeliveryStatus.SENT:
+                channel_id = await rows.post_channel(session, outcome.key)
+                if row.message_id is None and channel_id is not None:
+                    row.channel_id, row.message_id = channel_id, outcome.message_id
+                    self._event(session, row, None, "posted", f"<#{channel_id}>")
+            elif outcome.status is DeliveryStatus.FAILED and row.status in rows.LIVE:
+                staff = await self._known_staff(session, row.guild_id)
+                sent_to = ", ".join(f"<@{u}>" for u in staff) or "nobody (no staff known)"
+                what = "the post" if outcome.kind == POST else "a re-ping"
+                self._event(session, row, None, "dm-fallback", f"{what} failed; DMed {sent_to}")
+                view = await self._view(session, row)
+                await changes.send(compose(Unreachable(view, staff, outcome.key)))
 
-    async def mark_fallback(self, escalation_id: int, user_ids: Sequence[int]) -> None:
-        """The staff channel could not be used: the escalation was DMed to these people."""
-        async with self._sessions.begin() as session:
-            row = await self._get(session, escalation_id)
-            sent_to = ", ".join(f"<@{u}>" for u in user_ids) or "nobody (no staff known)"
-            self._event(session, row, None, "dm-fallback", f"channel unavailable; DMed {sent_to}")
+    async def unposted(self, compose: Compose[Opened]) -> int:
+        """Live escalations without a linked post: one whose post went out is linked now;
+        the others get their post again (written once: a key sent or failed before is not
+        sent again; one DMed to staff instead is left alone). Returns how many."""
+        async with self._tx.begin("escalation-repost") as changes:
+            session = changes.session
+            found = 0
+            for row in await rows.with_status(session, rows.LIVE):
+                if row.message_id is not None:
+                    continue
+                events = await rows.events(session, row.id)
+                if any(e.action == "dm-fallback" for e in events):
+                    continue
+                found += 1
+                sent = await rows.sent_post(session, f"{POST}:{row.id}")
+                if sent is not None:
+                    row.channel_id, row.message_id = sent
+                    self._event(session, row, None, "posted", f"<#{sent[0]}>")
+                    continue
+                await changes.send(compose(await self._opened(session, row, new=True)))
+        return found
 
     def sla_plan(self, view: EscalationView) -> list[tuple[int, datetime]]:
         """(stage, when) of each SLA step still ahead of an unclaimed escalation."""
@@ -339,40 +469,41 @@ class EscalationService:
             if stage > view.sla_stage
         ]
 
-    async def sla_step(self, escalation_id: int, stage: int) -> EscalationView | None:
-        """Record SLA stage ``stage`` if the escalation is still unclaimed and the stage is
-        not done; returns it then (the caller pings), else None."""
-        async with self._sessions.begin() as session:
+    async def sla_step(
+        self, escalation_id: int, stage: int, compose: Compose[Stage]
+    ) -> Stage | None:
+        """Record SLA stage ``stage`` (and any earlier stage not done: after downtime both
+        may be due at once), each with its re-ping, if the escalation is still unclaimed;
+        else None. A re-ping goes to the channel of its post (or the staff channel) with
+        the staff role, the next tier's role at the second stage, which also DMs on-call
+        staff; with no channel, staff are DMed."""
+        async with self._tx.begin("escalation-sla") as changes:
+            session = changes.session
             row = await rows.by_id(session, escalation_id)
             if row is None or row.status is not EscalationStatus.OPEN or row.sla_stage >= stage:
                 return None
-            row.sla_stage = stage
-            self._event(session, row, None, "re-pinged" if stage == RE_PING else "next-tier")
-            return await self._view(session, row)
+            staff = await self._staff(session, row.guild_id)
+            channel_id = row.channel_id or staff.channel_id
+            reached = None
+            for step in range(row.sla_stage + 1, stage + 1):
+                row.sla_stage = step
+                self._event(session, row, None, "re-pinged" if step == RE_PING else "next-tier")
+                role_id = staff.role_id
+                if step == NEXT_TIER:
+                    role_id = self._settings.tier2_role_id or role_id
+                dm_to: tuple[int, ...] = ()
+                if channel_id is None:
+                    dm_to = staff.known
+                elif step == NEXT_TIER:
+                    dm_to = tuple(self._settings.on_call_user_ids)
+                reached = Stage(await self._view(session, row), step, channel_id, role_id, dm_to)
+                await changes.send(compose(reached))
+        return reached
 
     async def unclaimed(self) -> list[EscalationView]:
         async with self._sessions() as session:
             found = await rows.with_status(session, [EscalationStatus.OPEN])
             return [await self._view(session, row) for row in found]
-
-    async def unposted(self) -> list[EscalationView]:
-        """Live escalations never posted nor DMed to staff (the bot stopped in between)."""
-        async with self._sessions() as session:
-            found = await rows.with_status(session, rows.LIVE)
-            unposted = []
-            for row in found:
-                if row.message_id is None and not any(
-                    e.action == "dm-fallback" for e in await rows.events(session, row.id)
-                ):
-                    unposted.append(await self._view(session, row))
-            return unposted
-
-    async def known_staff(self, guild_id: int) -> list[int]:
-        """Whom to DM when the staff channel fails: on-call staff and staff known to the
-        program from what they did in it."""
-        async with self._sessions() as session:
-            found = await rows.known_staff(session, guild_id)
-        return sorted(found | set(self._settings.on_call_user_ids))
 
     # ----------------------------------------------------------------- reading
 
@@ -404,12 +535,16 @@ class EscalationService:
 
     async def context(self, view: EscalationView) -> Context:
         async with self._sessions() as session:
-            student = await members.get(session, view.guild_id, view.student_user_id)
-            if student is None:
-                return Context(sessions_happened=0, no_shows=0)
-            counts = await rows.attendance_counts(session, student.id)
-            recent = await checkins.history(session, student.id, RECENT_MOODS)
-            goals = await checkins.goals_of(session, student.id, [GoalStatus.ACTIVE])
+            return await self._context(session, view)
+
+    @staticmethod
+    async def _context(session: AsyncSession, view: EscalationView) -> Context:
+        student = await members.get(session, view.guild_id, view.student_user_id)
+        if student is None:
+            return Context(sessions_happened=0, no_shows=0)
+        counts = await rows.attendance_counts(session, student.id)
+        recent = await checkins.history(session, student.id, RECENT_MOODS)
+        goals = await checkins.goals_of(session, student.id, [GoalStatus.ACTIVE])
         return Context(
             sessions_happened=counts.get(AttendanceAnswer.HAPPENED, 0),
             no_shows=counts.get(AttendanceAnswer.NO_SHOW, 0),
@@ -418,6 +553,26 @@ class EscalationService:
         )
 
     # ----------------------------------------------------------------- internals
+
+    async def _opened(self, session: AsyncSession, row: Escalation, *, new: bool) -> Opened:
+        view = await self._view(session, row)
+        return Opened(
+            view, new, await self._context(session, view), await self._staff(session, row.guild_id)
+        )
+
+    async def _staff(self, session: AsyncSession, guild_id: int) -> Staff:
+        program = await self._programs.ensure(session, guild_id)
+        return Staff(
+            program.escalation_channel_id,
+            program.staff_role_id,
+            await self._known_staff(session, guild_id),
+        )
+
+    async def _known_staff(self, session: AsyncSession, guild_id: int) -> tuple[int, ...]:
+        """Whom to DM when the staff channel fails: on-call staff and staff known to the
+        program from what they did in it."""
+        found = await rows.known_staff(session, guild_id)
+        return tuple(sorted(found | set(self._settings.on_call_user_ids)))
 
     async def _rule_urgency(
         self, session: AsyncSession, guild_id: int, kind: str
@@ -446,12 +601,14 @@ class EscalationService:
             self._event(session, live, None, "signal", where, signal)
             if details:
                 self._event(session, live, None, "text", details)
-            return Opened(await self._view(session, live), new=False)
+            await session.flush()
+            return await self._opened(session, live, new=False)
         row = self._new(student, source, urgency, category, details, raised_by=None)
         session.add(row)
         await session.flush()
         self._event(session, row, None, "opened", where, signal)
-        return Opened(await self._view(session, row), new=True)
+        await session.flush()
+        return await self._opened(session, row, new=True)
 
     def _new(
         self,
@@ -547,6 +704,14 @@ class EscalationService:
             created_at=row.created_at,
             signal_count=sum(e.signal_id is not None for e in events),
         )
+
+
+def _claimed(view: EscalationView, staff_user_id: int, by: int | None = None) -> Claimed:
+    """Who hears that staff picked it up: the student, and whoever raised it for them."""
+    told = {view.student_user_id}
+    if view.manual and view.raised_by is not None:
+        told.add(view.raised_by)
+    return Claimed(view, staff_user_id, tuple(sorted(told)), by)
 
 
 def _clean(text: str) -> str:

@@ -1,7 +1,8 @@
 """Goals: a mentee's SMART goals (what, why, how we will know, by when) with a focus area.
 
 A mentee has at most ``max_active_goals`` active goals. Their mentor may propose one; it
-counts only once the mentee accepts it.
+counts only once the mentee accepts it. A proposal and the mentee's DM, and an answer and
+the mentor's, commit together (``bot.services.outbox``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Date, Text
 from bot.services.matching import FocusArea
+from bot.services.outbox import Compose, Transactions
 from bot.services.programs import ProgramService
 from bot.text import clean
 from storage.db import Sessions
@@ -53,6 +55,8 @@ class Proposal:
     goal: GoalView
     mentee_user_id: int
     mentor_user_id: int
+    channel_id: int | None  # the pair's channel, where a DM goes when DMs are closed
+    guild_id: int
 
 
 def _view(row: Goal) -> GoalView:
@@ -61,9 +65,16 @@ def _view(row: Goal) -> GoalView:
 
 class GoalService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, programs: ProgramService, max_active: int
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        programs: ProgramService,
+        max_active: int,
+        *,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
         self.max_active = max_active
@@ -119,15 +130,31 @@ class GoalService:
             return _view(row)
 
     async def propose(
-        self, guild_id: int, mentor_user_id: int, mentee_user_id: int, draft: GoalDraft
+        self,
+        guild_id: int,
+        mentor_user_id: int,
+        mentee_user_id: int,
+        draft: GoalDraft,
+        compose: Compose[Proposal],
     ) -> Proposal:
-        """A mentor proposes a goal to their own mentee; it waits for the mentee's answer."""
-        async with self._sessions.begin() as session:
+        """A mentor proposes a goal to their own mentee, with the mentee's DM; it waits for
+        the mentee's answer."""
+        async with self._tx.begin("goal-proposal") as changes:
+            session = changes.session
             mentor, mentee = await self._pair(session, guild_id, mentor_user_id, mentee_user_id)
             row = self._row(mentee, draft, GoalStatus.PROPOSED, mentor.id)
             session.add(row)
             await session.flush()
-            return Proposal(_view(row), mentee_user_id, mentor_user_id)
+            match = await matches.active_pair(session, mentor.id, mentee.id)
+            proposal = Proposal(
+                _view(row),
+                mentee_user_id,
+                mentor_user_id,
+                match.channel_id if match else None,
+                guild_id,
+            )
+            await changes.send(compose(proposal))
+        return proposal
 
     async def may_propose(self, guild_id: int, mentor_user_id: int, mentee_user_id: int) -> None:
         """Refuse, before the form is shown, a proposal to someone who is not your mentee."""
@@ -145,8 +172,12 @@ class GoalService:
             raise NotAllowed(f"<@{mentee_user_id}> is not your mentee.")
         return mentor, mentee
 
-    async def answer(self, goal_id: int, user_id: int, *, accept: bool) -> Proposal:
-        async with self._sessions.begin() as session:
+    async def answer(
+        self, goal_id: int, user_id: int, *, accept: bool, compose: Compose[Proposal]
+    ) -> Proposal:
+        """The mentee accepts or declines a proposal; the mentor's DM is written with it."""
+        async with self._tx.begin("goal-answer") as changes:
+            session = changes.session
             row = await rows.goal(session, goal_id)
             if row is None:
                 raise NotFound("That goal no longer exists.")
@@ -161,7 +192,16 @@ class GoalService:
             if not accept:
                 row.closed_at = self._clock.now()
             mentor = await members.by_id(session, row.proposed_by or 0)
-            return Proposal(_view(row), user_id, mentor.user_id if mentor else 0)
+            match = await rows.active_match_of_mentee(session, me.id)
+            proposal = Proposal(
+                _view(row),
+                user_id,
+                mentor.user_id if mentor else 0,
+                match.channel_id if match else None,
+                row.guild_id,
+            )
+            await changes.send(compose(proposal) if mentor is not None else [])
+        return proposal
 
     async def close(self, guild_id: int, user_id: int, goal_id: int, *, done: bool) -> GoalView:
         """Mark one of your active goals done, or drop it."""

@@ -3,6 +3,20 @@
 Scoring and the optimal assignment are in ``matching``; this module loads the people,
 applies the program's rules and records the decisions. Staff may override the training,
 capacity, grade-gap and re-pairing rules for one match, with a reason that is kept.
+
+A match has Discord side effects, so it moves through states a crash can stop between,
+each derived from rows and finished at start (``unopened``, ``unarchived``):
+
+1. ``create``: the match is saved with no channel (everything was checked before).
+2. The cog creates the pair's private channel, its topic carrying ``channel_marker``, so a
+   channel created just before a crash is found again instead of made twice.
+3. ``opened``: the channel is recorded, with the welcome post and both members' DMs, in
+   one transaction.
+
+Closing (``end``, ``leave``) writes the closing notice and the closure surveys with the
+change; the cog then makes the channel read-only and ``archived`` records it. A match
+closed elsewhere (``close_all``, when a member's data is erased) gets its notices from
+``closing``, which the cog runs after, and at start.
 """
 
 from __future__ import annotations
@@ -27,8 +41,9 @@ from bot.services.matching import (
     explain,
     suggest,
 )
+from bot.services.outbox import Compose, Transactions
 from storage.db import Sessions
-from storage.models import DmStatus, Match, MatchStatus, Member, ProgramRole
+from storage.models import DmStatus, GuildSettings, Match, MatchStatus, Member, ProgramRole
 from storage.repositories import consent, matches, members, training
 from storage.repositories import sessions as session_rows
 
@@ -49,6 +64,30 @@ class Pair:
     mentee_focus_areas: tuple[FocusArea, ...]
     channel_id: int | None
     score: float | None
+    guild_id: int
+
+
+@dataclass(frozen=True)
+class Unopened:
+    """An active match whose channel was never recorded: what its channel needs."""
+
+    pair: Pair
+    category_id: int | None
+    staff_role_id: int | None
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A closed match, for its closing notice and closure surveys."""
+
+    pair: Pair
+    reason: str
+    survey_to: tuple[int, ...]  # user ids asked the closure survey
+
+
+def channel_marker(match_id: int) -> str:
+    """What a pair channel's topic carries, so the channel of a match can be found again."""
+    return f"bridges-match:{match_id}"
 
 
 @dataclass(frozen=True)
@@ -99,8 +138,10 @@ class MatchService:
         rules: MatchingSettings,
         *,
         require_consent: bool = False,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._settings = rules
         self._rules = MatchRules(min_grade_gap=rules.min_grade_gap, require_training=True)
@@ -162,7 +203,8 @@ class MatchService:
             raise UserError(f"Keep the override reason under {MAX_REASON} characters.")
         if mentor_user_id == mentee_user_id:
             raise UserError("A mentor can't be matched with themselves. Pick two people.")
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("match-create") as changes:
+            session = changes.session
             mentor = await self._member(session, guild_id, mentor_user_id, ProgramRole.MENTOR)
             mentee = await self._member(session, guild_id, mentee_user_id, ProgramRole.MENTEE)
             if await matches.active_for_member(session, mentee.id):
@@ -197,14 +239,60 @@ class MatchService:
         """Undo a match whose channel could not be made (it never started)."""
         async with self._sessions.begin() as session:
             row = await matches.by_id(session, match_id)
-            if row is not None:
+            if row is not None and row.channel_id is None:
                 await session.delete(row)
 
-    async def set_channel(self, match_id: int, channel_id: int) -> None:
+    async def opened(self, match_id: int, channel_id: int, compose: Compose[Pair]) -> Pair | None:
+        """Record the pair's channel with the welcome and both members' DMs; None when the
+        match has closed since, or already has its channel (a repeat sends nothing)."""
+        async with self._tx.begin("match-open") as changes:
+            row = await matches.by_id(changes.session, match_id)
+            if row is None or row.status is not MatchStatus.ACTIVE or row.channel_id is not None:
+                return None
+            row.channel_id = channel_id
+            pair = await self._pair_of(changes.session, row)
+            await changes.send(compose(pair))
+        return pair
+
+    async def unopened(self) -> list[Unopened]:
+        """Active matches, in every server, saved without their channel (a crash between)."""
+        async with self._sessions() as session:
+            found = []
+            for row in await matches.without_channel(session):
+                program = await session.get(GuildSettings, row.guild_id)
+                found.append(
+                    Unopened(
+                        await self._pair_of(session, row),
+                        program.mentoring_category_id if program else None,
+                        program.staff_role_id if program else None,
+                    )
+                )
+            return found
+
+    async def unarchived(self) -> list[Closed]:
+        """Closed matches, in every server, whose channel and notices were not finished."""
+        async with self._sessions() as session:
+            return [
+                await self._closed(session, row, row.end_reason or "")
+                for row in await matches.unarchived(session)
+            ]
+
+    async def closing(self, match_id: int, compose: Compose[Closed]) -> Closed | None:
+        """Write a closed match's notices (nothing twice); None unless it is closed."""
+        async with self._tx.begin("match-close") as changes:
+            row = await matches.by_id(changes.session, match_id)
+            if row is None or row.status is not MatchStatus.CLOSED:
+                return None
+            closed = await self._closed(changes.session, row, row.end_reason or "")
+            await changes.send(compose(closed))
+        return closed
+
+    async def archived(self, match_id: int) -> None:
+        """The closed match's channel is read-only now: nothing is left to finish."""
         async with self._sessions.begin() as session:
             row = await matches.by_id(session, match_id)
-            if row is not None:
-                row.channel_id = channel_id
+            if row is not None and row.status is MatchStatus.CLOSED:
+                row.archived_at = row.archived_at or self._clock.now()
 
     async def end(
         self,
@@ -213,11 +301,14 @@ class MatchService:
         mentor_user_id: int,
         mentee_user_id: int,
         reason: str,
-    ) -> Pair:
+        compose: Compose[Closed],
+    ) -> Closed:
+        """Close the match, with its closing notice and both members' closure surveys."""
         reason = " ".join(reason.split())
         if not reason or len(reason) > MAX_REASON:
             raise UserError(f"Give a reason for ending the match (1 to {MAX_REASON} characters).")
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("match-close") as changes:
+            session = changes.session
             mentor = await members.get(session, guild_id, mentor_user_id)
             mentee = await members.get(session, guild_id, mentee_user_id)
             row = (
@@ -228,17 +319,28 @@ class MatchService:
             if row is None or mentor is None or mentee is None:
                 raise NotFound("Those two are not in an active match. Check /staff roster.")
             await self._close(session, row, staff_user_id, reason)
-            return self._pair(row, mentor, mentee)
+            closed = await self._closed(session, row, reason)
+            await changes.send(compose(closed))
+        return closed
 
-    async def leave(self, guild_id: int, user_id: int) -> list[Pair]:
-        """The member leaves the program: deactivated, and each active match closed."""
-        async with self._sessions.begin() as session:
+    async def leave(self, guild_id: int, user_id: int, compose: Compose[Closed]) -> list[Closed]:
+        """The member leaves the program: deactivated, and each active match closed with
+        its notices."""
+        async with self._tx.begin("match-close") as changes:
+            session = changes.session
             row = await members.get(session, guild_id, user_id)
             if row is None or not row.active:
                 raise UserError("You're not in the program, so there is nothing to leave.")
             row.active = False
             row.left_at = self._clock.now()
-            return await self.close_all(session, row, user_id, "left the program")
+            reason = "left the program"
+            ended = []
+            for match in await matches.active_for_member(session, row.id):
+                await self._close(session, match, user_id, reason)
+                ended.append(await self._closed(session, match, reason))
+            for closed in ended:
+                await changes.send(compose(closed))
+        return ended
 
     async def close_all(
         self, session: AsyncSession, member: Member, by: int, reason: str
@@ -303,7 +405,22 @@ class MatchService:
             mentee_focus_areas=tuple(FocusArea(area) for area in mentee.focus_areas),
             channel_id=row.channel_id,
             score=row.score,
+            guild_id=row.guild_id,
         )
+
+    async def _pair_of(self, session: AsyncSession, row: Match) -> Pair:
+        mentor = await members.by_id(session, row.mentor_id)
+        mentee = await members.by_id(session, row.mentee_id)
+        if mentor is None or mentee is None:
+            raise NotFound("That match's members are no longer in the program.")
+        return self._pair(row, mentor, mentee)
+
+    async def _closed(self, session: AsyncSession, row: Match, reason: str) -> Closed:
+        """A closed match's notices: the survey goes to each member still known by their
+        Discord id (a forgotten member's id is a negative pseudonym)."""
+        pair = await self._pair_of(session, row)
+        people = (pair.mentor_user_id, pair.mentee_user_id)
+        return Closed(pair, reason, tuple(user_id for user_id in people if user_id > 0))
 
     async def _member(
         self, session: AsyncSession, guild_id: int, user_id: int, role: ProgramRole

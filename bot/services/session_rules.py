@@ -19,6 +19,8 @@ each pinned by ``tests/unit/test_session_rules.py``:
   left out and reported; they still count as weeks.
 - A reminder whose moment has passed (say, while the bot was down) is still sent only if
   the session has not started.
+- "Did it happen?" is asked until ``ATTENDANCE_DEADLINE`` after the session ends, however
+  long the bot was down; after that it is not worth asking.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.errors import InvalidInput
 from bot.i18n import Duration, Text
 
 __all__ = [
+    "ATTENDANCE_DEADLINE",
     "PRODID",
     "Busy",
     "CalendarEvent",
@@ -50,6 +53,9 @@ __all__ = [
 
 PRODID = "-//Bridges//Mentoring sessions//EN"
 """The PRODID of calendar files."""
+
+ATTENDANCE_DEADLINE = timedelta(days=3)
+"""How long after a session ends its attendance question is still asked."""
 
 _CLOCK = r"([01]?[0-9]|2[0-3]):([0-5][0-9])"
 _HOURS_RE = re.compile(rf"{_CLOCK}\s*[-–]\s*(?:{_CLOCK}|(24:00))")

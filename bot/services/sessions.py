@@ -3,6 +3,11 @@
 A session is proposed by one member of a match and confirmed only when the other accepts.
 Times are read in the proposer's zone; the program's allowed hours and holidays apply in
 the program's zone. Scheduler jobs are derived from confirmed rows (see ``reminder_plan``).
+
+Every change and the messages it implies commit together (``bot.services.outbox``): a
+proposal with its invitation, an answer with the proposer's notice, a cancellation with the
+other member's, each reminder and attendance question with its delivery row. Everything is
+checked before anything is saved, so a refused request leaves no row behind.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from bot.config import SessionSettings
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Date, OptionName, Slash, Text
 from bot.services import signals
+from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from bot.services.session_rules import (
+    ATTENDANCE_DEADLINE,
     Busy,
     SlotRules,
     check_slot,
@@ -43,7 +50,6 @@ from storage.models import (
     MentoringSession,
     Place,
     SessionStatus,
-    Signal,
 )
 from storage.repositories import matches, members
 from storage.repositories import sessions as rows
@@ -98,9 +104,43 @@ class Scheduled:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """An invitation answered: the sessions it confirmed (or declined), for the proposer."""
+
+    view: SessionView  # the session of the invitation, as it is now
+    sessions: tuple[SessionView, ...]  # every session of the series the answer changed
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    view: SessionView
+    by_user_id: int
+
+    @property
+    def other_user_id(self) -> int:
+        mentor, mentee = self.view.members
+        return mentee if self.by_user_id == mentor else mentor
+
+
+@dataclass(frozen=True)
+class PairPlace:
+    """Where a pair meets, read before anything is saved (a voice session needs the channel)."""
+
+    match_id: int
+    pair_channel_id: int | None
+    voice_channel_id: int | None
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    view: SessionView
+    label: str  # the reminder's offset, as in its job id: "24h", "15m"
+
+
+@dataclass(frozen=True)
 class Recorded:
-    """An attendance answer stored, with the ids of the signals it recorded (for the cog
-    to dispatch as ``signal_recorded``)."""
+    """An attendance answer stored, with the ids of the signals it recorded."""
 
     view: SessionView
     signal_ids: tuple[int, ...]
@@ -110,8 +150,12 @@ class Recorded:
 class FirstSessionCheck:
     """The pair to nudge (user ids), and the signal recorded at the 7-day deadline."""
 
+    match_id: int
+    guild_id: int
     pair: tuple[int, int]
+    pair_channel_id: int | None
     signal_id: int | None
+    deadline: bool
 
 
 @dataclass(frozen=True)
@@ -140,8 +184,10 @@ class SessionService:
         rules: SessionSettings,
         *,
         quiet_days: int = 14,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
         self._rules = rules
@@ -167,16 +213,19 @@ class SessionService:
         place: Place = Place.VOICE,
         detail: str | None = None,
         weeks: int | None = None,
+        compose: Compose[Scheduled],
     ) -> Scheduled:
+        """Propose a session (or a weekly series) and invite the other member, together."""
         now = self._clock.now()
         topic = _clean(topic, MAX_TOPIC, "topic")
         detail = _place_detail(place, detail)
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("session-schedule") as changes:
+            session = changes.session
             me = await self._active(session, guild_id, user_id)
             match, other = await self._match_with(session, me, partner_user_id)
             program = await self._programs.ensure(session, guild_id)
             start = parse_when(when, me.time_zone or program.time_zone, now)
-            return await self._propose(
+            scheduled = await self._propose(
                 session,
                 match,
                 me,
@@ -190,11 +239,27 @@ class SessionService:
                 ZoneInfo(me.time_zone or program.time_zone),
                 resolve_zone(program.time_zone),
             )
+            await changes.send(compose(scheduled))
+        return scheduled
 
-    async def respond(self, session_id: int, user_id: int, *, accept: bool) -> list[SessionView]:
-        """The invitee accepts (confirms) or declines a proposal, with its whole series."""
-        async with self._sessions.begin() as session:
-            _, series = await self._proposal_for(session, session_id, user_id)
+    async def pair_place(
+        self, guild_id: int, user_id: int, partner_user_id: int | None = None
+    ) -> PairPlace:
+        """The pair's channels for a session ``user_id`` would schedule (refusing, before
+        anything is saved, someone with no match to schedule with)."""
+        async with self._sessions() as session:
+            me = await self._active(session, guild_id, user_id)
+            match, _ = await self._match_with(session, me, partner_user_id)
+            return PairPlace(match.id, match.channel_id, match.voice_channel_id)
+
+    async def respond(
+        self, session_id: int, user_id: int, *, accept: bool, compose: Compose[Answered]
+    ) -> Answered:
+        """The invitee accepts (confirms) or declines a proposal, with its whole series,
+        and the proposer's notice is written with it."""
+        async with self._tx.begin("session-accept" if accept else "session-decline") as changes:
+            session = changes.session
+            row, series = await self._proposal_for(session, session_id, user_id)
             status = SessionStatus.CONFIRMED if accept else SessionStatus.DECLINED
             for item in series:
                 if item.status is SessionStatus.PROPOSED:
@@ -202,16 +267,25 @@ class SessionService:
                     item.updated_at = self._clock.now()
             if accept:
                 await self._refuse_conflicts(session, [s for s in series if s.status is status])
-            return [await self._view(session, item) for item in series if item.status is status]
+            answered = Answered(
+                await self._view(session, row),
+                tuple([await self._view(session, s) for s in series if s.status is status]),
+                accept,
+            )
+            await changes.send(compose(answered))
+        return answered
 
     async def respond_check(self, session_id: int, user_id: int) -> None:
         """Refuse now, before a form is shown, anyone who may not answer this invitation."""
         async with self._sessions() as session:
             await self._proposal_for(session, session_id, user_id)
 
-    async def propose_instead(self, session_id: int, user_id: int, when: str) -> Scheduled:
+    async def propose_instead(
+        self, session_id: int, user_id: int, when: str, compose: Compose[Scheduled]
+    ) -> Scheduled:
         """The invitee declines and proposes another time; it goes back the other way."""
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("session-propose") as changes:
+            session = changes.session
             row, series = await self._proposal_for(session, session_id, user_id)
             me = await self._member_by_id(session, row.invitee)
             other = await self._member_by_id(session, row.proposed_by)
@@ -219,18 +293,26 @@ class SessionService:
             for item in series:
                 item.status = SessionStatus.DECLINED
                 item.updated_at = self._clock.now()
-            return await self._like(session, row, match, me, other, when)
+            scheduled = await self._like(session, row, match, me, other, when)
+            await changes.send(compose(scheduled))
+        return scheduled
 
-    async def cancel(self, user_id: int, session_id: int) -> SessionView:
-        async with self._sessions.begin() as session:
-            row = await self._own_live(session, session_id, user_id)
+    async def cancel(self, user_id: int, session_id: int, compose: Compose[Cancelled]) -> Cancelled:
+        """Cancel one session; the other member's notice is written with it."""
+        async with self._tx.begin("session-cancel") as changes:
+            row = await self._own_live(changes.session, session_id, user_id)
             row.status = SessionStatus.CANCELLED
             row.updated_at = self._clock.now()
-            return await self._view(session, row)
+            cancelled = Cancelled(await self._view(changes.session, row), user_id)
+            await changes.send(compose(cancelled))
+        return cancelled
 
-    async def reschedule(self, user_id: int, session_id: int, when: str) -> Scheduled:
+    async def reschedule(
+        self, user_id: int, session_id: int, when: str, compose: Compose[Scheduled]
+    ) -> Scheduled:
         """Move one session: the old one is cancelled and the other member re-accepts."""
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("session-reschedule") as changes:
+            session = changes.session
             row = await self._own_live(session, session_id, user_id)
             match = await self._match(session, row.match_id)
             me = await self._active(session, row.guild_id, user_id)
@@ -239,7 +321,9 @@ class SessionService:
             row.status = SessionStatus.CANCELLED
             row.updated_at = self._clock.now()
             await session.flush()
-            return await self._like(session, row, match, me, other, when)
+            scheduled = await self._like(session, row, match, me, other, when)
+            await changes.send(compose(scheduled))
+        return scheduled
 
     async def set_voice_channel(self, match_id: int, channel_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -253,14 +337,6 @@ class SessionService:
         async with self._sessions() as session:
             found = await rows.with_pair(session, session_id)
         return _build_view(*found) if found is not None else None
-
-    async def views(self, session_ids: Sequence[int]) -> dict[int, SessionView]:
-        """Many sessions at once, by id (one query)."""
-        async with self._sessions() as session:
-            found = await rows.with_pairs(session, list(session_ids))
-        return {
-            row.id: _build_view(row, match, mentor, mentee) for row, match, mentor, mentee in found
-        }
 
     async def listing(self, guild_id: int, user_id: int) -> list[SessionView]:
         """The member's upcoming sessions and those of the last two weeks."""
@@ -305,10 +381,53 @@ class SessionService:
                 plan.append((offset_label(offset), now))
         return plan
 
+    def attendance_deadline(self, view: SessionView) -> datetime:
+        """Until when "Did it happen?" is still asked (also after the bot was down)."""
+        return view.ends_at + ATTENDANCE_DEADLINE
+
+    async def remind(
+        self, batch: Sequence[tuple[int, str]], compose: Compose[Sequence[ReminderDue]]
+    ) -> list[ReminderDue]:
+        """Write the reminders of ``batch`` ((session id, offset label)) still worth sending:
+        not for a session cancelled, moved, started or whose match ended."""
+        now = self._clock.now()
+        async with self._tx.begin("session-reminder") as changes:
+            found = await rows.with_pairs(changes.session, [session_id for session_id, _ in batch])
+            views = {
+                row.id: _build_view(row, match, mentor, mentee)
+                for row, match, mentor, mentee in found
+            }
+            due = [
+                ReminderDue(view, label)
+                for session_id, label in batch
+                if (view := views.get(session_id)) is not None and view.due and view.starts_at > now
+            ]
+            await changes.send(compose(due))
+        return due
+
+    async def ask_attendance(
+        self, session_ids: Sequence[int], compose: Compose[Sequence[SessionView]]
+    ) -> list[SessionView]:
+        """Write "Did it happen?" for each of these sessions that is confirmed, of an active
+        match, ended and within its deadline (one transaction for all)."""
+        async with self._tx.begin("session-attendance") as changes:
+            found = await rows.with_pairs(changes.session, list(session_ids))
+            asked = [
+                view
+                for row, match, mentor, mentee in found
+                if (view := _build_view(row, match, mentor, mentee)).due
+                and view.ends_at <= changes.now
+                and self.attendance_deadline(view) > changes.now
+            ]
+            await changes.send(compose(asked))
+        return asked
+
     async def confirmed_for_jobs(self) -> list[SessionView]:
-        """Confirmed sessions whose reminders or attendance question are still ahead."""
+        """Confirmed sessions whose reminders or attendance question are still ahead: the
+        attendance question of every session within its deadline, however long the bot was
+        down (a key sent before is not sent again)."""
         async with self._sessions() as session:
-            since = self._clock.now() - self.attendance_delay
+            since = self._clock.now() - ATTENDANCE_DEADLINE
             return [
                 _build_view(row, match, mentor, mentee)
                 for row, match, mentor, mentee in await rows.confirmed_after(session, since)
@@ -322,13 +441,12 @@ class SessionService:
             )
 
     async def first_session_check(
-        self, match_id: int, *, deadline: bool
+        self, match_id: int, *, deadline: bool, compose: Compose[FirstSessionCheck]
     ) -> FirstSessionCheck | None:
-        """The pair (user ids) to nudge, if their new match has no session yet.
-
-        At the deadline (7 days) a signal is recorded for staff as well, once.
-        """
-        async with self._sessions.begin() as session:
+        """A new match with no session yet: its pair is nudged (at 48 h), or a signal is
+        recorded for staff, once (at 7 days). None when they have planned one."""
+        async with self._tx.begin("first-session") as changes:
+            session = changes.session
             match = await matches.by_id(session, match_id)
             if match is None or match.status is not MatchStatus.ACTIVE:
                 return None
@@ -338,10 +456,19 @@ class SessionService:
             if deadline and not await rows.signal_exists(
                 session, signals.NO_FIRST_SESSION, match_id
             ):
-                signal_id = await self._signal(session, match, signals.NO_FIRST_SESSION)
+                signal_id = await self._signal(changes, match, signals.NO_FIRST_SESSION)
             mentor = await self._member_by_id(session, match.mentor_id)
             mentee = await self._member_by_id(session, match.mentee_id)
-            return FirstSessionCheck((mentor.user_id, mentee.user_id), signal_id)
+            checked = FirstSessionCheck(
+                match.id,
+                match.guild_id,
+                (mentor.user_id, mentee.user_id),
+                match.channel_id,
+                signal_id,
+                deadline,
+            )
+            await changes.send(compose(checked))
+        return checked
 
     async def quiet_matches(self) -> list[tuple[int, datetime]]:
         """(match id, when to check it) for every active match: ``quiet_after`` past its
@@ -353,7 +480,8 @@ class SessionService:
     async def quiet_check(self, match_id: int) -> QuietCheck:
         """Record ``NO_SESSION_14_DAYS`` once per quiet spell of an active match."""
         now = self._clock.now()
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("quiet-check") as changes:
+            session = changes.session
             match = await matches.by_id(session, match_id)
             if match is None or match.status is not MatchStatus.ACTIVE:
                 return QuietCheck(None, None)
@@ -369,20 +497,14 @@ class SessionService:
                 return QuietCheck(None, latest + self.quiet_after)
             if await rows.signal_since(session, signals.NO_SESSION_14_DAYS, match_id, latest):
                 return QuietCheck(None, now + self.quiet_after)
-            signal_id = await self._signal(session, match, signals.NO_SESSION_14_DAYS)
+            signal_id = await self._signal(changes, match, signals.NO_SESSION_14_DAYS)
             return QuietCheck(signal_id, now + self.quiet_after)
 
-    async def _signal(self, session: AsyncSession, match: Match, kind: str) -> int:
+    @staticmethod
+    async def _signal(changes: Changes, match: Match, kind: str) -> int:
         """Record a signal about the match's mentee; returns its id."""
-        signal = Signal(
-            guild_id=match.guild_id,
-            kind=kind,
-            member_id=match.mentee_id,
-            match_id=match.id,
-            created_at=self._clock.now(),
-        )
-        session.add(signal)
-        await session.flush()
+        signal = changes.signal(match.guild_id, kind, match.mentee_id, match.id)
+        await changes.session.flush()
         return signal.id
 
     # ----------------------------------------------------------------- attendance
@@ -400,7 +522,8 @@ class SessionService:
         if len(note) > MAX_NOTE:
             raise UserError(f"Keep the note under {MAX_NOTE} characters.")
         tags = normalise_tags(covered)
-        async with self._sessions.begin() as session:
+        async with self._tx.begin("session-attended") as changes:
+            session = changes.session
             row = await rows.by_id(session, session_id)
             if row is None:
                 raise NotFound("That session no longer exists, so there is nothing to record.")
@@ -425,13 +548,14 @@ class SessionService:
                 )
             )
             await session.flush()
-            signal_id = await self._no_show_signal(session, row)
+            signal_id = await self._no_show_signal(changes, row)
             return Recorded(view, (signal_id,) if signal_id is not None else ())
 
-    async def _no_show_signal(self, session: AsyncSession, row: MentoringSession) -> int | None:
+    async def _no_show_signal(self, changes: Changes, row: MentoringSession) -> int | None:
         """A signal when this answer makes the pair's last two answered sessions both
         no-shows (a session is a no-show when either member says so; the other member's
         answer about the same session adds nothing)."""
+        session = changes.session
         latest = await rows.recent_outcomes(session, row.match_id, NO_SHOWS_IN_A_ROW)
         if len(latest) < NO_SHOWS_IN_A_ROW or latest[0][0] != row.id:
             return None
@@ -440,7 +564,7 @@ class SessionService:
         if not all(AttendanceAnswer.NO_SHOW in answers for _, answers in latest):
             return None
         return await self._signal(
-            session, await self._match(session, row.match_id), signals.TWO_NO_SHOWS
+            changes, await self._match(session, row.match_id), signals.TWO_NO_SHOWS
         )
 
     # ----------------------------------------------------------------- holidays

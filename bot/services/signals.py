@@ -1,9 +1,11 @@
 """What staff may need to know about a student: the kinds of ``Signal`` and how they travel.
 
 A service that notices one records a ``Signal`` row (kind, member, match) in the same
-transaction as what caused it. The cog that called the service then tells the bot with
-``bot.dispatch("signal_recorded", signal_id)``; the escalation rules listen for that event
-and decide whether staff must hear about it. Only the kinds below are recorded.
+transaction as what caused it (``Changes.signal``). Once committed, the signal worker
+(``bot.services.signal_worker``) is woken; it applies the escalation rules to each signal
+not yet processed, oldest first, and marks it processed in the transaction that opens (or
+adds to) the escalation and writes its staff post. At start it applies whatever a crash
+left unprocessed. Only the kinds below are recorded.
 """
 
 from __future__ import annotations
@@ -22,3 +24,7 @@ TWO_MISSED_CHECKINS = "two_missed_checkins"
 REACH_OUT = "reach_out"
 #: Check-ins: a mentor asked for support from staff in their check-in.
 MENTOR_SUPPORT = "mentor_support"
+#: Check-ins: concerning words in a check-in's answers (the signal points at the check-in).
+CONCERNING_WORDS = "concerning_language"
+#: Check-ins: a mentor wrote a concern in their check-in (the signal points at it).
+MENTOR_CONCERN = "mentor_concern"

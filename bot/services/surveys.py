@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import SurveySettings
 from bot.errors import UserError
+from bot.services.outbox import Compose, Transactions
 from storage.db import Sessions
 from storage.models import ClosureSurvey, MatchStatus, MidpointSurvey
 from storage.repositories import matches, members, surveys
@@ -48,8 +49,16 @@ class MidpointDue:
 
 
 class SurveyService:
-    def __init__(self, sessions: Sessions, clock: Clock, settings: SurveySettings) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        settings: SurveySettings,
+        *,
+        transactions: Transactions | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._settings = settings
 
@@ -73,9 +82,13 @@ class SurveyService:
             rows = await matches.active_created_after(session, earliest)
         return [(match_id, created + after) for match_id, created in rows]
 
-    async def due(self, match_id: int) -> MidpointDue | None:
-        """Who to ask for ``match_id``; None once the match has closed (or is gone)."""
-        async with self._sessions() as session:
+    async def ask_midpoint(
+        self, match_id: int, compose: Compose[MidpointDue]
+    ) -> MidpointDue | None:
+        """Write the mid-point survey DMs of ``match_id`` (each once); None once the match
+        has closed (or is gone)."""
+        async with self._tx.begin("midpoint-survey") as changes:
+            session = changes.session
             match = await matches.by_id(session, match_id)
             if match is None or match.status is not MatchStatus.ACTIVE:
                 return None
@@ -83,9 +96,11 @@ class SurveyService:
             mentee = await members.by_id(session, match.mentee_id)
             if mentor is None or mentee is None:
                 return None
-            return MidpointDue(
+            due = MidpointDue(
                 match.id, match.guild_id, (mentor.user_id, mentee.user_id), match.channel_id
             )
+            await changes.send(compose(due))
+        return due
 
     async def submit_midpoint(
         self, match_id: int, user_id: int, answers: Sequence[int], comment: str

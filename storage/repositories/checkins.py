@@ -24,7 +24,6 @@ from storage.models import (
     Member,
     MentorCheckin,
     ProgramRole,
-    Signal,
 )
 
 # ------------------------------------------------------------------ goals
@@ -171,10 +170,14 @@ async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Che
     return [(row, user_id, match) for row, user_id, match in rows]
 
 
-async def open_due_at(session: AsyncSession, due_at: datetime) -> list[tuple[Checkin, int, Any]]:
-    return await with_people(
-        session, Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN
-    )
+async def open_due_at(
+    session: AsyncSession, due_at: datetime, member_ids: Sequence[int] | None = None
+) -> list[tuple[Checkin, int, Any]]:
+    """The open check-ins due at ``due_at`` (of these members), with their people."""
+    conditions = [Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN]
+    if member_ids is not None:
+        conditions.append(Checkin.member_id.in_(member_ids))
+    return await with_people(session, *conditions)
 
 
 async def open_due_instants(session: AsyncSession) -> list[datetime]:
@@ -284,21 +287,6 @@ async def set_preference(
     return row
 
 
-def add_signal(
-    session: AsyncSession,
-    guild_id: int,
-    kind: str,
-    member_id: int,
-    match_id: int | None,
-    now: datetime,
-) -> Signal:
-    signal = Signal(
-        guild_id=guild_id, kind=kind, member_id=member_id, match_id=match_id, created_at=now
-    )
-    session.add(signal)
-    return signal
-
-
 async def active_match_of_mentee(session: AsyncSession, member_id: int) -> Match | None:
     found: Match | None = await session.scalar(
         select(Match).where(Match.mentee_id == member_id, Match.status == MatchStatus.ACTIVE)
@@ -316,6 +304,10 @@ async def mentor_checkin(session: AsyncSession, member_id: int, week: date) -> M
         )
     )
     return found
+
+
+async def mentor_checkin_by_id(session: AsyncSession, answer_id: int) -> MentorCheckin | None:
+    return await session.get(MentorCheckin, answer_id)
 
 
 async def mentor_history(session: AsyncSession, member_id: int, limit: int) -> list[MentorCheckin]:

@@ -11,6 +11,8 @@ from storage.models import (
     MANUAL,
     Attendance,
     AttendanceAnswer,
+    Delivery,
+    DeliveryStatus,
     Escalation,
     EscalationEvent,
     EscalationRule,
@@ -150,3 +152,23 @@ async def rule(session: AsyncSession, guild_id: int, kind: str) -> EscalationRul
         )
     )
     return found
+
+
+async def post_channel(session: AsyncSession, key: str) -> int | None:
+    """The channel a staff post (a delivery) went to."""
+    found: int | None = await session.scalar(select(Delivery.channel_id).where(Delivery.key == key))
+    return found
+
+
+async def sent_post(session: AsyncSession, key: str) -> tuple[int, int] | None:
+    """(channel id, message id) of a staff post that went out, if it did."""
+    row = (
+        await session.execute(
+            select(Delivery.channel_id, Delivery.message_id).where(
+                Delivery.key == key, Delivery.status == DeliveryStatus.SENT
+            )
+        )
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return int(row[0]), int(row[1])

@@ -76,3 +76,23 @@ async def active_created_after(
         .order_by(Match.id)
     )
     return [(match_id, created) for match_id, created in rows]
+
+
+async def without_channel(session: AsyncSession) -> list[Match]:
+    """Active matches, in every server, with no channel recorded."""
+    rows = await session.scalars(
+        select(Match)
+        .where(Match.status == MatchStatus.ACTIVE, Match.channel_id.is_(None))
+        .order_by(Match.id)
+    )
+    return list(rows)
+
+
+async def unarchived(session: AsyncSession) -> list[Match]:
+    """Closed matches, in every server, not yet archived."""
+    rows = await session.scalars(
+        select(Match)
+        .where(Match.status == MatchStatus.CLOSED, Match.archived_at.is_(None))
+        .order_by(Match.id)
+    )
+    return list(rows)

@@ -64,7 +64,7 @@ async def test_a_closed_dm_goes_to_the_pair_channel_and_is_not_tried_again(
     closed = next(f for f in status.fields if f.name.startswith("DMs closed"))
     assert closed.name == "DMs closed (1)" and f"<@{mentee.user.id}>" in closed.value
     last = next(f for f in status.fields if f.name == "Last fan-out")
-    assert "2 people" in last.value  # the two pair-creation DMs
+    assert "3 people" in last.value  # the new pair: its welcome post and both DMs
 
 
 async def test_dms_on_rechecks_and_dms_resume(world: World) -> None:

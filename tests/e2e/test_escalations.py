@@ -5,15 +5,14 @@ fallback when the staff channel is gone.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import discord
 from sqlalchemy import update
 
-from storage.models import GuildSettings, Signal
+from storage.models import Checkin, CheckinStatus, GuildSettings, Signal
 from storage.repositories import members
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_foundation import reply_of, run_setup
@@ -131,26 +130,32 @@ async def test_without_the_staff_channel_staff_are_dmed(world: World) -> None:
     assert "escalation channel is missing" in dm and "/staff escalation claim 1" in dm
 
 
+async def record_signals(world: World, user_id: int, *rows: dict[str, Any]) -> None:
+    """Signal rows about a member, committed as a producer commits them; then the wake-up
+    its commit gives the signal worker, heard twice (awaited here: a task the test starts
+    is not bot-owned work simcord waits for)."""
+    async with world.bot.sessions.begin() as session:
+        row = await members.get(session, world.guild.id, user_id)
+        assert row is not None
+        for values in rows:
+            session.add(
+                Signal(
+                    guild_id=world.guild.id,
+                    member_id=row.id,
+                    created_at=world.env.now(),
+                    **values,
+                )
+            )
+    cog: Any = world.bot.cogs["EscalationCog"]
+    for _ in range(2):
+        cog.worker.wake()
+    await cog.worker.idle()
+    await world.bot.delivery.idle()
+
+
 async def test_a_reach_out_signal_opens_one_escalation_and_adds_the_next(world: World) -> None:
     mentee, _ = await matched(world)
-    signal_ids = []
-    for _ in range(2):
-        async with world.bot.sessions.begin() as session:
-            row = await members.get(session, world.guild.id, mentee.id)
-            assert row is not None
-            signal = Signal(
-                guild_id=world.guild.id,
-                kind="reach_out",
-                member_id=row.id,
-                created_at=world.env.now(),
-            )
-            session.add(signal)
-            await session.flush()
-            signal_ids.append(signal.id)
-    # The listener as the event calls it (the event itself is exercised by the two no-shows
-    # test), all at once, with the first signal heard twice.
-    cog: Any = world.bot.cogs["EscalationCog"]
-    await asyncio.gather(*(cog.on_signal_recorded(s) for s in [*signal_ids, signal_ids[0]]))
+    await record_signals(world, mentee.id, {"kind": "reach_out"}, {"kind": "reach_out"})
     assert len(posts(world)) == 1
     (embed,) = posts(world)[-1].embeds
     assert "reach out" in (embed.description or "")
@@ -262,17 +267,37 @@ async def test_a_mentor_raises_it_about_their_mentee_and_both_hear_of_the_claim(
 
 async def test_concerning_check_in_words_post_an_urgent_escalation(world: World) -> None:
     mentee, _ = await matched(world)
-    cog: Any = world.bot.cogs["EscalationCog"]
-    quiet = await cog.check_free_text(
-        world.guild.id, mentee.id, ["this homework is killing me"], "checkin:1"
-    )
-    assert quiet is False and posts(world) == []
-    urgent = await cog.check_free_text(
-        world.guild.id, mentee.id, ["I want to die", "nothing else"], "checkin:2"
-    )
-    assert urgent is True
-    post = posts(world)[-1]
+    quiet = await checkin_with(world, mentee.id, 1, hard="this homework is killing me")
+    await record_signals(world, mentee.id, {"kind": "concerning_language", "checkin_id": quiet})
+    assert posts(world) == []  # an idiom: nothing for staff
+    urgent = await checkin_with(world, mentee.id, 2, hard="I want to die", went_well="nothing")
+    await record_signals(world, mentee.id, {"kind": "concerning_language", "checkin_id": urgent})
+    (post,) = posts(world)
     assert "(Right now)" in post.content and post.raw_role_mentions == [world.staff_role.id]
     shown = post.embeds[0].description or ""
     assert "Concerning language in a check-in (wish_to_be_dead)" in shown
+    cog: Any = world.bot.cogs["CheckinCog"]
     assert "988" in cog.concern_reply() and "not a counsellor" in cog.concern_reply()
+
+
+async def checkin_with(world: World, user_id: int, week: int, **words: str) -> int:
+    """An answered check-in of the member, in week ``week`` of 2026, with these words."""
+    async with world.bot.sessions.begin() as session:
+        member = await members.get(session, world.guild.id, user_id)
+        assert member is not None
+        now = world.env.now()
+        row = Checkin(
+            guild_id=world.guild.id,
+            member_id=member.id,
+            week=date(2025, 12, 29) + timedelta(weeks=week),
+            due_at=now,
+            closes_at=now + timedelta(days=2),
+            status=CheckinStatus.DONE,
+            mood=3,
+            created_at=now,
+            answered_at=now,
+            **words,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id

@@ -1,5 +1,7 @@
 """Goals and check-ins on a real database: who is due, answers stored once, the window,
-signals once per cause, streaks, privacy of history, mentor check-ins, goals' limits."""
+signals once per cause, streaks, privacy of history, mentor check-ins, goals' limits; and
+the prompts each change writes in its own transaction (with the cog's compose functions,
+so their keys and deadlines are the real ones)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
+from bot.services import checkins as checkins_service
 from bot.services import signals
-from bot.services.checkins import Answers, CheckinService, MentorHistory
+from bot.services.checkins import Answers, CheckinService, MentorHistory, Opened, Submitted
 from bot.services.goals import GoalService
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
+from cogs.checkins import answer_dm, answer_messages, fanout, proposal_dm, reminders
 from storage.db import Sessions
-from storage.models import Checkin, Holiday, MentorCheckin, ProgramRole, Signal
+from storage.models import Checkin, Delivery, Holiday, MentorCheckin, ProgramRole, Signal
+from tests.storage.prompts import written
 from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, STAFF
 
 JOINED = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Monday 12:00 in New York
@@ -67,11 +73,14 @@ class World:
             await self.profiles.accept(GUILD, user_id, draft)
         await self.matches.create(GUILD, STAFF, MENTOR, MENTEE, override_reason="test pair")
 
+    async def submit(self, checkin_id: int, user_id: int, given: Answers) -> Submitted:
+        return await self.checkins.submit(checkin_id, user_id, given, answer_messages)
+
     async def week(self, n: int) -> int:
         """Open week ``n`` (0: the week of Nov 23) at its due time; the check-in's id."""
         due = FIRST_DUE + timedelta(weeks=n)
         self.clock.set(due)
-        opened = await self.checkins.open_due(due)
+        opened = await self.checkins.open_due(due, fanout)
         (item,) = opened.checkins
         return item.checkin_id
 
@@ -104,16 +113,63 @@ async def test_due_monday_1530_in_the_mentees_zone_opened_once(world: World) -> 
     assert FIRST_DUE in await world.checkins.plan()
     goal_id = await add_goal(world)
     world.clock.set(FIRST_DUE)
-    opened = await world.checkins.open_due(FIRST_DUE)
+    opened = await world.checkins.open_due(FIRST_DUE, fanout)
     (item,) = opened.checkins
     assert item.user_id == MENTEE and [g.id for g in item.goals] == [goal_id]
     assert [m.user_id for m in opened.mentors] == [MENTOR]
-    again = await world.checkins.open_due(FIRST_DUE)  # a double fire
-    assert [i.checkin_id for i in again.checkins] == [item.checkin_id]
+    (mentor,) = opened.mentors
+    assert await written(world.db) == [
+        (f"checkin:{item.checkin_id}:prompt", MENTEE),
+        (f"mentor-checkin:{mentor.member_id}:{mentor.week.isoformat()}", MENTOR),
+    ]  # committed with the check-in
+    async with world.db() as session:
+        rows = await session.execute(select(Delivery.kind, Delivery.expires_at))
+        deadlines = {kind: expires_at for kind, expires_at in rows}
+    assert deadlines["checkin"] == FIRST_DUE + world.checkins.window  # until it closes
+    assert deadlines["mentor-checkin"] == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # week's end
+    again = await world.checkins.open_due(FIRST_DUE, fanout)  # a double fire
+    assert again.checkins == [] and len(await written(world.db)) == 2  # nothing twice
     async with world.db() as session:
         assert await session.scalar(select(func.count()).select_from(Checkin)) == 1
     assert FIRST_DUE not in await world.checkins.plan()
     assert FIRST_DUE + timedelta(weeks=1) in await world.checkins.plan()
+
+
+async def test_a_fanout_stopped_between_chunks_leaves_each_checkin_with_its_prompt(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for user_id in (21, 22):  # three mentees in all, two per transaction
+        draft = world.profiles.draft(
+            ProgramRole.MENTEE,
+            grade="8",
+            interests="",
+            focus_areas=["academics"],
+            subjects="",
+            availability="Mon-Fri 3-6pm",
+            time_zone="America/New_York",
+        )
+        await world.profiles.accept(GUILD, user_id, draft)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 2)
+    world.clock.set(FIRST_DUE)
+    calls = []
+
+    def crashing(opened: Opened) -> list[Prompt]:
+        calls.append(opened)
+        if len(calls) == 2:
+            raise RuntimeError("the process died in the second transaction")
+        return fanout(opened)
+
+    with pytest.raises(RuntimeError):
+        await world.checkins.open_due(FIRST_DUE, crashing)
+    async with world.db() as session:
+        opened = list(await session.scalars(select(Checkin.id)))
+    assert len(opened) == 2  # the first transaction: two check-ins ...
+    assert [key for key, _ in await written(world.db)] == [
+        f"checkin:{checkin_id}:prompt" for checkin_id in opened
+    ]  # ... each with its prompt; the third check-in was never opened
+    again = await world.checkins.open_due(FIRST_DUE, fanout)  # the job again, at start
+    assert len(again.checkins) == 1 and [m.user_id for m in again.mentors] == [MENTOR]
+    assert len([k for k, _ in await written(world.db) if k.startswith("checkin:")]) == 3
 
 
 async def test_holiday_and_pause_skip_the_week(world: World, sessions: Sessions) -> None:
@@ -140,15 +196,15 @@ async def test_answer_refusals_and_a_double_submit_stored_once(world: World) -> 
     with pytest.raises(NotAllowed, match="someone else"):
         await world.checkins.start(checkin_id, MENTOR)
     with pytest.raises(NotAllowed, match="someone else"):
-        await world.checkins.submit(checkin_id, OUTSIDER, answers())
+        await world.submit(checkin_id, OUTSIDER, answers())
     with pytest.raises(UserError, match="1000 or fewer"):
-        await world.checkins.submit(checkin_id, MENTEE, answers(went_well="x" * 1001))
+        await world.submit(checkin_id, MENTEE, answers(went_well="x" * 1001))
     with pytest.raises(UserError, match="from 1 to 5"):
-        await world.checkins.submit(checkin_id, MENTEE, answers(mood=0))
-    first = await world.checkins.submit(checkin_id, MENTEE, answers(reach_out=True))
+        await world.submit(checkin_id, MENTEE, answers(mood=0))
+    first = await world.submit(checkin_id, MENTEE, answers(reach_out=True))
     assert len(first.signal_ids) == 1
     with pytest.raises(UserError, match="already sent"):
-        await world.checkins.submit(checkin_id, MENTEE, answers(reach_out=True))
+        await world.submit(checkin_id, MENTEE, answers(reach_out=True))
     assert await world.signals() == [signals.REACH_OUT]
 
 
@@ -156,7 +212,7 @@ async def test_the_window_closes(world: World) -> None:
     checkin_id = await world.week(0)
     world.clock.set(FIRST_DUE + world.checkins.window)
     with pytest.raises(UserError, match="closed"):
-        await world.checkins.submit(checkin_id, MENTEE, answers())
+        await world.submit(checkin_id, MENTEE, answers())
     assert await world.checkins.close(FIRST_DUE) == []  # one miss is no signal
     assert await world.checkins.close(FIRST_DUE) == []
     async with world.db() as session:
@@ -167,18 +223,21 @@ async def test_the_window_closes(world: World) -> None:
 async def test_reminder_only_while_open(world: World) -> None:
     checkin_id = await world.week(0)
     world.clock.set(FIRST_DUE + world.checkins.reminder_after)
-    assert [p.checkin_id for p in await world.checkins.reminders(FIRST_DUE)] == [checkin_id]
-    await world.checkins.submit(checkin_id, MENTEE, answers())
-    assert await world.checkins.reminders(FIRST_DUE) == []
+    assert [p.checkin_id for p in await world.checkins.reminders(FIRST_DUE, reminders)] == [
+        checkin_id
+    ]
+    assert (f"checkin:{checkin_id}:reminder", MENTEE) in await written(world.db)
+    await world.submit(checkin_id, MENTEE, answers())
+    assert await world.checkins.reminders(FIRST_DUE, reminders) == []
 
 
 async def test_low_mood_two_weeks_in_a_row_once_per_pair(world: World) -> None:
-    first = await world.checkins.submit(await world.week(0), MENTEE, answers(mood=2))
+    first = await world.submit(await world.week(0), MENTEE, answers(mood=2))
     assert first.signal_ids == ()
-    second = await world.checkins.submit(await world.week(1), MENTEE, answers(mood=1))
+    second = await world.submit(await world.week(1), MENTEE, answers(mood=1))
     assert len(second.signal_ids) == 1
-    await world.checkins.submit(await world.week(2), MENTEE, answers(mood=4))
-    await world.checkins.submit(await world.week(3), MENTEE, answers(mood=2))
+    await world.submit(await world.week(2), MENTEE, answers(mood=4))
+    await world.submit(await world.week(3), MENTEE, answers(mood=2))
     assert await world.signals() == [signals.LOW_MOOD_TWICE]
 
 
@@ -191,20 +250,18 @@ async def test_two_missed_in_a_row_once(world: World) -> None:
 
 
 async def test_streak_and_the_four_week_milestone(world: World) -> None:
-    results = [
-        await world.checkins.submit(await world.week(n), MENTEE, answers()) for n in range(4)
-    ]
+    results = [await world.submit(await world.week(n), MENTEE, answers()) for n in range(4)]
     assert [r.streak for r in results] == [1, 2, 3, 4]
     assert [r.milestone for r in results] == [None, None, None, 4]
     await world.miss(4)
-    after = await world.checkins.submit(await world.week(5), MENTEE, answers())
+    after = await world.submit(await world.week(5), MENTEE, answers())
     assert after.streak == 1 and after.milestone is None
 
 
 async def test_digest_free_text_and_history_privacy(world: World) -> None:
     goal_id = await add_goal(world)
     checkin_id = await world.week(0)
-    done = await world.checkins.submit(
+    done = await world.submit(
         checkin_id,
         MENTEE,
         answers(mood=3, progress={goal_id: 4}, staff_note="for staff only", reach_out=True),
@@ -214,9 +271,8 @@ async def test_digest_free_text_and_history_privacy(world: World) -> None:
         ("Hand in homework", 4),
     )
     assert "for staff only" not in repr(done.digest)
-    text = await world.checkins.free_text(checkin_id)
-    assert (text.guild_id, text.user_id, text.staff_note) == (GUILD, MENTEE, "for staff only")
-    assert text.went_well == "finished my essay" and text.hard == "mornings"
+    assert not done.concerning  # "mornings" and an essay: nothing for staff
+    assert (f"checkin-digest:{checkin_id}", MENTOR) in await written(world.db)
     (own,) = (await world.checkins.history(GUILD, MENTEE, MENTEE, staff=False)).entries
     assert own.staff_note == "for staff only" and own.reach_out is True
     (mentors,) = (await world.checkins.history(GUILD, MENTOR, MENTEE, staff=False)).entries
@@ -229,7 +285,7 @@ async def test_digest_free_text_and_history_privacy(world: World) -> None:
 
 async def test_mentor_checkin_answered_once(world: World) -> None:
     world.clock.set(FIRST_DUE)
-    (asked,) = (await world.checkins.open_due(FIRST_DUE)).mentors
+    (asked,) = (await world.checkins.open_due(FIRST_DUE, fanout)).mentors
     with pytest.raises(NotAllowed):
         await world.checkins.mentor_check(asked.member_id, asked.week, MENTEE)
     kwargs = {"met": True, "going": 4, "concern": " ", "needs_support": True}
@@ -265,15 +321,26 @@ async def test_goals_limits_and_proposals(world: World) -> None:
     draft = await world.goals.draft(
         GUILD, MENTOR, "Join a club", "friends", "I go", "2027-01-01", "social-emotional"
     )
-    proposal = await world.goals.propose(GUILD, MENTOR, MENTEE, draft)
+    proposal = await world.goals.propose(GUILD, MENTOR, MENTEE, draft, proposal_dm)
     with pytest.raises(NotAllowed, match="someone else"):
-        await world.goals.answer(proposal.goal.id, MENTOR, accept=True)
+        await world.goals.answer(
+            proposal.goal.id, MENTOR, accept=True, compose=lambda p: answer_dm(p, True)
+        )
     with pytest.raises(UserError, match="already have 3"):
-        await world.goals.answer(proposal.goal.id, MENTEE, accept=True)
-    declined = await world.goals.answer(proposal.goal.id, MENTEE, accept=False)
+        await world.goals.answer(
+            proposal.goal.id, MENTEE, accept=True, compose=lambda p: answer_dm(p, True)
+        )
+    declined = await world.goals.answer(
+        proposal.goal.id, MENTEE, accept=False, compose=lambda p: answer_dm(p, False)
+    )
     assert declined.goal.status.value == "declined"
+    goal = proposal.goal.id
+    assert await written(world.db) == [
+        (f"goal-proposal:{goal}", MENTEE),
+        (f"goal-answer:{goal}", MENTOR),
+    ]  # each with its change; the refused answers wrote nothing
     with pytest.raises(NotAllowed):
-        await world.goals.propose(GUILD, OUTSIDER, MENTEE, draft)
+        await world.goals.propose(GUILD, OUTSIDER, MENTEE, draft, proposal_dm)
     with pytest.raises(NotAllowed):
         await world.goals.listing(GUILD, MENTEE, OUTSIDER)
     assert len(await world.goals.listing(GUILD, MENTEE, MENTOR)) == 4

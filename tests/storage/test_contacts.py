@@ -13,6 +13,7 @@ from bot.services.matches import MatchService
 from bot.services.reports import ReportService
 from storage.db import Sessions
 from storage.models import ProgramRole
+from tests.storage.prompts import closing_notes
 from tests.storage.test_program_services import GUILD, NOW, SETTINGS, Services
 
 DAY = timedelta(days=1)
@@ -68,7 +69,7 @@ async def test_a_contact_needs_a_note_and_one_active_match(sessions: Sessions) -
         await contacts.record(GUILD, STAFF, 10, "x" * 501)
     with pytest.raises(NotFound, match="not in an active match"):
         await contacts.record(GUILD, STAFF, 12345, "hello")
-    await services.matches.end(GUILD, STAFF, 21, 11, "moved away")
+    await services.matches.end(GUILD, STAFF, 21, 11, "moved away", closing_notes)
     with pytest.raises(NotFound, match="not in an active match"):
         await contacts.record(GUILD, STAFF, 11, "hello")
 

@@ -130,17 +130,17 @@ async def test_survey_answers_move_to_their_statements_and_back(
     assert answers == [5, 3]
 
 
-async def test_members_who_joined_before_0015_get_their_sign_up(
+async def test_members_who_joined_before_0012_get_their_sign_up(
     engine: AsyncEngine, sessions: Sessions
 ) -> None:
-    """0015 gives each member their current joining as a sign-up (no invitation), so the
+    """0012 gives each member their current joining as a sign-up (no invitation), so the
     report's sign-ups include the program's members from before recruiting was added."""
     services = Services(sessions)
     await services.join(10, ProgramRole.MENTOR, 11)
     await services.join(20, ProgramRole.MENTEE, 8)
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        await connection.run_sync(_migrate(url, "0010"))
+        await connection.run_sync(_migrate(url, "0011"))
         await connection.run_sync(_migrate(url, "head"))
     async with sessions() as session:
         found = list(await session.scalars(select(Signup).order_by(Signup.member_id)))

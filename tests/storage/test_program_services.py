@@ -16,6 +16,7 @@ from bot.services.programs import ProgramService
 from bot.services.training import TrainingService
 from storage.db import Sessions
 from storage.models import ProgramRole
+from tests.storage.prompts import closing_notes, written
 
 GUILD = 1
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
@@ -29,6 +30,7 @@ class Services:
         self.profiles = ProfileService(sessions, clock, programs, SETTINGS.matching)
         self.training = TrainingService(sessions, clock, programs, SETTINGS.matching)
         self.matches = MatchService(sessions, clock, SETTINGS.matching)
+        self.db = sessions
 
     async def join(self, user_id: int, role: ProgramRole, grade: int, interests: str = "") -> None:
         draft = self.profiles.draft(
@@ -127,7 +129,7 @@ async def test_capacity_and_closed_pairs(services: Services) -> None:
     await services.matches.create(GUILD, 999, 10, 21)
     with pytest.raises(UserError, match=r"capacity|places"):
         await services.matches.create(GUILD, 999, 10, 22)
-    await services.matches.end(GUILD, 999, 10, 21, "moved school")
+    await services.matches.end(GUILD, 999, 10, 21, "moved school", closing_notes)
     with pytest.raises(UserError):
         await services.matches.create(GUILD, 999, 10, 21)  # never re-pair a closed match
     await services.matches.create(GUILD, 999, 10, 21, override_reason="came back")
@@ -140,10 +142,15 @@ async def test_leaving_ends_matches_and_rejoining_works(services: Services) -> N
     await services.trained(10)
     await services.join(20, ProgramRole.MENTEE, 8)
     await services.matches.create(GUILD, 999, 10, 20)
-    ended = await services.matches.leave(GUILD, 20)
-    assert [(p.mentor_user_id, p.mentee_user_id) for p in ended] == [(10, 20)]
+    ended = await services.matches.leave(GUILD, 20, closing_notes)
+    assert [(c.pair.mentor_user_id, c.pair.mentee_user_id) for c in ended] == [(10, 20)]
+    match_id = ended[0].pair.match_id
+    assert await written(services.db) == [
+        (f"survey:{match_id}:10", 10),
+        (f"survey:{match_id}:20", 20),
+    ]  # the closure surveys, written with the closing
     with pytest.raises(UserError, match="not in the program"):
-        await services.matches.leave(GUILD, 20)
+        await services.matches.leave(GUILD, 20, closing_notes)
     await services.join(20, ProgramRole.MENTEE, 9)
     assert (await services.profiles.show(GUILD, 20)).grade == 9
 

@@ -4,6 +4,7 @@ attendance signals, and a match that ends."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,11 @@ from bot.errors import NotAllowed, UserError
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
-from bot.services.sessions import QuietCheck, SessionService
+from bot.services.sessions import QuietCheck, Scheduled, SessionService, SessionView
 from bot.services.training import TrainingService
 from storage.db import Sessions
 from storage.models import AttendanceAnswer, ProgramRole, Signal
+from tests.storage.prompts import closing_notes, note
 
 GUILD, MENTOR, MENTEE, STAFF = 1, 10, 20, 99
 MONDAY_NOON = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 12:00 in New York
@@ -51,6 +53,24 @@ class World:
             await self.profiles.accept(GUILD, user_id, draft)
         await self.matches.create(GUILD, STAFF, MENTOR, MENTEE, override_reason="test pair")
 
+    async def schedule(self, user_id: int, when: str, **options: Any) -> Scheduled:
+        return await self.service.schedule(
+            GUILD,
+            user_id,
+            when,
+            compose=lambda s: [note(f"invite:{s.first.id}", s.first.invitee_user_id)],
+            **options,
+        )
+
+    async def respond(self, session_id: int, user_id: int, *, accept: bool) -> list[SessionView]:
+        answered = await self.service.respond(
+            session_id,
+            user_id,
+            accept=accept,
+            compose=lambda a: [note(f"answered:{a.view.id}", a.view.proposer_user_id)],
+        )
+        return list(answered.sessions)
+
 
 @pytest.fixture
 async def world(sessions: Sessions) -> World:
@@ -60,18 +80,23 @@ async def world(sessions: Sessions) -> World:
 
 
 async def test_only_the_invitee_may_answer(world: World) -> None:
-    proposed = await world.service.schedule(GUILD, MENTEE, "wednesday 4pm")
+    proposed = await world.schedule(MENTEE, "wednesday 4pm")
     with pytest.raises(NotAllowed, match="other member"):
-        await world.service.respond(proposed.first.id, MENTEE, accept=True)
-    (confirmed,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+        await world.respond(proposed.first.id, MENTEE, accept=True)
+    (confirmed,) = await world.respond(proposed.first.id, MENTOR, accept=True)
     assert confirmed.status.value == "confirmed"
     with pytest.raises(UserError, match="already answered"):
-        await world.service.respond(proposed.first.id, MENTOR, accept=False)
+        await world.respond(proposed.first.id, MENTOR, accept=False)
 
 
 async def test_propose_another_time_goes_back_the_other_way(world: World) -> None:
-    proposed = await world.service.schedule(GUILD, MENTEE, "wednesday 4pm")
-    counter = await world.service.propose_instead(proposed.first.id, MENTOR, "thursday 5pm")
+    proposed = await world.schedule(MENTEE, "wednesday 4pm")
+    counter = await world.service.propose_instead(
+        proposed.first.id,
+        MENTOR,
+        "thursday 5pm",
+        lambda s: [note(f"invite:{s.first.id}", s.first.invitee_user_id)],
+    )
     assert (counter.first.proposer_user_id, counter.first.invitee_user_id) == (MENTOR, MENTEE)
     assert counter.first.starts_at == datetime(2026, 11, 26, 22, 0, tzinfo=UTC)
     old = await world.service.view(proposed.first.id)
@@ -79,8 +104,8 @@ async def test_propose_another_time_goes_back_the_other_way(world: World) -> Non
 
 
 async def test_reminders_after_downtime_are_sent_only_while_useful(world: World) -> None:
-    proposed = await world.service.schedule(GUILD, MENTEE, "thursday 4pm")  # 21:00 UTC
-    (view,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    proposed = await world.schedule(MENTEE, "thursday 4pm")  # 21:00 UTC
+    (view,) = await world.respond(proposed.first.id, MENTOR, accept=True)
     start = view.starts_at
     assert world.service.reminder_plan(view) == [
         ("24h", start - timedelta(hours=24)),
@@ -98,16 +123,16 @@ async def test_reminders_after_downtime_are_sent_only_while_useful(world: World)
 async def test_a_session_confirmed_late_gets_no_reminder_for_moments_already_gone(
     world: World,
 ) -> None:
-    proposed = await world.service.schedule(GUILD, MENTEE, "today 4pm")
-    (view,) = await world.service.respond(proposed.first.id, MENTOR, accept=True)
+    proposed = await world.schedule(MENTEE, "today 4pm")
+    (view,) = await world.respond(proposed.first.id, MENTOR, accept=True)
     assert [label for label, _ in world.service.reminder_plan(view)] == ["15m"]
 
 
 async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
     ids = []
     for day in ("tuesday 4pm", "wednesday 4pm"):
-        proposed = await world.service.schedule(GUILD, MENTEE, day)
-        await world.service.respond(proposed.first.id, MENTOR, accept=True)
+        proposed = await world.schedule(MENTEE, day)
+        await world.respond(proposed.first.id, MENTOR, accept=True)
         ids.append(proposed.first.id)
     world.clock.set(MONDAY_NOON + timedelta(days=3))
     with pytest.raises(NotAllowed):
@@ -136,19 +161,19 @@ async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: Worl
     assert due.signal_id is not None and await signals(world) == ["no_session_14_days"]
     again = await world.service.quiet_check(match_id)  # a double fire: no second signal
     assert again.signal_id is None and await signals(world) == ["no_session_14_days"]
-    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away")
+    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away", closing_notes)
     assert await world.service.quiet_check(match_id) == QuietCheck(None, None)
     assert await world.service.quiet_matches() == []
 
 
 async def test_sessions_of_an_ended_match_are_not_due(world: World) -> None:
-    proposed = await world.service.schedule(GUILD, MENTEE, "thursday 4pm")
-    await world.service.respond(proposed.first.id, MENTOR, accept=True)
-    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away")
+    proposed = await world.schedule(MENTEE, "thursday 4pm")
+    await world.respond(proposed.first.id, MENTOR, accept=True)
+    await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away", closing_notes)
     view = await world.service.view(proposed.first.id)
     assert view is not None and not view.due and view.status.value == "cancelled"
     with pytest.raises(UserError, match="active match"):
-        await world.service.schedule(GUILD, MENTEE, "friday 4pm")
+        await world.schedule(MENTEE, "friday 4pm")
 
 
 async def signals(world: World) -> list[str]:

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.config import SurveySettings
+from bot.delivery import Prompt
 from bot.errors import UserError
 from bot.services.reports import ReportService
-from bot.services.surveys import Survey, SurveyService
+from bot.services.surveys import MidpointDue, Survey, SurveyService
 from storage.db import Sessions
 from storage.models import ClosureSurvey, MidpointSurvey, ProgramRole
+from tests.storage.prompts import closing_notes, note, written
 from tests.storage.test_program_services import GUILD, NOW, SETTINGS, Services
 
 QUESTIONS = ("I feel listened to in my pair", "Our meetings help me")
@@ -56,7 +58,7 @@ async def test_only_members_answer_once_while_the_match_is_active(sessions: Sess
     await surveys.submit_midpoint(a, 20, [3, 2], "  nice  ")
     with pytest.raises(UserError, match="already answered"):
         await surveys.submit_midpoint(a, 20, [4, 4], "")
-    await services.matches.end(GUILD, 999, 10, 20, "done")
+    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
     with pytest.raises(UserError, match="closed"):
         await surveys.submit_midpoint(a, 10, [4, 4], "")
     async with sessions() as session:
@@ -72,7 +74,7 @@ async def test_the_closure_survey_is_answered_once_after_the_match_closes(
     a, _ = await two_pairs(services)
     with pytest.raises(UserError, match="has not ended"):
         await surveys.submit_closure(a, 20, 4, [4, 4], "")
-    await services.matches.end(GUILD, 999, 10, 20, "done")
+    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
     with pytest.raises(UserError, match="from 1 \\(badly\\) to 5"):
         await surveys.submit_closure(a, 20, 0, [4, 4], "")  # no overall rating picked
     with pytest.raises(UserError, match="every statement"):
@@ -132,13 +134,13 @@ async def test_the_report_aggregates_against_a_hand_computed_fixture(sessions: S
     await surveys.submit_midpoint(a, 20, [3, 2], "")
     await surveys.submit_midpoint(b, 10, [5, 4], "")
     await surveys.submit_midpoint(b, 21, [4, 5], "we talk")
-    await services.matches.end(GUILD, 999, 10, 20, "done")
+    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
     await surveys.submit_closure(a, 20, 4, [5, 4], "")
     await surveys.submit_closure(a, 10, 5, [4, 4], "we made it")
     # Statements changed after those answers: each answer keeps the statement it answered.
     later_questions = (HELPS, "I would recommend the program")
     changed = SurveyService(sessions, FixedClock(NOW), SurveySettings(8, later_questions))
-    await services.matches.end(GUILD, 999, 10, 21, "done")
+    await services.matches.end(GUILD, 999, 10, 21, "done", closing_notes)
     await changed.submit_closure(b, 21, 2, [1, 3], "")
     report = await reports.build(reports.scope_for_period(GUILD, "month"))
     # mid-point: listened 3, 5, 4; helps 2, 4, 5 (sum 23 over 6)
@@ -166,9 +168,16 @@ async def test_plan_and_due_follow_the_matches(sessions: Sessions) -> None:
     surveys = survey_service(sessions, weeks=8)
     due_at = NOW + timedelta(weeks=8)
     assert await surveys.plan() == [(a, due_at), (b, due_at)]
-    due = await surveys.due(b)
+    due = await surveys.ask_midpoint(b, midpoint_notes)
     assert due is not None and due.user_ids == (10, 21) and due.guild_id == GUILD
-    await services.matches.end(GUILD, 999, 10, 20, "done")
+    assert await written(sessions) == [(f"midpoint:{b}:10", 10), (f"midpoint:{b}:21", 21)]
+    assert await surveys.ask_midpoint(b, midpoint_notes) == due  # a double fire
+    assert len(await written(sessions)) == 2  # writes nothing twice
+    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
     assert await surveys.plan() == [(b, due_at)]
-    assert await surveys.due(a) is None
-    assert await surveys.due(a + b + 100) is None
+    assert await surveys.ask_midpoint(a, midpoint_notes) is None
+    assert await surveys.ask_midpoint(a + b + 100, midpoint_notes) is None
+
+
+def midpoint_notes(due: MidpointDue) -> list[Prompt]:
+    return [note(f"midpoint:{due.match_id}:{user_id}", user_id) for user_id in due.user_ids]

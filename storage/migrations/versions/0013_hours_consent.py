@@ -1,8 +1,8 @@
 """guardian consent on file for students; staff reviews of sessions whose attendance the pair
 answered differently (service hours)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,83 @@
+"""The bot of one crash scenario, against the loopback Discord, until it has settled.
+
+Usage: python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL
+
+The real ``BridgesBot`` (every cog, the services, the scheduler, the delivery engine and
+the signal worker) logs in over discord.py's HTTP client, starts as it does on Discord
+(jobs and repairs derived from rows), runs the scenario's trigger, and prints ``settled``
+once nothing is queued, in flight or due. With ``BRIDGES_FAULT`` set it dies at that point
+instead (``bot.faults``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+
+from bot.app import BridgesBot
+from bot.clock import SystemClock
+from bot.config import load_settings
+from bot.scheduler import Scheduler
+from storage.db import create_engine, create_sessions
+from tests.crash.harness import SCENARIOS
+
+QUIET_CHECKS = 4  # half-second looks in a row with nothing to do
+SOON_SECONDS = 2.0
+
+
+async def main(point: str, url: str, base_url: str) -> None:
+    discord.http.Route.BASE = base_url
+    settings = load_settings(None, {"BRIDGES_DATABASE_URL": url})
+    clock = SystemClock()
+    database = create_engine(url)
+    bot = BridgesBot(
+        settings=settings,
+        sessions=create_sessions(database),
+        scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
+        clock=clock,
+        watch_loop=False,
+        on_close=database.dispose,
+    )
+    await bot.login("loopback-token")  # setup_hook: cogs, the engine, jobs from rows
+    bot.dispatch("ready")  # what runs once the gateway is ready (nothing on Discord here)
+    trigger = SCENARIOS[point].trigger
+    if trigger is not None:
+        await trigger(bot)
+    await settled(bot)
+    print("settled", flush=True)
+    await bot.close()
+
+
+async def settled(bot: BridgesBot) -> None:
+    """Until nothing is queued, in flight, being applied or due in the next seconds."""
+    quiet = 0
+    while quiet < QUIET_CHECKS:
+        await asyncio.sleep(0.5)
+        quiet = 0 if busy(bot) else quiet + 1
+    await bot.delivery.idle()
+
+
+def busy(bot: BridgesBot) -> bool:
+    status = bot.delivery.status()
+    worker = getattr(bot.cogs.get("EscalationCog"), "worker", None)
+    soon = bot.clock.now().timestamp() + SOON_SECONDS
+    due = [
+        at
+        for job in bot.scheduler.job_ids()
+        if (at := bot.scheduler.next_run(job)) is not None and at.timestamp() <= soon
+    ]
+    return bool(
+        not bot.scheduler.running
+        or status.queued
+        or status.in_flight
+        or (worker is not None and worker.running)
+        or due
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(main(*sys.argv[1:4]))
