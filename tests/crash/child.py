@@ -42,13 +42,22 @@ async def main(point: str, url: str, base_url: str) -> None:
         on_close=database.dispose,
     )
     await bot.login("loopback-token")  # setup_hook: cogs, the engine, jobs from rows
-    bot.dispatch("ready")  # what runs once the gateway is ready (nothing on Discord here)
+    # No gateway here: mark the client ready as its READY event would, then wait for the
+    # start-up that follows it (deliveries resumed, scheduler started, jobs from rows).
+    bot._ready.set()
+    await started(bot)
     trigger = SCENARIOS[point].trigger
     if trigger is not None:
         await trigger(bot)
     await settled(bot)
     print("settled", flush=True)
     await bot.close()
+
+
+async def started(bot: BridgesBot) -> None:
+    """Until the scheduler runs and every cog has rebuilt its jobs."""
+    assert bot._starter is not None  # created by setup_hook, during login
+    await bot._starter  # a failed start is this run's error
 
 
 async def settled(bot: BridgesBot) -> None:
