@@ -45,7 +45,7 @@ from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
 from cogs import checkin_chart, escalation_texts
 from cogs import checkin_texts as texts
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
 from cogs.outbox import dm, transactions
 from cogs.profiles import FOCUS_LABELS
@@ -237,7 +237,8 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
             texts.mentor_thanks(needs_support, answered.concern is not None), ephemeral=True
         )
         if answered.concerning:
-            await interaction.followup.send(self.cog.concern_reply(), ephemeral=True)
+            reply = await self.cog.concern_reply(interaction, answered.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class MentorButton(
@@ -513,9 +514,16 @@ class CheckinCog(commands.Cog):
         self._sending: set[int] = set()
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
-    def concern_reply(self) -> str:
-        """What a student (or mentor) whose words are concerning is shown at once."""
-        return escalation_texts.concern_shown(self.bot.settings.escalations.crisis_text)
+    async def concern_reply(self, interaction: discord.Interaction, guild_id: int) -> str:
+        """What a student (or mentor) whose words are concerning is shown at once, in their
+        language; outside staff hours, when staff are back too."""
+        settings = self.bot.settings.escalations
+        language = reader_language(interaction)
+        away = await self.programs.staff_away(
+            guild_id, settings.staff_hours, self.bot.settings.sessions.holidays
+        )
+        reply = escalation_texts.concern_shown(settings.crisis(language), away)
+        return reply.render(language)
 
     # ------------------------------------------------------------- jobs from rows
 
@@ -607,7 +615,8 @@ class CheckinCog(commands.Cog):
         # Concerning words reach staff through their signal; the student sees the crisis
         # resources now, in this interaction.
         if result.concerning:
-            await interaction.followup.send(self.concern_reply(), ephemeral=True)
+            reply = await self.concern_reply(interaction, result.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
     # ------------------------------------------------------------- helpers
 

@@ -36,6 +36,7 @@ from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
+    MAX_DETAILS,
     POST,
     RE_PING_POST,
     Claimed,
@@ -48,7 +49,9 @@ from bot.services.escalations import (
 )
 from bot.services.programs import ProgramService
 from bot.services.signal_worker import SignalWorker
+from bot.services.support_hours import Away
 from cogs import escalation_texts as texts
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
@@ -66,36 +69,51 @@ WORKER_POST_WAIT_SECONDS = 5.0
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
-    saves = "your request for help"
-    details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
-        label="What is going on?",
-        style=discord.TextStyle.paragraph,
-        max_length=1000,
-        custom_id="help:details",
-    )
+    """/help-me's form, in the asker's language; ``quoted`` prefills the details (the
+    message command's quote)."""
 
-    def __init__(self, cog: EscalationCog, about_user_id: int | None) -> None:
-        super().__init__()
-        self.cog, self.about_user_id = cog, about_user_id
+    saves = "your request for help"
+
+    def __init__(
+        self,
+        cog: EscalationCog,
+        about_user_id: int | None,
+        language: str,
+        quoted: str = "",
+    ) -> None:
+        super().__init__(title=texts.FORM_TITLE.render(language))
+        self.cog, self.about_user_id, self.language = cog, about_user_id, language
+        self.details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_DETAILS,
+            custom_id="help:details",
+            default=quoted or None,
+        )
         self.urgency: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:urgency",
             options=[
-                discord.SelectOption(label=texts.URGENCY[u], value=u.value)
+                discord.SelectOption(label=texts.URGENCY_CHOICE[u].render(language), value=u.value)
                 for u in (Urgency.CAN_WAIT, Urgency.TODAY, Urgency.RIGHT_NOW)
             ],
         )
         self.category: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:category",
-            options=[discord.SelectOption(label=texts.CATEGORY[c], value=c) for c in CATEGORIES],
+            options=[
+                discord.SelectOption(label=texts.CATEGORY_CHOICE[c].render(language), value=c)
+                for c in CATEGORIES
+            ],
         )
-        self.add_item(discord.ui.Label(text="How urgent is it?", component=self.urgency))
-        self.add_item(discord.ui.Label(text="What is it about?", component=self.category))
+        for label, component in (
+            (texts.FORM_DETAILS, self.details),
+            (texts.FORM_URGENCY, self.urgency),
+            (texts.FORM_CATEGORY, self.category),
+        ):
+            self.add_item(discord.ui.Label(text=label.render(language), component=component))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            return
+        guild_id = guild_id_of(interaction)
         opened, changes = await self.cog.service.raise_manual(
-            interaction.guild_id,
+            guild_id,
             interaction.user.id,
             self.details.value,
             Urgency(self.urgency.values[0]),
@@ -104,12 +122,14 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
             about_user_id=self.about_user_id,
         )
         self.cog.plan(opened.escalation)
-        crisis_text = self.cog.settings.crisis_text
-        await interaction.response.send_message(
-            texts.confirmation(opened.escalation, crisis_text), ephemeral=True
-        )
+        language = reader_language(interaction)
+        crisis_text = self.cog.settings.crisis(language)
+        away = await self.cog.staff_away(guild_id)
+        reply = texts.confirmation(opened.escalation, crisis_text, away)
+        await interaction.response.send_message(reply.render(language), ephemeral=True)
         if not await self.cog.reached(opened, changes.waits):
-            await interaction.followup.send(texts.unreached(crisis_text), ephemeral=True)
+            unreached = texts.unreached(crisis_text).render(language)
+            await interaction.followup.send(unreached, ephemeral=True)
 
 
 class NoteModal(ReportingModal, title="Escalation"):
@@ -463,6 +483,12 @@ class EscalationCog(commands.Cog):
         )
         await self.refresh(view)
 
+    async def staff_away(self, guild_id: int) -> Away | None:
+        """Whether the program's staff are outside their support hours now."""
+        return await self.programs.staff_away(
+            guild_id, self.settings.staff_hours, self.bot.settings.sessions.holidays
+        )
+
     # ------------------------------------------------------------- command
 
     @app_commands.command(name="help-me", extras={"audience": Audience.EVERYONE})
@@ -473,7 +499,7 @@ class EscalationCog(commands.Cog):
     ) -> None:
         """Ask a staff member for help, for yourself or (mentors) your mentee."""
         await interaction.response.send_modal(
-            HelpModal(self, mentee.id if mentee is not None else None)
+            HelpModal(self, mentee.id if mentee is not None else None, reader_language(interaction))
         )
 
 

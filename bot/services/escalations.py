@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.config import EscalationSettings
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import signals
+from bot.services.concern import CATEGORIES as CONCERNS
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
@@ -75,6 +76,8 @@ OFF = "off"
 MAX_DETAILS, MAX_NOTE = 1000, 1000
 LIST_LIMIT = 25
 RE_PING, NEXT_TIER = 1, 2
+#: The event that records which concern categories a text held ("active_ideation, method").
+CONCERN_EVENT = "concern"
 
 RECENT_MOODS = 3  # check-ins shown to staff next to an escalation
 
@@ -97,6 +100,9 @@ class EscalationView:
     message_id: int | None
     created_at: datetime
     signal_count: int
+    #: Concern categories found in the words (``bot.services.concern.CATEGORIES``), most
+    #: severe first; empty when none were.
+    concerns: tuple[str, ...] = ()
 
     @property
     def manual(self) -> bool:
@@ -202,7 +208,9 @@ class EscalationService:
         about_user_id: int | None = None,
     ) -> tuple[Opened, Changes]:
         """/help-me: anyone asks for themselves, or a mentor about their mentee. Saved with
-        its staff post; returns the changes too, whose ``waits`` give the post's outcome."""
+        its staff post; returns the changes too, whose ``waits`` give the post's outcome.
+        Concerning language in the details makes it urgent (right now) and is recorded with
+        its categories."""
         details = _clean(details)
         if not details:
             raise UserError("Please write a few words about what is going on, then send it.")
@@ -210,6 +218,9 @@ class EscalationService:
             raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
         if category not in CATEGORIES:
             raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
+        concerns = [match.category for match in find_concerns(details)]
+        if concerns:  # whatever was chosen: the words say it cannot wait
+            urgency = Urgency.RIGHT_NOW
         async with self._tx.begin("escalation-post") as changes:
             session = changes.session
             await self._programs.ensure(session, guild_id)
@@ -223,6 +234,8 @@ class EscalationService:
             session.add(row)
             await session.flush()
             self._event(session, row, user_id, "opened")
+            if concerns:
+                self._event(session, row, None, CONCERN_EVENT, ", ".join(concerns))
             opened = await self._opened(session, row, new=True)
             await self._alert(changes, row, opened, compose)
         return opened, changes
@@ -270,7 +283,7 @@ class EscalationService:
         urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
         if urgency is None:
             return None
-        return await self._open_or_add(session, student, signal.kind, urgency, None, signal)
+        return await self._open_or_add(session, student, signal.kind, urgency, (), signal)
 
     async def _concerning_checkin(
         self, session: AsyncSession, student: Member, signal: Signal
@@ -279,7 +292,7 @@ class EscalationService:
         escalation, with the words."""
         row = await checkins.checkin(session, signal.checkin_id or 0)
         texts = [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
-        found = {match.category for text in texts for match in find_concerns(text)}
+        found = _concerns(texts)
         if not found:  # erased since, or the word list changed
             return None
         details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
@@ -288,7 +301,7 @@ class EscalationService:
             student,
             CONCERNING_LANGUAGE,
             Urgency.RIGHT_NOW,
-            ", ".join(sorted(found)),
+            found,
             signal,
             details=details,
             where="checkin",
@@ -305,7 +318,7 @@ class EscalationService:
         details = _clean(answer.concern or "") if answer is not None else ""
         if not details:
             return None
-        found = sorted({match.category for match in find_concerns(details)})
+        found = _concerns([details])
         urgency = (
             Urgency.RIGHT_NOW
             if found
@@ -323,7 +336,7 @@ class EscalationService:
             student,
             CONCERNING_LANGUAGE if found else MENTOR_CONCERN,
             urgency,
-            ", ".join(found) or None,
+            found,
             signal,
             details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
             where="mentor check-in",
@@ -590,23 +603,30 @@ class EscalationService:
         student: Member,
         source: str,
         urgency: Urgency,
-        category: str | None,
+        concerns: Sequence[str],
         signal: Signal | None,
         *,
         details: str | None = None,
         where: str | None = None,
     ) -> Opened:
+        """Add the signal to the student's live escalation of ``source``, else open one; the
+        ``concerns`` found (their categories, most severe first) are recorded with it."""
         live = await rows.live_for_rule(session, student.id, source)
         if live is not None:
             self._event(session, live, None, "signal", where, signal)
             if details:
                 self._event(session, live, None, "text", details)
+            if concerns:
+                self._event(session, live, None, CONCERN_EVENT, ", ".join(concerns))
             await session.flush()
             return await self._opened(session, live, new=False)
+        category = concerns[0] if concerns else None
         row = self._new(student, source, urgency, category, details, raised_by=None)
         session.add(row)
         await session.flush()
         self._event(session, row, None, "opened", where, signal)
+        if concerns:
+            self._event(session, row, None, CONCERN_EVENT, ", ".join(concerns))
         await session.flush()
         return await self._opened(session, row, new=True)
 
@@ -703,6 +723,7 @@ class EscalationService:
             message_id=row.message_id,
             created_at=row.created_at,
             signal_count=sum(e.signal_id is not None for e in events),
+            concerns=_recorded_concerns(row, events),
         )
 
 
@@ -712,6 +733,28 @@ def _claimed(view: EscalationView, staff_user_id: int, by: int | None = None) ->
     if view.manual and view.raised_by is not None:
         told.add(view.raised_by)
     return Claimed(view, staff_user_id, tuple(sorted(told)), by)
+
+
+def _concerns(texts: Sequence[str]) -> list[str]:
+    """The concern categories found in any of ``texts``, most severe first."""
+    found = sorted(
+        (match for text in texts for match in find_concerns(text)), key=lambda m: -m.severity
+    )
+    return list(dict.fromkeys(match.category for match in found))
+
+
+def _recorded_concerns(row: Escalation, events: Sequence[EscalationEvent]) -> tuple[str, ...]:
+    """The concern categories of an escalation: those its events recorded, else (rows
+    from before they were) the ids its category held."""
+    recorded = [
+        category
+        for event in events
+        if event.action == CONCERN_EVENT and event.note
+        for category in event.note.split(", ")
+    ]
+    if not recorded and row.source == CONCERNING_LANGUAGE and row.category:
+        recorded = row.category.split(", ")
+    return tuple(dict.fromkeys(c for c in recorded if c in CONCERNS))
 
 
 def _clean(text: str) -> str:

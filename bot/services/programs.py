@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import ProgramDefaults
 from bot.errors import UserError
+from bot.services.support_hours import Away, SupportHours, away
 from bot.timeparse import resolve_zone
 from storage.db import Sessions
 from storage.models import GuildSettings
 from storage.repositories import guilds
+from storage.repositories import sessions as session_rows
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,18 @@ class ProgramService:
                 row.program_channel_id = setup.program_channel_id
             row.updated_at = self._clock.now()
             return Program.of(row)
+
+    async def staff_away(
+        self, guild_id: int, hours: SupportHours, holidays: Collection[date]
+    ) -> Away | None:
+        """Whether staff are away now, in the program's zone, with its holidays (the
+        configured ``holidays`` and the server's own); None when they are in."""
+        if not hours.known:
+            return None
+        async with self._sessions.begin() as session:
+            row = await self.ensure(session, guild_id)
+            days = {h.day for h in await session_rows.holidays(session, guild_id)}
+        return away(hours, self._clock.now(), ZoneInfo(row.time_zone), days | set(holidays))
 
     async def ensure(self, session: AsyncSession, guild_id: int) -> GuildSettings:
         """The program row inside the caller's transaction, created on first use."""

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import discord
 
+from bot.services.concern import LABELS
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, add_goal, advance, answer, checkin_dms, until_monday
 from tests.e2e.test_escalations import posts
@@ -53,8 +54,24 @@ async def test_concerning_words_in_a_checkin_reach_staff_and_show_crisis_resourc
     (post,) = escalation_posts(world)
     assert post.raw_role_mentions == [world.staff_role.id]
     assert post.embeds[0].title == "Escalation #1: Right now"
-    assert f"<@{mentee.id}>" in shown(post) and "active_ideation" in shown(post)
+    assert f"<@{mentee.id}>" in shown(post) and LABELS["active_ideation"] in shown(post)
     assert "Open goals: Hand in every math homework" in shown(post)
+
+
+async def test_an_indirect_wish_to_die_in_a_checkin_is_urgent_and_named(world: World) -> None:
+    mentee, _ = await matched(world)
+    await add_goal(world, mentee)
+    await until_monday(world)
+    (prompt,) = checkin_dms(mentee)
+    done = await answer(
+        mentee, prompt, ["3"], **{"checkin:hard": "i wish i could sleep and never wake up"}
+    )
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in done.followups]
+    assert "988" in resources and "741741" in resources
+    (post,) = escalation_posts(world)
+    assert "(Right now)" in post.content and LABELS["passive_ideation"] in post.content
+    assert LABELS["passive_ideation"] in shown(post)
 
 
 async def test_harmless_words_and_a_reach_out_request(world: World) -> None:
@@ -110,7 +127,7 @@ async def test_a_mentors_concern_and_request_for_support_reach_staff(world: Worl
 
     by_title = {post.embeds[0].title: shown(post) for post in escalation_posts(world)}
     urgent = next(text for title, text in by_title.items() if title.endswith("Right now"))
-    assert f"<@{mentee.id}>" in urgent and concern in urgent and "active_ideation" in urgent
+    assert f"<@{mentee.id}>" in urgent and concern in urgent and LABELS["active_ideation"] in urgent
     support = next(text for title, text in by_title.items() if title.endswith("Today"))
     assert f"<@{mentor.id}>" in support and "asked for support" in support
     assert all(post.raw_role_mentions == [world.staff_role.id] for post in escalation_posts(world))

@@ -12,6 +12,7 @@ from typing import Any
 import discord
 from sqlalchemy import update
 
+from bot.services.concern import LABELS
 from storage.models import Checkin, CheckinStatus, GuildSettings, Signal
 from storage.repositories import members
 from tests.e2e.conftest import World, build_bot
@@ -30,15 +31,17 @@ def posts(world: World) -> list[discord.Message]:
     ]
 
 
-async def ask_for_help(world: World, actor: Any, urgency: str, **options: Any) -> Any:
+async def ask_for_help(
+    world: World,
+    actor: Any,
+    urgency: str,
+    details: str = "Someone keeps waiting for me after school and I'm scared.",
+    **options: Any,
+) -> Any:
     shown = await actor.slash(world.general, "help-me", **options)
     return await actor.submit_modal(
         shown,
-        {
-            "help:details": "Someone keeps waiting for me after school and I'm scared.",
-            "help:urgency": [urgency],
-            "help:category": ["safety"],
-        },
+        {"help:details": details, "help:urgency": [urgency], "help:category": ["safety"]},
     )
 
 
@@ -59,6 +62,21 @@ async def test_a_right_now_request_reaches_staff_and_shows_crisis_resources(
     shown = " ".join(f"{f.name} {f.value}" for f in embed.fields)
     assert f"<@{mentee.id}>" in shown and f"<@{mentor.id}>" in shown
     assert "scared" in shown and "Sessions: 0 happened" in shown
+
+
+async def test_concerning_details_make_a_request_urgent_and_name_the_category(
+    world: World,
+) -> None:
+    mentee, _ = await matched(world)
+    answered = await ask_for_help(world, mentee, "can_wait", "honestly I want to kill myself")
+    reply = answered.response.content
+    assert "988" in reply and "741741" in reply and "not a counsellor" in reply
+    post = posts(world)[-1]
+    assert "(Right now)" in post.content and LABELS["active_ideation"] in post.content
+    (embed,) = post.embeds
+    assert embed.title == "Escalation #1: Right now"
+    assert LABELS["active_ideation"] in (embed.description or "")
+    assert "escalation-sla:1:1" in world.bot.scheduler.job_ids()
 
 
 async def test_only_staff_can_claim_and_the_student_is_told(world: World) -> None:
@@ -275,9 +293,7 @@ async def test_concerning_check_in_words_post_an_urgent_escalation(world: World)
     (post,) = posts(world)
     assert "(Right now)" in post.content and post.raw_role_mentions == [world.staff_role.id]
     shown = post.embeds[0].description or ""
-    assert "Concerning language in a check-in (wish_to_be_dead)" in shown
-    cog: Any = world.bot.cogs["CheckinCog"]
-    assert "988" in cog.concern_reply() and "not a counsellor" in cog.concern_reply()
+    assert "Concerning language in a check-in" in shown and LABELS["wish_to_be_dead"] in shown
 
 
 async def checkin_with(world: World, user_id: int, week: int, **words: str) -> int:
