@@ -83,6 +83,12 @@ _STEPS = {
 }
 
 
+def quoted(text: str, limit: int) -> str:
+    """A message quoted in the /help-me form (Discord quote markup), cut to ``limit``."""
+    shown = "\n".join(f"> {line}" for line in text.strip().splitlines())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def when(instant: datetime) -> str:
     unix = int(instant.timestamp())
     return f"<t:{unix}:F> (<t:{unix}:R>)"

@@ -44,6 +44,7 @@ from bot.services.escalations import (
     EscalationService,
     EscalationView,
     Opened,
+    Quote,
     Stage,
     Unreachable,
 )
@@ -77,17 +78,19 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
     def __init__(
         self,
         cog: EscalationCog,
+        guild_id: int,
         about_user_id: int | None,
         language: str,
-        quoted: str = "",
+        quote: Quote | None = None,
     ) -> None:
         super().__init__(title=texts.FORM_TITLE.render(language))
-        self.cog, self.about_user_id, self.language = cog, about_user_id, language
+        self.cog, self.guild_id, self.about_user_id = cog, guild_id, about_user_id
+        self.quote = quote
         self.details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
             style=discord.TextStyle.paragraph,
             max_length=MAX_DETAILS,
             custom_id="help:details",
-            default=quoted or None,
+            default=texts.quoted(quote.text, MAX_DETAILS) if quote is not None else None,
         )
         self.urgency: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:urgency",
@@ -111,7 +114,7 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
             self.add_item(discord.ui.Label(text=label.render(language), component=component))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_id_of(interaction)
+        guild_id = self.guild_id
         opened, changes = await self.cog.service.raise_manual(
             guild_id,
             interaction.user.id,
@@ -120,6 +123,7 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
             self.category.values[0],
             self.cog.alert,
             about_user_id=self.about_user_id,
+            quote=self.quote,
         )
         self.cog.plan(opened.escalation)
         language = reader_language(interaction)
@@ -287,8 +291,19 @@ class EscalationCog(commands.Cog):
         self.worker = SignalWorker(bot.sessions, self.apply_signal)
         bot.delivery.on_recorded(self._posted)
         EscalationButton.cog = self
+        self.menu = app_commands.ContextMenu(
+            name="Get help from staff",
+            callback=self.help_from_message,
+            type=discord.AppCommandType.message,
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+            extras={"audience": Audience.EVERYONE},
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         await self.worker.stop()
 
     # ------------------------------------------------------------- jobs from rows
@@ -498,9 +513,30 @@ class EscalationCog(commands.Cog):
         self, interaction: discord.Interaction, mentee: discord.Member | None = None
     ) -> None:
         """Ask a staff member for help, for yourself or (mentors) your mentee."""
+        about = mentee.id if mentee is not None else None
+        language = reader_language(interaction)
         await interaction.response.send_modal(
-            HelpModal(self, mentee.id if mentee is not None else None, reader_language(interaction))
+            HelpModal(self, guild_id_of(interaction), about, language)
         )
+
+    async def help_from_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """The "Get help from staff" message command: /help-me's form with the message
+        quoted; the request is about its author, who is not told who asked."""
+        me = self.bot.user
+        author = None if me is not None and message.author.id == me.id else message.author.id
+        in_guild = interaction.guild_id is not None
+        quote = Quote(
+            message.content,
+            author,
+            message.channel.id if in_guild else None,
+            message.jump_url,
+        )
+        guild_id = interaction.guild_id or await self.service.home_guild(interaction.user.id)
+        await self.service.may_quote(guild_id, interaction.user.id, quote)
+        language = reader_language(interaction)
+        await interaction.response.send_modal(HelpModal(self, guild_id, None, language, quote))
 
 
 def _staff_dm(key: str, user_id: int, text: str) -> Prompt:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import EscalationSettings
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import Slash, Text
 from bot.services import signals
 from bot.services.concern import CATEGORIES as CONCERNS
 from bot.services.concern import find_concerns
@@ -80,6 +81,11 @@ RE_PING, NEXT_TIER = 1, 2
 CONCERN_EVENT = "concern"
 
 RECENT_MOODS = 3  # check-ins shown to staff next to an escalation
+_NOT_YOUR_PAIR = Text(
+    "Use this on a message in your pair's channel (yours or your match's) or in your DMs with "
+    "Bridges. For anything else, use {command} and tell staff in your own words.",
+    command=Slash("help-me"),
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,17 @@ class EscalationView:
     @property
     def manual(self) -> bool:
         return self.source == MANUAL
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The message a "Get help from staff" request quotes: its words, who wrote it (None:
+    Bridges itself), where (None: a DM with Bridges) and its link for staff."""
+
+    text: str
+    author_user_id: int | None
+    channel_id: int | None
+    link: str
 
 
 @dataclass(frozen=True)
@@ -206,19 +223,28 @@ class EscalationService:
         compose: Compose[Opened],
         *,
         about_user_id: int | None = None,
+        quote: Quote | None = None,
     ) -> tuple[Opened, Changes]:
         """/help-me: anyone asks for themselves, or a mentor about their mentee. Saved with
         its staff post; returns the changes too, whose ``waits`` give the post's outcome.
-        Concerning language in the details makes it urgent (right now) and is recorded with
-        its categories."""
+        Concerning language in the details (or the quoted message) makes it urgent (right
+        now) and is recorded with its categories. A ``quote`` makes it about the quoted
+        message's author (see ``may_quote``), who is told nothing of who asked."""
         details = _clean(details)
         if not details:
-            raise UserError("Please write a few words about what is going on, then send it.")
+            raise UserError(Text("Please write a few words about what is going on, then send it."))
         if len(details) > MAX_DETAILS:
-            raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
+            raise UserError(
+                Text(
+                    "Please keep it under {limit} characters (yours has {length}); say the most "
+                    "important part.",
+                    limit=MAX_DETAILS,
+                    length=len(details),
+                )
+            )
         if category not in CATEGORIES:
-            raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
-        concerns = [match.category for match in find_concerns(details)]
+            raise UserError(Text("Pick what it is about from the list."))
+        concerns = _concerns([details, quote.text] if quote is not None else [details])
         if concerns:  # whatever was chosen: the words say it cannot wait
             urgency = Urgency.RIGHT_NOW
         async with self._tx.begin("escalation-post") as changes:
@@ -228,17 +254,53 @@ class EscalationService:
             # member row (their user id only) to hold the request.
             me = await members.get_or_create(session, guild_id, user_id, now=self._clock.now())
             student = me
-            if about_user_id is not None and about_user_id != user_id:
+            if quote is not None:
+                student = await self._quoted_author(session, me, quote)
+            elif about_user_id is not None and about_user_id != user_id:
                 student = await self._own_mentee(session, me, about_user_id)
             row = self._new(student, MANUAL, urgency, category, details, raised_by=user_id)
             session.add(row)
             await session.flush()
             self._event(session, row, user_id, "opened")
+            if quote is not None:
+                self._event(session, row, user_id, "quoted", quote.link)
             if concerns:
                 self._event(session, row, None, CONCERN_EVENT, ", ".join(concerns))
             opened = await self._opened(session, row, new=True)
             await self._alert(changes, row, opened, compose)
         return opened, changes
+
+    async def may_quote(self, guild_id: int, user_id: int, quote: Quote) -> None:
+        """Refuse, before the form is shown, a quote from anywhere but the asker's pair
+        channel or their DMs with Bridges, or one with no words."""
+        if not _clean(quote.text):
+            raise UserError(
+                Text(
+                    "That message has no text to quote (only images, embeds or files). Use "
+                    "{command} and tell staff in your own words.",
+                    command=Slash("help-me"),
+                )
+            )
+        async with self._sessions() as session:
+            me = await members.get(session, guild_id, user_id)
+            if me is None and quote.channel_id is not None:
+                raise NotAllowed(_NOT_YOUR_PAIR)
+            if me is not None:
+                await self._quoted_author(session, me, quote)
+
+    async def home_guild(self, user_id: int) -> int:
+        """The server whose program a DM request belongs to: the asker's only one."""
+        async with self._sessions() as session:
+            found = await members.guilds_of(session, user_id)
+        if len(found) != 1:
+            raise UserError(
+                Text(
+                    "I can't tell which school's program this is for. Use {command} in your "
+                    "school's server instead.",
+                    command=Slash("help-me"),
+                )
+            )
+        return found[0]
 
     async def apply_signal(
         self, signal_id: int, compose: Compose[Opened]
@@ -688,6 +750,23 @@ class EscalationService:
             f"You can raise a concern only about your own mentee, and <@{mentee_user_id}> is "
             "not. Talk to a staff member directly."
         )
+
+    async def _quoted_author(self, session: AsyncSession, me: Member, quote: Quote) -> Member:
+        """Whom a quoted message's request is about: its author when they share the pair
+        channel it was written in with the asker; the asker for their own words or a DM
+        with Bridges. Any other channel is refused."""
+        if quote.channel_id is None:  # a DM with Bridges: its messages are theirs or ours
+            return me
+        match = await matches.active_in_channel(session, quote.channel_id)
+        if match is None or me.id not in (match.mentor_id, match.mentee_id):
+            raise NotAllowed(_NOT_YOUR_PAIR)
+        if quote.author_user_id in (None, me.user_id):
+            return me
+        other_id = match.mentee_id if me.id == match.mentor_id else match.mentor_id
+        other = await members.by_id(session, other_id)
+        if other is None or other.user_id != quote.author_user_id:
+            raise NotAllowed(_NOT_YOUR_PAIR)
+        return other
 
     async def _get(self, session: AsyncSession, escalation_id: int) -> Escalation:
         row = await rows.by_id(session, escalation_id)
