@@ -43,9 +43,9 @@ from bot.services.checkins import (
 )
 from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
-from cogs import checkin_chart, escalation_texts
+from cogs import checkin_chart, crisis
 from cogs import checkin_texts as texts
-from cogs.context import guild_id_of, reader_language
+from cogs.context import guild_id_of
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
 from cogs.outbox import dm, transactions
 from cogs.profiles import FOCUS_LABELS
@@ -330,11 +330,18 @@ class GoalModal(ReportingModal):
             await interaction.response.send_message(
                 f"Goal added: **{goal.what}**. It shows in your weekly check-in.", ephemeral=True
             )
-            return
-        await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm)
-        await interaction.response.send_message(
-            f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.", ephemeral=True
-        )
+        else:
+            proposal = await goals.propose(
+                guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm
+            )
+            goal = proposal.goal
+            await interaction.response.send_message(
+                f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.",
+                ephemeral=True,
+            )
+        if goal.concerning:  # staff hear of it through its signal
+            reply = await self.cog.concern_reply(interaction, guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class ProposalButton(
@@ -515,15 +522,8 @@ class CheckinCog(commands.Cog):
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
     async def concern_reply(self, interaction: discord.Interaction, guild_id: int) -> str:
-        """What a student (or mentor) whose words are concerning is shown at once, in their
-        language; outside staff hours, when staff are back too."""
-        settings = self.bot.settings.escalations
-        language = reader_language(interaction)
-        away = await self.programs.staff_away(
-            guild_id, settings.staff_hours, self.bot.settings.sessions.holidays
-        )
-        reply = escalation_texts.concern_shown(settings.crisis(language), away)
-        return reply.render(language)
+        """What a student (or mentor) whose words are concerning is shown at once."""
+        return await crisis.concern_reply(self.bot, self.programs, interaction, guild_id)
 
     # ------------------------------------------------------------- jobs from rows
 

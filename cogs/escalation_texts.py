@@ -47,7 +47,7 @@ RULE = {
     signals.REACH_OUT: "Asked in a check-in for an adult to reach out",
     signals.MENTOR_SUPPORT: "A mentor asked for support from staff in their check-in",
     MENTOR_CONCERN: "A mentor raised a concern in their check-in",
-    CONCERNING_LANGUAGE: "Concerning language in a check-in",
+    CONCERNING_LANGUAGE: "Concerning language in a check-in, a goal or a session note",
 }
 COLOUR = {
     Urgency.CAN_WAIT: discord.Colour.blue(),

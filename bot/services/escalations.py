@@ -51,6 +51,7 @@ from storage.models import (
 )
 from storage.repositories import checkins, matches, members
 from storage.repositories import escalations as rows
+from storage.repositories import sessions as session_rows
 from storage.repositories import signals as signal_rows
 from storage.repositories.deliveries import Outcome
 
@@ -339,7 +340,7 @@ class EscalationService:
         if student is None:
             return None
         if signal.kind == signals.CONCERNING_WORDS:
-            return await self._concerning_checkin(session, student, signal)
+            return await self._concerning_words(session, student, signal)
         if signal.kind == signals.MENTOR_CONCERN:
             return await self._mentor_concern(session, student, signal)
         urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
@@ -347,13 +348,13 @@ class EscalationService:
             return None
         return await self._open_or_add(session, student, signal.kind, urgency, (), signal)
 
-    async def _concerning_checkin(
+    async def _concerning_words(
         self, session: AsyncSession, student: Member, signal: Signal
     ) -> Opened | None:
-        """Concerning language in a check-in's answers opens or adds to an urgent
-        escalation, with the words."""
-        row = await checkins.checkin(session, signal.checkin_id or 0)
-        texts = [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
+        """Concerning language in what a member wrote (a check-in's answers, a goal, a
+        session's topic or their attendance note) opens or adds to an urgent escalation,
+        with the words and their categories."""
+        where, texts = await self._written(session, student, signal)
         found = _concerns(texts)
         if not found:  # erased since, or the word list changed
             return None
@@ -366,8 +367,26 @@ class EscalationService:
             found,
             signal,
             details=details,
-            where="checkin",
+            where=where,
         )
+
+    @staticmethod
+    async def _written(
+        session: AsyncSession, student: Member, signal: Signal
+    ) -> tuple[str, list[str]]:
+        """Where a concerning-words signal points, and the words written there."""
+        if signal.goal_id is not None:
+            goal = await checkins.goal(session, signal.goal_id)
+            return "goal", [goal.what, goal.why, goal.measure] if goal else []
+        if signal.session_id is not None:
+            met = await session_rows.by_id(session, signal.session_id)
+            answer = await session_rows.attendance(session, signal.session_id, student.id)
+            texts = [met.topic or ""] if met is not None else []
+            if answer is not None:
+                texts += [", ".join(answer.covered), answer.note or ""]
+            return "session", [t for t in texts if t]
+        row = await checkins.checkin(session, signal.checkin_id or 0)
+        return "checkin", [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
 
     async def _mentor_concern(
         self, session: AsyncSession, mentor: Member, signal: Signal

@@ -5,7 +5,7 @@ for support reach staff too, and staff can read the mentor's check-ins."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import discord
 
@@ -14,7 +14,7 @@ from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, add_goal, advance, answer, checkin_dms, until_monday
 from tests.e2e.test_escalations import posts
 from tests.e2e.test_foundation import reply_of
-from tests.e2e.test_sessions import dms, matched
+from tests.e2e.test_sessions import dms, matched, seconds_until
 
 WEEK = timedelta(weeks=1).total_seconds()
 
@@ -138,3 +138,44 @@ async def test_a_mentors_concern_and_request_for_support_reach_staff(world: Worl
     assert "going 2/5" in own.content
     refused = reply_of(await mentee.slash(world.general, "checkin history", member=mentor))
     assert "only by them and by staff" in refused.content
+
+
+async def test_concerning_words_in_a_goal_reach_staff_and_show_the_writer_resources(
+    world: World,
+) -> None:
+    mentee, _ = await matched(world)
+    form = await mentee.slash(world.general, "goal add")
+    why = "Some days I want to kill myself, I need a reason to keep going"
+    added = await mentee.submit_modal(form, {**GOAL, "goal:why": why})
+    assert "Goal added" in added.response.content
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in added.followups]
+    assert "988" in resources and "not a counsellor" in resources
+    (post,) = escalation_posts(world)
+    assert "(Right now)" in post.content and LABELS["active_ideation"] in post.content
+    assert why in shown(post)
+
+
+async def test_concerning_words_in_a_session_topic_and_note_reach_staff(world: World) -> None:
+    mentee, mentor = await matched(world)
+    proposed = await mentee.slash(
+        world.general, "session schedule", when="saturday 11am", topic="i wrote a goodbye note"
+    )
+    await world.env.advance_time(1)
+    assert any("988" in f.content for f in proposed.followups)
+    (post,) = escalation_posts(world)
+    assert LABELS["preparatory_acts"] in post.content and f"<@{mentee.id}>" in shown(post)
+    await mentor.user.click(dms(mentor)[-1], label="Accept")
+    await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
+    question = next(m for m in reversed(dms(mentor)) if "Did it happen?" in m.content)
+    form = await mentor.user.click(question, label="Yes")
+    done = await mentor.user.submit_modal(
+        form, {"attend:covered": "goals", "attend:note": "I have been cutting myself again"}
+    )
+    await world.env.advance_time(1)
+    assert "noted" in done.response.content and "988" in done.followups[-1].content
+    about_mentor = [
+        p for p in escalation_posts(world) if f"<@{mentor.id}>" in p.embeds[0].fields[0].value
+    ]
+    (noted,) = about_mentor
+    assert LABELS["self_harm"] in noted.content

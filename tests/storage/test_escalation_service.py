@@ -266,7 +266,7 @@ async def test_help_me_input_and_who_may_raise_for_whom(world: Escalations) -> N
         await world.raise_manual(MENTEE, "   ", Urgency.TODAY, "other")
     with pytest.raises(UserError, match="under 1000"):
         await world.raise_manual(MENTEE, "x" * 1001, Urgency.TODAY, "other")
-    with pytest.raises(UserError, match="category"):
+    with pytest.raises(UserError, match="what it is about"):
         await world.raise_manual(MENTEE, "help", Urgency.TODAY, "gossip")
     with pytest.raises(NotAllowed, match="your own mentee"):
         await world.raise_manual(MENTEE, "help", Urgency.TODAY, "other", about_user_id=MENTOR)
@@ -295,7 +295,10 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     assert added is not None and not added.new and added.escalation.signal_count == 2
     async with world.db() as session:
         count = await session.scalar(select(func.count()).select_from(EscalationEvent))
-    assert count == 4  # opened, DMed (no staff channel here), then the second text's signal, text
+    # opened, its concern's categories, DMed (no staff channel here); then the second text's
+    # signal, text and categories
+    assert count == 6
+    assert added.escalation.concerns == ("wish_to_be_dead", "abuse")
 
 
 @settings(
