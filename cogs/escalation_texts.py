@@ -251,6 +251,36 @@ def re_ping(view: EscalationView, role_id: int | None, stage: int) -> str:
     )
 
 
+def follow_up_reminder(view: EscalationView, stage: int) -> str:
+    """The claimer's reminder that nothing has been written on their claim yet."""
+    again = " again" if stage > 1 else ""
+    return (
+        f"Reminder{again}: you claimed escalation #{view.id} ({URGENCY[view.urgency]}) about "
+        f"<@{view.student_user_id}>, and no note or resolution has been written since. Add a "
+        f"note (what you did, or what is next) or resolve it: `/staff escalation view {view.id}`."
+    )
+
+
+def follow_up_ping(view: EscalationView, role_id: int | None, claimer: int) -> str:
+    """The staff role's ping when the claimer's reminder went unanswered."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}Follow-up overdue: escalation #{view.id} ({URGENCY[view.urgency]}) was claimed "
+        f"by <@{claimer}> {when(view.claimed_at or view.created_at)} and still has no note or "
+        "resolution. Please check with them, or take it over with Reassign."
+    )
+
+
+def follow_up(view: EscalationView) -> str:
+    """The follow-up state shown in the list: due, or overdue once a reminder went out."""
+    if view.follow_up_due is None:
+        return ""
+    unix = int(view.follow_up_due.timestamp())
+    if view.follow_up_stage:
+        return f" · follow-up overdue since <t:{unix}:R>"
+    return f" · follow-up due <t:{unix}:R>"
+
+
 def staff_dm(view: EscalationView, why: str) -> str:
     return (
         f"{why} Escalation #{view.id} ({URGENCY[view.urgency]}) about <@{view.student_user_id}>:"
@@ -317,5 +347,5 @@ def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:
 def listing_line(view: EscalationView) -> str:
     return (
         f"`#{view.id}` {URGENCY[view.urgency]} · <@{view.student_user_id}> · {reason(view)} · "
-        f"{status(view)} · <t:{int(view.created_at.timestamp())}:R>"
+        f"{status(view)}{follow_up(view)} · <t:{int(view.created_at.timestamp())}:R>"
     )

@@ -36,13 +36,16 @@ from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
+    FOLLOW_UP_POST,
     MAX_DETAILS,
     POST,
     RE_PING_POST,
+    REMIND_CLAIMER,
     Claimed,
     Context,
     EscalationService,
     EscalationView,
+    FollowUp,
     Opened,
     Quote,
     Stage,
@@ -62,6 +65,7 @@ from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 SLA_JOB = "escalation-sla"
+FOLLOW_UP_JOB = "escalation-follow-up"
 #: How long /help-me waits for its post's outcome, to tell the student if nobody was reached.
 POST_WAIT_SECONDS = 30.0
 #: How long the signal worker waits for a new escalation's post before the next signal, so
@@ -155,6 +159,7 @@ class NoteModal(ReportingModal, title="Escalation"):
             self.cog.unplan(view.id)
         else:
             view = await service.add_note(self.escalation_id, user_id, self.note.value)
+        self.cog.unfollow(view.id)  # a note or the resolution is the follow-up
         await interaction.response.send_message(
             f"{'Resolved' if self.resolving else 'Note added to'} escalation #{view.id}.",
             ephemeral=True,
@@ -187,6 +192,7 @@ class ReassignModal(ReportingModal, title="Reassign escalation"):
             to_is_staff=to_is_staff,
         )
         self.cog.unplan(claimed.escalation.id)
+        self.cog.follow(claimed.escalation)
         await interaction.response.send_message(
             f"Escalation #{claimed.escalation.id} is now with {target.mention}.", ephemeral=True
         )
@@ -318,6 +324,8 @@ class EscalationCog(commands.Cog):
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
                 count += self.plan(view)
+            for view in await self.service.claimed():
+                count += self.follow(view)
         self.worker.start()
         return count
 
@@ -329,6 +337,18 @@ class EscalationCog(commands.Cog):
 
     def unplan(self, escalation_id: int) -> None:
         self.bot.scheduler.cancel_matching(f"{SLA_JOB}:{escalation_id}:")
+
+    def follow(self, view: EscalationView) -> int:
+        """The follow-up jobs of a claimed escalation with no note since its claim."""
+        self.unfollow(view.id)
+        plan = self.service.follow_up_plan(view)
+        for stage, at in plan:
+            job = job_id(FOLLOW_UP_JOB, view.id, stage)
+            self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
+        return len(plan)
+
+    def unfollow(self, escalation_id: int) -> None:
+        self.bot.scheduler.cancel_matching(f"{FOLLOW_UP_JOB}:{escalation_id}:")
 
     # ------------------------------------------------------------- signals
 
@@ -396,6 +416,31 @@ class EscalationCog(commands.Cog):
             for u in reached.dm_to
         ]
         return prompts
+
+    def follow_up_pings(self, due: FollowUp) -> list[Prompt]:
+        """A follow-up stage: the claimer's reminder DM; at the second, the staff role in
+        the staff channel (the claimer DMed again when there is no channel). Keyed by the
+        claim, so a new claim is followed up afresh and none is sent twice."""
+        view = due.escalation
+        key = f"{FOLLOW_UP_JOB}:{view.id}:{due.claim}:{due.stage}"
+        if due.stage == REMIND_CLAIMER or due.channel_id is None:
+            text = texts.follow_up_reminder(view, due.stage)
+            return [_staff_dm(key, due.claimer, text)]
+        role = due.role_id
+        return [
+            Prompt(
+                key=key,
+                kind=FOLLOW_UP_POST,
+                user_id=view.student_user_id,
+                message=Message(
+                    content=texts.follow_up_ping(view, role, due.claimer),
+                    mention_role_ids=(role,) if role else (),
+                ),
+                priority=Priority.URGENT,
+                channel_id=due.channel_id,
+                guild_id=view.guild_id,
+            )
+        ]
 
     def unreachable(self, failed: Unreachable) -> list[Prompt]:
         """A post (or a re-ping) that failed: each staff member known gets it as a DM."""
@@ -481,6 +526,10 @@ class EscalationCog(commands.Cog):
         except discord.HTTPException as error:
             log.warning("could not update the post of escalation %s: %s", view.id, error.status)
 
+    async def follow_up(self, escalation_id: int, stage: int) -> None:
+        """Claimed, and no note yet at a follow-up limit: remind the claimer, then the role."""
+        await self.service.follow_up_step(escalation_id, stage, self.follow_up_pings)
+
     async def sla(self, escalation_id: int, stage: int) -> None:
         """Unclaimed at a limit: re-ping the staff role; at the second, the next tier too,
         and DM on-call staff."""
@@ -492,6 +541,7 @@ class EscalationCog(commands.Cog):
         claimed = await self.service.claim(escalation_id, interaction.user.id, self.claim_notices)
         view = claimed.escalation
         self.unplan(view.id)
+        self.follow(view)
         await interaction.response.send_message(
             f"You claimed escalation #{view.id}. The student has been told someone is on it.",
             ephemeral=True,

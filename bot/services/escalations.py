@@ -78,6 +78,11 @@ OFF = "off"
 MAX_DETAILS, MAX_NOTE = 1000, 1000
 LIST_LIMIT = 25
 RE_PING, NEXT_TIER = 1, 2
+#: Follow-up stages of a claimed escalation with no note: the claimer reminded, then the role.
+REMIND_CLAIMER, PING_ROLE = 1, 2
+#: The delivery kind of the staff-channel post of the second follow-up stage.
+FOLLOW_UP_POST = "escalation-follow-up"
+_CLAIMS = ("claimed", "reassigned")
 #: The event that records which concern categories a text held ("active_ideation, method").
 CONCERN_EVENT = "concern"
 
@@ -110,6 +115,12 @@ class EscalationView:
     #: Concern categories found in the words (``bot.services.concern.CATEGORIES``), most
     #: severe first; empty when none were.
     concerns: tuple[str, ...] = ()
+    #: When it was last claimed (or reassigned), while claimed.
+    claimed_at: datetime | None = None
+    #: Follow-up stages done since that claim (``REMIND_CLAIMER``, ``PING_ROLE``).
+    follow_up_stage: int = 0
+    #: When the claimer must have written a note by; None once they have (or unclaimed).
+    follow_up_due: datetime | None = None
 
     @property
     def manual(self) -> bool:
@@ -174,6 +185,20 @@ class Stage:
     channel_id: int | None
     role_id: int | None
     dm_to: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A claimed escalation left without a note: remind ``claimer`` (stage 1), or ping the
+    staff role in ``channel_id`` (stage 2; the claimer is DMed when there is no channel).
+    ``claim`` marks the claim it follows up, so each claim's reminders are keyed apart."""
+
+    escalation: EscalationView
+    stage: int
+    claimer: int
+    claim: int
+    channel_id: int | None
+    role_id: int | None
 
 
 @dataclass(frozen=True)
@@ -594,6 +619,54 @@ class EscalationService:
                 await changes.send(compose(reached))
         return reached
 
+    def follow_up_plan(self, view: EscalationView) -> list[tuple[int, datetime]]:
+        """(stage, when) of each follow-up still ahead of a claimed escalation with no note
+        since its claim: the first at ``follow_up_hours`` after the claim, the second one
+        period later."""
+        if view.claimed_at is None or view.follow_up_due is None:
+            return []
+        period = timedelta(hours=self._settings.follow_up_hours[view.urgency.value])
+        now = self._clock.now()
+        return [
+            (stage, max(view.claimed_at + stage * period, now))
+            for stage in (REMIND_CLAIMER, PING_ROLE)
+            if stage > view.follow_up_stage
+        ]
+
+    async def follow_up_step(
+        self, escalation_id: int, stage: int, compose: Compose[FollowUp]
+    ) -> FollowUp | None:
+        """Record follow-up stage ``stage`` (and an earlier one not done: after downtime
+        both may be due), each with its message, if the escalation is still claimed with no
+        note since its claim; else None."""
+        async with self._tx.begin("escalation-follow-up") as changes:
+            session = changes.session
+            row = await rows.by_id(session, escalation_id)
+            if row is None or row.status is not EscalationStatus.CLAIMED:
+                return None
+            view = await self._view(session, row)
+            if view.follow_up_due is None or view.claimed_at is None or row.assignee is None:
+                return None
+            staff = await self._staff(session, row.guild_id)
+            reached = None
+            for step in range(view.follow_up_stage + 1, stage + 1):
+                self._event(session, row, None, "follow-up", str(step))
+                reached = FollowUp(
+                    await self._view(session, row),
+                    step,
+                    row.assignee,
+                    int(view.claimed_at.timestamp()),
+                    row.channel_id or staff.channel_id,
+                    staff.role_id,
+                )
+                await changes.send(compose(reached))
+        return reached
+
+    async def claimed(self) -> list[EscalationView]:
+        async with self._sessions() as session:
+            found = await rows.with_status(session, [EscalationStatus.CLAIMED])
+            return [await self._view(session, row) for row in found]
+
     async def unclaimed(self) -> list[EscalationView]:
         async with self._sessions() as session:
             found = await rows.with_status(session, [EscalationStatus.OPEN])
@@ -804,6 +877,7 @@ class EscalationService:
         if student is None:
             raise NotFound("That student is no longer in the program.")
         events = await rows.events(session, row.id) if row.id is not None else []
+        claimed_at, stage, due = self._follow_up(row, events)
         return EscalationView(
             id=row.id,
             guild_id=row.guild_id,
@@ -822,7 +896,25 @@ class EscalationService:
             created_at=row.created_at,
             signal_count=sum(e.signal_id is not None for e in events),
             concerns=_recorded_concerns(row, events),
+            claimed_at=claimed_at,
+            follow_up_stage=stage,
+            follow_up_due=due,
         )
+
+    def _follow_up(
+        self, row: Escalation, events: Sequence[EscalationEvent]
+    ) -> tuple[datetime | None, int, datetime | None]:
+        """A claimed escalation's follow-up state from its events since the last claim:
+        when claimed, the stages done, when a note is due (None once one was written)."""
+        claims = [i for i, e in enumerate(events) if e.action in _CLAIMS]
+        if row.status is not EscalationStatus.CLAIMED or not claims:
+            return None, 0, None
+        since = events[claims[-1] :]
+        claimed_at = since[0].created_at
+        stage = sum(e.action == "follow-up" for e in since)
+        noted = any(e.action == "note" and e.actor is not None for e in since)
+        period = timedelta(hours=self._settings.follow_up_hours[row.urgency.value])
+        return claimed_at, stage, None if noted else claimed_at + period
 
 
 def _claimed(view: EscalationView, staff_user_id: int, by: int | None = None) -> Claimed:

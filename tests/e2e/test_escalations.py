@@ -16,6 +16,7 @@ from bot.services.concern import LABELS
 from storage.models import Checkin, CheckinStatus, GuildSettings, Signal
 from storage.repositories import members
 from tests.e2e.conftest import World, build_bot
+from tests.e2e.test_checkins import advance
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_sessions import dms, matched, restart
 
@@ -317,3 +318,49 @@ async def checkin_with(world: World, user_id: int, week: int, **words: str) -> i
         session.add(row)
         await session.flush()
         return row.id
+
+
+async def test_a_claimed_untouched_escalation_is_followed_up_once_each_across_restarts(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "today")  # follow-up after 24 hours
+    await world.staff.click(posts(world)[-1], label="Claim")
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up due" in listed.content
+
+    def reminders() -> list[str]:
+        return [m.content for m in dms(world.staff) if "no note or resolution" in m.content]
+
+    await advance(world, 23 * 3600)
+    assert reminders() == []
+    await restart(world, database_url)
+    assert "escalation-follow-up:1:1" in world.bot.scheduler.job_ids()
+    await advance(world, 3600 + 60)
+    (reminder,) = reminders()
+    assert "you claimed escalation #1" in reminder and "/staff escalation view 1" in reminder
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up overdue" in listed.content
+    await restart(world, database_url)
+    await advance(world, 24 * 3600)
+    ping = posts(world)[-1]
+    assert "Follow-up overdue" in ping.content and f"<@{world.staff.id}>" in ping.content
+    assert ping.raw_role_mentions == [world.staff_role.id]
+    await restart(world, database_url)  # nothing is sent twice after a restart
+    await advance(world, 72 * 3600)
+    assert len(reminders()) == 1
+    assert sum("Follow-up overdue" in p.content for p in posts(world)) == 1
+
+
+async def test_a_note_after_the_claim_is_the_follow_up(world: World) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "right_now")  # follow-up after 2 hours
+    post = posts(world)[-1]
+    await world.staff.click(post, label="Claim")
+    form = await world.staff.click(post, label="Add note")
+    await world.staff.submit_modal(form, {"esc:note": "Called the student's mom."})
+    await advance(world, 6 * 3600)
+    assert not any("no note or resolution" in m.content for m in dms(world.staff))
+    assert not any("Follow-up overdue" in p.content for p in posts(world))
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up" not in listed.content
