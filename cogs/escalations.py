@@ -1,5 +1,5 @@
-"""/help-me, the signal worker that applies the escalation rules, the staff post with its
-buttons, and SLA re-pings.
+"""/help-me and the "Get help from staff" message command, the signal worker that applies
+the escalation rules, the staff post with its buttons, SLA re-pings and follow-ups.
 
 Every message is written under a unique key in the transaction of the change that implies
 it (the post ``escalation-post:{id}``, each re-ping ``escalation-sla:{id}:{stage}``, each DM
@@ -10,9 +10,14 @@ hook (``_posted``) links a post to its escalation when it is sent, whenever that
 a post that really failed (the channel is missing or refuses it) is DMed to on-call staff
 and staff known to the program instead, and logged as an error.
 
-``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` from rows (a stage due
-while the bot was down runs at once), links or writes the posts of escalations left
+``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` and follow-up jobs
+``escalation-follow-up:{id}:{stage}`` (a claimed escalation with no note: the claimer
+reminded, then the staff role pinged; each message keyed by the claim) from rows (a stage
+due while the bot was down runs at once), links or writes the posts of escalations left
 without one, and starts the signal worker, which applies every signal a crash left.
+
+What the asker reads (the form, the reply, the crisis resources in their language, and
+outside ``[escalations] staff_hours`` when staff are back) is rendered in their language.
 """
 
 from __future__ import annotations

@@ -1,11 +1,19 @@
 """Escalation to staff: opened by a person (/help-me) or by a rule from a signal, posted to
-staff, claimed, noted, resolved or reassigned, and re-pinged while nobody claims it.
+staff, claimed, noted, resolved or reassigned, re-pinged while nobody claims it, and
+followed up while its claimer writes nothing.
 
 Rules: one live (not resolved) escalation per student per rule, and a new signal of that
 rule is added to it; a manual request is always its own escalation. Every change is an
 ``EscalationEvent`` row (who, when, what); nothing is ever deleted. SLA timers are derived
 from rows (``sla_plan``): an open escalation is re-pinged at its urgency's first limit and
-goes to the next tier at the second.
+goes to the next tier at the second. A claimed one with no note since its claim is
+followed up (``follow_up_plan``): its claimer reminded after its urgency's
+``follow_up_hours``, the staff role one period later; its state comes from its events.
+
+Concerning language (``bot.services.concern``) in /help-me's details or a quoted message
+makes the request urgent; in a check-in, a goal or a session note it opens an urgent
+escalation through its signal. Either way the categories found are recorded (``concern``
+events) and named to staff.
 
 What staff are sent commits with the change (``bot.services.outbox``): a new escalation
 with its staff post (or, with no staff channel set, DMs to the staff known to the program),

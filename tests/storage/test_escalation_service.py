@@ -4,6 +4,7 @@ what each change writes for staff in its own transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from bot.services.escalations import (
     EscalationService,
     EscalationView,
     Opened,
+    Quote,
     Stage,
 )
 from bot.services.programs import ProgramService
@@ -315,3 +317,23 @@ async def test_any_help_me_input_is_kept_whole_or_refused_with_a_sentence(
         assert error.message.endswith(".")
         return
     assert view.details == details.replace("\x00", "").strip() and view.category == category
+
+
+async def test_a_quote_from_a_dm_with_bridges_is_about_the_asker(world: Escalations) -> None:
+    dm = Quote("i want to kill myself", None, None, "https://discord.com/channels/@me/1/2")
+    assert await world.escalations.home_guild(MENTEE) == GUILD
+    with pytest.raises(UserError, match="which school"):
+        await world.escalations.home_guild(4242)  # in no program: nowhere to send it
+    await world.escalations.may_quote(GUILD, MENTEE, dm)
+    with pytest.raises(UserError, match="no text to quote"):
+        await world.escalations.may_quote(GUILD, MENTEE, replace(dm, text="  "))
+    with pytest.raises(NotAllowed, match="pair's channel"):  # not a pair channel
+        await world.escalations.may_quote(GUILD, MENTEE, replace(dm, channel_id=7))
+    opened, _ = await world.escalations.raise_manual(
+        GUILD, MENTEE, "Can someone talk to me", Urgency.CAN_WAIT, "other", post, quote=dm
+    )
+    view = opened.escalation
+    assert view.student_user_id == MENTEE and view.raised_by == MENTEE
+    assert view.urgency is Urgency.RIGHT_NOW and view.concerns == ("active_ideation",)
+    _, events = await world.escalations.timeline(GUILD, view.id)
+    assert ("quoted", dm.link) in [(e.action, e.note) for e in events]
