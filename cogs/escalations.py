@@ -79,7 +79,7 @@ WORKER_POST_WAIT_SECONDS = 5.0
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
-    """/help-me's form, in the asker's language; ``quoted`` prefills the details (the
+    """/help-me's form, in the asker's language; ``quote`` prefills the details (the
     message command's quote)."""
 
     saves = "your request for help"

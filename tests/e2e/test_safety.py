@@ -13,13 +13,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import discord
 import pytest
+from discord import app_commands
 from simcord.backend.errors import SetupError
 
 from bot.config import DEFAULT_CRISIS_TEXT_ES, Settings
 from bot.errors import UserError
 from bot.services.concern import LABELS
 from bot.services.support_hours import parse_support_hours
+from cogs.translator import CatalogTranslator
 from storage.models import Urgency
 from tests.e2e.conftest import World
 from tests.e2e.test_delivery import pair_channel
@@ -123,3 +126,13 @@ async def test_help_me_refuses_empty_and_too_long_details(world: World) -> None:
             world.guild.id, mentee.id, "a" * 1001, Urgency.TODAY, "other", cog.alert
         )
     assert posts(world) == []
+
+
+async def test_the_message_command_is_named_in_each_language(world: World) -> None:
+    tree = world.bot.tree
+    menu = tree.get_command("Get help from staff", type=discord.AppCommandType.message)
+    assert isinstance(menu, app_commands.ContextMenu)
+    payload = await menu.get_translated_payload(tree, CatalogTranslator())
+    localized = payload["name_localizations"]
+    assert localized["es-419"] == localized["es-ES"] == "Pedir ayuda al personal"
+    assert payload["contexts"] == [0, 1]  # in servers and in DMs with Bridges
