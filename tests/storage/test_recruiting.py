@@ -47,6 +47,7 @@ from storage.models import (
     Signup,
 )
 from storage.repositories import recruiting as rows
+from tests.storage.prompts import closing_notes
 
 GUILD, OTHER_GUILD = 1, 2
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # a Monday
@@ -353,7 +354,7 @@ async def test_a_mentee_whose_match_ended_waits_from_the_end(school: School) -> 
     school.later(DAY)
     await school.join(102, ProgramRole.MENTEE, 7)
     school.later(DAY)
-    await school.matches.end(GUILD, STAFF, 201, 101, "moved classes")
+    await school.matches.end(GUILD, STAFF, 201, 101, "moved classes", closing_notes)
 
     roster = await school.service.roster(GUILD)
     assert [(w.user_id, w.since) for w in roster.waiting] == [
@@ -365,7 +366,7 @@ async def test_a_mentee_whose_match_ended_waits_from_the_end(school: School) -> 
 async def test_leaving_takes_a_mentee_off_the_list(school: School) -> None:
     await school.join(101, ProgramRole.MENTEE, 7)
     await school.join(102, ProgramRole.MENTEE, 7)
-    await school.matches.leave(GUILD, 101)
+    await school.matches.leave(GUILD, 101, closing_notes)
     place = await school.service.place(GUILD, 102)
     assert place is not None and place.position == 1
 
