@@ -32,10 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
+from bot.paging.outlets import page_prompts
+from bot.paging.page import compose_page
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
+    NEXT_TIER,
     POST,
     RE_PING_POST,
     Claimed,
@@ -50,6 +53,7 @@ from bot.services.programs import ProgramService
 from bot.services.signal_worker import SignalWorker
 from cogs import escalation_texts as texts
 from cogs.errors import ReportingItem, ReportingModal
+from cogs.names import cached_name
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
@@ -324,8 +328,9 @@ class EscalationCog(commands.Cog):
         """A new escalation's post in the staff channel; with no channel set, a DM to each
         staff member known to the program."""
         view, staff = opened.escalation, opened.staff
+        pages = self.pages(view, staff.channel_id)
         if staff.channel_id is not None:
-            return [staff_post(view, opened.context, staff.role_id, staff.channel_id)]
+            return [staff_post(view, opened.context, staff.role_id, staff.channel_id), *pages]
         log.error("server %s has no staff channel; escalation %s is DMed", view.guild_id, view.id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
         return [
@@ -333,7 +338,7 @@ class EscalationCog(commands.Cog):
                 f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
             )
             for user_id in staff.known
-        ]
+        ] + pages
 
     def stage_pings(self, reached: Stage) -> list[Prompt]:
         """An SLA stage: the re-ping in the staff channel with the role; DMs as listed."""
@@ -360,7 +365,40 @@ class EscalationCog(commands.Cog):
             _staff_dm(f"{SLA_JOB}:{view.id}:{stage}:{u}", u, texts.staff_dm(view, why))
             for u in reached.dm_to
         ]
+        if stage == NEXT_TIER:
+            prompts += self.pages(view, reached.channel_id, unclaimed=True)
         return prompts
+
+    def pages(
+        self, view: EscalationView, channel_id: int | None, *, unclaimed: bool = False
+    ) -> list[Prompt]:
+        """The off-Discord pages (``[paging]``: email, the signed webhook) of an urgent
+        escalation as it opens, or of any escalation still unclaimed at the next tier;
+        none while paging is off. The student is named as the server's cache knows them."""
+        paging = self.bot.settings.paging
+        if not paging.enabled or (not unclaimed and view.urgency is not Urgency.RIGHT_NOW):
+            return []
+        guild = self.bot.get_guild(view.guild_id)
+        page = compose_page(
+            escalation_id=view.id,
+            student_name=(
+                cached_name(guild, view.student_user_id)
+                if guild is not None
+                else str(view.student_user_id)
+            ),
+            urgency=view.urgency.value,
+            category=view.category,
+            guild_id=view.guild_id,
+            channel_id=channel_id,
+            message_id=view.message_id if channel_id == view.channel_id else None,
+            who_to_call=paging.who_to_call,
+            details=view.details,
+            include_details=paging.include_details,
+            unclaimed=unclaimed,
+        )
+        return page_prompts(
+            paging, page, student_user_id=view.student_user_id, guild_id=view.guild_id
+        )
 
     def unreachable(self, failed: Unreachable) -> list[Prompt]:
         """A post (or a re-ping) that failed: each staff member known gets it as a DM."""
