@@ -107,10 +107,15 @@ def forget_question(mention: str, counts: dict[str, int]) -> str:
     )
 
 
-def forgotten_reply(mention: str, ended: int, emptied: int) -> str:
+def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> str:
     closed = f" {ended} active match was closed." if ended == 1 else ""
     closed = f" {ended} active matches were closed." if ended > 1 else closed
-    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed} Recorded."
+    edited = f" {blanked} message(s) about them on Discord now read {ERASED}." if blanked else ""
+    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed}{edited} Recorded."
+
+
+#: What a staff post or DM about an erased member is edited to read.
+ERASED = Text("[erased]")
 
 
 CANCELLED = "Cancelled; nothing was changed."
