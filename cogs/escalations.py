@@ -234,18 +234,24 @@ def buttons(view: EscalationView) -> discord.ui.View | None:
 
 
 def staff_post(
-    view: EscalationView, context: Context, role_id: int | None, channel_id: int
+    view: EscalationView,
+    context: Context,
+    role_id: int | None,
+    channel_id: int,
+    *,
+    redacted: bool = False,
 ) -> Prompt:
     """The escalation's post in the staff channel: only the staff role mentioned, the embed,
-    the staff-only buttons; urgent, so it never waits behind a bulk fan-out."""
+    the staff-only buttons; urgent, so it never waits behind a bulk fan-out. ``redacted``
+    (the channel is readable by others): only its number and urgency, no embed."""
     shown = buttons(view)
     return Prompt(
         key=f"{POST}:{view.id}",
         kind=POST,
         user_id=view.student_user_id,
         message=Message(
-            content=texts.post_content(view, role_id),
-            embeds=(dict(texts.embed(view, context).to_dict()),),
+            content=(texts.redacted_post if redacted else texts.post_content)(view, role_id),
+            embeds=() if redacted else (dict(texts.embed(view, context).to_dict()),),
             components=tuple(shown.to_components()) if shown else (),
             mention_role_ids=(role_id,) if role_id else (),
         ),
@@ -330,7 +336,10 @@ class EscalationCog(commands.Cog):
         view, staff = opened.escalation, opened.staff
         pages = self.pages(view, staff.channel_id)
         if staff.channel_id is not None:
-            return [staff_post(view, opened.context, staff.role_id, staff.channel_id), *pages]
+            post = staff_post(
+                view, opened.context, staff.role_id, staff.channel_id, redacted=staff.exposed
+            )
+            return [post, *pages]
         log.error("server %s has no staff channel; escalation %s is DMed", view.guild_id, view.id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
         return [
@@ -480,6 +489,11 @@ class EscalationCog(commands.Cog):
             view.message_id
         )
         try:
+            if (await self.programs.get(view.guild_id)).staff_channel_exposed:
+                await message.edit(
+                    content=texts.redacted_post(view, None), embeds=[], view=buttons(view)
+                )
+                return
             await message.edit(embed=texts.embed(view, context), view=buttons(view))
         except discord.HTTPException as error:
             log.warning("could not update the post of escalation %s: %s", view.id, error.status)

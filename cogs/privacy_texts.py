@@ -120,3 +120,22 @@ ERASED = Text("[erased]")
 
 CANCELLED = "Cancelled; nothing was changed."
 ONLY_ASKER = "Only the staff member who asked for this erasure can confirm it."
+
+
+def channel_exposed(role_id: int | None, problem: str) -> str:
+    """Staff told their escalation channel has become readable by others than staff."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}The daily privacy check found a problem with this channel: {problem}\n"
+        "Until it is fixed, escalation posts here show only their number and urgency; "
+        "open each with `/staff escalation view`."
+    )
+
+
+def channel_private(role_id: int | None) -> str:
+    """Staff told their escalation channel is readable by staff only again."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}This channel is readable by staff only again: escalation posts show their "
+        "details again."
+    )
