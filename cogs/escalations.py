@@ -484,6 +484,8 @@ class EscalationCog(commands.Cog):
         needs nothing from the gateway's cache)."""
         if view.message_id is None or view.channel_id is None:
             return
+        if view.student_user_id < 0:  # the student was forgotten: the post reads "[erased]"
+            return
         context = await self.service.context(view)
         message = self.bot.get_partial_messageable(view.channel_id).get_partial_message(
             view.message_id

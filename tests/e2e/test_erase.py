@@ -43,6 +43,9 @@ async def test_forget_edits_the_staff_post_and_the_dm_to_erased(world: World) ->
     (post,) = posts(world)
     assert erased(post), (post.content, post.embeds)
     assert erased(student.user.dm_channel.history()[-1])
+    cog: Any = world.bot.get_cog("EscalationCog")  # loaded as an extension: its own class
+    await cog.refresh(await cog.service.view(1))  # as a later note or signal would
+    assert erased(posts(world)[0])  # nothing puts the details back
     async with world.bot.sessions() as session:
         edits = list(await session.scalars(select(Delivery).where(Delivery.kind == "erase")))
     assert len(edits) == 2 and {e.status for e in edits} == {DeliveryStatus.SENT}
