@@ -48,6 +48,7 @@ from storage.models import (
 )
 from storage.repositories import recruiting as rows
 from tests.storage.prompts import closing_notes
+from tests.storage.test_personal import no_edits
 
 GUILD, OTHER_GUILD = 1, 2
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # a Monday
@@ -508,7 +509,7 @@ async def test_forgetting_a_leader_keeps_the_counts_of_those_they_invited(
     assert [row["id"] for row in exported["tables"]["invitations"]] == [shared.invitation.id]
     assert len(exported["tables"]["signups"]) == 1  # the leader's own, not 501's
     assert "invitations" in (await privacy.stored_about(GUILD, leader)).records  # type: ignore[union-attr]
-    await privacy.forget(GUILD, STAFF, leader)
+    await privacy.forget(GUILD, STAFF, leader, no_edits)
 
     roster = await school.service.roster(GUILD)
     (credit,) = [c for c in roster.credits if c.user_id == 501]
