@@ -1,7 +1,7 @@
 """where a signal's concerning words are: a goal, or a session (its topic and attendance notes)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015_safety
+Revises: 0014_erase
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015_safety"
+down_revision: str | None = "0014_erase"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
