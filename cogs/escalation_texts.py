@@ -15,6 +15,7 @@ from bot.i18n import Joined, Text
 from bot.services import signals
 from bot.services.concern import LABELS
 from bot.services.escalations import (
+    CONCERN_EVENT,
     CONCERNING_LANGUAGE,
     MENTOR_CONCERN,
     NEXT_TIER,
@@ -329,7 +330,10 @@ def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:
     lines = []
     for event in events:
         who = f"<@{event.actor}>" if event.actor else "Bridges"
-        note = f": {event.note}" if event.note else ""
+        shown_note = event.note
+        if event.action == CONCERN_EVENT and event.note:  # category ids, named for staff
+            shown_note = "; ".join(LABELS.get(c, c) for c in event.note.split(", "))
+        note = f": {shown_note}" if shown_note else ""
         lines.append(f"<t:{int(event.at.timestamp())}:f> {who} {event.action}{note}")
     shown = discord.Embed(
         title=f"Escalation #{view.id}: {status(view)}",

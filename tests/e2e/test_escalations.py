@@ -78,6 +78,8 @@ async def test_concerning_details_make_a_request_urgent_and_name_the_category(
     assert embed.title == "Escalation #1: Right now"
     assert LABELS["active_ideation"] in (embed.description or "")
     assert "escalation-sla:1:1" in world.bot.scheduler.job_ids()
+    shown = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    assert f"concern: {LABELS['active_ideation']}" in shown.embeds[0].fields[-1].value
 
 
 async def test_only_staff_can_claim_and_the_student_is_told(world: World) -> None:
