@@ -31,6 +31,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
+from bot.i18n import Text
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import (
@@ -87,7 +88,7 @@ def _chosen(select: discord.ui.Select[Any], default: str = "") -> str:
 
 
 class CheckinModal(ReportingModal, title="Your weekly check-in"):
-    saves = "your check-in"
+    saves = Text("your check-in")
 
     def __init__(self, cog: CheckinCog, checkin_id: int, progress: dict[int, int]) -> None:
         super().__init__(timeout=1800)
@@ -198,7 +199,7 @@ class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-star
 
 
 class MentorModal(ReportingModal, title="Mentor check-in"):
-    saves = "your check-in"
+    saves = Text("your check-in")
 
     def __init__(self, cog: CheckinCog, member_id: int, week: date) -> None:
         super().__init__(timeout=1800)
@@ -271,7 +272,7 @@ class MentorButton(
 class GoalModal(ReportingModal):
     """A SMART goal: what, why it matters, how we will know, by when, and a focus area."""
 
-    saves = "the goal"
+    saves = Text("the goal")
 
     def __init__(self, cog: CheckinCog, mentee_user_id: int | None = None) -> None:
         title = "Propose a goal" if mentee_user_id else "A new goal"
@@ -340,7 +341,7 @@ class ProposalButton(
     ReportingItem[discord.ui.Button[Any]],
     template=r"goal-proposal:(?P<id>[0-9]+):(?P<action>accept|decline)",
 ):
-    saves = "your answer to the goal"
+    saves = Text("your answer to the goal")
     cog: ClassVar[CheckinCog | None] = None
 
     def __init__(self, goal_id: int, action: str) -> None:

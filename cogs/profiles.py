@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
+from bot.i18n import Text
 from bot.services.access import Audience
 from bot.services.availability import MAX_LENGTH as AVAILABILITY_LIMIT
 from bot.services.consent import ConsentService
@@ -132,7 +133,7 @@ class JoinModal(ProfileModal):
 
 
 class EditModal(ProfileModal):
-    saves = "your profile"
+    saves = Text("your profile")
 
     def __init__(self, cog: ProfilesCog, current: Profile) -> None:
         super().__init__("Edit your profile", current)
@@ -153,7 +154,7 @@ class ConsentView(ReportingView):
 
     ``source``: the invitation the join began from (its server: the form may be in a DM)."""
 
-    saves = "your profile"
+    saves = Text("your profile")
 
     def __init__(
         self, cog: ProfilesCog, draft: ProfileDraft, source: Invited | None = None
@@ -191,7 +192,7 @@ class ConsentView(ReportingView):
 
 
 class LeaveView(ReportingView):
-    saves = "your choice to leave"
+    saves = Text("your choice to leave")
 
     def __init__(self, cog: ProfilesCog) -> None:
         super().__init__(timeout=300)

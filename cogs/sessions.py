@@ -61,7 +61,7 @@ PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERS
 
 
 class WhenModal(ReportingModal, title="Propose another time"):
-    saves = "the new time you proposed"
+    saves = Text("the new time you proposed")
     when: discord.ui.TextInput[WhenModal] = discord.ui.TextInput(
         label="When?", placeholder="thursday 4pm", max_length=100, custom_id="session:when"
     )
@@ -80,7 +80,7 @@ class WhenModal(ReportingModal, title="Propose another time"):
 
 
 class AttendModal(ReportingModal, title="What did you cover?"):
-    saves = "your answer"
+    saves = Text("your answer")
     covered: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
         label="Topics (commas)",
         placeholder="math homework, college plans",
@@ -117,7 +117,7 @@ class InviteButton(
 ):
     """Accept / Decline / Propose another time; works after restarts, only for the invitee."""
 
-    saves = "your answer to the invitation"
+    saves = Text("your answer to the invitation")
     cog: ClassVar[SessionCog | None] = None
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "accept": ("Accept", discord.ButtonStyle.success),
@@ -157,7 +157,7 @@ class AttendButton(
     ReportingItem[discord.ui.Button[Any]],
     template=r"attend:(?P<id>[0-9]+):(?P<answer>happened|rescheduled|no-show)",
 ):
-    saves = "your answer"
+    saves = Text("your answer")
     cog: ClassVar[SessionCog | None] = None
     LABELS: ClassVar[dict[str, str]] = {
         "happened": "Yes",

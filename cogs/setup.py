@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.errors import UserError
+from bot.i18n import Text
 from bot.services.access import Audience
 from bot.services.programs import Program, ProgramService, ProgramSetup
 from cogs.program_checks import program_problems
@@ -54,7 +55,7 @@ class SetupCog(commands.Cog):
         self.tier2_role_ids = (tier2,) if tier2 else ()
 
     @app_commands.command(
-        name="setup", extras={"audience": Audience.ADMIN, "saves": "the program's set-up"}
+        name="setup", extras={"audience": Audience.ADMIN, "saves": Text("the program's set-up")}
     )
     @app_commands.describe(
         staff_role="The role your teachers and counsellors have; it is pinged for escalations",

@@ -190,7 +190,7 @@ class Pager(ReportingView):
 class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
-    saves = "the matches made before it stopped"
+    saves = Text("the matches made before it stopped")
 
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
         super().__init__(timeout=900)
@@ -237,7 +237,7 @@ class CohortView(ReportingView):
 class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
-    saves = "the erasure"
+    saves = Text("the erasure")
 
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
         super().__init__(timeout=300)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import UserError
-from bot.i18n import Joined, Text
+from bot.i18n import Joined, Slash, Text
 from bot.services.availability import (
     Window,
     format_windows,
@@ -32,6 +32,10 @@ from bot.timeparse import resolve_zone
 from storage.db import Sessions
 from storage.models import Member, ProgramRole
 from storage.repositories import members
+
+NOT_JOINED = Text(
+    "You haven't joined the program yet: use {command} to join.", command=Slash("join")
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Profile(ProfileDraft):
     @classmethod
     def of(cls, row: Member) -> Profile:
         if row.role is None or row.grade is None or row.time_zone is None:
-            raise UserError("You haven't joined the program yet. Use /join to join.")
+            raise UserError(NOT_JOINED)
         return cls(
             role=row.role,
             grade=row.grade,
@@ -186,7 +190,7 @@ class ProfileService:
     async def _active_row(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
         row = await members.get(session, guild_id, user_id)
         if row is None or not row.active:
-            raise UserError("You haven't joined the program yet. Use /join to join.")
+            raise UserError(NOT_JOINED)
         return row
 
     def _write(self, row: Member, draft: ProfileDraft) -> None:

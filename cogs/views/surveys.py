@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import discord
 
+from bot.i18n import Text
 from bot.services.surveys import Survey, SurveyService
 from cogs import survey_texts as texts
 from cogs.errors import ReportingItem, ReportingModal
@@ -34,7 +35,7 @@ def _chosen(scale: discord.ui.RadioGroup[Any]) -> int:
 class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
     """The closure survey's overall rating, a 1-5 scale per configured statement, a comment."""
 
-    saves = "your answers"
+    saves = Text("your answers")
 
     def __init__(self, service: SurveyService, survey: Survey, match_id: int) -> None:
         closing = survey is Survey.CLOSURE

@@ -24,6 +24,8 @@ from simcord.actors import MemberActor
 
 from bot.i18n import DOMAIN, catalog_path
 from tests.e2e.conftest import World
+from tests.e2e.test_foundation import reply_of, run_setup
+from tests.e2e.test_matching import add_student
 from tests.e2e.test_sessions import dms, matched, propose
 
 
@@ -100,7 +102,10 @@ async def test_a_bad_time_gets_a_spanish_question_with_spanish_examples(world: W
     speaks(world, mentee, "es-419")
 
     no_hour = (await propose(world, mentee, when="el viernes después de clases")).content
-    assert no_hour == (
+    # The pair's voice channel was made first, and the reply says so, in Spanish too.
+    question, saved = no_hour.split("\n")
+    assert saved == "(Tu cambio ya se había guardado antes de esto.)"
+    assert question == (
         'Agrega también una hora, por ejemplo "el viernes a las 4 de la tarde" o '
         '"mañana a las 3:30".'
     )
@@ -159,3 +164,14 @@ async def test_the_synced_commands_carry_spanish_names(world: World) -> None:
         "en persona",
     ]
     assert registered["help-me"]["name_localizations"]["es-419"] == "pedir-ayuda"
+
+
+async def test_someone_not_in_the_program_is_pointed_to_join(world: World) -> None:
+    await run_setup(world)
+    newcomer = add_student(world, "new_kid")
+    english = reply_of(await newcomer.slash(world.general, "session list")).content
+    assert english == f"<@{newcomer.id}> is not in the program yet: they can join with /join."
+    speaks(world, newcomer, "es-419")
+    spanish = reply_of(await newcomer.slash(world.general, "goal list")).content
+    assert spanish == f"<@{newcomer.id}> todavía no está en el programa: puede unirse con /unirme."
+    assert english_in(spanish) == []
