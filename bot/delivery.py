@@ -72,8 +72,8 @@ import itertools
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -81,9 +81,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.i18n import DEFAULT_LANGUAGE, render
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
 from storage.repositories import deliveries as repo
+from storage.repositories import guilds as guild_repo
+from storage.repositories import members as member_repo
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,16 @@ class Message:
             "data": self.data,
         }
 
+    def rendered(self, language: str) -> Message:
+        """This message for a reader of ``language``: every ``Text`` in its content, embeds
+        and components (labels, placeholders, titles) rendered; the rest as it is."""
+        return replace(
+            self,
+            content=render(self.content, language),
+            embeds=tuple(_rendered(embed, language) for embed in self.embeds),
+            components=tuple(_rendered(row, language) for row in self.components),
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
         return cls(
@@ -146,6 +159,15 @@ class Message:
             mention_role_ids=tuple(int(i) for i in data.get("mention_role_ids", ())),
             data=data.get("data"),
         )
+
+
+def _rendered(value: Any, language: str) -> Any:
+    """A JSON value with every ``Text`` in it rendered in ``language``."""
+    if isinstance(value, dict):
+        return {key: _rendered(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item, language) for item in value]
+    return render(value, language) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -450,6 +472,7 @@ class Outbox:
         unique = [p for p in {p.key: p for p in prompts}.values() if p.key not in self._new]
         if not unique:
             return set()
+        unique = await _for_readers(self.session, unique)
         new = await repo.claim(self.session, [_row(p, self.now) for p in unique])
         for prompt in unique:
             if prompt.key in new:
@@ -457,6 +480,37 @@ class Outbox:
             else:
                 log.info("delivery %s already made; not sent again", prompt.key)
         return new
+
+
+async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list[Prompt]:
+    """Each prompt in its reader's language (``reader_language``)."""
+    dm_user_ids = {p.user_id for p in prompts if _is_dm(p)}
+    guild_ids = {p.guild_id for p in prompts if not _is_dm(p) and p.guild_id is not None}
+    members = await member_repo.languages(session, dm_user_ids)
+    guilds = await guild_repo.languages(session, guild_ids)
+    return [
+        replace(p, message=p.message.rendered(reader_language(p, members, guilds))) for p in prompts
+    ]
+
+
+def _is_dm(prompt: Prompt) -> bool:
+    return prompt.channel_id is None and prompt.via == DISCORD
+
+
+def reader_language(
+    prompt: Prompt, members: Mapping[tuple[int, int], str], guilds: Mapping[int, str]
+) -> str:
+    """The language a prompt is written in: a DM in its recipient's stored language (their
+    row in the prompt's server, else any of theirs); a post in a channel, and a message to
+    an outlet, in its server's language; English when it is not known."""
+    if _is_dm(prompt):
+        if prompt.guild_id is not None and (prompt.guild_id, prompt.user_id) in members:
+            return members[prompt.guild_id, prompt.user_id]
+        theirs = [language for (_, user), language in members.items() if user == prompt.user_id]
+        return theirs[0] if theirs else DEFAULT_LANGUAGE
+    if prompt.guild_id is not None:
+        return guilds.get(prompt.guild_id, DEFAULT_LANGUAGE)
+    return DEFAULT_LANGUAGE
 
 
 def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:

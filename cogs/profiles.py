@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.i18n import Text
+from bot.i18n import LANGUAGES, LanguageName, Text
 from bot.services.access import Audience
 from bot.services.availability import MAX_LENGTH as AVAILABILITY_LIMIT
 from bot.services.consent import ConsentService
@@ -167,7 +167,11 @@ class ConsentView(ReportingView):
         guild_id = self.source.guild_id if self.source else guild_id_of(interaction)
         invitation_id = self.source.invitation_id if self.source else None
         profile = await self.cog.profiles.accept(
-            guild_id, interaction.user.id, self.draft, invitation_id
+            guild_id,
+            interaction.user.id,
+            self.draft,
+            invitation_id,
+            language=reader_language(interaction),
         )
         self.stop()
         if profile.role is ProgramRole.MENTOR:
@@ -306,6 +310,28 @@ class ProfilesCog(commands.Cog):
         """Change your grade, interests, focus areas, subjects or availability."""
         found = await self.profiles.show(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_modal(EditModal(self, found))
+
+    @app_commands.command(
+        name="language", extras={"audience": Audience.EVERYONE, "saves": Text("your language")}
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(language="The language of your DMs, reminders and check-ins")
+    @app_commands.choices(
+        language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()]
+    )
+    async def language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        """Choose the language of your DMs, reminders and check-ins."""
+        await self.profiles.set_language(
+            guild_id_of(interaction), interaction.user.id, language.value
+        )
+        done = Text(
+            "Done: your DMs, reminders and check-ins now come in {language}. Replies to your "
+            "commands follow your Discord's language.",
+            language=LanguageName(language.value),
+        )
+        await interaction.response.send_message(done.render(language.value), ephemeral=True)
 
     @app_commands.command(name="leave", extras={"audience": Audience.EVERYONE})
     @app_commands.guild_only()

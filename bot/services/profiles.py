@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import UserError
-from bot.i18n import Joined, Slash, Text
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Joined, Slash, Text
 from bot.services.availability import (
     Window,
     format_windows,
@@ -157,10 +157,17 @@ class ProfileService:
             )
 
     async def accept(
-        self, guild_id: int, user_id: int, draft: ProfileDraft, invitation_id: int | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        draft: ProfileDraft,
+        invitation_id: int | None = None,
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> Profile:
         """Store the profile the person consented to (joining, or re-joining after leaving),
-        with a sign-up credited to the invitation they came through (``invitation_id``)."""
+        with a sign-up credited to the invitation they came through (``invitation_id``), and
+        ``language`` as theirs (their Discord's, when they join)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             await self._programs.ensure(session, guild_id)
@@ -171,6 +178,7 @@ class ProfileService:
             row.active = True
             row.left_at = None
             row.consented_at = now
+            row.language = language
             if draft.role is ProgramRole.MENTOR and row.capacity is None:
                 row.capacity = self._rules.mentor_capacity
             self._write(row, draft)
@@ -182,6 +190,15 @@ class ProfileService:
             row = await self._active_row(session, guild_id, user_id)
             self._write(row, draft)
             return Profile.of(row)
+
+    async def set_language(self, guild_id: int, user_id: int, language: str) -> None:
+        """The member's DMs and scheduled prompts come in ``language`` from now on."""
+        if language not in LANGUAGES:
+            raise UserError(Text("Pick a language from the list."))
+        async with self._sessions.begin() as session:
+            row = await self._active_row(session, guild_id, user_id)
+            row.language = language
+            row.updated_at = self._clock.now()
 
     async def show(self, guild_id: int, user_id: int) -> Profile:
         async with self._sessions() as session:

@@ -25,7 +25,7 @@ from simcord.actors import MemberActor
 from bot.i18n import DOMAIN, catalog_path
 from tests.e2e.conftest import World
 from tests.e2e.test_foundation import reply_of, run_setup
-from tests.e2e.test_matching import add_student
+from tests.e2e.test_matching import add_student, member_row
 from tests.e2e.test_sessions import dms, matched, propose
 
 
@@ -175,3 +175,37 @@ async def test_someone_not_in_the_program_is_pointed_to_join(world: World) -> No
     spanish = reply_of(await newcomer.slash(world.general, "goal list")).content
     assert spanish == f"<@{newcomer.id}> todavía no está en el programa: puede unirse con /unirme."
     assert english_in(spanish) == []
+
+
+async def test_a_member_joining_from_a_spanish_discord_gets_spanish_dms(world: World) -> None:
+    speaks(world, world.student, "es-419")
+    mentee, mentor = await matched(world)
+    assert (await member_row(world, mentee)).language == "es"
+    assert (await member_row(world, mentor)).language == "en"
+
+    await propose(world, mentor, when="sunday 4pm")
+    invitation = dms(mentee)[-1].content
+    assert invitation.startswith(f"<@{mentor.id}> quiere reunirse contigo: <t:")
+    assert english_in(invitation) == []
+
+
+async def test_language_changes_the_dms_and_privacy_shows_it(world: World) -> None:
+    mentee, mentor = await matched(world)
+    done = reply_of(await mentor.slash(world.general, "language", language="es")).content
+    assert done.startswith("Listo: tus mensajes directos, recordatorios y seguimientos ahora")
+    assert "en español" in done and english_in(done) == []
+    assert (await member_row(world, mentor)).language == "es"
+
+    await propose(world, mentee, when="sunday 4pm")
+    invitation = dms(mentor)[-1].content
+    assert invitation.startswith(f"<@{mentee.id}> quiere reunirse contigo: <t:")
+    assert english_in(invitation) == []
+
+    shown = reply_of(await mentor.slash(world.general, "privacy")).embeds[0]
+    profile = next(field.value for field in shown.fields if field.name == "Your profile")
+    assert "Language: Spanish" in profile  # the reply follows the client, English here
+    speaks(world, mentor, "es-ES")
+    shown = reply_of(await mentor.slash(world.general, "privacy")).embeds[0]
+    profile = next(field.value for field in shown.fields if field.name == "Tu perfil")
+    assert "Idioma: español" in profile and "Rol: mentor/a" in profile
+    assert english_in(shown.description or "") == []
