@@ -39,6 +39,10 @@ def localized(container: Localizable, language: str) -> Localizable:
             item._underlying.label = render(item._underlying.label, language)
         if isinstance(item, discord.ui.TextInput | discord.ui.Select) and item.placeholder:
             item.placeholder = render(item.placeholder, language)
+        if isinstance(item, discord.ui.Label):
+            item.text = render(item.text, language)
+            if item.description:
+                item.description = render(item.description, language)
         if isinstance(item, discord.ui.Select):
             for option in item.options:
                 option.label = render(option.label, language)

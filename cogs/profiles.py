@@ -28,11 +28,11 @@ from cogs.timezones import zone_choices
 from storage.models import ProgramRole
 
 FOCUS_LABELS = {
-    FocusArea.ACADEMICS: "Academics (school subjects)",
-    FocusArea.SOCIAL_EMOTIONAL: "Social-emotional (friends, feelings, stress)",
-    FocusArea.CAREER: "Career",
-    FocusArea.COLLEGE_PREP: "College prep",
-    FocusArea.LIFE_SKILLS: "Life skills",
+    FocusArea.ACADEMICS: Text("Academics (school subjects)"),
+    FocusArea.SOCIAL_EMOTIONAL: Text("Social-emotional (friends, feelings, stress)"),
+    FocusArea.CAREER: Text("Career"),
+    FocusArea.COLLEGE_PREP: Text("College prep"),
+    FocusArea.LIFE_SKILLS: Text("Life skills"),
 }
 
 PRIVACY_NOTICE = (

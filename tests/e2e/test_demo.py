@@ -51,10 +51,10 @@ async def test_the_scripted_week_shows_every_step(tmp_path: Path) -> None:
         "jordan picks “3 – halfway”",
         "jordan fills in “Your weekly check-in”",
         "Bridges → jordan (only you): Thanks for checking in!",
-        "Bridges → sam (DM, Mon 3:30 PM): Check-in from @jordan (week of Jan 05):\n"
+        "Bridges → sam (DM, Mon 3:30 PM): Check-in from @jordan (week of Jan 5):\n"
         "      - Mood: 4/5 (good)\n"
         "      - Hand in every math homework: 3/5 (halfway)",
-        "Bridges → leo (DM, Mon 3:30 PM): Check-in from @deshawn (week of Jan 05):\n"
+        "Bridges → leo (DM, Mon 3:30 PM): Check-in from @deshawn (week of Jan 5):\n"
         "      - Mood: 2/5 (not great)",
         # One low week reaches only the mentor; the second low week in a row reaches the
         # staff channel with the role mentioned; a claim; the student is told; /help-me.
