@@ -34,10 +34,14 @@ async def open_join(world: World, actor: MemberActor, role: str, profile: dict[s
     return await actor.submit_modal(shown, profile)
 
 
-async def join(world: World, actor: MemberActor, role: str, profile: dict[str, Any]) -> Any:
+async def join(
+    world: World, actor: MemberActor, role: str, profile: dict[str, Any], *, spanish: bool = False
+) -> Any:
+    """/join, the form, then the privacy notice's Accept (``spanish``: in a Spanish Discord)."""
     notice = await open_join(world, actor, role, profile)
-    assert notice.response is not None and "your privacy" in notice.response.content
-    return await actor.click(notice.response, label="Accept")
+    heading, accept = ("tu privacidad", "Aceptar") if spanish else ("your privacy", "Accept")
+    assert notice.response is not None and heading in notice.response.content
+    return await actor.click(notice.response, label=accept)
 
 
 async def member_row(world: World, actor: MemberActor) -> Any:

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import discord
 from babel.messages.pofile import read_po
 from simcord.actors import MemberActor
 
 from bot.i18n import DOMAIN, catalog_path
 from tests.e2e.conftest import World
+from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
 from tests.e2e.test_foundation import reply_of, run_setup
-from tests.e2e.test_matching import add_student, member_row
-from tests.e2e.test_sessions import dms, matched, propose
+from tests.e2e.test_matching import MENTEE, MENTOR, add_student, member_row, train
+from tests.e2e.test_sessions import dms, matched, propose, seconds_until
 
 
 def speaks(world: World, actor: MemberActor, locale: str) -> None:
@@ -177,16 +179,93 @@ async def test_someone_not_in_the_program_is_pointed_to_join(world: World) -> No
     assert english_in(spanish) == []
 
 
-async def test_a_member_joining_from_a_spanish_discord_gets_spanish_dms(world: World) -> None:
-    speaks(world, world.student, "es-419")
-    mentee, mentor = await matched(world)
-    assert (await member_row(world, mentee)).language == "es"
-    assert (await member_row(world, mentor)).language == "en"
+async def join_in_spanish(world: World, actor: MemberActor, role: str, profile: Any) -> list[str]:
+    """/join from a Spanish Discord: the form, the privacy notice, "Aceptar"; what they read."""
+    shown = await actor.slash(world.general, "join", role=role)
+    assert shown.modal is not None, shown.response and shown.response.content
+    notice = (await actor.submit_modal(shown, profile)).response
+    assert notice is not None and notice.content.startswith("**Antes de unirte: tu privacidad**")
+    accepted = (await actor.click(notice, label="Aceptar")).response
+    assert accepted is not None
+    return [notice.content, accepted.content, *embed_texts(accepted)]
 
-    await propose(world, mentor, when="sunday 4pm")
-    invitation = dms(mentee)[-1].content
-    assert invitation.startswith(f"<@{mentor.id}> quiere reunirse contigo: <t:")
-    assert english_in(invitation) == []
+
+def labels(message: discord.Message) -> list[str]:
+    return [
+        str(getattr(child, "label", ""))
+        for row in message.components
+        for child in getattr(row, "children", ())
+    ]
+
+
+def words_of(components: Any) -> list[str]:
+    """Every label, placeholder and option of a form's or a message's components (JSON)."""
+    if isinstance(components, list):
+        return [word for component in components for word in words_of(component)]
+    if not isinstance(components, dict):
+        return []
+    found = [
+        str(components[key])
+        for key in ("label", "placeholder", "description")
+        if components.get(key)
+    ]
+    for key in ("components", "component", "options"):
+        found += words_of(components.get(key))
+    return found
+
+
+def embed_texts(message: Any) -> list[str]:
+    texts = []
+    for embed in message.embeds:
+        texts += [embed.title or "", embed.description or ""]
+        texts += [f"{field.name}: {field.value}" for field in embed.fields]
+    return texts
+
+
+async def test_a_spanish_mentee_and_mentor_read_spanish_all_the_way(world: World) -> None:
+    """Join, schedule in Spanish, accept, reminders, the check-in DM and its form: every
+    message the two receive is checked against the English catalog."""
+    await run_setup(world)
+    mentee, mentor = world.student, add_student(world, "sam_mentor")
+    speaks(world, mentee, "es-419")
+    speaks(world, mentor, "es-419")
+    read = await join_in_spanish(world, mentee, "mentee", MENTEE)
+    read += await join_in_spanish(world, mentor, "mentor", MENTOR)
+    assert (await member_row(world, mentee)).language == "es"
+    await train(world, mentor)
+    await world.staff.slash(world.general, "staff match create", mentor=mentor, mentee=mentee)
+    assert dms(mentee)[-1].content.startswith("Tienes un nuevo mentor/a: ")
+
+    read.append((await propose(world, mentee, when="el sábado a las 4 de la tarde")).content)
+    invitation = dms(mentor)[-1]
+    assert invitation.content.startswith(f"<@{mentee.id}> quiere reunirse contigo: ")
+    accepted = (await mentor.user.click(invitation, label="Aceptar")).response
+    assert accepted.content.startswith("Aceptada: ")
+    read.append(accepted.content)
+
+    saturday_4pm = datetime(2026, 1, 3, 22, 0, tzinfo=UTC)
+    await advance(world, await seconds_until(world, saturday_4pm - timedelta(minutes=10)))
+    for actor in (mentee, mentor):
+        assert any(m.content.startswith("Recordatorio") for m in dms(actor)), dms(actor)[-1]
+
+    await advance(world, await seconds_until(world, MONDAY_1530_CHICAGO) + 60)
+    prompt = next(m for m in reversed(dms(mentee)) if "seguimiento semanal" in m.content)
+    assert labels(prompt) == ["Empezar"]
+    form = await mentee.user.click(prompt, label="Empezar")
+    assert form.modal is not None
+    assert form.modal["title"] == "Tu seguimiento semanal"
+    read += [form.modal["title"], *words_of(form.modal["components"])]
+    assert "¿Qué te salió bien esta semana?" in read and "3 – más o menos" in read
+    thanks = await mentee.user.submit_modal(form, {"checkin:mood": ["4"], "checkin:reach": ["no"]})
+    read.append(thanks.response.content)
+    assert thanks.response.content.startswith("¡Gracias por responder!")
+    assert any(m.content.startswith(f"Seguimiento de <@{mentee.id}>") for m in dms(mentor))
+
+    read += [m.content for actor in (mentee, mentor) for m in dms(actor)]
+    read += [label for actor in (mentee, mentor) for m in dms(actor) for label in labels(m)]
+    assert len(read) > 40
+    leaks = {text: english_in(text) for text in read if english_in(text)}
+    assert leaks == {}
 
 
 async def test_language_changes_the_dms_and_privacy_shows_it(world: World) -> None:
