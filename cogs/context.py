@@ -43,7 +43,7 @@ def localized(container: Localizable, language: str) -> Localizable:
             item.text = render(item.text, language)
             if item.description:
                 item.description = render(item.description, language)
-        if isinstance(item, discord.ui.Select):
+        if isinstance(item, discord.ui.Select | discord.ui.RadioGroup):
             for option in item.options:
                 option.label = render(option.label, language)
                 if option.description:

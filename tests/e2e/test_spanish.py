@@ -288,3 +288,20 @@ async def test_language_changes_the_dms_and_privacy_shows_it(world: World) -> No
     profile = next(field.value for field in shown.fields if field.name == "Tu perfil")
     assert "Idioma: español" in profile and "Rol: mentor/a" in profile
     assert english_in(shown.description or "") == []
+
+
+async def test_the_closure_survey_in_spanish(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await mentee.slash(world.general, "language", language="es")
+    speaks(world, mentee, "es-419")
+    await world.staff.slash(
+        world.general, "staff match end", mentor=mentor, mentee=mentee, reason="moved school"
+    )
+    asked = next(m for m in reversed(dms(mentee)) if labels(m) == ["Responder la encuesta"])
+    assert asked.content.startswith("Tu mentoría terminó.")
+    form = await mentee.user.click(asked, label="Responder la encuesta")
+    assert form.modal is not None and form.modal["title"] == "¿Cómo te fue en tu mentoría?"
+    words = words_of(form.modal["components"])
+    assert "5 – Muy de acuerdo" in words and "4 – Bien" in words
+    for text in (asked.content, *words):
+        assert english_in(text) == [], text
