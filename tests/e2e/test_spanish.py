@@ -305,3 +305,15 @@ async def test_the_closure_survey_in_spanish(world: World) -> None:
     assert "5 – Muy de acuerdo" in words and "4 – Bien" in words
     for text in (asked.content, *words):
         assert english_in(text) == [], text
+
+
+async def test_help_lists_the_spanish_names_and_descriptions(world: World) -> None:
+    mentee, _ = await matched(world)
+    speaks(world, mentee, "es-419")
+    shown = reply_of(await mentee.slash(world.general, "help")).embeds
+    assert shown[0].title == "Comandos de Bridges"
+    fields = {field.name: field.value for embed in shown for field in embed.fields}
+    assert "`/sesion programar` " in fields["Para mentorados"]
+    assert "`/idioma` Elige el idioma de tus mensajes directos" in fields["Para todos"]
+    for text in (shown[0].description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
