@@ -128,6 +128,8 @@ class Message:
     mention_role_ids: tuple[int, ...] = ()
     #: Structured content for an outlet outside Discord (a page: urgency, category, link).
     data: dict[str, Any] | None = None
+    #: The language it is written in (``rendered``): a fallback post around it says so too.
+    language: str = DEFAULT_LANGUAGE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +139,7 @@ class Message:
             "mention_user_ids": list(self.mention_user_ids),
             "mention_role_ids": list(self.mention_role_ids),
             "data": self.data,
+            "language": self.language,
         }
 
     def rendered(self, language: str) -> Message:
@@ -147,6 +150,7 @@ class Message:
             content=render(self.content, language),
             embeds=tuple(_rendered(embed, language) for embed in self.embeds),
             components=tuple(_rendered(row, language) for row in self.components),
+            language=language,
         )
 
     @classmethod
@@ -158,6 +162,7 @@ class Message:
             mention_user_ids=tuple(int(i) for i in data.get("mention_user_ids", ())),
             mention_role_ids=tuple(int(i) for i in data.get("mention_role_ids", ())),
             data=data.get("data"),
+            language=str(data.get("language", DEFAULT_LANGUAGE)),
         )
 
 
