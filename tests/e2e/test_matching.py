@@ -49,8 +49,9 @@ async def member_row(world: World, actor: MemberActor) -> Any:
         return await members.get(session, world.guild.id, actor.id)
 
 
-async def train(world: World, mentor: MemberActor) -> None:
-    """Staff add a 120-minute module; the mentor does it; staff confirm."""
+async def train(world: World, mentor: MemberActor, *, spanish: bool = False) -> str:
+    """Staff add a 120-minute module; the mentor does it (``spanish``: from a Spanish
+    Discord); staff confirm. Returns what the mentor read."""
     await world.staff.slash(
         world.general,
         "staff training add",
@@ -62,11 +63,13 @@ async def train(world: World, mentor: MemberActor) -> None:
     done = await mentor.slash(
         world.general, "training done", module=module.id, reflection="Ask open questions and wait."
     )
-    assert "Marked" in reply_of(done).content
+    marked = reply_of(done).content
+    assert marked.startswith("Marcaste" if spanish else "Marked"), marked
     confirmed = await world.staff.slash(
         world.general, "staff training confirm", mentor=mentor, module=module.id
     )
     assert "They can now be matched" in reply_of(confirmed).content
+    return marked
 
 
 def add_student(world: World, name: str) -> MemberActor:

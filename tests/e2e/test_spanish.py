@@ -232,7 +232,7 @@ async def test_a_spanish_mentee_and_mentor_read_spanish_all_the_way(world: World
     read = await join_in_spanish(world, mentee, "mentee", MENTEE)
     read += await join_in_spanish(world, mentor, "mentor", MENTOR)
     assert (await member_row(world, mentee)).language == "es"
-    await train(world, mentor)
+    read.append(await train(world, mentor, spanish=True))
     await world.staff.slash(world.general, "staff match create", mentor=mentor, mentee=mentee)
     assert dms(mentee)[-1].content.startswith("Tienes un nuevo mentor/a: ")
 
@@ -316,4 +316,19 @@ async def test_help_lists_the_spanish_names_and_descriptions(world: World) -> No
     assert "`/sesion programar` " in fields["Para mentorados"]
     assert "`/idioma` Elige el idioma de tus mensajes directos" in fields["Para todos"]
     for text in (shown[0].description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
+
+
+async def test_time_zone_and_training_replies_in_spanish(world: World) -> None:
+    mentee, mentor = await matched(world)
+    speaks(world, mentee, "es-419")
+    speaks(world, mentor, "es-ES")
+    zone = reply_of(await mentee.slash(world.general, "timezone show")).content
+    assert zone == "Tu zona horaria es **America/Chicago**. Allí es miércoles 18:00."
+    trained = reply_of(await mentor.slash(world.general, "training list")).embeds[0]
+    assert trained.title == "Formación de mentores"
+    assert trained.description.startswith("Confirmados: **120** de ")
+    fields = [f"{field.name} {field.value}" for field in trained.fields]
+    assert fields[0].startswith("Being a good listener (120 min): confirmado por el personal")
+    for text in (zone, trained.description, *fields):
         assert english_in(text) == [], text
