@@ -779,7 +779,7 @@ class CheckinCog(commands.Cog):
         if not found.entries:
             await interaction.followup.send(texts.history(found).render(language), ephemeral=True)
             return
-        png = await asyncio.to_thread(checkin_chart.render, found)
+        png = await asyncio.to_thread(checkin_chart.render, found, language)
         await interaction.followup.send(
             texts.history(found).render(language)[:1990],
             file=discord.File(io.BytesIO(png), filename="checkins.png"),
