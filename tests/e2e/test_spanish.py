@@ -90,8 +90,7 @@ async def test_an_es_419_member_schedules_in_spanish(world: World) -> None:
     assert reply.endswith("Queda confirmada cuando acepte.")
     assert english_in(reply) == []
 
-    # The invitation DM has no interaction to read a language from: English until members'
-    # languages are stored (a later change).
+    # The invitation DM is in its reader's stored language: the mentor joined in English.
     assert "would like to meet" in dms(mentor)[-1].content
 
     listed = (await mentee.slash(world.general, "session list")).response.content
