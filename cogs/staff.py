@@ -671,7 +671,8 @@ class StaffCog(commands.Cog):
             guild_id_of(interaction), interaction.user.id, member.id, note
         )
         await interaction.response.send_message(
-            report_texts.contact_recorded(state), ephemeral=True
+            report_texts.contact_recorded(state).render(reader_language(interaction)),
+            ephemeral=True,
         )
 
     @staff.command(name="report")
@@ -690,9 +691,10 @@ class StaffCog(commands.Cog):
         built = await self.reports.build(
             self.reports.scope_for_period(guild_id_of(interaction), period)
         )
-        files = await asyncio.to_thread(render, built)
+        language = reader_language(interaction)
+        files = await asyncio.to_thread(render, built, language)
         await interaction.followup.send(
-            embed=report_texts.report_embed(built),
+            embed=report_texts.report_embed(built, language),
             files=report_attachments(files),
             ephemeral=True,
         )

@@ -331,3 +331,17 @@ async def test_time_zone_and_training_replies_in_spanish(world: World) -> None:
     assert fields[0].startswith("Being a good listener (120 min): confirmado por el personal")
     for text in (zone, trained.description, *fields):
         assert english_in(text) == [], text
+
+
+async def test_staff_read_the_report_in_spanish(world: World) -> None:
+    await matched(world)
+    speaks(world, world.staff, "es-419")
+    reply = reply_of(await world.staff.slash(world.general, "staff report", period="month"))
+    (embed,) = reply.embeds
+    assert embed.title == "Informe del programa"
+    fields = {field.name: field.value for field in embed.fields}
+    assert "Mentorías activas al final del período: 1" in fields["Cifras"]
+    assert fields["Parejas sin sesiones en 14 días"] == "Ninguno."
+    assert {file.filename for file in reply.attachments} >= {"sessions_per_week.png"}
+    for text in (embed.description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
