@@ -12,6 +12,7 @@ from bot.app import BridgesBot
 from bot.i18n import LANGUAGES, LanguageName, Slash, Text
 from bot.services.access import Audience
 from bot.services.availability import MAX_LENGTH as AVAILABILITY_LIMIT
+from bot.services.availability import format_windows
 from bot.services.consent import ConsentService
 from bot.services.matches import MatchService
 from bot.services.matching import FocusArea
@@ -266,7 +267,9 @@ def profile_embed(profile: Profile, language: str) -> discord.Embed:
             name=words(Text("Subjects")), value=", ".join(profile.subjects), inline=False
         )
     embed.add_field(
-        name=words(Text("Free each week")), value=profile.availability_text, inline=False
+        name=words(Text("Free each week")),
+        value=format_windows(profile.windows, language),
+        inline=False,
     )
     return embed
 
