@@ -44,7 +44,7 @@ from bot.services.checkins import (
 )
 from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
-from cogs import checkin_chart, escalation_texts
+from cogs import checkin_chart, crisis
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
@@ -249,7 +249,8 @@ class MentorModal(ReportingModal, title=Text("Mentor check-in")):
             thanks.render(reader_language(interaction)), ephemeral=True
         )
         if answered.concerning:
-            await interaction.followup.send(self.cog.concern_reply(), ephemeral=True)
+            reply = await self.cog.concern_reply(interaction, answered.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class MentorButton(
@@ -345,13 +346,19 @@ class GoalModal(ReportingModal):
             await interaction.response.send_message(
                 added.render(reader_language(interaction)), ephemeral=True
             )
-            return
-        await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm)
-        mentee = f"<@{self.mentee_user_id}>"
-        proposed = Text("Proposed to {mentee}; it counts once they accept.", mentee=mentee)
-        await interaction.response.send_message(
-            proposed.render(reader_language(interaction)), ephemeral=True
-        )
+        else:
+            proposal = await goals.propose(
+                guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm
+            )
+            goal = proposal.goal
+            mentee = f"<@{self.mentee_user_id}>"
+            proposed = Text("Proposed to {mentee}; it counts once they accept.", mentee=mentee)
+            await interaction.response.send_message(
+                proposed.render(reader_language(interaction)), ephemeral=True
+            )
+        if goal.concerning:  # staff hear of it through its signal
+            reply = await self.cog.concern_reply(interaction, guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class ProposalButton(
@@ -537,9 +544,9 @@ class CheckinCog(commands.Cog):
         self._sending: set[int] = set()
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
-    def concern_reply(self) -> str:
+    async def concern_reply(self, interaction: discord.Interaction, guild_id: int) -> str:
         """What a student (or mentor) whose words are concerning is shown at once."""
-        return escalation_texts.concern_shown(self.bot.settings.escalations.crisis_text)
+        return await crisis.concern_reply(self.bot, self.programs, interaction, guild_id)
 
     # ------------------------------------------------------------- jobs from rows
 
@@ -633,7 +640,8 @@ class CheckinCog(commands.Cog):
         # Concerning words reach staff through their signal; the student sees the crisis
         # resources now, in this interaction.
         if result.concerning:
-            await interaction.followup.send(self.concern_reply(), ephemeral=True)
+            reply = await self.concern_reply(interaction, result.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
     # ------------------------------------------------------------- helpers
 

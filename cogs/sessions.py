@@ -47,12 +47,14 @@ from bot.services.sessions import (
     SessionService,
     SessionView,
 )
+from cogs import crisis
 from cogs import session_texts as texts
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
+from storage.db import housekeeping
 from storage.models import AttendanceAnswer, Place, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -105,7 +107,7 @@ class AttendModal(ReportingModal, title=Text("What did you cover?")):
         self.cog, self.session_id = cog, session_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.service.record_attendance(
+        recorded = await self.cog.service.record_attendance(
             self.session_id,
             interaction.user.id,
             AttendanceAnswer.HAPPENED,
@@ -115,6 +117,11 @@ class AttendModal(ReportingModal, title=Text("What did you cover?")):
         await interaction.response.send_message(
             Text("Thanks, noted!").render(reader_language(interaction)), ephemeral=True
         )
+        if recorded.concerning:  # staff hear of it through its signal
+            reply = await crisis.concern_reply(
+                self.cog.bot, self.cog.programs, interaction, recorded.view.guild_id
+            )
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class InviteButton(
@@ -463,7 +470,8 @@ class SessionCog(commands.Cog):
                     in_person=ChoiceName("in-person"),
                 )
             ) from None
-        await self.service.set_voice_channel(place.match_id, voice.id)
+        with housekeeping():
+            await self.service.set_voice_channel(place.match_id, voice.id)
 
     # ------------------------------------------------------------- commands
 
@@ -536,6 +544,9 @@ class SessionCog(commands.Cog):
         )
         reply = texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped)
         await interaction.followup.send(reply.render(reader_language(interaction)), ephemeral=True)
+        if scheduled.concerning:  # staff hear of it through its signal
+            shown = await crisis.concern_reply(self.bot, self.programs, interaction, guild.id)
+            await interaction.followup.send(shown, ephemeral=True)
 
     @session.command(name="list", extras={"audience": Audience.MENTEE})
     @app_commands.describe(member="Staff: whose sessions to see (default: yours)")

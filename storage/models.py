@@ -142,6 +142,9 @@ class GuildSettings(Base):
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Since when the daily check has found the escalation channel readable by others than
+    # staff (None: private): escalation posts then carry only their number and urgency.
+    staff_channel_exposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_configured(self) -> bool:
@@ -380,10 +383,13 @@ class Signal(Base):
     kind: Mapped[str] = mapped_column(CleanString(40))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
-    # Where the words of a concern are (never copied here): a check-in's answers, or a
-    # mentor's check-in. Plain ids: both belong to ``member_id``, whose removal removes this.
+    # Where the words of a concern are (never copied here): a check-in's answers, a
+    # mentor's check-in, a goal, or a session (its topic and the member's attendance note).
+    # Plain ids: each belongs to ``member_id`` (or its match), whose removal removes this.
     checkin_id: Mapped[int | None] = mapped_column(Integer)
     mentor_checkin_id: Mapped[int | None] = mapped_column(Integer)
+    goal_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set once the escalation rules have applied it; a signal without it is applied at start.
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -124,6 +124,7 @@ class Digest:
 @dataclass(frozen=True)
 class Submitted:
     checkin_id: int
+    guild_id: int
     user_id: int
     signal_ids: tuple[int, ...]
     streak: int
@@ -439,6 +440,7 @@ class CheckinService:
                 )
             submitted = Submitted(
                 row.id,
+                row.guild_id,
                 mentee.user_id,
                 tuple(signal.id for signal in recorded),
                 streak_now,

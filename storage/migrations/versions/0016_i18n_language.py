@@ -1,7 +1,7 @@
 """each member's language (their DMs and scheduled prompts) and each server's (staff posts)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016_i18n
+Revises: 0015_safety
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0016_i18n"
+down_revision: str | None = "0015_safety"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
