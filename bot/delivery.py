@@ -85,7 +85,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import DEFAULT_LANGUAGE, render
+from bot.i18n import DEFAULT_LANGUAGE, Localized, render
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
 from storage.repositories import deliveries as repo
@@ -148,7 +148,10 @@ class Message:
 
     def rendered(self, language: str) -> Message:
         """This message for a reader of ``language``: every ``Text`` in its content, embeds
-        and components (labels, placeholders, titles) rendered; the rest as it is."""
+        and components (labels, placeholders, titles) rendered; the rest as it is. A message
+        with no ``Text`` in it was written in its own language and stays as it is."""
+        if not _localized((self.content, self.embeds, self.components)):
+            return self
         return replace(
             self,
             content=render(self.content, language),
@@ -168,6 +171,17 @@ class Message:
             data=data.get("data"),
             language=str(data.get("language", DEFAULT_LANGUAGE)),
         )
+
+
+def _localized(value: Any) -> bool:
+    """Whether a JSON value holds anything written differently in each language."""
+    if isinstance(value, Localized):
+        return True
+    if isinstance(value, dict):
+        return any(_localized(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_localized(item) for item in value)
+    return False
 
 
 def _rendered(value: Any, language: str) -> Any:
@@ -526,15 +540,17 @@ def reader_language(
 ) -> str:
     """The language a prompt is written in: a DM in its recipient's stored language (their
     row in the prompt's server, else any of theirs); a post in a channel, and a message to
-    an outlet, in its server's language; English when it is not known."""
+    an outlet, in its server's language; when neither is known, the language the message
+    says it is in (English unless its builder chose one)."""
+    written_in = prompt.message.language
     if _is_dm(prompt):
         if prompt.guild_id is not None and (prompt.guild_id, prompt.user_id) in members:
             return members[prompt.guild_id, prompt.user_id]
         theirs = [language for (_, user), language in members.items() if user == prompt.user_id]
-        return theirs[0] if theirs else DEFAULT_LANGUAGE
+        return theirs[0] if theirs else written_in
     if prompt.guild_id is not None:
-        return guilds.get(prompt.guild_id, DEFAULT_LANGUAGE)
-    return DEFAULT_LANGUAGE
+        return guilds.get(prompt.guild_id, written_in)
+    return written_in
 
 
 def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:

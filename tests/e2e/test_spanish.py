@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 from simcord.actors import MemberActor
 
 from bot.i18n import DOMAIN, catalog_path
+from storage.models import GuildSettings
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
 from tests.e2e.test_foundation import reply_of, run_setup
@@ -342,3 +343,21 @@ async def test_staff_read_the_report_in_spanish(world: World) -> None:
     assert {file.filename for file in reply.attachments} >= {"sessions_per_week.png"}
     for text in (embed.description or "", *fields, *fields.values()):
         assert english_in(text) == [], text
+
+
+async def test_a_spanish_server_posts_its_invitations_and_staff_notices_in_spanish(
+    world: World,
+) -> None:
+    await run_setup(world, language="es")
+    await world.staff.slash(world.general, "staff recruit post", channel=world.general)
+    card = world.general.last_message
+    assert card is not None
+    assert labels(card) == ["Quiero ser mentor/a", "Quiero un mentor/a"]
+    shown = " ".join(
+        [card.embeds[0].title or "", card.embeds[0].description or ""]
+        + [f"{field.name} {field.value}" for field in card.embeds[0].fields]
+    )
+    assert english_in(shown) == [], shown
+    async with world.bot.sessions() as session:
+        program = await session.get(GuildSettings, world.guild.id)
+    assert program is not None and program.language == "es"
