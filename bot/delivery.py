@@ -85,7 +85,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import DEFAULT_LANGUAGE, Localized, render
+from bot.i18n import DEFAULT_LANGUAGE, Localized, render, render_json
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
 from storage.repositories import deliveries as repo
@@ -155,8 +155,8 @@ class Message:
         return replace(
             self,
             content=render(self.content, language),
-            embeds=tuple(_rendered(embed, language) for embed in self.embeds),
-            components=tuple(_rendered(row, language) for row in self.components),
+            embeds=tuple(render_json(embed, language) for embed in self.embeds),
+            components=tuple(render_json(row, language) for row in self.components),
             language=language,
         )
 
@@ -182,15 +182,6 @@ def _localized(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_localized(item) for item in value)
     return False
-
-
-def _rendered(value: Any, language: str) -> Any:
-    """A JSON value with every ``Text`` in it rendered in ``language``."""
-    if isinstance(value, dict):
-        return {key: _rendered(item, language) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rendered(item, language) for item in value]
-    return render(value, language) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot import instance
 from bot.app import BridgesBot
 from bot.delivery import Message, Prompt
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, Text
+from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Text
 from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.consent import ConsentService
@@ -553,9 +553,11 @@ class StaffCog(commands.Cog):
         found = await self._escalations().service.listing(
             guild_id_of(interaction), which, interaction.user.id
         )
-        lines = [escalation_texts.listing_line(view) for view in found]
+        language = reader_language(interaction)
+        lines = [escalation_texts.listing_line(view).render(language) for view in found]
+        none = Text("No escalations ({which}).", which=ChoiceName(which))
         await interaction.response.send_message(
-            "\n".join(lines)[:1900] or f"No escalations ({which}).", ephemeral=True
+            "\n".join(lines)[:1900] or none.render(language), ephemeral=True
         )
 
     @escalation.command(name="view")
@@ -567,7 +569,8 @@ class StaffCog(commands.Cog):
             guild_id_of(interaction), escalation_id
         )
         await interaction.response.send_message(
-            embed=escalation_texts.timeline(view, events), ephemeral=True
+            embed=escalation_texts.timeline(view, events, reader_language(interaction)),
+            ephemeral=True,
         )
 
     @escalation.command(name="claim")
