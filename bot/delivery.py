@@ -147,16 +147,18 @@ class Message:
         }
 
     def rendered(self, language: str) -> Message:
-        """This message for a reader of ``language``: every ``Text`` in its content, embeds
-        and components (labels, placeholders, titles) rendered; the rest as it is. A message
+        """This message for a reader of ``language``: every ``Text`` in its content, embeds,
+        components (labels, placeholders, titles) and data (a page's subject) rendered; the
+        rest as it is. A message
         with no ``Text`` in it was written in its own language and stays as it is."""
-        if not _localized((self.content, self.embeds, self.components)):
+        if not _localized((self.content, self.embeds, self.components, self.data)):
             return self
         return replace(
             self,
             content=render(self.content, language),
             embeds=tuple(render_json(embed, language) for embed in self.embeds),
             components=tuple(render_json(row, language) for row in self.components),
+            data=render_json(self.data, language),
             language=language,
         )
 
