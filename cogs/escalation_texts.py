@@ -53,6 +53,23 @@ RULE = {
     MENTOR_CONCERN: Text("A mentor raised a concern in their check-in"),
     CONCERNING_LANGUAGE: Text("Concerning language in a check-in, a goal or a session note"),
 }
+#: What each event of the timeline is called (an unknown one is shown as recorded).
+ACTION = {
+    "opened": Text("opened"),
+    "quoted": Text("quoted"),
+    CONCERN_EVENT: Text("concern"),
+    "claimed": Text("claimed"),
+    "note": Text("note"),
+    "resolved": Text("resolved"),
+    "reassigned": Text("reassigned"),
+    "posted": Text("posted"),
+    "dm-fallback": Text("sent as DMs"),
+    "re-pinged": Text("re-pinged"),
+    "next-tier": Text("next tier"),
+    "follow-up": Text("follow-up"),
+    "signal": Text("signal"),
+    "text": Text("text"),
+}
 COLOUR = {
     Urgency.CAN_WAIT: discord.Colour.blue(),
     Urgency.TODAY: discord.Colour.orange(),
@@ -487,7 +504,8 @@ def timeline(view: EscalationView, events: list[Event], language: str) -> discor
         if event.action == CONCERN_EVENT and event.note:  # category ids, named for staff
             shown_note = _labels(event.note.split(", "))
         note = f": {render(shown_note, language)}" if shown_note else ""
-        lines.append(f"{at} {who} {event.action}{note}")
+        action = render(ACTION.get(event.action, event.action), language)
+        lines.append(f"{at} {who} {action}{note}")
     shown = rendered_embed(
         {
             "type": "rich",

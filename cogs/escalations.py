@@ -236,11 +236,13 @@ class EscalationButton(
         "reassign": (Text("Reassign"), discord.ButtonStyle.secondary),
     }
 
-    def __init__(self, escalation_id: int, action: str) -> None:
+    def __init__(self, escalation_id: int, action: str, language: str | None = None) -> None:
         label, style = self.LABELS[action]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=f"escalation:{escalation_id}:{action}"
+                label=label if language is None else label.render(language),
+                style=style,
+                custom_id=f"escalation:{escalation_id}:{action}",
             )
         )
         self.escalation_id, self.action = escalation_id, action
@@ -272,12 +274,14 @@ class EscalationButton(
             await interaction.response.send_modal(localized(modal, language))
 
 
-def buttons(view: EscalationView) -> discord.ui.View | None:
+def buttons(view: EscalationView, language: str | None = None) -> discord.ui.View | None:
+    """The staff post's buttons; their labels ``Text``s for the outbox to write, or written
+    in ``language`` (an edit of the post)."""
     if view.status is EscalationStatus.RESOLVED:
         return None
     return persistent_view(
         *(
-            EscalationButton(view.id, action)
+            EscalationButton(view.id, action, language)
             for action in EscalationButton.LABELS
             if action != "claim" or view.status is EscalationStatus.OPEN
         )
@@ -593,9 +597,8 @@ class EscalationCog(commands.Cog):
         )
         try:
             program = await self.programs.get(view.guild_id)
-            language, shown = program.language, buttons(view)
-            if shown is not None:
-                localized(shown, language)
+            language = program.language
+            shown = buttons(view, language)
             if program.staff_channel_exposed:
                 await message.edit(
                     content=texts.redacted_post(view, None).render(language),
