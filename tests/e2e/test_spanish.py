@@ -380,24 +380,30 @@ async def test_a_spanish_server_posts_its_invitations_and_staff_notices_in_spani
 
 
 async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -> None:
-    """/setup language: the staff post, its embed and buttons, the edit after a claim and
-    the re-ping are Spanish; a staff member with a Spanish Discord reads the list and the
-    timeline in Spanish, one with an English Discord reads their replies in English."""
+    """/setup language: the channel's check message, the staff post, its embed and buttons,
+    the edit after a claim and the re-ping are Spanish; a staff member with a Spanish
+    Discord reads the list and the timeline in Spanish, one with an English Discord reads
+    their replies in English."""
     mentee, _ = await matched(world)
-    await run_setup(world, language="es")
+    speaks(world, world.admin, "es-419")
+    (summary,) = reply_of(await run_setup(world, language="es")).embeds
+    assert summary.title == "Bridges está configurado"
+    fields = {field.name: field.value for field in summary.fields}
+    assert fields["Seguimiento semanal"].startswith("Cada lunes a las 15:30")
     shown = await mentee.slash(world.general, "help-me")
     await mentee.submit_modal(
         shown,
         {"help:details": "Me siguen esperando a la salida.", "help:urgency": ["right_now"]}
         | {"help:category": ["bullying"]},
     )
-    post = posts(world)[-1]
+    checked, post = posts(world)[-2:]
+    assert checked.content.startswith("Este canal recibirá las alertas de Bridges para <@&")
     assert post.content == f"<@&{world.staff_role.id}> Nueva alerta #1 (Ahora mismo)."
     (embed,) = post.embeds
     assert embed.title == "Alerta #1: Ahora mismo"
-    fields = {field.name: field.value for field in embed.fields}
-    assert fields["Estado"] == "Abierta, nadie la ha asumido todavía"
-    assert fields["Contexto reciente"].startswith("Sesiones: 0 realizadas, 0 ausencias")
+    shown_fields = {field.name: field.value for field in embed.fields}
+    assert shown_fields["Estado"] == "Abierta, nadie la ha asumido todavía"
+    assert shown_fields["Contexto reciente"].startswith("Sesiones: 0 realizadas, 0 ausencias")
     assert embed.footer.text == "Historial: /personal alerta ver 1"
     assert labels(post) == ["Asumir", "Agregar nota", "Resolver", "Reasignar"]
     await world.env.advance_time(10 * 60 + 30)
@@ -405,11 +411,13 @@ async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -
     assert reping.content.startswith(
         f"<@&{world.staff_role.id}> Recordatorio: nadie ha asumido todavía la alerta #1"
     )
-    read = [post.content, *embed_texts(post), embed.footer.text or "", reping.content]
+    read = [checked.content, post.content, *embed_texts(post), embed.footer.text or ""]
+    read += [summary.description or "", *fields, *fields.values()]
+    read.append(reping.content)
 
     claimed = await world.staff.click(post, label="Asumir")
     assert claimed.response.content.startswith("You claimed escalation #1.")  # en-US client
-    edited = posts(world)[0]
+    edited = posts(world)[1]
     status = next(field.value for field in edited.embeds[0].fields if field.name == "Estado")
     assert status == f"Asumida por <@{world.staff.id}>"
     assert labels(edited) == ["Agregar nota", "Resolver", "Reasignar"]
