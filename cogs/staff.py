@@ -17,7 +17,7 @@ from bot import instance
 from bot.app import BridgesBot
 from bot.delivery import Message, Prompt
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Text
+from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Date, Joined, Slash, Text
 from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.consent import ConsentService
@@ -161,6 +161,9 @@ def instance_line(standing: instance.Standing | None) -> str:
     )
 
 
+INSIDE_SERVER = Text("Use this inside your school's server.")
+
+
 class Pager(ReportingView):
     def __init__(self, owner: int, pages: list[discord.Embed]) -> None:
         super().__init__(timeout=600)
@@ -255,7 +258,7 @@ class ForgetView(ReportingView):
         await interaction.response.defer()
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id, blank)
         await interaction.edit_original_response(
             content=privacy_texts.forgotten_reply(
@@ -373,17 +376,30 @@ class StaffCog(commands.Cog):
         module = await self.training_service.add_module(
             guild_id_of(interaction), title, content, minutes
         )
+        added = Text('Added "{title}" ({minutes} min).', title=module.title, minutes=module.minutes)
         await interaction.response.send_message(
-            f'Added "{module.title}" ({module.minutes} min).', ephemeral=True
+            added.render(reader_language(interaction)), ephemeral=True
         )
 
     @training.command(name="list")
     async def training_list(self, interaction: discord.Interaction) -> None:
         """List the mentor training modules."""
         modules = await self.training_service.modules(guild_id_of(interaction))
-        text = "\n".join(f"- **{m.title}** ({m.minutes} min): {m.content[:200]}" for m in modules)
+        listed = Joined(
+            [
+                Text(
+                    "- **{title}** ({minutes} min): {content}",
+                    title=m.title,
+                    minutes=m.minutes,
+                    content=m.content[:200],
+                )
+                for m in modules
+            ],
+            "\n",
+        )
+        none = Text("No modules yet. Add one with {command}.", command=Slash("staff training add"))
         await interaction.response.send_message(
-            text or "No modules yet. Add one with `/staff training add`.", ephemeral=True
+            (listed if modules else none).render(reader_language(interaction)), ephemeral=True
         )
 
     @training.command(name="remove")
@@ -392,7 +408,10 @@ class StaffCog(commands.Cog):
     async def training_remove(self, interaction: discord.Interaction, module: int) -> None:
         """Remove a training module (mentors' records of it are kept)."""
         removed = await self.training_service.remove_module(guild_id_of(interaction), module)
-        await interaction.response.send_message(f'Removed "{removed.title}".', ephemeral=True)
+        done = Text('Removed "{title}".', title=removed.title)
+        await interaction.response.send_message(
+            done.render(reader_language(interaction)), ephemeral=True
+        )
 
     @training.command(name="confirm")
     @app_commands.describe(mentor="The mentor", module="The module they marked done")
@@ -404,11 +423,23 @@ class StaffCog(commands.Cog):
         confirmed, status = await self.training_service.confirm(
             guild_id_of(interaction), interaction.user.id, mentor.id, module
         )
-        ready = " They can now be matched." if status.trained else ""
+        fields: dict[str, object] = {
+            "title": confirmed.title,
+            "mentor": mentor.mention,
+            "done": status.confirmed_minutes,
+            "required": status.required_minutes,
+        }
+        done = (
+            Text(
+                'Confirmed "{title}" for {mentor}: {done} of {required} minutes. They can now '
+                "be matched.",
+                **fields,
+            )
+            if status.trained
+            else Text('Confirmed "{title}" for {mentor}: {done} of {required} minutes.', **fields)
+        )
         await interaction.response.send_message(
-            f'Confirmed "{confirmed.title}" for {mentor.mention}: {status.confirmed_minutes} of '
-            f"{status.required_minutes} minutes.{ready}",
-            ephemeral=True,
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @match.command(name="suggest")
@@ -477,16 +508,21 @@ class StaffCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         place = await prepare_pair(guild, await self.programs.get(guild.id), mentor.id, mentee.id)
         pair = await self.matches.create(
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
         channel_id = await self.pairs.open_new(place, pair)
         self.bot.dispatch("match_created", pair.match_id)
-        await interaction.followup.send(
-            f"Matched {mentor.mention} with {mentee.mention}: <#{channel_id}>", ephemeral=True
+        channel = f"<#{channel_id}>"
+        done = Text(
+            "Matched {mentor} with {mentee}: {channel}",
+            mentor=mentor.mention,
+            mentee=mentee.mention,
+            channel=channel,
         )
+        await interaction.followup.send(done.render(reader_language(interaction)), ephemeral=True)
 
     @match.command(name="end")
     @app_commands.describe(mentor="The mentor", mentee="The mentee", reason="Why the match ends")
@@ -501,14 +537,17 @@ class StaffCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         closed = await self.matches.end(
             guild.id, interaction.user.id, mentor.id, mentee.id, reason, self.pairs.closing_notices
         )
         await self.pairs.finish(closed.pair.match_id)
-        await interaction.followup.send(
-            f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
+        done = Text(
+            "Ended the match of {mentor} and {mentee}.",
+            mentor=mentor.mention,
+            mentee=mentee.mention,
         )
+        await interaction.followup.send(done.render(reader_language(interaction)), ephemeral=True)
 
     @holiday.command(name="add")
     @app_commands.describe(day="The date, like 2026-12-24", label="What it is, e.g. Winter break")
@@ -520,16 +559,24 @@ class StaffCog(commands.Cog):
     ) -> None:
         """Add a program holiday: no session can be scheduled on it."""
         added = await self.session_service.add_holiday(guild_id_of(interaction), day, label)
+        done = Text("{day} is now a holiday ({label}).", day=Date(added), label=label)
         await interaction.response.send_message(
-            f"{added:%A %B %d, %Y} is now a holiday ({label}).", ephemeral=True
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @holiday.command(name="list")
     async def holiday_list(self, interaction: discord.Interaction) -> None:
         """List the program holidays."""
         days = await self.session_service.holidays(guild_id_of(interaction))
-        text = "\n".join(f"- {day:%a %b %d, %Y}: {label}" for day, label in days)
-        await interaction.response.send_message(text or "No holidays set.", ephemeral=True)
+        listed = Joined(
+            [Text("{day}: {label}", day=Date(d, "yMMMEd"), label=label) for d, label in days],
+            "\n",
+            "- ",
+        )
+        text = listed if days else Text("No holidays set.")
+        await interaction.response.send_message(
+            text.render(reader_language(interaction)), ephemeral=True
+        )
 
     @holiday.command(name="remove")
     @app_commands.describe(day="The date to remove, like 2026-12-24")
@@ -538,8 +585,9 @@ class StaffCog(commands.Cog):
     ) -> None:
         """Remove a program holiday you added."""
         removed = await self.session_service.remove_holiday(guild_id_of(interaction), day)
+        done = Text("{day} is no longer a holiday.", day=Date(removed))
         await interaction.response.send_message(
-            f"{removed:%A %B %d, %Y} is no longer a holiday.", ephemeral=True
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @staff.command(name="escalations")

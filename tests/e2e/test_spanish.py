@@ -429,6 +429,11 @@ async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -
     timeline = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
     steps = timeline.embeds[0].fields[-1].value
     assert "abierta" in steps and "publicada" in steps and "asumida" in steps
-    read += [listed, *embed_texts(timeline)]
+    holiday = await world.staff.slash(
+        world.general, "staff holiday add", day="2026-12-24", label="Vacaciones"
+    )
+    added = reply_of(holiday).content
+    assert added == "El jueves, 24 de diciembre de 2026 ahora es feriado (Vacaciones)."
+    read += [listed, *embed_texts(timeline), added]
     for text in read:
         assert english_in(text) == [], text
