@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import datetime
 from typing import Any, Literal
 
 import discord
@@ -17,7 +18,8 @@ from bot import instance
 from bot.app import BridgesBot
 from bot.delivery import Message, Prompt
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Date, Joined, Slash, Text
+from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Date, Joined, Plural, Slash, Text
+from bot.i18n import render as rendered
 from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.consent import ConsentService
@@ -40,7 +42,7 @@ from cogs import (
     report_texts,
 )
 from cogs import hours as hours_area
-from cogs.context import guild_id_of, reader_language
+from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingView
 from cogs.escalations import EscalationCog
 from cogs.outbox import transactions
@@ -66,35 +68,79 @@ def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
     return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
 
 
+INSIDE_SERVER = Text("Use this inside your school's server.")
+#: After a member's mention in the roster: Bridges cannot DM them.
+DMS_CLOSED_MARK = Text("(DMs closed)")
+
+
+def _mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def _day_markup(instant: datetime) -> str:
+    """A date as Discord markup: each reader's client writes it in their language."""
+    return f"<t:{int(instant.timestamp())}:d>"
+
+
 def roster_pages(roster: Roster, language: str = DEFAULT_LANGUAGE) -> list[discord.Embed]:
     def closed(user_id: int) -> str:
-        marks = " (DMs closed)" if user_id in roster.dms_closed else ""
+        marks = " " + DMS_CLOSED_MARK.render(language) if user_id in roster.dms_closed else ""
         if user_id in roster.waiting_consent:
             marks += " " + consent_texts.WAITING_MARK.render(language)
         return marks
 
-    lines = [
-        f"<@{mentor}>{closed(mentor)} mentors <@{mentee}>{closed(mentee)} "
-        f"since <t:{int(since.timestamp())}:d>"
+    def who(user_id: int) -> str:
+        return f"<@{user_id}>{closed(user_id)}"
+
+    lines: list[Text] = [
+        Text(
+            "{mentor} mentors {mentee} since {since}",
+            mentor=who(mentor),
+            mentee=who(mentee),
+            since=_day_markup(since),
+        )
         for mentor, mentee, since in roster.pairs
     ]
     lines += [
-        f"<@{mentee}>{closed(mentee)} is waiting for a mentor"
+        Text("{mentee} is waiting for a mentor", mentee=who(mentee))
         for mentee in roster.unmatched_mentees
     ]
     lines += [
-        f"<@{m.user_id}>{closed(m.user_id)}: {m.load}/{m.capacity} mentees, "
-        f"training {m.confirmed_minutes} min" + ("" if m.trained else " (not yet trained)")
+        (
+            Text(
+                "{mentor}: {load}/{capacity} mentees, training {minutes} min",
+                mentor=who(m.user_id),
+                load=m.load,
+                capacity=m.capacity,
+                minutes=m.confirmed_minutes,
+            )
+            if m.trained
+            else Text(
+                "{mentor}: {load}/{capacity} mentees, training {minutes} min (not yet trained)",
+                mentor=who(m.user_id),
+                load=m.load,
+                capacity=m.capacity,
+                minutes=m.confirmed_minutes,
+            )
+        )
         for m in roster.mentors
     ]
     chunks = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
+    title = Text(
+        "Roster ({matches} matches, {waiting} waiting, {mentors} mentors)",
+        matches=len(roster.pairs),
+        waiting=len(roster.unmatched_mentees),
+        mentors=len(roster.mentors),
+    ).render(language)
     return [
         discord.Embed(
-            title=f"Roster ({len(roster.pairs)} matches, {len(roster.unmatched_mentees)} "
-            f"waiting, {len(roster.mentors)} mentors)",
-            description="\n".join(chunk) or "Nobody has joined yet.",
+            title=title,
+            description=Joined(chunk, "\n").render(language)
+            or Text("Nobody has joined yet.").render(language),
             colour=discord.Colour.blurple(),
-        ).set_footer(text=f"Page {number} of {len(chunks)}")
+        ).set_footer(
+            text=Text("Page {number} of {count}", number=number, count=len(chunks)).render(language)
+        )
         for number, chunk in enumerate(chunks, start=1)
     ]
 
@@ -161,9 +207,6 @@ def instance_line(standing: instance.Standing | None) -> str:
     )
 
 
-INSIDE_SERVER = Text("Use this inside your school's server.")
-
-
 class Pager(ReportingView):
     def __init__(self, owner: int, pages: list[discord.Embed]) -> None:
         super().__init__(timeout=600)
@@ -182,11 +225,11 @@ class Pager(ReportingView):
         self._sync()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Previous"), style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._show(interaction, -1)
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Next"), style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._show(interaction, 1)
 
@@ -202,18 +245,23 @@ class CohortView(ReportingView):
 
     async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
-            raise UserError("Only the staff member who asked for this proposal can confirm it.")
+            raise UserError(
+                Text("Only the staff member who asked for this proposal can confirm it.")
+            )
         return True
 
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    @discord.ui.button(label=Text("Confirm"), style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Creating the matches...", view=None)
+        language = reader_language(interaction)
+        await interaction.response.edit_message(
+            content=Text("Creating the matches...").render(language), view=None
+        )
         guild = interaction.guild
         if guild is None:
             return
         program = await self.cog.programs.get(guild.id)
-        created, problems = 0, []
+        created, problems = 0, list[Text]()
         for mentee, mentor, score in self.proposal.pairs:
             try:
                 place = await prepare_pair(guild, program, mentor, mentee)
@@ -224,17 +272,27 @@ class CohortView(ReportingView):
                 self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
-                problems.append(f"<@{mentor}> with <@{mentee}>: {error.message.splitlines()[0]}")
-        summary = f"Created {created} matches."
+                problems.append(
+                    Text(
+                        "{mentor} with {mentee}: {problem}",
+                        mentor=_mention(mentor),
+                        mentee=_mention(mentee),
+                        problem=rendered(error.message, language).splitlines()[0],
+                    )
+                )
+        summary: list[Text | Joined] = [
+            Plural("Created {count} match.", "Created {count} matches.", created)
+        ]
         if problems:
-            summary += "\nNot done:\n" + "\n".join(f"- {p}" for p in problems)
-        await interaction.followup.send(summary, ephemeral=True)
+            summary += [Text("Not done:"), Joined(problems, "\n", "- ")]
+        await interaction.followup.send(Joined(summary, "\n").render(language), ephemeral=True)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Cancel"), style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
+        cancelled = Text("Cancelled; nothing was changed.")
         await interaction.response.edit_message(
-            content="Cancelled; nothing was changed.", view=None
+            content=cancelled.render(reader_language(interaction)), view=None
         )
 
 
@@ -471,25 +529,37 @@ class StaffCog(commands.Cog):
         """Propose the best matches for every waiting mentee; apply them on Confirm."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         proposal = await self.matches.propose_cohort(guild_id_of(interaction))
+        language = reader_language(interaction)
         lines = [
-            f"<@{mentor}> with <@{mentee}> (score {score:.0f})"
+            Text(
+                "{mentor} with {mentee} (score {score})",
+                mentor=_mention(mentor),
+                mentee=_mention(mentee),
+                score=round(score),
+            ).render(language)
             for mentee, mentor, score in proposal.pairs
         ]
-        lines += [f"<@{mentee}>: no mentor available" for mentee in proposal.unassigned]
-        language = reader_language(interaction)
+        lines += [
+            Text("{mentee}: no mentor available", mentee=_mention(mentee)).render(language)
+            for mentee in proposal.unassigned
+        ]
         lines += [
             consent_texts.cohort_waiting_line(f"<@{user}>").render(language)
             for user in proposal.waiting_consent
         ]
         text = "\n".join(lines[:40]) + ("\n..." if len(lines) > 40 else "")
+        title = Text(
+            "Proposal: {matches} matches, total score {score}",
+            matches=len(proposal.pairs),
+            score=round(proposal.total),
+        )
         embed = discord.Embed(
-            title=f"Proposal: {len(proposal.pairs)} matches, total score {proposal.total:.0f}",
-            description=text or "Nothing to propose.",
+            title=title.render(language),
+            description=text or Text("Nothing to propose.").render(language),
             colour=discord.Colour.gold(),
         )
-        await interaction.followup.send(
-            embed=embed, view=CohortView(self, interaction.user.id, proposal), ephemeral=True
-        )
+        view = localized(CohortView(self, interaction.user.id, proposal), language)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
     @match.command(name="create")
     @app_commands.describe(
@@ -696,7 +766,7 @@ class StaffCog(commands.Cog):
         )
         await interaction.followup.send(
             embed=pages[0],
-            view=Pager(interaction.user.id, pages),
+            view=localized(Pager(interaction.user.id, pages), reader_language(interaction)),
             file=roster_csv(roster, names),
             ephemeral=True,
         )
