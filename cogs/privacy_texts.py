@@ -122,36 +122,58 @@ def stored_embed(about: StoredAbout, language: str) -> discord.Embed:
     return embed
 
 
-def export_reply(mention: str) -> str:
-    return (
-        f"Everything Bridges stores about {mention}, as JSON. This export is recorded. "
-        "Share it only with the student or their family."
+def export_reply(mention: str) -> Text:
+    return Text(
+        "Everything Bridges stores about {member}, as JSON. This export is recorded. Share it "
+        "only with the student or their family.",
+        member=mention,
     )
 
 
-def forget_question(mention: str, counts: dict[str, int]) -> str:
+def forget_question(mention: str, counts: dict[str, int]) -> Text:
     lines = [records_line(table, count) for table, count in sorted(counts.items())]
-    return (
-        f"Erase {mention}'s personal data? Their active match is closed first, their profile "
-        "and every free text about them are deleted, and their Discord id is replaced by a "
+    return Text(
+        "Erase {member}'s personal data? Their active match is closed first, their profile and "
+        "every free text about them are deleted, and their Discord id is replaced by a "
         "pseudonym. Rows stay only as anonymous counts. This cannot be undone.\n"
-        "Rows touched:\n" + "\n".join(lines)
+        "Rows touched:\n{rows}",
+        member=mention,
+        rows=Joined(lines, "\n"),
     )
 
 
-def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> str:
-    closed = f" {ended} active match was closed." if ended == 1 else ""
-    closed = f" {ended} active matches were closed." if ended > 1 else closed
-    edited = f" {blanked} message(s) about them on Discord now read {ERASED}." if blanked else ""
-    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed}{edited} Recorded."
+def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> Joined:
+    parts: list[Text] = [
+        Plural(
+            "Erased {member}'s personal data ({count} value emptied).",
+            "Erased {member}'s personal data ({count} values emptied).",
+            emptied,
+            member=mention,
+        )
+    ]
+    if ended:
+        parts.append(
+            Plural("{count} active match was closed.", "{count} active matches were closed.", ended)
+        )
+    if blanked:
+        parts.append(
+            Plural(
+                "{count} message about them on Discord now reads {erased}.",
+                "{count} messages about them on Discord now read {erased}.",
+                blanked,
+                erased=ERASED,
+            )
+        )
+    parts.append(Text("Recorded."))
+    return Joined(parts)
 
 
 #: What a staff post or DM about an erased member is edited to read.
 ERASED = Text("[erased]")
 
 
-CANCELLED = "Cancelled; nothing was changed."
-ONLY_ASKER = "Only the staff member who asked for this erasure can confirm it."
+CANCELLED = Text("Cancelled; nothing was changed.")
+ONLY_ASKER = Text("Only the staff member who asked for this erasure can confirm it.")
 
 
 def channel_exposed(role_id: int | None, problem: str) -> str:

@@ -310,7 +310,7 @@ class ForgetView(ReportingView):
             raise UserError(privacy_texts.ONLY_ASKER)
         return True
 
-    @discord.ui.button(label="Erase", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label=Text("Erase"), style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.defer()
@@ -321,16 +321,18 @@ class ForgetView(ReportingView):
         await interaction.edit_original_response(
             content=privacy_texts.forgotten_reply(
                 self.member.mention, len(forgotten.ended), forgotten.emptied, forgotten.blanked
-            ),
+            ).render(reader_language(interaction)),
             view=None,
         )
         for pair in forgotten.ended:  # closed with the erasure: their notices follow
             await self.cog.pairs.finish(pair.match_id)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Cancel"), style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
+        await interaction.response.edit_message(
+            content=privacy_texts.CANCELLED.render(reader_language(interaction)), view=None
+        )
 
 
 def blank(message: SentMessage) -> list[Prompt]:
@@ -779,7 +781,7 @@ class StaffCog(commands.Cog):
         data = await self.privacy.export(guild_id_of(interaction), interaction.user.id, member.id)
         body = json.dumps(data, indent=2, ensure_ascii=False).encode()
         await interaction.followup.send(
-            privacy_texts.export_reply(member.mention),
+            privacy_texts.export_reply(member.mention).render(reader_language(interaction)),
             file=discord.File(io.BytesIO(body), filename=f"bridges-member-{member.id}.json"),
             ephemeral=True,
         )
@@ -790,9 +792,10 @@ class StaffCog(commands.Cog):
         """Erase a member's personal data and free text everywhere, after a confirmation."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         counts = await self.privacy.forget_preview(guild_id_of(interaction), member.id)
+        language = reader_language(interaction)
         await interaction.followup.send(
-            privacy_texts.forget_question(member.mention, counts),
-            view=ForgetView(self, interaction.user.id, member),
+            privacy_texts.forget_question(member.mention, counts).render(language),
+            view=localized(ForgetView(self, interaction.user.id, member), language),
             ephemeral=True,
         )
 
