@@ -507,22 +507,23 @@ class StaffCog(commands.Cog):
     async def match_suggest(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
         """Show the five best mentors for a mentee, with the reasons."""
         found = await self.matches.suggest(guild_id_of(interaction), mentee.id)
-        embed = discord.Embed(
-            title=f"Best mentors for {mentee.display_name}", colour=discord.Colour.blurple()
-        )
+        language = reader_language(interaction)
+        title = Text("Best mentors for {mentee}", mentee=mentee.display_name)
+        embed = discord.Embed(title=title.render(language), colour=discord.Colour.blurple())
         for rank, suggestion in enumerate(found, start=1):
+            score = Text("{rank}. score {score}", rank=rank, score=round(suggestion.score.total))
             embed.add_field(
-                name=f"{rank}. score {suggestion.score.total:.0f}",
+                name=score.render(language),
                 value=f"<@{suggestion.mentor_user_id}>\n"
                 + "\n".join(suggestion.score.reasons)[:1000],
                 inline=False,
             )
         if not found:
-            embed.description = (
+            embed.description = Text(
                 "No mentor can take this mentee now (trained, with a free place, old enough)."
-            )
+            ).render(language)
             if self.consent.required:
-                left_out = consent_texts.MENTORS_LEFT_OUT.render(reader_language(interaction))
+                left_out = consent_texts.MENTORS_LEFT_OUT.render(language)
                 embed.description += f"\n{left_out}"
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -727,8 +728,10 @@ class StaffCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         await service.set_rule(guild_id, interaction.user.id, kind, urgency)
         rules = await service.rules(guild_id)
+        listed = Joined([f"{kind}: {urgency}" for kind, urgency in rules.items()], "\n", "- ")
+        now = Text("Rules now:\n{rules}", rules=listed)
         await interaction.response.send_message(
-            "Rules now:\n" + "\n".join(f"- {k}: {v}" for k, v in rules.items()), ephemeral=True
+            now.render(reader_language(interaction)), ephemeral=True
         )
 
     def _escalations(self) -> EscalationCog:
