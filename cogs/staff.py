@@ -77,6 +77,10 @@ def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+def _full_markup(instant: datetime) -> str:
+    return f"<t:{int(instant.timestamp())}:F>"
+
+
 def _day_markup(instant: datetime) -> str:
     """A date as Discord markup: each reader's client writes it in their language."""
     return f"<t:{int(instant.timestamp())}:d>"
@@ -197,13 +201,15 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
 
 
-def instance_line(standing: instance.Standing | None) -> str:
+def instance_line(standing: instance.Standing | None) -> Text:
     """Which process answers: the active instance since when, on which host."""
     if standing is None:
-        return "Not holding the instance lock (a demo or a test run)."
-    return (
-        f"Active since <t:{int(standing.since.timestamp())}:F> on host `{standing.host}`, "
-        f"pid {standing.pid}; any other instance waits as a standby."
+        return Text("Not holding the instance lock (a demo or a test run).")
+    return Text(
+        "Active since {since} on host `{host}`, pid {pid}; any other instance waits as a standby.",
+        since=_full_markup(standing.since),
+        host=standing.host,
+        pid=standing.pid,
     )
 
 
@@ -747,8 +753,12 @@ class StaffCog(commands.Cog):
         overview = await self.deliveries.overview(
             guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
         )
-        embed = delivery_texts.status_embed(overview)
-        embed.add_field(name="This instance", value=instance_line(instance.current()))
+        language = reader_language(interaction)
+        embed = delivery_texts.status_embed(overview, language)
+        embed.add_field(
+            name=Text("This instance").render(language),
+            value=instance_line(instance.current()).render(language),
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @staff.command(name="roster")

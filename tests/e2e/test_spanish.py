@@ -434,6 +434,8 @@ async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -
     )
     added = reply_of(holiday).content
     assert added == "El jueves, 24 de diciembre de 2026 ahora es feriado (Vacaciones)."
-    read += [listed, *embed_texts(timeline), added]
+    status = reply_of(await world.staff.slash(world.general, "staff status"))
+    assert status.embeds[0].title == "Envíos"
+    read += [listed, *embed_texts(timeline), added, *embed_texts(status)]
     for text in read:
         assert english_in(text) == [], text
