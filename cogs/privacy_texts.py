@@ -176,20 +176,27 @@ CANCELLED = Text("Cancelled; nothing was changed.")
 ONLY_ASKER = Text("Only the staff member who asked for this erasure can confirm it.")
 
 
-def channel_exposed(role_id: int | None, problem: str) -> str:
-    """Staff told their escalation channel has become readable by others than staff."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}The daily privacy check found a problem with this channel: {problem}\n"
-        "Until it is fixed, escalation posts here show only their number and urgency; "
-        "open each with `/staff escalation view`."
+def channel_exposed(role_id: int | None, problem: str) -> Text:
+    """Staff told their escalation channel has become readable by others than staff (a
+    post, written in the server's language by the outbox)."""
+    return Text(
+        "{ping}The daily privacy check found a problem with this channel: {problem}\nUntil it "
+        "is fixed, escalation posts here show only their number and urgency; open each with "
+        "{command}.",
+        ping=_ping(role_id),
+        problem=problem,
+        command=Slash("staff escalation view"),
     )
 
 
-def channel_private(role_id: int | None) -> str:
+def channel_private(role_id: int | None) -> Text:
     """Staff told their escalation channel is readable by staff only again."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}This channel is readable by staff only again: escalation posts show their "
-        "details again."
+    return Text(
+        "{ping}This channel is readable by staff only again: escalation posts show their "
+        "details again.",
+        ping=_ping(role_id),
     )
+
+
+def _ping(role_id: int | None) -> str:
+    return f"<@&{role_id}> " if role_id else ""
