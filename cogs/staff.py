@@ -276,6 +276,8 @@ class StaffCog(commands.Cog):
         name="staff",
         description="Staff tools for running the program",
         guild_only=True,
+        # Hidden from students' menus; /setup explains how to allow the staff role.
+        default_permissions=discord.Permissions(manage_guild=True),
         extras={"audience": Audience.STAFF},
     )
     training = app_commands.Group(

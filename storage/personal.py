@@ -41,6 +41,10 @@ CLASSIFICATION: dict[str, Kind] = {
     "members.subjects": C.PROFILE,
     "members.availability": C.PROFILE,
     "members.capacity": C.PROFILE,
+    "members.display_name": C.PROFILE,
+    # the bot's own state
+    "bot_state.key": C.NOT_PERSONAL,
+    "bot_state.value": C.NOT_PERSONAL,
     # training
     "training_modules.guild_id": C.NOT_PERSONAL,
     "training_modules.title": C.NOT_PERSONAL,

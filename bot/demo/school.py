@@ -373,6 +373,7 @@ async def open_school(settings: Settings, data_dir: Path) -> School:
         clock=clock,
         on_close=engine.dispose,
         watch_loop=False,
+        always_sync=True,  # the simulated Discord starts without commands
     )
     env = simcord.Env(bot, settle_timeout=30.0)
     env.backend.bot_user.name = BOT_NAME

@@ -9,7 +9,7 @@ from simcord.actors import MemberActor
 
 from storage.models import MatchStatus
 from storage.repositories import matches, members, surveys
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 
 MENTEE = {
@@ -128,6 +128,7 @@ async def test_joining_twice_is_refused(world: World) -> None:
 
 async def test_students_cannot_run_staff_commands(world: World) -> None:
     await run_setup(world)
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     refused = await world.student.slash(world.general, "staff roster")
     assert "Only staff" in reply_of(refused).content
 

@@ -15,7 +15,7 @@ from simcord.actors import MemberActor
 from sqlalchemy import select
 
 from storage.models import Signup
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, member_row, train
 from tests.e2e.test_sessions import dms, matched, restart
@@ -186,6 +186,7 @@ async def test_a_join_through_a_leaders_invitation_is_credited_to_them_for_staff
     assert "Sign-ups (mentors and mentees who joined): 4" in text
     assert "Sign-ups through an invitation: 2" in text
 
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     for student in (mentee, classmate, other):
         refused = await student.slash(world.general, "staff roster")
         assert "Only staff" in reply_of(refused).content
