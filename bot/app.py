@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, Health, LoopLag, log_health
 from bot.scheduler import Scheduler
+from bot.services.names import NameService
 from cogs import delivery_texts
 from cogs.errors import BridgesTree
 from cogs.translator import CatalogTranslator
@@ -138,6 +139,8 @@ class BridgesBot(commands.Bot):
             delivery_texts.fallback,
             health=health,
         )
+        #: Members' display names as seen on their interactions.
+        self.names = NameService(sessions)
         self.loop_lag = LoopLag()
         self._watch_loop = watch_loop
         self._watcher: asyncio.Task[None] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import discord
@@ -282,3 +284,22 @@ async def test_leaving_deactivates_and_closes_the_match(world: World) -> None:
     assert not row.active and row.left_at is not None
     async with world.bot.sessions() as session:
         assert await matches.active(session, world.guild.id) == []
+
+
+async def test_the_roster_csv_names_people_and_keeps_a_formula_name_as_text(world: World) -> None:
+    await run_setup(world)
+    sneaky = world.guild.add_member(
+        world.env.create_user("sneaky", global_name='=HYPERLINK("http://x")')
+    )
+    await join(world, world.student, "mentee", MENTEE)
+    await join(world, sneaky, "mentor", MENTOR)
+    await train(world, sneaky)
+    await world.staff.slash(
+        world.general, "staff match create", mentor=sneaky, mentee=world.student
+    )
+    page = reply_of(await world.staff.slash(world.general, "staff roster"))
+    (csv_file,) = page.attachments
+    rows = list(csv.reader(io.StringIO((await csv_file.read()).decode())))
+    match = next(row for row in rows if row[0] == "match")
+    assert match[1:3] == ['\'=HYPERLINK("http://x")', "jordan"]
+    assert str(world.student.id) not in "".join(map(",".join, rows))
