@@ -30,3 +30,49 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {clean_json(key): clean_json(item) for key, item in value.items()}
     return value
+
+
+#: Characters that show nothing: zero-width spaces and joiners, bidi marks and overrides,
+#: the byte-order mark, word joiner and invisible operators, Hangul and braille blanks.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+#: Bidi overrides and isolates: they reorder how the rest of a line is shown.
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_URL = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`|]+")
+_TRAILING = ".,;:!?)]}'\""
+
+
+def is_invisible(text: str) -> bool:
+    """True when ``text`` shows nothing: only spaces and characters like zero-width ones."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() != "https" or not rest:
+        return False
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    return host.lower().rstrip(".") in allowed_hosts
+
+
+def plain_links(text: str, allowed_hosts: frozenset[str] = frozenset()) -> str:
+    """``text`` as Discord should show it when the bot relays what a student wrote: masked
+    links (``[label](url)``) written out as "label (url)", and every URL in inline code, so
+    that nothing is clickable, except ``https`` links to ``allowed_hosts`` (lower case).
+    Bidi overrides, which can disguise a link, are removed, and the text's own backticks
+    are shown as ˋ, so that no code span of the text's can open or close one of these."""
+    text = _REORDERING.sub("", text).replace("`", "ˋ")
+    text = _MASKED_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+
+    def shown(match: re.Match[str]) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        tail = url[len(kept) :]
+        if _allowed(kept, allowed_hosts):
+            return kept + tail
+        return f"`{kept}`{tail}"
+
+    return _URL.sub(shown, text)

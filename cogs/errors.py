@@ -37,8 +37,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import language_of, render
-from bot.text import clean
+from bot.i18n import Text, language_of, render
+from bot.text import clean, is_invisible
 from storage.db import Work, begin_work
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,12 @@ CHANGE = "your change"
 #: Where an interaction's handler keeps its Work, and what it saves, in ``interaction.extras``.
 WORK, _SAVES = "bridges_work", "bridges_saves"
 _STRING_OPTION = discord.AppCommandOptionType.string.value
+
+
+INVISIBLE_ONLY = Text(
+    "What you typed is only invisible characters (like zero-width spaces), so nobody could "
+    "read it. Type it again with letters, numbers or emoji."
+)
 
 
 class Refused(app_commands.CheckFailure):
@@ -170,12 +176,21 @@ async def _handle(interaction: discord.Interaction, error: Exception) -> None:
         await report_error(interaction, error)
 
 
-def _clean_options(options: list[MutableMapping[str, Any]]) -> None:
-    """Clean every string option, in place, through subcommand groups."""
+def _clean_options(options: list[MutableMapping[str, Any]]) -> bool:
+    """Clean every string option, in place, through subcommand groups; False if one shows
+    nothing (only invisible characters)."""
+    readable = True
     for option in options:
         if option.get("type") == _STRING_OPTION and isinstance(option.get("value"), str):
             option["value"] = clean(option["value"])
-        _clean_options(option.get("options", []))
+            readable = readable and not _unreadable(option["value"])
+        readable = _clean_options(option.get("options", [])) and readable
+    return readable
+
+
+def _unreadable(value: str) -> bool:
+    """Typed, but nothing in it shows (spaces alone are left to each form's own check)."""
+    return bool(value.strip()) and is_invisible(value)
 
 
 def _refuse_overrides(cls: type, base: type, *names: str, instead: str) -> None:
@@ -193,7 +208,9 @@ class BridgesTree(app_commands.CommandTree[discord.Client]):
         """Before any command runs: start its work, and clean the text options typed."""
         begin(interaction)
         if isinstance(interaction.data, dict):
-            _clean_options(interaction.data.get("options", []))  # type: ignore[arg-type]
+            readable = _clean_options(interaction.data.get("options", []))  # type: ignore[arg-type]
+            if not readable and interaction.type is not discord.InteractionType.autocomplete:
+                raise Refused(INVISIBLE_ONLY.render(language_of(interaction.locale.value)))
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
@@ -218,6 +235,8 @@ class ReportingModal(discord.ui.Modal):
         for item in self.walk_children():
             if isinstance(item, discord.ui.TextInput) and item._value is not None:
                 item._value = clean(item._value)  # the submitted value; discord.py has no setter
+                if _unreadable(item._value):
+                    raise UserError(INVISIBLE_ONLY)
         return True
 
     async def on_error(  # type: ignore[override]
