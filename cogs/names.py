@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import BridgesBot
+from storage.db import begin_work
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class NamesCog(commands.Cog):
         user = interaction.user
         if interaction.guild_id is None or not isinstance(user, discord.Member):
             return
+        begin_work()  # a unit of its own: the name kept is not what the interaction saved
         await self.names.seen(interaction.guild_id, user.id, user.display_name)
 
 

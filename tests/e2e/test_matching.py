@@ -303,3 +303,40 @@ async def test_the_roster_csv_names_people_and_keeps_a_formula_name_as_text(worl
     match = next(row for row in rows if row[0] == "match")
     assert match[1:3] == ['\'=HYPERLINK("http://x")', "jordan"]
     assert str(world.student.id) not in "".join(map(",".join, rows))
+
+
+def typed_values(modal: dict[str, Any]) -> dict[str, Any]:
+    """custom_id -> what a form's text inputs show (``value``) and its selects' defaults."""
+    found: dict[str, Any] = {}
+
+    def walk(component: dict[str, Any]) -> None:
+        if "custom_id" in component and "value" in component:
+            found[component["custom_id"]] = component["value"]
+        if "custom_id" in component and "options" in component:
+            found[component["custom_id"]] = [
+                option["value"] for option in component["options"] if option.get("default")
+            ]
+        children = [*component.get("components", [])]
+        if isinstance(component.get("component"), dict):
+            children.append(component["component"])
+        for child in children:
+            walk(child)
+
+    walk(modal)
+    return found
+
+
+async def test_a_refused_form_reopens_with_what_was_typed(world: World) -> None:
+    await run_setup(world)
+    typed = {**MENTEE, "profile:interests": "soccer, " + "a" * 31}
+    refused = await open_join(world, world.student, "mentee", typed)
+    assert refused.response is not None and "30" in refused.response.content
+    assert await member_row(world, world.student) is None  # nothing saved
+    reopened = await world.student.click(refused.response, label="Edit and resend")
+    assert reopened.modal is not None
+    shown = typed_values(reopened.modal)
+    assert shown["profile:interests"] == typed["profile:interests"]
+    assert shown["profile:availability"] == MENTEE["profile:availability"]
+    assert shown["profile:focus"] == MENTEE["profile:focus"]
+    fixed = await world.student.submit_modal(reopened, {**shown, "profile:interests": "soccer"})
+    assert fixed.response is not None and "your privacy" in fixed.response.content
