@@ -63,8 +63,9 @@ def plain_links(text: str, allowed_hosts: frozenset[str] = frozenset()) -> str:
     links (``[label](url)``) written out as "label (url)", and every URL in inline code, so
     that nothing is clickable, except ``https`` links to ``allowed_hosts`` (lower case).
     Bidi overrides, which can disguise a link, are removed, and the text's own backticks
-    are shown as ˋ, so that no code span of the text's can open or close one of these."""
-    text = _REORDERING.sub("", text).replace("`", "ˋ")
+    are shown as a modifier grave accent (U+02CB), so that no code span of the text's can
+    open or close one of these."""
+    text = _REORDERING.sub("", text).replace("`", "\u02cb")
     text = _MASKED_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
 
     def shown(match: re.Match[str]) -> str:
