@@ -40,7 +40,7 @@ def test_json_values_are_cleaned_keys_and_all() -> None:
 
 SCHOOL = frozenset({"meet.school.org"})
 #: What Discord makes clickable: a URL outside inline code, or a masked link.
-CLICKABLE = re.compile(r"(?i)(?:https?|discord|steam)://[^\s`]+|\]\(")
+CLICKABLE = re.compile(r"(?i)(?:https?|discord|steam)://[^\s`<>]+|\]\(\s*<?[a-z]+://")
 
 
 def clickable(text: str) -> list[str]:
@@ -77,6 +77,8 @@ LINKY = st.lists(st.sampled_from([*PIECES, "meet.school.org"])).map("".join)
 @example("[https://meet.school.org](https://evil.example)")
 @example("https://a.b`https://c.d")
 @example("_https://evil.example")
+@example("HTTP://<")
+@example("](")
 def test_nothing_relayed_is_clickable_but_allowed_links(text: str) -> None:
     shown = plain_links(clean(text), SCHOOL)
     for link in clickable(shown):
