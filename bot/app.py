@@ -17,7 +17,8 @@ from discord.ext import commands
 import cogs
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import DeliveryEngine, Health, LoopLag, log_health
+from bot.delivery import DeliveryEngine, Health, LoopLag, Outlet, log_health
+from bot.paging.outlets import paging_outlets
 from bot.scheduler import Scheduler
 from bot.services.names import NameService
 from cogs import delivery_texts
@@ -62,6 +63,13 @@ class Reconciles(Protocol):
     async def reconcile(self) -> int:
         """Rebuild this cog's jobs from the database; returns how many were scheduled."""
         ...
+
+
+@runtime_checkable
+class Closes(Protocol):
+    """An outlet holding a connection to close at shutdown (the webhook's HTTP session)."""
+
+    async def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -139,6 +147,10 @@ class BridgesBot(commands.Bot):
             delivery_texts.fallback,
             health=health,
         )
+        #: Off-Discord paging (``[paging]``): email and the signed webhook, when configured.
+        self.outlets: dict[str, Outlet] = paging_outlets(settings.paging, clock)
+        for name, outlet in self.outlets.items():
+            self.delivery.add_outlet(name, outlet)
         #: Members' display names as seen on their interactions.
         self.names = NameService(sessions)
         self.loop_lag = LoopLag()
@@ -243,6 +255,9 @@ class BridgesBot(commands.Bot):
             await self.delivery.stop()
             # Jobs waiting on a delivery were just told "pending": they end quickly now.
             await self.scheduler.stop(max(1.0, budget - (loop.time() - began)))
+            for outlet in self.outlets.values():
+                if isinstance(outlet, Closes):
+                    await outlet.close()
         try:
             await super().close()
         finally:

@@ -53,6 +53,10 @@ What the engine guarantees:
 - **Off Discord.** A prompt whose ``via`` names an ``Outlet`` (``add_outlet``) goes there,
   unpaced but with the same rows, retries, deadlines and restart rules; an unknown ``via``
   fails the delivery (it is never DMed instead).
+- **Edits.** A prompt with ``edit_message_id`` replaces the content of a message sent
+  before (in ``channel_id``, or the recipient's DM channel) instead of posting: the same
+  rows, pacing, retries and restart rules; a repeat is harmless, and a message already
+  deleted counts as done. Erasure uses it to blank what was sent about a member.
 - **Drained on stop.** ``stop()`` takes no new job, lets requests already out finish (up to
   ``drain_seconds``), writes every outcome, leaves the rest pending for the next start,
   tells anyone waiting that theirs is ``pending``, and logs one summary line.
@@ -75,7 +79,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -167,6 +171,8 @@ class Prompt:
     #: outside Discord (``"email"``, ``"webhook"``) with ``address`` (an email address, a URL).
     via: str = DISCORD
     address: str | None = None
+    #: The id of a message sent before whose content this prompt replaces (an edit).
+    edit_message_id: int | None = None
 
 
 class SendError(Exception):
@@ -198,6 +204,15 @@ class Outlet(Protocol):
         on so the receiver can drop a repeat (an idempotency header, a Message-ID). Returns
         the receiver's id for it, if any. Raises ``Retryable`` for a transient failure and
         ``SendError`` for a permanent one."""
+        ...
+
+
+@runtime_checkable
+class Edits(Protocol):
+    """A transport that can also edit a message it sent."""
+
+    async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
+        """Replace the content, embeds and components of message ``message_id``."""
         ...
 
 
@@ -395,7 +410,11 @@ def resend_when_unsure(prompt: Prompt) -> bool:
     - BULK fan-outs (check-ins, reminders): not again. A crash mid fan-out would repeat
       hundreds; the uncertain rows are counted in /staff status instead.
     """
-    return prompt.via != DISCORD or prompt.priority is not Priority.BULK
+    return (
+        prompt.via != DISCORD
+        or prompt.edit_message_id is not None
+        or prompt.priority is not Priority.BULK
+    )
 
 
 @dataclass(eq=False)
@@ -470,7 +489,12 @@ def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:
         "nonce": nonce_for(prompt.key),
         "channel_id": prompt.channel_id,
         "fallback_channel_id": prompt.fallback_channel_id,
-        "payload": {**prompt.message.to_json(), "via": prompt.via, "address": prompt.address},
+        "payload": {
+            **prompt.message.to_json(),
+            "via": prompt.via,
+            "address": prompt.address,
+            "edit": prompt.edit_message_id,
+        },
         "expires_at": prompt.expires_at,
     }
 
@@ -850,6 +874,9 @@ class DeliveryEngine:
             if prompt.via != DISCORD:
                 await self._send_outside(job)
                 return
+            if prompt.edit_message_id is not None:
+                await self._edit(job, prompt.edit_message_id)
+                return
             if self._given_up(job):
                 return
             if job.dms_closed or (prompt.channel_id is None and prompt.user_id in self._closed):
@@ -1018,6 +1045,32 @@ class DeliveryEngine:
         log.info("delivery %s sent via %s (receipt %s)", prompt.key, prompt.via, receipt or "-")
         self._done(job, DeliveryStatus.SENT)
 
+    async def _edit(self, job: _Job, message_id: int) -> None:
+        """An edit of a message sent before: paced like a post; a message already deleted
+        (404) is done, as nothing of it is left to show."""
+        prompt, transport = job.prompt, self._transport
+        if not isinstance(transport, Edits):
+            self._done(job, DeliveryStatus.FAILED, error="this transport cannot edit")
+            return
+        job.attempts += 1
+        try:
+            channel_id = prompt.channel_id or await self._dm_channel(job)
+            await self._gate.wait(channel_id)
+            await self.pacer.take()
+            await self._request(
+                job, transport.edit(channel_id, message_id, prompt.message), creates=False
+            )
+        except Retryable as error:
+            self._retry(job, error)
+            return
+        except SendError as error:
+            if error.status != 404:
+                log.warning("delivery %s: edit refused: %s", prompt.key, error.detail)
+                self._done(job, DeliveryStatus.FAILED, error=error.detail)
+                return
+            log.info("delivery %s: the message to edit is gone already", prompt.key)
+        self._done(job, DeliveryStatus.SENT, message_id=message_id)
+
     async def _call(self, outlet: Outlet, address: str, job: _Job) -> str | None:
         try:
             async with asyncio.timeout(self.settings.outlet_timeout_seconds):
@@ -1183,6 +1236,7 @@ def _prompt_of(row: Delivery) -> Prompt:
         expires_at=row.expires_at,
         via=str(payload.get("via", DISCORD)),
         address=payload.get("address"),
+        edit_message_id=payload.get("edit"),
     )
 
 

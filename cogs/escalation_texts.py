@@ -226,3 +226,12 @@ def listing_line(view: EscalationView) -> str:
         f"`#{view.id}` {URGENCY[view.urgency]} · <@{view.student_user_id}> · {reason(view)} · "
         f"{status(view)} · <t:{int(view.created_at.timestamp())}:R>"
     )
+
+
+def redacted_post(view: EscalationView, role_id: int | None) -> str:
+    """The post while the staff channel is readable by others: no name, words or category."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}Escalation #{view.id} ({URGENCY[view.urgency]}): "
+        f"see /staff escalation view {view.id}"
+    )

@@ -32,10 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
+from bot.paging.outlets import page_prompts
+from bot.paging.page import compose_page
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
+    NEXT_TIER,
     POST,
     RE_PING_POST,
     Claimed,
@@ -50,6 +53,7 @@ from bot.services.programs import ProgramService
 from bot.services.signal_worker import SignalWorker
 from cogs import escalation_texts as texts
 from cogs.errors import ReportingItem, ReportingModal
+from cogs.names import cached_name
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
@@ -230,18 +234,24 @@ def buttons(view: EscalationView) -> discord.ui.View | None:
 
 
 def staff_post(
-    view: EscalationView, context: Context, role_id: int | None, channel_id: int
+    view: EscalationView,
+    context: Context,
+    role_id: int | None,
+    channel_id: int,
+    *,
+    redacted: bool = False,
 ) -> Prompt:
     """The escalation's post in the staff channel: only the staff role mentioned, the embed,
-    the staff-only buttons; urgent, so it never waits behind a bulk fan-out."""
+    the staff-only buttons; urgent, so it never waits behind a bulk fan-out. ``redacted``
+    (the channel is readable by others): only its number and urgency, no embed."""
     shown = buttons(view)
     return Prompt(
         key=f"{POST}:{view.id}",
         kind=POST,
         user_id=view.student_user_id,
         message=Message(
-            content=texts.post_content(view, role_id),
-            embeds=(dict(texts.embed(view, context).to_dict()),),
+            content=(texts.redacted_post if redacted else texts.post_content)(view, role_id),
+            embeds=() if redacted else (dict(texts.embed(view, context).to_dict()),),
             components=tuple(shown.to_components()) if shown else (),
             mention_role_ids=(role_id,) if role_id else (),
         ),
@@ -324,8 +334,12 @@ class EscalationCog(commands.Cog):
         """A new escalation's post in the staff channel; with no channel set, a DM to each
         staff member known to the program."""
         view, staff = opened.escalation, opened.staff
+        pages = self.pages(view, staff.channel_id)
         if staff.channel_id is not None:
-            return [staff_post(view, opened.context, staff.role_id, staff.channel_id)]
+            post = staff_post(
+                view, opened.context, staff.role_id, staff.channel_id, redacted=staff.exposed
+            )
+            return [post, *pages]
         log.error("server %s has no staff channel; escalation %s is DMed", view.guild_id, view.id)
         why = "The escalation channel is missing or I can't post there, so you get this DM."
         return [
@@ -333,7 +347,7 @@ class EscalationCog(commands.Cog):
                 f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
             )
             for user_id in staff.known
-        ]
+        ] + pages
 
     def stage_pings(self, reached: Stage) -> list[Prompt]:
         """An SLA stage: the re-ping in the staff channel with the role; DMs as listed."""
@@ -360,7 +374,40 @@ class EscalationCog(commands.Cog):
             _staff_dm(f"{SLA_JOB}:{view.id}:{stage}:{u}", u, texts.staff_dm(view, why))
             for u in reached.dm_to
         ]
+        if stage == NEXT_TIER:
+            prompts += self.pages(view, reached.channel_id, unclaimed=True)
         return prompts
+
+    def pages(
+        self, view: EscalationView, channel_id: int | None, *, unclaimed: bool = False
+    ) -> list[Prompt]:
+        """The off-Discord pages (``[paging]``: email, the signed webhook) of an urgent
+        escalation as it opens, or of any escalation still unclaimed at the next tier;
+        none while paging is off. The student is named as the server's cache knows them."""
+        paging = self.bot.settings.paging
+        if not paging.enabled or (not unclaimed and view.urgency is not Urgency.RIGHT_NOW):
+            return []
+        guild = self.bot.get_guild(view.guild_id)
+        page = compose_page(
+            escalation_id=view.id,
+            student_name=(
+                cached_name(guild, view.student_user_id)
+                if guild is not None
+                else str(view.student_user_id)
+            ),
+            urgency=view.urgency.value,
+            category=view.category,
+            guild_id=view.guild_id,
+            channel_id=channel_id,
+            message_id=view.message_id if channel_id == view.channel_id else None,
+            who_to_call=paging.who_to_call,
+            details=view.details,
+            include_details=paging.include_details,
+            unclaimed=unclaimed,
+        )
+        return page_prompts(
+            paging, page, student_user_id=view.student_user_id, guild_id=view.guild_id
+        )
 
     def unreachable(self, failed: Unreachable) -> list[Prompt]:
         """A post (or a re-ping) that failed: each staff member known gets it as a DM."""
@@ -437,11 +484,18 @@ class EscalationCog(commands.Cog):
         needs nothing from the gateway's cache)."""
         if view.message_id is None or view.channel_id is None:
             return
+        if view.student_user_id < 0:  # the student was forgotten: the post reads "[erased]"
+            return
         context = await self.service.context(view)
         message = self.bot.get_partial_messageable(view.channel_id).get_partial_message(
             view.message_id
         )
         try:
+            if (await self.programs.get(view.guild_id)).staff_channel_exposed:
+                await message.edit(
+                    content=texts.redacted_post(view, None), embeds=[], view=buttons(view)
+                )
+                return
             await message.edit(embed=texts.embed(view, context), view=buttons(view))
         except discord.HTTPException as error:
             log.warning("could not update the post of escalation %s: %s", view.id, error.status)

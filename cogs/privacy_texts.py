@@ -107,11 +107,35 @@ def forget_question(mention: str, counts: dict[str, int]) -> str:
     )
 
 
-def forgotten_reply(mention: str, ended: int, emptied: int) -> str:
+def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> str:
     closed = f" {ended} active match was closed." if ended == 1 else ""
     closed = f" {ended} active matches were closed." if ended > 1 else closed
-    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed} Recorded."
+    edited = f" {blanked} message(s) about them on Discord now read {ERASED}." if blanked else ""
+    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed}{edited} Recorded."
+
+
+#: What a staff post or DM about an erased member is edited to read.
+ERASED = Text("[erased]")
 
 
 CANCELLED = "Cancelled; nothing was changed."
 ONLY_ASKER = "Only the staff member who asked for this erasure can confirm it."
+
+
+def channel_exposed(role_id: int | None, problem: str) -> str:
+    """Staff told their escalation channel has become readable by others than staff."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}The daily privacy check found a problem with this channel: {problem}\n"
+        "Until it is fixed, escalation posts here show only their number and urgency; "
+        "open each with `/staff escalation view`."
+    )
+
+
+def channel_private(role_id: int | None) -> str:
+    """Staff told their escalation channel is readable by staff only again."""
+    ping = f"<@&{role_id}> " if role_id else ""
+    return (
+        f"{ping}This channel is readable by staff only again: escalation posts show their "
+        "details again."
+    )

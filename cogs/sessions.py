@@ -53,6 +53,7 @@ from cogs.errors import ReportingItem, ReportingModal
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
+from storage.db import housekeeping
 from storage.models import AttendanceAnswer, Place, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -446,7 +447,8 @@ class SessionCog(commands.Cog):
                     in_person=ChoiceName("in-person"),
                 )
             ) from None
-        await self.service.set_voice_channel(place.match_id, voice.id)
+        with housekeeping():
+            await self.service.set_voice_channel(place.match_id, voice.id)
 
     # ------------------------------------------------------------- commands
 

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import instance
 from bot.app import BridgesBot
+from bot.delivery import Message, Prompt
 from bot.errors import UserError
 from bot.i18n import DEFAULT_LANGUAGE, Text
 from bot.report_files import render
@@ -23,7 +24,7 @@ from bot.services.contacts import ContactService
 from bot.services.deliveries import DeliveryService
 from bot.services.hours import HoursService
 from bot.services.matches import CohortProposal, MatchService, Roster
-from bot.services.privacy import PrivacyService
+from bot.services.privacy import PrivacyService, SentMessage
 from bot.services.programs import ProgramService
 from bot.services.recruiting import RecruitingService
 from bot.services.reports import ReportService
@@ -257,10 +258,10 @@ class ForgetView(ReportingView):
         guild = interaction.guild
         if guild is None:
             raise UserError("Use this inside your school's server.")
-        forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id)
+        forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id, blank)
         await interaction.edit_original_response(
             content=privacy_texts.forgotten_reply(
-                self.member.mention, len(forgotten.ended), forgotten.emptied
+                self.member.mention, len(forgotten.ended), forgotten.emptied, forgotten.blanked
             ),
             view=None,
         )
@@ -271,6 +272,19 @@ class ForgetView(ReportingView):
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
+
+
+def blank(message: SentMessage) -> list[Prompt]:
+    """The edit that leaves a sent message reading "[erased]", with no embed or button."""
+    prompt = Prompt(
+        key=f"erase:{message.delivery_id}",
+        kind="erase",
+        user_id=message.recipient_user_id,
+        message=Message(content=privacy_texts.ERASED),
+        channel_id=message.channel_id,
+        edit_message_id=message.message_id,
+    )
+    return [prompt]
 
 
 class StaffCog(commands.Cog):
@@ -316,7 +330,13 @@ class StaffCog(commands.Cog):
         self.session_service = SessionService(
             bot.sessions, bot.clock, self.programs, bot.settings.sessions
         )
-        self.privacy = PrivacyService(bot.sessions, bot.clock, bot.settings.privacy, self.matches)
+        self.privacy = PrivacyService(
+            bot.sessions,
+            bot.clock,
+            bot.settings.privacy,
+            self.matches,
+            transactions=transactions(bot),
+        )
         self.contacts = ContactService(bot.sessions, bot.clock)
         self.reports = ReportService(bot.sessions, bot.clock, bot.settings.report)
         self.deliveries = DeliveryService(bot.sessions, bot.clock, bot.delivery)

@@ -1,6 +1,6 @@
 """The Discord side of the delivery engine: discord.py's HTTP client as a ``Transport``.
 
-Two requests: create (or get) a DM channel, and post a message with a nonce and
+Three requests: create (or get) a DM channel, edit a message, and post one with a nonce and
 ``enforce_nonce`` (discord.py 2.7 sends both when ``nonce`` is given; with enforce_nonce,
 Discord answers a repeated nonce with the message it already created instead of a second
 one). discord.py's own handling stays in place: it waits out per-route buckets from the
@@ -50,6 +50,22 @@ class DiscordTransport:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         data = await self._call(self._http().request(route, json=payload))
         return int(data["id"])
+
+    async def edit(self, channel_id: int, message_id: int, message: Message) -> None:
+        """Replace a sent message's content, embeds and components (empty ones clear it)."""
+        payload: dict[str, Any] = {
+            "content": message.content,
+            "embeds": list(message.embeds),
+            "components": list(message.components),
+            "allowed_mentions": {"parse": []},
+        }
+        route = Route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        await self._call(self._http().request(route, json=payload))
 
     @staticmethod
     async def _call(request: Any) -> Any:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,17 @@ def begin_work() -> Work:
     work = Work()
     _work.set(work)
     return work
+
+
+@contextmanager
+def housekeeping() -> Iterator[None]:
+    """Writes in this block are not the person's change (a pair's voice channel recorded
+    on first use): an error after them is not reported as "saved before this"."""
+    token = _work.set(None)
+    try:
+        yield
+    finally:
+        _work.reset(token)
 
 
 def is_sqlite(url: str) -> bool:

@@ -140,6 +140,9 @@ class GuildSettings(Base):
     checkin_time: Mapped[time] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Since when the daily check has found the escalation channel readable by others than
+    # staff (None: private): escalation posts then carry only their number and urgency.
+    staff_channel_exposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_configured(self) -> bool:

@@ -87,6 +87,7 @@ CLASSIFICATION: dict[str, Kind] = {
     "dm_channels.user_id": C.USER_ID,
     "dm_channels.channel_id": C.NOT_PERSONAL,
     "guild_settings.program_channel_id": C.NOT_PERSONAL,
+    "guild_settings.staff_channel_exposed_at": C.NOT_PERSONAL,
     # goals and weekly check-ins
     "goals.guild_id": C.NOT_PERSONAL,
     "goals.what": C.FREE_TEXT,

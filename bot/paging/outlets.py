@@ -55,11 +55,12 @@ def page_prompts(
     page: Page,
     *,
     student_user_id: int,
+    guild_id: int | None = None,
     expires_at: datetime | None = None,
 ) -> list[Prompt]:
     """The prompts that send ``page``: keys ``page-email:{escalation}:{address}`` and
     ``page-webhook:{escalation}`` (with ``:unclaimed`` after the number for the tier-2
-    notice), all urgent."""
+    notice), all urgent; ``guild_id`` counts their failures in that server's /staff status."""
     occasion = (
         f"{page.data['escalation_id']}{':unclaimed' if page.data['kind'] == UNCLAIMED else ''}"
     )
@@ -71,6 +72,7 @@ def page_prompts(
             user_id=student_user_id,
             message=message,
             priority=Priority.URGENT,
+            guild_id=guild_id,
             expires_at=expires_at,
             via=EMAIL,
             address=address,
@@ -85,6 +87,7 @@ def page_prompts(
                 user_id=student_user_id,
                 message=message,
                 priority=Priority.URGENT,
+                guild_id=guild_id,
                 expires_at=expires_at,
                 via=WEBHOOK,
                 address=paging.webhook_url,

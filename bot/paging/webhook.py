@@ -62,7 +62,9 @@ def page_body(message: Message, key: str) -> bytes:
 
 class WebhookOutlet:
     """``bot.delivery.Outlet`` for ``via="webhook"``: ``address`` is the URL to POST to.
-    Holds one HTTP session, opened on the first send; ``close()`` it at shutdown."""
+    Holds one HTTP session, opened on the first send; ``close()`` it at shutdown. Each page
+    opens its own connection (no keep-alive): pages are rare, and an idle connection held
+    open would only be dropped by the receiver in between."""
 
     def __init__(
         self,
@@ -104,7 +106,8 @@ class WebhookOutlet:
         }
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=self._timeout, connector=aiohttp.TCPConnector(ssl=self._ssl)
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(ssl=self._ssl, force_close=True),
             )
         try:
             async with self._session.post(

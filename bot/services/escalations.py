@@ -139,6 +139,8 @@ class Staff:
     channel_id: int | None  # the escalation channel from /setup
     role_id: int | None
     known: tuple[int, ...]  # on-call staff and staff known to the program, for DMs
+    #: The daily check found the channel readable by others: posts carry no details.
+    exposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -582,6 +584,7 @@ class EscalationService:
             program.escalation_channel_id,
             program.staff_role_id,
             await self._known_staff(session, guild_id),
+            exposed=program.staff_channel_exposed_at is not None,
         )
 
     async def _known_staff(self, session: AsyncSession, guild_id: int) -> tuple[int, ...]:

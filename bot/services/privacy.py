@@ -4,13 +4,15 @@ Which columns are personal is declared in ``storage.personal``; which rows are a
 member is found by foreign keys (``storage.repositories.personal``). Exports and erasures
 are recorded as audit rows. Erasure keeps the rows (and so the program's counts) but
 empties free text and the profile, and replaces every stored copy of the member's Discord
-user id with a pseudonym.
+user id with a pseudonym. What Bridges sent about the member's escalations (staff posts,
+re-pings, DMs) is blanked on Discord by edits written in the erasure's own transaction, so
+they are made even if the bot restarts on the way.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -20,10 +22,11 @@ from bot.clock import Clock
 from bot.config import PrivacySettings
 from bot.errors import NotFound
 from bot.services.matches import MatchService, Pair
+from bot.services.outbox import Compose, Transactions
 from storage.db import Sessions
-from storage.models import AuditAction, AuditEvent, Member, ProgramRole
+from storage.models import AuditAction, AuditEvent, Delivery, DeliveryStatus, Member, ProgramRole
 from storage.personal import Kind, pseudonym
-from storage.repositories import members
+from storage.repositories import deliveries, members
 from storage.repositories import personal as rows
 
 log = logging.getLogger(__name__)
@@ -52,17 +55,35 @@ class StoredAbout:
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """A message sent about an erased member, to blank: its delivery row, and where it is."""
+
+    delivery_id: int
+    channel_id: int
+    message_id: int
+    recipient_user_id: int  # the pseudonym when it was the member
+
+
+@dataclass(frozen=True)
 class Forgotten:
     pseudonym: int
     ended: list[Pair]
     emptied: int  # values of free text or profile data emptied
+    blanked: int = 0  # messages on Discord to be edited to say they were erased
 
 
 class PrivacyService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, settings: PrivacySettings, matches: MatchService
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        settings: PrivacySettings,
+        matches: MatchService,
+        *,
+        transactions: Transactions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._settings = settings
         self._matches = matches
@@ -131,10 +152,15 @@ class PrivacyService:
             )
         return {name: len(ids) for name, ids in found.items()}
 
-    async def forget(self, guild_id: int, staff_user_id: int, user_id: int) -> Forgotten:
+    async def forget(
+        self, guild_id: int, staff_user_id: int, user_id: int, compose: Compose[SentMessage]
+    ) -> Forgotten:
         """Close their active matches, then erase: free text and profile emptied in every
-        row about them, every copy of their user id pseudonymised; rows stay as counts."""
-        async with self._sessions.begin() as session:
+        row about them, every copy of their user id pseudonymised; rows stay as counts. Every
+        message sent for their escalations is blanked by an edit (``compose``), committed
+        with the erasure."""
+        async with self._tx.begin("member-forget") as changes:
+            session = changes.session
             member = await self._member(session, guild_id, user_id)
             ended = await self._matches.close_all(session, member, staff_user_id, FORGET_REASON)
             now = self._clock.now()
@@ -144,9 +170,16 @@ class PrivacyService:
             member.updated_at = now
             await session.flush()
             about = await rows.about_member(session, member.id)
+            sent = await self._sent_about(session, guild_id, about.get("escalations", set()))
             emptied = await rows.clear(session, about, (Kind.FREE_TEXT, Kind.PROFILE))
             alias = pseudonym(member.id)
             await rows.replace_user_id(session, guild_id, user_id, alias)
+            blank = [
+                replace(m, recipient_user_id=alias) if m.recipient_user_id == user_id else m
+                for m in sent
+            ]
+            for message in blank:
+                await changes.send(compose(message))
             session.add(
                 AuditEvent(
                     guild_id=guild_id,
@@ -157,9 +190,32 @@ class PrivacyService:
                 )
             )
         log.info(
-            "member %d forgotten: %d values emptied, %d matches closed", alias, emptied, len(ended)
+            "member %d forgotten: %d values emptied, %d matches closed, %d messages to blank",
+            alias,
+            emptied,
+            len(ended),
+            len(blank),
         )
-        return Forgotten(alias, ended, emptied)
+        return Forgotten(alias, ended, emptied, len(blank))
+
+    @staticmethod
+    async def _sent_about(
+        session: AsyncSession, guild_id: int, escalation_ids: set[int]
+    ) -> list[SentMessage]:
+        """Where each message sent for these escalations is: a post's channel, the channel a
+        DM fell back to, or the recipient's DM channel (read before ids are pseudonymised)."""
+        sent = await deliveries.sent_for_escalations(session, sorted(escalation_ids))
+        dm_users = [row.recipient_user_id for row in sent if row.channel_id is None]
+        dm_channels = await deliveries.dm_channels(session, dm_users)
+        program = await deliveries.program_channel(session, guild_id)
+        found = []
+        for row in sent:
+            channel_id = _channel_of(row, dm_channels, program)
+            if channel_id is None or row.message_id is None:
+                log.warning("delivery %s: no channel known to blank it in", row.id)
+                continue
+            found.append(SentMessage(row.id, channel_id, row.message_id, row.recipient_user_id))
+        return found
 
     async def purge_expired(self) -> int:
         """Empty the free text hanging off matches closed more than ``retention_days`` ago;
@@ -184,3 +240,9 @@ class PrivacyService:
         if member is None:
             raise NotFound(f"<@{user_id}> has no record in the program here; nothing to erase.")
         return member
+
+
+def _channel_of(row: Delivery, dm_channels: dict[int, int], program: int | None) -> int | None:
+    if row.status is DeliveryStatus.FALLBACK:
+        return row.fallback_channel_id or program
+    return row.channel_id or dm_channels.get(row.recipient_user_id)

@@ -1,20 +1,25 @@
-"""A server's mentoring program: its settings, as set up by staff with /setup."""
+"""A server's mentoring program: its settings, as set up by staff with /setup, and whether
+its staff channel is still private (the daily check records when it stops being so)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import ProgramDefaults
 from bot.errors import UserError
+from bot.services.outbox import Compose, Transactions
 from bot.timeparse import resolve_zone
 from storage.db import Sessions
 from storage.models import GuildSettings
 from storage.repositories import guilds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class Program:
     checkin_weekday: int
     checkin_time: time
     program_channel_id: int | None = None
+    #: The staff channel was found readable by others than staff: posts are redacted.
+    staff_channel_exposed: bool = False
 
     @classmethod
     def of(cls, row: GuildSettings) -> Program:
@@ -39,7 +46,19 @@ class Program:
             checkin_weekday=row.checkin_weekday,
             checkin_time=row.checkin_time,
             program_channel_id=row.program_channel_id,
+            staff_channel_exposed=row.staff_channel_exposed_at is not None,
         )
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """A change found by the daily check of the staff channel: it became readable by others
+    (``problem`` says by whom and how to fix it), or it is private again."""
+
+    program: Program
+    exposed: bool
+    problem: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -54,8 +73,16 @@ class ProgramSetup:
 
 
 class ProgramService:
-    def __init__(self, sessions: Sessions, clock: Clock, defaults: ProgramDefaults) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        defaults: ProgramDefaults,
+        *,
+        transactions: Transactions | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._defaults = defaults
 
@@ -93,8 +120,37 @@ class ProgramService:
                 row.time_zone = zone
             if setup.program_channel_id is not None:
                 row.program_channel_id = setup.program_channel_id
+            row.staff_channel_exposed_at = None  # /setup refuses a channel others can read
             row.updated_at = self._clock.now()
             return Program.of(row)
+
+    async def configured(self) -> list[Program]:
+        """Every server whose program has been set up."""
+        async with self._sessions() as session:
+            ids = await guilds.configured_guild_ids(session)
+            found = [await guilds.get(session, guild_id) for guild_id in ids]
+        return [Program.of(row) for row in found if row is not None]
+
+    async def record_channel_check(
+        self, guild_id: int, problem: str | None, compose: Compose[ChannelCheck]
+    ) -> ChannelCheck | None:
+        """Mark the staff channel readable by others (``problem``) or private again (None);
+        staff are told once per change, in its transaction. None when nothing changed."""
+        async with self._tx.begin("staff-channel-check") as changes:
+            row = await self.ensure(changes.session, guild_id)
+            exposed = problem is not None
+            if exposed == (row.staff_channel_exposed_at is not None):
+                return None
+            row.staff_channel_exposed_at = changes.now if exposed else None
+            row.updated_at = changes.now
+            check = ChannelCheck(Program.of(row), exposed, problem, changes.now)
+            await changes.send(compose(check))
+        log.warning(
+            "server %s: the staff channel is %s",
+            guild_id,
+            "readable by others than staff" if exposed else "private again",
+        )
+        return check
 
     async def ensure(self, session: AsyncSession, guild_id: int) -> GuildSettings:
         """The program row inside the caller's transaction, created on first use."""

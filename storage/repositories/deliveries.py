@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,6 +113,30 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: dateti
         statement = update(table).where(table.c.key == bindparam("b_key")).values(values)
         for chunk in _chunks(params):
             await session.execute(statement, list(chunk))
+
+
+async def sent_for_escalations(
+    session: AsyncSession, escalation_ids: Sequence[int]
+) -> list[Delivery]:
+    """The messages sent on Discord for these escalations (their staff posts, re-pings and
+    DMs: keys ``escalation-...:{id}`` or ``escalation-...:{id}:...``), oldest first."""
+    wanted = {str(i) for i in escalation_ids}
+    found: list[Delivery] = []
+    for chunk in _chunks(sorted(wanted)):
+        rows = await session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status.in_((DeliveryStatus.SENT, DeliveryStatus.FALLBACK)),
+                Delivery.message_id.is_not(None),
+                or_(
+                    *(Delivery.key.like(f"escalation-%:{i}") for i in chunk),
+                    *(Delivery.key.like(f"escalation-%:{i}:%") for i in chunk),
+                ),
+            )
+            .order_by(Delivery.id)
+        )
+        found += [row for row in rows if row.key.split(":")[1] in wanted]
+    return found
 
 
 async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:

@@ -179,6 +179,7 @@ async def surveys(world: World) -> dict[Key, Shown]:
         match_id = await session.scalar(select(Match.id).order_by(Match.id))
     # The mid-point job itself, run last: what the scheduler would run weeks into the match.
     await world.bot.cogs["SurveyCog"].send(match_id)  # type: ignore[attr-defined]
+    await world.bot.delivery.idle()  # its DMs leave through the engine, after the commit
     return {
         ("SurveyButton", "midpoint"): button(
             world, mentee.user, dms(mentee)[-1], "midpoint:", Match

@@ -158,7 +158,7 @@ async def test_a_members_export_and_erasure_include_their_consent_record(
     preview = await privacy.forget_preview(personal.GUILD, personal.JORDAN)
     assert preview["guardian_consents"] == 1 and preview["attendance_reviews"] == 2
 
-    await privacy.forget(personal.GUILD, STAFF, personal.JORDAN)
+    await privacy.forget(personal.GUILD, STAFF, personal.JORDAN, personal.no_edits)
     values = await personal.every_value(sessions)
     assert [v for v in values if personal.SECRET in json.dumps(v[2], default=str)] == []
     async with sessions() as session:

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.config import PrivacySettings, load_settings
+from bot.delivery import Prompt
 from bot.errors import NotFound
 from bot.services.matches import MatchService
-from bot.services.privacy import PrivacyService
+from bot.services.privacy import PrivacyService, SentMessage
 from storage.db import Sessions
 from storage.models import (
     Attendance,
@@ -74,6 +75,11 @@ def test_every_column_that_may_hold_personal_data_is_classified() -> None:
 def test_the_classification_names_only_real_columns() -> None:
     real = {f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns}
     assert set(CLASSIFICATION) <= real, set(CLASSIFICATION) - real
+
+
+def no_edits(message: SentMessage) -> list[Prompt]:
+    """For an erasure with nothing sent on Discord to blank."""
+    return []
 
 
 def service(sessions: Sessions, clock: FixedClock, days: int = 365) -> PrivacyService:
@@ -321,12 +327,15 @@ async def test_forget_leaves_no_user_id_and_no_free_text_anywhere(sessions: Sess
     before = await row_counts(sessions)
     privacy = service(sessions, FixedClock(NOW))
 
-    forgotten = await privacy.forget(GUILD, STAFF, JORDAN)
+    forgotten = await privacy.forget(GUILD, STAFF, JORDAN, no_edits)
 
     values = await every_value(sessions)
     assert [v for v in values if v[2] == JORDAN] == []
     assert [v for v in values if str(JORDAN) in json.dumps(v[2], default=str)] == []
+    # No free text about them is left: goal text, session topics and attendance notes too.
     assert [v for v in values if SECRET in json.dumps(v[2], default=str)] == []
+    erased = {(t, c) for t, c, v in values if v == ""} | {(t, c) for t, c, v in values if v is None}
+    assert {("goals", "what"), ("sessions", "topic"), ("attendance", "note")} <= erased
     assert forgotten.pseudonym < 0 and any(v[2] == forgotten.pseudonym for v in values)
     # Other people's data stays; rows stay for the counts (plus one audit row).
     kept = {(t, c) for t, c, v in values if KEEP in json.dumps(v, default=str)}
@@ -353,7 +362,7 @@ async def test_forget_leaves_no_user_id_and_no_free_text_anywhere(sessions: Sess
     assert row is not None and not row.active and row.interests == [] and row.grade is None
     assert row.role is ProgramRole.MENTEE  # kept for the anonymised counts
     with pytest.raises(NotFound):
-        await privacy.forget(GUILD, STAFF, JORDAN)
+        await privacy.forget(GUILD, STAFF, JORDAN, no_edits)
 
 
 async def test_export_holds_every_row_about_the_member_and_is_audited(
@@ -373,6 +382,9 @@ async def test_export_holds_every_row_about_the_member_and_is_audited(
     assert {r["recipient_user_id"] for r in tables["deliveries"]} == {JORDAN}
     assert tables["audit_events"][0]["subject_user_id"] == JORDAN
     assert all(r["user_id"] != ALEX for r in tables["members"])
+    # Goal text, session topics and attendance notes are exported (and erased: see above).
+    assert [r["what"] for r in tables["goals"]] == [f"{SECRET} goal"]
+    assert {r["topic"] for r in tables["sessions"]} == {f"{SECRET} topic"}
     notes = sorted((row["note"] or "", row.get("withheld", [])) for row in tables["attendance"])
     assert notes == [("", ["covered", "note"])] * 2 + [(f"{SECRET} note", [])] * 2
     mine = {row["member_id"] == people[JORDAN].id: row for row in tables["closure_surveys"]}

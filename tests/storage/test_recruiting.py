@@ -47,6 +47,8 @@ from storage.models import (
     Signup,
 )
 from storage.repositories import recruiting as rows
+from tests.storage.prompts import closing_notes
+from tests.storage.test_personal import no_edits
 
 GUILD, OTHER_GUILD = 1, 2
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # a Monday
@@ -353,7 +355,7 @@ async def test_a_mentee_whose_match_ended_waits_from_the_end(school: School) -> 
     school.later(DAY)
     await school.join(102, ProgramRole.MENTEE, 7)
     school.later(DAY)
-    await school.matches.end(GUILD, STAFF, 201, 101, "moved classes")
+    await school.matches.end(GUILD, STAFF, 201, 101, "moved classes", closing_notes)
 
     roster = await school.service.roster(GUILD)
     assert [(w.user_id, w.since) for w in roster.waiting] == [
@@ -365,7 +367,7 @@ async def test_a_mentee_whose_match_ended_waits_from_the_end(school: School) -> 
 async def test_leaving_takes_a_mentee_off_the_list(school: School) -> None:
     await school.join(101, ProgramRole.MENTEE, 7)
     await school.join(102, ProgramRole.MENTEE, 7)
-    await school.matches.leave(GUILD, 101)
+    await school.matches.leave(GUILD, 101, closing_notes)
     place = await school.service.place(GUILD, 102)
     assert place is not None and place.position == 1
 
@@ -507,7 +509,7 @@ async def test_forgetting_a_leader_keeps_the_counts_of_those_they_invited(
     assert [row["id"] for row in exported["tables"]["invitations"]] == [shared.invitation.id]
     assert len(exported["tables"]["signups"]) == 1  # the leader's own, not 501's
     assert "invitations" in (await privacy.stored_about(GUILD, leader)).records  # type: ignore[union-attr]
-    await privacy.forget(GUILD, STAFF, leader)
+    await privacy.forget(GUILD, STAFF, leader, no_edits)
 
     roster = await school.service.roster(GUILD)
     (credit,) = [c for c in roster.credits if c.user_id == 501]
