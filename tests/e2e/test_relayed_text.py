@@ -13,6 +13,7 @@ from storage.models import GoalStatus
 from storage.repositories import checkins, members
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import add_goal
+from tests.e2e.test_escalations import posts
 from tests.e2e.test_sessions import dms, matched, propose
 
 ZERO_WIDTH = "\u200b\u200c\u2060"
@@ -66,3 +67,20 @@ async def test_an_option_of_zero_width_characters_is_refused(world: World) -> No
     reply = await propose(world, mentee, when="sunday 4pm", topic=ZERO_WIDTH)
     assert "only invisible characters" in reply.content
     assert not any("would like to meet" in m.content for m in dms(mentor))
+
+
+async def test_a_link_in_a_request_for_help_reaches_staff_as_text(world: World) -> None:
+    mentee, _ = await matched(world)
+    shown = await mentee.slash(world.general, "help-me")
+    await mentee.submit_modal(
+        shown,
+        {
+            "help:details": "He sent me [a game](https://evil.example/x) and keeps asking",
+            "help:urgency": ["today"],
+            "help:category": ["safety"],
+        },
+    )
+    (embed,) = posts(world)[-1].embeds
+    shown_text = " ".join([embed.description or "", *(f.value or "" for f in embed.fields)])
+    assert "a game (`https://evil.example/x`)" in shown_text
+    assert "](" not in shown_text
