@@ -304,6 +304,9 @@ def _sync(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
+    except discord.app_commands.MissingApplicationID:
+        print("could not read the application id from DISCORD_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG
     except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
         print(f"could not sync the commands: {type(error).__name__}", file=sys.stderr)
         return EXIT_PROBLEM
