@@ -323,7 +323,7 @@ async def _sync_now(settings: Settings, token: str) -> int:
         sessions=create_sessions(engine),
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
         clock=clock,
-        application_id=_application_id_from(settings),
+        application_id=_application_id_of(token),
     )
     try:
         await bot.http.static_login(token)
@@ -466,10 +466,12 @@ def _invite_url(settings: Settings, application_id: int | None) -> int:
 
 
 def _application_id_from(settings: Settings) -> int | None:
+    return None if settings.token is None else _application_id_of(settings.token.reveal())
+
+
+def _application_id_of(token: str) -> int | None:
     """A bot token starts with the bot's user id (its application id), base64-encoded."""
-    if settings.token is None:
-        return None
-    head = settings.token.reveal().split(".", 1)[0]
+    head = token.split(".", 1)[0]
     try:
         decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):
