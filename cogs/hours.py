@@ -33,7 +33,7 @@ from bot.services.hours import (
 from bot.services.names import NameService
 from bot.services.programs import ProgramService
 from cogs.context import guild_id_of, reader_language
-from cogs.names import cached_name, display_names
+from cogs.names import display_names, name_of
 from cogs.permissions import asked_by_staff
 from storage.models import AttendanceAnswer
 
@@ -331,17 +331,23 @@ async def period_choices(
 
 
 async def disputed_choices(
-    interaction: discord.Interaction, service: HoursService, programs: ProgramService, current: str
+    interaction: discord.Interaction,
+    service: HoursService,
+    programs: ProgramService,
+    stored_names: NameService,
+    current: str,
 ) -> list[app_commands.Choice[int]]:
-    """Disputed sessions waiting for staff, newest first (names from the cache only)."""
+    """Disputed sessions waiting for staff, newest first (names without a request)."""
     guild = interaction.guild
     if guild is None or not await asked_by_staff(interaction, programs):
         return []
     language = reader_language(interaction)
+    stored = await stored_names.names(guild.id)
     found = []
     for item in await service.waiting_review(guild.id):
         names = {
-            user: cached_name(guild, user) for user in (item.mentor_user_id, item.mentee_user_id)
+            user: name_of(guild, user, stored)
+            for user in (item.mentor_user_id, item.mentee_user_id)
         }
         number = f"#{item.session_id}"
         label = Text(

@@ -741,7 +741,7 @@ class StaffCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         return await hours_area.disputed_choices(
-            interaction, self.hours_service, self.programs, current
+            interaction, self.hours_service, self.programs, self.bot.names, current
         )
 
     @hours_group.command(name="export")

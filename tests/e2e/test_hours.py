@@ -132,7 +132,7 @@ async def test_hours_by_month_a_disputed_session_and_the_export(world: World) ->
     # Staff review the disputed session from the autocomplete: then it counts.
     choices = await world.staff.autocomplete(world.general, "staff hours confirm", "session", "")
     assert [choice["name"] for choice in choices] == [
-        f"#{choices[0]['value']}, Jan 8, 2026, 45 min, {mentor.id} with {mentee.id}"
+        f"#{choices[0]['value']}, Jan 8, 2026, 45 min, {mentor.name} with {mentee.name}"
     ]
     confirmed = reply_of(
         await world.staff.slash(
