@@ -15,6 +15,7 @@ from bot.services.escalations import (
     EscalationView,
     Event,
 )
+from bot.text import plain_links
 from storage.models import EscalationStatus, Urgency
 
 URGENCY = {
@@ -129,7 +130,9 @@ def embed(view: EscalationView, context: Context) -> discord.Embed:
     )
     shown.add_field(name="Urgency", value=URGENCY[view.urgency])
     if view.details:
-        shown.add_field(name="What is going on", value=view.details[:1000], inline=False)
+        shown.add_field(
+            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+        )
     shown.add_field(
         name="Recent context",
         value=f"Sessions: {context.sessions_happened} happened, {context.no_shows} no-shows "
@@ -215,7 +218,9 @@ def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:
         colour=COLOUR[view.urgency],
     )
     if view.details:
-        shown.add_field(name="What is going on", value=view.details[:1000], inline=False)
+        shown.add_field(
+            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+        )
     text = "\n".join(lines)
     shown.add_field(name="Timeline", value=text[-1024:] or "Nothing yet.", inline=False)
     return shown

@@ -273,7 +273,6 @@ class EscalationCog(commands.Cog):
             self.programs,
             self.settings,
             transactions=self.transactions,
-            link_hosts=bot.settings.privacy.allowed_link_hosts,
         )
         self.worker = SignalWorker(bot.sessions, self.apply_signal)
         bot.delivery.on_recorded(self._posted)

@@ -31,7 +31,6 @@ from bot.services import signals
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
-from bot.text import plain_links
 from storage.db import Sessions
 from storage.models import (
     MANUAL,
@@ -194,15 +193,12 @@ class EscalationService:
         settings: EscalationSettings,
         *,
         transactions: Transactions | None = None,
-        link_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
         self._tx = transactions or Transactions(sessions, clock)
         self._programs = programs
         self._clock = clock
         self._settings = settings
-        #: Hosts whose https links stay clickable in the details staff read.
-        self._link_hosts = link_hosts
 
     # ----------------------------------------------------------------- opening
 
@@ -226,7 +222,6 @@ class EscalationService:
             raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
         if category not in CATEGORIES:
             raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
-        details = plain_links(details, self._link_hosts)  # the column has room for this
         async with self._tx.begin("escalation-post") as changes:
             session = changes.session
             await self._programs.ensure(session, guild_id)
@@ -300,7 +295,6 @@ class EscalationService:
         if not found:  # erased since, or the word list changed
             return None
         details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
-        details = plain_links(details, self._link_hosts)
         return await self._open_or_add(
             session,
             student,
@@ -323,7 +317,6 @@ class EscalationService:
         details = _clean(answer.concern or "") if answer is not None else ""
         if not details:
             return None
-        details = plain_links(details, self._link_hosts)
         found = sorted({match.category for match in find_concerns(details)})
         urgency = (
             Urgency.RIGHT_NOW

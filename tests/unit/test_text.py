@@ -89,3 +89,15 @@ def test_invisible_text_is_recognised() -> None:
     assert is_invisible("\u200b\u200c\u200d\u2060\ufeff ")
     assert is_invisible("\u3164\u2800")  # Hangul filler, braille blank
     assert not is_invisible("a\u200b") and not is_invisible("😀")
+
+
+@given(st.one_of(ANYTHING, LINKY), st.integers(0, 60))
+@example("a https://evil.example/login and more words", 20)
+def test_a_limit_is_kept_by_showing_less_never_by_cutting_a_code_span(
+    text: str, limit: int
+) -> None:
+    shown = plain_links(clean(text), SCHOOL, limit=limit)
+    assert len(shown) <= limit
+    assert shown.count("`") % 2 == 0
+    for link in clickable(shown):
+        assert link.lower().startswith("https://meet.school.org"), (text, shown)
