@@ -122,7 +122,7 @@ class School:
         opened, changes = await self.service.raise_manual(
             GUILD, student, "I need to talk to someone", Urgency.TODAY, "wellbeing", _post
         )
-        await self._confirm(texts.confirmation(opened.escalation, ""))
+        await self._confirm(texts.confirmation(opened.escalation, "", None))
         key = f"escalation-post:{opened.escalation.id}"
         status = await changes.waits[key]
         recorded = time.perf_counter()

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.delivery import DeliverySettings
 from bot.errors import InvalidInput
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.instance import InstanceSettings
 from bot.paging.addresses import is_email_address, is_loopback
 from bot.services.objectives import Objective, parse_objective
@@ -108,7 +109,8 @@ class EscalationSettings:
     tier2_minutes: Mapping[str, int]
     tier2_role_id: int | None
     on_call_user_ids: tuple[int, ...]
-    crisis_text: str
+    #: The crisis resources a student reads, by language (``bot.i18n.LANGUAGES``).
+    crisis_text: Mapping[str, str]
     show_claimer_name: bool
     no_session_days: int
     rules: Mapping[str, str]
@@ -118,6 +120,10 @@ class EscalationSettings:
     follow_up_hours: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_FOLLOW_UP_HOURS)
     )
+
+    def crisis(self, language: str) -> str:
+        """The crisis resources in ``language`` (English when there are none in it)."""
+        return self.crisis_text.get(language) or self.crisis_text[DEFAULT_LANGUAGE]
 
 
 @dataclass(frozen=True)
@@ -397,6 +403,13 @@ DEFAULT_CRISIS_TEXT = (
     "If you are in danger right now, call 911. You can call or text 988 (Suicide & Crisis "
     "Lifeline) or text HOME to 741741 (Crisis Text Line), any time, for free."
 )
+DEFAULT_CRISIS_TEXT_ES = (
+    "Si estás en peligro ahora mismo, llama al 911. Puedes llamar al 988 (Línea de "
+    "Prevención del Suicidio y Crisis; para español, oprima 2) o enviar la palabra AYUDA por "
+    "mensaje de texto al 741741, a cualquier hora y gratis."
+)
+#: The built-in crisis resources by language; a config may replace any of them.
+DEFAULT_CRISIS_TEXTS: Mapping[str, str] = {"en": DEFAULT_CRISIS_TEXT, "es": DEFAULT_CRISIS_TEXT_ES}
 
 
 def _per_urgency(value: object) -> dict[str, int]:
@@ -469,11 +482,27 @@ def _hosts(value: object) -> frozenset[str]:
     return frozenset(hosts)
 
 
-def _crisis(value: object) -> str:
-    text = _text(value, "expected the crisis resources text in quotes").strip()
-    if not 20 <= len(text) <= 1000:
-        raise Invalid("expected the crisis resources text, 20 to 1000 characters")
-    return text
+def _crisis(value: object) -> dict[str, str]:
+    """A table by language (``crisis_text.es = "..."``), or one text (older configs), which
+    is the English one; a language not given keeps its built-in text."""
+    expected = (
+        'expected the crisis resources by language, like crisis_text.en = "..." and '
+        'crisis_text.es = "..."'
+    )
+    if isinstance(value, str):
+        value = {DEFAULT_LANGUAGE: value}
+    if not isinstance(value, dict):
+        raise Invalid(f"{expected}; found {_kind(value)}")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise Invalid(f"unknown language {unknown[0]!r}; expected {', '.join(LANGUAGES)}")
+    texts = dict(DEFAULT_CRISIS_TEXTS)
+    for language, item in value.items():
+        text = _text(item, "expected the crisis resources text in quotes").strip()
+        if not 20 <= len(text) <= 1000:
+            raise Invalid("expected the crisis resources text, 20 to 1000 characters")
+        texts[language] = text
+    return texts
 
 
 def _flag(value: object) -> bool:
@@ -705,7 +734,7 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
         "tier2_minutes": ({"right_now": 20, "today": 120, "can_wait": 2880}, _per_urgency),
         "tier2_role_id": (0, _integer(0, 2**63 - 1, "a whole number (a Discord role id)")),
         "on_call_user_ids": ([], _user_ids),
-        "crisis_text": (DEFAULT_CRISIS_TEXT, _crisis),
+        "crisis_text": (DEFAULT_CRISIS_TEXTS, _crisis),
         "show_claimer_name": (True, _flag),
         "no_session_days": (14, _integer(2, 90, "a number of days")),
         "rules": ({}, _rules),

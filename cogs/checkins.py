@@ -43,7 +43,7 @@ from bot.services.checkins import (
 )
 from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
-from cogs import checkin_chart, escalation_texts
+from cogs import checkin_chart, crisis
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
@@ -237,7 +237,8 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
             texts.mentor_thanks(needs_support, answered.concern is not None), ephemeral=True
         )
         if answered.concerning:
-            await interaction.followup.send(self.cog.concern_reply(), ephemeral=True)
+            reply = await self.cog.concern_reply(interaction, answered.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class MentorButton(
@@ -329,11 +330,18 @@ class GoalModal(ReportingModal):
             await interaction.response.send_message(
                 f"Goal added: **{goal.what}**. It shows in your weekly check-in.", ephemeral=True
             )
-            return
-        await goals.propose(guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm)
-        await interaction.response.send_message(
-            f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.", ephemeral=True
-        )
+        else:
+            proposal = await goals.propose(
+                guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm
+            )
+            goal = proposal.goal
+            await interaction.response.send_message(
+                f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.",
+                ephemeral=True,
+            )
+        if goal.concerning:  # staff hear of it through its signal
+            reply = await self.cog.concern_reply(interaction, guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class ProposalButton(
@@ -514,9 +522,9 @@ class CheckinCog(commands.Cog):
         self._sending: set[int] = set()
         StartButton.cog = MentorButton.cog = ProposalButton.cog = self
 
-    def concern_reply(self) -> str:
+    async def concern_reply(self, interaction: discord.Interaction, guild_id: int) -> str:
         """What a student (or mentor) whose words are concerning is shown at once."""
-        return escalation_texts.concern_shown(self.bot.settings.escalations.crisis_text)
+        return await crisis.concern_reply(self.bot, self.programs, interaction, guild_id)
 
     # ------------------------------------------------------------- jobs from rows
 
@@ -608,7 +616,8 @@ class CheckinCog(commands.Cog):
         # Concerning words reach staff through their signal; the student sees the crisis
         # resources now, in this interaction.
         if result.concerning:
-            await interaction.followup.send(self.concern_reply(), ephemeral=True)
+            reply = await self.concern_reply(interaction, result.guild_id)
+            await interaction.followup.send(reply, ephemeral=True)
 
     # ------------------------------------------------------------- helpers
 

@@ -1,5 +1,5 @@
-"""/help-me, the signal worker that applies the escalation rules, the staff post with its
-buttons, and SLA re-pings.
+"""/help-me and the "Get help from staff" message command, the signal worker that applies
+the escalation rules, the staff post with its buttons, SLA re-pings and follow-ups.
 
 Every message is written under a unique key in the transaction of the change that implies
 it (the post ``escalation-post:{id}``, each re-ping ``escalation-sla:{id}:{stage}``, each DM
@@ -10,9 +10,14 @@ hook (``_posted``) links a post to its escalation when it is sent, whenever that
 a post that really failed (the channel is missing or refuses it) is DMed to on-call staff
 and staff known to the program instead, and logged as an error.
 
-``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` from rows (a stage due
-while the bot was down runs at once), links or writes the posts of escalations left
+``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` and follow-up jobs
+``escalation-follow-up:{id}:{stage}`` (a claimed escalation with no note: the claimer
+reminded, then the staff role pinged; each message keyed by the claim) from rows (a stage
+due while the bot was down runs at once), links or writes the posts of escalations left
 without one, and starts the signal worker, which applies every signal a crash left.
+
+What the asker reads (the form, the reply, the crisis resources in their language, and
+outside ``[escalations] staff_hours`` when staff are back) is rendered in their language.
 """
 
 from __future__ import annotations
@@ -38,20 +43,27 @@ from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
+    FOLLOW_UP_POST,
+    MAX_DETAILS,
     NEXT_TIER,
     POST,
     RE_PING_POST,
+    REMIND_CLAIMER,
     Claimed,
     Context,
     EscalationService,
     EscalationView,
+    FollowUp,
     Opened,
+    Quote,
     Stage,
     Unreachable,
 )
 from bot.services.programs import ProgramService
 from bot.services.signal_worker import SignalWorker
+from bot.services.support_hours import Away
 from cogs import escalation_texts as texts
+from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 from cogs.names import cached_name
 from cogs.outbox import dm, transactions
@@ -62,6 +74,7 @@ from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 SLA_JOB = "escalation-sla"
+FOLLOW_UP_JOB = "escalation-follow-up"
 #: How long /help-me waits for its post's outcome, to tell the student if nobody was reached.
 POST_WAIT_SECONDS = 30.0
 #: How long the signal worker waits for a new escalation's post before the next signal, so
@@ -70,50 +83,70 @@ WORKER_POST_WAIT_SECONDS = 5.0
 
 
 class HelpModal(ReportingModal, title="Ask staff for help"):
-    saves = "your request for help"
-    details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
-        label="What is going on?",
-        style=discord.TextStyle.paragraph,
-        max_length=1000,
-        custom_id="help:details",
-    )
+    """/help-me's form, in the asker's language; ``quote`` prefills the details (the
+    message command's quote)."""
 
-    def __init__(self, cog: EscalationCog, about_user_id: int | None) -> None:
-        super().__init__()
-        self.cog, self.about_user_id = cog, about_user_id
+    saves = "your request for help"
+
+    def __init__(
+        self,
+        cog: EscalationCog,
+        guild_id: int,
+        about_user_id: int | None,
+        language: str,
+        quote: Quote | None = None,
+    ) -> None:
+        super().__init__(title=texts.FORM_TITLE.render(language))
+        self.cog, self.guild_id, self.about_user_id = cog, guild_id, about_user_id
+        self.quote = quote
+        self.details: discord.ui.TextInput[HelpModal] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_DETAILS,
+            custom_id="help:details",
+            default=texts.quoted(quote.text, MAX_DETAILS) if quote is not None else None,
+        )
         self.urgency: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:urgency",
             options=[
-                discord.SelectOption(label=texts.URGENCY[u], value=u.value)
+                discord.SelectOption(label=texts.URGENCY_CHOICE[u].render(language), value=u.value)
                 for u in (Urgency.CAN_WAIT, Urgency.TODAY, Urgency.RIGHT_NOW)
             ],
         )
         self.category: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:category",
-            options=[discord.SelectOption(label=texts.CATEGORY[c], value=c) for c in CATEGORIES],
+            options=[
+                discord.SelectOption(label=texts.CATEGORY_CHOICE[c].render(language), value=c)
+                for c in CATEGORIES
+            ],
         )
-        self.add_item(discord.ui.Label(text="How urgent is it?", component=self.urgency))
-        self.add_item(discord.ui.Label(text="What is it about?", component=self.category))
+        for label, component in (
+            (texts.FORM_DETAILS, self.details),
+            (texts.FORM_URGENCY, self.urgency),
+            (texts.FORM_CATEGORY, self.category),
+        ):
+            self.add_item(discord.ui.Label(text=label.render(language), component=component))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            return
+        guild_id = self.guild_id
         opened, changes = await self.cog.service.raise_manual(
-            interaction.guild_id,
+            guild_id,
             interaction.user.id,
             self.details.value,
             Urgency(self.urgency.values[0]),
             self.category.values[0],
             self.cog.alert,
             about_user_id=self.about_user_id,
+            quote=self.quote,
         )
         self.cog.plan(opened.escalation)
-        crisis_text = self.cog.settings.crisis_text
-        await interaction.response.send_message(
-            texts.confirmation(opened.escalation, crisis_text), ephemeral=True
-        )
+        language = reader_language(interaction)
+        crisis_text = self.cog.settings.crisis(language)
+        away = await self.cog.staff_away(guild_id)
+        reply = texts.confirmation(opened.escalation, crisis_text, away)
+        await interaction.response.send_message(reply.render(language), ephemeral=True)
         if not await self.cog.reached(opened, changes.waits):
-            await interaction.followup.send(texts.unreached(crisis_text), ephemeral=True)
+            unreached = texts.unreached(crisis_text).render(language)
+            await interaction.followup.send(unreached, ephemeral=True)
 
 
 class NoteModal(ReportingModal, title="Escalation"):
@@ -135,6 +168,7 @@ class NoteModal(ReportingModal, title="Escalation"):
             self.cog.unplan(view.id)
         else:
             view = await service.add_note(self.escalation_id, user_id, self.note.value)
+        self.cog.unfollow(view.id)  # a note or the resolution is the follow-up
         await interaction.response.send_message(
             f"{'Resolved' if self.resolving else 'Note added to'} escalation #{view.id}.",
             ephemeral=True,
@@ -167,6 +201,7 @@ class ReassignModal(ReportingModal, title="Reassign escalation"):
             to_is_staff=to_is_staff,
         )
         self.cog.unplan(claimed.escalation.id)
+        self.cog.follow(claimed.escalation)
         await interaction.response.send_message(
             f"Escalation #{claimed.escalation.id} is now with {target.mention}.", ephemeral=True
         )
@@ -277,8 +312,19 @@ class EscalationCog(commands.Cog):
         self.worker = SignalWorker(bot.sessions, self.apply_signal)
         bot.delivery.on_recorded(self._posted)
         EscalationButton.cog = self
+        self.menu = app_commands.ContextMenu(
+            name="Get help from staff",
+            callback=self.help_from_message,
+            type=discord.AppCommandType.message,
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+            extras={"audience": Audience.EVERYONE},
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         await self.worker.stop()
 
     # ------------------------------------------------------------- jobs from rows
@@ -293,6 +339,8 @@ class EscalationCog(commands.Cog):
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
                 count += self.plan(view)
+            for view in await self.service.claimed():
+                count += self.follow(view)
         self.worker.start()
         return count
 
@@ -304,6 +352,18 @@ class EscalationCog(commands.Cog):
 
     def unplan(self, escalation_id: int) -> None:
         self.bot.scheduler.cancel_matching(f"{SLA_JOB}:{escalation_id}:")
+
+    def follow(self, view: EscalationView) -> int:
+        """The follow-up jobs of a claimed escalation with no note since its claim."""
+        self.unfollow(view.id)
+        plan = self.service.follow_up_plan(view)
+        for stage, at in plan:
+            job = job_id(FOLLOW_UP_JOB, view.id, stage)
+            self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
+        return len(plan)
+
+    def unfollow(self, escalation_id: int) -> None:
+        self.bot.scheduler.cancel_matching(f"{FOLLOW_UP_JOB}:{escalation_id}:")
 
     # ------------------------------------------------------------- signals
 
@@ -378,6 +438,31 @@ class EscalationCog(commands.Cog):
             prompts += self.pages(view, reached.channel_id, unclaimed=True)
         return prompts
 
+    def follow_up_pings(self, due: FollowUp) -> list[Prompt]:
+        """A follow-up stage: the claimer's reminder DM; at the second, the staff role in
+        the staff channel (the claimer DMed again when there is no channel). Keyed by the
+        claim, so a new claim is followed up afresh and none is sent twice."""
+        view = due.escalation
+        key = f"{FOLLOW_UP_JOB}:{view.id}:{due.claim}:{due.stage}"
+        if due.stage == REMIND_CLAIMER or due.channel_id is None:
+            text = texts.follow_up_reminder(view, due.stage)
+            return [_staff_dm(key, due.claimer, text)]
+        role = due.role_id
+        return [
+            Prompt(
+                key=key,
+                kind=FOLLOW_UP_POST,
+                user_id=view.student_user_id,
+                message=Message(
+                    content=texts.follow_up_ping(view, role, due.claimer),
+                    mention_role_ids=(role,) if role else (),
+                ),
+                priority=Priority.URGENT,
+                channel_id=due.channel_id,
+                guild_id=view.guild_id,
+            )
+        ]
+
     def pages(
         self, view: EscalationView, channel_id: int | None, *, unclaimed: bool = False
     ) -> list[Prompt]:
@@ -396,7 +481,7 @@ class EscalationCog(commands.Cog):
                 else str(view.student_user_id)
             ),
             urgency=view.urgency.value,
-            category=view.category,
+            category=texts.concerns(view) or view.category,  # the concern found, named
             guild_id=view.guild_id,
             channel_id=channel_id,
             message_id=view.message_id if channel_id == view.channel_id else None,
@@ -500,6 +585,10 @@ class EscalationCog(commands.Cog):
         except discord.HTTPException as error:
             log.warning("could not update the post of escalation %s: %s", view.id, error.status)
 
+    async def follow_up(self, escalation_id: int, stage: int) -> None:
+        """Claimed, and no note yet at a follow-up limit: remind the claimer, then the role."""
+        await self.service.follow_up_step(escalation_id, stage, self.follow_up_pings)
+
     async def sla(self, escalation_id: int, stage: int) -> None:
         """Unclaimed at a limit: re-ping the staff role; at the second, the next tier too,
         and DM on-call staff."""
@@ -511,11 +600,18 @@ class EscalationCog(commands.Cog):
         claimed = await self.service.claim(escalation_id, interaction.user.id, self.claim_notices)
         view = claimed.escalation
         self.unplan(view.id)
+        self.follow(view)
         await interaction.response.send_message(
             f"You claimed escalation #{view.id}. The student has been told someone is on it.",
             ephemeral=True,
         )
         await self.refresh(view)
+
+    async def staff_away(self, guild_id: int) -> Away | None:
+        """Whether the program's staff are outside their support hours now."""
+        return await self.programs.staff_away(
+            guild_id, self.settings.staff_hours, self.bot.settings.sessions.holidays
+        )
 
     # ------------------------------------------------------------- command
 
@@ -526,9 +622,30 @@ class EscalationCog(commands.Cog):
         self, interaction: discord.Interaction, mentee: discord.Member | None = None
     ) -> None:
         """Ask a staff member for help, for yourself or (mentors) your mentee."""
+        about = mentee.id if mentee is not None else None
+        language = reader_language(interaction)
         await interaction.response.send_modal(
-            HelpModal(self, mentee.id if mentee is not None else None)
+            HelpModal(self, guild_id_of(interaction), about, language)
         )
+
+    async def help_from_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """The "Get help from staff" message command: /help-me's form with the message
+        quoted; the request is about its author, who is not told who asked."""
+        me = self.bot.user
+        author = None if me is not None and message.author.id == me.id else message.author.id
+        in_guild = interaction.guild_id is not None
+        quote = Quote(
+            message.content,
+            author,
+            message.channel.id if in_guild else None,
+            message.jump_url,
+        )
+        guild_id = interaction.guild_id or await self.service.home_guild(interaction.user.id)
+        await self.service.may_quote(guild_id, interaction.user.id, quote)
+        language = reader_language(interaction)
+        await interaction.response.send_modal(HelpModal(self, guild_id, None, language, quote))
 
 
 def _staff_dm(key: str, user_id: int, text: str) -> Prompt:

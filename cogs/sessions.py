@@ -47,6 +47,7 @@ from bot.services.sessions import (
     SessionService,
     SessionView,
 )
+from cogs import crisis
 from cogs import session_texts as texts
 from cogs.context import guild_id_of, reader_language
 from cogs.errors import ReportingItem, ReportingModal
@@ -102,7 +103,7 @@ class AttendModal(ReportingModal, title="What did you cover?"):
         self.cog, self.session_id = cog, session_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.service.record_attendance(
+        recorded = await self.cog.service.record_attendance(
             self.session_id,
             interaction.user.id,
             AttendanceAnswer.HAPPENED,
@@ -110,6 +111,11 @@ class AttendModal(ReportingModal, title="What did you cover?"):
             self.note.value,
         )
         await interaction.response.send_message("Thanks, noted!", ephemeral=True)
+        if recorded.concerning:  # staff hear of it through its signal
+            reply = await crisis.concern_reply(
+                self.cog.bot, self.cog.programs, interaction, recorded.view.guild_id
+            )
+            await interaction.followup.send(reply, ephemeral=True)
 
 
 class InviteButton(
@@ -521,6 +527,9 @@ class SessionCog(commands.Cog):
         )
         reply = texts.proposed_reply(scheduled.first, len(scheduled.sessions), scheduled.skipped)
         await interaction.followup.send(reply.render(reader_language(interaction)), ephemeral=True)
+        if scheduled.concerning:  # staff hear of it through its signal
+            shown = await crisis.concern_reply(self.bot, self.programs, interaction, guild.id)
+            await interaction.followup.send(shown, ephemeral=True)
 
     @session.command(name="list", extras={"audience": Audience.MENTEE})
     @app_commands.describe(member="Staff: whose sessions to see (default: yours)")

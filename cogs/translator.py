@@ -34,12 +34,16 @@ from bot.i18n import CHOICE, COMMAND, DEFAULT_LANGUAGE, OPTION, language_of, loa
 
 __all__ = [
     "CONTEXTS",
+    "MENU",
     "CatalogTranslator",
     "CommandMessage",
     "command_messages",
     "extract",
     "locales_of",
 ]
+
+MENU: str = "message command"
+"""The context of a message command's name ("Get help from staff"): words, not a slug."""
 
 CONTEXTS: Mapping[Where, str] = {
     Where.command_name: COMMAND,
@@ -58,6 +62,7 @@ NOTES: Mapping[str, str] = {
     "command description": "A command's description: at most 100 characters.",
     "option description": "An option's description: at most 100 characters.",
     CHOICE: "A choice shown in an option's list: at most 100 characters.",
+    MENU: "A message command's name (Apps menu): at most 32 characters, spaces allowed.",
 }
 
 
@@ -80,6 +85,8 @@ class CatalogTranslator(app_commands.Translator):
     ) -> str | None:
         language = language_of(locale.value)
         where = CONTEXTS.get(context.location)
+        if isinstance(context.data, app_commands.ContextMenu):
+            where = MENU
         if language == DEFAULT_LANGUAGE or where is None:
             return None
         translated = lookup(language, string.message, where)
@@ -125,10 +132,15 @@ def command_messages(
     for command in tree.get_commands(type=discord.AppCommandType.chat_input):
         if isinstance(command, app_commands.Command | app_commands.Group):
             visit(command)
+    for menu in tree.get_commands(type=discord.AppCommandType.message):
+        if isinstance(menu, app_commands.ContextMenu):
+            found.append(CommandMessage(MENU, menu.name, menu.module or "", _line(menu)))
     return found
 
 
-def _line(item: app_commands.Command[Any, ..., Any] | app_commands.Group) -> int:
+def _line(
+    item: app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu,
+) -> int:
     if isinstance(item, app_commands.Group):
         return 1
     return int(inspect.unwrap(item.callback).__code__.co_firstlineno)

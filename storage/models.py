@@ -390,10 +390,13 @@ class Signal(Base):
     kind: Mapped[str] = mapped_column(CleanString(40))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
-    # Where the words of a concern are (never copied here): a check-in's answers, or a
-    # mentor's check-in. Plain ids: both belong to ``member_id``, whose removal removes this.
+    # Where the words of a concern are (never copied here): a check-in's answers, a
+    # mentor's check-in, a goal, or a session (its topic and the member's attendance note).
+    # Plain ids: each belongs to ``member_id`` (or its match), whose removal removes this.
     checkin_id: Mapped[int | None] = mapped_column(Integer)
     mentor_checkin_id: Mapped[int | None] = mapped_column(Integer)
+    goal_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set once the escalation rules have applied it; a signal without it is applied at start.
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -123,6 +123,7 @@ class Digest:
 @dataclass(frozen=True)
 class Submitted:
     checkin_id: int
+    guild_id: int
     user_id: int
     signal_ids: tuple[int, ...]
     streak: int
@@ -438,6 +439,7 @@ class CheckinService:
                 )
             submitted = Submitted(
                 row.id,
+                row.guild_id,
                 mentee.user_id,
                 tuple(signal.id for signal in recorded),
                 streak_now,

@@ -1,11 +1,19 @@
 """Escalation to staff: opened by a person (/help-me) or by a rule from a signal, posted to
-staff, claimed, noted, resolved or reassigned, and re-pinged while nobody claims it.
+staff, claimed, noted, resolved or reassigned, re-pinged while nobody claims it, and
+followed up while its claimer writes nothing.
 
 Rules: one live (not resolved) escalation per student per rule, and a new signal of that
 rule is added to it; a manual request is always its own escalation. Every change is an
 ``EscalationEvent`` row (who, when, what); nothing is ever deleted. SLA timers are derived
 from rows (``sla_plan``): an open escalation is re-pinged at its urgency's first limit and
-goes to the next tier at the second.
+goes to the next tier at the second. A claimed one with no note since its claim is
+followed up (``follow_up_plan``): its claimer reminded after its urgency's
+``follow_up_hours``, the staff role one period later; its state comes from its events.
+
+Concerning language (``bot.services.concern``) in /help-me's details or a quoted message
+makes the request urgent; in a check-in, a goal or a session note it opens an urgent
+escalation through its signal. Either way the categories found are recorded (``concern``
+events) and named to staff.
 
 What staff are sent commits with the change (``bot.services.outbox``): a new escalation
 with its staff post (or, with no staff channel set, DMs to the staff known to the program),
@@ -27,7 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import EscalationSettings
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import Slash, Text
 from bot.services import signals
+from bot.services.concern import CATEGORIES as CONCERNS
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
@@ -49,6 +59,7 @@ from storage.models import (
 )
 from storage.repositories import checkins, matches, members
 from storage.repositories import escalations as rows
+from storage.repositories import sessions as session_rows
 from storage.repositories import signals as signal_rows
 from storage.repositories.deliveries import Outcome
 
@@ -75,8 +86,20 @@ OFF = "off"
 MAX_DETAILS, MAX_NOTE = 1000, 1000
 LIST_LIMIT = 25
 RE_PING, NEXT_TIER = 1, 2
+#: Follow-up stages of a claimed escalation with no note: the claimer reminded, then the role.
+REMIND_CLAIMER, PING_ROLE = 1, 2
+#: The delivery kind of the staff-channel post of the second follow-up stage.
+FOLLOW_UP_POST = "escalation-follow-up"
+_CLAIMS = ("claimed", "reassigned")
+#: The event that records which concern categories a text held ("active_ideation, method").
+CONCERN_EVENT = "concern"
 
 RECENT_MOODS = 3  # check-ins shown to staff next to an escalation
+_NOT_YOUR_PAIR = Text(
+    "Use this on a message in your pair's channel (yours or your match's) or in your DMs with "
+    "Bridges. For anything else, use {command} and tell staff in your own words.",
+    command=Slash("help-me"),
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,15 @@ class EscalationView:
     message_id: int | None
     created_at: datetime
     signal_count: int
+    #: Concern categories found in the words (``bot.services.concern.CATEGORIES``), most
+    #: severe first; empty when none were.
+    concerns: tuple[str, ...] = ()
+    #: When it was last claimed (or reassigned), while claimed.
+    claimed_at: datetime | None = None
+    #: Follow-up stages done since that claim (``REMIND_CLAIMER``, ``PING_ROLE``).
+    follow_up_stage: int = 0
+    #: When the claimer must have written a note by; None once they have (or unclaimed).
+    follow_up_due: datetime | None = None
 
     @property
     def manual(self) -> bool:
@@ -111,6 +143,17 @@ class Choice:
     urgency: Urgency
     status: EscalationStatus
     student_user_id: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The message a "Get help from staff" request quotes: its words, who wrote it (None:
+    Bridges itself), where (None: a DM with Bridges) and its link for staff."""
+
+    text: str
+    author_user_id: int | None
+    channel_id: int | None
+    link: str
 
 
 @dataclass(frozen=True)
@@ -165,6 +208,20 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A claimed escalation left without a note: remind ``claimer`` (stage 1), or ping the
+    staff role in ``channel_id`` (stage 2; the claimer is DMed when there is no channel).
+    ``claim`` marks the claim it follows up, so each claim's reminders are keyed apart."""
+
+    escalation: EscalationView
+    stage: int
+    claimer: int
+    claim: int
+    channel_id: int | None
+    role_id: int | None
+
+
+@dataclass(frozen=True)
 class Claimed:
     """Staff picked an escalation up: the student (and whoever raised it) are told;
     ``assigned_by`` is set when someone gave it to the new assignee."""
@@ -212,16 +269,30 @@ class EscalationService:
         compose: Compose[Opened],
         *,
         about_user_id: int | None = None,
+        quote: Quote | None = None,
     ) -> tuple[Opened, Changes]:
         """/help-me: anyone asks for themselves, or a mentor about their mentee. Saved with
-        its staff post; returns the changes too, whose ``waits`` give the post's outcome."""
+        its staff post; returns the changes too, whose ``waits`` give the post's outcome.
+        Concerning language in the details (or the quoted message) makes it urgent (right
+        now) and is recorded with its categories. A ``quote`` makes it about the quoted
+        message's author (see ``may_quote``), who is told nothing of who asked."""
         details = _clean(details)
         if not details:
-            raise UserError("Please write a few words about what is going on, then send it.")
+            raise UserError(Text("Please write a few words about what is going on, then send it."))
         if len(details) > MAX_DETAILS:
-            raise UserError(f"Please keep it under {MAX_DETAILS} characters.")
+            raise UserError(
+                Text(
+                    "Please keep it under {limit} characters (yours has {length}); say the most "
+                    "important part.",
+                    limit=MAX_DETAILS,
+                    length=len(details),
+                )
+            )
         if category not in CATEGORIES:
-            raise UserError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
+            raise UserError(Text("Pick what it is about from the list."))
+        concerns = _concerns([details, quote.text] if quote is not None else [details])
+        if concerns:  # whatever was chosen: the words say it cannot wait
+            urgency = Urgency.RIGHT_NOW
         async with self._tx.begin("escalation-post") as changes:
             session = changes.session
             await self._programs.ensure(session, guild_id)
@@ -229,15 +300,53 @@ class EscalationService:
             # member row (their user id only) to hold the request.
             me = await members.get_or_create(session, guild_id, user_id, now=self._clock.now())
             student = me
-            if about_user_id is not None and about_user_id != user_id:
+            if quote is not None:
+                student = await self._quoted_author(session, me, quote)
+            elif about_user_id is not None and about_user_id != user_id:
                 student = await self._own_mentee(session, me, about_user_id)
             row = self._new(student, MANUAL, urgency, category, details, raised_by=user_id)
             session.add(row)
             await session.flush()
             self._event(session, row, user_id, "opened")
+            if quote is not None:
+                self._event(session, row, user_id, "quoted", quote.link)
+            if concerns:
+                self._event(session, row, None, CONCERN_EVENT, ", ".join(concerns))
             opened = await self._opened(session, row, new=True)
             await self._alert(changes, row, opened, compose)
         return opened, changes
+
+    async def may_quote(self, guild_id: int, user_id: int, quote: Quote) -> None:
+        """Refuse, before the form is shown, a quote from anywhere but the asker's pair
+        channel or their DMs with Bridges, or one with no words."""
+        if not _clean(quote.text):
+            raise UserError(
+                Text(
+                    "That message has no text to quote (only images, embeds or files). Use "
+                    "{command} and tell staff in your own words.",
+                    command=Slash("help-me"),
+                )
+            )
+        async with self._sessions() as session:
+            me = await members.get(session, guild_id, user_id)
+            if me is None and quote.channel_id is not None:
+                raise NotAllowed(_NOT_YOUR_PAIR)
+            if me is not None:
+                await self._quoted_author(session, me, quote)
+
+    async def home_guild(self, user_id: int) -> int:
+        """The server whose program a DM request belongs to: the asker's only one."""
+        async with self._sessions() as session:
+            found = await members.guilds_of(session, user_id)
+        if len(found) != 1:
+            raise UserError(
+                Text(
+                    "I can't tell which school's program this is for. Use {command} in your "
+                    "school's server instead.",
+                    command=Slash("help-me"),
+                )
+            )
+        return found[0]
 
     async def apply_signal(
         self, signal_id: int, compose: Compose[Opened]
@@ -276,22 +385,22 @@ class EscalationService:
         if student is None:
             return None
         if signal.kind == signals.CONCERNING_WORDS:
-            return await self._concerning_checkin(session, student, signal)
+            return await self._concerning_words(session, student, signal)
         if signal.kind == signals.MENTOR_CONCERN:
             return await self._mentor_concern(session, student, signal)
         urgency = await self._rule_urgency(session, signal.guild_id, signal.kind)
         if urgency is None:
             return None
-        return await self._open_or_add(session, student, signal.kind, urgency, None, signal)
+        return await self._open_or_add(session, student, signal.kind, urgency, (), signal)
 
-    async def _concerning_checkin(
+    async def _concerning_words(
         self, session: AsyncSession, student: Member, signal: Signal
     ) -> Opened | None:
-        """Concerning language in a check-in's answers opens or adds to an urgent
-        escalation, with the words."""
-        row = await checkins.checkin(session, signal.checkin_id or 0)
-        texts = [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
-        found = {match.category for text in texts for match in find_concerns(text)}
+        """Concerning language in what a member wrote (a check-in's answers, a goal, a
+        session's topic or their attendance note) opens or adds to an urgent escalation,
+        with the words and their categories."""
+        where, texts = await self._written(session, student, signal)
+        found = _concerns(texts)
         if not found:  # erased since, or the word list changed
             return None
         details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
@@ -300,11 +409,29 @@ class EscalationService:
             student,
             CONCERNING_LANGUAGE,
             Urgency.RIGHT_NOW,
-            ", ".join(sorted(found)),
+            found,
             signal,
             details=details,
-            where="checkin",
+            where=where,
         )
+
+    @staticmethod
+    async def _written(
+        session: AsyncSession, student: Member, signal: Signal
+    ) -> tuple[str, list[str]]:
+        """Where a concerning-words signal points, and the words written there."""
+        if signal.goal_id is not None:
+            goal = await checkins.goal(session, signal.goal_id)
+            return "goal", [goal.what, goal.why, goal.measure] if goal else []
+        if signal.session_id is not None:
+            met = await session_rows.by_id(session, signal.session_id)
+            answer = await session_rows.attendance(session, signal.session_id, student.id)
+            texts = [met.topic or ""] if met is not None else []
+            if answer is not None:
+                texts += [", ".join(answer.covered), answer.note or ""]
+            return "session", [t for t in texts if t]
+        row = await checkins.checkin(session, signal.checkin_id or 0)
+        return "checkin", [t for t in (row.went_well, row.hard, row.staff_note) if t] if row else []
 
     async def _mentor_concern(
         self, session: AsyncSession, mentor: Member, signal: Signal
@@ -317,7 +444,7 @@ class EscalationService:
         details = _clean(answer.concern or "") if answer is not None else ""
         if not details:
             return None
-        found = sorted({match.category for match in find_concerns(details)})
+        found = _concerns([details])
         urgency = (
             Urgency.RIGHT_NOW
             if found
@@ -335,7 +462,7 @@ class EscalationService:
             student,
             CONCERNING_LANGUAGE if found else MENTOR_CONCERN,
             urgency,
-            ", ".join(found) or None,
+            found,
             signal,
             details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
             where="mentor check-in",
@@ -512,6 +639,54 @@ class EscalationService:
                 await changes.send(compose(reached))
         return reached
 
+    def follow_up_plan(self, view: EscalationView) -> list[tuple[int, datetime]]:
+        """(stage, when) of each follow-up still ahead of a claimed escalation with no note
+        since its claim: the first at ``follow_up_hours`` after the claim, the second one
+        period later."""
+        if view.claimed_at is None or view.follow_up_due is None:
+            return []
+        period = timedelta(hours=self._settings.follow_up_hours[view.urgency.value])
+        now = self._clock.now()
+        return [
+            (stage, max(view.claimed_at + stage * period, now))
+            for stage in (REMIND_CLAIMER, PING_ROLE)
+            if stage > view.follow_up_stage
+        ]
+
+    async def follow_up_step(
+        self, escalation_id: int, stage: int, compose: Compose[FollowUp]
+    ) -> FollowUp | None:
+        """Record follow-up stage ``stage`` (and an earlier one not done: after downtime
+        both may be due), each with its message, if the escalation is still claimed with no
+        note since its claim; else None."""
+        async with self._tx.begin("escalation-follow-up") as changes:
+            session = changes.session
+            row = await rows.by_id(session, escalation_id)
+            if row is None or row.status is not EscalationStatus.CLAIMED:
+                return None
+            view = await self._view(session, row)
+            if view.follow_up_due is None or view.claimed_at is None or row.assignee is None:
+                return None
+            staff = await self._staff(session, row.guild_id)
+            reached = None
+            for step in range(view.follow_up_stage + 1, stage + 1):
+                self._event(session, row, None, "follow-up", str(step))
+                reached = FollowUp(
+                    await self._view(session, row),
+                    step,
+                    row.assignee,
+                    int(view.claimed_at.timestamp()),
+                    row.channel_id or staff.channel_id,
+                    staff.role_id,
+                )
+                await changes.send(compose(reached))
+        return reached
+
+    async def claimed(self) -> list[EscalationView]:
+        async with self._sessions() as session:
+            found = await rows.with_status(session, [EscalationStatus.CLAIMED])
+            return [await self._view(session, row) for row in found]
+
     async def unclaimed(self) -> list[EscalationView]:
         async with self._sessions() as session:
             found = await rows.with_status(session, [EscalationStatus.OPEN])
@@ -609,23 +784,30 @@ class EscalationService:
         student: Member,
         source: str,
         urgency: Urgency,
-        category: str | None,
+        concerns: Sequence[str],
         signal: Signal | None,
         *,
         details: str | None = None,
         where: str | None = None,
     ) -> Opened:
+        """Add the signal to the student's live escalation of ``source``, else open one; the
+        ``concerns`` found (their categories, most severe first) are recorded with it."""
         live = await rows.live_for_rule(session, student.id, source)
         if live is not None:
             self._event(session, live, None, "signal", where, signal)
             if details:
                 self._event(session, live, None, "text", details)
+            if concerns:
+                self._event(session, live, None, CONCERN_EVENT, ", ".join(concerns))
             await session.flush()
             return await self._opened(session, live, new=False)
+        category = concerns[0] if concerns else None
         row = self._new(student, source, urgency, category, details, raised_by=None)
         session.add(row)
         await session.flush()
         self._event(session, row, None, "opened", where, signal)
+        if concerns:
+            self._event(session, row, None, CONCERN_EVENT, ", ".join(concerns))
         await session.flush()
         return await self._opened(session, row, new=True)
 
@@ -688,6 +870,23 @@ class EscalationService:
             "not. Talk to a staff member directly."
         )
 
+    async def _quoted_author(self, session: AsyncSession, me: Member, quote: Quote) -> Member:
+        """Whom a quoted message's request is about: its author when they share the pair
+        channel it was written in with the asker; the asker for their own words or a DM
+        with Bridges. Any other channel is refused."""
+        if quote.channel_id is None:  # a DM with Bridges: its messages are theirs or ours
+            return me
+        match = await matches.active_in_channel(session, quote.channel_id)
+        if match is None or me.id not in (match.mentor_id, match.mentee_id):
+            raise NotAllowed(_NOT_YOUR_PAIR)
+        if quote.author_user_id in (None, me.user_id):
+            return me
+        other_id = match.mentee_id if me.id == match.mentor_id else match.mentor_id
+        other = await members.by_id(session, other_id)
+        if other is None or other.user_id != quote.author_user_id:
+            raise NotAllowed(_NOT_YOUR_PAIR)
+        return other
+
     async def _get(self, session: AsyncSession, escalation_id: int) -> Escalation:
         row = await rows.by_id(session, escalation_id)
         if row is None:
@@ -705,6 +904,7 @@ class EscalationService:
         if student is None:
             raise NotFound("That student is no longer in the program.")
         events = await rows.events(session, row.id) if row.id is not None else []
+        claimed_at, stage, due = self._follow_up(row, events)
         return EscalationView(
             id=row.id,
             guild_id=row.guild_id,
@@ -722,7 +922,26 @@ class EscalationService:
             message_id=row.message_id,
             created_at=row.created_at,
             signal_count=sum(e.signal_id is not None for e in events),
+            concerns=_recorded_concerns(row, events),
+            claimed_at=claimed_at,
+            follow_up_stage=stage,
+            follow_up_due=due,
         )
+
+    def _follow_up(
+        self, row: Escalation, events: Sequence[EscalationEvent]
+    ) -> tuple[datetime | None, int, datetime | None]:
+        """A claimed escalation's follow-up state from its events since the last claim:
+        when claimed, the stages done, when a note is due (None once one was written)."""
+        claims = [i for i, e in enumerate(events) if e.action in _CLAIMS]
+        if row.status is not EscalationStatus.CLAIMED or not claims:
+            return None, 0, None
+        since = events[claims[-1] :]
+        claimed_at = since[0].created_at
+        stage = sum(e.action == "follow-up" for e in since)
+        noted = any(e.action == "note" and e.actor is not None for e in since)
+        period = timedelta(hours=self._settings.follow_up_hours[row.urgency.value])
+        return claimed_at, stage, None if noted else claimed_at + period
 
 
 def _claimed(view: EscalationView, staff_user_id: int, by: int | None = None) -> Claimed:
@@ -731,6 +950,28 @@ def _claimed(view: EscalationView, staff_user_id: int, by: int | None = None) ->
     if view.manual and view.raised_by is not None:
         told.add(view.raised_by)
     return Claimed(view, staff_user_id, tuple(sorted(told)), by)
+
+
+def _concerns(texts: Sequence[str]) -> list[str]:
+    """The concern categories found in any of ``texts``, most severe first."""
+    found = sorted(
+        (match for text in texts for match in find_concerns(text)), key=lambda m: -m.severity
+    )
+    return list(dict.fromkeys(match.category for match in found))
+
+
+def _recorded_concerns(row: Escalation, events: Sequence[EscalationEvent]) -> tuple[str, ...]:
+    """The concern categories of an escalation: those its events recorded, else (rows
+    from before they were) the ids its category held."""
+    recorded = [
+        category
+        for event in events
+        if event.action == CONCERN_EVENT and event.note
+        for category in event.note.split(", ")
+    ]
+    if not recorded and row.source == CONCERNING_LANGUAGE and row.category:
+        recorded = row.category.split(", ")
+    return tuple(dict.fromkeys(c for c in recorded if c in CONCERNS))
 
 
 def _clean(text: str) -> str:

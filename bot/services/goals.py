@@ -2,12 +2,13 @@
 
 A mentee has at most ``max_active_goals`` active goals. Their mentor may propose one; it
 counts only once the mentee accepts it. A proposal and the mentee's DM, and an answer and
-the mentor's, commit together (``bot.services.outbox``).
+the mentor's, commit together (``bot.services.outbox``). A goal whose words hold concerning
+language records a signal about its writer with it, for the escalation rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Date, Text
+from bot.services import signals
+from bot.services.concern import find_concerns
 from bot.services.matching import FocusArea
-from bot.services.outbox import Compose, Transactions
+from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from bot.text import clean, plain_links
 from storage.db import Sessions
@@ -48,6 +51,9 @@ class GoalView:
     due_on: date
     focus_area: str
     status: GoalStatus
+    #: Its words hold concerning language: staff hear of it (a signal) and the writer is
+    #: shown the crisis resources at once. Set only where it was just written.
+    concerning: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,13 +131,16 @@ class GoalService:
         )
 
     async def add(self, guild_id: int, user_id: int, draft: GoalDraft) -> GoalView:
-        async with self._sessions.begin() as session:
+        """A mentee's own goal; concerning words in it record a signal with it."""
+        async with self._tx.begin("goal-add") as changes:
+            session = changes.session
             me = await self._mentee(session, guild_id, user_id)
             await self._room_for_one_more(session, me)
             row = self._row(me, draft, GoalStatus.ACTIVE, None)
             session.add(row)
             await session.flush()
-            return _view(row)
+            concerning = await self._concern_signal(changes, me, draft, row)
+            return replace(_view(row), concerning=concerning)
 
     async def propose(
         self,
@@ -149,9 +158,10 @@ class GoalService:
             row = self._row(mentee, draft, GoalStatus.PROPOSED, mentor.id)
             session.add(row)
             await session.flush()
+            concerning = await self._concern_signal(changes, mentor, draft, row)
             match = await matches.active_pair(session, mentor.id, mentee.id)
             proposal = Proposal(
-                _view(row),
+                replace(_view(row), concerning=concerning),
                 mentee_user_id,
                 mentor_user_id,
                 match.channel_id if match else None,
@@ -257,6 +267,23 @@ class GoalService:
         if me.role is not ProgramRole.MENTEE:
             raise UserError("Goals belong to mentees. As a mentor, propose one with /goal propose.")
         return me
+
+    @staticmethod
+    async def _concern_signal(
+        changes: Changes, writer: Member, draft: GoalDraft, row: Goal
+    ) -> bool:
+        """A concerning-words signal about the goal's writer when its words hold any."""
+        if not any(find_concerns(text) for text in (draft.what, draft.why, draft.measure)):
+            return False
+        match = await rows.active_match_of_mentee(changes.session, row.member_id)
+        changes.signal(
+            writer.guild_id,
+            signals.CONCERNING_WORDS,
+            writer.id,
+            match.id if match else None,
+            goal_id=row.id,
+        )
+        return True
 
     async def _zone(self, session: AsyncSession, guild_id: int, user_id: int) -> ZoneInfo:
         me = await members.get(session, guild_id, user_id)

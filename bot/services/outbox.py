@@ -86,6 +86,8 @@ class Changes:
         *,
         checkin_id: int | None = None,
         mentor_checkin_id: int | None = None,
+        goal_id: int | None = None,
+        session_id: int | None = None,
     ) -> Signal:
         """Record a signal in this transaction (its id is set at the next flush); the
         signal worker applies the escalation rules to it once committed."""
@@ -96,6 +98,8 @@ class Changes:
             match_id=match_id,
             checkin_id=checkin_id,
             mentor_checkin_id=mentor_checkin_id,
+            goal_id=goal_id,
+            session_id=session_id,
             created_at=self.now,
         )
         self.session.add(row)

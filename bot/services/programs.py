@@ -4,9 +4,10 @@ its staff channel is still private (the daily check records when it stops being 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +15,12 @@ from bot.clock import Clock
 from bot.config import ProgramDefaults
 from bot.errors import UserError
 from bot.services.outbox import Compose, Transactions
+from bot.services.support_hours import Away, SupportHours, away
 from bot.timeparse import resolve_zone
 from storage.db import Sessions
 from storage.models import GuildSettings
 from storage.repositories import guilds
+from storage.repositories import sessions as session_rows
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,18 @@ class ProgramService:
             row.staff_channel_exposed_at = None  # /setup refuses a channel others can read
             row.updated_at = self._clock.now()
             return Program.of(row)
+
+    async def staff_away(
+        self, guild_id: int, hours: SupportHours, holidays: Collection[date]
+    ) -> Away | None:
+        """Whether staff are away now, in the program's zone, with its holidays (the
+        configured ``holidays`` and the server's own); None when they are in."""
+        if not hours.known:
+            return None
+        async with self._sessions.begin() as session:
+            row = await self.ensure(session, guild_id)
+            days = {h.day for h in await session_rows.holidays(session, guild_id)}
+        return away(hours, self._clock.now(), ZoneInfo(row.time_zone), days | set(holidays))
 
     async def configured(self) -> list[Program]:
         """Every server whose program has been set up."""

@@ -24,6 +24,7 @@ from bot.config import SessionSettings
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Date, OptionName, Slash, Text
 from bot.services import signals
+from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from bot.services.session_rules import (
@@ -98,6 +99,9 @@ class SessionView:
 class Scheduled:
     sessions: tuple[SessionView, ...]
     skipped: tuple[date, ...]
+    #: The topic holds concerning language: staff hear of it (a signal) and the proposer is
+    #: shown the crisis resources at once.
+    concerning: bool = False
 
     @property
     def first(self) -> SessionView:
@@ -145,6 +149,9 @@ class Recorded:
 
     view: SessionView
     signal_ids: tuple[int, ...]
+    #: The topics or the note hold concerning language (a signal is among ``signal_ids``):
+    #: the member is shown the crisis resources at once.
+    concerning: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,6 +251,15 @@ class SessionService:
                 ZoneInfo(me.time_zone or program.time_zone),
                 resolve_zone(program.time_zone),
             )
+            if topic and find_concerns(topic):
+                changes.signal(
+                    guild_id,
+                    signals.CONCERNING_WORDS,
+                    me.id,
+                    match.id,
+                    session_id=scheduled.first.id,
+                )
+                scheduled = replace(scheduled, concerning=True)
             await changes.send(compose(scheduled))
         return scheduled
 
@@ -553,8 +569,15 @@ class SessionService:
                 )
             )
             await session.flush()
-            signal_id = await self._no_show_signal(changes, row)
-            return Recorded(view, (signal_id,) if signal_id is not None else ())
+            found = [i for i in [await self._no_show_signal(changes, row)] if i is not None]
+            concerning = any(find_concerns(text) for text in (covered, note) if text)
+            if concerning:
+                signal = changes.signal(
+                    row.guild_id, signals.CONCERNING_WORDS, me.id, row.match_id, session_id=row.id
+                )
+                await session.flush()
+                found.append(signal.id)
+            return Recorded(view, tuple(found), concerning)
 
     async def _no_show_signal(self, changes: Changes, row: MentoringSession) -> int | None:
         """A signal when this answer makes the pair's last two answered sessions both

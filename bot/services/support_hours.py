@@ -29,6 +29,13 @@ _SPAN = re.compile(
 
 
 @dataclass(frozen=True)
+class Away:
+    """Staff are out: back at ``back_at`` (None: nothing opens within ``HORIZON_DAYS``)."""
+
+    back_at: datetime | None
+
+
+@dataclass(frozen=True)
 class SupportHours:
     """Opening spans per weekday (0 = Monday), in the program's wall-clock time."""
 
@@ -94,6 +101,16 @@ def next_open(
             if opening > at:
                 return opening
     return None
+
+
+def away(
+    hours: SupportHours, at: datetime, zone: ZoneInfo, holidays: Collection[date]
+) -> Away | None:
+    """``Away`` with when staff are back, when ``at`` is outside the hours; None when staff
+    are in or no hours are known."""
+    if is_open(hours, at, zone, holidays):
+        return None
+    return Away(next_open(hours, at, zone, holidays))
 
 
 def _clock(text: str) -> time:

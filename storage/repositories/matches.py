@@ -35,6 +35,14 @@ async def active_for_member(session: AsyncSession, member_id: int) -> list[Match
     return list(rows)
 
 
+async def active_in_channel(session: AsyncSession, channel_id: int) -> Match | None:
+    """The active match whose pair channel is ``channel_id``."""
+    found: Match | None = await session.scalar(
+        select(Match).where(Match.status == MatchStatus.ACTIVE, Match.channel_id == channel_id)
+    )
+    return found
+
+
 async def active_pair(session: AsyncSession, mentor_id: int, mentee_id: int) -> Match | None:
     found: Match | None = await session.scalar(
         select(Match).where(

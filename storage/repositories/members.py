@@ -30,6 +30,14 @@ async def get_or_create(
     return created
 
 
+async def guilds_of(session: AsyncSession, user_id: int) -> list[int]:
+    """The servers whose program has a row for ``user_id``, in id order."""
+    rows = await session.scalars(
+        select(Member.guild_id).where(Member.user_id == user_id).order_by(Member.guild_id)
+    )
+    return list(rows)
+
+
 async def by_id(session: AsyncSession, member_id: int) -> Member | None:
     return await session.get(Member, member_id)
 

@@ -5,15 +5,16 @@ for support reach staff too, and staff can read the mentor's check-ins."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import discord
 
+from bot.services.concern import LABELS
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import GOAL, add_goal, advance, answer, checkin_dms, until_monday
 from tests.e2e.test_escalations import posts
 from tests.e2e.test_foundation import reply_of
-from tests.e2e.test_sessions import dms, matched
+from tests.e2e.test_sessions import dms, matched, seconds_until
 
 WEEK = timedelta(weeks=1).total_seconds()
 
@@ -53,8 +54,24 @@ async def test_concerning_words_in_a_checkin_reach_staff_and_show_crisis_resourc
     (post,) = escalation_posts(world)
     assert post.raw_role_mentions == [world.staff_role.id]
     assert post.embeds[0].title == "Escalation #1: Right now"
-    assert f"<@{mentee.id}>" in shown(post) and "active_ideation" in shown(post)
+    assert f"<@{mentee.id}>" in shown(post) and LABELS["active_ideation"] in shown(post)
     assert "Open goals: Hand in every math homework" in shown(post)
+
+
+async def test_an_indirect_wish_to_die_in_a_checkin_is_urgent_and_named(world: World) -> None:
+    mentee, _ = await matched(world)
+    await add_goal(world, mentee)
+    await until_monday(world)
+    (prompt,) = checkin_dms(mentee)
+    done = await answer(
+        mentee, prompt, ["3"], **{"checkin:hard": "i wish i could sleep and never wake up"}
+    )
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in done.followups]
+    assert "988" in resources and "741741" in resources
+    (post,) = escalation_posts(world)
+    assert "(Right now)" in post.content and LABELS["passive_ideation"] in post.content
+    assert LABELS["passive_ideation"] in shown(post)
 
 
 async def test_harmless_words_and_a_reach_out_request(world: World) -> None:
@@ -110,7 +127,7 @@ async def test_a_mentors_concern_and_request_for_support_reach_staff(world: Worl
 
     by_title = {post.embeds[0].title: shown(post) for post in escalation_posts(world)}
     urgent = next(text for title, text in by_title.items() if title.endswith("Right now"))
-    assert f"<@{mentee.id}>" in urgent and concern in urgent and "active_ideation" in urgent
+    assert f"<@{mentee.id}>" in urgent and concern in urgent and LABELS["active_ideation"] in urgent
     support = next(text for title, text in by_title.items() if title.endswith("Today"))
     assert f"<@{mentor.id}>" in support and "asked for support" in support
     assert all(post.raw_role_mentions == [world.staff_role.id] for post in escalation_posts(world))
@@ -121,3 +138,44 @@ async def test_a_mentors_concern_and_request_for_support_reach_staff(world: Worl
     assert "going 2/5" in own.content
     refused = reply_of(await mentee.slash(world.general, "checkin history", member=mentor))
     assert "only by them and by staff" in refused.content
+
+
+async def test_concerning_words_in_a_goal_reach_staff_and_show_the_writer_resources(
+    world: World,
+) -> None:
+    mentee, _ = await matched(world)
+    form = await mentee.slash(world.general, "goal add")
+    why = "Some days I want to kill myself, I need a reason to keep going"
+    added = await mentee.submit_modal(form, {**GOAL, "goal:why": why})
+    assert "Goal added" in added.response.content
+    await world.env.advance_time(1)
+    (resources,) = [f.content for f in added.followups]
+    assert "988" in resources and "not a counsellor" in resources
+    (post,) = escalation_posts(world)
+    assert "(Right now)" in post.content and LABELS["active_ideation"] in post.content
+    assert why in shown(post)
+
+
+async def test_concerning_words_in_a_session_topic_and_note_reach_staff(world: World) -> None:
+    mentee, mentor = await matched(world)
+    proposed = await mentee.slash(
+        world.general, "session schedule", when="saturday 11am", topic="i wrote a goodbye note"
+    )
+    await world.env.advance_time(1)
+    assert any("988" in f.content for f in proposed.followups)
+    (post,) = escalation_posts(world)
+    assert LABELS["preparatory_acts"] in post.content and f"<@{mentee.id}>" in shown(post)
+    await mentor.user.click(dms(mentor)[-1], label="Accept")
+    await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
+    question = next(m for m in reversed(dms(mentor)) if "Did it happen?" in m.content)
+    form = await mentor.user.click(question, label="Yes")
+    done = await mentor.user.submit_modal(
+        form, {"attend:covered": "goals", "attend:note": "I have been cutting myself again"}
+    )
+    await world.env.advance_time(1)
+    assert "noted" in done.response.content and "988" in done.followups[-1].content
+    about_mentor = [
+        p for p in escalation_posts(world) if f"<@{mentor.id}>" in p.embeds[0].fields[0].value
+    ]
+    (noted,) = about_mentor
+    assert LABELS["self_harm"] in noted.content

@@ -12,9 +12,11 @@ from typing import Any
 import discord
 from sqlalchemy import update
 
+from bot.services.concern import LABELS
 from storage.models import Checkin, CheckinStatus, GuildSettings, Signal
 from storage.repositories import members
 from tests.e2e.conftest import World, build_bot, open_staff_menu
+from tests.e2e.test_checkins import advance
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_sessions import dms, matched, restart
 
@@ -30,15 +32,17 @@ def posts(world: World) -> list[discord.Message]:
     ]
 
 
-async def ask_for_help(world: World, actor: Any, urgency: str, **options: Any) -> Any:
+async def ask_for_help(
+    world: World,
+    actor: Any,
+    urgency: str,
+    details: str = "Someone keeps waiting for me after school and I'm scared.",
+    **options: Any,
+) -> Any:
     shown = await actor.slash(world.general, "help-me", **options)
     return await actor.submit_modal(
         shown,
-        {
-            "help:details": "Someone keeps waiting for me after school and I'm scared.",
-            "help:urgency": [urgency],
-            "help:category": ["safety"],
-        },
+        {"help:details": details, "help:urgency": [urgency], "help:category": ["safety"]},
     )
 
 
@@ -59,6 +63,23 @@ async def test_a_right_now_request_reaches_staff_and_shows_crisis_resources(
     shown = " ".join(f"{f.name} {f.value}" for f in embed.fields)
     assert f"<@{mentee.id}>" in shown and f"<@{mentor.id}>" in shown
     assert "scared" in shown and "Sessions: 0 happened" in shown
+
+
+async def test_concerning_details_make_a_request_urgent_and_name_the_category(
+    world: World,
+) -> None:
+    mentee, _ = await matched(world)
+    answered = await ask_for_help(world, mentee, "can_wait", "honestly I want to kill myself")
+    reply = answered.response.content
+    assert "988" in reply and "741741" in reply and "not a counsellor" in reply
+    post = posts(world)[-1]
+    assert "(Right now)" in post.content and LABELS["active_ideation"] in post.content
+    (embed,) = post.embeds
+    assert embed.title == "Escalation #1: Right now"
+    assert LABELS["active_ideation"] in (embed.description or "")
+    assert "escalation-sla:1:1" in world.bot.scheduler.job_ids()
+    shown = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    assert f"concern: {LABELS['active_ideation']}" in shown.embeds[0].fields[-1].value
 
 
 async def test_only_staff_can_claim_and_the_student_is_told(world: World) -> None:
@@ -275,9 +296,7 @@ async def test_concerning_check_in_words_post_an_urgent_escalation(world: World)
     (post,) = posts(world)
     assert "(Right now)" in post.content and post.raw_role_mentions == [world.staff_role.id]
     shown = post.embeds[0].description or ""
-    assert "Concerning language in a check-in (wish_to_be_dead)" in shown
-    cog: Any = world.bot.cogs["CheckinCog"]
-    assert "988" in cog.concern_reply() and "not a counsellor" in cog.concern_reply()
+    assert "Concerning language in a check-in" in shown and LABELS["wish_to_be_dead"] in shown
 
 
 async def checkin_with(world: World, user_id: int, week: int, **words: str) -> int:
@@ -301,6 +320,52 @@ async def checkin_with(world: World, user_id: int, week: int, **words: str) -> i
         session.add(row)
         await session.flush()
         return row.id
+
+
+async def test_a_claimed_untouched_escalation_is_followed_up_once_each_across_restarts(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "today")  # follow-up after 24 hours
+    await world.staff.click(posts(world)[-1], label="Claim")
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up due" in listed.content
+
+    def reminders() -> list[str]:
+        return [m.content for m in dms(world.staff) if "no note or resolution" in m.content]
+
+    await advance(world, 23 * 3600)
+    assert reminders() == []
+    await restart(world, database_url)
+    assert "escalation-follow-up:1:1" in world.bot.scheduler.job_ids()
+    await advance(world, 3600 + 60)
+    (reminder,) = reminders()
+    assert "you claimed escalation #1" in reminder and "/staff escalation view 1" in reminder
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up overdue" in listed.content
+    await restart(world, database_url)
+    await advance(world, 24 * 3600)
+    ping = posts(world)[-1]
+    assert "Follow-up overdue" in ping.content and f"<@{world.staff.id}>" in ping.content
+    assert ping.raw_role_mentions == [world.staff_role.id]
+    await restart(world, database_url)  # nothing is sent twice after a restart
+    await advance(world, 72 * 3600)
+    assert len(reminders()) == 1
+    assert sum("Follow-up overdue" in p.content for p in posts(world)) == 1
+
+
+async def test_a_note_after_the_claim_is_the_follow_up(world: World) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "right_now")  # follow-up after 2 hours
+    post = posts(world)[-1]
+    await world.staff.click(post, label="Claim")
+    form = await world.staff.click(post, label="Add note")
+    await world.staff.submit_modal(form, {"esc:note": "Called the student's mom."})
+    await advance(world, 6 * 3600)
+    assert not any("no note or resolution" in m.content for m in dms(world.staff))
+    assert not any("Follow-up overdue" in p.content for p in posts(world))
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
+    assert "follow-up" not in listed.content
 
 
 async def test_staff_pick_an_escalation_by_number_open_and_urgent_first(world: World) -> None:

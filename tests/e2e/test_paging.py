@@ -20,6 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.config import PagingSettings, Secret, Settings
 from bot.paging.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from bot.services.concern import LABELS
 from tests.e2e.conftest import World
 from tests.e2e.test_escalations import ask_for_help, posts
 from tests.e2e.test_foundation import reply_of
@@ -168,3 +169,17 @@ async def test_a_failed_page_shows_in_staff_status(world: World, servers: Inbox)
     shown = reply_of(await world.staff.slash(world.general, "staff status"))
     failures = next(f.value for f in shown.embeds[0].fields if f.name == "Recent failures")
     assert "page-email" in failures and "not an email address" in failures
+
+
+async def test_concerning_words_in_a_request_that_can_wait_page_at_once_naming_them(
+    world: World, servers: Inbox
+) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "can_wait", "honestly I want to kill myself")
+    await until(lambda: len(servers.emails) == 1 and len(servers.webhooks) == 1)
+    assert "Right now" in servers.emails[0]["Subject"]
+    assert LABELS["active_ideation"] in servers.emails[0].get_content()
+    sent = json.loads(servers.webhooks[0][1])
+    assert sent["page"]["urgency"] == "right_now"
+    assert sent["page"]["category_label"] == LABELS["active_ideation"]
+    assert "kill" not in servers.webhooks[0][1].decode()  # no free text without include_details

@@ -4,6 +4,7 @@ what each change writes for staff in its own transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from bot.services.escalations import (
     EscalationService,
     EscalationView,
     Opened,
+    Quote,
     Stage,
 )
 from bot.services.programs import ProgramService
@@ -266,7 +268,7 @@ async def test_help_me_input_and_who_may_raise_for_whom(world: Escalations) -> N
         await world.raise_manual(MENTEE, "   ", Urgency.TODAY, "other")
     with pytest.raises(UserError, match="under 1000"):
         await world.raise_manual(MENTEE, "x" * 1001, Urgency.TODAY, "other")
-    with pytest.raises(UserError, match="category"):
+    with pytest.raises(UserError, match="what it is about"):
         await world.raise_manual(MENTEE, "help", Urgency.TODAY, "gossip")
     with pytest.raises(NotAllowed, match="your own mentee"):
         await world.raise_manual(MENTEE, "help", Urgency.TODAY, "other", about_user_id=MENTOR)
@@ -295,7 +297,10 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     assert added is not None and not added.new and added.escalation.signal_count == 2
     async with world.db() as session:
         count = await session.scalar(select(func.count()).select_from(EscalationEvent))
-    assert count == 4  # opened, DMed (no staff channel here), then the second text's signal, text
+    # opened, its concern's categories, DMed (no staff channel here); then the second text's
+    # signal, text and categories
+    assert count == 6
+    assert added.escalation.concerns == ("wish_to_be_dead", "abuse")
 
 
 @settings(
@@ -312,3 +317,23 @@ async def test_any_help_me_input_is_kept_whole_or_refused_with_a_sentence(
         assert error.message.endswith(".")
         return
     assert view.details == details.replace("\x00", "").strip() and view.category == category
+
+
+async def test_a_quote_from_a_dm_with_bridges_is_about_the_asker(world: Escalations) -> None:
+    dm = Quote("i want to kill myself", None, None, "https://discord.com/channels/@me/1/2")
+    assert await world.escalations.home_guild(MENTEE) == GUILD
+    with pytest.raises(UserError, match="which school"):
+        await world.escalations.home_guild(4242)  # in no program: nowhere to send it
+    await world.escalations.may_quote(GUILD, MENTEE, dm)
+    with pytest.raises(UserError, match="no text to quote"):
+        await world.escalations.may_quote(GUILD, MENTEE, replace(dm, text="  "))
+    with pytest.raises(NotAllowed, match="pair's channel"):  # not a pair channel
+        await world.escalations.may_quote(GUILD, MENTEE, replace(dm, channel_id=7))
+    opened, _ = await world.escalations.raise_manual(
+        GUILD, MENTEE, "Can someone talk to me", Urgency.CAN_WAIT, "other", post, quote=dm
+    )
+    view = opened.escalation
+    assert view.student_user_id == MENTEE and view.raised_by == MENTEE
+    assert view.urgency is Urgency.RIGHT_NOW and view.concerns == ("active_ideation",)
+    _, events = await world.escalations.timeline(GUILD, view.id)
+    assert ("quoted", dm.link) in [(e.action, e.note) for e in events]

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.delivery import Prompt
 from bot.errors import UserError
 from bot.services.escalations import EscalationService
 from bot.services.programs import ProgramService
@@ -51,7 +52,7 @@ class Typing(World):
             due = FIRST_DUE + timedelta(weeks=self.weeks)
             self.weeks += 1
             self.clock.set(due)
-            opened = await self.checkins.open_due(due)
+            opened = await self.checkins.open_due(due, nothing)
             if opened.checkins:
                 self.clock.set(due + timedelta(minutes=5))
                 return opened.checkins[0].checkin_id
@@ -68,6 +69,11 @@ async def world(sessions: Sessions) -> Typing:
     created = Typing(sessions)
     await created.pair()
     return created
+
+
+def nothing(_: object) -> list[Prompt]:
+    """What a change would send: nothing, here (the words stored are what is checked)."""
+    return []
 
 
 def same_words(stored: str | None, typed: str) -> bool:
@@ -102,13 +108,15 @@ async def test_a_goal(world: Typing, what: str, why: str) -> None:
 @example(topic="algebra\x00 and \udc00 essays")
 async def test_a_session_topic(world: Typing, topic: str) -> None:
     try:
-        scheduled = await world.sessions.schedule(GUILD, MENTEE, "wednesday 4pm", topic=topic)
+        scheduled = await world.sessions.schedule(
+            GUILD, MENTEE, "wednesday 4pm", topic=topic, compose=nothing
+        )
     except UserError as error:
         assert refused_with_a_sentence(error)
         return
     stored = await world.stored(MentoringSession.topic, scheduled.first.id)
     assert same_words(stored, topic) if clean(topic).split() else stored in (None, "")
-    await world.sessions.cancel(MENTEE, scheduled.first.id)  # the slot is free again
+    await world.sessions.cancel(MENTEE, scheduled.first.id, nothing)  # the slot is free again
 
 
 @EXAMPLES
@@ -118,7 +126,7 @@ async def test_a_checkin_answer(world: Typing, went_well: str, hard: str, note: 
     checkin_id = await world.next_checkin()
     try:
         await world.checkins.submit(
-            checkin_id, MENTEE, answers(went_well=went_well, hard=hard, staff_note=note)
+            checkin_id, MENTEE, answers(went_well=went_well, hard=hard, staff_note=note), nothing
         )
     except UserError as error:
         assert refused_with_a_sentence(error)
@@ -137,7 +145,10 @@ async def test_a_checkin_answer(world: Typing, went_well: str, hard: str, note: 
 @example(details="help\x00 me \ud83d", note="called home\x00")
 async def test_help_me_details_and_a_staff_note(world: Typing, details: str, note: str) -> None:
     try:
-        view = await world.escalations.raise_manual(GUILD, MENTEE, details, Urgency.TODAY, "other")
+        opened, _ = await world.escalations.raise_manual(
+            GUILD, MENTEE, details, Urgency.TODAY, "other", nothing
+        )
+        view = opened.escalation
     except UserError as error:
         assert refused_with_a_sentence(error)
         return

@@ -57,6 +57,10 @@ def categories(text: str) -> set[str]:
         ("u ok? ur sad", "you ok . your sad"),
         ("i want to die 😂", "i want to die lol"),
         ("iwanttodie", "i want to die"),  # words run together
+        ("im gonna take all my 💊", "i am going to take all my pills"),  # emoji for a means
+        ("ill be gone", "i will be gone"),  # "ill" alone stays "ill" ("i feel ill")
+        ("i feel ill", "i feel ill"),
+        ("dunno, itll pass", "do not know , it will pass"),
     ],
 )
 def test_english_is_normalised_before_matching(text: str, expected: str) -> None:
@@ -197,6 +201,50 @@ def test_an_idiom_does_not_mask_a_real_hit_next_to_it(text: str, category: str) 
     ],
 )
 def test_a_negation_right_before_a_hit_cancels_it(text: str) -> None:
+    assert find_concerns(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i want to fucking die", "wish_to_be_dead"),  # an intensifier between the slots
+        ("i keep praying that i die", "wish_to_be_dead"),  # a hope, a window, the harm
+        ("if i died tomorrow i wouldnt even mind", "wish_to_be_dead"),
+        ("she told me she hopes she dies soon", "wish_to_be_dead"),  # a mentor's words
+        ("idk if i wanna live anymore", "passive_ideation"),
+        ("it would be easier if i just vanished", "passive_ideation"),
+        ("nothing i do matters", "hopelessness_burden"),
+        ("im scared of what i might do to myself", "active_ideation"),
+        ("she said she wants to stab the girl who posted about her", "violence_to_others"),
+        ("they call her names and push her around", "bullying"),
+        ("ojala algo me pasara y ya no despertara", "wish_to_be_dead"),
+        ("siento que no pertenezco a este mundo", "passive_ideation"),
+        ("mi mama me dice inutil y me pega", "abuse"),
+        ("me sacaron del grupo y hablan mal de mi", "bullying"),
+    ],
+)
+def test_composable_families_catch_ways_the_phrase_lists_do_not_name(
+    text: str, category: str
+) -> None:
+    assert category in categories(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im not sure i want to live in the dorms next year",
+        "it would be easier to not be around my little brother when hes annoying",
+        "nothing i do matters to my coach lol",
+        "i want to take my dads gun to the range with him",
+        "i was so embarrassed i wanted to disappear",
+        "she talked about jumping off the high dive at the pool",
+        "this is goodbye to summer break",
+        "dijo que se queria morir de la risa con el video",
+        "se sigue cortando el pelo muy corto",
+        "mi mama me hace cosas ricas de comer",
+    ],
+)
+def test_the_composable_families_leave_ordinary_sentences_alone(text: str) -> None:
     assert find_concerns(text) == [], text
 
 

@@ -47,3 +47,13 @@ def test_the_held_out_part_meets_the_overall_goals(scores: dict[str, Score]) -> 
     assert held.reach() >= 0.95
     assert held.false_alarms(None, CHECKIN) <= 0.01
     assert held.false_alarms() <= 0.02
+
+
+def test_the_third_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_2 was written for the generalisation work before its patterns and never tuned
+    on; it is below the goals (bench/RESULTS.md has its table), so this only keeps the
+    figure measured then from slipping back."""
+    held = scores["heldout_2"]
+    assert held.recall() >= 0.90
+    assert held.reach() >= 0.90
+    assert held.false_alarms() <= 0.03

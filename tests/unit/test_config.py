@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.config import (
     BUILT_IN,
-    DEFAULT_CRISIS_TEXT,
+    DEFAULT_CRISIS_TEXT_ES,
+    DEFAULT_CRISIS_TEXTS,
     DEFAULT_RULES,
     CheckinSettings,
     ConfigError,
@@ -64,7 +65,7 @@ def test_built_in_defaults() -> None:
             tier2_minutes={"right_now": 20, "today": 120, "can_wait": 2880},
             tier2_role_id=None,
             on_call_user_ids=(),
-            crisis_text=DEFAULT_CRISIS_TEXT,
+            crisis_text=DEFAULT_CRISIS_TEXTS,
             show_claimer_name=True,
             no_session_days=14,
             rules=DEFAULT_RULES,
@@ -520,6 +521,25 @@ def test_escalation_settings(tmp_path: Path) -> None:
     assert loaded.rules["low_mood_twice"] == "today"  # the default where not set
 
 
+def test_crisis_text_by_language(tmp_path: Path) -> None:
+    built_in = load_settings(None, {}).escalations
+    assert "911" in built_in.crisis("en") and "oprima 2" not in built_in.crisis("en")
+    assert built_in.crisis("es") == DEFAULT_CRISIS_TEXT_ES
+    assert "oprima 2" in DEFAULT_CRISIS_TEXT_ES and "AYUDA" in DEFAULT_CRISIS_TEXT_ES
+    assert "741741" in DEFAULT_CRISIS_TEXT_ES and "911" in DEFAULT_CRISIS_TEXT_ES
+    own = "Call the school counsellor line, 555-0100, any time."
+    old = load_settings(write(tmp_path, f'[escalations]\ncrisis_text = "{own}"\n'), {})
+    assert old.escalations.crisis("en") == own  # a plain string, as older configs have it
+    assert old.escalations.crisis("es") == DEFAULT_CRISIS_TEXT_ES
+    spanish = "Llama a la línea de la escuela, 555-0100, a cualquier hora."
+    table = write(
+        tmp_path, f'[escalations]\ncrisis_text.en = "{own}"\ncrisis_text.es = "{spanish}"\n'
+    )
+    loaded = load_settings(table, {}).escalations
+    assert loaded.crisis("en") == own and loaded.crisis("es") == spanish
+    assert loaded.crisis("fr") == own  # a language with no text: English
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
@@ -529,6 +549,9 @@ def test_escalation_settings(tmp_path: Path) -> None:
         ("tier2_minutes = {right_now = 5, today = 120, can_wait = 2880}", "above sla_minutes"),
         ('on_call_user_ids = ["me"]', "Discord user ids"),
         ('crisis_text = "call"', "20 to 1000 characters"),
+        ('crisis_text.es = "llama"', "20 to 1000 characters"),
+        ('crisis_text.fr = "Appelez le 3114, à toute heure."', "unknown language 'fr'"),
+        ("crisis_text = 988", "crisis resources by language"),
         ('show_claimer_name = "yes"', "true or false"),
         ('rules = {moody = "today"}', "unknown signal kind 'moody'"),
         ('rules = {reach_out = "asap"}', "right_now, today, can_wait, off"),

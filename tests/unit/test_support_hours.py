@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.services.support_hours import (
+    Away,
     SupportHours,
+    away,
     is_open,
     next_open,
     parse_support_hours,
@@ -79,6 +81,18 @@ def test_across_a_clock_change_staff_are_back_at_their_wall_clock_time() -> None
     back = next_open(SCHOOL, saturday, NEW_YORK, ())
     assert back == local(2026, 3, 9, 8, 0)
     assert back is not None and back.utcoffset() == local(2026, 3, 9, 8).utcoffset()
+
+
+def test_away_says_when_staff_are_back_and_nothing_while_they_are_in() -> None:
+    friday_evening = local(2026, 3, 6, 17, 30)
+    assert away(SCHOOL, friday_evening, NEW_YORK, ()) == Away(local(2026, 3, 9, 8, 0))
+    assert away(SCHOOL, local(2026, 3, 9, 9, 0), NEW_YORK, ()) is None
+    assert away(SupportHours(), friday_evening, NEW_YORK, ()) is None
+    closed = parse_support_hours("Mon 08:00-09:00")
+    every_monday = {
+        date(2026, 3, 9) + (date(2026, 3, 16) - date(2026, 3, 9)) * n for n in range(20)
+    }
+    assert away(closed, friday_evening, NEW_YORK, every_monday) == Away(None)
 
 
 def test_unknown_hours_are_always_open_and_never_say_when() -> None:

@@ -21,11 +21,12 @@ How it reads: the text is normalised (``normalise``: case, accents, invisible ch
 repeated letters, texting forms such as "wanna", "kms", "unalive", "kiero", leetspeak, and
 misspelt key words through a fuzzy match), then each language's pattern families
 (``bot/services/data/concern_en.toml`` and ``concern_es.toml``, written in the template
-language of ``templates``) are searched, after idioms ("this homework is killing me", "me
-muero de risa") are blanked out. An idiom only hides its own words, so a real hit next to
-it still fires. A hit right after a negation ("I would never kill myself") does not count.
-An ideation or method hit in the same sentence as a time or a plan ("tonight") adds
-``intent_or_plan`` at ``IMMINENT``.
+language of ``templates``: phrase families, then composable ones, a desire, a hope or a
+thought, a window of a few words, then the harm) are searched, after idioms ("this homework
+is killing me", "me muero de risa") are blanked out. An idiom only hides its own words, so a
+real hit next to it still fires. A hit right after a negation ("I would never kill myself")
+does not count. An ideation or method hit in the same sentence as a time or a plan
+("tonight") adds ``intent_or_plan`` at ``IMMINENT``.
 
 A false alarm costs staff a look; a miss can cost far more, so the families lean towards
 firing. The text is never logged; ``phrase`` holds only the normalised words that matched.

@@ -2,16 +2,16 @@
 as ``.`` (sentence) and ``,`` (comma) tokens.
 
 The steps, in order: compatibility forms (full-width letters), look-alike Cyrillic and Greek
-letters and laughing emoji mapped; invisible characters (zero-width, bidi marks, soft
-hyphens, controls, lone surrogates) removed; accents folded, so ``ñ`` reads as ``n`` (what a
-student types without a Spanish keyboard: "daño" and "dano" match alike); apostrophes
-joined ("don't" -> "dont"); dotted or dashed letters joined ("k.m.s" -> "kms"); leetspeak
-inside words ("k1ll", "$uicide"); then, per token, letters repeated three times or more
-squeezed ("kiiill" -> "kill", "sooo" -> "so"), texting forms expanded from the language's
-list ("wanna" -> "want to", "xq" -> "porque"), a dropped final g restored ("thinkin"),
-words run together spaced out ("iwanttodie"), a word's start respelt ("kiero" ->
-"quiero") and a misspelt key word mapped to its
-spelling by a fuzzy match (``Fuzzy``).
+letters, laughing emoji and emoji for a means (pills, knife, gun, rope) mapped; invisible
+characters (zero-width, bidi marks, soft hyphens, controls, lone surrogates) removed;
+accents folded, so ``ñ`` reads as ``n`` (what a student types without a Spanish keyboard:
+"daño" and "dano" match alike); apostrophes joined ("don't" -> "dont"); dotted or dashed
+letters joined ("k.m.s" -> "kms"); leetspeak inside words ("k1ll", "$uicide"); then, per
+token, letters repeated three times or more squeezed ("kiiill" -> "kill", "sooo" -> "so"),
+texting forms expanded from the language's list ("wanna" -> "want to", "xq" -> "porque"), a
+dropped final g restored ("thinkin"), words run together spaced out ("iwanttodie"), a word's
+start respelt ("kiero" -> "quiero") and a misspelt key word mapped to its spelling by a
+fuzzy match (``Fuzzy``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ _LOOKALIKE = str.maketrans(
         "ј": "j", "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b", "ԁ": "d",
         "α": "a", "ε": "e", "ο": "o", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "ρ": "p",
         "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "´": "'",
+        "💊": " pills ", "🔪": " knife ", "🔫": " gun ", "🪢": " rope ",
         "😂": " lol ", "🤣": " lol ", "😆": " lol ", "😹": " lol ", "💀": " lol ",
     }
 )  # fmt: skip
