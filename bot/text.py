@@ -64,10 +64,11 @@ def plain_links(
     """``text`` as Discord should show it when the bot relays what a student wrote: masked
     links (``[label](url)``) written out as "label (url)", and every URL in inline code, so
     that nothing is clickable, except ``https`` links to ``allowed_hosts`` (lower case).
-    Bidi overrides, which can disguise a link, are removed, and the text's own backticks
-    are shown as a modifier grave accent (U+02CB), so that no code span of the text's can
-    open or close one of these. With ``limit``, the end of ``text`` is left out until what
-    is shown fits (cutting what is shown could leave a code span open)."""
+    In a text with a link, bidi overrides (which can disguise it) are removed and the
+    text's own backticks are shown as a modifier grave accent (U+02CB), so that no code
+    span of the text's can open or close one of these; a text without one is kept as is.
+    With ``limit``, the end of ``text`` is left out until what is shown fits (cutting what
+    is shown could leave a code span open)."""
     shown = _plain_links(text, allowed_hosts)
     while limit is not None and len(shown) > limit:
         text = text[: max(0, len(text) - (len(shown) - limit))]
@@ -76,6 +77,8 @@ def plain_links(
 
 
 def _plain_links(text: str, allowed_hosts: frozenset[str]) -> str:
+    if not _URL.search(text):
+        return text  # nothing to make plain: kept exactly as written
     text = _REORDERING.sub("", text).replace("`", "\u02cb")
     text = _MASKED_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
 
