@@ -193,7 +193,7 @@ class Pager(ReportingView):
 class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
-    saves = "the matches made before it stopped"
+    saves = Text("the matches made before it stopped")
 
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
         super().__init__(timeout=900)
@@ -240,7 +240,7 @@ class CohortView(ReportingView):
 class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
-    saves = "the erasure"
+    saves = Text("the erasure")
 
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
         super().__init__(timeout=300)
@@ -704,7 +704,8 @@ class StaffCog(commands.Cog):
             guild_id_of(interaction), interaction.user.id, member.id, note
         )
         await interaction.response.send_message(
-            report_texts.contact_recorded(state), ephemeral=True
+            report_texts.contact_recorded(state).render(reader_language(interaction)),
+            ephemeral=True,
         )
 
     @staff.command(name="report")
@@ -723,9 +724,10 @@ class StaffCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         await self.bot.names.names(guild_id)  # stores the names seen before members' rows
         built = await self.reports.build(self.reports.scope_for_period(guild_id, period))
-        files = await asyncio.to_thread(render, built)
+        language = reader_language(interaction)
+        files = await asyncio.to_thread(render, built, language)
         await interaction.followup.send(
-            embed=report_texts.report_embed(built),
+            embed=report_texts.report_embed(built, language),
             files=report_attachments(files),
             ephemeral=True,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -71,3 +72,13 @@ async def display_names(session: AsyncSession, guild_id: int) -> dict[int, str]:
         )
     )
     return {user_id: name for user_id, name in rows.tuples() if name is not None}
+
+
+async def languages(session: AsyncSession, user_ids: Collection[int]) -> dict[tuple[int, int], str]:
+    """The stored language of every member row of these users, by (guild_id, user_id)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.guild_id, Member.user_id, Member.language).where(Member.user_id.in_(user_ids))
+    )
+    return {(guild_id, user_id): language for guild_id, user_id, language in rows}

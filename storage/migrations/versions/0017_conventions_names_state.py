@@ -1,8 +1,8 @@
 """members' display names kept from their interactions; a key/value table for the bot's own
 state (the synced commands' hash)
 
-Revision ID: 0016_conventions
-Revises: 0015_safety
+Revision ID: 0017_conventions
+Revises: 0016_i18n
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_conventions"
-down_revision: str | None = "0015_safety"
+revision: str = "0017_conventions"
+down_revision: str | None = "0016_i18n"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
