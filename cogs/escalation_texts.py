@@ -24,6 +24,7 @@ from bot.services.escalations import (
     Event,
 )
 from bot.services.support_hours import Away
+from bot.text import plain_links
 from storage.models import EscalationStatus, Urgency
 
 URGENCY = {
@@ -216,7 +217,9 @@ def embed(view: EscalationView, context: Context) -> discord.Embed:
     )
     shown.add_field(name="Urgency", value=URGENCY[view.urgency])
     if view.details:
-        shown.add_field(name="What is going on", value=view.details[:1000], inline=False)
+        shown.add_field(
+            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+        )
     shown.add_field(
         name="Recent context",
         value=f"Sessions: {context.sessions_happened} happened, {context.no_shows} no-shows "
@@ -342,7 +345,9 @@ def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:
         colour=COLOUR[view.urgency],
     )
     if view.details:
-        shown.add_field(name="What is going on", value=view.details[:1000], inline=False)
+        shown.add_field(
+            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+        )
     text = "\n".join(lines)
     shown.add_field(name="Timeline", value=text[-1024:] or "Nothing yet.", inline=False)
     return shown

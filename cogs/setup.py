@@ -14,6 +14,13 @@ from bot.services.programs import Program, ProgramService, ProgramSetup
 from cogs.program_checks import program_problems
 from cogs.timezones import zone_choices
 
+#: `/staff` is hidden from everyone without Manage Server until an admin allows the staff role.
+STAFF_COMMANDS_STEP = (
+    "Only members with Manage Server see `/staff` for now. To let your staff role use it: "
+    "Server Settings → Integrations → Bridges → `/staff` → Add roles or members → choose "
+    "the staff role. Students never see it; Bridges also checks the role itself."
+)
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -45,6 +52,7 @@ def summary_embed(
         "in each mentee's own time zone",
         inline=True,
     )
+    embed.add_field(name="Staff commands", value=STAFF_COMMANDS_STEP, inline=False)
     return embed
 
 

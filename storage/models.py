@@ -183,6 +183,8 @@ class Member(Base):
         CleanJSON, default=list, server_default=text("'[]'")
     )
     capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: most mentees at once
+    # The server display name seen on the member's last interaction (no members intent).
+    display_name: Mapped[str | None] = mapped_column(CleanString(100))
     #: The language of the member's DMs and scheduled prompts ("en", "es"): seeded from their
     #: Discord locale at /join, changed with /language.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
@@ -190,6 +192,16 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotState(Base):
+    """Small values the bot keeps between starts, by key (e.g. the synced commands' hash)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -136,6 +136,16 @@ class EscalationView:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An escalation offered by number (autocomplete)."""
+
+    id: int
+    urgency: Urgency
+    status: EscalationStatus
+    student_user_id: int
+
+
+@dataclass(frozen=True)
 class Quote:
     """The message a "Get help from staff" request quotes: its words, who wrote it (None:
     Bridges itself), where (None: a DM with Bridges) and its link for staff."""
@@ -709,6 +719,12 @@ class EscalationService:
                 session, guild_id, statuses, user_id if scope == "mine" else None, LIST_LIMIT
             )
             return [await self._view(session, row) for row in found]
+
+    async def choices(self, guild_id: int, limit: int) -> list[Choice]:
+        """Escalations to pick by number: open and claimed ones first, most urgent first."""
+        async with self._sessions() as session:
+            found = await rows.choices(session, guild_id, limit)
+        return [Choice(row.id, row.urgency, row.status, user_id) for row, user_id in found]
 
     async def context(self, view: EscalationView) -> Context:
         async with self._sessions() as session:

@@ -39,6 +39,7 @@ from bot.services.session_rules import (
     weekly_series,
 )
 from bot.services.tags import normalise_tags
+from bot.text import plain_links
 from bot.timeparse import parse_when, resolve_zone
 from storage.db import Sessions
 from storage.models import (
@@ -192,8 +193,11 @@ class SessionService:
         *,
         quiet_days: int = 14,
         transactions: Transactions | None = None,
+        link_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        #: Hosts whose https links stay clickable in topics and places the other one reads.
+        self._link_hosts = link_hosts
         self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
@@ -224,8 +228,9 @@ class SessionService:
     ) -> Scheduled:
         """Propose a session (or a weekly series) and invite the other member, together."""
         now = self._clock.now()
-        topic = _clean(topic, MAX_TOPIC, "topic")
+        topic = _clean(topic and plain_links(topic, self._link_hosts), MAX_TOPIC, "topic")
         detail = _place_detail(place, detail)
+        detail = detail and _clean(plain_links(detail, self._link_hosts), MAX_DETAIL, "details")
         async with self._tx.begin("session-schedule") as changes:
             session = changes.session
             me = await self._active(session, guild_id, user_id)

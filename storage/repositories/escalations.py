@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -22,6 +22,7 @@ from storage.models import (
     Member,
     MentoringSession,
     TrainingCompletion,
+    Urgency,
 )
 
 LIVE = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
@@ -66,6 +67,25 @@ async def listing(
         query = query.where(Escalation.assignee == assignee)
     rows = await session.scalars(query.order_by(Escalation.id.desc()).limit(limit))
     return list(rows)
+
+
+async def choices(session: AsyncSession, guild_id: int, limit: int) -> list[tuple[Escalation, int]]:
+    """Escalations to offer by number: not resolved first, the most urgent and newest first
+    among them; each with the student's user id."""
+    resolved_last = case((Escalation.status.in_(LIVE), 0), else_=1)
+    most_urgent = case(
+        (Escalation.urgency == Urgency.RIGHT_NOW, 0),
+        (Escalation.urgency == Urgency.TODAY, 1),
+        else_=2,
+    )
+    rows = await session.execute(
+        select(Escalation, Member.user_id)
+        .join(Member, Member.id == Escalation.member_id)
+        .where(Escalation.guild_id == guild_id)
+        .order_by(resolved_last, most_urgent, Escalation.id.desc())
+        .limit(limit)
+    )
+    return [(row, user_id) for row, user_id in rows.tuples()]
 
 
 async def with_status(
