@@ -175,18 +175,18 @@ def table(part: str, alone: Score, both: Score) -> None:
         ]
         print(f"  {category:<22}" + "".join(f"{cell:>17}" for cell in cells))
     for name, figures in (
-        ("overall", [(s.recall(None, language) for s in (alone, both)) for language in columns]),
+        ("overall", [[s.recall(None, language) for s in (alone, both)] for language in columns]),
         (
             "any category found",
-            [(s.reach(language) for s in (alone, both)) for language in columns],
+            [[s.reach(language) for s in (alone, both)] for language in columns],
         ),
         (
             "false alarms, benign",
-            [(s.false_alarms(language) for s in (alone, both)) for language in columns],
+            [[s.false_alarms(language) for s in (alone, both)] for language in columns],
         ),
         (
             "  check-in answers",
-            [(s.false_alarms(language, CHECKIN) for s in (alone, both)) for language in columns],
+            [[s.false_alarms(language, CHECKIN) for s in (alone, both)] for language in columns],
         ),
     ):
         cells = ["{:.3f}->{:.3f}".format(*pair) for pair in figures]
