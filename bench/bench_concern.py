@@ -132,8 +132,8 @@ def combine(by_rules: Rules, opinions: list[learned.Opinion], threshold: float) 
     """The rules' categories with the model's added, as ``find_concerns`` does."""
     combined = []
     for found, negated, opinion in zip(by_rules.found, by_rules.negated, opinions, strict=True):
-        adds = learned.flags(opinion, negated, threshold) and opinion.category not in found
-        combined.append([*found, opinion.category] if adds else found)
+        adds = not found and learned.flags(opinion, negated, threshold)
+        combined.append([opinion.category] if adds else found)
     return combined
 
 

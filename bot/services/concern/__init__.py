@@ -35,9 +35,11 @@ A false alarm costs staff a look; a miss can cost far more, so the families lean
 firing. The text is never logged; ``phrase`` holds only the normalised words that matched.
 
 Then a learned second opinion (``model``: a linear model on the normalised text, trained on
-the development sentences the first time it is needed) adds the category it finds when the
-rules did not find it, with that category's severity (``SEVERITIES``) and ``MODEL_PHRASE``
-as its phrase. It is imported only then, so the command line starts without scikit-learn.
+the development sentences the first time it is needed) reads a text in which the rules found
+nothing, and adds the category it finds, with that category's severity (``SEVERITIES``) and
+``MODEL_PHRASE`` as its phrase (when the rules found something, it named extra categories
+that were mostly wrong, and no more sentences). It is imported only then, so the command
+line starts without scikit-learn.
 """
 
 from __future__ import annotations
@@ -135,17 +137,17 @@ def lexicons() -> tuple[Lexicon, ...]:
 
 def find_concerns(text: str, *, learned: bool = True) -> list[ConcernMatch]:
     """Every category found in ``text``, one match each, highest severity first (then in
-    ``CATEGORIES`` order): the rules', then the learned model's when it names another one
+    ``CATEGORIES`` order): the rules', or when they found nothing the learned model's
     (unless ``learned`` is false, or a rule's hit was negated: the model does not read
     negations). Any string is accepted; nothing is logged."""
     raw = tokens(text)
     best, negated = _rules(raw)
-    if learned:
+    if learned and not best:
         from bot.services.concern import model  # scikit-learn: only when a text is read
 
         language, normalised = _reading(raw)
         opinion = model.reader().opinion(normalised)
-        if model.flags(opinion, negated) and opinion.category not in best:
+        if model.flags(opinion, negated):
             severity = SEVERITIES[opinion.category]
             best[opinion.category] = ConcernMatch(
                 opinion.category, severity, MODEL_PHRASE, language
