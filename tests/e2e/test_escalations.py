@@ -36,7 +36,7 @@ async def ask_for_help(
     world: World,
     actor: Any,
     urgency: str,
-    details: str = "Someone keeps waiting for me after school and I'm scared.",
+    details: str = "I'm scared I will fail chemistry and I need a tutor.",
     **options: Any,
 ) -> Any:
     shown = await actor.slash(world.general, "help-me", **options)

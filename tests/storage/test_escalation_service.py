@@ -291,8 +291,8 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     assert opened.escalation.urgency is Urgency.RIGHT_NOW
     assert opened.escalation.source == CONCERNING_LANGUAGE
     assert opened.escalation.category == "wish_to_be_dead"
-    added = await world.words(2, "they hit me")
-    assert added is None  # "hit me" alone is not on the list; "hits me" is
+    added = await world.words(2, "my sister hit me with a snowball lol")
+    assert added is None  # a sibling's snowball is not on the list; a parent who hits is
     added = await world.words(3, "dad hits me")
     assert added is not None and not added.new and added.escalation.signal_count == 2
     async with world.db() as session:
