@@ -291,6 +291,9 @@ async def _serve(settings: Settings, token: str) -> bool:
         )
         closer = asyncio.create_task(_close_when(stopping, bot))
         try:
+            from bot.services.concern import warm_up
+
+            await asyncio.to_thread(warm_up)  # before any interaction can arrive
             async with bot:
                 await bot.start(token)
         finally:

@@ -155,6 +155,14 @@ def find_concerns(text: str, *, learned: bool = True) -> list[ConcernMatch]:
     return _ordered(best)
 
 
+def warm_up() -> None:
+    """Train the learned model now (1-3 s, in a thread at start-up) rather than while the
+    first student's words wait on the event loop."""
+    from bot.services.concern import model
+
+    model.reader()
+
+
 def rule_matches(text: str) -> tuple[list[ConcernMatch], bool]:
     """The rules' matches alone (as ``find_concerns``), and whether a negation cancelled a
     hit (then the learned model is not asked)."""
