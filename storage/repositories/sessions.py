@@ -106,6 +106,24 @@ async def with_pairs(
     return found
 
 
+async def pairs_of_matches(
+    session: AsyncSession, match_ids: Sequence[int]
+) -> dict[int, tuple[Match, int, int]]:
+    """Match id -> (the match, its mentor's user id, its mentee's user id), in one query
+    per thousand matches."""
+    mentor, mentee = aliased(Member), aliased(Member)
+    found: dict[int, tuple[Match, int, int]] = {}
+    for chunk in chunks(sorted(set(match_ids))):
+        rows = await session.execute(
+            select(Match, mentor.user_id, mentee.user_id)
+            .join(mentor, mentor.id == Match.mentor_id)
+            .join(mentee, mentee.id == Match.mentee_id)
+            .where(Match.id.in_(chunk))
+        )
+        found.update({match.id: (match, a, b) for match, a, b in rows})
+    return found
+
+
 async def confirmed_after(
     session: AsyncSession, instant: datetime
 ) -> list[tuple[MentoringSession, Match, int, int]]:
