@@ -261,6 +261,8 @@ class Match(Base):
     # A closed match's channel made read-only and its closing notices written; None on a
     # closed match: the bot stopped in between, and finishes it at start.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its mid-point survey DMs were written: the hourly re-plan skips it from then on.
+    midpoint_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ClosureSurvey(Base):

@@ -1,6 +1,6 @@
-"""indexes for a district's frequent lookups: members by user, goals, check-ins and mentor
+"""indexes for a district's frequent lookups (members by user, goals, check-ins and mentor
 check-ins by server, signals by member and match, escalation events by signal, deliveries
-by server and creation
+by server and creation); when a match's mid-point survey was asked
 
 Revision ID: 0016_scale
 Revises: 0015_safety
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_scale"
@@ -34,8 +35,13 @@ INDEXES = [
 def upgrade() -> None:
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    op.add_column("matches", sa.Column("midpoint_asked_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":  # SQLite 3.35+: no table rebuild (no cascade)
+        op.execute("ALTER TABLE matches DROP COLUMN midpoint_asked_at")
+    else:
+        op.drop_column("matches", "midpoint_asked_at")
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
