@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from storage.db import Sessions
 from storage.models import (
     CheckinStatus,
@@ -21,6 +23,7 @@ from storage.models import (
 )
 from storage.repositories import checkins, deliveries, guilds, members
 from storage.repositories import sessions as mentoring
+from tests.storage.test_session_service import statements
 
 NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
 MANY = 40_000
@@ -108,7 +111,7 @@ async def test_every_in_list_takes_40000_ids(sessions: Sessions) -> None:
 
 
 async def test_40000_deliveries_are_claimed_and_read_in_one_transaction(
-    sessions: Sessions,
+    sessions: Sessions, engine: AsyncEngine
 ) -> None:
     rows = [
         {
@@ -126,7 +129,10 @@ async def test_40000_deliveries_are_claimed_and_read_in_one_transaction(
     keys = [row["key"] for row in rows]
     users = list(range(1, MANY + 1))
     async with sessions.begin() as session:
-        assert len(await deliveries.claim(session, rows)) == MANY
+        with statements(engine) as claims:
+            assert len(await deliveries.claim(session, rows)) == MANY
+        assert len(claims) == MANY // deliveries.CLAIM_CHUNK  # one INSERT per chunk
+        assert len(set(claims)) == 1  # the same compiled statement each time
         assert await deliveries.claim(session, rows[:5]) == set()
         await deliveries.mark_attempting(session, keys, NOW)
         await deliveries.clear_attempts(session, keys)
