@@ -21,7 +21,7 @@ from storage.models import (
     ProgramRole,
     SessionStatus,
 )
-from storage.repositories import checkins, deliveries, guilds, members
+from storage.repositories import checkins, deliveries, escalations, guilds, members
 from storage.repositories import sessions as mentoring
 from tests.storage.test_session_service import statements
 
@@ -108,6 +108,12 @@ async def test_every_in_list_takes_40000_ids(sessions: Sessions) -> None:
         assert [row.id for row in busy] == [session_id]
         pairs = await mentoring.with_pairs(session, [session_id, *ids])
         assert [(row.id, a, b) for row, _, a, b in pairs] == [(session_id, 11, 12)]
+        found = await mentoring.pairs_of_matches(session, [pairs[0][1].id, *ids])
+        assert [(match.mentee_id, a, b) for match, a, b in found.values()] == [(mentee, 11, 12)]
+        assert await escalations.user_ids(session, ids) == {mentor: 11, mentee: 12}
+        assert await escalations.mentors_of(session, ids) == {mentee: 11}
+        events = await escalations.events_of(session, ids)
+        assert len(events) == len(ids) and not any(events.values())
 
 
 async def test_40000_deliveries_are_claimed_and_read_in_one_transaction(
