@@ -25,6 +25,7 @@ from bot.app import BridgesBot, invite_url
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.errors import UserError
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.logs import configure_logging
 from bot.paging.outlets import paging_summary
 from bot.report_files import render
@@ -84,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--port", type=int, default=8765, help="port of the demo page (default 8765; 0: any free)"
+    )
+    demo.add_argument(
+        "--language",
+        choices=list(LANGUAGES),
+        default=DEFAULT_LANGUAGE,
+        help="the language of the demo school's members and of the story (default: en)",
     )
     demo.add_argument(
         "--data-dir",
@@ -179,7 +186,13 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
-    return run.main(settings, script=args.script, data_dir=args.data_dir, port=args.port)
+    return run.main(
+        settings,
+        script=args.script,
+        data_dir=args.data_dir,
+        port=args.port,
+        language=args.language,
+    )
 
 
 async def _commands(settings: Settings, readme: Path | None) -> int:

@@ -76,8 +76,8 @@ import itertools
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -85,9 +85,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.i18n import DEFAULT_LANGUAGE, Localized, render
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
 from storage.repositories import deliveries as repo
+from storage.repositories import guilds as guild_repo
+from storage.repositories import members as member_repo
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,8 @@ class Message:
     mention_role_ids: tuple[int, ...] = ()
     #: Structured content for an outlet outside Discord (a page: urgency, category, link).
     data: dict[str, Any] | None = None
+    #: The language it is written in (``rendered``): a fallback post around it says so too.
+    language: str = DEFAULT_LANGUAGE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,7 +143,22 @@ class Message:
             "mention_user_ids": list(self.mention_user_ids),
             "mention_role_ids": list(self.mention_role_ids),
             "data": self.data,
+            "language": self.language,
         }
+
+    def rendered(self, language: str) -> Message:
+        """This message for a reader of ``language``: every ``Text`` in its content, embeds
+        and components (labels, placeholders, titles) rendered; the rest as it is. A message
+        with no ``Text`` in it was written in its own language and stays as it is."""
+        if not _localized((self.content, self.embeds, self.components)):
+            return self
+        return replace(
+            self,
+            content=render(self.content, language),
+            embeds=tuple(_rendered(embed, language) for embed in self.embeds),
+            components=tuple(_rendered(row, language) for row in self.components),
+            language=language,
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
@@ -149,7 +169,28 @@ class Message:
             mention_user_ids=tuple(int(i) for i in data.get("mention_user_ids", ())),
             mention_role_ids=tuple(int(i) for i in data.get("mention_role_ids", ())),
             data=data.get("data"),
+            language=str(data.get("language", DEFAULT_LANGUAGE)),
         )
+
+
+def _localized(value: Any) -> bool:
+    """Whether a JSON value holds anything written differently in each language."""
+    if isinstance(value, Localized):
+        return True
+    if isinstance(value, dict):
+        return any(_localized(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_localized(item) for item in value)
+    return False
+
+
+def _rendered(value: Any, language: str) -> Any:
+    """A JSON value with every ``Text`` in it rendered in ``language``."""
+    if isinstance(value, dict):
+        return {key: _rendered(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item, language) for item in value]
+    return render(value, language) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -469,6 +510,7 @@ class Outbox:
         unique = [p for p in {p.key: p for p in prompts}.values() if p.key not in self._new]
         if not unique:
             return set()
+        unique = await _for_readers(self.session, unique)
         new = await repo.claim(self.session, [_row(p, self.now) for p in unique])
         for prompt in unique:
             if prompt.key in new:
@@ -476,6 +518,39 @@ class Outbox:
             else:
                 log.info("delivery %s already made; not sent again", prompt.key)
         return new
+
+
+async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list[Prompt]:
+    """Each prompt in its reader's language (``reader_language``)."""
+    dm_user_ids = {p.user_id for p in prompts if _is_dm(p)}
+    guild_ids = {p.guild_id for p in prompts if not _is_dm(p) and p.guild_id is not None}
+    members = await member_repo.languages(session, dm_user_ids)
+    guilds = await guild_repo.languages(session, guild_ids)
+    return [
+        replace(p, message=p.message.rendered(reader_language(p, members, guilds))) for p in prompts
+    ]
+
+
+def _is_dm(prompt: Prompt) -> bool:
+    return prompt.channel_id is None and prompt.via == DISCORD
+
+
+def reader_language(
+    prompt: Prompt, members: Mapping[tuple[int, int], str], guilds: Mapping[int, str]
+) -> str:
+    """The language a prompt is written in: a DM in its recipient's stored language (their
+    row in the prompt's server, else any of theirs); a post in a channel, and a message to
+    an outlet, in its server's language; when neither is known, the language the message
+    says it is in (English unless its builder chose one)."""
+    written_in = prompt.message.language
+    if _is_dm(prompt):
+        if prompt.guild_id is not None and (prompt.guild_id, prompt.user_id) in members:
+            return members[prompt.guild_id, prompt.user_id]
+        theirs = [language for (_, user), language in members.items() if user == prompt.user_id]
+        return theirs[0] if theirs else written_in
+    if prompt.guild_id is not None:
+        return guilds.get(prompt.guild_id, written_in)
+    return written_in
 
 
 def _row(prompt: Prompt, now: datetime) -> dict[str, Any]:

@@ -50,6 +50,7 @@ __all__ = [
     "Date",
     "Duration",
     "Joined",
+    "LanguageName",
     "Listing",
     "Localized",
     "OptionName",
@@ -299,6 +300,19 @@ class Duration(Localized):
         locale = _locale(language)
         spoken = [str(format_unit(count, unit, locale=locale)) for count, unit in parts if count]
         return " ".join(spoken) or str(format_unit(0, "duration-minute", locale=locale))
+
+
+class LanguageName(Localized):
+    """A language as the reader's language names it: ``LanguageName("es")`` is "Spanish" in
+    English and "español" in Spanish (CLDR's names)."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def render(self, language: str) -> str:
+        return str(_locale(self.code).get_language_name(_locale(language)))
 
 
 class Listing(Localized):

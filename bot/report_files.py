@@ -10,6 +10,8 @@ import csv
 import io
 
 from bot.figures import new_figure
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.i18n import render as render_text
 from bot.services.reports import Chart, Report, Table
 
 MAX_BARS_LABELLED = 20
@@ -23,7 +25,8 @@ def table_csv(table: Table) -> bytes:
     return out.getvalue().encode()
 
 
-def chart_png(chart: Chart) -> bytes:
+def chart_png(chart: Chart, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The chart as a PNG, its title and axis labels in ``language``."""
     figure = new_figure(8, 4)
     axes = figure.subplots()
     positions = range(len(chart.values))
@@ -33,17 +36,18 @@ def chart_png(chart: Chart) -> bytes:
         axes.bar(positions, chart.values, color="#5865F2")
     step = max(1, len(chart.labels) // MAX_BARS_LABELLED)
     axes.set_xticks(list(positions)[::step], chart.labels[::step], rotation=45, ha="right")
-    axes.set_title(chart.title)
-    axes.set_xlabel(chart.x_label)
-    axes.set_ylabel(chart.y_label)
+    axes.set_title(render_text(chart.title, language))
+    axes.set_xlabel(render_text(chart.x_label, language))
+    axes.set_ylabel(render_text(chart.y_label, language))
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
 
 
-def render(report: Report) -> list[tuple[str, bytes]]:
-    """(file name, content) for every table and chart of the report."""
+def render(report: Report, language: str = DEFAULT_LANGUAGE) -> list[tuple[str, bytes]]:
+    """(file name, content) for every table and chart of the report (charts in
+    ``language``; the CSVs keep their column names, for the tools that read them)."""
     files = [(f"{table.name}.csv", table_csv(table)) for table in report.tables]
-    files += [(f"{chart.name}.png", chart_png(chart)) for chart in report.charts]
+    files += [(f"{chart.name}.png", chart_png(chart, language)) for chart in report.charts]
     return files

@@ -9,14 +9,18 @@ from __future__ import annotations
 import io
 
 from bot.figures import new_figure
+from bot.i18n import DEFAULT_LANGUAGE, Date, Text
 from bot.services.checkins import History
 from storage.models import CheckinStatus
 
+MISSED = Text("missed")
 
-def render(history: History) -> bytes:
-    """Mood (thick line) and each goal's progress (thin lines) per week, 1 to 5."""
+
+def render(history: History, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """Mood (thick line) and each goal's progress (thin lines) per week, 1 to 5, with its
+    title, legend and week labels in ``language``."""
     done = [entry for entry in history.entries if entry.status is CheckinStatus.DONE]
-    labels = [f"{entry.week:%b %d}" for entry in history.entries]
+    labels = [Date(entry.week, "MMMd").render(language) for entry in history.entries]
     index = {entry.week: i for i, entry in enumerate(history.entries)}
     figure = new_figure(7, 3.5)
     axes = figure.subplots()
@@ -25,7 +29,7 @@ def render(history: History) -> bytes:
         [e.mood or 0 for e in done],
         marker="o",
         linewidth=3,
-        label="mood",
+        label=Text("mood").render(language),
     )
     goals: dict[str, list[tuple[int, int]]] = {}
     for entry in done:
@@ -41,11 +45,13 @@ def render(history: History) -> bytes:
         )
     missed = [index[e.week] for e in history.entries if e.status is CheckinStatus.MISSED]
     if missed:
-        axes.scatter(missed, [0.6] * len(missed), marker="x", color="grey", label="missed")
+        axes.scatter(
+            missed, [0.6] * len(missed), marker="x", color="grey", label=MISSED.render(language)
+        )
     axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     axes.set_ylim(0.4, 5.4)
     axes.set_yticks([1, 2, 3, 4, 5])
-    axes.set_title("Check-ins: mood and goal progress (1-5)")
+    axes.set_title(Text("Check-ins: mood and goal progress (1-5)").render(language))
     axes.grid(alpha=0.3)
     axes.legend(loc="upper left", fontsize=7)
     figure.tight_layout()

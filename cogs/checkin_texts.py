@@ -1,18 +1,59 @@
-"""What people read about goals and check-ins. Times use Discord markup (each reader's zone)."""
+"""What people read about goals and check-ins. Times use Discord markup (each reader's zone).
+
+Every function returns a ``bot.i18n.Text`` (or a ``Joined`` of them): a ``str`` holding the
+English, which the cog renders in the reader's language; a DM is rendered in its
+recipient's stored language when it is written to the outbox.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
+from bot.i18n import Date, Joined, Plural, Slash, Text, Weekday
 from bot.services.checkins import CheckinPrompt, Digest, Entry, History, MentorHistory
 from bot.services.goals import GoalView, Proposal
-from storage.models import CheckinStatus
+from storage.models import CheckinStatus, GoalStatus
 
-MOODS = {1: "really hard", 2: "not great", 3: "okay", 4: "good", 5: "great"}
-PROGRESS = {1: "not started", 2: "a little", 3: "halfway", 4: "nearly there", 5: "done"}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-NO_GOALS = "You have no goals yet: add one any time with `/goal add` (your mentor can help)."
+MOODS = {
+    1: Text("really hard"),
+    2: Text("not great"),
+    3: Text("okay"),
+    4: Text("good"),
+    5: Text("great"),
+}
+PROGRESS = {
+    1: Text("not started"),
+    2: Text("a little"),
+    3: Text("halfway"),
+    4: Text("nearly there"),
+    5: Text("done"),
+}
+GOAL_STATUS = {
+    GoalStatus.PROPOSED: Text("proposed"),
+    GoalStatus.ACTIVE: Text("active"),
+    GoalStatus.DONE: Text("reached"),
+    GoalStatus.DROPPED: Text("dropped"),
+    GoalStatus.DECLINED: Text("declined"),
+}
+CHECKIN_STATUS = {
+    CheckinStatus.OPEN: Text("open, not answered yet"),
+    CheckinStatus.DONE: Text("answered"),
+    CheckinStatus.MISSED: Text("missed"),
+}
+NO_GOALS = Text(
+    "You have no goals yet: add one any time with {command} (your mentor can help).",
+    command=Slash("goal add"),
+)
+PROGRESS_STEP = Text(
+    "How far did you get on each goal this week (1-5)? Skip any you'd rather not rate, "
+    "then press **Next**."
+)
+DIGEST_ANSWER = 700
+MENTOR_PROMPT = Text(
+    "Mentor check-in: how is mentoring going? Four quick questions; your answers go to staff "
+    "only. Press **Answer**."
+)
 
 
 def when(instant: datetime) -> str:
@@ -20,141 +61,208 @@ def when(instant: datetime) -> str:
     return f"<t:{unix}:F> (<t:{unix}:R>)"
 
 
-def goal_line(goal: GoalView) -> str:
-    return (
-        f"`#{goal.id}` **{goal.what}** ({goal.focus_area}, by {goal.due_on:%b %d, %Y}): "
-        f"{goal.status.value}\n  why: {goal.why}\n  we'll know: {goal.measure}"
+def _day(day: date) -> Date:
+    return Date(day, "yMMMd")
+
+
+def _week(day: date) -> Date:
+    return Date(day, "MMMd")
+
+
+def rating(value: int, labels: dict[int, Text]) -> Text:
+    """One choice of a 1-5 scale: "4 - good" (with an en dash)."""
+    return Text("{value} – {label}", value=value, label=labels[value])
+
+
+def goal_line(goal: GoalView) -> Text:
+    return Text(
+        "`#{id}` **{what}** ({area}, by {day}): {status}\n  why: {why}\n  we'll know: {measure}",
+        id=goal.id,
+        what=goal.what,
+        area=goal.focus_area,
+        day=_day(goal.due_on),
+        status=GOAL_STATUS.get(goal.status, goal.status.value),
+        why=goal.why,
+        measure=goal.measure,
     )
 
 
-def goal_list(goals: Sequence[GoalView], own: bool) -> str:
+def goal_list(goals: Sequence[GoalView], own: bool) -> Text | Joined:
     if not goals:
-        return NO_GOALS if own else "No goals yet."
-    return "\n".join(goal_line(goal) for goal in goals)
+        return NO_GOALS if own else Text("No goals yet.")
+    return Joined([goal_line(goal) for goal in goals], "\n")
 
 
-def prompt(item: CheckinPrompt, *, reminder: bool = False) -> str:
+def prompt(item: CheckinPrompt, *, reminder: bool = False) -> Joined:
     head = (
-        "Reminder: your weekly check-in is still waiting."
+        Text("Reminder: your weekly check-in is still waiting.")
         if reminder
-        else "Time for your weekly check-in! It takes about two minutes."
+        else Text("Time for your weekly check-in! It takes about two minutes.")
     )
-    goals = (
-        "Your goals this week:\n" + "\n".join(f"- {goal.what}" for goal in item.goals)
+    goals: Text = (
+        Text(
+            "Your goals this week:\n{goals}",
+            goals=Joined([goal.what for goal in item.goals], "\n", "- "),
+        )
         if item.goals
         else NO_GOALS
     )
-    return f"{head}\n{goals}\nPress **Start** to answer; it's open until {when(item.closes_at)}."
+    until = Text("Press **Start** to answer; it's open until {when}.", when=when(item.closes_at))
+    return Joined([head, goals, until], "\n")
 
 
-PROGRESS_STEP = (
-    "How far did you get on each goal this week (1-5)? Skip any you'd rather not rate, "
-    "then press **Next**."
-)
+def thanks(streak: int) -> Text:
+    if streak > 1:
+        return Plural(
+            "Thanks for checking in! That's {count} week in a row. Your mentor sees a summary "
+            "(never your note for staff).",
+            "Thanks for checking in! That's {count} weeks in a row. Your mentor sees a summary "
+            "(never your note for staff).",
+            streak,
+        )
+    return Text("Thanks for checking in! Your mentor sees a summary (never your note for staff).")
 
 
-def thanks(streak: int) -> str:
-    weeks = f" That's {streak} week{'s' if streak != 1 else ''} in a row." if streak > 1 else ""
-    return f"Thanks for checking in!{weeks} Your mentor sees a summary (never your note for staff)."
-
-
-def milestone(weeks: int) -> str:
-    return (
-        f"🎉 {weeks} weeks of check-ins in a row! Showing up every week is how goals happen. "
-        "Keep it going!"
+def milestone(weeks: int) -> Text:
+    return Plural(
+        "🎉 {count} week of check-ins in a row! Showing up every week is how goals happen. "
+        "Keep it going!",
+        "🎉 {count} weeks of check-ins in a row! Showing up every week is how goals happen. "
+        "Keep it going!",
+        weeks,
     )
 
 
-def digest(item: Digest) -> str:
+def _clipped(lines: Sequence[Text | Joined]) -> Joined:
+    return Joined(lines, "\n")
+
+
+def digest(item: Digest) -> Joined:
+    mentee = f"<@{item.mentee_user_id}>"
     lines = [
-        f"Check-in from <@{item.mentee_user_id}> (week of {item.week:%b %d}):",
-        f"- Mood: {item.mood}/5 ({MOODS[item.mood]})",
+        Text("Check-in from {mentee} (week of {week}):", mentee=mentee, week=_week(item.week)),
+        Text("- Mood: {mood}/5 ({label})", mood=item.mood, label=MOODS[item.mood]),
     ]
-    lines += [f"- {what}: {value}/5 ({PROGRESS[value]})" for what, value in item.progress]
+    lines += [
+        Text("- {goal}: {value}/5 ({label})", goal=what, value=value, label=PROGRESS[value])
+        for what, value in item.progress
+    ]
+    # Each answer is at most 1000 characters; two of them and the rest fit one message.
     if item.went_well:
-        lines.append(f"- Went well: {item.went_well}")
+        lines.append(Text("- Went well: {text}", text=item.went_well[:DIGEST_ANSWER]))
     if item.hard:
-        lines.append(f"- Hard: {item.hard}")
-    lines.append("Maybe bring one of these up at your next session.")
-    return "\n".join(lines)[:1990]
+        lines.append(Text("- Hard: {text}", text=item.hard[:DIGEST_ANSWER]))
+    lines.append(Text("Maybe bring one of these up at your next session."))
+    return _clipped(lines)
 
 
-def history(item: History) -> str:
+def history(item: History) -> Text | Joined:
+    member = f"<@{item.user_id}>"
     if not item.entries:
-        return f"No check-ins yet for <@{item.user_id}>."
-    lines = [f"Check-ins of <@{item.user_id}> (streak: {item.streak} week(s)):"]
-    for entry in reversed(item.entries):
-        lines.append(_entry(entry))
-    return "\n".join(lines)[:1990]
+        return Text("No check-ins yet for {member}.", member=member)
+    head = Plural(
+        "Check-ins of {member} (streak: {count} week):",
+        "Check-ins of {member} (streak: {count} weeks):",
+        item.streak,
+        member=member,
+    )
+    return _clipped([head, *(_entry(entry) for entry in reversed(item.entries))])
 
 
-def mentor_history(item: MentorHistory) -> str:
+def mentor_history(item: MentorHistory) -> Text | Joined:
+    member = f"<@{item.user_id}>"
     if not item.entries:
-        return f"No mentor check-ins yet for <@{item.user_id}>."
-    lines = [f"Mentor check-ins of <@{item.user_id}>:"]
+        return Text("No mentor check-ins yet for {member}.", member=member)
+    lines: list[Text | Joined] = [Text("Mentor check-ins of {member}:", member=member)]
     for entry in reversed(item.entries):
-        met = "met their mentee" if entry.met else "did not meet their mentee"
-        text = f"**{entry.week:%b %d}**: {met}, going {entry.going}/5"
+        week = _week(entry.week)
+        parts: list[Text] = [
+            Text("**{week}**: met their mentee, going {going}/5", week=week, going=entry.going)
+            if entry.met
+            else Text(
+                "**{week}**: did not meet their mentee, going {going}/5",
+                week=week,
+                going=entry.going,
+            )
+        ]
         if entry.needs_support:
-            text += ", asked for support from staff"
+            parts.append(Text(", asked for support from staff"))
         if entry.concern:
-            text += f"\n  concern: {entry.concern}"
-        lines.append(text)
-    return "\n".join(lines)[:1990]
+            parts.append(Text("\n  concern: {text}", text=entry.concern))
+        lines.append(Joined(parts, ""))
+    return _clipped(lines)
 
 
-def _entry(entry: Entry) -> str:
+def _entry(entry: Entry) -> Text | Joined:
+    week = _week(entry.week)
     if entry.status is not CheckinStatus.DONE:
-        return f"**{entry.week:%b %d}**: {entry.status.value}"
-    parts = [f"**{entry.week:%b %d}**: mood {entry.mood}/5"]
-    parts += [f"{what} {value}/5" for what, value in entry.progress]
-    text = ", ".join(parts)
+        return Text("**{week}**: {status}", week=week, status=CHECKIN_STATUS[entry.status])
+    parts: list[Text | str] = [
+        Text("**{week}**: mood {mood}/5", week=week, mood=entry.mood),
+        *(f"{what} {value}/5" for what, value in entry.progress),
+    ]
+    details: list[Text] = []
     if entry.went_well:
-        text += f"\n  went well: {entry.went_well}"
+        details.append(Text("\n  went well: {text}", text=entry.went_well))
     if entry.hard:
-        text += f"\n  hard: {entry.hard}"
+        details.append(Text("\n  hard: {text}", text=entry.hard))
     if entry.staff_note:
-        text += f"\n  note for staff: {entry.staff_note}"
+        details.append(Text("\n  note for staff: {text}", text=entry.staff_note))
     if entry.reach_out:
-        text += "\n  asked for an adult from staff to reach out"
-    return text
+        details.append(Text("\n  asked for an adult from staff to reach out"))
+    return Joined([Joined(parts, ", "), *details], "")
 
 
-def rhythm_set(weekday: int, at: str, next_at: datetime | None) -> str:
-    after = f" The next one comes {when(next_at)}." if next_at else ""
-    return f"Your check-in now comes on {WEEKDAYS[weekday]}s at {at} your time.{after}"
-
-
-def paused(until: str) -> str:
-    return f"Check-ins paused until {until} (included). Enjoy the break!"
-
-
-def proposal(item: Proposal) -> str:
-    goal = item.goal
-    return (
-        f"<@{item.mentor_user_id}> proposes a goal for you: **{goal.what}** "
-        f"({goal.focus_area}, by {goal.due_on:%b %d, %Y})\nWhy: {goal.why}\n"
-        f"We'll know when: {goal.measure}\nDo you want to take it on?"
+def rhythm_set(weekday: int, at: str, next_at: datetime | None) -> Text:
+    if next_at is None:
+        return Text(
+            "Your check-in now comes every {day} at {at} your time.", day=Weekday(weekday), at=at
+        )
+    return Text(
+        "Your check-in now comes every {day} at {at} your time. The next one comes {when}.",
+        day=Weekday(weekday),
+        at=at,
+        when=when(next_at),
     )
 
 
-def proposal_answered(item: Proposal, accepted: bool) -> str:
-    verb = "accepted" if accepted else "declined"
-    return f"<@{item.mentee_user_id}> {verb} your proposed goal **{item.goal.what}**."
+def paused(until: date) -> Text:
+    return Text("Check-ins paused until {day} (included). Enjoy the break!", day=_day(until))
 
 
-def mentor_thanks(support: bool, concern: bool) -> str:
+def proposal(item: Proposal) -> Text:
+    goal, mentor = item.goal, f"<@{item.mentor_user_id}>"
+    return Text(
+        "{mentor} proposes a goal for you: **{what}** ({area}, by {day})\nWhy: {why}\n"
+        "We'll know when: {measure}\nDo you want to take it on?",
+        mentor=mentor,
+        what=goal.what,
+        area=goal.focus_area,
+        day=_day(goal.due_on),
+        why=goal.why,
+        measure=goal.measure,
+    )
+
+
+def proposal_answered(item: Proposal, accepted: bool) -> Text:
+    mentee = f"<@{item.mentee_user_id}>"
+    if accepted:
+        return Text(
+            "{mentee} accepted your proposed goal **{what}**.", mentee=mentee, what=item.goal.what
+        )
+    return Text(
+        "{mentee} declined your proposed goal **{what}**.", mentee=mentee, what=item.goal.what
+    )
+
+
+def mentor_thanks(support: bool, concern: bool) -> Text:
     """After the mentor's form: what happens to what they wrote, truthfully."""
     if support and concern:
-        return "Thanks! Staff have your concern and your request for support; one will reach out."
+        return Text(
+            "Thanks! Staff have your concern and your request for support; one will reach out."
+        )
     if support:
-        return "Thanks! Staff have your request for support; one will reach out."
+        return Text("Thanks! Staff have your request for support; one will reach out.")
     if concern:
-        return "Thanks! Your concern has gone to staff, who will follow it up."
-    return "Thanks! Staff read mentors' check-ins to support you."
-
-
-MENTOR_PROMPT = (
-    "Mentor check-in: how is mentoring going? Four quick questions; your answers go to staff "
-    "only. Press **Answer**."
-)
+        return Text("Thanks! Your concern has gone to staff, who will follow it up.")
+    return Text("Thanks! Staff read mentors' check-ins to support you.")

@@ -31,6 +31,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
+from bot.i18n import Text
 from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import (
@@ -45,7 +46,7 @@ from bot.services.goals import GoalService, Proposal
 from bot.services.programs import ProgramService
 from cogs import checkin_chart, crisis
 from cogs import checkin_texts as texts
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
 from cogs.outbox import dm, transactions
 from cogs.profiles import FOCUS_LABELS
@@ -59,15 +60,16 @@ WEEKDAY_NAMES = Literal[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
 ]
 WEEKDAY_INDEX = {name: i for i, name in enumerate(typing.get_args(WEEKDAY_NAMES))}
+PICK_ONE = Text("Pick one")
 
 
-def _rating(custom_id: str, placeholder: str, labels: dict[int, str]) -> discord.ui.Select[Any]:
+def _rating(custom_id: str, placeholder: str, labels: dict[int, Text]) -> discord.ui.Select[Any]:
     return discord.ui.Select(
         custom_id=custom_id,
         placeholder=placeholder[:150],
         options=[
-            discord.SelectOption(label=f"{value} – {label}", value=str(value))
-            for value, label in labels.items()
+            discord.SelectOption(label=texts.rating(value, labels), value=str(value))
+            for value in labels
         ],
     )
 
@@ -76,8 +78,8 @@ def _yes_no(custom_id: str) -> discord.ui.Select[Any]:
     return discord.ui.Select(
         custom_id=custom_id,
         options=[
-            discord.SelectOption(label="No", value="no", default=True),
-            discord.SelectOption(label="Yes", value="yes"),
+            discord.SelectOption(label=Text("No"), value="no", default=True),
+            discord.SelectOption(label=Text("Yes"), value="yes"),
         ],
     )
 
@@ -86,41 +88,43 @@ def _chosen(select: discord.ui.Select[Any], default: str = "") -> str:
     return select.values[0] if select.values else default
 
 
-class CheckinModal(ReportingModal, title="Your weekly check-in"):
-    saves = "your check-in"
+class CheckinModal(ReportingModal, title=Text("Your weekly check-in")):
+    saves = Text("your check-in")
 
     def __init__(self, cog: CheckinCog, checkin_id: int, progress: dict[int, int]) -> None:
         super().__init__(timeout=1800)
         self.cog, self.checkin_id, self.progress = cog, checkin_id, progress
-        self.mood = _rating("checkin:mood", "Pick one", texts.MOODS)
+        self.mood = _rating("checkin:mood", PICK_ONE, texts.MOODS)
         self.went_well: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
-            label="What went well this week?",
+            label=Text("What went well this week?"),
             custom_id="checkin:well",
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
         )
         self.hard: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
-            label="What is hard right now?",
+            label=Text("What is hard right now?"),
             custom_id="checkin:hard",
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
         )
         self.note: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
-            label="A note only staff will read (optional)",
+            label=Text("A note only staff will read (optional)"),
             custom_id="checkin:note",
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
         )
         self.reach = _yes_no("checkin:reach")
-        self.add_item(discord.ui.Label(text="How was your week?", component=self.mood))
+        self.add_item(discord.ui.Label(text=Text("How was your week?"), component=self.mood))
         self.add_item(self.went_well)
         self.add_item(self.hard)
         self.add_item(self.note)
         self.add_item(
-            discord.ui.Label(text="I'd like an adult from staff to reach out", component=self.reach)
+            discord.ui.Label(
+                text=Text("I'd like an adult from staff to reach out"), component=self.reach
+            )
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -157,14 +161,15 @@ class ProgressView(ReportingView):
         for goal in prompt.goals:
             self.add_item(ProgressSelect(goal.id, goal.what))
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, custom_id="checkin:next")
+    @discord.ui.button(
+        label=Text("Next"), style=discord.ButtonStyle.primary, custom_id="checkin:next"
+    )
     async def next_step(
         self, interaction: discord.Interaction, _: discord.ui.Button[ProgressView]
     ) -> None:
         await self.cog.checkins.start(self.checkin_id, interaction.user.id)
-        await interaction.response.send_modal(
-            CheckinModal(self.cog, self.checkin_id, dict(self.progress))
-        )
+        form = CheckinModal(self.cog, self.checkin_id, dict(self.progress))
+        await interaction.response.send_modal(localized(form, reader_language(interaction)))
 
 
 class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-start:(?P<id>[0-9]+)"):
@@ -173,7 +178,7 @@ class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-star
     def __init__(self, checkin_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Start",
+                label=Text("Start"),
                 style=discord.ButtonStyle.success,
                 custom_id=f"checkin-start:{checkin_id}",
             )
@@ -189,35 +194,41 @@ class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-star
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         prompt = await cog.checkins.start(self.checkin_id, interaction.user.id)
+        language = reader_language(interaction)
         if not prompt.goals:
-            await interaction.response.send_modal(CheckinModal(cog, self.checkin_id, {}))
+            form = CheckinModal(cog, self.checkin_id, {})
+            await interaction.response.send_modal(localized(form, language))
             return
         await interaction.response.send_message(
-            texts.PROGRESS_STEP, view=ProgressView(cog, prompt), ephemeral=True
+            texts.PROGRESS_STEP.render(language),
+            view=localized(ProgressView(cog, prompt), language),
+            ephemeral=True,
         )
 
 
-class MentorModal(ReportingModal, title="Mentor check-in"):
-    saves = "your check-in"
+class MentorModal(ReportingModal, title=Text("Mentor check-in")):
+    saves = Text("your check-in")
 
     def __init__(self, cog: CheckinCog, member_id: int, week: date) -> None:
         super().__init__(timeout=1800)
         self.cog, self.member_id, self.week = cog, member_id, week
         self.met = _yes_no("mentor:met")
-        self.going = _rating("mentor:going", "Pick one", texts.MOODS)
+        self.going = _rating("mentor:going", PICK_ONE, texts.MOODS)
         self.support = _yes_no("mentor:support")
         self.concern: discord.ui.TextInput[MentorModal] = discord.ui.TextInput(
-            label="Any concern about your mentee? (optional)",
+            label=Text("Any concern about your mentee? (optional)"),
             custom_id="mentor:concern",
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
         )
-        self.add_item(discord.ui.Label(text="Did you meet your mentee?", component=self.met))
-        self.add_item(discord.ui.Label(text="How is it going?", component=self.going))
+        self.add_item(discord.ui.Label(text=Text("Did you meet your mentee?"), component=self.met))
+        self.add_item(discord.ui.Label(text=Text("How is it going?"), component=self.going))
         self.add_item(self.concern)
         self.add_item(
-            discord.ui.Label(text="Would you like support from staff?", component=self.support)
+            discord.ui.Label(
+                text=Text("Would you like support from staff?"), component=self.support
+            )
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -233,8 +244,9 @@ class MentorModal(ReportingModal, title="Mentor check-in"):
         )
         # Staff hear of a request for support and of a concern through their signals; the
         # mentor sees the crisis resources at once when the words are concerning.
+        thanks = texts.mentor_thanks(needs_support, answered.concern is not None)
         await interaction.response.send_message(
-            texts.mentor_thanks(needs_support, answered.concern is not None), ephemeral=True
+            thanks.render(reader_language(interaction)), ephemeral=True
         )
         if answered.concerning:
             reply = await self.cog.concern_reply(interaction, answered.guild_id)
@@ -250,7 +262,7 @@ class MentorButton(
     def __init__(self, member_id: int, week: date) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer",
+                label=Text("Answer"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"mentor-checkin:{member_id}:{week.isoformat()}",
             )
@@ -266,38 +278,39 @@ class MentorButton(
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         await cog.checkins.mentor_check(self.member_id, self.week, interaction.user.id)
-        await interaction.response.send_modal(MentorModal(cog, self.member_id, self.week))
+        form = MentorModal(cog, self.member_id, self.week)
+        await interaction.response.send_modal(localized(form, reader_language(interaction)))
 
 
 class GoalModal(ReportingModal):
     """A SMART goal: what, why it matters, how we will know, by when, and a focus area."""
 
-    saves = "the goal"
+    saves = Text("the goal")
 
     def __init__(self, cog: CheckinCog, mentee_user_id: int | None = None) -> None:
-        title = "Propose a goal" if mentee_user_id else "A new goal"
+        title = Text("Propose a goal") if mentee_user_id else Text("A new goal")
         super().__init__(title=title, timeout=1800)
         self.cog, self.mentee_user_id = cog, mentee_user_id
         self.what: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
-            label="What do you want to achieve?",
+            label=Text("What do you want to achieve?"),
             custom_id="goal:what",
-            placeholder="Hand in every math homework",
+            placeholder=Text("Hand in every math homework"),
             max_length=100,
         )
         self.why: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
-            label="Why does it matter to you?",
+            label=Text("Why does it matter to you?"),
             custom_id="goal:why",
             style=discord.TextStyle.paragraph,
             max_length=300,
         )
         self.measure: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
-            label="How will we know you got there?",
+            label=Text("How will we know you got there?"),
             custom_id="goal:measure",
-            placeholder="No missing homework on the report",
+            placeholder=Text("No missing homework on the report"),
             max_length=300,
         )
         self.by_when: discord.ui.TextInput[GoalModal] = discord.ui.TextInput(
-            label="By when? (YYYY-MM-DD)",
+            label=Text("By when? (YYYY-MM-DD)"),
             custom_id="goal:by",
             placeholder="2026-03-01",
             max_length=10,
@@ -311,7 +324,7 @@ class GoalModal(ReportingModal):
         )
         for item in (self.what, self.why, self.measure, self.by_when):
             self.add_item(item)
-        self.add_item(discord.ui.Label(text="Focus area", component=self.focus))
+        self.add_item(discord.ui.Label(text=Text("Focus area"), component=self.focus))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
@@ -327,17 +340,21 @@ class GoalModal(ReportingModal):
         )
         if self.mentee_user_id is None:
             goal = await goals.add(guild_id, interaction.user.id, draft)
+            added = Text(
+                "Goal added: **{what}**. It shows in your weekly check-in.", what=goal.what
+            )
             await interaction.response.send_message(
-                f"Goal added: **{goal.what}**. It shows in your weekly check-in.", ephemeral=True
+                added.render(reader_language(interaction)), ephemeral=True
             )
         else:
             proposal = await goals.propose(
                 guild_id, interaction.user.id, self.mentee_user_id, draft, proposal_dm
             )
             goal = proposal.goal
+            mentee = f"<@{self.mentee_user_id}>"
+            proposed = Text("Proposed to {mentee}; it counts once they accept.", mentee=mentee)
             await interaction.response.send_message(
-                f"Proposed to <@{self.mentee_user_id}>; it counts once they accept.",
-                ephemeral=True,
+                proposed.render(reader_language(interaction)), ephemeral=True
             )
         if goal.concerning:  # staff hear of it through its signal
             reply = await self.cog.concern_reply(interaction, guild_id)
@@ -348,14 +365,14 @@ class ProposalButton(
     ReportingItem[discord.ui.Button[Any]],
     template=r"goal-proposal:(?P<id>[0-9]+):(?P<action>accept|decline)",
 ):
-    saves = "your answer to the goal"
+    saves = Text("your answer to the goal")
     cog: ClassVar[CheckinCog | None] = None
 
     def __init__(self, goal_id: int, action: str) -> None:
         style = discord.ButtonStyle.success if action == "accept" else discord.ButtonStyle.secondary
         super().__init__(
             discord.ui.Button(
-                label=action.capitalize(),
+                label=Text("Accept") if action == "accept" else Text("Decline"),
                 style=style,
                 custom_id=f"goal-proposal:{goal_id}:{action}",
             )
@@ -377,8 +394,14 @@ class ProposalButton(
             accept=accept,
             compose=lambda answered: answer_dm(answered, accept),
         )
+        what = proposal.goal.what
+        answer = (
+            Text("Accepted: **{what}**", what=what)
+            if accept
+            else Text("Declined: **{what}**", what=what)
+        )
         await interaction.response.edit_message(
-            content=f"{'Accepted' if accept else 'Declined'}: **{proposal.goal.what}**", view=None
+            content=answer.render(reader_language(interaction)), view=None
         )
 
 
@@ -611,7 +634,9 @@ class CheckinCog(commands.Cog):
         result = await self.checkins.submit(
             checkin_id, interaction.user.id, answers, answer_messages
         )
-        await interaction.response.send_message(texts.thanks(result.streak), ephemeral=True)
+        await interaction.response.send_message(
+            texts.thanks(result.streak).render(reader_language(interaction)), ephemeral=True
+        )
         # Concerning words reach staff through their signal; the student sees the crisis
         # resources now, in this interaction.
         if result.concerning:
@@ -648,7 +673,9 @@ class CheckinCog(commands.Cog):
     @goal.command(name="add", extras={"audience": Audience.MENTEE})
     async def goal_add(self, interaction: discord.Interaction) -> None:
         """Add a goal: what, why it matters, how you'll know, by when, and a focus area."""
-        await interaction.response.send_modal(GoalModal(self))
+        await interaction.response.send_modal(
+            localized(GoalModal(self), reader_language(interaction))
+        )
 
     @goal.command(name="list", extras={"audience": Audience.EVERYONE})
     @app_commands.describe(member="Mentors and staff: whose goals to see (default: yours)")
@@ -663,8 +690,9 @@ class CheckinCog(commands.Cog):
             interaction.user.id,
             staff=target != interaction.user.id and await self._is_staff(interaction),
         )
+        listed = texts.goal_list(goals, own=target == interaction.user.id)
         await interaction.response.send_message(
-            texts.goal_list(goals, own=target == interaction.user.id)[:1990], ephemeral=True
+            listed.render(reader_language(interaction))[:1990], ephemeral=True
         )
 
     @goal.command(name="done", extras={"audience": Audience.MENTEE})
@@ -675,8 +703,9 @@ class CheckinCog(commands.Cog):
         closed = await self.goals.close(
             guild_id_of(interaction), interaction.user.id, goal, done=True
         )
+        done = Text("🎉 Well done: **{what}** is reached!", what=closed.what)
         await interaction.response.send_message(
-            f"🎉 Well done: **{closed.what}** is reached!", ephemeral=True
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @goal.command(name="drop", extras={"audience": Audience.MENTEE})
@@ -687,8 +716,9 @@ class CheckinCog(commands.Cog):
         closed = await self.goals.close(
             guild_id_of(interaction), interaction.user.id, goal, done=False
         )
+        dropped = Text("Dropped **{what}**. Goals change, and that's fine.", what=closed.what)
         await interaction.response.send_message(
-            f"Dropped **{closed.what}**. Goals change, and that's fine.", ephemeral=True
+            dropped.render(reader_language(interaction)), ephemeral=True
         )
 
     @goal.command(name="propose", extras={"audience": Audience.MENTOR})
@@ -696,7 +726,9 @@ class CheckinCog(commands.Cog):
     async def goal_propose(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
         """Propose a goal to your mentee; it counts once they accept it."""
         await self.goals.may_propose(guild_id_of(interaction), interaction.user.id, mentee.id)
-        await interaction.response.send_modal(GoalModal(self, mentee.id))
+        await interaction.response.send_modal(
+            localized(GoalModal(self, mentee.id), reader_language(interaction))
+        )
 
     # ------------------------------------------------------------- /checkin
 
@@ -715,8 +747,9 @@ class CheckinCog(commands.Cog):
         next_at = await self.checkins.set_rhythm(
             guild_id_of(interaction), interaction.user.id, weekday, time
         )
+        reply = texts.rhythm_set(weekday, time.strip(), next_at)
         await interaction.response.send_message(
-            texts.rhythm_set(weekday, time.strip(), next_at), ephemeral=True
+            reply.render(reader_language(interaction)), ephemeral=True
         )
         await self.plan()
 
@@ -727,7 +760,9 @@ class CheckinCog(commands.Cog):
     ) -> None:
         """Pause your check-ins for a vacation, up to and including a date."""
         paused = await self.checkins.pause(guild_id_of(interaction), interaction.user.id, until)
-        await interaction.response.send_message(texts.paused(paused.isoformat()), ephemeral=True)
+        await interaction.response.send_message(
+            texts.paused(paused).render(reader_language(interaction)), ephemeral=True
+        )
         await self.plan()
 
     @checkin.command(name="history", extras={"audience": Audience.EVERYONE})
@@ -744,15 +779,17 @@ class CheckinCog(commands.Cog):
         found = await self.checkins.history(
             guild_id_of(interaction), interaction.user.id, target, staff=staff
         )
+        language = reader_language(interaction)
         if isinstance(found, MentorHistory):
-            await interaction.followup.send(texts.mentor_history(found), ephemeral=True)
+            shown = texts.mentor_history(found).render(language)[:1990]
+            await interaction.followup.send(shown, ephemeral=True)
             return
         if not found.entries:
-            await interaction.followup.send(texts.history(found), ephemeral=True)
+            await interaction.followup.send(texts.history(found).render(language), ephemeral=True)
             return
-        png = await asyncio.to_thread(checkin_chart.render, found)
+        png = await asyncio.to_thread(checkin_chart.render, found, language)
         await interaction.followup.send(
-            texts.history(found),
+            texts.history(found).render(language)[:1990],
             file=discord.File(io.BytesIO(png), filename="checkins.png"),
             ephemeral=True,
         )

@@ -6,20 +6,29 @@ from __future__ import annotations
 import discord
 
 from bot.delivery import Message
+from bot.i18n import Slash, Text
 from bot.services.deliveries import DeliveryOverview
 from storage.models import DeliveryStatus
 
 MAX_CONTENT = 2000
-REOPEN_HOW = (
+REOPEN_HOW = Text(
     "To get these privately again: open this server's menu (its name at the top), choose "
-    "**Privacy Settings**, turn on **Direct Messages**, then run `/dms on`."
+    "**Privacy Settings**, turn on **Direct Messages**, then run `{command}`.",
+    command=Slash("dms on"),
 )
 
 
 def fallback(user_id: int, message: Message) -> Message:
-    """The prompt, posted where the student (and their mentor, or staff) can see it."""
-    head = f"<@{user_id}> I couldn't send you this as a direct message (your DMs are closed):\n\n"
-    tail = f"\n\n-# {REOPEN_HOW}"
+    """The prompt, posted where the student (and their mentor, or staff) can see it, in the
+    language the prompt was written in."""
+    language = message.language
+    mention = f"<@{user_id}>"
+    head = Text(
+        "{member} I couldn't send you this as a direct message (your DMs are closed):",
+        member=mention,
+    ).render(language)
+    head += "\n\n"
+    tail = f"\n\n-# {REOPEN_HOW.render(language)}"
     room = MAX_CONTENT - len(head) - len(tail)
     body = message.content if len(message.content) <= room else message.content[: room - 1] + "…"
     return Message(
@@ -28,13 +37,14 @@ def fallback(user_id: int, message: Message) -> Message:
         components=message.components,
         mention_user_ids=(user_id, *message.mention_user_ids),
         mention_role_ids=message.mention_role_ids,
+        language=language,
     )
 
 
-DMS_CHECK = "Your DMs are open: Bridges will send your reminders and check-ins here again."
-DMS_OPEN = "Done: I could message you, so your prompts come as DMs again."
-DMS_STILL_CLOSED = "Discord still won't let me message you. " + REOPEN_HOW
-DMS_NO_CHANGE = "I couldn't check your DMs just now; please try again in a minute."
+DMS_CHECK = Text("Your DMs are open: Bridges will send your reminders and check-ins here again.")
+DMS_OPEN = Text("Done: I could message you, so your prompts come as DMs again.")
+DMS_STILL_CLOSED = Text("Discord still won't let me message you. {how}", how=REOPEN_HOW)
+DMS_NO_CHANGE = Text("I couldn't check your DMs just now; please try again in a minute.")
 
 
 def status_embed(overview: DeliveryOverview) -> discord.Embed:

@@ -11,6 +11,7 @@ from bot.delivery import Message
 from bot.services.access import Audience
 from bot.services.deliveries import DeliveryService
 from cogs import delivery_texts as texts
+from cogs.context import reader_language
 from storage.models import DmStatus
 
 
@@ -29,14 +30,14 @@ class DmsCog(commands.Cog):
     async def dms_on(self, interaction: discord.Interaction) -> None:
         """After turning your DMs back on: Bridges checks, and messages you privately again."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        status = await self.service.recheck_dms(
-            interaction.user.id, Message(texts.DMS_CHECK), interaction.id
-        )
+        language = reader_language(interaction)
+        check = Message(texts.DMS_CHECK.render(language), language=language)
+        status = await self.service.recheck_dms(interaction.user.id, check, interaction.id)
         reply = {
             DmStatus.OPEN: texts.DMS_OPEN,
             DmStatus.CLOSED: texts.DMS_STILL_CLOSED,
         }.get(status, texts.DMS_NO_CHANGE)
-        await interaction.followup.send(reply, ephemeral=True)
+        await interaction.followup.send(reply.render(language), ephemeral=True)
 
 
 async def setup(bot: BridgesBot) -> None:

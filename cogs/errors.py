@@ -37,32 +37,22 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import language_of, render
+from bot.i18n import Text, language_of, render
 from bot.text import clean
 from storage.db import Work, begin_work
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Sorry, something went wrong on our side and nothing was changed. "
-    "If it keeps happening, tell a staff member and quote error id `{error_id}`."
-)
-SAVED_APOLOGY = (
-    "{saved} was saved, but something went wrong on our side after that, so part of what "
-    "should follow may be missing. There is no need to do it again; if something looks "
-    "wrong, tell a staff member and quote error id `{error_id}`."
-)
-SAVED_NOTE = "({saved} was saved before this.)"
-EXPIRED_BUTTONS = (
+EXPIRED_BUTTONS = Text(
     "These buttons have expired: they last a few minutes, and not across a restart of the "
     "bot. Nothing was changed; run the command again for new ones."
 )
-EXPIRED_FORM = (
+EXPIRED_FORM = Text(
     "This form has expired (the bot restarted, or it was open too long), so what was in it "
     "was not saved. Please open it again."
 )
 #: What an interaction saves when its handler does not say.
-CHANGE = "your change"
+CHANGE = Text("your change")
 #: Where an interaction's handler keeps its Work, and what it saves, in ``interaction.extras``.
 WORK, _SAVES = "bridges_work", "bridges_saves"
 _STRING_OPTION = discord.AppCommandOptionType.string.value
@@ -82,8 +72,10 @@ def _permission_names(permissions: list[str]) -> str:
     )
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _capitalised(text: str, language: str) -> str:
+    """What was saved ("your profile"), in ``language``, as the start of a sentence."""
+    rendered = render(text, language)
+    return rendered[:1].upper() + rendered[1:]
 
 
 def message_for(
@@ -99,23 +91,41 @@ def message_for(
         message = render(cause.message, language)
         if saved is None:
             return message, None
-        return f"{message}\n{SAVED_NOTE.format(saved=_capitalised(saved))}", None
+        note = Text("({saved} was saved before this.)", saved=_capitalised(saved, language))
+        return f"{message}\n{note.render(language)}", None
+    reply: Text
     if isinstance(cause, app_commands.MissingPermissions):
-        return (
-            f"You need the {_permission_names(cause.missing_permissions)} permission "
-            "to use this command.",
-            None,
+        names = _permission_names(cause.missing_permissions)
+        reply = Text(
+            "You need the {permissions} permission to use this command.", permissions=names
         )
-    if isinstance(cause, app_commands.NoPrivateMessage):
-        return "This command works only inside your school's server, not in DMs.", None
-    if isinstance(cause, app_commands.TransformerError):
-        return f"I could not understand `{cause.value}`. Please pick one of the suggestions.", None
-    if isinstance(cause, app_commands.CheckFailure):
-        return "You are not allowed to use this command here.", None
-    error_id = secrets.token_hex(4)
-    if saved is not None:
-        return SAVED_APOLOGY.format(saved=_capitalised(saved), error_id=error_id), error_id
-    return APOLOGY.format(error_id=error_id), error_id
+    elif isinstance(cause, app_commands.NoPrivateMessage):
+        reply = Text("This command works only inside your school's server, not in DMs.")
+    elif isinstance(cause, app_commands.TransformerError):
+        reply = Text(
+            "I could not understand `{value}`. Please pick one of the suggestions.",
+            value=str(cause.value),
+        )
+    elif isinstance(cause, app_commands.CheckFailure):
+        reply = Text("You are not allowed to use this command here.")
+    else:
+        error_id = secrets.token_hex(4)
+        if saved is not None:
+            apology = Text(
+                "{saved} was saved, but something went wrong on our side after that, so part "
+                "of what should follow may be missing. There is no need to do it again; if "
+                "something looks wrong, tell a staff member and quote error id `{error_id}`.",
+                saved=_capitalised(saved, language),
+                error_id=error_id,
+            )
+        else:
+            apology = Text(
+                "Sorry, something went wrong on our side and nothing was changed. "
+                "If it keeps happening, tell a staff member and quote error id `{error_id}`.",
+                error_id=error_id,
+            )
+        return apology.render(language), error_id
+    return reply.render(language), None
 
 
 def begin(interaction: discord.Interaction, saves: str | None = None) -> None:

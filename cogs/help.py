@@ -9,17 +9,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
+from bot.i18n import DEFAULT_LANGUAGE, Slash, Text, lookup
 from bot.services.access import Audience, audiences_for, is_staff
 from bot.services.members import MemberService
 from bot.services.programs import ProgramService
+from cogs.context import reader_language
+from cogs.translator import CONTEXTS
 
 Listed = app_commands.Command[commands.Cog, ..., None]
 SECTIONS = (
-    (Audience.EVERYONE, "For everyone"),
-    (Audience.MENTEE, "For mentees"),
-    (Audience.MENTOR, "For mentors"),
-    (Audience.STAFF, "For staff"),
-    (Audience.ADMIN, "For server admins"),
+    (Audience.EVERYONE, Text("For everyone")),
+    (Audience.MENTEE, Text("For mentees")),
+    (Audience.MENTOR, Text("For mentors")),
+    (Audience.STAFF, Text("For staff")),
+    (Audience.ADMIN, Text("For server admins")),
 )
 
 
@@ -43,44 +46,52 @@ def leaf_commands(
             yield from walk(command, Audience.STAFF)
 
 
+DESCRIPTION = CONTEXTS[app_commands.TranslationContextLocation.command_description]
 FIELD_LIMIT = 1024  # Discord's limit on one embed field's value
 EMBED_LIMIT = 5500  # under Discord's 6,000 characters per embed, leaving room for titles
 
 
-def _fields(heading: str, lines: list[str]) -> list[tuple[str, str]]:
+def _fields(heading: Text, lines: list[str], language: str) -> list[tuple[str, str]]:
     """``lines`` under ``heading``, split into fields short enough for Discord."""
     fields: list[tuple[str, str]] = []
     chunk: list[str] = []
+    name = heading.render(language)
     for line in lines:
         if chunk and len("\n".join([*chunk, line])) > FIELD_LIMIT:
-            fields.append((heading, "\n".join(chunk)))
-            chunk, heading = [], f"{heading} (continued)"
+            fields.append((name, "\n".join(chunk)))
+            chunk = []
+            name = Text("{heading} (continued)", heading=heading).render(language)
         chunk.append(line[:FIELD_LIMIT])
     if chunk:
-        fields.append((heading, "\n".join(chunk)))
+        fields.append((name, "\n".join(chunk)))
     return fields
 
 
+def _line(command: Listed, language: str) -> str:
+    """One command as the reader's Discord shows it, with its description."""
+    name = Slash(command.qualified_name).render(language)
+    description = lookup(language, command.description, DESCRIPTION)
+    return f"`{name}` {description}"
+
+
 def help_embeds(
-    tree: app_commands.CommandTree[discord.Client], audiences: frozenset[Audience]
+    tree: app_commands.CommandTree[discord.Client],
+    audiences: frozenset[Audience],
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[discord.Embed]:
     """The caller's commands by audience, in as many embeds as Discord's limits need."""
     listed = sorted(leaf_commands(tree), key=lambda pair: pair[0].qualified_name)
     fields: list[tuple[str, str]] = []
     for audience, heading in SECTIONS:
         if audience in audiences:
-            fields += _fields(
-                heading,
-                [
-                    f"`/{command.qualified_name}` {command.description}"
-                    for command, needed in listed
-                    if needed is audience
-                ],
-            )
+            lines = [_line(command, language) for command, needed in listed if needed is audience]
+            fields += _fields(heading, lines, language)
     embeds = [
         discord.Embed(
-            title="Bridges commands",
-            description="Everything here answers only you. Times are shown in your own time zone.",
+            title=Text("Bridges commands").render(language),
+            description=Text(
+                "Everything here answers only you. Times are shown in your own time zone."
+            ).render(language),
             colour=discord.Colour.blurple(),
         )
     ]
@@ -116,7 +127,8 @@ class HelpCog(commands.Cog):
                 admin=admin,
             )
         await interaction.followup.send(
-            embeds=help_embeds(self.bot.tree, audiences), ephemeral=True
+            embeds=help_embeds(self.bot.tree, audiences, reader_language(interaction)),
+            ephemeral=True,
         )
 
 

@@ -18,7 +18,7 @@ from bot.services.access import Audience
 from bot.services.matches import MatchService
 from bot.services.privacy import PrivacyService
 from cogs import privacy_texts as texts
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, reader_language
 
 log = logging.getLogger(__name__)
 RETENTION_JOB = job_id("retention", "daily")
@@ -51,10 +51,11 @@ class PrivacyCog(commands.Cog):
         """See what Bridges stores about you, who can see it and how long it is kept."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         about = await self.service.stored_about(guild_id_of(interaction), interaction.user.id)
+        language = reader_language(interaction)
         if about is None:
-            await interaction.followup.send(texts.NOTHING_STORED, ephemeral=True)
+            await interaction.followup.send(texts.NOTHING_STORED.render(language), ephemeral=True)
             return
-        await interaction.followup.send(embed=texts.stored_embed(about), ephemeral=True)
+        await interaction.followup.send(embed=texts.stored_embed(about, language), ephemeral=True)
 
 
 async def setup(bot: BridgesBot) -> None:

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import discord
 
-from bot.i18n import Text
+from bot.i18n import DEFAULT_LANGUAGE, Joined, LanguageName, Plural, Slash, Text
 from bot.services.privacy import StoredAbout
+from storage.models import ProgramRole
 
 #: Plain words for the rows of each table that can be about a member (a test checks every
 #: such table has them).
-RECORDS: dict[str, str] = {
-    "members": "program profile (role, grade, interests, subjects, availability)",
-    "matches": "mentoring matches you are or were part of",
-    "sessions": "mentoring sessions (times, topics, places)",
-    "attendance": 'answers to "Did it happen?" after sessions, with notes',
-    "midpoint_surveys": "answers to the survey part-way through a match",
-    "closure_surveys": "answers to the survey at the end of a match",
-    "training_completions": "mentor training you completed, with your reflections",
-    "signals": "notes for staff about your match (for example no first session yet)",
-    "deliveries": "messages Bridges sent you (what kind and when, not the text)",
-    "dm_channels": "the id of your direct-message channel with Bridges",
-    "goals": "goals you set or were offered",
-    "checkins": "weekly check-ins (moods, goal progress, your answers)",
-    "checkin_preferences": "when you get your weekly check-in, and pauses",
-    "mentor_checkins": "mentors' check-ins about your pair",
-    "escalations": "times you, your mentor or Bridges asked staff to reach out",
-    "escalation_events": "what staff did about those requests (claimed, notes, resolved)",
-    "escalation_rules": "changes you made to the program's escalation rules (staff)",
-    "staff_contacts": "times staff checked in with your pair",
-    "audit_events": "times staff exported or erased your data",
+RECORDS: dict[str, Text] = {
+    "members": Text("program profile (role, grade, interests, subjects, availability)"),
+    "matches": Text("mentoring matches you are or were part of"),
+    "sessions": Text("mentoring sessions (times, topics, places)"),
+    "attendance": Text('answers to "Did it happen?" after sessions, with notes'),
+    "midpoint_surveys": Text("answers to the survey part-way through a match"),
+    "closure_surveys": Text("answers to the survey at the end of a match"),
+    "training_completions": Text("mentor training you completed, with your reflections"),
+    "signals": Text("notes for staff about your match (for example no first session yet)"),
+    "deliveries": Text("messages Bridges sent you (what kind and when, not the text)"),
+    "dm_channels": Text("the id of your direct-message channel with Bridges"),
+    "goals": Text("goals you set or were offered"),
+    "checkins": Text("weekly check-ins (moods, goal progress, your answers)"),
+    "checkin_preferences": Text("when you get your weekly check-in, and pauses"),
+    "mentor_checkins": Text("mentors' check-ins about your pair"),
+    "escalations": Text("times you, your mentor or Bridges asked staff to reach out"),
+    "escalation_events": Text("what staff did about those requests (claimed, notes, resolved)"),
+    "escalation_rules": Text("changes you made to the program's escalation rules (staff)"),
+    "staff_contacts": Text("times staff checked in with your pair"),
+    "audit_events": Text("times staff exported or erased your data"),
     "signups": Text("times you joined the program, and the invitation you came through"),
     "invitations": Text("invitations you shared as a student leader, or posted as staff"),
     "invitation_posts": Text("where those invitations were posted or sent"),
@@ -42,49 +43,80 @@ RECORDS: dict[str, str] = {
 #: Tables that hold the program's own settings, never a member's records.
 PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules"})
 
-NOTHING_STORED = (
-    "Bridges stores nothing about you in this server. If you join the program, `/privacy` "
-    "will show what is kept."
+NOTHING_STORED = Text(
+    "Bridges stores nothing about you in this server. If you join the program, {command} "
+    "will show what is kept.",
+    command=Slash("privacy"),
 )
-WHO_SEES = (
+WHO_SEES = Text(
     "Staff running the program can see all of this; your mentor or mentee sees your shared "
     "sessions. Nobody else does. To get a copy, or to have it erased, ask a staff member."
 )
 FORGET_REASON = "a member's data was erased at their request"
+ROLES = {ProgramRole.MENTOR: Text("mentor"), ProgramRole.MENTEE: Text("mentee")}
+NONE = Text("none")
 
 
-def records_line(table: str, count: int) -> str:
-    words = RECORDS[table]
-    return f"- {count} {words}"
+def records_line(table: str, count: int) -> Text:
+    return Text("- {count} {records}", count=count, records=RECORDS[table])
 
 
-def stored_embed(about: StoredAbout) -> discord.Embed:
+def _listed(items: tuple[str, ...]) -> str | Text:
+    return ", ".join(items) or NONE
+
+
+def _profile(about: StoredAbout) -> list[Text]:
+    role = ROLES[about.role] if about.role else Text("not chosen")
     profile = [
-        f"Role: {about.role.value if about.role else 'not chosen'}"
-        + ("" if about.active else " (not active in the program)"),
-        f"Time zone: {about.time_zone or 'the program default'}",
-        f"Grade: {about.grade if about.grade is not None else 'not given'}",
-        f"Interests: {', '.join(about.interests) or 'none'}",
-        f"Focus areas: {', '.join(about.focus_areas) or 'none'}",
-        f"Subjects: {', '.join(about.subjects) or 'none'}",
-        f"Availability: {about.availability_windows} weekly time windows",
+        Text("Role: {role}", role=role)
+        if about.active
+        else Text("Role: {role} (not active in the program)", role=role),
+        Text("Time zone: {zone}", zone=about.time_zone)
+        if about.time_zone
+        else Text("Time zone: the program default"),
+        Text("Language: {language}", language=LanguageName(about.language or DEFAULT_LANGUAGE)),
+        Text("Grade: {grade}", grade=about.grade)
+        if about.grade is not None
+        else Text("Grade: not given"),
+        Text("Interests: {interests}", interests=_listed(about.interests)),
+        Text("Focus areas: {areas}", areas=_listed(about.focus_areas)),
+        Text("Subjects: {subjects}", subjects=_listed(about.subjects)),
+        Plural(
+            "Availability: {count} weekly time window",
+            "Availability: {count} weekly time windows",
+            about.availability_windows,
+        ),
     ]
     if about.consented_at is not None:
-        profile.append(
-            f"You accepted the privacy notice <t:{int(about.consented_at.timestamp())}:D>"
-        )
+        day = f"<t:{int(about.consented_at.timestamp())}:D>"
+        profile.append(Text("You accepted the privacy notice {day}", day=day))
+    return profile
+
+
+def stored_embed(about: StoredAbout, language: str) -> discord.Embed:
     records = [records_line(table, count) for table, count in sorted(about.records.items())]
     embed = discord.Embed(
-        title="What Bridges stores about you",
-        description=WHO_SEES,
+        title=Text("What Bridges stores about you").render(language),
+        description=WHO_SEES.render(language),
         colour=discord.Colour.blurple(),
     )
-    embed.add_field(name="Your profile", value="\n".join(profile), inline=False)
-    embed.add_field(name="Records about you", value="\n".join(records) or "None yet.", inline=False)
     embed.add_field(
-        name="How long",
-        value=f"Free text (topics, notes, survey answers) is deleted {about.retention_days} "
-        "days after a match ends; counts are kept for the program's statistics.",
+        name=Text("Your profile").render(language),
+        value=Joined(_profile(about), "\n").render(language),
+        inline=False,
+    )
+    embed.add_field(
+        name=Text("Records about you").render(language),
+        value=Joined(records, "\n").render(language) or Text("None yet.").render(language),
+        inline=False,
+    )
+    embed.add_field(
+        name=Text("How long").render(language),
+        value=Text(
+            "Free text (topics, notes, survey answers) is deleted {days} days after a match "
+            "ends; counts are kept for the program's statistics.",
+            days=about.retention_days,
+        ).render(language),
         inline=False,
     )
     return embed

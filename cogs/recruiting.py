@@ -61,24 +61,30 @@ class RecruitingCog(commands.Cog):
 
     # ------------------------------------------------------------- the card
 
-    def card(self, view: InvitationView, post: PostView) -> discord.Embed:
+    def card(self, view: InvitationView, post: PostView, language: str) -> discord.Embed:
         return texts.invitation_embed(
             view,
             post,
             training_minutes=self.bot.settings.matching.training_minutes,
             session_minutes=self.bot.settings.sessions.default_minutes,
-            language=texts.SERVER_LANGUAGE,
+            language=language,
         )
 
-    def builder(self, intro: Text | None = None) -> MessageBuilder:
-        """Builds the message of a post (or, with ``intro``, of a DM) once its ids exist."""
+    async def server_language(self, guild_id: int) -> str:
+        """The language invitations are written in: the server's (``/setup``)."""
+        return (await self.programs.get(guild_id)).language
+
+    def builder(self, language: str, intro: Text | None = None) -> MessageBuilder:
+        """Builds the message of a post (or, with ``intro``, of a DM) once its ids exist,
+        in ``language``."""
 
         def build(view: InvitationView, post: PostView) -> Message:
-            buttons = invitation_buttons(view, texts.SERVER_LANGUAGE)
+            buttons = invitation_buttons(view, language)
             return Message(
-                content=intro.render(texts.SERVER_LANGUAGE) if intro is not None else "",
-                embeds=(dict(self.card(view, post).to_dict()),),
+                content=intro.render(language) if intro is not None else "",
+                embeds=(dict(self.card(view, post, language).to_dict()),),
                 components=tuple(buttons.to_components()),
+                language=language,
             )
 
         return build
@@ -105,7 +111,12 @@ class RecruitingCog(commands.Cog):
         self.check_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         shared = await self.service.post_staff_invitation(
-            guild_id, interaction.user.id, channel.id, audience, message, self.builder()
+            guild_id,
+            interaction.user.id,
+            channel.id,
+            audience,
+            message,
+            self.builder(await self.server_language(guild_id)),
         )
         await interaction.followup.send(
             texts.staff_posted(shared, channel.mention).render(reader_language(interaction)),
@@ -196,7 +207,7 @@ class RecruitingCog(commands.Cog):
             channel_id=channel.id if channel else None,
             classmate_user_id=classmate.id if classmate else None,
             named=show_my_name,
-            build=self.builder(intro),
+            build=self.builder(await self.server_language(guild.id), intro),
         )
         reply = (
             texts.leader_posted(shared, channel.mention)
@@ -262,7 +273,8 @@ class RecruitingCog(commands.Cog):
         view = await self.service.view(invitation_id)
         if view is None or (view.kind is InvitationKind.LEADER and view.is_open):
             return  # a leader's open posts show no count: nothing on them changes
-        buttons = invitation_buttons(view, texts.SERVER_LANGUAGE)
+        language = await self.server_language(view.guild_id)
+        buttons = invitation_buttons(view, language)
         for post in await self.service.channel_posts(invitation_id):
             message_id = await self.bot.delivery.message_id(post.key)
             channel = await self.bot.text_channel(post.channel_id)
@@ -270,7 +282,7 @@ class RecruitingCog(commands.Cog):
                 continue
             try:
                 await channel.get_partial_message(message_id).edit(
-                    embed=self.card(view, post), view=buttons
+                    embed=self.card(view, post, language), view=buttons
                 )
             except discord.HTTPException as error:
                 log.warning(

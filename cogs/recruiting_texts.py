@@ -2,8 +2,7 @@
 
 Functions return ``bot.i18n.Text`` (rendered by the cog in the reader's language) or, for
 what is posted (the invitation card, staff's roster pages), Discord objects built in the
-language they are given. Invitations are posted in the server's language: English until
-servers store one (``SERVER_LANGUAGE``); only that constant changes then.
+language they are given. Invitations are posted in the server's language (``/setup``).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from datetime import datetime, timedelta
 
 import discord
 
-from bot.i18n import DEFAULT_LANGUAGE, Date, Duration, Joined, Plural, Slash, Text
+from bot.i18n import Date, Duration, Joined, Plural, Slash, Text
 from bot.services.recruiting import (
     InvitationView,
     Place,
@@ -25,7 +24,6 @@ from bot.services.reports import Report
 from storage.models import DeliveryStatus, InvitationAudience, InvitationKind, ProgramRole
 
 #: The language invitations are posted in (servers have no stored language yet).
-SERVER_LANGUAGE = DEFAULT_LANGUAGE
 PAGE_SIZE = 10
 MAX_EMBEDS = 10  # Discord's limits on one message's embeds
 MESSAGE_EMBED_TEXT = 6000

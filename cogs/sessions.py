@@ -49,7 +49,7 @@ from bot.services.sessions import (
 )
 from cogs import crisis
 from cogs import session_texts as texts
-from cogs.context import guild_id_of, reader_language
+from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
@@ -62,10 +62,13 @@ MAX_CHOICES = 25
 PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERSON}
 
 
-class WhenModal(ReportingModal, title="Propose another time"):
-    saves = "the new time you proposed"
+class WhenModal(ReportingModal, title=Text("Propose another time")):
+    saves = Text("the new time you proposed")
     when: discord.ui.TextInput[WhenModal] = discord.ui.TextInput(
-        label="When?", placeholder="thursday 4pm", max_length=100, custom_id="session:when"
+        label=Text("When?"),
+        placeholder=Text("thursday 4pm"),
+        max_length=100,
+        custom_id="session:when",
     )
 
     def __init__(self, cog: SessionCog, session_id: int) -> None:
@@ -76,22 +79,23 @@ class WhenModal(ReportingModal, title="Propose another time"):
         scheduled = await self.cog.service.propose_instead(
             self.session_id, interaction.user.id, self.when.value, self.cog.invitation
         )
+        reply = texts.proposed_reply(scheduled.first, 1, ())
         await interaction.response.send_message(
-            texts.proposed_reply(scheduled.first, 1, ()), ephemeral=True
+            reply.render(reader_language(interaction)), ephemeral=True
         )
 
 
-class AttendModal(ReportingModal, title="What did you cover?"):
-    saves = "your answer"
+class AttendModal(ReportingModal, title=Text("What did you cover?")):
+    saves = Text("your answer")
     covered: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
-        label="Topics (commas)",
-        placeholder="math homework, college plans",
+        label=Text("Topics (commas)"),
+        placeholder=Text("math homework, college plans"),
         max_length=300,
         required=False,
         custom_id="attend:covered",
     )
     note: discord.ui.TextInput[AttendModal] = discord.ui.TextInput(
-        label="Anything to add? (optional)",
+        label=Text("Anything to add? (optional)"),
         style=discord.TextStyle.paragraph,
         max_length=500,
         required=False,
@@ -110,7 +114,9 @@ class AttendModal(ReportingModal, title="What did you cover?"):
             self.covered.value,
             self.note.value,
         )
-        await interaction.response.send_message("Thanks, noted!", ephemeral=True)
+        await interaction.response.send_message(
+            Text("Thanks, noted!").render(reader_language(interaction)), ephemeral=True
+        )
         if recorded.concerning:  # staff hear of it through its signal
             reply = await crisis.concern_reply(
                 self.cog.bot, self.cog.programs, interaction, recorded.view.guild_id
@@ -124,12 +130,12 @@ class InviteButton(
 ):
     """Accept / Decline / Propose another time; works after restarts, only for the invitee."""
 
-    saves = "your answer to the invitation"
+    saves = Text("your answer to the invitation")
     cog: ClassVar[SessionCog | None] = None
-    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
-        "accept": ("Accept", discord.ButtonStyle.success),
-        "decline": ("Decline", discord.ButtonStyle.secondary),
-        "propose": ("Propose another time", discord.ButtonStyle.primary),
+    LABELS: ClassVar[dict[str, tuple[Text, discord.ButtonStyle]]] = {
+        "accept": (Text("Accept"), discord.ButtonStyle.success),
+        "decline": (Text("Decline"), discord.ButtonStyle.secondary),
+        "propose": (Text("Propose another time"), discord.ButtonStyle.primary),
     }
 
     def __init__(self, session_id: int, action: str) -> None:
@@ -151,25 +157,33 @@ class InviteButton(
         cog = _loaded(self.cog)
         if self.action == "propose":
             await cog.service.respond_check(self.session_id, interaction.user.id)
-            await interaction.response.send_modal(WhenModal(cog, self.session_id))
+            await interaction.response.send_modal(
+                localized(WhenModal(cog, self.session_id), reader_language(interaction))
+            )
             return
         answered = await cog.answer_invitation(
             self.session_id, interaction.user.id, accept=self.action == "accept"
         )
-        content = f"Accepted: {texts.summary(answered.view)}" if answered.accepted else "Declined."
-        await interaction.response.edit_message(content=content, view=None)
+        content = (
+            Text("Accepted: {summary}", summary=texts.summary(answered.view))
+            if answered.accepted
+            else Text("Declined.")
+        )
+        await interaction.response.edit_message(
+            content=content.render(reader_language(interaction)), view=None
+        )
 
 
 class AttendButton(
     ReportingItem[discord.ui.Button[Any]],
     template=r"attend:(?P<id>[0-9]+):(?P<answer>happened|rescheduled|no-show)",
 ):
-    saves = "your answer"
+    saves = Text("your answer")
     cog: ClassVar[SessionCog | None] = None
-    LABELS: ClassVar[dict[str, str]] = {
-        "happened": "Yes",
-        "rescheduled": "Rescheduled",
-        "no-show": "No-show",
+    LABELS: ClassVar[dict[str, Text]] = {
+        "happened": Text("Yes"),
+        "rescheduled": Text("Rescheduled"),
+        "no-show": Text("No-show"),
     }
 
     def __init__(self, session_id: int, answer: str) -> None:
@@ -191,10 +205,14 @@ class AttendButton(
     async def run(self, interaction: discord.Interaction) -> None:
         cog = _loaded(self.cog)
         if self.answer is AttendanceAnswer.HAPPENED:
-            await interaction.response.send_modal(AttendModal(cog, self.session_id))
+            await interaction.response.send_modal(
+                localized(AttendModal(cog, self.session_id), reader_language(interaction))
+            )
             return
         await cog.service.record_attendance(self.session_id, interaction.user.id, self.answer)
-        await interaction.response.send_message("Thanks, noted.", ephemeral=True)
+        await interaction.response.send_message(
+            Text("Thanks, noted.").render(reader_language(interaction)), ephemeral=True
+        )
 
 
 def _loaded(cog: SessionCog | None) -> SessionCog:

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.errors import UserError
+from bot.i18n import LANGUAGES, Text
 from bot.services.access import Audience
 from bot.services.programs import Program, ProgramService, ProgramSetup
 from cogs.program_checks import program_problems
@@ -31,6 +32,7 @@ def summary_embed(
     embed.add_field(name="Escalation channel", value=channel.mention, inline=True)
     embed.add_field(name="Mentoring category", value=category.name, inline=True)
     embed.add_field(name="Program time zone", value=program.time_zone, inline=True)
+    embed.add_field(name="Staff posts in", value=LANGUAGES[program.language], inline=True)
     if program.program_channel_id is not None:
         embed.add_field(
             name="Program channel (DMs closed)",
@@ -54,7 +56,7 @@ class SetupCog(commands.Cog):
         self.tier2_role_ids = (tier2,) if tier2 else ()
 
     @app_commands.command(
-        name="setup", extras={"audience": Audience.ADMIN, "saves": "the program's set-up"}
+        name="setup", extras={"audience": Audience.ADMIN, "saves": Text("the program's set-up")}
     )
     @app_commands.describe(
         staff_role="The role your teachers and counsellors have; it is pinged for escalations",
@@ -63,6 +65,11 @@ class SetupCog(commands.Cog):
         time_zone="The program's time zone, e.g. America/New_York (default: unchanged)",
         program_channel="Where prompts go for a student with DMs closed and no pair channel "
         "(optional)",
+        language="The language of staff posts and pair channels (default: unchanged, at first "
+        "English)",
+    )
+    @app_commands.choices(
+        language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()]
     )
     @app_commands.autocomplete(time_zone=zone_choices)
     @app_commands.default_permissions(manage_guild=True)
@@ -76,6 +83,7 @@ class SetupCog(commands.Cog):
         mentoring_category: discord.CategoryChannel,
         time_zone: str | None = None,
         program_channel: discord.TextChannel | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         """Set up the mentoring program in this server (Manage Server permission)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -100,6 +108,7 @@ class SetupCog(commands.Cog):
                 mentoring_category_id=mentoring_category.id,
                 time_zone=time_zone,
                 program_channel_id=program_channel.id if program_channel else None,
+                language=language.value if language else None,
             ),
             problems,
         )

@@ -191,7 +191,7 @@ class Pager(ReportingView):
 class CohortView(ReportingView):
     """Confirm applies the proposal; only the staff member who asked may answer."""
 
-    saves = "the matches made before it stopped"
+    saves = Text("the matches made before it stopped")
 
     def __init__(self, cog: StaffCog, owner: int, proposal: CohortProposal) -> None:
         super().__init__(timeout=900)
@@ -238,7 +238,7 @@ class CohortView(ReportingView):
 class ForgetView(ReportingView):
     """Erase on Confirm; only the staff member who asked may answer."""
 
-    saves = "the erasure"
+    saves = Text("the erasure")
 
     def __init__(self, cog: StaffCog, owner: int, member: discord.Member) -> None:
         super().__init__(timeout=300)
@@ -691,7 +691,8 @@ class StaffCog(commands.Cog):
             guild_id_of(interaction), interaction.user.id, member.id, note
         )
         await interaction.response.send_message(
-            report_texts.contact_recorded(state), ephemeral=True
+            report_texts.contact_recorded(state).render(reader_language(interaction)),
+            ephemeral=True,
         )
 
     @staff.command(name="report")
@@ -710,9 +711,10 @@ class StaffCog(commands.Cog):
         built = await self.reports.build(
             self.reports.scope_for_period(guild_id_of(interaction), period)
         )
-        files = await asyncio.to_thread(render, built)
+        language = reader_language(interaction)
+        files = await asyncio.to_thread(render, built, language)
         await interaction.followup.send(
-            embed=report_texts.report_embed(built),
+            embed=report_texts.report_embed(built, language),
             files=report_attachments(files),
             ephemeral=True,
         )

@@ -12,10 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
+from bot.i18n import Slash, Text, Weekday
 from bot.services.access import Audience
 from bot.services.members import MemberService, ZoneChoice
 from bot.services.programs import ProgramService
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, reader_language
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete suggestions
 
@@ -34,8 +35,10 @@ async def zone_choices(
     return [app_commands.Choice(name=name, value=name) for name in found]
 
 
-def local_clock(zone: str, now: datetime) -> str:
-    return now.astimezone(ZoneInfo(zone)).strftime("%A %H:%M")
+def local_clock(zone: str, now: datetime) -> Text:
+    """The day and time it is in ``zone``: "Wednesday 18:00" / "miércoles 18:00"."""
+    local = now.astimezone(ZoneInfo(zone))
+    return Text("{day} {time}", day=Weekday(local.weekday()), time=local.strftime("%H:%M"))
 
 
 class TimezoneCog(commands.Cog):
@@ -59,27 +62,39 @@ class TimezoneCog(commands.Cog):
         choice = await self.members.set_time_zone(
             guild_id_of(interaction), interaction.user.id, zone
         )
+        reply = Text(
+            "Your time zone is now **{zone}** (it is {clock} there). Times you type are read in "
+            "this zone.",
+            zone=choice.name,
+            clock=self._clock_text(choice),
+        )
         await interaction.response.send_message(
-            f"Your time zone is now **{choice.name}** (it is {self._clock_text(choice)} there). "
-            "Times you type are read in this zone.",
-            ephemeral=True,
+            reply.render(reader_language(interaction)), ephemeral=True
         )
 
     @timezone.command(name="show", extras={"audience": Audience.EVERYONE})
     async def show_zone(self, interaction: discord.Interaction) -> None:
         """Show the time zone your times are read in."""
         choice = await self.members.time_zone(guild_id_of(interaction), interaction.user.id)
-        origin = (
-            " (the program's time zone; change yours with `/timezone set`)"
+        clock = self._clock_text(choice)
+        reply = (
+            Text(
+                "Your time zone is **{zone}** (the program's time zone; change yours with "
+                "`{command}`). It is {clock} there.",
+                zone=choice.name,
+                command=Slash("timezone set"),
+                clock=clock,
+            )
             if choice.is_program_default
-            else ""
+            else Text(
+                "Your time zone is **{zone}**. It is {clock} there.", zone=choice.name, clock=clock
+            )
         )
         await interaction.response.send_message(
-            f"Your time zone is **{choice.name}**{origin}. It is {self._clock_text(choice)} there.",
-            ephemeral=True,
+            reply.render(reader_language(interaction)), ephemeral=True
         )
 
-    def _clock_text(self, choice: ZoneChoice) -> str:
+    def _clock_text(self, choice: ZoneChoice) -> Text:
         return local_clock(choice.name, self.clock.now())
 
 

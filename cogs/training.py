@@ -7,42 +7,57 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
+from bot.i18n import Slash, Text
 from bot.services.access import Audience
 from bot.services.programs import ProgramService
 from bot.services.training import TrainingService, TrainingStatus
-from cogs.context import guild_id_of
+from cogs.context import guild_id_of, reader_language
 
 MAX_CHOICES = 25
 
 
-def status_embed(status: TrainingStatus) -> discord.Embed:
+def status_embed(status: TrainingStatus, language: str) -> discord.Embed:
+    minutes = {"confirmed": status.confirmed_minutes, "required": status.required_minutes}
+    description = (
+        Text(
+            "Confirmed: **{confirmed}** of {required} minutes. You're ready to be matched.",
+            **minutes,
+        )
+        if status.trained
+        else Text(
+            "Confirmed: **{confirmed}** of {required} minutes. Mark a module done with "
+            "`{command}`; staff then confirm it.",
+            command=Slash("training done"),
+            **minutes,
+        )
+    )
     embed = discord.Embed(
-        title="Mentor training",
-        description=(
-            f"Confirmed: **{status.confirmed_minutes}** of {status.required_minutes} minutes. "
-            + (
-                "You're ready to be matched."
-                if status.trained
-                else "Mark a module done with `/training done`; staff then confirm it."
-            )
-        ),
+        title=Text("Mentor training").render(language),
+        description=description.render(language),
         colour=discord.Colour.green() if status.trained else discord.Colour.orange(),
     )
     for progress in status.modules[:25]:
         mark = (
-            "confirmed"
+            Text("confirmed by staff")
             if progress.confirmed
-            else "done, waiting for staff"
+            else Text("done, waiting for staff")
             if progress.done
-            else "to do"
+            else Text("to do")
+        )
+        name = Text(
+            "{title} ({minutes} min): {mark}",
+            title=progress.module.title,
+            minutes=progress.module.minutes,
+            mark=mark,
         )
         embed.add_field(
-            name=f"{progress.module.title} ({progress.module.minutes} min): {mark}",
-            value=progress.module.content[:1024],
-            inline=False,
+            name=name.render(language), value=progress.module.content[:1024], inline=False
         )
     if not status.modules:
-        embed.add_field(name="No modules yet", value="Staff haven't added training yet.")
+        embed.add_field(
+            name=Text("No modules yet").render(language),
+            value=Text("Staff haven't added training yet.").render(language),
+        )
     return embed
 
 
@@ -81,7 +96,9 @@ class TrainingCog(commands.Cog):
     async def list_modules(self, interaction: discord.Interaction) -> None:
         """See the training modules and how far you are."""
         status = await self.service.status(guild_id_of(interaction), interaction.user.id)
-        await interaction.response.send_message(embed=status_embed(status), ephemeral=True)
+        await interaction.response.send_message(
+            embed=status_embed(status, reader_language(interaction)), ephemeral=True
+        )
 
     @training.command(name="done", extras={"audience": Audience.MENTOR})
     @app_commands.describe(
@@ -98,8 +115,9 @@ class TrainingCog(commands.Cog):
         finished = await self.service.mark_done(
             guild_id_of(interaction), interaction.user.id, module, reflection
         )
+        marked = Text('Marked "{title}" as done. Staff will confirm it.', title=finished.title)
         await interaction.response.send_message(
-            f'Marked "{finished.title}" as done. Staff will confirm it.', ephemeral=True
+            marked.render(reader_language(interaction)), ephemeral=True
         )
 
 

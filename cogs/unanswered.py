@@ -12,6 +12,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from cogs.context import reader_language
 from cogs.errors import EXPIRED_BUTTONS, EXPIRED_FORM, WORK
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ class Unanswered(commands.Cog):
             return
         modal = interaction.type is discord.InteractionType.modal_submit
         try:
+            reply = EXPIRED_FORM if modal else EXPIRED_BUTTONS
             await interaction.response.send_message(
-                EXPIRED_FORM if modal else EXPIRED_BUTTONS, ephemeral=True
+                reply.render(reader_language(interaction)), ephemeral=True
             )
         except discord.HTTPException as error:
             log.warning("could not answer an expired interaction (HTTP %s)", error.status)

@@ -138,6 +138,8 @@ class GuildSettings(Base):
     time_zone: Mapped[str] = mapped_column(CleanString(64))
     checkin_weekday: Mapped[int] = mapped_column(Integer)
     checkin_time: Mapped[time] = mapped_column(Time)
+    #: The language of staff posts and of the program's shared channels ("en", "es").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Since when the daily check has found the escalation channel readable by others than
@@ -181,6 +183,9 @@ class Member(Base):
         CleanJSON, default=list, server_default=text("'[]'")
     )
     capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: most mentees at once
+    #: The language of the member's DMs and scheduled prompts ("en", "es"): seeded from their
+    #: Discord locale at /join, changed with /language.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,11 +15,18 @@ from bot.config import Settings
 from bot.demo.console import Console
 from bot.demo.school import School, close_school, open_school
 from bot.demo.script import WEEK, run_steps, upcoming
+from bot.i18n import DEFAULT_LANGUAGE
 
 
-async def run_script(settings: Settings, data_dir: Path, echo: Callable[[str], None]) -> School:
-    """Run the narrated week, echoing each transcript line; returns the school (closed)."""
-    school = await open_school(settings, data_dir)
+async def run_script(
+    settings: Settings,
+    data_dir: Path,
+    echo: Callable[[str], None],
+    language: str = DEFAULT_LANGUAGE,
+) -> School:
+    """Run the narrated week, echoing each transcript line, with the members' Discord (and
+    the telling) in ``language``; returns the school (closed)."""
+    school = await open_school(settings, data_dir, language)
     school.echo = echo
     try:
         with school.env.time_context():
@@ -36,14 +43,14 @@ async def seed(school: School) -> None:
         await upcoming(school)
 
 
-async def serve(settings: Settings, data_dir: Path, port: int) -> None:
+async def serve(settings: Settings, data_dir: Path, port: int, language: str) -> None:
     """Seed the school, serve the control page until SIGINT/SIGTERM, then shut down."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)  # Ctrl-C while seeding stops after it
     print("Starting the demo school (the real bot, a simulated Discord, offline)…", flush=True)
-    school = await open_school(settings, data_dir)
+    school = await open_school(settings, data_dir, language)
     console = Console(school, port=port)
     try:
         await seed(school)
@@ -59,7 +66,14 @@ async def serve(settings: Settings, data_dir: Path, port: int) -> None:
     print("Demo stopped.", flush=True)
 
 
-def main(settings: Settings, *, script: bool, data_dir: Path | None, port: int) -> int:
+def main(
+    settings: Settings,
+    *,
+    script: bool,
+    data_dir: Path | None,
+    port: int,
+    language: str = DEFAULT_LANGUAGE,
+) -> int:
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = Path(
@@ -67,10 +81,10 @@ def main(settings: Settings, *, script: bool, data_dir: Path | None, port: int) 
             )
         data_dir.mkdir(parents=True, exist_ok=True)
         if script:
-            asyncio.run(run_script(settings, data_dir, print))
+            asyncio.run(run_script(settings, data_dir, print, language))
             return 0
         try:
-            asyncio.run(serve(settings, data_dir, port))
+            asyncio.run(serve(settings, data_dir, port, language))
         except OSError as error:
             print(
                 f"could not start the demo: {error}. Is it already running? "

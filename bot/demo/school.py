@@ -23,7 +23,20 @@ from simcord.results import ResponseMessage
 from bot.app import BridgesBot
 from bot.clock import FollowingClock
 from bot.config import Settings
+from bot.i18n import (
+    DEFAULT_LANGUAGE,
+    Clock,
+    Date,
+    Duration,
+    OptionName,
+    Plural,
+    Slash,
+    Text,
+    Weekday,
+    lookup,
+)
 from bot.scheduler import Scheduler
+from cogs.translator import locales_of
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 
@@ -45,15 +58,59 @@ class Student:
     subjects: str
     free: str
 
-    def form(self) -> dict[str, Any]:
-        """The /join form as the student fills it in."""
+    def form(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The /join form as the student fills it in, in ``language``."""
+        spanish = language == "es"
         return {
             "profile:grade": str(self.grade),
-            "profile:interests": self.interests,
+            "profile:interests": _spanish_words(self.interests) if spanish else self.interests,
             "profile:focus": list(self.focus),
-            "profile:subjects": self.subjects,
-            "profile:availability": self.free,
+            "profile:subjects": _spanish_words(self.subjects) if spanish else self.subjects,
+            "profile:availability": FREE_IN_SPANISH[self.name] if spanish else self.free,
         }
+
+
+#: What the students of a Spanish-speaking school type for their interests and subjects.
+SPANISH_WORDS = {
+    "soccer": "fútbol",
+    "video games": "videojuegos",
+    "drawing": "dibujo",
+    "music": "música",
+    "robotics": "robótica",
+    "basketball": "básquetbol",
+    "cooking": "cocina",
+    "art": "arte",
+    "writing": "escritura",
+    "anime": "anime",
+    "cars": "autos",
+    "horses": "caballos",
+    "lego": "lego",
+    "dance": "baile",
+    "math": "matemáticas",
+    "physics": "física",
+    "english": "inglés",
+    "history": "historia",
+    "biology": "biología",
+}
+#: Their weekly free time, as they write it (24-hour clock, Spanish day names).
+FREE_IN_SPANISH = {
+    "sam": "lun-vie 15-18",
+    "priya": "lun-jue 15:30-18, sáb 10-13",
+    "leo": "mar-vie 16-19",
+    "amara": "lun-vie 15-17, dom 14-17",
+    "jordan": "lun-jue 15:30-17, sáb 10-12",
+    "maya": "lun-mié 16-18",
+    "deshawn": "mar-vie 16-18",
+    "kim": "lun-vie 15-17",
+    "luis": "mié-vie 15-18",
+    "ava": "lun-jue 15-17",
+    "noah": "lun-vie 16-18",
+    "zoe": "mar-jue 15:30-18",
+}
+
+
+def _spanish_words(listed: str) -> str:
+    return ", ".join(SPANISH_WORDS[word.strip()] for word in listed.split(",") if word.strip())
 
 
 MENTORS = (
@@ -127,6 +184,8 @@ class School:
     transcript: list[str] = field(default_factory=list)
     echo: Callable[[str], None] | None = None
     muted: bool = False
+    #: The language its members' Discord is in (and its staff posts'): what the story is told in.
+    language: str = DEFAULT_LANGUAGE
     _seen_dms: dict[int, int] = field(default_factory=dict)
 
     # --- who is who -------------------------------------------------------------------------
@@ -153,6 +212,14 @@ class School:
 
     # --- the record -------------------------------------------------------------------------
 
+    def word(self, message: str) -> str:
+        """A button's label or a form's title as the members' Discord shows it."""
+        return lookup(self.language, message)
+
+    def tell(self, text: Text) -> None:
+        """Narrate one line in the school's language."""
+        self.say(text.render(self.language))
+
     def say(self, line: str) -> None:
         if self.muted:
             return
@@ -173,8 +240,8 @@ class School:
         def stamp(match: re.Match[str]) -> str:
             instant = datetime.fromtimestamp(int(match[1]), zone)
             if match[2] == "R":
-                return _relative(instant - now)
-            return f"{instant:%a %b %-d, %-I:%M %p} {instant.tzname()}"
+                return _relative(instant - now, self.language)
+            return _moment(instant, self.language)
 
         guild = self.bot.get_guild(self.guild.id)
 
@@ -214,7 +281,7 @@ class School:
         text = self.text_of(message)
         if text:
             lines = text.splitlines()
-            self.say(f"  Bridges → {who}: {lines[0]}")
+            self.say(f"  {BOT_NAME} → {who}: {lines[0]}")
             for line in lines[1:]:
                 self.say(f"      {line}")
 
@@ -239,9 +306,19 @@ class School:
                 others += 1
                 continue
             sent = message.created_at.astimezone(zone)
-            self._show(f"{actor.name} (DM, {sent:%a %-I:%M %p})", message)
+            when = _weekday_time(sent, self.language)
+            self._show(
+                Text("{name} (DM, {when})", name=actor.name, when=when).render(self.language),
+                message,
+            )
         if others:
-            self.say(f"  (… and {others} more DM(s) to other members, not shown)")
+            self.tell(
+                Plural(
+                    "  (… and {count} more DM to other members, not shown)",
+                    "  (… and {count} more DMs to other members, not shown)",
+                    others,
+                )
+            )
 
     def report_post(self, channel: ChannelHandle) -> discord.Message:
         """Show the bot's latest message in ``channel`` and return it."""
@@ -254,14 +331,18 @@ class School:
     # --- acting as a person -----------------------------------------------------------------
 
     async def slash(self, actor: MemberActor, command: str, **options: object) -> Any:
-        shown = " ".join(f"{key}:{_describe(value)}" for key, value in options.items())
-        self.say(f"{actor.name} › /{command} {shown}".rstrip())
+        shown = " ".join(
+            f"{OptionName(key).render(self.language)}:{_describe(value)}"
+            for key, value in options.items()
+        )
+        name = Slash(command).render(self.language)
+        self.say(f"{actor.name} › {name} {shown}".rstrip())
         result = await actor.slash(self.general, command, **options)
         self._result(actor, result)
         return result
 
     async def click(self, actor: MemberActor, message: Message, label: str) -> Any:
-        self.say(f"{actor.name} clicks [{label}]")
+        self.tell(Text("{name} clicks [{label}]", name=actor.name, label=label))
         dm = actor.user.dm_channel
         channel_id = (
             message.channel_id if isinstance(message, ResponseMessage) else message.channel.id
@@ -275,7 +356,8 @@ class School:
         self, actor: MemberActor, shown: Any, values: dict[str, Any], *, in_dm: bool = False
     ) -> Any:
         """Fill in and submit the form ``shown`` opened (from a DM button when ``in_dm``)."""
-        self.say(f"{actor.name} fills in “{shown.modal['title']}” and submits it")
+        title = shown.modal["title"]
+        self.tell(Text("{name} fills in “{form}” and submits it", name=actor.name, form=title))
         submitter = actor.user if in_dm else actor
         result = await submitter.submit_modal(shown, values)
         self._result(actor, result)
@@ -283,10 +365,17 @@ class School:
 
     def _result(self, actor: MemberActor, result: Any) -> None:
         if result.modal is not None:
-            self.say(f"  Bridges → {actor.name}: opens a form “{result.modal['title']}”")
+            title = result.modal["title"]
+            opens = Text("opens a form “{form}”", form=title).render(self.language)
+            self.say(f"  {BOT_NAME} → {actor.name}: {opens}")
         messages = [*([result.response] if result.response is not None else []), *result.followups]
         for message in messages:
-            self._show(f"{actor.name}{' (only you)' if message.ephemeral else ''}", message)
+            who = (
+                Text("{name} (only you)", name=actor.name).render(self.language)
+                if message.ephemeral
+                else actor.name
+            )
+            self._show(who, message)
         self.report_dms()
 
     async def select(
@@ -294,7 +383,7 @@ class School:
     ) -> None:
         """Choose ``value`` (shown as ``label``) in the select ``custom_id`` of the message
         ``shown`` answered with."""
-        self.say(f"{actor.name} picks “{label}”")
+        self.tell(Text("{name} picks “{label}”", name=actor.name, label=label))
         await actor.user.select(shown.response, [value], custom_id=custom_id)
 
     async def advance(self, delta: timedelta, only: Collection[str] | None = None) -> None:
@@ -315,11 +404,13 @@ class School:
         channel = actor.user.dm_channel
         return channel.history() if channel is not None else []
 
-    def last_dm(self, actor: MemberActor, containing: str) -> discord.Message:
+    def last_dm(self, actor: MemberActor, button: str) -> discord.Message:
+        """The latest DM to ``actor`` with the button labelled ``button`` (in their language)."""
+        label = self.word(button)
         for message in reversed(self.dms(actor)):
-            if containing in (message.content or ""):
+            if label in _button_labels(message.components):
                 return message
-        raise LookupError(f"{actor.name} has no message containing {containing!r}")
+        raise LookupError(f"{actor.name} has no message with a [{label}] button")
 
 
 def _button_labels(components: Sequence[object]) -> list[str]:
@@ -337,19 +428,53 @@ def _stamp(instant: datetime) -> str:
     return f"<t:{int(instant.timestamp())}:F>"
 
 
-def _relative(delta: timedelta) -> str:
+def _moment(instant: datetime, language: str) -> str:
+    """A Discord full timestamp as a reader of ``language`` sees it: "Sat Jan 3, 10:00 AM CST"."""
+    if language == DEFAULT_LANGUAGE:
+        return f"{instant:%a %b %-d, %-I:%M %p} {instant.tzname()}"
+    day = Date(instant.date(), "MMMEd").render(language)
+    return f"{day}, {Clock(instant).render(language)} {instant.tzname()}"
+
+
+def _weekday_time(instant: datetime, language: str) -> str:
+    """When a DM arrived: "Mon 3:30 PM"."""
+    if language == DEFAULT_LANGUAGE:
+        return f"{instant:%a %-I:%M %p}"
+    day = Weekday(instant.weekday(), "abbreviated").render(language)
+    return f"{day} {Clock(instant).render(language)}"
+
+
+def _relative(delta: timedelta, language: str = DEFAULT_LANGUAGE) -> str:
+    """A Discord relative timestamp: "in 15 minutes", "55 minutes ago", "now"."""
     seconds = int(delta.total_seconds())
     size = abs(seconds)
-    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for length in (86400, 3600, 60):
         if size >= length:
-            count = size // length
-            text = f"{count} {unit}{'s' if count != 1 else ''}"
-            return f"in {text}" if seconds > 0 else f"{text} ago"
-    return "now"
+            span = Duration(timedelta(seconds=length * (size // length)))
+            moment = Text("in {span}", span=span) if seconds > 0 else Text("{span} ago", span=span)
+            return moment.render(language)
+    return Text("now").render(language)
 
 
-async def open_school(settings: Settings, data_dir: Path) -> School:
-    """Start the real bot in simcord on a fresh SQLite file in ``data_dir``; build the server."""
+def _speaking(env: simcord.Env, language: str) -> None:
+    """Every member's Discord is in ``language`` (simcord sends "en-US" in every interaction;
+    Discord sends the client's locale, here the language's first Discord locale)."""
+    if language == DEFAULT_LANGUAGE:
+        return
+    locale = sorted(locale.value for locale in locales_of(language))[0]
+
+    def set_locale(event: str, payload: Any) -> None:
+        if event == "INTERACTION_CREATE":
+            payload["locale"] = locale
+
+    env.backend.subscribers.insert(0, set_locale)  # before the bot's gateway feed
+
+
+async def open_school(
+    settings: Settings, data_dir: Path, language: str = DEFAULT_LANGUAGE
+) -> School:
+    """Start the real bot in simcord on a fresh SQLite file in ``data_dir``; build the server
+    whose members' Discord is in ``language``."""
     database = data_dir / "bridges-demo.db"
     database.unlink(missing_ok=True)
     # Simulated Discord enforces no rate limits, and its virtual clock cannot wait out the
@@ -378,6 +503,7 @@ async def open_school(settings: Settings, data_dir: Path) -> School:
     env.backend.bot_user.name = BOT_NAME
     cell.append(env)
     await env.start()
+    _speaking(env, language)
     with env.time_context():
         guild = env.create_guild(SCHOOL)
         staff_role = guild.create_role("Staff", mentionable=True)
@@ -399,7 +525,19 @@ async def open_school(settings: Settings, data_dir: Path) -> School:
         staff = guild.add_member(env.create_user(STAFF_NAME), roles=[admin, staff_role])
         mentors = {s.name: guild.add_member(env.create_user(s.name)) for s in MENTORS}
         mentees = {s.name: guild.add_member(env.create_user(s.name)) for s in MENTEES}
-    return School(env, bot, guild, general, alerts, mentoring, staff_role, staff, mentors, mentees)
+    return School(
+        env,
+        bot,
+        guild,
+        general,
+        alerts,
+        mentoring,
+        staff_role,
+        staff,
+        mentors,
+        mentees,
+        language=language,
+    )
 
 
 async def close_school(school: School) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import CheckinSettings
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import Slash, Text
 from bot.services import signals
 from bot.services.checkin_rules import (
     Due,
@@ -474,7 +475,15 @@ class CheckinService:
                     ),
                 )
             if target is None or target.role is not ProgramRole.MENTEE:
-                raise NotFound(f"<@{target_user_id}> is not a mentee or mentor in the program.")
+                mention = f"<@{target_user_id}>"
+                raise NotFound(
+                    Text(
+                        "{member} is not a mentee or mentor in the program: they can join "
+                        "with {command}.",
+                        member=mention,
+                        command=Slash("join"),
+                    )
+                )
             if not own and not staff:
                 viewer = await members.get(session, guild_id, viewer_user_id)
                 if (

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.i18n import Date, Text
+from bot.i18n import Date, Slash, Text
 from bot.services import signals
 from bot.services.concern import find_concerns
 from bot.services.matching import FocusArea
@@ -234,7 +234,14 @@ class GoalService:
         async with self._sessions() as session:
             me = await members.get(session, guild_id, user_id)
             if me is None:
-                raise NotFound(f"<@{user_id}> is not in the program.")
+                mention = f"<@{user_id}>"
+                raise NotFound(
+                    Text(
+                        "{member} is not in the program yet: they can join with {command}.",
+                        member=mention,
+                        command=Slash("join"),
+                    )
+                )
             if viewer_user_id not in (None, user_id) and not staff:
                 viewer = await members.get(session, guild_id, viewer_user_id or 0)
                 pair = (

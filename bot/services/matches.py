@@ -427,7 +427,24 @@ class MatchService:
     ) -> Member:
         row = await members.get(session, guild_id, user_id)
         if row is None or not row.active or row.role is not role:
-            raise NotFound(f"<@{user_id}> is not an active {role.value} in the program.")
+            mention = f"<@{user_id}>"
+            if role is ProgramRole.MENTOR:
+                raise NotFound(
+                    Text(
+                        "{member} is not an active mentor in the program: they can join "
+                        "with {command}.",
+                        member=mention,
+                        command=Slash("join"),
+                    )
+                )
+            raise NotFound(
+                Text(
+                    "{member} is not an active mentee in the program: they can join with "
+                    "{command}.",
+                    member=mention,
+                    command=Slash("join"),
+                )
+            )
         return row
 
     async def _people(self, session: AsyncSession, guild_id: int) -> _People:

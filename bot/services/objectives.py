@@ -12,30 +12,32 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.i18n import Text
+
 #: metric name -> (what it is, unit: "%", "count" or "average")
 METRICS: dict[str, tuple[str, str]] = {
-    "active_matches": ("active matches at the end of the period", "count"),
-    "sessions_per_week": ("sessions held per week", "average"),
-    "attendance_rate": ("sessions that happened, of those answered", "%"),
-    "pairs_meeting_twice_a_month": ("pairs with 2+ sessions in the last 30 days", "%"),
-    "pairs_without_contact_14d": ("active pairs with no session in 14 days", "count"),
-    "survey_rating": ("closure-survey overall rating, 1 to 5", "average"),
-    "midpoint_agreement": ("mid-point survey agreement, 1 to 5", "average"),
-    "closure_agreement": ("closure survey agreement, 1 to 5", "average"),
-    "contacts_overdue": ("matches whose staff contact is overdue", "count"),
-    "checkin_completion": ("check-ins answered, of those due", "%"),
-    "mood_average": ("check-in mood, 1 to 5", "average"),
-    "goals_completed": ("goals completed", "count"),
-    "escalations_opened": ("escalations opened", "count"),
-    "escalations_resolved": ("escalations resolved", "count"),
-    "escalations_open": ("escalations still open at the end", "count"),
-    "minutes_to_claim": ("median minutes for staff to claim an escalation", "average"),
-    "signups": ("sign-ups (mentors and mentees who joined)", "count"),
-    "signups_invited": ("sign-ups through an invitation", "count"),
-    "days_to_match_median": ("median days from joining to a match", "average"),
-    "days_to_match_longest": ("longest days from joining to a match", "average"),
-    "mentees_waiting": ("mentees on the waiting list now", "count"),
-    "longest_wait_days": ("longest wait so far on the waiting list, in days", "average"),
+    "active_matches": (Text("active matches at the end of the period"), "count"),
+    "sessions_per_week": (Text("sessions held per week"), "average"),
+    "attendance_rate": (Text("sessions that happened, of those answered"), "%"),
+    "pairs_meeting_twice_a_month": (Text("pairs with 2+ sessions in the last 30 days"), "%"),
+    "pairs_without_contact_14d": (Text("active pairs with no session in 14 days"), "count"),
+    "survey_rating": (Text("closure-survey overall rating, 1 to 5"), "average"),
+    "midpoint_agreement": (Text("mid-point survey agreement, 1 to 5"), "average"),
+    "closure_agreement": (Text("closure survey agreement, 1 to 5"), "average"),
+    "contacts_overdue": (Text("matches whose staff contact is overdue"), "count"),
+    "checkin_completion": (Text("check-ins answered, of those due"), "%"),
+    "mood_average": (Text("check-in mood, 1 to 5"), "average"),
+    "goals_completed": (Text("goals completed"), "count"),
+    "escalations_opened": (Text("escalations opened"), "count"),
+    "escalations_resolved": (Text("escalations resolved"), "count"),
+    "escalations_open": (Text("escalations still open at the end"), "count"),
+    "minutes_to_claim": (Text("median minutes for staff to claim an escalation"), "average"),
+    "signups": (Text("sign-ups (mentors and mentees who joined)"), "count"),
+    "signups_invited": (Text("sign-ups through an invitation"), "count"),
+    "days_to_match_median": (Text("median days from joining to a match"), "average"),
+    "days_to_match_longest": (Text("longest days from joining to a match"), "average"),
+    "mentees_waiting": (Text("mentees on the waiting list now"), "count"),
+    "longest_wait_days": (Text("longest wait so far on the waiting list, in days"), "average"),
 }
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

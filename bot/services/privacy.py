@@ -44,6 +44,7 @@ class StoredAbout:
     role: ProgramRole | None
     active: bool
     time_zone: str | None
+    language: str | None  # None: no member row
     grade: int | None
     interests: tuple[str, ...]
     focus_areas: tuple[str, ...]
@@ -101,6 +102,7 @@ class PrivacyService:
             role=member.role if member else None,
             active=bool(member and member.active),
             time_zone=member.time_zone if member else None,
+            language=member.language if member else None,
             grade=member.grade if member else None,
             interests=tuple(member.interests) if member else (),
             focus_areas=tuple(member.focus_areas) if member else (),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import UserError
-from bot.i18n import Joined, Text
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Joined, Slash, Text
 from bot.services.availability import (
     Window,
     format_windows,
@@ -32,6 +32,10 @@ from bot.timeparse import resolve_zone
 from storage.db import Sessions
 from storage.models import Member, ProgramRole
 from storage.repositories import members
+
+NOT_JOINED = Text(
+    "You haven't joined the program yet: use {command} to join.", command=Slash("join")
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Profile(ProfileDraft):
     @classmethod
     def of(cls, row: Member) -> Profile:
         if row.role is None or row.grade is None or row.time_zone is None:
-            raise UserError("You haven't joined the program yet. Use /join to join.")
+            raise UserError(NOT_JOINED)
         return cls(
             role=row.role,
             grade=row.grade,
@@ -153,10 +157,17 @@ class ProfileService:
             )
 
     async def accept(
-        self, guild_id: int, user_id: int, draft: ProfileDraft, invitation_id: int | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        draft: ProfileDraft,
+        invitation_id: int | None = None,
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> Profile:
         """Store the profile the person consented to (joining, or re-joining after leaving),
-        with a sign-up credited to the invitation they came through (``invitation_id``)."""
+        with a sign-up credited to the invitation they came through (``invitation_id``), and
+        ``language`` as theirs (their Discord's, when they join)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             await self._programs.ensure(session, guild_id)
@@ -167,6 +178,7 @@ class ProfileService:
             row.active = True
             row.left_at = None
             row.consented_at = now
+            row.language = language
             if draft.role is ProgramRole.MENTOR and row.capacity is None:
                 row.capacity = self._rules.mentor_capacity
             self._write(row, draft)
@@ -179,6 +191,15 @@ class ProfileService:
             self._write(row, draft)
             return Profile.of(row)
 
+    async def set_language(self, guild_id: int, user_id: int, language: str) -> None:
+        """The member's DMs and scheduled prompts come in ``language`` from now on."""
+        if language not in LANGUAGES:
+            raise UserError(Text("Pick a language from the list."))
+        async with self._sessions.begin() as session:
+            row = await self._active_row(session, guild_id, user_id)
+            row.language = language
+            row.updated_at = self._clock.now()
+
     async def show(self, guild_id: int, user_id: int) -> Profile:
         async with self._sessions() as session:
             return Profile.of(await self._active_row(session, guild_id, user_id))
@@ -186,7 +207,7 @@ class ProfileService:
     async def _active_row(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
         row = await members.get(session, guild_id, user_id)
         if row is None or not row.active:
-            raise UserError("You haven't joined the program yet. Use /join to join.")
+            raise UserError(NOT_JOINED)
         return row
 
     def _write(self, row: Member, draft: ProfileDraft) -> None:

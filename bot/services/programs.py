@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import ProgramDefaults
 from bot.errors import UserError
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.services.outbox import Compose, Transactions
 from bot.services.support_hours import Away, SupportHours, away
 from bot.timeparse import resolve_zone
@@ -35,6 +36,7 @@ class Program:
     checkin_weekday: int
     checkin_time: time
     program_channel_id: int | None = None
+    language: str = DEFAULT_LANGUAGE  # of staff posts and shared channels
     #: The staff channel was found readable by others than staff: posts are redacted.
     staff_channel_exposed: bool = False
 
@@ -49,6 +51,7 @@ class Program:
             checkin_weekday=row.checkin_weekday,
             checkin_time=row.checkin_time,
             program_channel_id=row.program_channel_id,
+            language=row.language,
             staff_channel_exposed=row.staff_channel_exposed_at is not None,
         )
 
@@ -66,13 +69,15 @@ class ChannelCheck:
 
 @dataclass(frozen=True)
 class ProgramSetup:
-    """What /setup asks for. ``time_zone`` or ``program_channel_id`` None keeps the current."""
+    """What /setup asks for. ``time_zone``, ``program_channel_id`` or ``language`` None keeps
+    the current."""
 
     staff_role_id: int
     escalation_channel_id: int
     mentoring_category_id: int
     time_zone: str | None
     program_channel_id: int | None = None
+    language: str | None = None
 
 
 class ProgramService:
@@ -123,6 +128,8 @@ class ProgramService:
                 row.time_zone = zone
             if setup.program_channel_id is not None:
                 row.program_channel_id = setup.program_channel_id
+            if setup.language is not None and setup.language in LANGUAGES:
+                row.language = setup.language
             row.staff_channel_exposed_at = None  # /setup refuses a channel others can read
             row.updated_at = self._clock.now()
             return Program.of(row)

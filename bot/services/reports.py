@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import ReportSettings
 from bot.errors import InvalidInput
+from bot.i18n import Text
 from bot.services.contacts import contact_due
 from bot.services.objectives import Objective
 from storage.db import Sessions
@@ -227,9 +228,9 @@ async def sessions_section(session: AsyncSession, scope: Scope) -> Section:
         charts=[
             Chart(
                 "sessions_per_week",
-                "Sessions per week",
-                "week starting",
-                "sessions",
+                Text("Sessions per week"),
+                Text("week starting"),
+                Text("sessions"),
                 tuple(week.strftime("%b %d") for week, _ in ordered),
                 tuple(float(count) for _, count in ordered),
             )
@@ -294,9 +295,9 @@ async def surveys_section(session: AsyncSession, scope: Scope) -> Section:
         charts=[
             Chart(
                 "closure_survey_ratings",
-                "Closure-survey ratings",
-                "rating (1 = badly, 5 = great)",
-                "answers",
+                Text("Closure-survey ratings"),
+                Text("rating (1 = badly, 5 = great)"),
+                Text("answers"),
                 tuple(str(rating) for rating in range(1, 6)),
                 tuple(float(ratings.get(rating, 0)) for rating in range(1, 6)),
             )
@@ -396,26 +397,26 @@ async def checkins_section(session: AsyncSession, scope: Scope) -> Section:
         charts=[
             Chart(
                 "checkin_completion_per_week",
-                "Check-in completion per week",
-                "week starting",
-                "% answered",
+                Text("Check-in completion per week"),
+                Text("week starting"),
+                Text("% answered"),
                 week_labels,
                 _gaps(completion),
             ),
             Chart(
                 "mood_trend",
-                "Average check-in mood per week",
-                "week starting",
-                "mood (1 = low, 5 = great)",
+                Text("Average check-in mood per week"),
+                Text("week starting"),
+                Text("mood (1 = low, 5 = great)"),
                 week_labels,
                 _gaps(trend),
                 line=True,
             ),
             Chart(
                 "mood_distribution",
-                "Mood in check-ins",
-                "mood (1 = low, 5 = great)",
-                "check-ins",
+                Text("Mood in check-ins"),
+                Text("mood (1 = low, 5 = great)"),
+                Text("check-ins"),
                 tuple(str(mood) for mood in range(1, 6)),
                 tuple(float(mood_counts.get(mood, 0)) for mood in range(1, 6)),
             ),
@@ -591,9 +592,9 @@ async def recruiting_section(session: AsyncSession, scope: Scope) -> Section:
         charts=[
             Chart(
                 "signups_per_week",
-                "Sign-ups per week",
-                "week starting",
-                "sign-ups",
+                Text("Sign-ups per week"),
+                Text("week starting"),
+                Text("sign-ups"),
                 tuple(monday.strftime("%b %d") for monday, _ in ordered_weeks),
                 tuple(float(sum(week.values())) for _, week in ordered_weeks),
             )

@@ -356,7 +356,14 @@ class SessionService:
         async with self._sessions() as session:
             me = await members.get(session, guild_id, user_id)
             if me is None:
-                raise NotFound(f"<@{user_id}> is not in the program.")
+                mention = f"<@{user_id}>"
+                raise NotFound(
+                    Text(
+                        "{member} is not in the program yet: they can join with {command}.",
+                        member=mention,
+                        command=Slash("join"),
+                    )
+                )
             found = await rows.for_member(session, me.id, self._clock.now() - RECENT)
             return await self._views(session, found)
 

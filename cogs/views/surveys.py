@@ -7,20 +7,22 @@ from typing import Any, ClassVar
 
 import discord
 
+from bot.i18n import Text
 from bot.services.surveys import Survey, SurveyService
 from cogs import survey_texts as texts
+from cogs.context import localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 
 #: The button's custom_id per survey; DMs already sent keep working with these.
 CUSTOM_IDS = {Survey.MIDPOINT: "midpoint:{match_id}", Survey.CLOSURE: "closure-survey:{match_id}"}
 
 
-def _scale(custom_id: str, labels: dict[int, str]) -> discord.ui.RadioGroup[Any]:
+def _scale(custom_id: str, labels: dict[int, Text]) -> discord.ui.RadioGroup[Any]:
     """One choice on a 1-5 scale: every option is in sight, one tap answers."""
     return discord.ui.RadioGroup(
         custom_id=custom_id,
         options=[
-            discord.RadioGroupOption(label=f"{value} – {label}", value=str(value))
+            discord.RadioGroupOption(label=texts.scale_option(value, label), value=str(value))
             for value, label in labels.items()
         ],
     )
@@ -34,7 +36,7 @@ def _chosen(scale: discord.ui.RadioGroup[Any]) -> int:
 class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
     """The closure survey's overall rating, a 1-5 scale per configured statement, a comment."""
 
-    saves = "your answers"
+    saves = Text("your answers")
 
     def __init__(self, service: SurveyService, survey: Survey, match_id: int) -> None:
         closing = survey is Survey.CLOSURE
@@ -79,7 +81,9 @@ class SurveyModal(ReportingModal, title=texts.MIDPOINT_TITLE):
                 answers,
                 self.comment.value,
             )
-        await interaction.response.send_message(texts.THANKS, ephemeral=True)
+        await interaction.response.send_message(
+            texts.THANKS.render(reader_language(interaction)), ephemeral=True
+        )
 
 
 class SurveyButton(
@@ -110,4 +114,5 @@ class SurveyButton(
         if self.service is None:
             raise RuntimeError("the surveys cog is not loaded")
         await self.service.check_answerable(self.survey, self.match_id, interaction.user.id)
-        await interaction.response.send_modal(SurveyModal(self.service, self.survey, self.match_id))
+        form = SurveyModal(self.service, self.survey, self.match_id)
+        await interaction.response.send_modal(localized(form, reader_language(interaction)))

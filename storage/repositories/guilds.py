@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -48,3 +49,15 @@ async def configured_guild_ids(session: AsyncSession) -> list[int]:
         .order_by(GuildSettings.guild_id)
     )
     return list(rows)
+
+
+async def languages(session: AsyncSession, guild_ids: Collection[int]) -> dict[int, str]:
+    """The language of each of these servers' staff posts."""
+    if not guild_ids:
+        return {}
+    rows = await session.execute(
+        select(GuildSettings.guild_id, GuildSettings.language).where(
+            GuildSettings.guild_id.in_(guild_ids)
+        )
+    )
+    return {guild_id: language for guild_id, language in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -49,3 +50,13 @@ async def active_with_role(session: AsyncSession, guild_id: int, role: ProgramRo
         .order_by(Member.id)
     )
     return list(rows)
+
+
+async def languages(session: AsyncSession, user_ids: Collection[int]) -> dict[tuple[int, int], str]:
+    """The stored language of every member row of these users, by (guild_id, user_id)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.guild_id, Member.user_id, Member.language).where(Member.user_id.in_(user_ids))
+    )
+    return {(guild_id, user_id): language for guild_id, user_id, language in rows}

@@ -13,6 +13,7 @@ from bot.demo.console import Console
 from bot.demo.run import main, run_script, seed
 from bot.demo.school import close_school, open_school
 from bot.demo.script import WEEK
+from tests.e2e.test_spanish import english_in
 
 
 async def test_the_scripted_week_shows_every_step(tmp_path: Path) -> None:
@@ -51,10 +52,10 @@ async def test_the_scripted_week_shows_every_step(tmp_path: Path) -> None:
         "jordan picks “3 – halfway”",
         "jordan fills in “Your weekly check-in”",
         "Bridges → jordan (only you): Thanks for checking in!",
-        "Bridges → sam (DM, Mon 3:30 PM): Check-in from @jordan (week of Jan 05):\n"
+        "Bridges → sam (DM, Mon 3:30 PM): Check-in from @jordan (week of Jan 5):\n"
         "      - Mood: 4/5 (good)\n"
         "      - Hand in every math homework: 3/5 (halfway)",
-        "Bridges → leo (DM, Mon 3:30 PM): Check-in from @deshawn (week of Jan 05):\n"
+        "Bridges → leo (DM, Mon 3:30 PM): Check-in from @deshawn (week of Jan 5):\n"
         "      - Mood: 2/5 (not great)",
         # One low week reaches only the mentor; the second low week in a row reaches the
         # staff channel with the role mentioned; a claim; the student is told; /help-me.
@@ -148,3 +149,37 @@ def test_a_busy_port_is_named_without_a_traceback(
     printed = capsys.readouterr()
     assert "could not start the demo" in printed.err and "--port" in printed.err
     assert "Traceback" not in printed.err
+
+
+async def test_the_week_in_spanish(tmp_path: Path) -> None:
+    """`bridges demo --script --language es`: members' Discord in es-419, the server's posts
+    in Spanish, the story told in Spanish; what the students receive is checked against the
+    English catalog up to the escalations (whose texts are not translated yet)."""
+    printed: list[str] = []
+    school = await run_script(load_settings(None, {}), tmp_path, printed.append, "es")
+    text = "\n".join(printed)
+    assert not school.env.errors
+    for seen in (
+        "== 1. Miércoles por la tarde: la escuela configura Bridges",
+        "sam › /unirme rol:'mentor'",
+        "sam completa “Unirte como mentor/a” y lo envía",
+        "No se guarda nada hasta que toques **Aceptar**.",
+        "Libre cada semana: lun–vie 15:00–18:00",
+        "Bridges → sam (MD, mié 18:00): @jordan quiere reunirse contigo: sáb, 3 ene, 10:00 CST "
+        "(dentro de 2 días), 45 min sobre **álgebra**",
+        "sam toca [Aceptar]",
+        "Bridges → jordan (MD, sáb 9:45): Recordatorio: tu sesión con @sam (álgebra) empieza el "
+        "sáb, 3 ene, 10:00 CST (dentro de 15 minutos).",
+        "deshawn toca [No se presentó]",
+        "Bridges → jordan (MD, lun 15:30): ¡Llegó tu seguimiento semanal!",
+        "jordan elige “3 – a la mitad”",
+        "Bridges → sam (MD, lun 15:30): Seguimiento de @jordan (semana del 5 ene):",
+        "      - Ánimo: 4/5 (bien)",
+        "== 14. Maya pide ayuda al personal con /pedir-ayuda",
+    ):
+        assert seen in text, seen
+    before_escalations = text.split("== 12. ", 1)[0]
+    received = [line for line in before_escalations.splitlines() if "(MD, " in line]
+    assert len(received) > 30
+    for line in received:
+        assert english_in(line) == [], line

@@ -34,10 +34,14 @@ async def open_join(world: World, actor: MemberActor, role: str, profile: dict[s
     return await actor.submit_modal(shown, profile)
 
 
-async def join(world: World, actor: MemberActor, role: str, profile: dict[str, Any]) -> Any:
+async def join(
+    world: World, actor: MemberActor, role: str, profile: dict[str, Any], *, spanish: bool = False
+) -> Any:
+    """/join, the form, then the privacy notice's Accept (``spanish``: in a Spanish Discord)."""
     notice = await open_join(world, actor, role, profile)
-    assert notice.response is not None and "your privacy" in notice.response.content
-    return await actor.click(notice.response, label="Accept")
+    heading, accept = ("tu privacidad", "Aceptar") if spanish else ("your privacy", "Accept")
+    assert notice.response is not None and heading in notice.response.content
+    return await actor.click(notice.response, label=accept)
 
 
 async def member_row(world: World, actor: MemberActor) -> Any:
@@ -45,8 +49,9 @@ async def member_row(world: World, actor: MemberActor) -> Any:
         return await members.get(session, world.guild.id, actor.id)
 
 
-async def train(world: World, mentor: MemberActor) -> None:
-    """Staff add a 120-minute module; the mentor does it; staff confirm."""
+async def train(world: World, mentor: MemberActor, *, spanish: bool = False) -> str:
+    """Staff add a 120-minute module; the mentor does it (``spanish``: from a Spanish
+    Discord); staff confirm. Returns what the mentor read."""
     await world.staff.slash(
         world.general,
         "staff training add",
@@ -58,11 +63,13 @@ async def train(world: World, mentor: MemberActor) -> None:
     done = await mentor.slash(
         world.general, "training done", module=module.id, reflection="Ask open questions and wait."
     )
-    assert "Marked" in reply_of(done).content
+    marked = reply_of(done).content
+    assert marked.startswith("Marcaste" if spanish else "Marked"), marked
     confirmed = await world.staff.slash(
         world.general, "staff training confirm", mentor=mentor, module=module.id
     )
     assert "They can now be matched" in reply_of(confirmed).content
+    return marked
 
 
 def add_student(world: World, name: str) -> MemberActor:

@@ -281,7 +281,7 @@ async def test_spanish_readers_get_their_place_refusals_and_staff_replies_in_spa
     speaks(world, world.student, "es-419")
     speaks(world, world.staff, "es-ES")
 
-    joined = await join(world, world.student, "mentee", MENTEE)
+    joined = await join(world, world.student, "mentee", MENTEE, spanish=True)
     welcome = joined.response.content
     assert welcome.startswith("¡Bienvenido/a al programa! Estás en la lista de espera")
     assert "Eres el primero o la primera de la lista." in welcome and "/salir" in welcome
@@ -293,7 +293,7 @@ async def test_spanish_readers_get_their_place_refusals_and_staff_replies_in_spa
     assert posted.content.startswith("Publiqué la invitación #1 en")
     for text in (welcome, refused.content, posted.content):
         assert english_in(text) == [], text
-    # The post itself is in the server's language: English until servers store one.
+    # The post itself is in the server's language, English unless /setup chose another.
     labels = [b.label for row in latest(world).components for b in row.children]  # type: ignore[union-attr]
     assert labels == ["Become a mentor", "Find a mentor"]
 

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import discord
 from babel.messages.pofile import read_po
 from simcord.actors import MemberActor
 
 from bot.i18n import DOMAIN, catalog_path
+from storage.models import GuildSettings
 from tests.e2e.conftest import World
-from tests.e2e.test_sessions import dms, matched, propose
+from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
+from tests.e2e.test_foundation import reply_of, run_setup
+from tests.e2e.test_matching import MENTEE, MENTOR, add_student, member_row, train
+from tests.e2e.test_sessions import dms, matched, propose, seconds_until
 
 
 def speaks(world: World, actor: MemberActor, locale: str) -> None:
@@ -86,8 +91,7 @@ async def test_an_es_419_member_schedules_in_spanish(world: World) -> None:
     assert reply.endswith("Queda confirmada cuando acepte.")
     assert english_in(reply) == []
 
-    # The invitation DM has no interaction to read a language from: English until members'
-    # languages are stored (a later change).
+    # The invitation DM is in its reader's stored language: the mentor joined in English.
     assert "would like to meet" in dms(mentor)[-1].content
 
     listed = (await mentee.slash(world.general, "session list")).response.content
@@ -159,3 +163,201 @@ async def test_the_synced_commands_carry_spanish_names(world: World) -> None:
         "en persona",
     ]
     assert registered["help-me"]["name_localizations"]["es-419"] == "pedir-ayuda"
+
+
+async def test_someone_not_in_the_program_is_pointed_to_join(world: World) -> None:
+    await run_setup(world)
+    newcomer = add_student(world, "new_kid")
+    english = reply_of(await newcomer.slash(world.general, "session list")).content
+    assert english == f"<@{newcomer.id}> is not in the program yet: they can join with /join."
+    speaks(world, newcomer, "es-419")
+    spanish = reply_of(await newcomer.slash(world.general, "goal list")).content
+    assert spanish == f"<@{newcomer.id}> todavía no está en el programa: puede unirse con /unirme."
+    assert english_in(spanish) == []
+
+
+async def join_in_spanish(world: World, actor: MemberActor, role: str, profile: Any) -> list[str]:
+    """/join from a Spanish Discord: the form, the privacy notice, "Aceptar"; what they read."""
+    shown = await actor.slash(world.general, "join", role=role)
+    assert shown.modal is not None, shown.response and shown.response.content
+    notice = (await actor.submit_modal(shown, profile)).response
+    assert notice is not None and notice.content.startswith("**Antes de unirte: tu privacidad**")
+    accepted = (await actor.click(notice, label="Aceptar")).response
+    assert accepted is not None
+    return [notice.content, accepted.content, *embed_texts(accepted)]
+
+
+def labels(message: discord.Message) -> list[str]:
+    return [
+        str(getattr(child, "label", ""))
+        for row in message.components
+        for child in getattr(row, "children", ())
+    ]
+
+
+def words_of(components: Any) -> list[str]:
+    """Every label, placeholder and option of a form's or a message's components (JSON)."""
+    if isinstance(components, list):
+        return [word for component in components for word in words_of(component)]
+    if not isinstance(components, dict):
+        return []
+    found = [
+        str(components[key])
+        for key in ("label", "placeholder", "description")
+        if components.get(key)
+    ]
+    for key in ("components", "component", "options"):
+        found += words_of(components.get(key))
+    return found
+
+
+def embed_texts(message: Any) -> list[str]:
+    texts = []
+    for embed in message.embeds:
+        texts += [embed.title or "", embed.description or ""]
+        texts += [f"{field.name}: {field.value}" for field in embed.fields]
+    return texts
+
+
+async def test_a_spanish_mentee_and_mentor_read_spanish_all_the_way(world: World) -> None:
+    """Join, schedule in Spanish, accept, reminders, the check-in DM and its form: every
+    message the two receive is checked against the English catalog."""
+    await run_setup(world)
+    mentee, mentor = world.student, add_student(world, "sam_mentor")
+    speaks(world, mentee, "es-419")
+    speaks(world, mentor, "es-419")
+    read = await join_in_spanish(world, mentee, "mentee", MENTEE)
+    read += await join_in_spanish(world, mentor, "mentor", MENTOR)
+    assert (await member_row(world, mentee)).language == "es"
+    read.append(await train(world, mentor, spanish=True))
+    await world.staff.slash(world.general, "staff match create", mentor=mentor, mentee=mentee)
+    assert dms(mentee)[-1].content.startswith("Tienes un nuevo mentor/a: ")
+
+    read.append((await propose(world, mentee, when="el sábado a las 4 de la tarde")).content)
+    invitation = dms(mentor)[-1]
+    assert invitation.content.startswith(f"<@{mentee.id}> quiere reunirse contigo: ")
+    accepted = (await mentor.user.click(invitation, label="Aceptar")).response
+    assert accepted.content.startswith("Aceptada: ")
+    read.append(accepted.content)
+
+    saturday_4pm = datetime(2026, 1, 3, 22, 0, tzinfo=UTC)
+    await advance(world, await seconds_until(world, saturday_4pm - timedelta(minutes=10)))
+    for actor in (mentee, mentor):
+        assert any(m.content.startswith("Recordatorio") for m in dms(actor)), dms(actor)[-1]
+
+    await advance(world, await seconds_until(world, MONDAY_1530_CHICAGO) + 60)
+    prompt = next(m for m in reversed(dms(mentee)) if "seguimiento semanal" in m.content)
+    assert labels(prompt) == ["Empezar"]
+    form = await mentee.user.click(prompt, label="Empezar")
+    assert form.modal is not None
+    assert form.modal["title"] == "Tu seguimiento semanal"
+    read += [form.modal["title"], *words_of(form.modal["components"])]
+    assert "¿Qué te salió bien esta semana?" in read and "3 – más o menos" in read
+    thanks = await mentee.user.submit_modal(form, {"checkin:mood": ["4"], "checkin:reach": ["no"]})
+    read.append(thanks.response.content)
+    assert thanks.response.content.startswith("¡Gracias por responder!")
+    assert any(m.content.startswith(f"Seguimiento de <@{mentee.id}>") for m in dms(mentor))
+
+    read += [m.content for actor in (mentee, mentor) for m in dms(actor)]
+    read += [label for actor in (mentee, mentor) for m in dms(actor) for label in labels(m)]
+    assert len(read) > 40
+    leaks = {text: english_in(text) for text in read if english_in(text)}
+    assert leaks == {}
+
+
+async def test_language_changes_the_dms_and_privacy_shows_it(world: World) -> None:
+    mentee, mentor = await matched(world)
+    done = reply_of(await mentor.slash(world.general, "language", language="es")).content
+    assert done.startswith("Listo: tus mensajes directos, recordatorios y seguimientos ahora")
+    assert "en español" in done and english_in(done) == []
+    assert (await member_row(world, mentor)).language == "es"
+
+    await propose(world, mentee, when="sunday 4pm")
+    invitation = dms(mentor)[-1].content
+    assert invitation.startswith(f"<@{mentee.id}> quiere reunirse contigo: <t:")
+    assert english_in(invitation) == []
+
+    shown = reply_of(await mentor.slash(world.general, "privacy")).embeds[0]
+    profile = next(field.value for field in shown.fields if field.name == "Your profile")
+    assert "Language: Spanish" in profile  # the reply follows the client, English here
+    speaks(world, mentor, "es-ES")
+    shown = reply_of(await mentor.slash(world.general, "privacy")).embeds[0]
+    profile = next(field.value for field in shown.fields if field.name == "Tu perfil")
+    assert "Idioma: español" in profile and "Rol: mentor/a" in profile
+    assert english_in(shown.description or "") == []
+
+
+async def test_the_closure_survey_in_spanish(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await mentee.slash(world.general, "language", language="es")
+    speaks(world, mentee, "es-419")
+    await world.staff.slash(
+        world.general, "staff match end", mentor=mentor, mentee=mentee, reason="moved school"
+    )
+    asked = next(m for m in reversed(dms(mentee)) if labels(m) == ["Responder la encuesta"])
+    assert asked.content.startswith("Tu mentoría terminó.")
+    form = await mentee.user.click(asked, label="Responder la encuesta")
+    assert form.modal is not None and form.modal["title"] == "¿Cómo te fue en tu mentoría?"
+    words = words_of(form.modal["components"])
+    assert "5 – Muy de acuerdo" in words and "4 – Bien" in words
+    for text in (asked.content, *words):
+        assert english_in(text) == [], text
+
+
+async def test_help_lists_the_spanish_names_and_descriptions(world: World) -> None:
+    mentee, _ = await matched(world)
+    speaks(world, mentee, "es-419")
+    shown = reply_of(await mentee.slash(world.general, "help")).embeds
+    assert shown[0].title == "Comandos de Bridges"
+    fields = {field.name: field.value for embed in shown for field in embed.fields}
+    assert "`/sesion programar` " in fields["Para mentorados"]
+    assert "`/idioma` Elige el idioma de tus mensajes directos" in fields["Para todos"]
+    for text in (shown[0].description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
+
+
+async def test_time_zone_and_training_replies_in_spanish(world: World) -> None:
+    mentee, mentor = await matched(world)
+    speaks(world, mentee, "es-419")
+    speaks(world, mentor, "es-ES")
+    zone = reply_of(await mentee.slash(world.general, "timezone show")).content
+    assert zone == "Tu zona horaria es **America/Chicago**. Allí es miércoles 18:00."
+    trained = reply_of(await mentor.slash(world.general, "training list")).embeds[0]
+    assert trained.title == "Formación de mentores"
+    assert trained.description.startswith("Confirmados: **120** de ")
+    fields = [f"{field.name} {field.value}" for field in trained.fields]
+    assert fields[0].startswith("Being a good listener (120 min): confirmado por el personal")
+    for text in (zone, trained.description, *fields):
+        assert english_in(text) == [], text
+
+
+async def test_staff_read_the_report_in_spanish(world: World) -> None:
+    await matched(world)
+    speaks(world, world.staff, "es-419")
+    reply = reply_of(await world.staff.slash(world.general, "staff report", period="month"))
+    (embed,) = reply.embeds
+    assert embed.title == "Informe del programa"
+    fields = {field.name: field.value for field in embed.fields}
+    assert "Mentorías activas al final del período: 1" in fields["Cifras"]
+    assert fields["Parejas sin sesiones en 14 días"] == "Ninguno."
+    assert {file.filename for file in reply.attachments} >= {"sessions_per_week.png"}
+    for text in (embed.description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
+
+
+async def test_a_spanish_server_posts_its_invitations_and_staff_notices_in_spanish(
+    world: World,
+) -> None:
+    await run_setup(world, language="es")
+    await world.staff.slash(world.general, "staff recruit post", channel=world.general)
+    card = world.general.last_message
+    assert card is not None
+    assert labels(card) == ["Quiero ser mentor/a", "Quiero un mentor/a"]
+    shown = " ".join(
+        [card.embeds[0].title or "", card.embeds[0].description or ""]
+        + [f"{field.name} {field.value}" for field in card.embeds[0].fields]
+    )
+    assert english_in(shown) == [], shown
+    async with world.bot.sessions() as session:
+        program = await session.get(GuildSettings, world.guild.id)
+    assert program is not None and program.language == "es"

@@ -17,6 +17,7 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.delivery import DeliveryEngine, DeliverySettings, Message, Prompt, Retryable, SendError
 from bot.errors import UserError
+from bot.i18n import Text
 from bot.services import signals
 from bot.services.escalations import POST, EscalationService, Opened, Unreachable
 from bot.services.outbox import Transactions
@@ -278,3 +279,40 @@ async def test_the_worker_applies_every_pending_signal_and_sets_a_bad_one_aside(
     await worker.idle()
     assert applied[3] == MAX_TRIES
     await worker.stop()
+
+
+async def test_each_prompt_is_written_in_its_readers_language(sessions: Sessions) -> None:
+    """A DM in its recipient's stored language, a post in its server's, English otherwise;
+    labels of buttons too."""
+    await school(sessions)
+    async with sessions.begin() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == STUDENT))
+        assert member is not None
+        member.language = "es"
+    thanks, saved = Text("Thanks, noted!"), Text("your answer")
+    button = {"type": 1, "components": [{"type": 2, "label": Text("Accept"), "custom_id": "x"}]}
+    prompts = [
+        Prompt("dm:1", "dm", STUDENT, Message(thanks, components=(button,)), guild_id=GUILD),
+        Prompt("dm:2", "dm", STUDENT, Message(thanks)),  # no server: any row of theirs
+        Prompt("dm:3", "dm", 12345, Message(thanks), guild_id=GUILD),  # not a member
+        Prompt("post:1", "post", STUDENT, Message(saved), channel_id=STAFF_CHANNEL, guild_id=GUILD),
+    ]
+    async with sessions.begin() as session:
+        await engine(sessions, Scripted()).outbox(session).add(prompts)
+    async with sessions() as session:
+        rows = await session.execute(select(Delivery.key, Delivery.payload))
+        payloads = {key: payload for key, payload in rows}
+    assert payloads["dm:1"]["content"] == "¡Gracias, anotado!"
+    assert payloads["dm:1"]["components"][0]["components"][0]["label"] == "Aceptar"
+    assert payloads["dm:2"]["content"] == "¡Gracias, anotado!"
+    assert payloads["dm:3"]["content"] == "Thanks, noted!"
+    assert payloads["post:1"]["content"] == "your answer"  # the server's language: English
+    async with sessions.begin() as session:
+        program = await session.get(GuildSettings, GUILD)
+        assert program is not None
+        program.language = "es"
+    async with sessions.begin() as session:
+        await engine(sessions, Scripted()).outbox(session).add([replace(prompts[3], key="post:2")])
+    async with sessions() as session:
+        post = await session.scalar(select(Delivery.payload).where(Delivery.key == "post:2"))
+    assert post is not None and post["content"] == "tu respuesta"

@@ -34,3 +34,9 @@ async def test_a_png_of_mood_progress_and_missed_weeks() -> None:
 
 def test_only_missed_weeks_still_render() -> None:
     assert render(History(20, (entry(0, CheckinStatus.MISSED),), 0)).startswith(b"\x89PNG")
+
+
+def test_the_chart_differs_by_language() -> None:
+    history = History(20, (entry(0, CheckinStatus.DONE, 4), entry(1, CheckinStatus.MISSED)), 0)
+    spanish = render(history, "es")
+    assert spanish.startswith(b"\x89PNG") and spanish != render(history, "en")

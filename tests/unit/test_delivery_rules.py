@@ -147,6 +147,12 @@ def test_the_fallback_post_mentions_the_student_fits_and_says_how_to_reopen(text
     assert posted.mention_user_ids[0] == 123 and posted.components == ({"type": 1},)
 
 
+def test_the_fallback_post_is_in_the_language_of_the_prompt() -> None:
+    posted = delivery_texts.fallback(123, Message(content="¡Hola!", language="es"))
+    assert posted.content.startswith("<@123> No pude enviarte esto por mensaje directo")
+    assert "`/md activar`" in posted.content and posted.language == "es"
+
+
 async def test_loop_lag_is_sampled_and_reported() -> None:
     lag = LoopLag(interval=0.01)
     assert lag.percentile(0.99) == 0.0

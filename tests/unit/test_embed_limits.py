@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import Text
 from bot.services.reports import Table
 from cogs.help import FIELD_LIMIT, _fields
 from cogs.report_texts import _fit, survey_statements
@@ -9,7 +10,7 @@ from cogs.report_texts import _fit, survey_statements
 
 def test_long_sections_are_split_into_fields_under_the_limit() -> None:
     lines = [f"`/staff command{n}` " + "does something useful " * 4 for n in range(60)]
-    fields = _fields("For staff", lines)
+    fields = _fields(Text("For staff"), lines, "en")
     assert len(fields) > 1
     assert [name for name, _ in fields[:2]] == ["For staff", "For staff (continued)"]
     assert all(len(value) <= FIELD_LIMIT for _, value in fields)
@@ -17,7 +18,13 @@ def test_long_sections_are_split_into_fields_under_the_limit() -> None:
 
 
 def test_a_short_section_is_one_field() -> None:
-    assert _fields("For everyone", ["`/help` List"]) == [("For everyone", "`/help` List")]
+    assert _fields(Text("For everyone"), ["`/help` List"], "en") == [
+        ("For everyone", "`/help` List")
+    ]
+    assert _fields(Text("For staff"), ["a" * 800, "b" * 300], "es") == [
+        ("Para el personal", "a" * 800),
+        ("Para el personal (continuación)", "b" * 300),
+    ]
 
 
 def test_report_fields_fit_discord_and_point_to_the_csv() -> None:

@@ -12,7 +12,8 @@ import pytest
 from discord import app_commands
 
 import cogs
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed, UserError
+from bot.i18n import Text
 from cogs.errors import (
     Refused,
     ReportingItem,
@@ -118,3 +119,12 @@ def test_a_subclass_cannot_take_the_hooks_the_handler_needs() -> None:
             async def on_error(  # type: ignore[override]
                 self, interaction: discord.Interaction, error: Exception, /
             ) -> None: ...
+
+
+def test_the_saved_note_and_the_apology_follow_the_readers_language() -> None:
+    refused = UserError(Text("Pick a language from the list."))
+    text, _ = message_for(refused, saved=Text("your profile"), language="es")
+    assert text == "Elige un idioma de la lista.\n(Tu perfil ya se había guardado antes de esto.)"
+    apology, error_id = message_for(RuntimeError("x"), language="es")
+    assert error_id is not None and apology.startswith("Perdón, algo falló de nuestro lado")
+    assert f"`{error_id}`" in apology
