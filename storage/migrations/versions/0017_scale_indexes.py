@@ -2,8 +2,8 @@
 check-ins by server, signals by member and match, escalation events by signal, deliveries
 by server and creation); when a match's mid-point survey was asked
 
-Revision ID: 0016_scale
-Revises: 0015_safety
+Revision ID: 0017_scale
+Revises: 0016_i18n
 Create Date: 2026-12-01 15:30:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_scale"
-down_revision: str | None = "0015_safety"
+revision: str = "0017_scale"
+down_revision: str | None = "0016_i18n"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
