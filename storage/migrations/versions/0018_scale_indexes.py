@@ -2,8 +2,8 @@
 check-ins by server, signals by member and match, escalation events by signal, deliveries
 by server and creation); when a match's mid-point survey was asked
 
-Revision ID: 0017_scale
-Revises: 0016_i18n
+Revision ID: 0018_scale
+Revises: 0017_conventions
 Create Date: 2026-12-01 15:30:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_scale"
-down_revision: str | None = "0016_i18n"
+revision: str = "0018_scale"
+down_revision: str | None = "0017_conventions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
