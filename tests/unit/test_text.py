@@ -4,12 +4,16 @@ link a student wrote is clickable where the bot relays it; is_invisible()."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.services.checkins import Entry, History, MentorEntry, MentorHistory
 from bot.text import clean, clean_json, is_invisible, plain_links
+from cogs import checkin_texts
+from storage.models import CheckinStatus
 
 ANYTHING = st.text(st.characters(exclude_categories=()))
 
@@ -116,3 +120,17 @@ def test_a_limit_is_kept_by_showing_less_never_by_cutting_a_code_span(
 def test_a_text_without_a_link_is_kept_exactly(text: str) -> None:
     if "://" not in text and "www." not in text.lower():
         assert plain_links(text, SCHOOL) == text
+
+
+def test_checkin_answers_shown_to_others_show_links_as_plain_text() -> None:
+    """A mentee's answers in the history their mentor and staff read, and a mentor's
+    concern in theirs, relay no clickable link."""
+    masked = "[my grades](https://evil.example/login)"
+    entry = Entry(date(2026, 11, 23), CheckinStatus.DONE, 3, (), masked, masked, masked, False)
+    mentor = MentorEntry(date(2026, 11, 23), True, 4, False, masked)
+    for shown in (
+        checkin_texts.history(History(1, (entry,), 1)).render("en"),
+        checkin_texts.mentor_history(MentorHistory(1, (mentor,))).render("en"),
+    ):
+        assert "](" not in shown
+        assert "`https://evil.example/login`" in shown
