@@ -60,15 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bridges", description="Bridges: a Discord bot for school peer-mentoring programs."
     )
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $BRIDGES_CONFIG, else ./config.toml if present, "
-        "else built-in defaults)",
+    config_help = (
+        "config file (default: $BRIDGES_CONFIG, else ./config.toml if present, "
+        "else built-in defaults)"
+    )
+    parser.add_argument("--config", metavar="PATH", help=config_help)
+    # `--config PATH` after the command too; SUPPRESS keeps one given before it.
+    takes_config = argparse.ArgumentParser(add_help=False)
+    takes_config.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS, help=config_help
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
         "run",
+        parents=[takes_config],
         help="run the bot (needs DISCORD_TOKEN)",
         description="Become the active instance (or wait as a standby while another is), "
         "apply database migrations, then connect to Discord and run the bot until SIGINT or "
@@ -76,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = sub.add_parser(
         "demo",
+        parents=[takes_config],
         help="try Bridges offline in a browser (needs the demo extra)",
         description="Run the real bot against a simulated Discord with a demo school and serve "
         "it on 127.0.0.1, where you act as any member and move the clock. No token, no network.",
@@ -100,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     reference = sub.add_parser(
         "commands",
+        parents=[takes_config],
         help="print the slash-command reference (Markdown)",
         description="Render the reference of every slash command from the registered commands.",
     )
@@ -109,22 +116,38 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="rewrite the reference section of this README instead of printing it",
     )
-    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db = sub.add_parser(
+        "db",
+        parents=[takes_config],
+        help="database maintenance",
+        description="Database maintenance.",
+    )
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser(
         "upgrade",
+        parents=[takes_config],
         help="apply all migrations",
         description="Apply every pending migration to the configured database.",
     )
     check = sub.add_parser(
         "check-config",
+        parents=[takes_config],
         help="validate the configuration",
         description="Validate the config file and environment offline; with --online also log "
         "in and check each set-up server's channel, role and the bot's permissions.",
     )
     check.add_argument("--online", action="store_true", help="also check against Discord")
+    sub.add_parser(
+        "sync",
+        parents=[takes_config],
+        help="send the slash commands to Discord now (needs DISCORD_TOKEN)",
+        description="Sync the slash commands with Discord even if they are unchanged. `run` "
+        "syncs them only when the commands changed since the last sync (Discord rate-limits "
+        "syncs); use this after commands were removed by hand or a sync failed.",
+    )
     invite = sub.add_parser(
         "invite-url",
+        parents=[takes_config],
         help="print the URL that adds the bot to a server",
         description="Print the OAuth2 URL with exactly the permissions Bridges needs.",
     )
@@ -136,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     report = sub.add_parser(
         "report",
+        parents=[takes_config],
         help="write the program report (CSVs, charts, summary) to a folder",
         description="Write one server's program report from DATE until now: a CSV per table, "
         "a PNG per chart and summary.txt with the figures and objectives.",
@@ -167,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_upgrade(settings))
     if args.command == "check-config":
         return _check_config(settings, online=args.online)
+    if args.command == "sync":
+        return _sync(settings)
     if args.command == "report":
         return _report(settings, args.guild, args.since, Path(args.out))
     return _invite_url(settings, args.application_id)
@@ -265,6 +291,9 @@ async def _serve(settings: Settings, token: str) -> bool:
         )
         closer = asyncio.create_task(_close_when(stopping, bot))
         try:
+            from bot.services.concern import warm_up
+
+            await asyncio.to_thread(warm_up)  # before any interaction can arrive
             async with bot:
                 await bot.start(token)
         finally:
@@ -274,6 +303,52 @@ async def _serve(settings: Settings, token: str) -> bool:
                 closer.cancel()
     log.info("stopped cleanly")
     return active.lost
+
+
+def _sync(settings: Settings) -> int:
+    if settings.token is None:
+        print(LOGIN_MISSING, file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        count = asyncio.run(_sync_now(settings, settings.token.reveal()))
+    except discord.LoginFailure:
+        print(LOGIN_REFUSED, file=sys.stderr)
+        return EXIT_CONFIG
+    except SQLAlchemyError as error:
+        print(
+            f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    except discord.app_commands.MissingApplicationID:
+        print("could not read the application id from DISCORD_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG
+    except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
+        print(f"could not sync the commands: {type(error).__name__}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"synced {count} commands")
+    return EXIT_OK
+
+
+async def _sync_now(settings: Settings, token: str) -> int:
+    """Log in over HTTP only (no gateway), load the cogs and sync their commands."""
+    engine = create_engine(settings.database_url)
+    clock = SystemClock()
+    bot = BridgesBot(
+        settings=settings,
+        sessions=create_sessions(engine),
+        scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
+        clock=clock,
+        application_id=_application_id_of(token),
+    )
+    try:
+        await bot.http.static_login(token)
+        await bot.load_commands()
+        await bot.sync_commands(force=True)
+        return len(bot.tree.get_commands())
+    finally:
+        await bot.http.close()
+        await engine.dispose()
 
 
 async def _close_when(stopping: asyncio.Event, bot: BridgesBot) -> None:
@@ -407,10 +482,12 @@ def _invite_url(settings: Settings, application_id: int | None) -> int:
 
 
 def _application_id_from(settings: Settings) -> int | None:
+    return None if settings.token is None else _application_id_of(settings.token.reveal())
+
+
+def _application_id_of(token: str) -> int | None:
     """A bot token starts with the bot's user id (its application id), base64-encoded."""
-    if settings.token is None:
-        return None
-    head = settings.token.reveal().split(".", 1)[0]
+    head = token.split(".", 1)[0]
     try:
         decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
+import json
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,11 +20,13 @@ from bot.config import Settings
 from bot.delivery import DeliveryEngine, Health, LoopLag, Outlet, log_health
 from bot.paging.outlets import paging_outlets
 from bot.scheduler import Scheduler
+from bot.services.names import NameService
 from cogs import delivery_texts
 from cogs.errors import BridgesTree
 from cogs.translator import CatalogTranslator
 from cogs.transport import DiscordTransport, health_trace
 from storage.db import Sessions
+from storage.repositories import state
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,25 @@ class HasPersistentViews(Protocol):
     def persistent_views(self) -> Sequence[discord.ui.View]: ...
 
 
+async def commands_digest(
+    tree: discord.app_commands.CommandTree[commands.Bot],
+    guild: discord.abc.Snowflake | None,
+    application_id: int | None,
+) -> str:
+    """A hash of exactly what ``tree.sync(guild=guild)`` would send, localizations included."""
+    translator = tree.translator
+    payload = [
+        await command.get_translated_payload(tree, translator)
+        if translator is not None
+        else command.to_dict(tree)
+        for command in tree.get_commands(guild=guild)
+    ]
+    payload.sort(key=lambda command: (command.get("type", 1), command["name"]))
+    scope = {"application": application_id, "guild": guild.id if guild else None}
+    blob = json.dumps([scope, payload], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def discover_extensions() -> list[str]:
     """Every module in ``cogs/`` that defines ``setup(bot)``: each is one cog."""
     found = []
@@ -97,6 +120,8 @@ class BridgesBot(commands.Bot):
         extensions: Sequence[str] | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
         watch_loop: bool = True,
+        always_sync: bool = False,
+        application_id: int | None = None,
     ) -> None:
         health = Health()
         super().__init__(
@@ -107,6 +132,8 @@ class BridgesBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=health_trace(health),
         )
+        if application_id is not None:  # else read from Discord at login
+            self._connection.application_id = application_id
         self.settings = settings
         self.sessions = sessions
         self.scheduler = scheduler
@@ -124,6 +151,8 @@ class BridgesBot(commands.Bot):
         self.outlets: dict[str, Outlet] = paging_outlets(settings.paging, clock)
         for name, outlet in self.outlets.items():
             self.delivery.add_outlet(name, outlet)
+        #: Members' display names as seen on their interactions.
+        self.names = NameService(sessions)
         self.loop_lag = LoopLag()
         self._watch_loop = watch_loop
         self._watcher: asyncio.Task[None] | None = None
@@ -131,18 +160,18 @@ class BridgesBot(commands.Bot):
         self._draining = False
         self._extensions = list(extensions) if extensions is not None else discover_extensions()
         self._on_close = on_close
+        #: Sync the commands on every start, for a Discord that starts empty (the demo).
+        self._always_sync = always_sync
 
     async def setup_hook(self) -> None:
         """Cogs, persistent views and commands; the work itself starts once the gateway is
         ready (``_start_when_ready``), once per process."""
-        await self.tree.set_translator(CatalogTranslator())  # localized command names
-        for extension in self._extensions:
-            await self.load_extension(extension)
+        await self.load_commands()
         for cog in self.cogs.values():
             if isinstance(cog, HasPersistentViews):
                 for view in cog.persistent_views():
                     self.add_view(view)
-        await self._sync_commands()
+        await self.sync_commands(force=self._always_sync)
         self._starter = asyncio.create_task(self._start_when_ready(), name="start-when-ready")
         self._starter.add_done_callback(self._start_failed)
 
@@ -182,16 +211,32 @@ class BridgesBot(commands.Bot):
                 return None
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def _sync_commands(self) -> None:
+    async def load_commands(self) -> None:
+        """Every cog, with the translator that localizes command names at sync."""
+        await self.tree.set_translator(CatalogTranslator())
+        for extension in self._extensions:
+            await self.load_extension(extension)
+
+    async def sync_commands(self, *, force: bool) -> bool:
+        """Send the command tree to Discord, unless it is the one synced last time (Discord
+        rate-limits syncs); ``force`` sends it anyway. True if it was sent."""
         guild_id = self.settings.dev_guild_id
-        if guild_id is None:
-            synced = await self.tree.sync()
-            log.info("synced %d commands globally", len(synced))
-            return
-        guild = discord.Object(id=guild_id)
-        self.tree.copy_global_to(guild=guild)
+        guild = None if guild_id is None else discord.Object(id=guild_id)
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        key = f"commands-digest:{guild_id or 'global'}"
+        digest = await commands_digest(self.tree, guild, self.application_id)
+        if not force:
+            async with self.sessions() as session:
+                if await state.get(session, key) == digest:
+                    log.info("commands unchanged since the last sync; not syncing")
+                    return False
         synced = await self.tree.sync(guild=guild)
-        log.info("synced %d commands to the development server %d", len(synced), guild_id)
+        async with self.sessions.begin() as session:
+            await state.put(session, key, digest, now=self.clock.now())
+        where = "globally" if guild_id is None else f"to the development server {guild_id}"
+        log.info("synced %d commands %s", len(synced), where)
+        return True
 
     async def close(self) -> None:
         """Drain, then disconnect: no job starts from now on, deliveries already on their

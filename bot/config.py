@@ -152,6 +152,8 @@ class PrivacySettings:
     retention_days: int
     #: Matching waits until staff record a guardian's consent on file for each student.
     require_guardian_consent: bool = False
+    #: Hosts whose ``https`` links stay clickable in what the bot relays from students.
+    allowed_link_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -466,6 +468,20 @@ def _role_ids(value: object) -> tuple[int, ...]:
         raise Invalid(expected) from None
 
 
+_HOST = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _hosts(value: object) -> frozenset[str]:
+    expected = 'expected a list of host names, like ["meet.school.org"]'
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise Invalid(expected)
+    hosts = [item.strip().lower().rstrip(".") for item in value]
+    wrong = [host for host in hosts if not _HOST.fullmatch(host)]
+    if wrong:
+        raise Invalid(f"{expected}; {wrong[0]!r} is not a host name (no https:// nor path)")
+    return frozenset(hosts)
+
+
 def _crisis(value: object) -> dict[str, str]:
     """A table by language (``crisis_text.es = "..."``), or one text (older configs), which
     is the English one; a language not given keeps its built-in text."""
@@ -739,6 +755,7 @@ SCHEMA: dict[str, dict[str, tuple[object, Check]]] = {
     "privacy": {
         "retention_days": (365, _integer(1, 3650, "a number of days")),
         "require_guardian_consent": (False, _flag),
+        "allowed_link_hosts": ([], _hosts),
     },
     "hours": {
         "mentor_checkin_minutes": (10, _integer(0, 120, "a number of minutes (0: not counted)")),
@@ -964,6 +981,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         privacy=PrivacySettings(
             retention_days=values["privacy", "retention_days"],
             require_guardian_consent=values["privacy", "require_guardian_consent"],
+            allowed_link_hosts=values["privacy", "allowed_link_hosts"],
         ),
         recruiting=RecruitingSettings(
             leader_role_ids=values["recruiting", "leader_role_ids"],

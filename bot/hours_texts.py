@@ -6,7 +6,6 @@ Discord-free, so the certificate (``bot.hours_pdf``) and the cogs share it.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -14,9 +13,7 @@ from babel.numbers import format_decimal
 
 from bot.i18n import Date, Localized, Plural, Text, fold_accents
 from bot.services.hours import Activity, Entry, MentorHours, Period, Standing
-
-#: A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from bot.spreadsheets import SpreadsheetWriter
 
 
 class HourCount(Localized):
@@ -74,16 +71,11 @@ class PeriodName(Localized):
         )
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def hours_csv(hours: MentorHours, language: str) -> bytes:
     """One mentor's entries: date, what, minutes, whether it counts. UTF-8 with a byte
     order mark, so spreadsheet programs read the accents."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetWriter(out)
     # Translators: the columns of the service-hours spreadsheet.
     header = [Text("date"), Text("what"), Text("minutes"), Text("confirmed")]
     writer.writerow([column.render(language) for column in header])
@@ -91,7 +83,7 @@ def hours_csv(hours: MentorHours, language: str) -> bytes:
         writer.writerow(
             [
                 entry.day.isoformat(),
-                spreadsheet_safe(what(entry).render(language)),
+                what(entry).render(language),
                 entry.minutes,
                 STANDINGS[entry.standing].render(language),
             ]

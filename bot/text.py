@@ -30,3 +30,64 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {clean_json(key): clean_json(item) for key, item in value.items()}
     return value
+
+
+#: Characters that show nothing: zero-width spaces and joiners, bidi marks and overrides,
+#: the byte-order mark, word joiner and invisible operators, Hangul and braille blanks.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+#: Bidi overrides and isolates: they reorder how the rest of a line is shown.
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_URL = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`|]+")
+_TRAILING = ".,;:!?)]}'\""
+
+
+def is_invisible(text: str) -> bool:
+    """True when ``text`` shows nothing: only spaces and characters like zero-width ones."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() != "https" or not rest:
+        return False
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    return host.lower().rstrip(".") in allowed_hosts
+
+
+def plain_links(
+    text: str, allowed_hosts: frozenset[str] = frozenset(), *, limit: int | None = None
+) -> str:
+    """``text`` as Discord should show it when the bot relays what a student wrote: masked
+    links (``[label](url)``) written out as "label (url)", and every URL in inline code, so
+    that nothing is clickable, except ``https`` links to ``allowed_hosts`` (lower case).
+    In a text with a link, bidi overrides (which can disguise it) are removed and the
+    text's own backticks are shown as a modifier grave accent (U+02CB), so that no code
+    span of the text's can open or close one of these; a text without one is kept as is.
+    With ``limit``, the end of ``text`` is left out until what is shown fits (cutting what
+    is shown could leave a code span open)."""
+    shown = _plain_links(text, allowed_hosts)
+    while limit is not None and len(shown) > limit:
+        text = text[: max(0, len(text) - (len(shown) - limit))]
+        shown = _plain_links(text, allowed_hosts)
+    return shown
+
+
+def _plain_links(text: str, allowed_hosts: frozenset[str]) -> str:
+    if not _URL.search(text):
+        return text  # nothing to make plain: kept exactly as written
+    text = _REORDERING.sub("", text).replace("`", "\u02cb")
+    text = _MASKED_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+
+    def shown(match: re.Match[str]) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        tail = url[len(kept) :]
+        if _allowed(kept, allowed_hosts):
+            return kept + tail
+        return f"`{kept}`{tail}"
+
+    return _URL.sub(shown, text)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from bot.i18n import Date, Joined, Plural, Slash, Text, Weekday
 from bot.services.checkins import CheckinPrompt, Digest, Entry, History, MentorHistory
 from bot.services.goals import GoalView, Proposal
+from bot.text import plain_links
 from storage.models import CheckinStatus, GoalStatus
 
 MOODS = {
@@ -188,7 +189,7 @@ def mentor_history(item: MentorHistory) -> Text | Joined:
         if entry.needs_support:
             parts.append(Text(", asked for support from staff"))
         if entry.concern:
-            parts.append(Text("\n  concern: {text}", text=entry.concern))
+            parts.append(Text("\n  concern: {text}", text=plain_links(entry.concern)))
         lines.append(Joined(parts, ""))
     return _clipped(lines)
 
@@ -203,11 +204,11 @@ def _entry(entry: Entry) -> Text | Joined:
     ]
     details: list[Text] = []
     if entry.went_well:
-        details.append(Text("\n  went well: {text}", text=entry.went_well))
+        details.append(Text("\n  went well: {text}", text=plain_links(entry.went_well)))
     if entry.hard:
-        details.append(Text("\n  hard: {text}", text=entry.hard))
+        details.append(Text("\n  hard: {text}", text=plain_links(entry.hard)))
     if entry.staff_note:
-        details.append(Text("\n  note for staff: {text}", text=entry.staff_note))
+        details.append(Text("\n  note for staff: {text}", text=plain_links(entry.staff_note)))
     if entry.reach_out:
         details.append(Text("\n  asked for an adult from staff to reach out"))
     return Joined([Joined(parts, ", "), *details], "")

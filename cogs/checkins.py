@@ -538,6 +538,7 @@ class CheckinCog(commands.Cog):
             self.programs,
             settings.checkins.max_active_goals,
             transactions=written,
+            link_hosts=settings.privacy.allowed_link_hosts,
         )
         # Due instants whose job is running: the hourly re-plan must not queue them again
         # (APScheduler would skip the second run and warn).

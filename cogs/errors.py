@@ -38,7 +38,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.i18n import Text, language_of, render
-from bot.text import clean
+from bot.text import clean, is_invisible
 from storage.db import Work, begin_work
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,17 @@ EXPIRED_FORM = Text(
 CHANGE = Text("your change")
 #: Where an interaction's handler keeps its Work, and what it saves, in ``interaction.extras``.
 WORK, _SAVES = "bridges_work", "bridges_saves"
+#: A refused form's "Edit and resend" button, sent with the refusal (``ReportingModal``).
+_RESEND = "bridges_resend"
+# Translators: a button under a refused form's error; it reopens the form as it was typed.
+EDIT_AND_RESEND = Text("Edit and resend")
 _STRING_OPTION = discord.AppCommandOptionType.string.value
+
+
+INVISIBLE_ONLY = Text(
+    "What you typed is only invisible characters (like zero-width spaces), so nobody could "
+    "read it. Type it again with letters, numbers or emoji."
+)
 
 
 class Refused(app_commands.CheckFailure):
@@ -162,11 +172,19 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             "yes" if saved else "no",
             exc_info=(type(error), error, error.__traceback__),
         )
+    resend = interaction.extras.get(_RESEND)
+    view = resend if isinstance(resend, discord.ui.View) and error_id is None else None
+    if view is not None and saved is not None:
+        view = None  # part of it was saved: sending it all again could repeat that part
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(
+                text, ephemeral=True, view=view or discord.utils.MISSING
+            )
         else:
-            await interaction.response.send_message(text, ephemeral=True)
+            await interaction.response.send_message(
+                text, ephemeral=True, view=view or discord.utils.MISSING
+            )
     except discord.HTTPException:
         log.warning("could not tell user %s about an error (id %s)", interaction.user.id, error_id)
 
@@ -180,12 +198,21 @@ async def _handle(interaction: discord.Interaction, error: Exception) -> None:
         await report_error(interaction, error)
 
 
-def _clean_options(options: list[MutableMapping[str, Any]]) -> None:
-    """Clean every string option, in place, through subcommand groups."""
+def _clean_options(options: list[MutableMapping[str, Any]]) -> bool:
+    """Clean every string option, in place, through subcommand groups; False if one shows
+    nothing (only invisible characters)."""
+    readable = True
     for option in options:
         if option.get("type") == _STRING_OPTION and isinstance(option.get("value"), str):
             option["value"] = clean(option["value"])
-        _clean_options(option.get("options", []))
+            readable = readable and not _unreadable(option["value"])
+        readable = _clean_options(option.get("options", [])) and readable
+    return readable
+
+
+def _unreadable(value: str) -> bool:
+    """Typed, but nothing in it shows (spaces alone are left to each form's own check)."""
+    return bool(value.strip()) and is_invisible(value)
 
 
 def _refuse_overrides(cls: type, base: type, *names: str, instead: str) -> None:
@@ -203,7 +230,9 @@ class BridgesTree(app_commands.CommandTree[discord.Client]):
         """Before any command runs: start its work, and clean the text options typed."""
         begin(interaction)
         if isinstance(interaction.data, dict):
-            _clean_options(interaction.data.get("options", []))  # type: ignore[arg-type]
+            readable = _clean_options(interaction.data.get("options", []))  # type: ignore[arg-type]
+            if not readable and interaction.type is not discord.InteractionType.autocomplete:
+                raise Refused(INVISIBLE_ONLY.render(language_of(interaction.locale.value)))
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
@@ -228,12 +257,27 @@ class ReportingModal(discord.ui.Modal):
         for item in self.walk_children():
             if isinstance(item, discord.ui.TextInput) and item._value is not None:
                 item._value = clean(item._value)  # the submitted value; discord.py has no setter
+                if _unreadable(item._value):
+                    raise UserError(INVISIBLE_ONLY)
         return True
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
+        """A refusal (bad input) comes with a button that reopens the form as typed."""
+        if isinstance(error, UserError | Refused):
+            interaction.extras[_RESEND] = _Resend(self, interaction)
         await _handle(interaction, error)
+
+    def keep_as_typed(self) -> None:
+        """Show what was submitted when the form opens again."""
+        for item in self.walk_children():
+            if isinstance(item, discord.ui.TextInput):
+                item.default = item.value
+            elif isinstance(item, discord.ui.Select) and item.values:
+                chosen = set(map(str, item.values))
+                for option in item.options:
+                    option.default = option.value in chosen
 
 
 class ReportingView(discord.ui.View):
@@ -290,3 +334,25 @@ class ReportingItem(discord.ui.DynamicItem[ItemT], template=_NOTHING):
     async def run(self, interaction: discord.Interaction) -> None:
         """What pressing it does."""
         raise NotImplementedError(f"{type(self).__name__} must define run()")
+
+
+class _Resend(ReportingView):
+    """ "Edit and resend" under a refused form: the same form, with what was typed."""
+
+    def __init__(self, modal: ReportingModal, refused: discord.Interaction) -> None:
+        super().__init__(timeout=600)
+        self.modal = modal
+        self.user_id = refused.user.id
+        button: discord.ui.Button[_Resend] = discord.ui.Button(
+            label=EDIT_AND_RESEND.render(language_of(refused.locale.value)),
+            style=discord.ButtonStyle.primary,
+        )
+        button.callback = self.reopen  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def allowed(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.user_id
+
+    async def reopen(self, interaction: discord.Interaction) -> None:
+        self.modal.keep_as_typed()
+        await interaction.response.send_modal(self.modal)

@@ -27,6 +27,7 @@ from bot.services.escalations import (
     Event,
 )
 from bot.services.support_hours import Away
+from bot.text import plain_links
 from storage.models import EscalationStatus, Urgency
 
 URGENCY = {
@@ -278,7 +279,9 @@ def embed(view: EscalationView, context: Context) -> dict[str, Any]:
         _field(Text("Urgency"), URGENCY[view.urgency]),
     ]
     if view.details:
-        fields.append(_field(Text("What is going on"), view.details[:1000], inline=False))
+        fields.append(
+            _field(Text("What is going on"), plain_links(view.details, limit=1000), inline=False)
+        )
     fields.append(
         _field(
             Text("Recent context"),
@@ -522,7 +525,9 @@ def timeline(view: EscalationView, events: list[Event], language: str) -> discor
     )
     if view.details:
         shown.add_field(
-            name=Text("What is going on").render(language), value=view.details[:1000], inline=False
+            name=Text("What is going on").render(language),
+            value=plain_links(view.details, limit=1000),
+            inline=False,
         )
     text = "\n".join(lines)
     shown.add_field(

@@ -30,11 +30,11 @@ from bot.services.hours import (
     MentorHours,
     parse_period,
 )
+from bot.services.names import NameService
 from bot.services.programs import ProgramService
 from cogs.context import guild_id_of, reader_language
-from cogs.errors import Refused
-from cogs.names import cached_name, display_names
-from cogs.permissions import require_staff
+from cogs.names import display_names, name_of
+from cogs.permissions import asked_by_staff
 from storage.models import AttendanceAnswer
 
 MAX_ATTACHMENTS = 10  # Discord's limit per message
@@ -233,7 +233,10 @@ def bundled(files: list[tuple[str, bytes]], period: str) -> list[list[discord.Fi
 
 
 async def send_export(
-    interaction: discord.Interaction, service: HoursService, period_text: str | None
+    interaction: discord.Interaction,
+    service: HoursService,
+    period_text: str | None,
+    stored_names: NameService,
 ) -> None:
     """/staff hours export: the summary, then the files."""
     language = reader_language(interaction)
@@ -256,7 +259,8 @@ async def send_export(
     people += [
         user for item in built.disputed for user in (item.mentor_user_id, item.mentee_user_id)
     ]
-    names = await display_names(guild, people, {interaction.user.id: staff})
+    known = {**await stored_names.names(guild.id), interaction.user.id: staff}
+    names = await display_names(guild, people, known)
     files = await asyncio.to_thread(
         export_files,
         built,
@@ -304,20 +308,11 @@ async def send_review(
     await interaction.response.send_message(reply.render(language), ephemeral=True)
 
 
-async def _staff_only(interaction: discord.Interaction, programs: ProgramService) -> bool:
-    """Autocomplete runs no cog check: staff's suggestions are shown to staff only."""
-    try:
-        await require_staff(interaction, programs)
-    except Refused:
-        return False
-    return True
-
-
 async def period_choices(
     interaction: discord.Interaction, service: HoursService, programs: ProgramService, current: str
 ) -> list[app_commands.Choice[str]]:
     """This and last school year, month and calendar year; what was typed, if it reads."""
-    if interaction.guild_id is None or not await _staff_only(interaction, programs):
+    if interaction.guild_id is None or not await asked_by_staff(interaction, programs):
         return []
     language = reader_language(interaction)
     periods = service.suggested_periods(await service.program_today(interaction.guild_id))
@@ -336,17 +331,23 @@ async def period_choices(
 
 
 async def disputed_choices(
-    interaction: discord.Interaction, service: HoursService, programs: ProgramService, current: str
+    interaction: discord.Interaction,
+    service: HoursService,
+    programs: ProgramService,
+    stored_names: NameService,
+    current: str,
 ) -> list[app_commands.Choice[int]]:
-    """Disputed sessions waiting for staff, newest first (names from the cache only)."""
+    """Disputed sessions waiting for staff, newest first (names without a request)."""
     guild = interaction.guild
-    if guild is None or not await _staff_only(interaction, programs):
+    if guild is None or not await asked_by_staff(interaction, programs):
         return []
     language = reader_language(interaction)
+    stored = await stored_names.names(guild.id)
     found = []
     for item in await service.waiting_review(guild.id):
         names = {
-            user: cached_name(guild, user) for user in (item.mentor_user_id, item.mentee_user_id)
+            user: name_of(guild, user, stored)
+            for user in (item.mentor_user_id, item.mentee_user_id)
         }
         number = f"#{item.session_id}"
         label = Text(

@@ -21,3 +21,12 @@ async def require_staff(interaction: discord.Interaction, programs: ProgramServi
     role_ids = {role.id for role in user.roles}
     if not is_staff(role_ids, program.staff_role_id, is_admin=interaction.permissions.manage_guild):
         raise Refused("Only staff can use this command.")
+
+
+async def asked_by_staff(interaction: discord.Interaction, programs: ProgramService) -> bool:
+    """For autocomplete, which runs no cog check: staff's suggestions are for staff only."""
+    try:
+        await require_staff(interaction, programs)
+    except Refused:
+        return False
+    return True

@@ -41,7 +41,9 @@ RECORDS: dict[str, Text] = {
     ),
 }
 #: Tables that hold the program's own settings, never a member's records.
-PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules"})
+#: Tables that never hold a member's records (``bot_state``: the bot's own, e.g. the
+#: synced commands' hash).
+PROGRAM_TABLES = frozenset({"guild_settings", "holidays", "training_modules", "bot_state"})
 
 NOTHING_STORED = Text(
     "Bridges stores nothing about you in this server. If you join the program, {command} "

@@ -239,6 +239,7 @@ class SessionCog(commands.Cog):
             bot.settings.sessions,
             quiet_days=bot.settings.escalations.no_session_days,
             transactions=transactions(bot),
+            link_hosts=bot.settings.privacy.allowed_link_hosts,
         )
         # Jobs due at the same moment are written in one transaction per batch.
         self._reminders: list[tuple[int, str]] = []

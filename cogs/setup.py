@@ -15,6 +15,14 @@ from cogs.context import reader_language
 from cogs.program_checks import program_problems
 from cogs.timezones import zone_choices
 
+#: `/staff` is hidden from everyone without Manage Server until an admin allows the staff role.
+STAFF_COMMANDS_STEP = Text(
+    "Only members with Manage Server see `{command}` for now. To let your staff role use it: "
+    "Server Settings → Integrations → Bridges → `{command}` → Add roles or members → choose "
+    "the staff role. Students never see it; Bridges also checks the role itself.",
+    command=Slash("staff"),
+)
+
 
 def summary_embed(
     program: Program,
@@ -50,6 +58,11 @@ def summary_embed(
     fields.append((Text("Weekly check-in"), checkin.render(language)))
     for name, value in fields:
         embed.add_field(name=name.render(language), value=value, inline=True)
+    embed.add_field(
+        name=Text("Staff commands").render(language),
+        value=STAFF_COMMANDS_STEP.render(language),
+        inline=False,
+    )
     return embed
 
 

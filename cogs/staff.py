@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 import zipfile
@@ -33,6 +32,7 @@ from bot.services.recruiting import RecruitingService
 from bot.services.reports import ReportService
 from bot.services.sessions import SessionService
 from bot.services.training import TrainingService
+from bot.spreadsheets import SpreadsheetWriter
 from cogs import (
     consent_texts,
     delivery_texts,
@@ -44,7 +44,9 @@ from cogs import (
 from cogs import hours as hours_area
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingView
+from cogs.escalation_choices import escalation_choices as choose_escalation
 from cogs.escalations import EscalationCog
+from cogs.names import name_of
 from cogs.outbox import transactions
 from cogs.pairs import PairChannels, prepare_pair
 from cogs.permissions import require_staff
@@ -151,7 +153,7 @@ def roster_pages(roster: Roster, language: str = DEFAULT_LANGUAGE) -> list[disco
 
 def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetWriter(out)
     writer.writerow(
         [
             "kind",
@@ -359,6 +361,8 @@ class StaffCog(commands.Cog):
         name="staff",
         description="Staff tools for running the program",
         guild_only=True,
+        # Hidden from students' menus; /setup explains how to allow the staff role.
+        default_permissions=discord.Permissions(manage_guild=True),
         extras={"audience": Audience.STAFF},
     )
     training = app_commands.Group(
@@ -687,9 +691,17 @@ class StaffCog(commands.Cog):
             "\n".join(lines)[:1900] or none.render(language), ephemeral=True
         )
 
+    async def escalation_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await choose_escalation(
+            interaction, self._escalations().service, self.programs, self.bot.names, current
+        )
+
     @escalation.command(name="view")
     @app_commands.describe(escalation_id="The escalation's number, e.g. 12")
     @app_commands.rename(escalation_id="id")
+    @app_commands.autocomplete(escalation_id=escalation_choices)
     async def escalation_view(self, interaction: discord.Interaction, escalation_id: int) -> None:
         """An escalation's full timeline: who did what, and when."""
         view, events = await self._escalations().service.timeline(
@@ -703,6 +715,7 @@ class StaffCog(commands.Cog):
     @escalation.command(name="claim")
     @app_commands.describe(escalation_id="The escalation's number, e.g. 12")
     @app_commands.rename(escalation_id="id")
+    @app_commands.autocomplete(escalation_id=escalation_choices)
     async def escalation_claim(self, interaction: discord.Interaction, escalation_id: int) -> None:
         """Claim an escalation (as the Claim button does): the student is told."""
         cog = self._escalations()
@@ -769,13 +782,13 @@ class StaffCog(commands.Cog):
         recruiting = await self.recruiting.roster(guild_id_of(interaction))
         names = {}
         if interaction.guild is not None:
+            stored = await self.bot.names.names(interaction.guild.id)
             for user_id in {
                 *(u for p in roster.pairs for u in p[:2]),
                 *roster.unmatched_mentees,
                 *(m.user_id for m in roster.mentors),
             }:
-                member = interaction.guild.get_member(user_id)
-                names[user_id] = member.display_name if member else str(user_id)
+                names[user_id] = name_of(interaction.guild, user_id, stored)
         pages = roster_pages(roster, reader_language(interaction)) + recruiting_texts.roster_pages(
             recruiting, self.bot.clock.now(), reader_language(interaction)
         )
@@ -845,9 +858,9 @@ class StaffCog(commands.Cog):
     async def report(self, interaction: discord.Interaction, period: str = "month") -> None:
         """Program figures, objectives met or not, charts and CSVs for a period."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        built = await self.reports.build(
-            self.reports.scope_for_period(guild_id_of(interaction), period)
-        )
+        guild_id = guild_id_of(interaction)
+        await self.bot.names.names(guild_id)  # stores the names seen before members' rows
+        built = await self.reports.build(self.reports.scope_for_period(guild_id, period))
         language = reader_language(interaction)
         files = await asyncio.to_thread(render, built, language)
         await interaction.followup.send(
@@ -867,7 +880,7 @@ class StaffCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         return await hours_area.disputed_choices(
-            interaction, self.hours_service, self.programs, current
+            interaction, self.hours_service, self.programs, self.bot.names, current
         )
 
     @hours_group.command(name="export")
@@ -880,7 +893,7 @@ class StaffCog(commands.Cog):
         self, interaction: discord.Interaction, period: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
         """A CSV and a certificate to sign per mentor, with their service hours in a period."""
-        await hours_area.send_export(interaction, self.hours_service, period)
+        await hours_area.send_export(interaction, self.hours_service, period, self.bot.names)
 
     @hours_group.command(name="confirm")
     @app_commands.describe(

@@ -162,7 +162,7 @@ class Member(Base):
     guild_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     role: Mapped[ProgramRole | None] = mapped_column(_str_enum(ProgramRole, "program_role"))
     time_zone: Mapped[str | None] = mapped_column(CleanString(64))
     dm_status: Mapped[DmStatus] = mapped_column(
@@ -183,6 +183,8 @@ class Member(Base):
         CleanJSON, default=list, server_default=text("'[]'")
     )
     capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: most mentees at once
+    # The server display name seen on the member's last interaction (no members intent).
+    display_name: Mapped[str | None] = mapped_column(CleanString(100))
     #: The language of the member's DMs and scheduled prompts ("en", "es"): seeded from their
     #: Discord locale at /join, changed with /language.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
@@ -190,6 +192,16 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotState(Base):
+    """Small values the bot keeps between starts, by key (e.g. the synced commands' hash)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -266,6 +278,8 @@ class Match(Base):
     # A closed match's channel made read-only and its closing notices written; None on a
     # closed match: the bot stopped in between, and finishes it at start.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its mid-point survey DMs were written: the hourly re-plan skips it from then on.
+    midpoint_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ClosureSurvey(Base):
@@ -381,8 +395,12 @@ class Signal(Base):
         BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(CleanString(40))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
     # Where the words of a concern are (never copied here): a check-in's answers, a
     # mentor's check-in, a goal, or a session (its topic and the member's attendance note).
     # Plain ids: each belongs to ``member_id`` (or its match), whose removal removes this.
@@ -412,7 +430,10 @@ class Delivery(Base):
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_status_priority", "status", "priority"),)
+    __table_args__ = (
+        Index("ix_deliveries_status_priority", "status", "priority"),
+        Index("ix_deliveries_guild_id_created_at", "guild_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(CleanString(200), unique=True)
@@ -516,7 +537,9 @@ class EscalationEvent(Base):
     actor: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: the bot
     action: Mapped[str] = mapped_column(CleanString(24))
     note: Mapped[str | None] = mapped_column(CleanString(1000))  # never logged
-    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id", ondelete="SET NULL"))
+    signal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signals.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -552,7 +575,7 @@ class Goal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     what: Mapped[str] = mapped_column(CleanString(100))
@@ -588,7 +611,7 @@ class Checkin(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     week: Mapped[date] = mapped_column(Date)
@@ -630,7 +653,7 @@ class MentorCheckin(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE")
+        BigInteger, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     week: Mapped[date] = mapped_column(Date)

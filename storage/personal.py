@@ -31,6 +31,7 @@ CLASSIFICATION: dict[str, Kind] = {
     "guild_settings.escalation_channel_id": C.NOT_PERSONAL,
     "guild_settings.mentoring_category_id": C.NOT_PERSONAL,
     "guild_settings.time_zone": C.NOT_PERSONAL,
+    "guild_settings.language": C.NOT_PERSONAL,
     # members
     "members.guild_id": C.NOT_PERSONAL,
     "members.user_id": C.USER_ID,
@@ -41,6 +42,11 @@ CLASSIFICATION: dict[str, Kind] = {
     "members.subjects": C.PROFILE,
     "members.availability": C.PROFILE,
     "members.capacity": C.PROFILE,
+    "members.display_name": C.PROFILE,
+    "members.language": C.NOT_PERSONAL,  # "en" or "es", never empty: what its DMs are in
+    # the bot's own state
+    "bot_state.key": C.NOT_PERSONAL,
+    "bot_state.value": C.NOT_PERSONAL,
     # training
     "training_modules.guild_id": C.NOT_PERSONAL,
     "training_modules.title": C.NOT_PERSONAL,

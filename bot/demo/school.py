@@ -498,6 +498,7 @@ async def open_school(
         clock=clock,
         on_close=engine.dispose,
         watch_loop=False,
+        always_sync=True,  # the simulated Discord starts without commands
     )
     env = simcord.Env(bot, settle_timeout=30.0)
     env.backend.bot_user.name = BOT_NAME

@@ -136,6 +136,16 @@ class EscalationView:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An escalation offered by number (autocomplete)."""
+
+    id: int
+    urgency: Urgency
+    status: EscalationStatus
+    student_user_id: int
+
+
+@dataclass(frozen=True)
 class Quote:
     """The message a "Get help from staff" request quotes: its words, who wrote it (None:
     Bridges itself), where (None: a DM with Bridges) and its link for staff."""
@@ -675,12 +685,12 @@ class EscalationService:
     async def claimed(self) -> list[EscalationView]:
         async with self._sessions() as session:
             found = await rows.with_status(session, [EscalationStatus.CLAIMED])
-            return [await self._view(session, row) for row in found]
+            return await self._views(session, found)
 
     async def unclaimed(self) -> list[EscalationView]:
         async with self._sessions() as session:
             found = await rows.with_status(session, [EscalationStatus.OPEN])
-            return [await self._view(session, row) for row in found]
+            return await self._views(session, found)
 
     # ----------------------------------------------------------------- reading
 
@@ -709,6 +719,12 @@ class EscalationService:
                 session, guild_id, statuses, user_id if scope == "mine" else None, LIST_LIMIT
             )
             return [await self._view(session, row) for row in found]
+
+    async def choices(self, guild_id: int, limit: int) -> list[Choice]:
+        """Escalations to pick by number: open and claimed ones first, most urgent first."""
+        async with self._sessions() as session:
+            found = await rows.choices(session, guild_id, limit)
+        return [Choice(row.id, row.urgency, row.status, user_id) for row, user_id in found]
 
     async def context(self, view: EscalationView) -> Context:
         async with self._sessions() as session:
@@ -884,16 +900,38 @@ class EscalationService:
         return row
 
     async def _view(self, session: AsyncSession, row: Escalation) -> EscalationView:
-        student = await members.by_id(session, row.member_id)
-        if student is None:
+        return (await self._views(session, [row]))[0]
+
+    async def _views(
+        self, session: AsyncSession, found: Sequence[Escalation]
+    ) -> list[EscalationView]:
+        """The views of these escalations: students, mentors and events read in one query
+        each, whatever their number."""
+        students = await rows.user_ids(session, [row.member_id for row in found])
+        if any(row.member_id not in students for row in found):
             raise NotFound("That student is no longer in the program.")
-        events = await rows.events(session, row.id) if row.id is not None else []
+        mentors = await rows.mentors_of(session, [row.member_id for row in found])
+        events = await rows.events_of(session, [row.id for row in found if row.id is not None])
+        return [
+            self._build_view(
+                row, students[row.member_id], mentors.get(row.member_id), events.get(row.id, [])
+            )
+            for row in found
+        ]
+
+    def _build_view(
+        self,
+        row: Escalation,
+        student_user_id: int,
+        mentor_user_id: int | None,
+        events: Sequence[EscalationEvent],
+    ) -> EscalationView:
         claimed_at, stage, due = self._follow_up(row, events)
         return EscalationView(
             id=row.id,
             guild_id=row.guild_id,
-            student_user_id=student.user_id,
-            mentor_user_id=await rows.mentor_of(session, student.id),
+            student_user_id=student_user_id,
+            mentor_user_id=mentor_user_id,
             source=row.source,
             raised_by=row.raised_by,
             category=row.category,

@@ -22,7 +22,7 @@ from bot.services.concern import find_concerns
 from bot.services.matching import FocusArea
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
-from bot.text import clean
+from bot.text import clean, plain_links
 from storage.db import Sessions
 from storage.models import Goal, GoalStatus, Member, ProgramRole
 from storage.repositories import checkins as rows
@@ -78,8 +78,11 @@ class GoalService:
         max_active: int,
         *,
         transactions: Transactions | None = None,
+        link_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        #: Hosts whose https links stay clickable in goals the mentor reads.
+        self._link_hosts = link_hosts
         self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
@@ -118,10 +121,11 @@ class GoalService:
             area = FocusArea(focus_area)
         except ValueError:
             raise UserError("Pick a focus area from the list.") from None
+        hosts = self._link_hosts
         return GoalDraft(
-            _text(what, MAX_WHAT, "what", required=True),
-            _text(why, MAX_WHY, "why it matters", required=True),
-            _text(measure, MAX_MEASURE, "how we will know", required=True),
+            _text(plain_links(what, hosts), MAX_WHAT, "what", required=True),
+            _text(plain_links(why, hosts), MAX_WHY, "why it matters", required=True),
+            _text(plain_links(measure, hosts), MAX_MEASURE, "how we will know", required=True),
             due_on,
             area,
         )

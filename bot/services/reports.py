@@ -63,7 +63,7 @@ from storage.models import (
     ProgramRole,
     Urgency,
 )
-from storage.repositories import contacts, recruiting
+from storage.repositories import contacts, members, recruiting
 from storage.repositories import reports as rows
 
 PERIODS = {"week": 7, "month": 30, "term": 90, "year": 365}
@@ -121,6 +121,8 @@ class Report:
     objectives: tuple[Judged, ...]
     tables: tuple[Table, ...]
     charts: tuple[Chart, ...]
+    #: user id -> display name, for the files (the tables keep user ids, for mentions)
+    names: dict[int, str] = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
         return next(table for table in self.tables if table.name == name)
@@ -640,6 +642,7 @@ class ReportService:
                 section.figures.update(part.figures)
                 section.tables += part.tables
                 section.charts += part.charts
+            names = await members.display_names(session, scope.guild_id)
         judged = tuple(
             Judged(o, section.figures.get(o.metric), o.met(section.figures.get(o.metric)))
             for o in self._settings.objectives
@@ -660,6 +663,7 @@ class ReportService:
             judged,
             (figures, objectives, *section.tables),
             tuple(section.charts),
+            names,
         )
 
 

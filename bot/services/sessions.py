@@ -39,6 +39,7 @@ from bot.services.session_rules import (
     weekly_series,
 )
 from bot.services.tags import normalise_tags
+from bot.text import plain_links
 from bot.timeparse import parse_when, resolve_zone
 from storage.db import Sessions
 from storage.models import (
@@ -192,8 +193,11 @@ class SessionService:
         *,
         quiet_days: int = 14,
         transactions: Transactions | None = None,
+        link_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        #: Hosts whose https links stay clickable in topics and places the other one reads.
+        self._link_hosts = link_hosts
         self._tx = transactions or Transactions(sessions, clock)
         self._clock = clock
         self._programs = programs
@@ -224,8 +228,9 @@ class SessionService:
     ) -> Scheduled:
         """Propose a session (or a weekly series) and invite the other member, together."""
         now = self._clock.now()
-        topic = _clean(topic, MAX_TOPIC, "topic")
+        topic = _clean(topic and plain_links(topic, self._link_hosts), MAX_TOPIC, "topic")
         detail = _place_detail(place, detail)
+        detail = detail and _clean(plain_links(detail, self._link_hosts), MAX_DETAIL, "details")
         async with self._tx.begin("session-schedule") as changes:
             session = changes.session
             me = await self._active(session, guild_id, user_id)
@@ -283,11 +288,8 @@ class SessionService:
                     item.updated_at = self._clock.now()
             if accept:
                 await self._refuse_conflicts(session, [s for s in series if s.status is status])
-            answered = Answered(
-                await self._view(session, row),
-                tuple([await self._view(session, s) for s in series if s.status is status]),
-                accept,
-            )
+            views = await self._views(session, [row, *(s for s in series if s.status is status)])
+            answered = Answered(views[0], tuple(views[1:]), accept)
             await changes.send(compose(answered))
         return answered
 
@@ -368,7 +370,7 @@ class SessionService:
                     )
                 )
             found = await rows.for_member(session, me.id, self._clock.now() - RECENT)
-            return [await self._view(session, row) for row in found]
+            return await self._views(session, found)
 
     async def upcoming_confirmed(self, guild_id: int, user_id: int) -> list[SessionView]:
         now = self._clock.now()
@@ -690,7 +692,7 @@ class SessionService:
             for item in created:
                 item.series_id = created[0].id
             await session.flush()
-        views = tuple([await self._view(session, item) for item in created])
+        views = tuple(await self._views(session, created))
         return Scheduled(views, tuple(skipped))
 
     async def _like(
@@ -730,14 +732,16 @@ class SessionService:
             return
         match = await self._match(session, candidates[0].match_id)
         ids = {c.id for c in candidates if c.id is not None}
+        start = min(item.starts_at for item in candidates)
+        end = max(item.ends_at for item in candidates)
+        busy = [  # one read for the whole series; find_conflict keeps each one's overlaps
+            Busy(row.starts_at, row.ends_at, f"session {row.id}")
+            for row in await rows.busy_for_members(
+                session, [match.mentor_id, match.mentee_id], start, end
+            )
+            if row.id not in ids
+        ]
         for item in candidates:
-            busy = [
-                Busy(row.starts_at, row.ends_at, f"session {row.id}")
-                for row in await rows.busy_for_members(
-                    session, [match.mentor_id, match.mentee_id], item.starts_at, item.ends_at
-                )
-                if row.id not in ids
-            ]
             if (clash := find_conflict(item.starts_at, item.ends_at, busy)) is not None:
                 when = f"<t:{int(clash.start.timestamp())}:F>"
                 raise UserError(
@@ -847,10 +851,16 @@ class SessionService:
         return row
 
     async def _view(self, session: AsyncSession, row: MentoringSession) -> SessionView:
-        match = await self._match(session, row.match_id)
-        mentor = await self._member_by_id(session, match.mentor_id)
-        mentee = await self._member_by_id(session, match.mentee_id)
-        return _build_view(row, match, mentor.user_id, mentee.user_id)
+        return (await self._views(session, [row]))[0]
+
+    async def _views(
+        self, session: AsyncSession, found: Sequence[MentoringSession]
+    ) -> list[SessionView]:
+        """The views of these sessions, their pairs read in one query."""
+        pairs = await rows.pairs_of_matches(session, [row.match_id for row in found])
+        if any(row.match_id not in pairs for row in found):
+            raise NotFound("That match no longer exists.")
+        return [_build_view(row, *pairs[row.match_id]) for row in found]
 
 
 def _build_view(

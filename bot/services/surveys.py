@@ -73,24 +73,27 @@ class SurveyService:
         return timedelta(weeks=weeks) if weeks else None
 
     async def plan(self) -> list[tuple[int, datetime]]:
-        """(match id, when to ask) for every active match still to be asked."""
+        """(match id, when to ask) for every active match not asked yet (one asked is left
+        out: the hourly re-plan does not fire it again)."""
         after = self.after
         if after is None:
             return []
         earliest = self._clock.now() - after - LATE_GRACE
         async with self._sessions() as session:
-            rows = await matches.active_created_after(session, earliest)
+            rows = await matches.midpoints_to_ask(session, earliest)
         return [(match_id, created + after) for match_id, created in rows]
 
     async def ask_midpoint(
         self, match_id: int, compose: Compose[MidpointDue]
     ) -> MidpointDue | None:
-        """Write the mid-point survey DMs of ``match_id`` (each once); None once the match
-        has closed (or is gone)."""
+        """Write the mid-point survey DMs of ``match_id`` (each once) and mark the match
+        asked; None once the match has closed (or is gone) or was asked already."""
         async with self._tx.begin("midpoint-survey") as changes:
             session = changes.session
             match = await matches.by_id(session, match_id)
             if match is None or match.status is not MatchStatus.ACTIVE:
+                return None
+            if match.midpoint_asked_at is not None:
                 return None
             mentor = await members.by_id(session, match.mentor_id)
             mentee = await members.by_id(session, match.mentee_id)
@@ -99,6 +102,7 @@ class SurveyService:
             due = MidpointDue(
                 match.id, match.guild_id, (mentor.user_id, mentee.user_id), match.channel_id
             )
+            match.midpoint_asked_at = self._clock.now()
             await changes.send(compose(due))
         return due
 

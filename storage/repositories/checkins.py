@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.batching import chunks, rows_per_insert
 from storage.models import (
     Checkin,
     CheckinPreference,
@@ -44,20 +45,21 @@ async def goals_of(
 
 async def active_goals_of_many(session: AsyncSession, member_ids: Sequence[int]) -> list[Goal]:
     """Active goals of many members in one query, oldest first."""
-    if not member_ids:
-        return []
-    rows = await session.scalars(
-        select(Goal)
-        .where(Goal.member_id.in_(member_ids), Goal.status == GoalStatus.ACTIVE)
-        .order_by(Goal.id)
-    )
-    return list(rows)
+    found: list[Goal] = []
+    for chunk in chunks(member_ids):
+        found += await session.scalars(
+            select(Goal).where(Goal.member_id.in_(chunk), Goal.status == GoalStatus.ACTIVE)
+        )
+    return sorted(found, key=lambda g: g.id)
 
 
 async def goals_by_ids(session: AsyncSession, goal_ids: Sequence[int]) -> dict[int, Goal]:
-    if not goal_ids:
-        return {}
-    return {g.id: g for g in await session.scalars(select(Goal).where(Goal.id.in_(goal_ids)))}
+    found: dict[int, Goal] = {}
+    for chunk in chunks(goal_ids):
+        found.update(
+            {g.id: g for g in await session.scalars(select(Goal).where(Goal.id.in_(chunk)))}
+        )
+    return found
 
 
 # ------------------------------------------------------------------ who is due
@@ -116,10 +118,13 @@ async def weeks_taken(
 ) -> set[tuple[int, date]]:
     """(member id, week) of every check-in (of these members) from the week ``since`` on."""
     query = select(Checkin.member_id, Checkin.week).where(Checkin.week >= since)
-    if member_ids is not None:
-        query = query.where(Checkin.member_id.in_(member_ids))
-    rows = await session.execute(query)
-    return {(member_id, week) for member_id, week in rows}
+    if member_ids is None:
+        return {(member_id, week) for member_id, week in await session.execute(query)}
+    taken: set[tuple[int, date]] = set()
+    for chunk in chunks(member_ids):
+        rows = await session.execute(query.where(Checkin.member_id.in_(chunk)))
+        taken |= {(member_id, week) for member_id, week in rows}
+    return taken
 
 
 async def all_holidays(session: AsyncSession) -> dict[int, set[date]]:
@@ -141,18 +146,17 @@ async def mentors_with_mentees(session: AsyncSession) -> set[int]:
 
 
 async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> None:
-    """Insert check-ins in one executemany (SQLAlchemy batches it into multi-row INSERTs
-    within each driver's parameter limit); a (member, week) that has one is left as it is."""
+    """Insert check-ins, one executemany per chunk of rows that fits the parameter limit;
+    a (member, week) that has one is left as it is."""
     if not values:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # The Core table, not the entity: no ORM bookkeeping for thousands of plain rows.
-    await session.execute(
-        insert(Checkin.metadata.tables[Checkin.__tablename__]).on_conflict_do_nothing(
-            index_elements=["member_id", "week"]
-        ),
-        list(values),
+    statement = insert(Checkin.metadata.tables[Checkin.__tablename__]).on_conflict_do_nothing(
+        index_elements=["member_id", "week"]
     )
+    for chunk in chunks(values, rows_per_insert(len(values[0]))):
+        await session.execute(statement, list(chunk))
 
 
 async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Checkin, int, Any]]:
@@ -175,9 +179,12 @@ async def open_due_at(
 ) -> list[tuple[Checkin, int, Any]]:
     """The open check-ins due at ``due_at`` (of these members), with their people."""
     conditions = [Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN]
-    if member_ids is not None:
-        conditions.append(Checkin.member_id.in_(member_ids))
-    return await with_people(session, *conditions)
+    if member_ids is None:
+        return await with_people(session, *conditions)
+    found: list[tuple[Checkin, int, Any]] = []
+    for chunk in chunks(member_ids):
+        found += await with_people(session, *conditions, Checkin.member_id.in_(chunk))
+    return sorted(found, key=lambda row: row[0].id)
 
 
 async def open_due_instants(session: AsyncSession) -> list[datetime]:
@@ -323,20 +330,18 @@ async def mentor_history(session: AsyncSession, member_id: int, limit: int) -> l
 
 async def pair_channels(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
     """A pair channel id for each member with an active match (a mentor's first one)."""
-    if not member_ids:
-        return {}
-    rows = await session.execute(
-        select(Match.mentor_id, Match.mentee_id, Match.channel_id)
-        .where(
-            Match.status == MatchStatus.ACTIVE,
-            (Match.mentor_id.in_(member_ids)) | (Match.mentee_id.in_(member_ids)),
+    matches: dict[int, tuple[int, int, int]] = {}
+    for chunk in chunks(member_ids):
+        rows = await session.execute(
+            select(Match.id, Match.mentor_id, Match.mentee_id, Match.channel_id).where(
+                Match.status == MatchStatus.ACTIVE,
+                Match.channel_id.is_not(None),
+                (Match.mentor_id.in_(chunk)) | (Match.mentee_id.in_(chunk)),
+            )
         )
-        .order_by(Match.id)
-    )
+        matches.update({row_id: (a, b, c) for row_id, a, b, c in rows if c is not None})
     found: dict[int, int] = {}
-    for mentor_id, mentee_id, channel_id in rows:
-        if channel_id is None:
-            continue
+    for _, (mentor_id, mentee_id, channel_id) in sorted(matches.items()):
         found.setdefault(mentor_id, channel_id)
         found.setdefault(mentee_id, channel_id)
     return found

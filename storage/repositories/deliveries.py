@@ -13,14 +13,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.batching import chunks
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
-#: Rows per INSERT: PostgreSQL takes at most 32,767 parameters in one statement.
-CHUNK = 1000
-
-
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+_TABLE = cast(Table, Delivery.__table__)
+#: Rows per executemany of the claim (each batched by SQLAlchemy within the parameter limit).
+CLAIM_CHUNK = 1000
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -28,16 +26,30 @@ def _insert(session: AsyncSession) -> Any:
 
 
 async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert each row (a dict of Delivery columns, ``key`` included) as pending in one
-    statement; returns the keys that were new. A key recorded before is never claimed again."""
+    """Insert each row (a dict of Delivery columns, ``key`` included) as pending; returns
+    the keys that were new. A key recorded before is never claimed again.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` compiled once (and cached) and run
+    as an executemany per chunk, in the caller's transaction: nothing is committed here."""
+    if not rows:
+        return set()
+    columns = sorted({column for row in rows for column in row})
+    statement = (
+        _insert(session)(_TABLE)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_TABLE.c.key)
+    )
     new: set[str] = set()
-    for chunk in _chunks(rows):
-        result = await session.execute(
-            _insert(session)(Delivery)
-            .values([{**row, "status": DeliveryStatus.PENDING, "attempts": 0} for row in chunk])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Delivery.key)
-        )
+    for chunk in chunks(rows, CLAIM_CHUNK):
+        params = [
+            {
+                **{column: row.get(column) for column in columns},
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+            }
+            for row in chunk
+        ]
+        result = await session.execute(statement, params)
         new.update(result.scalars())
     return new
 
@@ -55,7 +67,7 @@ async def pending(session: AsyncSession) -> list[Delivery]:
 async def mark_attempting(session: AsyncSession, keys: Sequence[str], now: datetime) -> None:
     """Record that a request for each of these deliveries is about to leave (one UPDATE per
     thousand): from now on a restart treats them as possibly sent."""
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         await session.execute(
             update(Delivery).where(Delivery.key.in_(chunk)).values(last_attempt_at=now)
         )
@@ -64,7 +76,7 @@ async def mark_attempting(session: AsyncSession, keys: Sequence[str], now: datet
 async def clear_attempts(session: AsyncSession, keys: Sequence[str]) -> None:
     """Forget the recorded attempt of pending deliveries known not to have been sent (their
     request never left): the next start sends them as new."""
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         await session.execute(
             update(Delivery)
             .where(Delivery.key.in_(chunk), Delivery.status == DeliveryStatus.PENDING)
@@ -85,7 +97,7 @@ class Outcome:
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
     """Write outcomes, one executemany per shape of update; a finished delivery drops its
     payload (nothing left to resume)."""
-    table = cast(Table, Delivery.__table__)  # Core: executemany of a keyed UPDATE
+    table = _TABLE  # Core: executemany of a keyed UPDATE
     shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         done = outcome.status is not DeliveryStatus.PENDING
@@ -111,7 +123,7 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: dateti
         if sent:
             values["sent_at"] = now
         statement = update(table).where(table.c.key == bindparam("b_key")).values(values)
-        for chunk in _chunks(params):
+        for chunk in chunks(params):
             await session.execute(statement, list(chunk))
 
 
@@ -122,7 +134,7 @@ async def sent_for_escalations(
     DMs: keys ``escalation-...:{id}`` or ``escalation-...:{id}:...``), oldest first."""
     wanted = {str(i) for i in escalation_ids}
     found: list[Delivery] = []
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in chunks(sorted(wanted)):
         rows = await session.scalars(
             select(Delivery)
             .where(
@@ -141,7 +153,7 @@ async def sent_for_escalations(
 
 async def statuses(session: AsyncSession, keys: Sequence[str]) -> dict[str, DeliveryStatus]:
     found: dict[str, DeliveryStatus] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = await session.execute(
             select(Delivery.key, Delivery.status).where(Delivery.key.in_(chunk))
         )
@@ -185,7 +197,7 @@ async def recent_failures(
 
 async def dm_channels(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
     found: dict[int, int] = {}
-    for chunk in _chunks(list(set(user_ids))):
+    for chunk in chunks(list(set(user_ids))):
         rows = await session.execute(
             select(DmChannel.user_id, DmChannel.channel_id).where(DmChannel.user_id.in_(chunk))
         )
@@ -196,7 +208,7 @@ async def dm_channels(session: AsyncSession, user_ids: Iterable[int]) -> dict[in
 async def remember_dm_channels(
     session: AsyncSession, channels: dict[int, int], now: datetime
 ) -> None:
-    for chunk in _chunks(list(channels.items())):
+    for chunk in chunks(list(channels.items())):
         await session.execute(
             _insert(session)(DmChannel)
             .values(
@@ -212,7 +224,7 @@ async def remember_dm_channels(
 async def dms_closed(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
     """Those of ``user_ids`` marked DMs-closed (in any server)."""
     closed: set[int] = set()
-    for chunk in _chunks(list(set(user_ids))):
+    for chunk in chunks(list(set(user_ids))):
         rows = await session.scalars(
             select(Member.user_id).where(
                 Member.user_id.in_(chunk), Member.dm_status == DmStatus.CLOSED
@@ -226,7 +238,7 @@ async def set_dm_status(
     session: AsyncSession, user_ids: Iterable[int], status: DmStatus, now: datetime
 ) -> None:
     """Mark every member row of these users (in every server)."""
-    for chunk in _chunks(list(set(user_ids))):
+    for chunk in chunks(list(set(user_ids))):
         await session.execute(
             update(Member)
             .where(Member.user_id.in_(chunk), Member.dm_status != status)

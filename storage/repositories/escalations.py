@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.batching import chunks
 from storage.models import (
     MANUAL,
     Attendance,
@@ -22,6 +23,7 @@ from storage.models import (
     Member,
     MentoringSession,
     TrainingCompletion,
+    Urgency,
 )
 
 LIVE = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
@@ -68,6 +70,25 @@ async def listing(
     return list(rows)
 
 
+async def choices(session: AsyncSession, guild_id: int, limit: int) -> list[tuple[Escalation, int]]:
+    """Escalations to offer by number: not resolved first, the most urgent and newest first
+    among them; each with the student's user id."""
+    resolved_last = case((Escalation.status.in_(LIVE), 0), else_=1)
+    most_urgent = case(
+        (Escalation.urgency == Urgency.RIGHT_NOW, 0),
+        (Escalation.urgency == Urgency.TODAY, 1),
+        else_=2,
+    )
+    rows = await session.execute(
+        select(Escalation, Member.user_id)
+        .join(Member, Member.id == Escalation.member_id)
+        .where(Escalation.guild_id == guild_id)
+        .order_by(resolved_last, most_urgent, Escalation.id.desc())
+        .limit(limit)
+    )
+    return [(row, user_id) for row, user_id in rows.tuples()]
+
+
 async def with_status(
     session: AsyncSession, statuses: Sequence[EscalationStatus]
 ) -> list[Escalation]:
@@ -87,14 +108,43 @@ async def events(session: AsyncSession, escalation_id: int) -> list[EscalationEv
     return list(rows)
 
 
-async def mentor_of(session: AsyncSession, mentee_id: int) -> int | None:
-    """The user id of the student's mentor in their active match, if they have one."""
-    found: int | None = await session.scalar(
-        select(Member.user_id)
-        .join(Match, Match.mentor_id == Member.id)
-        .where(Match.mentee_id == mentee_id, Match.status == MatchStatus.ACTIVE)
-        .limit(1)
-    )
+async def events_of(
+    session: AsyncSession, escalation_ids: Sequence[int]
+) -> dict[int, list[EscalationEvent]]:
+    """Escalation id -> its events, oldest first (one query per thousand escalations)."""
+    found: dict[int, list[EscalationEvent]] = {i: [] for i in escalation_ids}
+    for chunk in chunks(sorted(set(escalation_ids))):
+        rows = await session.scalars(
+            select(EscalationEvent)
+            .where(EscalationEvent.escalation_id.in_(chunk))
+            .order_by(EscalationEvent.id)
+        )
+        for event in rows:
+            found[event.escalation_id].append(event)
+    return found
+
+
+async def user_ids(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    """Member id -> user id of those members that exist."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(set(member_ids))):
+        rows = await session.execute(select(Member.id, Member.user_id).where(Member.id.in_(chunk)))
+        found.update({member_id: user_id for member_id, user_id in rows})
+    return found
+
+
+async def mentors_of(session: AsyncSession, mentee_ids: Sequence[int]) -> dict[int, int]:
+    """Mentee member id -> the user id of their mentor in an active match (those with one)."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(set(mentee_ids))):
+        rows = await session.execute(
+            select(Match.mentee_id, Member.user_id)
+            .join(Member, Member.id == Match.mentor_id)
+            .where(Match.mentee_id.in_(chunk), Match.status == MatchStatus.ACTIVE)
+            .order_by(Match.id)
+        )
+        for mentee_id, user_id in rows:
+            found.setdefault(mentee_id, user_id)
     return found
 
 

@@ -86,6 +86,21 @@ async def active_created_after(
     return [(match_id, created) for match_id, created in rows]
 
 
+async def midpoints_to_ask(session: AsyncSession, instant: datetime) -> list[tuple[int, datetime]]:
+    """(id, created at) of active matches created after ``instant`` whose mid-point survey
+    was not asked yet, in every server."""
+    rows = await session.execute(
+        select(Match.id, Match.created_at)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            Match.created_at > instant,
+            Match.midpoint_asked_at.is_(None),
+        )
+        .order_by(Match.id)
+    )
+    return [(match_id, created) for match_id, created in rows]
+
+
 async def without_channel(session: AsyncSession) -> list[Match]:
     """Active matches, in every server, with no channel recorded."""
     rows = await session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, ProgramRole
@@ -50,6 +50,28 @@ async def active_with_role(session: AsyncSession, guild_id: int, role: ProgramRo
         .order_by(Member.id)
     )
     return list(rows)
+
+
+async def set_display_name(session: AsyncSession, guild_id: int, user_id: int, name: str) -> bool:
+    """Keep the name the member showed on their latest interaction; False if they have no
+    row (not in the program)."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.guild_id == guild_id, Member.user_id == user_id)
+        .values(display_name=name)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def display_names(session: AsyncSession, guild_id: int) -> dict[int, str]:
+    """The stored display name of every member of the server who has one."""
+    rows = await session.execute(
+        select(Member.user_id, Member.display_name).where(
+            Member.guild_id == guild_id, Member.display_name.is_not(None)
+        )
+    )
+    return {user_id: name for user_id, name in rows.tuples() if name is not None}
 
 
 async def languages(session: AsyncSession, user_ids: Collection[int]) -> dict[tuple[int, int], str]:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.batching import chunks
 from storage.models import (
     Attendance,
     AttendanceAnswer,
@@ -45,18 +46,20 @@ async def busy_for_members(
     session: AsyncSession, member_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[MentoringSession]:
     """Live sessions of any of these members that overlap [start, end)."""
-    rows = await session.scalars(
-        select(MentoringSession)
-        .join(Match, Match.id == MentoringSession.match_id)
-        .where(
-            MentoringSession.status.in_(LIVE),
-            MentoringSession.starts_at < end,
-            MentoringSession.ends_at > start,
-            or_(Match.mentor_id.in_(member_ids), Match.mentee_id.in_(member_ids)),
+    found: dict[int, MentoringSession] = {}
+    for chunk in chunks(member_ids):
+        rows = await session.scalars(
+            select(MentoringSession)
+            .join(Match, Match.id == MentoringSession.match_id)
+            .where(
+                MentoringSession.status.in_(LIVE),
+                MentoringSession.starts_at < end,
+                MentoringSession.ends_at > start,
+                or_(Match.mentor_id.in_(chunk), Match.mentee_id.in_(chunk)),
+            )
         )
-        .order_by(MentoringSession.starts_at)
-    )
-    return list(rows)
+        found.update({row.id: row for row in rows})
+    return sorted(found.values(), key=lambda row: (row.starts_at, row.id))
 
 
 async def for_member(
@@ -96,8 +99,29 @@ async def with_pair(
 async def with_pairs(
     session: AsyncSession, session_ids: Sequence[int]
 ) -> list[tuple[MentoringSession, Match, int, int]]:
-    rows = await session.execute(_with_pair().where(MentoringSession.id.in_(session_ids)))
-    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+    found: list[tuple[MentoringSession, Match, int, int]] = []
+    for chunk in chunks(session_ids):
+        rows = await session.execute(_with_pair().where(MentoringSession.id.in_(chunk)))
+        found += [(row, match, mentor, mentee) for row, match, mentor, mentee in rows]
+    return found
+
+
+async def pairs_of_matches(
+    session: AsyncSession, match_ids: Sequence[int]
+) -> dict[int, tuple[Match, int, int]]:
+    """Match id -> (the match, its mentor's user id, its mentee's user id), in one query
+    per thousand matches."""
+    mentor, mentee = aliased(Member), aliased(Member)
+    found: dict[int, tuple[Match, int, int]] = {}
+    for chunk in chunks(sorted(set(match_ids))):
+        rows = await session.execute(
+            select(Match, mentor.user_id, mentee.user_id)
+            .join(mentor, mentor.id == Match.mentor_id)
+            .join(mentee, mentee.id == Match.mentee_id)
+            .where(Match.id.in_(chunk))
+        )
+        found.update({match.id: (match, a, b) for match, a, b in rows})
+    return found
 
 
 async def confirmed_after(

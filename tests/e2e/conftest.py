@@ -126,7 +126,7 @@ def world(sim_env: simcord.Env) -> World:
         staff_role = guild.create_role("Staff", mentionable=True)
         admin_role = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True))
         hidden = discord.PermissionOverwrite(view_channel=False)
-        return World(
+        world = World(
             env=env,
             bot=env.bot,  # type: ignore[arg-type]
             guild=guild,
@@ -145,3 +145,18 @@ def world(sim_env: simcord.Env) -> World:
             staff=guild.add_member(env.create_user("ms_rivera"), roles=[staff_role]),
             student=guild.add_member(env.create_user("jordan")),
         )
+        # The step /setup explains: Integrations -> Bridges -> /staff -> allow the staff role.
+        open_staff_menu(world, staff_role)
+        return world
+
+
+def open_staff_menu(world: World, *allowed: RoleHandle | MemberActor) -> None:
+    """Let these roles or members see `/staff` in their menu, as an admin does under Server
+    Settings -> Integrations (the bot still checks, server-side, who is staff)."""
+    command = world.env.backend.find_command("staff", world.guild.id)
+    assert command is not None, "/staff was not synced"
+    backend = world.env.backend
+    kept = backend.get_command_permissions(world.guild.id, int(command["id"])) or []
+    world.guild.set_command_permissions(int(command["id"]), dict.fromkeys(allowed, True))
+    added = backend.get_command_permissions(world.guild.id, int(command["id"]))
+    backend.set_command_permissions(world.guild.id, int(command["id"]), [*kept, *added])

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from bot.config import Settings
-from tests.e2e.conftest import World, build_bot
+from tests.e2e.conftest import World, build_bot, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, open_join, train
 from tests.e2e.test_spanish import speaks
@@ -77,6 +77,7 @@ async def test_matching_is_refused_without_consent_and_allowed_after_it(world: W
     assert f"{world.student.mention} (waiting on guardian consent) is waiting for a mentor" in page
     assert f"{mentor.mention} (waiting on guardian consent):" in page
 
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     denied = reply_of(
         await world.student.slash(
             world.general, "staff consent", member=world.student, on_file="yes"

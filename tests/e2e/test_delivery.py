@@ -12,7 +12,7 @@ from simcord.builders import ChannelHandle
 
 from bot.delivery import Message, Priority, Prompt
 from storage.repositories import deliveries
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_checkins import until_monday
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_matching import MENTEE, join
@@ -84,6 +84,7 @@ async def test_dms_on_rechecks_and_dms_resume(world: World) -> None:
 
 async def test_staff_status_is_for_staff_only(world: World) -> None:
     await run_setup(world)
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     refused = reply_of(await world.student.slash(world.general, "staff status"))
     assert "Only staff" in refused.content
     shown = reply_of(await world.staff.slash(world.general, "staff status")).embeds[0]

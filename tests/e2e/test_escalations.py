@@ -15,7 +15,7 @@ from sqlalchemy import update
 from bot.services.concern import LABELS
 from storage.models import Checkin, CheckinStatus, GuildSettings, Signal
 from storage.repositories import members
-from tests.e2e.conftest import World, build_bot
+from tests.e2e.conftest import World, build_bot, open_staff_menu
 from tests.e2e.test_checkins import advance
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_sessions import dms, matched, restart
@@ -36,7 +36,7 @@ async def ask_for_help(
     world: World,
     actor: Any,
     urgency: str,
-    details: str = "Someone keeps waiting for me after school and I'm scared.",
+    details: str = "I'm scared I will fail chemistry and I need a tutor.",
     **options: Any,
 ) -> Any:
     shown = await actor.slash(world.general, "help-me", **options)
@@ -366,3 +366,19 @@ async def test_a_note_after_the_claim_is_the_follow_up(world: World) -> None:
     assert not any("Follow-up overdue" in p.content for p in posts(world))
     listed = reply_of(await world.staff.slash(world.general, "staff escalations"))
     assert "follow-up" not in listed.content
+
+
+async def test_staff_pick_an_escalation_by_number_open_and_urgent_first(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await ask_for_help(world, mentee, "can_wait")  # #1
+    await ask_for_help(world, mentor, "right_now")  # #2
+    await world.admin.slash(world.general, "staff escalation claim", id=1)
+    choices = await world.staff.autocomplete(world.general, "staff escalation view", "id", "")
+    assert [(c["name"], c["value"]) for c in choices] == [
+        (f"#2 · Right now · {mentor.name}", 2),
+        (f"#1 · Can wait · {mentee.name}", 1),
+    ]
+    typed = await world.staff.autocomplete(world.general, "staff escalation claim", "id", "#1")
+    assert [c["value"] for c in typed] == [1]
+    open_staff_menu(world, world.guild.default_role)  # shown to all; staff's choices are not
+    assert await mentee.autocomplete(world.general, "staff escalation view", "id", "") == []

@@ -19,7 +19,7 @@ import discord
 from pypdf import PdfReader
 from simcord.actors import MemberActor
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_checkins import advance
 from tests.e2e.test_foundation import reply_of
 from tests.e2e.test_sessions import accept, dms, matched, propose, seconds_until
@@ -132,7 +132,7 @@ async def test_hours_by_month_a_disputed_session_and_the_export(world: World) ->
     # Staff review the disputed session from the autocomplete: then it counts.
     choices = await world.staff.autocomplete(world.general, "staff hours confirm", "session", "")
     assert [choice["name"] for choice in choices] == [
-        f"#{choices[0]['value']}, Jan 8, 2026, 45 min, {mentor.id} with {mentee.id}"
+        f"#{choices[0]['value']}, Jan 8, 2026, 45 min, {mentor.name} with {mentee.name}"
     ]
     confirmed = reply_of(
         await world.staff.slash(
@@ -172,6 +172,7 @@ async def test_a_spanish_staff_member_gets_the_certificate_in_spanish(world: Wor
 
 async def test_students_cannot_export_or_see_disputed_sessions(world: World) -> None:
     mentee, mentor = await a_month_of_mentoring(world)
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     for student in (mentee, mentor):
         refused = reply_of(await student.slash(world.general, "staff hours export"))
         assert "Only staff" in refused.content

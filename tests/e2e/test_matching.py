@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import discord
@@ -9,7 +11,7 @@ from simcord.actors import MemberActor
 
 from storage.models import MatchStatus
 from storage.repositories import matches, members, surveys
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 
 MENTEE = {
@@ -135,6 +137,7 @@ async def test_joining_twice_is_refused(world: World) -> None:
 
 async def test_students_cannot_run_staff_commands(world: World) -> None:
     await run_setup(world)
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     refused = await world.student.slash(world.general, "staff roster")
     assert "Only staff" in reply_of(refused).content
 
@@ -288,3 +291,59 @@ async def test_leaving_deactivates_and_closes_the_match(world: World) -> None:
     assert not row.active and row.left_at is not None
     async with world.bot.sessions() as session:
         assert await matches.active(session, world.guild.id) == []
+
+
+async def test_the_roster_csv_names_people_and_keeps_a_formula_name_as_text(world: World) -> None:
+    await run_setup(world)
+    sneaky = world.guild.add_member(
+        world.env.create_user("sneaky", global_name='=HYPERLINK("http://x")')
+    )
+    await join(world, world.student, "mentee", MENTEE)
+    await join(world, sneaky, "mentor", MENTOR)
+    await train(world, sneaky)
+    await world.staff.slash(
+        world.general, "staff match create", mentor=sneaky, mentee=world.student
+    )
+    page = reply_of(await world.staff.slash(world.general, "staff roster"))
+    (csv_file,) = page.attachments
+    rows = list(csv.reader(io.StringIO((await csv_file.read()).decode())))
+    match = next(row for row in rows if row[0] == "match")
+    assert match[1:3] == ['\'=HYPERLINK("http://x")', "jordan"]
+    assert str(world.student.id) not in "".join(map(",".join, rows))
+
+
+def typed_values(modal: dict[str, Any]) -> dict[str, Any]:
+    """custom_id -> what a form's text inputs show (``value``) and its selects' defaults."""
+    found: dict[str, Any] = {}
+
+    def walk(component: dict[str, Any]) -> None:
+        if "custom_id" in component and "value" in component:
+            found[component["custom_id"]] = component["value"]
+        if "custom_id" in component and "options" in component:
+            found[component["custom_id"]] = [
+                option["value"] for option in component["options"] if option.get("default")
+            ]
+        children = [*component.get("components", [])]
+        if isinstance(component.get("component"), dict):
+            children.append(component["component"])
+        for child in children:
+            walk(child)
+
+    walk(modal)
+    return found
+
+
+async def test_a_refused_form_reopens_with_what_was_typed(world: World) -> None:
+    await run_setup(world)
+    typed = {**MENTEE, "profile:interests": "soccer, " + "a" * 31}
+    refused = await open_join(world, world.student, "mentee", typed)
+    assert refused.response is not None and "30" in refused.response.content
+    assert await member_row(world, world.student) is None  # nothing saved
+    reopened = await world.student.click(refused.response, label="Edit and resend")
+    assert reopened.modal is not None
+    shown = typed_values(reopened.modal)
+    assert shown["profile:interests"] == typed["profile:interests"]
+    assert shown["profile:availability"] == MENTEE["profile:availability"]
+    assert shown["profile:focus"] == MENTEE["profile:focus"]
+    fixed = await world.student.submit_modal(reopened, {**shown, "profile:interests": "soccer"})
+    assert fixed.response is not None and "your privacy" in fixed.response.content

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.scheduler import job_id
 from storage.models import AuditAction, AuditEvent, Base
 from storage.repositories import matches
-from tests.e2e.conftest import World, build_bot
+from tests.e2e.conftest import World, build_bot, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 from tests.e2e.test_matching import MENTEE, join, member_row, ready_school
 
@@ -70,6 +70,7 @@ async def test_forget_needs_the_askers_confirmation_and_cancel_changes_nothing(
 ) -> None:
     student, mentor = await ready_school(world)
     await world.staff.slash(world.general, "staff match create", mentor=mentor, mentee=student)
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     refused = await student.slash(world.general, "staff forget", member=student)
     assert "Only staff" in reply_of(refused).content
 

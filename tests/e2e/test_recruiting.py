@@ -15,7 +15,7 @@ from simcord.actors import MemberActor
 from sqlalchemy import select
 
 from storage.models import Signup
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup, text_of
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, member_row, train
 from tests.e2e.test_sessions import dms, matched, restart
@@ -182,10 +182,11 @@ async def test_a_join_through_a_leaders_invitation_is_credited_to_them_for_staff
     text, tables = await report_files(world)
     assert f"Student leader {mentor.mention}" in text
     leaders = list(csv.reader(io.StringIO(tables["signups_by_leader.csv"])))
-    assert leaders[1] == [str(mentor.id), "2", "1", "1"]
+    assert leaders[1] == [mentor.name, "2", "1", "1"]  # by name in the file
     assert "Sign-ups (mentors and mentees who joined): 4" in text
     assert "Sign-ups through an invitation: 2" in text
 
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     for student in (mentee, classmate, other):
         refused = await student.slash(world.general, "staff roster")
         assert "Only staff" in reply_of(refused).content
@@ -228,7 +229,7 @@ async def test_with_no_free_mentor_a_mentee_reads_their_place_and_staff_see_the_
     assert "Mentees on the waiting list now: 3" in text
     assert "Median days from joining to a match: 2.1" in text
     waiting = list(csv.reader(io.StringIO(tables["waiting_list.csv"])))
-    assert [row[1] for row in waiting[1:]] == [str(second_student.id), str(avery.id), str(blake.id)]
+    assert [row[1] for row in waiting[1:]] == [second_student.name, avery.name, blake.name]
 
 
 async def test_a_student_who_is_no_leader_is_told_who_can_invite(world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_checkins import advance, answer, checkin_dms, until_monday
 from tests.e2e.test_escalations import ask_for_help, posts
 from tests.e2e.test_foundation import reply_of, text_of
@@ -46,6 +46,7 @@ async def test_staff_report_shows_figures_objectives_charts_and_csvs(world: Worl
     names = {attachment.filename for attachment in reply.attachments}
     assert {"sessions_per_week.png", "checkin_completion_per_week.png"} <= names
     assert "report-tables.zip" in names and len(names) <= 10  # too many CSVs for one message
+    open_staff_menu(world, world.guild.default_role)  # shown to all; still refused
     refused = await student.slash(world.general, "staff report")
     assert "Only staff" in reply_of(refused).content
 

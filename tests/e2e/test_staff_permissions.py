@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.services.access import Audience
 from cogs.help import Listed, leaf_commands
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, open_staff_menu
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_matching import MENTEE, join
 
@@ -52,6 +52,8 @@ async def test_every_staff_command_is_refused_to_students_on_the_server(
     await run_setup(world)
     if as_member:
         await join(world, world.student, "mentee", MENTEE)
+    # A server that showed /staff to everyone under Integrations: the bot still refuses.
+    open_staff_menu(world, world.guild.default_role)
     walked = staff_commands(world)
     assert len(walked) >= 10, "the walk found too few staff commands"
     for command in walked:
@@ -64,6 +66,11 @@ async def test_every_staff_command_is_refused_to_students_on_the_server(
         assert result.modal is None, f"/{command.qualified_name} opened a form for a student"
         reply = reply_of(result)
         assert "Only staff" in reply.content, f"/{command.qualified_name}: {reply.content!r}"
+
+
+def test_students_do_not_see_staff_commands_by_default(world: World) -> None:
+    shown = world.student.available_commands(world.general)
+    assert not [name for name in shown if name.startswith("staff ")]
 
 
 async def test_the_same_commands_answer_staff(world: World) -> None:

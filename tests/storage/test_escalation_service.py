@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
@@ -50,6 +51,7 @@ from tests.storage.test_session_service import (
     SETTINGS,
     STAFF,
     World,
+    statements,
 )
 
 
@@ -291,8 +293,8 @@ async def test_concerning_free_text_opens_one_urgent_escalation(world: Escalatio
     assert opened.escalation.urgency is Urgency.RIGHT_NOW
     assert opened.escalation.source == CONCERNING_LANGUAGE
     assert opened.escalation.category == "wish_to_be_dead"
-    added = await world.words(2, "they hit me")
-    assert added is None  # "hit me" alone is not on the list; "hits me" is
+    added = await world.words(2, "my sister hit me with a snowball lol")
+    assert added is None  # a sibling's snowball is not on the list; a parent who hits is
     added = await world.words(3, "dad hits me")
     assert added is not None and not added.new and added.escalation.signal_count == 2
     async with world.db() as session:
@@ -337,3 +339,22 @@ async def test_a_quote_from_a_dm_with_bridges_is_about_the_asker(world: Escalati
     assert view.urgency is Urgency.RIGHT_NOW and view.concerns == ("active_ideation",)
     _, events = await world.escalations.timeline(GUILD, view.id)
     assert ("quoted", dm.link) in [(e.action, e.note) for e in events]
+
+
+async def test_reading_every_live_escalation_at_start_costs_the_same_for_more(
+    world: Escalations, engine: AsyncEngine
+) -> None:
+    await world.raise_manual(MENTEE, "help", Urgency.TODAY, "other")
+    await world.raise_manual(555, "help", Urgency.TODAY, "other")
+    with statements(engine) as two:
+        assert len(await world.escalations.unclaimed()) == 2
+    for user_id in range(556, 562):
+        await world.raise_manual(user_id, "help", Urgency.TODAY, "other")
+    with statements(engine) as eight:
+        found = await world.escalations.unclaimed()
+    assert len(eight) == len(two) and len(found) == 8
+    assert [(v.student_user_id, v.mentor_user_id) for v in found[:2]] == [
+        (MENTEE, MENTOR),
+        (555, None),
+    ]
+    assert all(v.signal_count == 0 and v.claimed_at is None for v in found)

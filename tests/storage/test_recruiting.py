@@ -456,7 +456,7 @@ async def test_the_report_counts_signups_per_source_leader_week_and_time_to_matc
     assert figures["longest_wait_days"] == 40.0  # 102 and 103 joined (consented) 40 days ago
 
     def table(name: str) -> list[list[str]]:
-        return list(csv.reader(io.StringIO(table_csv(report.table(name)).decode())))
+        return list(csv.reader(io.StringIO(table_csv(report.table(name), report.names).decode())))
 
     assert table("signups_by_source")[1:] == [
         ["join", "", "", "0", "2"],

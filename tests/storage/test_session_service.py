@@ -3,11 +3,14 @@ attendance signals, and a match that ends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
 from bot.config import load_settings
@@ -179,3 +182,35 @@ async def test_sessions_of_an_ended_match_are_not_due(world: World) -> None:
 async def signals(world: World) -> list[str]:
     async with world.db() as session:
         return list(await session.scalars(select(Signal.kind)))
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement the engine runs inside the block."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_listing_and_accepting_a_series_read_no_more_for_more_sessions(
+    world: World, engine: AsyncEngine
+) -> None:
+    short = await world.schedule(MENTEE, "tuesday 4pm", weeks=2)
+    with statements(engine) as two:
+        assert len(await world.service.listing(GUILD, MENTOR)) == 2
+    long = await world.schedule(MENTEE, "wednesday 4pm", weeks=8)
+    with statements(engine) as ten:
+        assert len(await world.service.listing(GUILD, MENTOR)) == 10
+    assert len(ten) == len(two) <= 3
+    with statements(engine) as accept_two:
+        assert len(await world.respond(short.first.id, MENTOR, accept=True)) == 2
+    with statements(engine) as accept_eight:
+        assert len(await world.respond(long.first.id, MENTOR, accept=True)) == 8
+    assert len(accept_eight) == len(accept_two)

@@ -42,6 +42,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ["check-config"],
         ["invite-url"],
         ["report"],
+        ["sync"],
     ],
 )
 def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,6 +50,25 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
         main([*argv, "--help"])
     assert exit_.value.code == 0
     assert "usage: bridges" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "{path}", "check-config"],
+        ["check-config", "--config", "{path}"],
+        ["check-config", "--online", "--config", "{path}", "--config", "{path}"],
+        ["db", "upgrade", "--config", "{path}"],
+        ["--config", "missing.toml", "db", "--config", "{path}", "upgrade"],
+    ],
+)
+def test_config_is_accepted_before_or_after_the_command(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "chosen.toml"
+    config.write_text('[program]\ntime_zone = "Mars/Olympus"\n')
+    assert main([part.format(path=config) for part in argv]) == 2
+    assert capsys.readouterr().err.startswith(str(config))
 
 
 def test_broken_config_prints_one_line_per_problem(
@@ -60,7 +80,10 @@ def test_broken_config_prints_one_line_per_problem(
         '[database]\nurl = "mysql://root:hunter2@db/school"\n'
     )
     assert main(["--config", str(config), "check-config"]) == 2
-    lines = capsys.readouterr().err.strip().splitlines()
+    before = capsys.readouterr().err
+    assert main(["check-config", "--config", str(config)]) == 2  # after the command too
+    assert capsys.readouterr().err == before
+    lines = before.strip().splitlines()
     assert len(lines) == 4
     assert all(line.startswith(str(config)) for line in lines)
     text = "\n".join(lines)
@@ -80,11 +103,12 @@ def test_good_config_is_summarised_without_the_token(
     assert FAKE_TOKEN not in out and "s3cret" not in out and "***" in out
 
 
-def test_run_and_online_check_need_a_token(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_sync_and_online_check_need_a_token(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run"]) == 2
     assert main(["check-config", "--online"]) == 2
+    assert main(["sync"]) == 2
     err = capsys.readouterr().err
-    assert err.count("DISCORD_TOKEN is not set") == 2
+    assert err.count("DISCORD_TOKEN is not set") == 3
 
 
 def test_invite_url_has_the_scopes_and_permissions(

@@ -29,8 +29,8 @@ def read(text: str, language: str = "en") -> str:
     return lexicon.normaliser.text(tokens(text)).strip()
 
 
-def categories(text: str) -> set[str]:
-    return {match.category for match in find_concerns(text)}
+def categories(text: str, *, learned: bool = True) -> set[str]:
+    return {match.category for match in find_concerns(text, learned=learned)}
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,8 @@ def test_a_parent_hitting_is_abuse_a_sibling_needs_more() -> None:
     assert categories("my mom hits me") == {"abuse"}
     assert categories("my sister hit me because i took her charger lol") == set()
     assert categories("my brother beats me when no one is home") == {"abuse"}
-    assert categories("they hit me") == set()  # who, and how often, is not said
+    # who, and how often, is not said: no rule fires (the learned model reads it as bullying)
+    assert categories("they hit me", learned=False) == set()
     assert categories("they keep hitting me") == {"bullying"}
 
 

@@ -581,3 +581,12 @@ def test_delivery_settings_have_defaults_and_are_checked(tmp_path: Path) -> None
         load_settings(path, {})
     (line,) = raised.value.problems
     assert "[delivery] rate_per_second = 60" in line and "Discord allows 50" in line
+
+
+def test_allowed_link_hosts(tmp_path: Path) -> None:
+    assert load_settings(None, {}).privacy.allowed_link_hosts == frozenset()
+    path = write(tmp_path, '[privacy]\nallowed_link_hosts = ["Meet.School.org", "zoom.us"]\n')
+    assert load_settings(path, {}).privacy.allowed_link_hosts == {"meet.school.org", "zoom.us"}
+    for wrong in ('"meet.school.org"', '["https://meet.school.org/x"]', "[3]"):
+        lines = problems_of(write(tmp_path, f"[privacy]\nallowed_link_hosts = {wrong}\n"))
+        assert len(lines) == 1 and "allowed_link_hosts" in lines[0] and "host names" in lines[0]

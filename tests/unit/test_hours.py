@@ -20,7 +20,6 @@ from bot.hours_texts import (
     file_stem,
     hours_csv,
     hours_phrase,
-    spreadsheet_safe,
 )
 from bot.services.hours import (
     Activity,
@@ -33,6 +32,7 @@ from bot.services.hours import (
     session_standing,
     suggested_periods,
 )
+from bot.spreadsheets import spreadsheet_safe
 from cogs.hours import MAX_UPLOAD, bundled
 from storage.models import AttendanceAnswer
 from storage.repositories.hours import SessionRow

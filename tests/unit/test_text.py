@@ -1,11 +1,19 @@
-"""clean(): what no database takes is removed, nothing else is touched."""
+"""clean(): what no database takes is removed, nothing else is touched; plain_links(): no
+link a student wrote is clickable where the bot relays it; is_invisible()."""
 
 from __future__ import annotations
 
-from hypothesis import given
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.text import clean, clean_json
+from bot.services.checkins import Entry, History, MentorEntry, MentorHistory
+from bot.text import clean, clean_json, is_invisible, plain_links
+from cogs import checkin_texts
+from storage.models import CheckinStatus
 
 ANYTHING = st.text(st.characters(exclude_categories=()))
 
@@ -33,3 +41,96 @@ def test_json_values_are_cleaned_keys_and_all() -> None:
         "a": ["x", 3, None, {"k": "v"}],
         "n": 1.5,
     }
+
+
+SCHOOL = frozenset({"meet.school.org"})
+#: What Discord makes clickable: a URL outside inline code, or a masked link.
+CLICKABLE = re.compile(r"(?i)(?:https?|discord|steam)://[^\s`<>]+|\]\(\s*<?[a-z]+://")
+
+
+def clickable(text: str) -> list[str]:
+    outside_code = re.sub(r"`[^`]*`", "", text)
+    return CLICKABLE.findall(outside_code)
+
+
+def allowed(link: str) -> bool:
+    """An https link whose host (as a browser reads it) is the school's."""
+    try:
+        parts = urlsplit(link)
+        return parts.scheme.lower() == "https" and parts.hostname in SCHOOL
+    except ValueError:
+        return False
+
+
+def test_a_masked_link_is_written_out_and_not_clickable() -> None:
+    shown = plain_links("[verify your account](https://evil.example/login) now")
+    assert shown == "verify your account (`https://evil.example/login`) now"
+    assert plain_links("see https://evil.example/x, ok") == "see `https://evil.example/x`, ok"
+    assert plain_links("<https://evil.example>") == "<`https://evil.example`>"
+
+
+def test_only_https_links_to_allowed_hosts_stay_clickable() -> None:
+    assert plain_links("https://meet.school.org/abc", SCHOOL) == "https://meet.school.org/abc"
+    assert plain_links("http://meet.school.org/abc", SCHOOL) == "`http://meet.school.org/abc`"
+    assert plain_links("https://meet.school.org.evil.example/", SCHOOL).startswith("`")
+    assert plain_links("https://meet.school.org@evil.example/", SCHOOL).startswith("`")
+    masked = plain_links("[join](https://meet.school.org/abc)", SCHOOL)
+    assert masked == "join (https://meet.school.org/abc)"  # the destination is in plain view
+
+
+def test_bidi_overrides_are_removed() -> None:
+    assert plain_links("\u202egnp.exe https://x.example") == "gnp.exe `https://x.example`"
+
+
+PIECES = ["[", "]", "(", ")", "<", ">", "`", " ", "a", ".", "/", ":", "https://", "x.y", "@"]
+LINKY = st.lists(st.sampled_from([*PIECES, "meet.school.org"])).map("".join)
+
+
+@given(st.one_of(ANYTHING, LINKY))
+@example("[a](https://evil.example)")
+@example("[https://meet.school.org](https://evil.example)")
+@example("https://a.b`https://c.d")
+@example("_https://evil.example")
+@example("HTTP://<")
+@example("](")
+def test_nothing_relayed_is_clickable_but_allowed_links(text: str) -> None:
+    shown = plain_links(clean(text), SCHOOL)
+    for link in clickable(shown):
+        assert allowed(link), (text, shown)
+
+
+def test_invisible_text_is_recognised() -> None:
+    assert is_invisible("\u200b\u200c\u200d\u2060\ufeff ")
+    assert is_invisible("\u3164\u2800")  # Hangul filler, braille blank
+    assert not is_invisible("a\u200b") and not is_invisible("😀")
+
+
+@given(st.one_of(ANYTHING, LINKY), st.integers(0, 60))
+@example("a https://evil.example/login and more words", 20)
+def test_a_limit_is_kept_by_showing_less_never_by_cutting_a_code_span(
+    text: str, limit: int
+) -> None:
+    shown = plain_links(clean(text), SCHOOL, limit=limit)
+    assert len(shown) <= limit
+    for link in clickable(shown):
+        assert allowed(link), (text, shown)
+
+
+@given(ANYTHING)
+def test_a_text_without_a_link_is_kept_exactly(text: str) -> None:
+    if "://" not in text and "www." not in text.lower():
+        assert plain_links(text, SCHOOL) == text
+
+
+def test_checkin_answers_shown_to_others_show_links_as_plain_text() -> None:
+    """A mentee's answers in the history their mentor and staff read, and a mentor's
+    concern in theirs, relay no clickable link."""
+    masked = "[my grades](https://evil.example/login)"
+    entry = Entry(date(2026, 11, 23), CheckinStatus.DONE, 3, (), masked, masked, masked, False)
+    mentor = MentorEntry(date(2026, 11, 23), True, 4, False, masked)
+    for shown in (
+        checkin_texts.history(History(1, (entry,), 1)).render("en"),
+        checkin_texts.mentor_history(MentorHistory(1, (mentor,))).render("en"),
+    ):
+        assert "](" not in shown
+        assert "`https://evil.example/login`" in shown

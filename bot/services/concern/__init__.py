@@ -8,7 +8,10 @@ API (stable; other services call it)::
     ConcernMatch             category, severity, phrase, language
     CATEGORIES               every category id, C-SSRS order then the rest
     LABELS                   category id -> words for staff ("Thoughts of suicide")
-    find_concerns(text)      one match per category found, highest severity first
+    find_concerns(text)      one match per category found, highest severity first;
+                             ``learned=False`` for the rules alone
+    rule_matches(text)       the rules' matches, and whether a negation cancelled a hit
+    reading(text)            the guessed language and the normalised text the model reads
     highest(matches)         the highest severity, or None when nothing was found
     lexicons()               loads and checks the data (0.2-0.4 s, once per process; the
                              first find_concerns does it, a caller may do it at start)
@@ -30,6 +33,13 @@ does not count. An ideation or method hit in the same sentence as a time or a pl
 
 A false alarm costs staff a look; a miss can cost far more, so the families lean towards
 firing. The text is never logged; ``phrase`` holds only the normalised words that matched.
+
+Then a learned second opinion (``model``: a linear model on the normalised text, trained on
+the development sentences the first time it is needed) reads a text in which the rules found
+nothing, and adds the category it finds, with that category's severity (``SEVERITIES``) and
+``MODEL_PHRASE`` as its phrase (when the rules found something, it named extra categories
+that were mostly wrong, and no more sentences). It is imported only then, so the command
+line starts without scikit-learn.
 """
 
 from __future__ import annotations
@@ -42,10 +52,21 @@ from importlib import resources
 
 from bot.i18n import Text
 from bot.services.concern.lexicon import CATEGORIES, Lexicon, Severity, parse
-from bot.services.concern.normalise import COMMA, SENTENCE, tokens
+from bot.services.concern.normalise import COMMA, SENTENCE, guess_language, tokens
 from bot.services.concern.templates import NEGATORS
 
-__all__ = ["CATEGORIES", "LABELS", "ConcernMatch", "Severity", "find_concerns", "highest"]
+__all__ = [
+    "CATEGORIES",
+    "LABELS",
+    "MODEL_PHRASE",
+    "SEVERITIES",
+    "ConcernMatch",
+    "Severity",
+    "find_concerns",
+    "highest",
+    "reading",
+    "rule_matches",
+]
 
 LANGUAGES = ("en", "es")
 
@@ -63,6 +84,23 @@ LABELS: dict[str, Text] = {
     "violence_to_others": Text("Threat of violence to others"),
     "bullying": Text("Bullying or harassment"),
 }
+
+#: Each category's severity when the learned model finds it (the rules' severity for it).
+SEVERITIES: dict[str, Severity] = {
+    "wish_to_be_dead": Severity.MODERATE,
+    "passive_ideation": Severity.MODERATE,
+    "active_ideation": Severity.HIGH,
+    "method": Severity.IMMINENT,
+    "intent_or_plan": Severity.IMMINENT,
+    "preparatory_acts": Severity.IMMINENT,
+    "self_harm": Severity.HIGH,
+    "hopelessness_burden": Severity.MODERATE,
+    "abuse": Severity.HIGH,
+    "violence_to_others": Severity.IMMINENT,
+    "bullying": Severity.MODERATE,
+}
+#: The phrase of a match the learned model found (it has no words to show).
+MODEL_PHRASE = "(model)"
 
 #: Categories that a time or a plan in the same sentence turns into ``intent_or_plan``.
 _ESCALATES = frozenset(
@@ -98,18 +136,69 @@ def lexicons() -> tuple[Lexicon, ...]:
     )
 
 
-def find_concerns(text: str) -> list[ConcernMatch]:
+def find_concerns(text: str, *, learned: bool = True) -> list[ConcernMatch]:
     """Every category found in ``text``, one match each, highest severity first (then in
-    ``CATEGORIES`` order). Any string is accepted; nothing is logged."""
+    ``CATEGORIES`` order): the rules', or when they found nothing the learned model's
+    (unless ``learned`` is false, or a rule's hit was negated: the model does not read
+    negations). Any string is accepted; nothing is logged."""
     raw = tokens(text)
+    best, negated = _rules(raw)
+    if learned and not best:
+        from bot.services.concern import model  # scikit-learn: only when a text is read
+
+        language, normalised = _reading(raw)
+        opinion = model.reader().opinion(normalised)
+        if model.flags(opinion, negated):
+            severity = SEVERITIES[opinion.category]
+            best[opinion.category] = ConcernMatch(
+                opinion.category, severity, MODEL_PHRASE, language
+            )
+    return _ordered(best)
+
+
+def warm_up() -> None:
+    """Train the learned model now (1-3 s, in a thread at start-up) rather than while the
+    first student's words wait on the event loop."""
+    from bot.services.concern import model
+
+    model.reader()
+
+
+def rule_matches(text: str) -> tuple[list[ConcernMatch], bool]:
+    """The rules' matches alone (as ``find_concerns``), and whether a negation cancelled a
+    hit (then the learned model is not asked)."""
+    best, negated = _rules(tokens(text))
+    return _ordered(best), negated
+
+
+def _rules(raw: list[str]) -> tuple[dict[str, ConcernMatch], bool]:
     best: dict[str, ConcernMatch] = {}
+    negated = False
     for lexicon in lexicons():
-        for match in _search(lexicon, raw):
+        matches, negation = _search(lexicon, raw)
+        negated = negated or negation
+        for match in matches:
             known = best.get(match.category)
             if known is None or match.severity > known.severity:
                 best[match.category] = match
+    return best, negated
+
+
+def _ordered(best: dict[str, ConcernMatch]) -> list[ConcernMatch]:
     order = {category: index for index, category in enumerate(CATEGORIES)}
     return sorted(best.values(), key=lambda m: (-m.severity, order[m.category]))
+
+
+def reading(text: str) -> tuple[str, str]:
+    """``text``'s guessed language and the text as that language's normaliser reads it: what
+    the learned model is trained on and reads."""
+    return _reading(tokens(text))
+
+
+def _reading(raw: list[str]) -> tuple[str, str]:
+    language = guess_language(raw)
+    (lexicon,) = [lexicon for lexicon in lexicons() if lexicon.language == language]
+    return language, lexicon.normaliser.text(raw)
 
 
 def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
@@ -117,19 +206,22 @@ def highest(matches: Sequence[ConcernMatch]) -> Severity | None:
     return max((m.severity for m in matches), default=None)
 
 
-def _search(lexicon: Lexicon, raw: list[str]) -> list[ConcernMatch]:
+def _search(lexicon: Lexicon, raw: list[str]) -> tuple[list[ConcernMatch], bool]:
+    """The rules' matches in one language, and whether a hit was cancelled by a negation."""
     text = lexicon.normaliser.text(raw)
     words = set(text.split())
     for idiom in lexicon.ignore.candidates(words):
         text = idiom.pattern.sub(_BLANK, text)
     words = set(text.split())
     found: dict[str, tuple[ConcernMatch, int]] = {}
+    negated = False
     for family in lexicon.families:
         known = found.get(family.category)
         if known is not None and known[0].severity >= family.severity:
             continue
         for template in family.templates.candidates(words):
-            hit = _first(template.pattern.finditer(text), text)
+            hit, negation = _first(template.pattern.finditer(text), text)
+            negated = negated or negation
             if hit is not None:
                 at, phrase = hit
                 match = ConcernMatch(family.category, family.severity, phrase, lexicon.language)
@@ -137,12 +229,14 @@ def _search(lexicon: Lexicon, raw: list[str]) -> list[ConcernMatch]:
                 break
     matches = [match for match, _ in found.values()]
     plan = _escalation(lexicon, text, words, found)
-    return matches if plan is None else [*matches, plan]
+    return (matches if plan is None else [*matches, plan]), negated
 
 
-def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[int, str] | None:
+def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[tuple[int, str] | None, bool]:
     """The first hit not right after a negation ("would never kill myself", "no me quiero
-    morir"): its position and its words. The two words before it count, within its clause."""
+    morir"): its position and its words; and whether a negated hit came before it. The two
+    words before a hit count, within its clause."""
+    negation = False
     for hit in hits:
         before: list[str] = []
         for word in reversed(text[max(0, hit.start() - _LOOK_BACK) : hit.start()].split()):
@@ -151,8 +245,9 @@ def _first(hits: Iterator[re.Match[str]], text: str) -> tuple[int, str] | None:
             before.append(word)
         negated = not NEGATORS.isdisjoint(before) and before[0] not in _NOT_NEGATING
         if not negated:
-            return hit.start(), hit.group().strip()
-    return None
+            return (hit.start(), hit.group().strip()), negation
+        negation = True
+    return None, negation
 
 
 def _escalation(
