@@ -85,7 +85,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import DEFAULT_LANGUAGE, Localized, render
+from bot.i18n import DEFAULT_LANGUAGE, Localized, render, render_json
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmStatus
 from storage.repositories import deliveries as repo
@@ -147,16 +147,18 @@ class Message:
         }
 
     def rendered(self, language: str) -> Message:
-        """This message for a reader of ``language``: every ``Text`` in its content, embeds
-        and components (labels, placeholders, titles) rendered; the rest as it is. A message
+        """This message for a reader of ``language``: every ``Text`` in its content, embeds,
+        components (labels, placeholders, titles) and data (a page's subject) rendered; the
+        rest as it is. A message
         with no ``Text`` in it was written in its own language and stays as it is."""
-        if not _localized((self.content, self.embeds, self.components)):
+        if not _localized((self.content, self.embeds, self.components, self.data)):
             return self
         return replace(
             self,
             content=render(self.content, language),
-            embeds=tuple(_rendered(embed, language) for embed in self.embeds),
-            components=tuple(_rendered(row, language) for row in self.components),
+            embeds=tuple(render_json(embed, language) for embed in self.embeds),
+            components=tuple(render_json(row, language) for row in self.components),
+            data=render_json(self.data, language),
             language=language,
         )
 
@@ -182,15 +184,6 @@ def _localized(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_localized(item) for item in value)
     return False
-
-
-def _rendered(value: Any, language: str) -> Any:
-    """A JSON value with every ``Text`` in it rendered in ``language``."""
-    if isinstance(value, dict):
-        return {key: _rendered(item, language) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rendered(item, language) for item in value]
-    return render(value, language) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from typing import Final, Literal, Self
+from typing import Any, Final, Literal, Self
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
@@ -65,6 +65,7 @@ __all__ = [
     "lookup",
     "placeholders",
     "render",
+    "render_json",
 ]
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,15 @@ class Localized:
 def render(text: str, language: str) -> str:
     """``text`` for a reader of ``language``: rendered if it is a ``Text``, else as it is."""
     return text.render(language) if isinstance(text, Localized) else text
+
+
+def render_json(value: Any, language: str) -> Any:
+    """A JSON value (an embed, a row of components) with every ``Text`` in it rendered."""
+    if isinstance(value, dict):
+        return {key: render_json(item, language) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [render_json(item, language) for item in value]
+    return render(value, language) if isinstance(value, str) else value
 
 
 def _argument(value: object, language: str) -> object:

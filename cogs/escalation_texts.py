@@ -1,17 +1,20 @@
 """What students and staff read about escalations. Times use Discord markup.
 
-What students read (the /help-me form and replies, the crisis resources, the away-hours
-text) is a ``bot.i18n.Text`` (or a ``Joined`` of them), rendered by the cog in the reader's
-language; what only staff read is plain English.
+Everything is a ``bot.i18n.Text`` (or a ``Joined`` of them): what students read (the
+/help-me form and replies, the crisis resources, the away-hours text) is rendered by the cog
+in the reader's language; staff posts and embeds in the server's language and DMs in their
+recipient's, by the outbox.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import discord
 
-from bot.i18n import Joined, Text
+from bot.i18n import Joined, Localized, Slash, Text, render, render_json
 from bot.services import signals
 from bot.services.concern import LABELS
 from bot.services.escalations import (
@@ -28,28 +31,45 @@ from bot.text import plain_links
 from storage.models import EscalationStatus, Urgency
 
 URGENCY = {
-    Urgency.CAN_WAIT: "Can wait",
-    Urgency.TODAY: "Today",
-    Urgency.RIGHT_NOW: "Right now",
+    Urgency.CAN_WAIT: Text("Can wait"),
+    Urgency.TODAY: Text("Today"),
+    Urgency.RIGHT_NOW: Text("Right now"),
 }
 CATEGORY = {
-    "academic": "Academic",
-    "attendance": "Attendance",
-    "bullying": "Bullying or harassment",
-    "wellbeing": "Wellbeing",
-    "safety": "Safety",
-    "other": "Other",
+    "academic": Text("Academic"),
+    "attendance": Text("Attendance"),
+    "bullying": Text("Bullying or harassment"),
+    "wellbeing": Text("Wellbeing"),
+    "safety": Text("Safety"),
+    "other": Text("Other"),
 }
 RULE = {
-    signals.TWO_NO_SHOWS: "Two no-shows in a row",
-    signals.NO_FIRST_SESSION: "No session in the first 7 days of the match",
-    signals.NO_SESSION_14_DAYS: "No session in 14 days in an active match",
-    signals.LOW_MOOD_TWICE: "Mood 2 or lower in two check-ins in a row",
-    signals.TWO_MISSED_CHECKINS: "Two check-ins in a row missed",
-    signals.REACH_OUT: "Asked in a check-in for an adult to reach out",
-    signals.MENTOR_SUPPORT: "A mentor asked for support from staff in their check-in",
-    MENTOR_CONCERN: "A mentor raised a concern in their check-in",
-    CONCERNING_LANGUAGE: "Concerning language in a check-in, a goal or a session note",
+    signals.TWO_NO_SHOWS: Text("Two no-shows in a row"),
+    signals.NO_FIRST_SESSION: Text("No session in the first 7 days of the match"),
+    signals.NO_SESSION_14_DAYS: Text("No session in 14 days in an active match"),
+    signals.LOW_MOOD_TWICE: Text("Mood 2 or lower in two check-ins in a row"),
+    signals.TWO_MISSED_CHECKINS: Text("Two check-ins in a row missed"),
+    signals.REACH_OUT: Text("Asked in a check-in for an adult to reach out"),
+    signals.MENTOR_SUPPORT: Text("A mentor asked for support from staff in their check-in"),
+    MENTOR_CONCERN: Text("A mentor raised a concern in their check-in"),
+    CONCERNING_LANGUAGE: Text("Concerning language in a check-in, a goal or a session note"),
+}
+#: What each event of the timeline is called (an unknown one is shown as recorded).
+ACTION = {
+    "opened": Text("opened"),
+    "quoted": Text("quoted"),
+    CONCERN_EVENT: Text("concern"),
+    "claimed": Text("claimed"),
+    "note": Text("note"),
+    "resolved": Text("resolved"),
+    "reassigned": Text("reassigned"),
+    "posted": Text("posted"),
+    "dm-fallback": Text("sent as DMs"),
+    "re-pinged": Text("re-pinged"),
+    "next-tier": Text("next tier"),
+    "follow-up": Text("follow-up"),
+    "signal": Text("signal"),
+    "text": Text("text"),
 }
 COLOUR = {
     Urgency.CAN_WAIT: discord.Colour.blue(),
@@ -65,19 +85,6 @@ FORM_TITLE = Text("Ask staff for help")
 FORM_DETAILS = Text("What is going on?")
 FORM_URGENCY = Text("How urgent is it?")
 FORM_CATEGORY = Text("What is it about?")
-URGENCY_CHOICE = {
-    Urgency.CAN_WAIT: Text("Can wait"),
-    Urgency.TODAY: Text("Today"),
-    Urgency.RIGHT_NOW: Text("Right now"),
-}
-CATEGORY_CHOICE = {
-    "academic": Text("Academic"),
-    "attendance": Text("Attendance"),
-    "bullying": Text("Bullying or harassment"),
-    "wellbeing": Text("Wellbeing"),
-    "safety": Text("Safety"),
-    "other": Text("Other"),
-}
 _STEPS = {
     Urgency.RIGHT_NOW: Text("A staff member is being alerted now and should reach you soon."),
     Urgency.TODAY: Text("A staff member will get back to you today."),
@@ -137,7 +144,7 @@ def confirmation(view: EscalationView, crisis_text: str, away: Away | None) -> J
     """/help-me's reply: what staff received and when they answer; the crisis resources
     when it is urgent or staff are away."""
     if view.raised_by not in (None, view.student_user_id):
-        student = f"<@{view.student_user_id}>"
+        student = _mention(view.student_user_id)
         received = Text(
             "Thank you for telling us. Staff have received your concern about {student} (#{id}).",
             student=student,
@@ -172,146 +179,307 @@ def concern_shown(crisis_text: str, away: Away | None) -> Joined:
     return Joined(lines, "\n")
 
 
-def concerns(view: EscalationView) -> str:
+def concerns(view: EscalationView) -> Text | str:
     """What staff read about the concerning language found: each category's label."""
-    return "; ".join(LABELS.get(category, category) for category in view.concerns)
+    return _labels(view.concerns)
 
 
-def reason(view: EscalationView) -> str:
+def _labels(categories: Iterable[str]) -> Text | str:
+    labels = [LABELS.get(category, category) for category in categories]
+    return Joined(labels, "; ") if labels else ""
+
+
+def _mention(user_id: int | None) -> str:
+    return f"<@{user_id}>"
+
+
+def _ping(role_id: int | None) -> str:
+    return f"<@&{role_id}> " if role_id else ""
+
+
+class _Command(Localized):
+    """A staff command to copy with the escalation's number, as the reader's Discord names
+    it: "`/staff escalation view 3`" / "`/personal alerta ver 3`"."""
+
+    __slots__ = ("action", "escalation_id", "quoted")
+
+    def __init__(self, action: str, escalation_id: int, *, quoted: bool = True) -> None:
+        self.action, self.escalation_id, self.quoted = action, escalation_id, quoted
+
+    def render(self, language: str) -> str:
+        command = Slash(f"staff escalation {self.action}").render(language)
+        shown = f"{command} {self.escalation_id}"
+        return f"`{shown}`" if self.quoted else shown
+
+
+def _command(action: str, view: EscalationView, *, quoted: bool = True) -> _Command:
+    return _Command(action, view.id, quoted=quoted)
+
+
+def reason(view: EscalationView) -> Text | str:
     if view.manual:
-        by = f"<@{view.raised_by}>" if view.raised_by else "someone"
-        category = CATEGORY.get(view.category or "", "Other")
-        text = f"Asked for help with /help-me by {by}: {category}"
+        category = CATEGORY.get(view.category or "", CATEGORY["other"])
+        text: Text | str = (
+            Text(
+                "Asked for help with {command} by {by}: {category}",
+                command=Slash("help-me"),
+                by=_mention(view.raised_by),
+                category=category,
+            )
+            if view.raised_by
+            else Text(
+                "Asked for help with {command} by someone: {category}",
+                command=Slash("help-me"),
+                category=category,
+            )
+        )
     else:
         text = RULE.get(view.source, view.source)
     if view.concerns:
-        text += f". Concerning language: {concerns(view)}"
+        return Text(
+            "{reason}. Concerning language: {concerns}", reason=text, concerns=concerns(view)
+        )
     return text
 
 
-def status(view: EscalationView) -> str:
+def status(view: EscalationView) -> Text:
     if view.status is EscalationStatus.OPEN:
-        return "Open, not claimed yet"
+        return Text("Open, not claimed yet")
     if view.status is EscalationStatus.CLAIMED:
-        return f"Claimed by <@{view.assignee}>"
-    return f"Resolved (last handled by <@{view.assignee}>)"
+        return Text("Claimed by {staff}", staff=_mention(view.assignee))
+    return Text("Resolved (last handled by {staff})", staff=_mention(view.assignee))
 
 
-def moods(recent: tuple[int | None, ...]) -> str:
+def moods(recent: tuple[int | None, ...]) -> Text | Joined:
     if not recent:
-        return "none yet"
-    return ", ".join("missed" if mood is None else f"mood {mood}/5" for mood in recent)
+        return Text("none yet")
+    return Joined(
+        [Text("missed") if mood is None else Text("mood {mood}/5", mood=mood) for mood in recent],
+        ", ",
+    )
 
 
-def embed(view: EscalationView, context: Context) -> discord.Embed:
-    shown = discord.Embed(
-        title=f"Escalation #{view.id}: {URGENCY[view.urgency]}",
-        colour=discord.Colour.green()
-        if view.status is EscalationStatus.RESOLVED
-        else COLOUR[view.urgency],
-        description=reason(view),
+def _field(name: Text, value: object, *, inline: bool = True) -> dict[str, Any]:
+    return {"name": name, "value": value, "inline": inline}
+
+
+def embed(view: EscalationView, context: Context) -> dict[str, Any]:
+    """The staff post's embed as Discord's JSON, its texts not yet rendered: the outbox
+    writes it in the server's language (``rendered_embed`` for an edit)."""
+    colour = (
+        discord.Colour.green() if view.status is EscalationStatus.RESOLVED else COLOUR[view.urgency]
     )
-    shown.add_field(name="Student", value=f"<@{view.student_user_id}>")
-    shown.add_field(
-        name="Mentor", value=f"<@{view.mentor_user_id}>" if view.mentor_user_id else "No match"
-    )
-    shown.add_field(name="Urgency", value=URGENCY[view.urgency])
+    goals = "; ".join(context.open_goals)[:500] if context.open_goals else Text("none")
+    fields = [
+        _field(Text("Student"), _mention(view.student_user_id)),
+        _field(
+            Text("Mentor"),
+            _mention(view.mentor_user_id) if view.mentor_user_id else Text("No match"),
+        ),
+        _field(Text("Urgency"), URGENCY[view.urgency]),
+    ]
     if view.details:
-        shown.add_field(
-            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+        fields.append(
+            _field(Text("What is going on"), plain_links(view.details, limit=1000), inline=False)
         )
-    shown.add_field(
-        name="Recent context",
-        value=f"Sessions: {context.sessions_happened} happened, {context.no_shows} no-shows "
-        "(the student's answers).\n"
-        f"Last check-ins (newest first): {moods(context.moods)}\n"
-        f"Open goals: {'; '.join(context.open_goals)[:500] if context.open_goals else 'none'}",
-        inline=False,
+    fields.append(
+        _field(
+            Text("Recent context"),
+            Text(
+                "Sessions: {happened} happened, {no_shows} no-shows (the student's answers).\n"
+                "Last check-ins (newest first): {moods}\nOpen goals: {goals}",
+                happened=context.sessions_happened,
+                no_shows=context.no_shows,
+                moods=moods(context.moods),
+                goals=goals,
+            ),
+            inline=False,
+        )
     )
     if view.signal_count > 1:
-        shown.add_field(name="Signals", value=f"{view.signal_count} so far", inline=False)
-    shown.add_field(name="Status", value=status(view), inline=False)
-    shown.add_field(name="Raised", value=when(view.created_at), inline=False)
-    shown.set_footer(text=f"Timeline: /staff escalation view {view.id}")
-    return shown
-
-
-def post_content(view: EscalationView, role_id: int | None) -> str:
-    ping = f"<@&{role_id}> " if role_id else ""
-    found = f" {concerns(view)}." if view.concerns else ""
-    return f"{ping}New escalation #{view.id} ({URGENCY[view.urgency]}).{found}"
-
-
-def re_ping(view: EscalationView, role_id: int | None, stage: int) -> str:
-    ping = f"<@&{role_id}> " if role_id else ""
-    if stage == NEXT_TIER:
-        return (
-            f"{ping}Escalation #{view.id} ({URGENCY[view.urgency]}) is still unclaimed since "
-            f"{when(view.created_at)}. Escalating to you: please claim it."
+        fields.append(
+            _field(
+                Text("Signals"),
+                Text("{count} so far", count=view.signal_count),
+                inline=False,
+            )
         )
-    return (
-        f"{ping}Reminder: escalation #{view.id} ({URGENCY[view.urgency]}) has not been claimed "
-        f"yet (raised {when(view.created_at)}). Please claim it."
+    fields += [
+        _field(Text("Status"), status(view), inline=False),
+        _field(Text("Raised"), when(view.created_at), inline=False),
+    ]
+    return {
+        "type": "rich",
+        "title": Text("Escalation #{id}: {urgency}", id=view.id, urgency=URGENCY[view.urgency]),
+        "description": reason(view),
+        "color": colour.value,
+        "fields": fields,
+        "footer": {
+            "text": Text("Timeline: {command}", command=_command("view", view, quoted=False))
+        },
+    }
+
+
+def rendered_embed(shown: dict[str, Any], language: str) -> discord.Embed:
+    """An embed built here (``embed``, ``timeline``), written in ``language``."""
+    return discord.Embed.from_dict(render_json(shown, language))
+
+
+def post_content(view: EscalationView, role_id: int | None) -> Text:
+    if view.concerns:
+        return Text(
+            "{ping}New escalation #{id} ({urgency}). {concerns}.",
+            ping=_ping(role_id),
+            id=view.id,
+            urgency=URGENCY[view.urgency],
+            concerns=concerns(view),
+        )
+    return Text(
+        "{ping}New escalation #{id} ({urgency}).",
+        ping=_ping(role_id),
+        id=view.id,
+        urgency=URGENCY[view.urgency],
     )
 
 
-def follow_up_reminder(view: EscalationView, stage: int) -> str:
+def re_ping(view: EscalationView, role_id: int | None, stage: int) -> Text:
+    if stage == NEXT_TIER:
+        return Text(
+            "{ping}Escalation #{id} ({urgency}) is still unclaimed since {when}. Escalating to "
+            "you: please claim it.",
+            ping=_ping(role_id),
+            id=view.id,
+            urgency=URGENCY[view.urgency],
+            when=when(view.created_at),
+        )
+    return Text(
+        "{ping}Reminder: escalation #{id} ({urgency}) has not been claimed yet (raised {when}). "
+        "Please claim it.",
+        ping=_ping(role_id),
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        when=when(view.created_at),
+    )
+
+
+def follow_up_reminder(view: EscalationView, stage: int) -> Text:
     """The claimer's reminder that nothing has been written on their claim yet."""
-    again = " again" if stage > 1 else ""
-    return (
-        f"Reminder{again}: you claimed escalation #{view.id} ({URGENCY[view.urgency]}) about "
-        f"<@{view.student_user_id}>, and no note or resolution has been written since. Add a "
-        f"note (what you did, or what is next) or resolve it: `/staff escalation view {view.id}`."
+    fields: dict[str, object] = {
+        "id": view.id,
+        "urgency": URGENCY[view.urgency],
+        "student": _mention(view.student_user_id),
+        "command": _command("view", view),
+    }
+    if stage > 1:
+        return Text(
+            "Reminder again: you claimed escalation #{id} ({urgency}) about {student}, and no "
+            "note or resolution has been written since. Add a note (what you did, or what is "
+            "next) or resolve it: {command}.",
+            **fields,
+        )
+    return Text(
+        "Reminder: you claimed escalation #{id} ({urgency}) about {student}, and no note or "
+        "resolution has been written since. Add a note (what you did, or what is next) or "
+        "resolve it: {command}.",
+        **fields,
     )
 
 
-def follow_up_ping(view: EscalationView, role_id: int | None, claimer: int) -> str:
+def follow_up_ping(view: EscalationView, role_id: int | None, claimer: int) -> Text:
     """The staff role's ping when the claimer's reminder went unanswered."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}Follow-up overdue: escalation #{view.id} ({URGENCY[view.urgency]}) was claimed "
-        f"by <@{claimer}> {when(view.claimed_at or view.created_at)} and still has no note or "
-        "resolution. Please check with them, or take it over with Reassign."
+    return Text(
+        "{ping}Follow-up overdue: escalation #{id} ({urgency}) was claimed by {claimer} {when} "
+        "and still has no note or resolution. Please check with them, or take it over with "
+        "Reassign.",
+        ping=_ping(role_id),
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        claimer=_mention(claimer),
+        when=when(view.claimed_at or view.created_at),
     )
 
 
-def follow_up(view: EscalationView) -> str:
+def follow_up(view: EscalationView) -> Text | str:
     """The follow-up state shown in the list: due, or overdue once a reminder went out."""
     if view.follow_up_due is None:
         return ""
-    unix = int(view.follow_up_due.timestamp())
+    since = f"<t:{int(view.follow_up_due.timestamp())}:R>"
     if view.follow_up_stage:
-        return f" · follow-up overdue since <t:{unix}:R>"
-    return f" · follow-up due <t:{unix}:R>"
+        return Text(" · follow-up overdue since {since}", since=since)
+    return Text(" · follow-up due {since}", since=since)
 
 
-def staff_dm(view: EscalationView, why: str) -> str:
-    return (
-        f"{why} Escalation #{view.id} ({URGENCY[view.urgency]}) about <@{view.student_user_id}>:"
-        f" {reason(view)}. Claim it in the server with `/staff escalation claim {view.id}` and "
-        f"see it with `/staff escalation view {view.id}`."
+#: Why a staff member is DMed an escalation (``staff_dm``).
+NO_CHANNEL = Text("The escalation channel is missing or I can't post there, so you get this DM.")
+UNCLAIMED = Text("Nobody has claimed this yet.")
+UNCLAIMED_NO_CHANNEL = Text(
+    "Nobody has claimed this yet, and I can't post in the escalation channel."
+)
+
+
+def staff_dm(view: EscalationView, why: Text) -> Text:
+    return Text(
+        "{why} Escalation #{id} ({urgency}) about {student}: {reason}. Claim it in the server "
+        "with {claim} and see it with {view}.",
+        why=why,
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        student=_mention(view.student_user_id),
+        reason=reason(view),
+        claim=_command("claim", view),
+        view=_command("view", view),
     )
 
 
-def assigned(view: EscalationView, by_user_id: int) -> str:
-    return (
-        f"<@{by_user_id}> gave you escalation #{view.id} ({URGENCY[view.urgency]}) about "
-        f"<@{view.student_user_id}>: {reason(view)}. See it with "
-        f"`/staff escalation view {view.id}`."
+def assigned(view: EscalationView, by_user_id: int) -> Text:
+    return Text(
+        "{by} gave you escalation #{id} ({urgency}) about {student}: {reason}. See it with "
+        "{command}.",
+        by=_mention(by_user_id),
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        student=_mention(view.student_user_id),
+        reason=reason(view),
+        command=_command("view", view),
     )
 
 
-def claimed(view: EscalationView, staff_user_id: int, show_name: bool, reader: int) -> str:
+def claimed(view: EscalationView, staff_user_id: int, show_name: bool, reader: int) -> Text:
     """What the student (or the mentor who raised it) reads when staff pick it up."""
-    who = f"<@{staff_user_id}>, a staff member," if show_name else "A staff member"
+    staff, student = _mention(staff_user_id), _mention(view.student_user_id)
     if reader != view.student_user_id:
-        return (
-            f"{who} has picked up your concern about <@{view.student_user_id}> (#{view.id}). "
-            "Thank you for speaking up."
+        if show_name:
+            return Text(
+                "{staff}, a staff member, has picked up your concern about {student} (#{id}). "
+                "Thank you for speaking up.",
+                staff=staff,
+                student=student,
+                id=view.id,
+            )
+        return Text(
+            "A staff member has picked up your concern about {student} (#{id}). Thank you for "
+            "speaking up.",
+            student=student,
+            id=view.id,
         )
     if view.raised_by == reader:
-        return f"{who} has picked up your request (#{view.id}) and will be in touch with you soon."
-    return f"{who} would like to check in with you and will be in touch soon."
+        if show_name:
+            return Text(
+                "{staff}, a staff member, has picked up your request (#{id}) and will be in "
+                "touch with you soon.",
+                staff=staff,
+                id=view.id,
+            )
+        return Text(
+            "A staff member has picked up your request (#{id}) and will be in touch with you soon.",
+            id=view.id,
+        )
+    if show_name:
+        return Text(
+            "{staff}, a staff member, would like to check in with you and will be in touch soon.",
+            staff=staff,
+        )
+    return Text("A staff member would like to check in with you and will be in touch soon.")
 
 
 def unreached(crisis_text: str) -> Joined:
@@ -329,41 +497,67 @@ def unreached(crisis_text: str) -> Joined:
     )
 
 
-def timeline(view: EscalationView, events: list[Event]) -> discord.Embed:
+def timeline(view: EscalationView, events: list[Event], language: str) -> discord.Embed:
+    """The escalation's timeline for a staff member reading in ``language``."""
     lines = []
     for event in events:
-        who = f"<@{event.actor}>" if event.actor else "Bridges"
-        shown_note = event.note
+        at = f"<t:{int(event.at.timestamp())}:f>"
+        who = _mention(event.actor) if event.actor else "Bridges"
+        shown_note: Text | str | None = event.note
         if event.action == CONCERN_EVENT and event.note:  # category ids, named for staff
-            shown_note = "; ".join(LABELS.get(c, c) for c in event.note.split(", "))
-        note = f": {shown_note}" if shown_note else ""
-        lines.append(f"<t:{int(event.at.timestamp())}:f> {who} {event.action}{note}")
-    shown = discord.Embed(
-        title=f"Escalation #{view.id}: {status(view)}",
-        description=f"{reason(view)}\nStudent <@{view.student_user_id}>, urgency "
-        f"{URGENCY[view.urgency]}.",
-        colour=COLOUR[view.urgency],
+            shown_note = _labels(event.note.split(", "))
+        note = f": {render(shown_note, language)}" if shown_note else ""
+        action = render(ACTION.get(event.action, event.action), language)
+        lines.append(f"{at} {who} {action}{note}")
+    shown = rendered_embed(
+        {
+            "type": "rich",
+            "title": Text("Escalation #{id}: {status}", id=view.id, status=status(view)),
+            "description": Text(
+                "{reason}\nStudent {student}, urgency {urgency}.",
+                reason=reason(view),
+                student=_mention(view.student_user_id),
+                urgency=URGENCY[view.urgency],
+            ),
+            "color": COLOUR[view.urgency].value,
+        },
+        language,
     )
     if view.details:
         shown.add_field(
-            name="What is going on", value=plain_links(view.details, limit=1000), inline=False
+            name=Text("What is going on").render(language),
+            value=plain_links(view.details, limit=1000),
+            inline=False,
         )
     text = "\n".join(lines)
-    shown.add_field(name="Timeline", value=text[-1024:] or "Nothing yet.", inline=False)
+    shown.add_field(
+        name=Text("Timeline").render(language),
+        value=text[-1024:] or Text("Nothing yet.").render(language),
+        inline=False,
+    )
     return shown
 
 
-def listing_line(view: EscalationView) -> str:
-    return (
-        f"`#{view.id}` {URGENCY[view.urgency]} · <@{view.student_user_id}> · {reason(view)} · "
-        f"{status(view)}{follow_up(view)} · <t:{int(view.created_at.timestamp())}:R>"
+def listing_line(view: EscalationView) -> Text:
+    raised = f"<t:{int(view.created_at.timestamp())}:R>"
+    return Text(
+        "`#{id}` {urgency} · {student} · {reason} · {status}{follow_up} · {raised}",
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        student=_mention(view.student_user_id),
+        reason=reason(view),
+        status=status(view),
+        follow_up=follow_up(view),
+        raised=raised,
     )
 
 
-def redacted_post(view: EscalationView, role_id: int | None) -> str:
+def redacted_post(view: EscalationView, role_id: int | None) -> Text:
     """The post while the staff channel is readable by others: no name, words or category."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}Escalation #{view.id} ({URGENCY[view.urgency]}): "
-        f"see /staff escalation view {view.id}"
+    return Text(
+        "{ping}Escalation #{id} ({urgency}): see {command}",
+        ping=_ping(role_id),
+        id=view.id,
+        urgency=URGENCY[view.urgency],
+        command=_command("view", view, quoted=False),
     )

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
+from bot.i18n import Text
 from bot.paging.outlets import page_prompts
 from bot.paging.page import compose_page
 from bot.scheduler import job_id
@@ -63,7 +64,7 @@ from bot.services.programs import ProgramService
 from bot.services.signal_worker import SignalWorker
 from bot.services.support_hours import Away
 from cogs import escalation_texts as texts
-from cogs.context import guild_id_of, reader_language
+from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
 from cogs.names import cached_name
 from cogs.outbox import dm, transactions
@@ -108,14 +109,14 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
         self.urgency: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:urgency",
             options=[
-                discord.SelectOption(label=texts.URGENCY_CHOICE[u].render(language), value=u.value)
+                discord.SelectOption(label=texts.URGENCY[u].render(language), value=u.value)
                 for u in (Urgency.CAN_WAIT, Urgency.TODAY, Urgency.RIGHT_NOW)
             ],
         )
         self.category: discord.ui.Select[HelpModal] = discord.ui.Select(
             custom_id="help:category",
             options=[
-                discord.SelectOption(label=texts.CATEGORY_CHOICE[c].render(language), value=c)
+                discord.SelectOption(label=texts.CATEGORY[c].render(language), value=c)
                 for c in CATEGORIES
             ],
         )
@@ -150,15 +151,20 @@ class HelpModal(ReportingModal, title="Ask staff for help"):
 
 
 class NoteModal(ReportingModal, title="Escalation"):
-    saves = "the note"
+    saves = Text("the note")
 
     def __init__(self, cog: EscalationCog, escalation_id: int, *, resolve: bool) -> None:
-        super().__init__(title=f"{'Resolve' if resolve else 'Note on'} escalation #{escalation_id}")
+        title = (
+            Text("Resolve escalation #{id}", id=escalation_id)
+            if resolve
+            else Text("Note on escalation #{id}", id=escalation_id)
+        )
+        super().__init__(title=title)
         self.cog, self.escalation_id, self.resolving = cog, escalation_id, resolve
         self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
             style=discord.TextStyle.paragraph, max_length=1000, custom_id="esc:note"
         )
-        label = "Resolution: what was done? (required)" if resolve else "Note"
+        label = Text("Resolution: what was done? (required)") if resolve else Text("Note")
         self.add_item(discord.ui.Label(text=label, component=self.note))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -169,21 +175,25 @@ class NoteModal(ReportingModal, title="Escalation"):
         else:
             view = await service.add_note(self.escalation_id, user_id, self.note.value)
         self.cog.unfollow(view.id)  # a note or the resolution is the follow-up
+        done = (
+            Text("Resolved escalation #{id}.", id=view.id)
+            if self.resolving
+            else Text("Note added to escalation #{id}.", id=view.id)
+        )
         await interaction.response.send_message(
-            f"{'Resolved' if self.resolving else 'Note added to'} escalation #{view.id}.",
-            ephemeral=True,
+            done.render(reader_language(interaction)), ephemeral=True
         )
         await self.cog.refresh(view)
 
 
 class ReassignModal(ReportingModal, title="Reassign escalation"):
-    saves = "the reassignment"
+    saves = Text("the reassignment")
 
     def __init__(self, cog: EscalationCog, escalation_id: int) -> None:
-        super().__init__()
+        super().__init__(title=Text("Reassign escalation"))
         self.cog, self.escalation_id = cog, escalation_id
         self.to: discord.ui.UserSelect[ReassignModal] = discord.ui.UserSelect(custom_id="esc:to")
-        self.add_item(discord.ui.Label(text="Give it to (a staff member)", component=self.to))
+        self.add_item(discord.ui.Label(text=Text("Give it to (a staff member)"), component=self.to))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         target = self.to.values[0]
@@ -202,8 +212,11 @@ class ReassignModal(ReportingModal, title="Reassign escalation"):
         )
         self.cog.unplan(claimed.escalation.id)
         self.cog.follow(claimed.escalation)
+        moved = Text(
+            "Escalation #{id} is now with {staff}.", id=claimed.escalation.id, staff=target.mention
+        )
         await interaction.response.send_message(
-            f"Escalation #{claimed.escalation.id} is now with {target.mention}.", ephemeral=True
+            moved.render(reader_language(interaction)), ephemeral=True
         )
         await self.cog.refresh(claimed.escalation)
 
@@ -214,20 +227,22 @@ class EscalationButton(
 ):
     """Claim / Add note / Resolve / Reassign on the staff post; staff only, after restarts."""
 
-    saves = "your claim"
+    saves = Text("your claim")
     cog: ClassVar[EscalationCog | None] = None
-    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
-        "claim": ("Claim", discord.ButtonStyle.primary),
-        "note": ("Add note", discord.ButtonStyle.secondary),
-        "resolve": ("Resolve", discord.ButtonStyle.success),
-        "reassign": ("Reassign", discord.ButtonStyle.secondary),
+    LABELS: ClassVar[dict[str, tuple[Text, discord.ButtonStyle]]] = {
+        "claim": (Text("Claim"), discord.ButtonStyle.primary),
+        "note": (Text("Add note"), discord.ButtonStyle.secondary),
+        "resolve": (Text("Resolve"), discord.ButtonStyle.success),
+        "reassign": (Text("Reassign"), discord.ButtonStyle.secondary),
     }
 
-    def __init__(self, escalation_id: int, action: str) -> None:
+    def __init__(self, escalation_id: int, action: str, language: str | None = None) -> None:
         label, style = self.LABELS[action]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=f"escalation:{escalation_id}:{action}"
+                label=label if language is None else label.render(language),
+                style=style,
+                custom_id=f"escalation:{escalation_id}:{action}",
             )
         )
         self.escalation_id, self.action = escalation_id, action
@@ -248,20 +263,25 @@ class EscalationButton(
             return
         view = await cog.service.view(self.escalation_id)  # refuse a gone one before a form
         if view.status is EscalationStatus.RESOLVED and self.action != "note":
-            raise UserError(f"Escalation #{view.id} is already resolved.")
+            raise UserError(Text("Escalation #{id} is already resolved.", id=view.id))
+        language = reader_language(interaction)
         if self.action == "reassign":
-            await interaction.response.send_modal(ReassignModal(cog, self.escalation_id))
+            await interaction.response.send_modal(
+                localized(ReassignModal(cog, self.escalation_id), language)
+            )
         else:
             modal = NoteModal(cog, self.escalation_id, resolve=self.action == "resolve")
-            await interaction.response.send_modal(modal)
+            await interaction.response.send_modal(localized(modal, language))
 
 
-def buttons(view: EscalationView) -> discord.ui.View | None:
+def buttons(view: EscalationView, language: str | None = None) -> discord.ui.View | None:
+    """The staff post's buttons; their labels ``Text``s for the outbox to write, or written
+    in ``language`` (an edit of the post)."""
     if view.status is EscalationStatus.RESOLVED:
         return None
     return persistent_view(
         *(
-            EscalationButton(view.id, action)
+            EscalationButton(view.id, action, language)
             for action in EscalationButton.LABELS
             if action != "claim" or view.status is EscalationStatus.OPEN
         )
@@ -286,7 +306,7 @@ def staff_post(
         user_id=view.student_user_id,
         message=Message(
             content=(texts.redacted_post if redacted else texts.post_content)(view, role_id),
-            embeds=() if redacted else (dict(texts.embed(view, context).to_dict()),),
+            embeds=() if redacted else (texts.embed(view, context),),
             components=tuple(shown.to_components()) if shown else (),
             mention_role_ids=(role_id,) if role_id else (),
         ),
@@ -401,7 +421,7 @@ class EscalationCog(commands.Cog):
             )
             return [post, *pages]
         log.error("server %s has no staff channel; escalation %s is DMed", view.guild_id, view.id)
-        why = "The escalation channel is missing or I can't post there, so you get this DM."
+        why = texts.NO_CHANNEL
         return [
             _staff_dm(
                 f"escalation-fallback:{view.id}:{user_id}", user_id, texts.staff_dm(view, why)
@@ -429,7 +449,7 @@ class EscalationCog(commands.Cog):
                     guild_id=view.guild_id,
                 )
             )
-        why = "Nobody has claimed this yet."
+        why = texts.UNCLAIMED
         prompts += [
             _staff_dm(f"{SLA_JOB}:{view.id}:{stage}:{u}", u, texts.staff_dm(view, why))
             for u in reached.dm_to
@@ -505,12 +525,12 @@ class EscalationCog(commands.Cog):
         if not failed.dm_to:
             log.error("escalation %s reached no staff member at all", view.id)
         if failed.key.startswith(f"{POST}:"):
-            why = "The escalation channel is missing or I can't post there, so you get this DM."
+            why = texts.NO_CHANNEL
             return [
                 _staff_dm(f"escalation-fallback:{view.id}:{u}", u, texts.staff_dm(view, why))
                 for u in failed.dm_to
             ]
-        why = "Nobody has claimed this yet, and I can't post in the escalation channel."
+        why = texts.UNCLAIMED_NO_CHANNEL
         return [_staff_dm(f"{failed.key}:{u}", u, texts.staff_dm(view, why)) for u in failed.dm_to]
 
     def claim_notices(self, claimed: Claimed) -> list[Prompt]:
@@ -576,12 +596,19 @@ class EscalationCog(commands.Cog):
             view.message_id
         )
         try:
-            if (await self.programs.get(view.guild_id)).staff_channel_exposed:
+            program = await self.programs.get(view.guild_id)
+            language = program.language
+            shown = buttons(view, language)
+            if program.staff_channel_exposed:
                 await message.edit(
-                    content=texts.redacted_post(view, None), embeds=[], view=buttons(view)
+                    content=texts.redacted_post(view, None).render(language),
+                    embeds=[],
+                    view=shown,
                 )
                 return
-            await message.edit(embed=texts.embed(view, context), view=buttons(view))
+            await message.edit(
+                embed=texts.rendered_embed(texts.embed(view, context), language), view=shown
+            )
         except discord.HTTPException as error:
             log.warning("could not update the post of escalation %s: %s", view.id, error.status)
 
@@ -601,9 +628,11 @@ class EscalationCog(commands.Cog):
         view = claimed.escalation
         self.unplan(view.id)
         self.follow(view)
+        done = Text(
+            "You claimed escalation #{id}. The student has been told someone is on it.", id=view.id
+        )
         await interaction.response.send_message(
-            f"You claimed escalation #{view.id}. The student has been told someone is on it.",
-            ephemeral=True,
+            done.render(reader_language(interaction)), ephemeral=True
         )
         await self.refresh(view)
 

@@ -124,52 +124,81 @@ def stored_embed(about: StoredAbout, language: str) -> discord.Embed:
     return embed
 
 
-def export_reply(mention: str) -> str:
-    return (
-        f"Everything Bridges stores about {mention}, as JSON. This export is recorded. "
-        "Share it only with the student or their family."
+def export_reply(mention: str) -> Text:
+    return Text(
+        "Everything Bridges stores about {member}, as JSON. This export is recorded. Share it "
+        "only with the student or their family.",
+        member=mention,
     )
 
 
-def forget_question(mention: str, counts: dict[str, int]) -> str:
+def forget_question(mention: str, counts: dict[str, int]) -> Text:
     lines = [records_line(table, count) for table, count in sorted(counts.items())]
-    return (
-        f"Erase {mention}'s personal data? Their active match is closed first, their profile "
-        "and every free text about them are deleted, and their Discord id is replaced by a "
+    return Text(
+        "Erase {member}'s personal data? Their active match is closed first, their profile and "
+        "every free text about them are deleted, and their Discord id is replaced by a "
         "pseudonym. Rows stay only as anonymous counts. This cannot be undone.\n"
-        "Rows touched:\n" + "\n".join(lines)
+        "Rows touched:\n{rows}",
+        member=mention,
+        rows=Joined(lines, "\n"),
     )
 
 
-def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> str:
-    closed = f" {ended} active match was closed." if ended == 1 else ""
-    closed = f" {ended} active matches were closed." if ended > 1 else closed
-    edited = f" {blanked} message(s) about them on Discord now read {ERASED}." if blanked else ""
-    return f"Erased {mention}'s personal data ({emptied} values emptied).{closed}{edited} Recorded."
+def forgotten_reply(mention: str, ended: int, emptied: int, blanked: int = 0) -> Joined:
+    parts: list[Text] = [
+        Plural(
+            "Erased {member}'s personal data ({count} value emptied).",
+            "Erased {member}'s personal data ({count} values emptied).",
+            emptied,
+            member=mention,
+        )
+    ]
+    if ended:
+        parts.append(
+            Plural("{count} active match was closed.", "{count} active matches were closed.", ended)
+        )
+    if blanked:
+        parts.append(
+            Plural(
+                "{count} message about them on Discord now reads {erased}.",
+                "{count} messages about them on Discord now read {erased}.",
+                blanked,
+                erased=ERASED,
+            )
+        )
+    parts.append(Text("Recorded."))
+    return Joined(parts)
 
 
 #: What a staff post or DM about an erased member is edited to read.
 ERASED = Text("[erased]")
 
 
-CANCELLED = "Cancelled; nothing was changed."
-ONLY_ASKER = "Only the staff member who asked for this erasure can confirm it."
+CANCELLED = Text("Cancelled; nothing was changed.")
+ONLY_ASKER = Text("Only the staff member who asked for this erasure can confirm it.")
 
 
-def channel_exposed(role_id: int | None, problem: str) -> str:
-    """Staff told their escalation channel has become readable by others than staff."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}The daily privacy check found a problem with this channel: {problem}\n"
-        "Until it is fixed, escalation posts here show only their number and urgency; "
-        "open each with `/staff escalation view`."
+def channel_exposed(role_id: int | None, problem: str) -> Text:
+    """Staff told their escalation channel has become readable by others than staff (a
+    post, written in the server's language by the outbox)."""
+    return Text(
+        "{ping}The daily privacy check found a problem with this channel: {problem}\nUntil it "
+        "is fixed, escalation posts here show only their number and urgency; open each with "
+        "{command}.",
+        ping=_ping(role_id),
+        problem=problem,
+        command=Slash("staff escalation view"),
     )
 
 
-def channel_private(role_id: int | None) -> str:
+def channel_private(role_id: int | None) -> Text:
     """Staff told their escalation channel is readable by staff only again."""
-    ping = f"<@&{role_id}> " if role_id else ""
-    return (
-        f"{ping}This channel is readable by staff only again: escalation posts show their "
-        "details again."
+    return Text(
+        "{ping}This channel is readable by staff only again: escalation posts show their "
+        "details again.",
+        ping=_ping(role_id),
     )
+
+
+def _ping(role_id: int | None) -> str:
+    return f"<@&{role_id}> " if role_id else ""

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 import discord
 
+from bot.i18n import Listing, Text
 from bot.services.programs import Program
 
 #: What the bot needs in the escalation channel to post there.
@@ -13,16 +14,17 @@ CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links")
 #: What the bot needs in the mentoring category to make private channels for pairs.
 CATEGORY_NEEDS = ("view_channel", "manage_channels", "manage_roles")
 
+#: Discord's names of those permissions, as its settings show them in each language.
 _LABELS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "manage_channels": "Manage Channels",
-    "manage_roles": "Manage Permissions",
+    "view_channel": Text("View Channel"),
+    "send_messages": Text("Send Messages"),
+    "embed_links": Text("Embed Links"),
+    "manage_channels": Text("Manage Channels"),
+    "manage_roles": Text("Manage Permissions"),
 }
 
 
-def _missing(granted: discord.Permissions, needed: tuple[str, ...]) -> list[str]:
+def _missing(granted: discord.Permissions, needed: tuple[str, ...]) -> list[Text]:
     return [_LABELS[name] for name in needed if not getattr(granted, name)]
 
 
@@ -66,16 +68,19 @@ async def _member(guild: discord.Guild, user_id: int) -> discord.Member | None:
 
 async def privacy_problem(
     channel: discord.abc.GuildChannel, staff_role_ids: Collection[int], me: discord.Member
-) -> str | None:
+) -> Text | None:
     """A sentence saying who else can read the staff channel and how to fix it, or None."""
     readers = await outside_readers(channel, staff_role_ids, me)
     if not readers:
         return None
-    return (
-        f"{_and_list(readers)} can read {channel.mention}, but requests for help must be seen "
-        f"only by staff. In {channel.mention}'s settings > Permissions, turn off View Channel "
-        "for @everyone and every role that is not staff (and remove members added one by one), "
-        "then allow the staff role; or pick another channel."
+    return Text(
+        "{readers} can read {channel}, but requests for help must be seen only by staff. In "
+        "{channel}'s settings > Permissions, turn off {view} for @everyone and every role that "
+        "is not staff (and remove members added one by one), then allow the staff role; or "
+        "pick another channel.",
+        readers=Listing(readers),
+        channel=channel.mention,
+        view=_LABELS["view_channel"],
     )
 
 
@@ -85,36 +90,53 @@ async def program_problems(
     channel: discord.abc.GuildChannel,
     category: discord.CategoryChannel,
     other_staff_role_ids: Collection[int] = (),
-) -> list[str]:
+) -> list[Text]:
     """Each thing that would stop the program working, as a sentence saying how to fix it.
     ``other_staff_role_ids`` (the tier-2 role) may read the staff channel too."""
-    problems = []
+    problems: list[Text] = []
     if problem := await privacy_problem(channel, {staff_role.id, *other_staff_role_ids}, me):
         problems.append(problem)
     in_channel = channel.permissions_for(me)
     if missing := _missing(in_channel, CHANNEL_NEEDS):
         problems.append(
-            f"I can't post in {channel.mention}: give me {_and_list(missing)} in that channel."
+            Text(
+                "I can't post in {channel}: give me {permissions} in that channel.",
+                channel=channel.mention,
+                permissions=Listing(missing),
+            )
         )
     if not isinstance(channel, discord.TextChannel):
-        problems.append(f"{channel.mention} is not a text channel; pick a text channel.")
+        problems.append(
+            Text("{channel} is not a text channel; pick a text channel.", channel=channel.mention)
+        )
     if staff_role.is_default():
-        problems.append("Pick a staff role other than @everyone, so only staff are pinged.")
+        problems.append(Text("Pick a staff role other than @everyone, so only staff are pinged."))
     elif staff_role.managed:
         problems.append(
-            f"The role {staff_role.mention} belongs to a bot or integration; "
-            "pick the role your staff members have."
+            Text(
+                "The role {role} belongs to a bot or integration; pick the role your staff "
+                "members have.",
+                role=staff_role.mention,
+            )
         )
     elif not staff_role.mentionable and not in_channel.mention_everyone:
         problems.append(
-            f"I can't mention {staff_role.mention} in {channel.mention}: turn on "
-            '"Allow anyone to @mention this role" in Server Settings > Roles, or give me '
-            "the Mention @everyone, @here and All Roles permission."
+            Text(
+                "I can't mention {role} in {channel}: turn on \"Allow anyone to @mention this "
+                'role" in Server Settings > Roles, or give me the Mention @everyone, @here and '
+                "All Roles permission.",
+                role=staff_role.mention,
+                channel=channel.mention,
+            )
         )
     if missing := _missing(category.permissions_for(me), CATEGORY_NEEDS):
         problems.append(
-            f"I need {_and_list(missing)} in the category **{category.name}** to create "
-            "private channels for mentoring pairs."
+            Text(
+                "I need {permissions} in the category **{category}** to create private "
+                "channels for mentoring pairs.",
+                permissions=Listing(missing),
+                category=category.name,
+            )
         )
     return problems
 

@@ -8,20 +8,20 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.errors import UserError
-from bot.i18n import LANGUAGES, Text
+from bot.i18n import LANGUAGES, Slash, Text, Weekday
 from bot.services.access import Audience
 from bot.services.programs import Program, ProgramService, ProgramSetup
+from cogs.context import reader_language
 from cogs.program_checks import program_problems
 from cogs.timezones import zone_choices
 
 #: `/staff` is hidden from everyone without Manage Server until an admin allows the staff role.
-STAFF_COMMANDS_STEP = (
-    "Only members with Manage Server see `/staff` for now. To let your staff role use it: "
-    "Server Settings → Integrations → Bridges → `/staff` → Add roles or members → choose "
-    "the staff role. Students never see it; Bridges also checks the role itself."
+STAFF_COMMANDS_STEP = Text(
+    "Only members with Manage Server see `{command}` for now. To let your staff role use it: "
+    "Server Settings → Integrations → Bridges → `{command}` → Add roles or members → choose "
+    "the staff role. Students never see it; Bridges also checks the role itself.",
+    command=Slash("staff"),
 )
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def summary_embed(
@@ -29,30 +29,40 @@ def summary_embed(
     role: discord.Role,
     channel: discord.TextChannel,
     category: discord.CategoryChannel,
+    language: str,
 ) -> discord.Embed:
+    """What /setup answers, in the admin's language (``language``)."""
     embed = discord.Embed(
-        title="Bridges is set up",
-        description="Your mentoring program is ready. Members can now use `/help`.",
+        title=Text("Bridges is set up").render(language),
+        description=Text(
+            "Your mentoring program is ready. Members can now use {command}.",
+            command=Slash("help"),
+        ).render(language),
         colour=discord.Colour.green(),
     )
-    embed.add_field(name="Staff role", value=role.mention, inline=True)
-    embed.add_field(name="Escalation channel", value=channel.mention, inline=True)
-    embed.add_field(name="Mentoring category", value=category.name, inline=True)
-    embed.add_field(name="Program time zone", value=program.time_zone, inline=True)
-    embed.add_field(name="Staff posts in", value=LANGUAGES[program.language], inline=True)
+    fields: list[tuple[Text, str]] = [
+        (Text("Staff role"), role.mention),
+        (Text("Escalation channel"), channel.mention),
+        (Text("Mentoring category"), category.name),
+        (Text("Program time zone"), program.time_zone),
+        (Text("Staff posts in"), LANGUAGES[program.language]),
+    ]
     if program.program_channel_id is not None:
-        embed.add_field(
-            name="Program channel (DMs closed)",
-            value=f"<#{program.program_channel_id}>",
-            inline=True,
-        )
-    embed.add_field(
-        name="Weekly check-in",
-        value=f"{WEEKDAYS[program.checkin_weekday]}s at {program.checkin_time:%H:%M} "
-        "in each mentee's own time zone",
-        inline=True,
+        fields.append((Text("Program channel (DMs closed)"), f"<#{program.program_channel_id}>"))
+    at = f"{program.checkin_time:%H:%M}"
+    checkin = Text(
+        "Every {day} at {time} in each mentee's own time zone",
+        day=Weekday(program.checkin_weekday),
+        time=at,
     )
-    embed.add_field(name="Staff commands", value=STAFF_COMMANDS_STEP, inline=False)
+    fields.append((Text("Weekly check-in"), checkin.render(language)))
+    for name, value in fields:
+        embed.add_field(name=name.render(language), value=value, inline=True)
+    embed.add_field(
+        name=Text("Staff commands").render(language),
+        value=STAFF_COMMANDS_STEP.render(language),
+        inline=False,
+    )
     return embed
 
 
@@ -97,7 +107,9 @@ class SetupCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None or not isinstance(interaction.user, discord.Member):
-            raise UserError("Run /setup inside your school's server.")
+            raise UserError(
+                Text("Run {command} inside your school's server.", command=Slash("setup"))
+            )
         problems = await program_problems(
             guild.me, staff_role, escalation_channel, mentoring_category, self.tier2_role_ids
         )
@@ -106,7 +118,10 @@ class SetupCog(commands.Cog):
             and not program_channel.permissions_for(guild.me).send_messages
         ):
             problems.append(
-                f"I can't post in {program_channel.mention}: give me Send Messages there."
+                Text(
+                    "I can't post in {channel}: give me Send Messages there.",
+                    channel=program_channel.mention,
+                )
             )
         program = await self.programs.configure(
             guild.id,
@@ -120,15 +135,22 @@ class SetupCog(commands.Cog):
             ),
             problems,
         )
+        check = Text(
+            "This channel will receive Bridges escalations for {role}. (Set up by {admin}.)",
+            role=staff_role.mention,
+            admin=interaction.user.mention,
+        )
         await escalation_channel.send(
-            f"This channel will receive Bridges escalations for {staff_role.mention}. "
-            f"(Set up by {interaction.user.mention}.)",
-            allowed_mentions=discord.AllowedMentions.none(),
+            check.render(program.language), allowed_mentions=discord.AllowedMentions.none()
         )
-        await interaction.followup.send(
-            embed=summary_embed(program, staff_role, escalation_channel, mentoring_category),
-            ephemeral=True,
+        summary = summary_embed(
+            program,
+            staff_role,
+            escalation_channel,
+            mentoring_category,
+            reader_language(interaction),
         )
+        await interaction.followup.send(embed=summary, ephemeral=True)
 
 
 async def setup(bot: BridgesBot) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import zipfile
+from datetime import datetime
 from typing import Any, Literal
 
 import discord
@@ -16,7 +17,8 @@ from bot import instance
 from bot.app import BridgesBot
 from bot.delivery import Message, Prompt
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, Text
+from bot.i18n import DEFAULT_LANGUAGE, ChoiceName, Date, Joined, Plural, Slash, Text
+from bot.i18n import render as rendered
 from bot.report_files import render
 from bot.services.access import Audience
 from bot.services.consent import ConsentService
@@ -40,7 +42,7 @@ from cogs import (
     report_texts,
 )
 from cogs import hours as hours_area
-from cogs.context import guild_id_of, reader_language
+from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingView
 from cogs.escalation_choices import escalation_choices as choose_escalation
 from cogs.escalations import EscalationCog
@@ -68,35 +70,83 @@ def report_attachments(files: list[tuple[str, bytes]]) -> list[discord.File]:
     return [discord.File(io.BytesIO(body), filename=name) for name, body in files]
 
 
+INSIDE_SERVER = Text("Use this inside your school's server.")
+#: After a member's mention in the roster: Bridges cannot DM them.
+DMS_CLOSED_MARK = Text("(DMs closed)")
+
+
+def _mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def _full_markup(instant: datetime) -> str:
+    return f"<t:{int(instant.timestamp())}:F>"
+
+
+def _day_markup(instant: datetime) -> str:
+    """A date as Discord markup: each reader's client writes it in their language."""
+    return f"<t:{int(instant.timestamp())}:d>"
+
+
 def roster_pages(roster: Roster, language: str = DEFAULT_LANGUAGE) -> list[discord.Embed]:
     def closed(user_id: int) -> str:
-        marks = " (DMs closed)" if user_id in roster.dms_closed else ""
+        marks = " " + DMS_CLOSED_MARK.render(language) if user_id in roster.dms_closed else ""
         if user_id in roster.waiting_consent:
             marks += " " + consent_texts.WAITING_MARK.render(language)
         return marks
 
-    lines = [
-        f"<@{mentor}>{closed(mentor)} mentors <@{mentee}>{closed(mentee)} "
-        f"since <t:{int(since.timestamp())}:d>"
+    def who(user_id: int) -> str:
+        return f"<@{user_id}>{closed(user_id)}"
+
+    lines: list[Text] = [
+        Text(
+            "{mentor} mentors {mentee} since {since}",
+            mentor=who(mentor),
+            mentee=who(mentee),
+            since=_day_markup(since),
+        )
         for mentor, mentee, since in roster.pairs
     ]
     lines += [
-        f"<@{mentee}>{closed(mentee)} is waiting for a mentor"
+        Text("{mentee} is waiting for a mentor", mentee=who(mentee))
         for mentee in roster.unmatched_mentees
     ]
     lines += [
-        f"<@{m.user_id}>{closed(m.user_id)}: {m.load}/{m.capacity} mentees, "
-        f"training {m.confirmed_minutes} min" + ("" if m.trained else " (not yet trained)")
+        (
+            Text(
+                "{mentor}: {load}/{capacity} mentees, training {minutes} min",
+                mentor=who(m.user_id),
+                load=m.load,
+                capacity=m.capacity,
+                minutes=m.confirmed_minutes,
+            )
+            if m.trained
+            else Text(
+                "{mentor}: {load}/{capacity} mentees, training {minutes} min (not yet trained)",
+                mentor=who(m.user_id),
+                load=m.load,
+                capacity=m.capacity,
+                minutes=m.confirmed_minutes,
+            )
+        )
         for m in roster.mentors
     ]
     chunks = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
+    title = Text(
+        "Roster ({matches} matches, {waiting} waiting, {mentors} mentors)",
+        matches=len(roster.pairs),
+        waiting=len(roster.unmatched_mentees),
+        mentors=len(roster.mentors),
+    ).render(language)
     return [
         discord.Embed(
-            title=f"Roster ({len(roster.pairs)} matches, {len(roster.unmatched_mentees)} "
-            f"waiting, {len(roster.mentors)} mentors)",
-            description="\n".join(chunk) or "Nobody has joined yet.",
+            title=title,
+            description=Joined(chunk, "\n").render(language)
+            or Text("Nobody has joined yet.").render(language),
             colour=discord.Colour.blurple(),
-        ).set_footer(text=f"Page {number} of {len(chunks)}")
+        ).set_footer(
+            text=Text("Page {number} of {count}", number=number, count=len(chunks)).render(language)
+        )
         for number, chunk in enumerate(chunks, start=1)
     ]
 
@@ -153,13 +203,15 @@ def roster_csv(roster: Roster, names: dict[int, str]) -> discord.File:
     return discord.File(io.BytesIO(out.getvalue().encode()), filename="roster.csv")
 
 
-def instance_line(standing: instance.Standing | None) -> str:
+def instance_line(standing: instance.Standing | None) -> Text:
     """Which process answers: the active instance since when, on which host."""
     if standing is None:
-        return "Not holding the instance lock (a demo or a test run)."
-    return (
-        f"Active since <t:{int(standing.since.timestamp())}:F> on host `{standing.host}`, "
-        f"pid {standing.pid}; any other instance waits as a standby."
+        return Text("Not holding the instance lock (a demo or a test run).")
+    return Text(
+        "Active since {since} on host `{host}`, pid {pid}; any other instance waits as a standby.",
+        since=_full_markup(standing.since),
+        host=standing.host,
+        pid=standing.pid,
     )
 
 
@@ -181,11 +233,11 @@ class Pager(ReportingView):
         self._sync()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Previous"), style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._show(interaction, -1)
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Next"), style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._show(interaction, 1)
 
@@ -201,18 +253,23 @@ class CohortView(ReportingView):
 
     async def allowed(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
-            raise UserError("Only the staff member who asked for this proposal can confirm it.")
+            raise UserError(
+                Text("Only the staff member who asked for this proposal can confirm it.")
+            )
         return True
 
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    @discord.ui.button(label=Text("Confirm"), style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Creating the matches...", view=None)
+        language = reader_language(interaction)
+        await interaction.response.edit_message(
+            content=Text("Creating the matches...").render(language), view=None
+        )
         guild = interaction.guild
         if guild is None:
             return
         program = await self.cog.programs.get(guild.id)
-        created, problems = 0, []
+        created, problems = 0, list[Text]()
         for mentee, mentor, score in self.proposal.pairs:
             try:
                 place = await prepare_pair(guild, program, mentor, mentee)
@@ -223,17 +280,27 @@ class CohortView(ReportingView):
                 self.cog.bot.dispatch("match_created", pair.match_id)
                 created += 1
             except UserError as error:
-                problems.append(f"<@{mentor}> with <@{mentee}>: {error.message.splitlines()[0]}")
-        summary = f"Created {created} matches."
+                problems.append(
+                    Text(
+                        "{mentor} with {mentee}: {problem}",
+                        mentor=_mention(mentor),
+                        mentee=_mention(mentee),
+                        problem=rendered(error.message, language).splitlines()[0],
+                    )
+                )
+        summary: list[Text | Joined] = [
+            Plural("Created {count} match.", "Created {count} matches.", created)
+        ]
         if problems:
-            summary += "\nNot done:\n" + "\n".join(f"- {p}" for p in problems)
-        await interaction.followup.send(summary, ephemeral=True)
+            summary += [Text("Not done:"), Joined(problems, "\n", "- ")]
+        await interaction.followup.send(Joined(summary, "\n").render(language), ephemeral=True)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Cancel"), style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
+        cancelled = Text("Cancelled; nothing was changed.")
         await interaction.response.edit_message(
-            content="Cancelled; nothing was changed.", view=None
+            content=cancelled.render(reader_language(interaction)), view=None
         )
 
 
@@ -251,27 +318,29 @@ class ForgetView(ReportingView):
             raise UserError(privacy_texts.ONLY_ASKER)
         return True
 
-    @discord.ui.button(label="Erase", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label=Text("Erase"), style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.defer()
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         forgotten = await self.cog.privacy.forget(guild.id, self.owner, self.member.id, blank)
         await interaction.edit_original_response(
             content=privacy_texts.forgotten_reply(
                 self.member.mention, len(forgotten.ended), forgotten.emptied, forgotten.blanked
-            ),
+            ).render(reader_language(interaction)),
             view=None,
         )
         for pair in forgotten.ended:  # closed with the erasure: their notices follow
             await self.cog.pairs.finish(pair.match_id)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=Text("Cancel"), style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=privacy_texts.CANCELLED, view=None)
+        await interaction.response.edit_message(
+            content=privacy_texts.CANCELLED.render(reader_language(interaction)), view=None
+        )
 
 
 def blank(message: SentMessage) -> list[Prompt]:
@@ -377,17 +446,30 @@ class StaffCog(commands.Cog):
         module = await self.training_service.add_module(
             guild_id_of(interaction), title, content, minutes
         )
+        added = Text('Added "{title}" ({minutes} min).', title=module.title, minutes=module.minutes)
         await interaction.response.send_message(
-            f'Added "{module.title}" ({module.minutes} min).', ephemeral=True
+            added.render(reader_language(interaction)), ephemeral=True
         )
 
     @training.command(name="list")
     async def training_list(self, interaction: discord.Interaction) -> None:
         """List the mentor training modules."""
         modules = await self.training_service.modules(guild_id_of(interaction))
-        text = "\n".join(f"- **{m.title}** ({m.minutes} min): {m.content[:200]}" for m in modules)
+        listed = Joined(
+            [
+                Text(
+                    "- **{title}** ({minutes} min): {content}",
+                    title=m.title,
+                    minutes=m.minutes,
+                    content=m.content[:200],
+                )
+                for m in modules
+            ],
+            "\n",
+        )
+        none = Text("No modules yet. Add one with {command}.", command=Slash("staff training add"))
         await interaction.response.send_message(
-            text or "No modules yet. Add one with `/staff training add`.", ephemeral=True
+            (listed if modules else none).render(reader_language(interaction)), ephemeral=True
         )
 
     @training.command(name="remove")
@@ -396,7 +478,10 @@ class StaffCog(commands.Cog):
     async def training_remove(self, interaction: discord.Interaction, module: int) -> None:
         """Remove a training module (mentors' records of it are kept)."""
         removed = await self.training_service.remove_module(guild_id_of(interaction), module)
-        await interaction.response.send_message(f'Removed "{removed.title}".', ephemeral=True)
+        done = Text('Removed "{title}".', title=removed.title)
+        await interaction.response.send_message(
+            done.render(reader_language(interaction)), ephemeral=True
+        )
 
     @training.command(name="confirm")
     @app_commands.describe(mentor="The mentor", module="The module they marked done")
@@ -408,11 +493,23 @@ class StaffCog(commands.Cog):
         confirmed, status = await self.training_service.confirm(
             guild_id_of(interaction), interaction.user.id, mentor.id, module
         )
-        ready = " They can now be matched." if status.trained else ""
+        fields: dict[str, object] = {
+            "title": confirmed.title,
+            "mentor": mentor.mention,
+            "done": status.confirmed_minutes,
+            "required": status.required_minutes,
+        }
+        done = (
+            Text(
+                'Confirmed "{title}" for {mentor}: {done} of {required} minutes. They can now '
+                "be matched.",
+                **fields,
+            )
+            if status.trained
+            else Text('Confirmed "{title}" for {mentor}: {done} of {required} minutes.', **fields)
+        )
         await interaction.response.send_message(
-            f'Confirmed "{confirmed.title}" for {mentor.mention}: {status.confirmed_minutes} of '
-            f"{status.required_minutes} minutes.{ready}",
-            ephemeral=True,
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @match.command(name="suggest")
@@ -420,22 +517,23 @@ class StaffCog(commands.Cog):
     async def match_suggest(self, interaction: discord.Interaction, mentee: discord.Member) -> None:
         """Show the five best mentors for a mentee, with the reasons."""
         found = await self.matches.suggest(guild_id_of(interaction), mentee.id)
-        embed = discord.Embed(
-            title=f"Best mentors for {mentee.display_name}", colour=discord.Colour.blurple()
-        )
+        language = reader_language(interaction)
+        title = Text("Best mentors for {mentee}", mentee=mentee.display_name)
+        embed = discord.Embed(title=title.render(language), colour=discord.Colour.blurple())
         for rank, suggestion in enumerate(found, start=1):
+            score = Text("{rank}. score {score}", rank=rank, score=round(suggestion.score.total))
             embed.add_field(
-                name=f"{rank}. score {suggestion.score.total:.0f}",
+                name=score.render(language),
                 value=f"<@{suggestion.mentor_user_id}>\n"
                 + "\n".join(suggestion.score.reasons)[:1000],
                 inline=False,
             )
         if not found:
-            embed.description = (
+            embed.description = Text(
                 "No mentor can take this mentee now (trained, with a free place, old enough)."
-            )
+            ).render(language)
             if self.consent.required:
-                left_out = consent_texts.MENTORS_LEFT_OUT.render(reader_language(interaction))
+                left_out = consent_texts.MENTORS_LEFT_OUT.render(language)
                 embed.description += f"\n{left_out}"
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -444,25 +542,37 @@ class StaffCog(commands.Cog):
         """Propose the best matches for every waiting mentee; apply them on Confirm."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         proposal = await self.matches.propose_cohort(guild_id_of(interaction))
+        language = reader_language(interaction)
         lines = [
-            f"<@{mentor}> with <@{mentee}> (score {score:.0f})"
+            Text(
+                "{mentor} with {mentee} (score {score})",
+                mentor=_mention(mentor),
+                mentee=_mention(mentee),
+                score=round(score),
+            ).render(language)
             for mentee, mentor, score in proposal.pairs
         ]
-        lines += [f"<@{mentee}>: no mentor available" for mentee in proposal.unassigned]
-        language = reader_language(interaction)
+        lines += [
+            Text("{mentee}: no mentor available", mentee=_mention(mentee)).render(language)
+            for mentee in proposal.unassigned
+        ]
         lines += [
             consent_texts.cohort_waiting_line(f"<@{user}>").render(language)
             for user in proposal.waiting_consent
         ]
         text = "\n".join(lines[:40]) + ("\n..." if len(lines) > 40 else "")
+        title = Text(
+            "Proposal: {matches} matches, total score {score}",
+            matches=len(proposal.pairs),
+            score=round(proposal.total),
+        )
         embed = discord.Embed(
-            title=f"Proposal: {len(proposal.pairs)} matches, total score {proposal.total:.0f}",
-            description=text or "Nothing to propose.",
+            title=title.render(language),
+            description=text or Text("Nothing to propose.").render(language),
             colour=discord.Colour.gold(),
         )
-        await interaction.followup.send(
-            embed=embed, view=CohortView(self, interaction.user.id, proposal), ephemeral=True
-        )
+        view = localized(CohortView(self, interaction.user.id, proposal), language)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
     @match.command(name="create")
     @app_commands.describe(
@@ -481,16 +591,21 @@ class StaffCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         place = await prepare_pair(guild, await self.programs.get(guild.id), mentor.id, mentee.id)
         pair = await self.matches.create(
             guild.id, interaction.user.id, mentor.id, mentee.id, override_reason
         )
         channel_id = await self.pairs.open_new(place, pair)
         self.bot.dispatch("match_created", pair.match_id)
-        await interaction.followup.send(
-            f"Matched {mentor.mention} with {mentee.mention}: <#{channel_id}>", ephemeral=True
+        channel = f"<#{channel_id}>"
+        done = Text(
+            "Matched {mentor} with {mentee}: {channel}",
+            mentor=mentor.mention,
+            mentee=mentee.mention,
+            channel=channel,
         )
+        await interaction.followup.send(done.render(reader_language(interaction)), ephemeral=True)
 
     @match.command(name="end")
     @app_commands.describe(mentor="The mentor", mentee="The mentee", reason="Why the match ends")
@@ -505,14 +620,17 @@ class StaffCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         if guild is None:
-            raise UserError("Use this inside your school's server.")
+            raise UserError(INSIDE_SERVER)
         closed = await self.matches.end(
             guild.id, interaction.user.id, mentor.id, mentee.id, reason, self.pairs.closing_notices
         )
         await self.pairs.finish(closed.pair.match_id)
-        await interaction.followup.send(
-            f"Ended the match of {mentor.mention} and {mentee.mention}.", ephemeral=True
+        done = Text(
+            "Ended the match of {mentor} and {mentee}.",
+            mentor=mentor.mention,
+            mentee=mentee.mention,
         )
+        await interaction.followup.send(done.render(reader_language(interaction)), ephemeral=True)
 
     @holiday.command(name="add")
     @app_commands.describe(day="The date, like 2026-12-24", label="What it is, e.g. Winter break")
@@ -524,16 +642,24 @@ class StaffCog(commands.Cog):
     ) -> None:
         """Add a program holiday: no session can be scheduled on it."""
         added = await self.session_service.add_holiday(guild_id_of(interaction), day, label)
+        done = Text("{day} is now a holiday ({label}).", day=Date(added), label=label)
         await interaction.response.send_message(
-            f"{added:%A %B %d, %Y} is now a holiday ({label}).", ephemeral=True
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @holiday.command(name="list")
     async def holiday_list(self, interaction: discord.Interaction) -> None:
         """List the program holidays."""
         days = await self.session_service.holidays(guild_id_of(interaction))
-        text = "\n".join(f"- {day:%a %b %d, %Y}: {label}" for day, label in days)
-        await interaction.response.send_message(text or "No holidays set.", ephemeral=True)
+        listed = Joined(
+            [Text("{day}: {label}", day=Date(d, "yMMMEd"), label=label) for d, label in days],
+            "\n",
+            "- ",
+        )
+        text = listed if days else Text("No holidays set.")
+        await interaction.response.send_message(
+            text.render(reader_language(interaction)), ephemeral=True
+        )
 
     @holiday.command(name="remove")
     @app_commands.describe(day="The date to remove, like 2026-12-24")
@@ -542,8 +668,9 @@ class StaffCog(commands.Cog):
     ) -> None:
         """Remove a program holiday you added."""
         removed = await self.session_service.remove_holiday(guild_id_of(interaction), day)
+        done = Text("{day} is no longer a holiday.", day=Date(removed))
         await interaction.response.send_message(
-            f"{removed:%A %B %d, %Y} is no longer a holiday.", ephemeral=True
+            done.render(reader_language(interaction)), ephemeral=True
         )
 
     @staff.command(name="escalations")
@@ -557,9 +684,11 @@ class StaffCog(commands.Cog):
         found = await self._escalations().service.listing(
             guild_id_of(interaction), which, interaction.user.id
         )
-        lines = [escalation_texts.listing_line(view) for view in found]
+        language = reader_language(interaction)
+        lines = [escalation_texts.listing_line(view).render(language) for view in found]
+        none = Text("No escalations ({which}).", which=ChoiceName(which))
         await interaction.response.send_message(
-            "\n".join(lines)[:1900] or f"No escalations ({which}).", ephemeral=True
+            "\n".join(lines)[:1900] or none.render(language), ephemeral=True
         )
 
     async def escalation_choices(
@@ -579,7 +708,8 @@ class StaffCog(commands.Cog):
             guild_id_of(interaction), escalation_id
         )
         await interaction.response.send_message(
-            embed=escalation_texts.timeline(view, events), ephemeral=True
+            embed=escalation_texts.timeline(view, events, reader_language(interaction)),
+            ephemeral=True,
         )
 
     @escalation.command(name="claim")
@@ -617,8 +747,10 @@ class StaffCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         await service.set_rule(guild_id, interaction.user.id, kind, urgency)
         rules = await service.rules(guild_id)
+        listed = Joined([f"{kind}: {urgency}" for kind, urgency in rules.items()], "\n", "- ")
+        now = Text("Rules now:\n{rules}", rules=listed)
         await interaction.response.send_message(
-            "Rules now:\n" + "\n".join(f"- {k}: {v}" for k, v in rules.items()), ephemeral=True
+            now.render(reader_language(interaction)), ephemeral=True
         )
 
     def _escalations(self) -> EscalationCog:
@@ -634,8 +766,12 @@ class StaffCog(commands.Cog):
         overview = await self.deliveries.overview(
             guild_id_of(interaction), lag.percentile(0.5), lag.percentile(0.99)
         )
-        embed = delivery_texts.status_embed(overview)
-        embed.add_field(name="This instance", value=instance_line(instance.current()))
+        language = reader_language(interaction)
+        embed = delivery_texts.status_embed(overview, language)
+        embed.add_field(
+            name=Text("This instance").render(language),
+            value=instance_line(instance.current()).render(language),
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @staff.command(name="roster")
@@ -658,7 +794,7 @@ class StaffCog(commands.Cog):
         )
         await interaction.followup.send(
             embed=pages[0],
-            view=Pager(interaction.user.id, pages),
+            view=localized(Pager(interaction.user.id, pages), reader_language(interaction)),
             file=roster_csv(roster, names),
             ephemeral=True,
         )
@@ -671,7 +807,7 @@ class StaffCog(commands.Cog):
         data = await self.privacy.export(guild_id_of(interaction), interaction.user.id, member.id)
         body = json.dumps(data, indent=2, ensure_ascii=False).encode()
         await interaction.followup.send(
-            privacy_texts.export_reply(member.mention),
+            privacy_texts.export_reply(member.mention).render(reader_language(interaction)),
             file=discord.File(io.BytesIO(body), filename=f"bridges-member-{member.id}.json"),
             ephemeral=True,
         )
@@ -682,9 +818,10 @@ class StaffCog(commands.Cog):
         """Erase a member's personal data and free text everywhere, after a confirmation."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         counts = await self.privacy.forget_preview(guild_id_of(interaction), member.id)
+        language = reader_language(interaction)
         await interaction.followup.send(
-            privacy_texts.forget_question(member.mention, counts),
-            view=ForgetView(self, interaction.user.id, member),
+            privacy_texts.forget_question(member.mention, counts).render(language),
+            view=localized(ForgetView(self, interaction.user.id, member), language),
             ephemeral=True,
         )
 

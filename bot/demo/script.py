@@ -301,12 +301,17 @@ async def second_monday(school: School) -> None:
 
 
 async def staff_claim(school: School) -> None:
+    claim = school.word("Claim")
     post = next(
         message
         for message in reversed(school.staff_alerts.history())
-        if "New escalation" in (message.content or "")
+        if any(
+            getattr(child, "label", None) == claim
+            for row in message.components
+            for child in getattr(row, "children", ())
+        )
     )
-    await school.click(school.staff, post, school.word("Claim"))
+    await school.click(school.staff, post, claim)
     school.report_post(school.staff_alerts)
 
 

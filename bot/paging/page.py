@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery import Message
+from bot.i18n import Joined, Localized
 from bot.paging import texts
 
 #: Longest display name, category and who-to-call text kept (Discord names are at most 32).
@@ -27,7 +28,8 @@ OPENED, UNCLAIMED = "opened", "unclaimed"
 
 @dataclass(frozen=True)
 class Page:
-    """A composed page: the subject (for email), the text body and the structured fields."""
+    """A composed page: the subject (for email; cut to length where it is sent, once written
+    in its language), the text body and the structured fields."""
 
     subject: str
     body: str
@@ -70,9 +72,12 @@ def staff_post_link(guild_id: int, channel_id: int | None, message_id: int | Non
 
 
 def _label(value: str | None, labels: Mapping[str, str], missing: str) -> str:
-    """A known value's label, else the value cleaned, else ``missing``."""
+    """A known value's label, else the value cleaned, else ``missing``; a value that is
+    already a message (a concern category's label) as it is."""
     if not value:
         return missing
+    if isinstance(value, Localized):
+        return value
     return labels.get(value) or one_line(value) or missing
 
 
@@ -93,24 +98,26 @@ def compose_page(
     """The page for escalation ``escalation_id``: as it opens, or (``unclaimed``) the short
     notice that it is still unclaimed at tier 2. ``urgency`` is an ``Urgency`` value and
     ``category`` an escalation or concern category (an unknown one is shown cleaned);
-    ``details`` is dropped unless ``include_details``. Never raises for any text."""
+    ``details`` is dropped unless ``include_details``. Never raises for any text. Its words
+    are ``Text``s: the outbox writes them in the server's language."""
     student = one_line(student_name) or texts.NO_NAME
     urgency_label = _label(urgency, texts.URGENCY, texts.NO_URGENCY)
     category_label = _label(category, texts.CATEGORY, texts.NO_CATEGORY)
     who = one_line(who_to_call, 200)
     link = staff_post_link(guild_id, channel_id, message_id)
-    fields = {"id": escalation_id, "student": student}
-    subject = (texts.SUBJECT_UNCLAIMED if unclaimed else texts.SUBJECT).format(
-        urgency=urgency_label, category=category_label, **fields
+    subject = (
+        texts.subject_unclaimed(escalation_id, urgency_label, student)
+        if unclaimed
+        else texts.subject(escalation_id, urgency_label, category_label, student)
     )
-    lines = [
-        (texts.HEADLINE_UNCLAIMED if unclaimed else texts.HEADLINE).format(**fields),
+    lines: list[str] = [
+        texts.headline_unclaimed(escalation_id) if unclaimed else texts.headline(escalation_id),
         "",
-        texts.STUDENT.format(student=student),
-        texts.URGENCY_LINE.format(urgency=urgency_label),
-        texts.CATEGORY_LINE.format(category=category_label),
-        (texts.LINK if channel_id is not None else texts.LINK_SERVER).format(link=link),
-        texts.WHO_TO_CALL.format(who=who) if who else texts.WHO_TO_CALL_DEFAULT,
+        texts.student_line(student),
+        texts.urgency_line(urgency_label),
+        texts.category_line(category_label),
+        texts.link_line(link) if channel_id is not None else texts.server_link_line(link),
+        texts.who_to_call(who) if who else texts.WHO_TO_CALL_DEFAULT,
         "",
     ]
     data: dict[str, Any] = {
@@ -126,9 +133,9 @@ def compose_page(
     }
     written = _paragraphs(details, MAX_DETAILS) if include_details and details else ""
     if written:
-        lines.append(texts.DETAILS.format(details=written))
+        lines.append(texts.details(written))
         data["details"] = written
     else:
         lines.append(texts.NO_DETAILS)
     lines += ["", texts.FOOTER]
-    return Page(subject=one_line(subject, 200), body="\n".join(lines), data=data)
+    return Page(subject=subject, body=Joined(lines, "\n"), data=data)

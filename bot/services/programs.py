@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import ProgramDefaults
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Joined, Slash, Text
 from bot.services.outbox import Compose, Transactions
 from bot.services.support_hours import Away, SupportHours, away
 from bot.timeparse import resolve_zone
@@ -116,8 +116,12 @@ class ProgramService:
                 problems.insert(0, error.message)
         if problems:
             raise UserError(
-                "Nothing was saved. Please fix these first, then run /setup again:\n"
-                + "\n".join(f"- {problem}" for problem in problems)
+                Text(
+                    "Nothing was saved. Please fix these first, then run {command} again:\n"
+                    "{problems}",
+                    command=Slash("setup"),
+                    problems=Joined(problems, "\n", "- "),
+                )
             )
         async with self._sessions.begin() as session:
             row = await self.ensure(session, guild_id)

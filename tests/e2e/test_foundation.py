@@ -59,7 +59,7 @@ async def test_admin_runs_setup_and_sees_the_summary(world: World) -> None:
     text = text_of(reply_of(await run_setup(world)))
     assert "Bridges is set up" in text
     assert world.staff_role.mention in text and world.escalations.mention in text
-    assert "America/Chicago" in text and "Mondays at 15:30" in text
+    assert "America/Chicago" in text and "Every Monday at 15:30" in text
     notice = world.escalations.last_message
     assert notice is not None and "will receive Bridges escalations" in notice.content
     async with world.bot.sessions() as session:

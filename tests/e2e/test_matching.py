@@ -261,7 +261,7 @@ async def test_a_member_who_left_the_server_is_not_matched(world: World) -> None
     shown = reply_of(await world.staff.slash(world.general, "staff match cohort"))
     confirmed = await world.staff.click(shown, label="Confirm")
     report = confirmed.followups[0].content
-    assert "Created 1 matches" in report and "no longer in this server" in report
+    assert "Created 1 match." in report and "no longer in this server" in report
     async with world.bot.sessions() as session:
         (match,) = await matches.active(session, world.guild.id)
     assert match.mentee_id == (await member_row(world, second)).id

@@ -27,6 +27,7 @@ from bot.i18n import DOMAIN, catalog_path
 from storage.models import GuildSettings
 from tests.e2e.conftest import World
 from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
+from tests.e2e.test_escalations import posts
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, member_row, train
 from tests.e2e.test_sessions import dms, matched, propose, seconds_until
@@ -258,9 +259,24 @@ async def test_a_spanish_mentee_and_mentor_read_spanish_all_the_way(world: World
     assert thanks.response.content.startswith("¡Gracias por responder!")
     assert any(m.content.startswith(f"Seguimiento de <@{mentee.id}>") for m in dms(mentor))
 
+    shown = await mentee.slash(world.general, "help-me")
+    assert shown.modal is not None and shown.modal["title"] == "Pedir ayuda al personal"
+    read += [shown.modal["title"], *words_of(shown.modal["components"])]
+    asked = await mentee.submit_modal(
+        shown,
+        {"help:details": "Necesito hablar con alguien.", "help:urgency": ["today"]}
+        | {"help:category": ["academic"]},
+    )
+    assert asked.response.content.startswith("Gracias por contárnoslo.")
+    read.append(asked.response.content)
+    post = posts(world)[-1]
+    assert post.embeds[0].title == "Escalation #1: Today"  # the server's language: English
+    await world.staff.click(post, label="Claim")
+    assert "(#1)" in dms(mentee)[-1].content
+
     read += [m.content for actor in (mentee, mentor) for m in dms(actor)]
     read += [label for actor in (mentee, mentor) for m in dms(actor) for label in labels(m)]
-    assert len(read) > 40
+    assert len(read) > 45
     leaks = {text: english_in(text) for text in read if english_in(text)}
     assert leaks == {}
 
@@ -361,3 +377,65 @@ async def test_a_spanish_server_posts_its_invitations_and_staff_notices_in_spani
     async with world.bot.sessions() as session:
         program = await session.get(GuildSettings, world.guild.id)
     assert program is not None and program.language == "es"
+
+
+async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -> None:
+    """/setup language: the channel's check message, the staff post, its embed and buttons,
+    the edit after a claim and the re-ping are Spanish; a staff member with a Spanish
+    Discord reads the list and the timeline in Spanish, one with an English Discord reads
+    their replies in English."""
+    mentee, _ = await matched(world)
+    speaks(world, world.admin, "es-419")
+    (summary,) = reply_of(await run_setup(world, language="es")).embeds
+    assert summary.title == "Bridges está configurado"
+    fields = {field.name: field.value for field in summary.fields}
+    assert fields["Seguimiento semanal"].startswith("Cada lunes a las 15:30")
+    shown = await mentee.slash(world.general, "help-me")
+    await mentee.submit_modal(
+        shown,
+        {"help:details": "Me siguen esperando a la salida.", "help:urgency": ["right_now"]}
+        | {"help:category": ["bullying"]},
+    )
+    checked, post = posts(world)[-2:]
+    assert checked.content.startswith("Este canal recibirá las alertas de Bridges para <@&")
+    assert post.content == f"<@&{world.staff_role.id}> Nueva alerta #1 (Ahora mismo)."
+    (embed,) = post.embeds
+    assert embed.title == "Alerta #1: Ahora mismo"
+    shown_fields = {field.name: field.value for field in embed.fields}
+    assert shown_fields["Estado"] == "Abierta, nadie la ha asumido todavía"
+    assert shown_fields["Contexto reciente"].startswith("Sesiones: 0 realizadas, 0 ausencias")
+    assert embed.footer.text == "Historial: /personal alerta ver 1"
+    assert labels(post) == ["Asumir", "Agregar nota", "Resolver", "Reasignar"]
+    await world.env.advance_time(10 * 60 + 30)
+    reping = posts(world)[-1]
+    assert reping.content.startswith(
+        f"<@&{world.staff_role.id}> Recordatorio: nadie ha asumido todavía la alerta #1"
+    )
+    read = [checked.content, post.content, *embed_texts(post), embed.footer.text or ""]
+    read += [summary.description or "", *fields, *fields.values()]
+    read.append(reping.content)
+
+    claimed = await world.staff.click(post, label="Asumir")
+    assert claimed.response.content.startswith("You claimed escalation #1.")  # en-US client
+    edited = posts(world)[1]
+    status = next(field.value for field in edited.embeds[0].fields if field.name == "Estado")
+    assert status == f"Asumida por <@{world.staff.id}>"
+    assert labels(edited) == ["Agregar nota", "Resolver", "Reasignar"]
+
+    speaks(world, world.staff, "es-419")
+    listed = reply_of(await world.staff.slash(world.general, "staff escalations")).content
+    assert listed.startswith(f"`#1` Ahora mismo · <@{mentee.id}> · ")
+    assert "Alguien pidió ayuda" in listed or "pidió ayuda con /pedir-ayuda" in listed
+    timeline = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    steps = timeline.embeds[0].fields[-1].value
+    assert "abierta" in steps and "publicada" in steps and "asumida" in steps
+    holiday = await world.staff.slash(
+        world.general, "staff holiday add", day="2026-12-24", label="Vacaciones"
+    )
+    added = reply_of(holiday).content
+    assert added == "El jueves, 24 de diciembre de 2026 ahora es feriado (Vacaciones)."
+    status = reply_of(await world.staff.slash(world.general, "staff status"))
+    assert status.embeds[0].title == "Envíos"
+    read += [listed, *embed_texts(timeline), added, *embed_texts(status)]
+    for text in read:
+        assert english_in(text) == [], text

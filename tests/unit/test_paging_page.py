@@ -179,4 +179,30 @@ def test_any_text_yields_a_page_and_never_a_header(
     parsed = message_from_bytes(raw, policy=policy.default)
     assert set(parsed.keys()) == HEADERS  # nothing added, nothing lost
     assert len(parsed.get_all("To") or []) == 1 and parsed["To"] == "a@school.org"
-    assert str(parsed["Subject"]) == page.subject
+    assert str(parsed["Subject"]) == one_line(page.subject, 200)  # cut once written
+
+
+def test_a_page_in_the_servers_language() -> None:
+    """The outbox writes a page in its server's language: subject, body and labels."""
+    page = compose_page(
+        escalation_id=7,
+        student_name="Sam",
+        urgency="right_now",
+        category="safety",
+        guild_id=1,
+        channel_id=2,
+        message_id=3,
+    )
+    spanish = page.message().rendered("es")
+    assert spanish.language == "es"
+    assert spanish.data is not None
+    assert spanish.data["subject"] == "Bridges: alerta #7 (Ahora mismo, Seguridad) por Sam"
+    assert spanish.data["urgency_label"] == "Ahora mismo"
+    assert spanish.content.splitlines()[:5] == [
+        "La alerta #7 necesita a una persona del personal.",
+        "",
+        "Estudiante: Sam",
+        "Urgencia: Ahora mismo",
+        "Categoría: Seguridad",
+    ]
+    assert page.message().rendered("en").data == page.message().data

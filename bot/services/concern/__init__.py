@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from bot.i18n import Text
 from bot.services.concern.lexicon import CATEGORIES, Lexicon, Severity, parse
 from bot.services.concern.normalise import COMMA, SENTENCE, guess_language, tokens
 from bot.services.concern.templates import NEGATORS
@@ -69,19 +70,19 @@ __all__ = [
 
 LANGUAGES = ("en", "es")
 
-#: What staff read for each category.
-LABELS: dict[str, str] = {
-    "wish_to_be_dead": "Wish to be dead",
-    "passive_ideation": "Not wanting to be alive (passive suicidal thoughts)",
-    "active_ideation": "Thoughts of suicide",
-    "method": "Suicide method (means named)",
-    "intent_or_plan": "Suicide intent or plan",
-    "preparatory_acts": "Preparing for suicide (goodbyes, giving things away)",
-    "self_harm": "Self-harm",
-    "hopelessness_burden": "Hopelessness or feeling a burden",
-    "abuse": "Abuse or neglect",
-    "violence_to_others": "Threat of violence to others",
-    "bullying": "Bullying or harassment",
+#: What staff read for each category (rendered in the server's or the reader's language).
+LABELS: dict[str, Text] = {
+    "wish_to_be_dead": Text("Wish to be dead"),
+    "passive_ideation": Text("Not wanting to be alive (passive suicidal thoughts)"),
+    "active_ideation": Text("Thoughts of suicide"),
+    "method": Text("Suicide method (means named)"),
+    "intent_or_plan": Text("Suicide intent or plan"),
+    "preparatory_acts": Text("Preparing for suicide (goodbyes, giving things away)"),
+    "self_harm": Text("Self-harm"),
+    "hopelessness_burden": Text("Hopelessness or feeling a burden"),
+    "abuse": Text("Abuse or neglect"),
+    "violence_to_others": Text("Threat of violence to others"),
+    "bullying": Text("Bullying or harassment"),
 }
 
 #: Each category's severity when the learned model finds it (the rules' severity for it).
