@@ -11,9 +11,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -40,6 +41,7 @@ from storage.migrate import upgrade
 from storage.repositories import guilds
 
 log = logging.getLogger("bridges")
+T = TypeVar("T")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
 LOGIN_MISSING = (
@@ -305,21 +307,38 @@ async def _serve(settings: Settings, token: str) -> bool:
     return active.lost
 
 
-def _sync(settings: Settings) -> int:
+class _Refused(Exception):
+    """The command cannot go on; the reason is printed, ``code`` is its exit status."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _logged_in(settings: Settings, work: Callable[[Settings, str], Coroutine[Any, Any, T]]) -> T:
+    """``work`` run with the token; ``_Refused`` when there is none, when Discord refuses it
+    or when the database cannot be read."""
     if settings.token is None:
         print(LOGIN_MISSING, file=sys.stderr)
-        return EXIT_CONFIG
+        raise _Refused(EXIT_CONFIG)
     try:
-        count = asyncio.run(_sync_now(settings, settings.token.reveal()))
+        return asyncio.run(work(settings, settings.token.reveal()))
     except discord.LoginFailure:
         print(LOGIN_REFUSED, file=sys.stderr)
-        return EXIT_CONFIG
+        raise _Refused(EXIT_CONFIG) from None
     except SQLAlchemyError as error:
         print(
             f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
             file=sys.stderr,
         )
-        return EXIT_PROBLEM
+        raise _Refused(EXIT_PROBLEM) from None
+
+
+def _sync(settings: Settings) -> int:
+    try:
+        count = _logged_in(settings, _sync_now)
+    except _Refused as refused:
+        return refused.code
     except discord.app_commands.MissingApplicationID:
         print("could not read the application id from DISCORD_TOKEN", file=sys.stderr)
         return EXIT_CONFIG
@@ -418,20 +437,10 @@ def _check_config(settings: Settings, *, online: bool) -> int:
     print(f"paging: {paging_summary(settings.paging)}")
     if not online:
         return EXIT_OK
-    if settings.token is None:
-        print(LOGIN_MISSING, file=sys.stderr)
-        return EXIT_CONFIG
     try:
-        problems = asyncio.run(_online_problems(settings, settings.token.reveal()))
-    except discord.LoginFailure:
-        print(LOGIN_REFUSED, file=sys.stderr)
-        return EXIT_CONFIG
-    except SQLAlchemyError as error:
-        print(
-            f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEM
+        problems = _logged_in(settings, _online_problems)
+    except _Refused as refused:
+        return refused.code
     for problem in problems:
         print(problem)
     if problems:
