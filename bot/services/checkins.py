@@ -32,7 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import CheckinSettings
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.i18n import Clock as TimeOfDay
 from bot.i18n import Slash, Text
 from bot.services import signals
 from bot.services.checkin_rules import (
@@ -527,11 +526,13 @@ class CheckinService:
         at = _clock_time(at_text)
         start, end = self._settings.allowed_start, self._settings.allowed_end
         if not in_hours(at, start, end):
+            # 24-hour, as the time is typed (HH:MM)
+            earliest, latest = start.strftime("%H:%M"), end.strftime("%H:%M")
             raise UserError(
                 Text(
                     "Pick a time between {start} and {end} (your time zone).",
-                    start=TimeOfDay(start),
-                    end=TimeOfDay(end),
+                    start=earliest,
+                    end=latest,
                 )
             )
         async with self._sessions.begin() as session:

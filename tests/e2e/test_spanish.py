@@ -26,7 +26,7 @@ from simcord.actors import MemberActor
 from bot.i18n import DOMAIN, catalog_path
 from storage.models import GuildSettings
 from tests.e2e.conftest import World
-from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
+from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, add_goal, advance
 from tests.e2e.test_escalations import posts
 from tests.e2e.test_foundation import reply_of, run_setup
 from tests.e2e.test_matching import MENTEE, MENTOR, add_student, member_row, train
@@ -186,6 +186,22 @@ async def join_in_spanish(world: World, actor: MemberActor, role: str, profile: 
     accepted = (await actor.click(notice, label="Aceptar")).response
     assert accepted is not None
     return [notice.content, accepted.content, *embed_texts(accepted)]
+
+
+async def test_a_spanish_student_reads_the_services_errors_in_spanish(world: World) -> None:
+    """Errors raised deep in the services (joining twice, a goal's date in the past or too
+    far ahead) reach a Spanish student in Spanish, with Spanish command names."""
+    await run_setup(world)
+    speaks(world, world.student, "es-419")
+    await join_in_spanish(world, world.student, "mentee", MENTEE)
+    again = reply_of(await world.student.slash(world.general, "join", role="mentee")).content
+    assert again.startswith("Ya estás en el programa como mentorado/a. Usa /perfil "), again
+    past = (await add_goal(world, world.student, **{"goal:by": "2025-12-01"})).content
+    assert past == "Esa fecha ya pasó; elige un día de hoy en adelante."
+    ahead = (await add_goal(world, world.student, **{"goal:by": "2027-06-01"})).content
+    assert ahead.startswith("Elige una fecha dentro del próximo año"), ahead
+    for text in (again, past, ahead):
+        assert english_in(text) == [], text
 
 
 def labels(message: discord.Message) -> list[str]:
