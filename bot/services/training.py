@@ -107,7 +107,7 @@ class TrainingService:
             mentor = await self._mentor(session, guild_id, user_id, yourself=True)
             row = await self._module(session, guild_id, module_id)
             if await training.completion(session, row.id, mentor.id) is not None:
-                raise UserError(f'You already marked "{row.title}" as done.')
+                raise UserError(Text('You already marked "{title}" as done.', title=row.title))
             session.add(
                 TrainingCompletion(
                     module_id=row.id,
@@ -126,9 +126,13 @@ class TrainingService:
             row = await self._module(session, guild_id, module_id)
             done = await training.completion(session, row.id, mentor.id)
             if done is None:
-                raise UserError(f'That mentor has not marked "{row.title}" as done yet.')
+                raise UserError(
+                    Text('That mentor has not marked "{title}" as done yet.', title=row.title)
+                )
             if done.confirmed_at is not None:
-                raise UserError(f'"{row.title}" is already confirmed for that mentor.')
+                raise UserError(
+                    Text('"{title}" is already confirmed for that mentor.', title=row.title)
+                )
             done.confirmed_by = staff_user_id
             done.confirmed_at = self._clock.now()
             await session.flush()
