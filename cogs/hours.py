@@ -242,7 +242,7 @@ async def send_export(
     language = reader_language(interaction)
     guild = interaction.guild
     if guild is None:
-        raise UserError("Use this inside your school's server.")
+        raise UserError(Text("Use this inside your school's server."))
     period = parse_period(period_text) if period_text else None
     await interaction.response.defer(ephemeral=True, thinking=True)
     built = await service.export(guild.id, period)

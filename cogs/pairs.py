@@ -28,6 +28,7 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Prompt
 from bot.errors import UserError
 from bot.faults import fault
+from bot.i18n import Slash, Text
 from bot.services.matches import Closed, MatchService, Pair, channel_marker
 from bot.services.programs import Program
 from bot.services.surveys import Survey
@@ -54,7 +55,8 @@ async def fetch_member(guild: discord.Guild, user_id: int) -> discord.Member:
     try:
         return await guild.fetch_member(user_id)
     except discord.NotFound:
-        raise UserError(f"<@{user_id}> is no longer in this server.") from None
+        mention = f"<@{user_id}>"
+        raise UserError(Text("{member} is no longer in this server.", member=mention)) from None
 
 
 def channel_name(mentor: str, mentee: str) -> str:
@@ -79,12 +81,21 @@ async def prepare_pair(
     category = guild.get_channel(program.mentoring_category_id or 0)
     staff_role = guild.get_role(program.staff_role_id or 0)
     if not isinstance(category, discord.CategoryChannel) or staff_role is None:
-        raise UserError("Run /setup first: the mentoring category or staff role is missing.")
+        raise UserError(
+            Text(
+                "Run {command} first: the mentoring category or staff role is missing.",
+                command=Slash("setup"),
+            )
+        )
     granted = category.permissions_for(guild.me)
     if not (granted.manage_channels and granted.manage_roles and granted.view_channel):
         raise UserError(
-            f"I can't create the pair's private channel: give me View Channel, Manage Channels "
-            f"and Manage Permissions in the category **{category.name}**. Nothing was saved."
+            Text(
+                "I can't create the pair's private channel: give me View Channel, Manage "
+                "Channels and Manage Permissions in the category **{category}**. Nothing was "
+                "saved.",
+                category=category.name,
+            )
         )
     return PairPlace(
         guild,
@@ -124,8 +135,11 @@ class PairChannels:
         except discord.Forbidden:
             await self.matches.discard(pair.match_id)
             raise UserError(
-                f"Discord refused to create the pair's channel: give me Manage Channels and "
-                f"Manage Permissions in the category **{place.category.name}**. Nothing was saved."
+                Text(
+                    "Discord refused to create the pair's channel: give me Manage Channels and "
+                    "Manage Permissions in the category **{category}**. Nothing was saved.",
+                    category=place.category.name,
+                )
             ) from None
 
     async def open(
@@ -232,7 +246,12 @@ class PairChannels:
         names: tuple[str, str] | None,
     ) -> int:
         if category_id is None or staff_role_id is None or self.bot.user is None:
-            raise UserError("Run /setup first: the mentoring category or staff role is missing.")
+            raise UserError(
+                Text(
+                    "Run {command} first: the mentoring category or staff role is missing.",
+                    command=Slash("setup"),
+                )
+            )
         guild_id = pair.guild_id
         if names is None:
             names = (

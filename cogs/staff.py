@@ -525,7 +525,7 @@ class StaffCog(commands.Cog):
             embed.add_field(
                 name=score.render(language),
                 value=f"<@{suggestion.mentor_user_id}>\n"
-                + "\n".join(suggestion.score.reasons)[:1000],
+                + Joined(suggestion.score.reasons, "\n").render(language)[:1000],
                 inline=False,
             )
         if not found:

@@ -363,10 +363,10 @@ class CheckinService:
         """Store the answers once, with the signals they raise and the messages they imply
         (the milestone, the mentor's digest) in the same transaction."""
         if not 1 <= answers.mood <= 5 or any(not 1 <= v <= 5 for v in answers.progress.values()):
-            raise UserError("Pick each rating from 1 to 5.")
-        went_well = _text(answers.went_well, "What went well")
-        hard = _text(answers.hard, "What is hard")
-        note = _text(answers.staff_note, "The note for staff")
+            raise UserError(Text("Pick each rating from 1 to 5."))
+        went_well = _text(answers.went_well, Text("What went well"))
+        hard = _text(answers.hard, Text("What is hard"))
+        note = _text(answers.staff_note, Text("The note for staff"))
         now = self._clock.now()
         concerning = any(find_concerns(text) for text in (went_well, hard, note) if text)
         async with self._tx.begin("checkin-answer") as changes:
@@ -392,7 +392,7 @@ class CheckinService:
                 reach_out=answers.reach_out,
             )
             if not stored:  # a double submit racing this one got there first
-                raise UserError("You already sent this check-in. Thank you!")
+                raise UserError(Text("You already sent this check-in. Thank you!"))
             match = await rows.active_match_of_mentee(session, row.member_id)
             match_id = match.id if match else None
             recorded = []
@@ -465,7 +465,9 @@ class CheckinService:
             own = viewer_user_id == target_user_id
             if target is not None and target.role is ProgramRole.MENTOR:
                 if not own and not staff:
-                    raise NotAllowed("A mentor's check-ins are seen only by them and by staff.")
+                    raise NotAllowed(
+                        Text("A mentor's check-ins are seen only by them and by staff.")
+                    )
                 mentor_rows = await rows.mentor_history(session, target.id, HISTORY_WEEKS)
                 return MentorHistory(
                     target_user_id,
@@ -490,7 +492,9 @@ class CheckinService:
                     viewer is None
                     or await matches.active_pair(session, viewer.id, target.id) is None
                 ):
-                    raise NotAllowed("You can see your own check-ins, and mentors their mentees'.")
+                    raise NotAllowed(
+                        Text("You can see your own check-ins, and mentors their mentees'.")
+                    )
             private = own or staff
             found = await rows.history(session, target.id, HISTORY_WEEKS)
             goal_ids = [goal_id for row in found for goal_id, _ in row.progress]
@@ -522,7 +526,15 @@ class CheckinService:
         at = _clock_time(at_text)
         start, end = self._settings.allowed_start, self._settings.allowed_end
         if not in_hours(at, start, end):
-            raise UserError(f"Pick a time between {start:%H:%M} and {end:%H:%M} (your time zone).")
+            # 24-hour, as the time is typed (HH:MM)
+            earliest, latest = start.strftime("%H:%M"), end.strftime("%H:%M")
+            raise UserError(
+                Text(
+                    "Pick a time between {start} and {end} (your time zone).",
+                    start=earliest,
+                    end=latest,
+                )
+            )
         async with self._sessions.begin() as session:
             me = await self._mentee(session, guild_id, user_id)
             await rows.set_preference(session, me.id, self._clock.now(), weekday=weekday, at=at)
@@ -535,16 +547,22 @@ class CheckinService:
             until = date.fromisoformat(until_text.strip())
         except ValueError:
             raise UserError(
-                f'"{until_text.strip()[:20]}" is not a date; write it like 2026-12-31.'
+                Text(
+                    '"{typed}" is not a date; write it like 2026-12-31.',
+                    typed=until_text.strip()[:20],
+                )
             ) from None
         async with self._sessions.begin() as session:
             me = await self._mentee(session, guild_id, user_id)
             today = self._clock.now().astimezone(await self._zone(session, me)).date()
             if until < today:
-                raise UserError("That date has passed; pick today or a later day.")
+                raise UserError(Text("That date has passed; pick today or a later day."))
             if until > today + MAX_PAUSE:
                 raise UserError(
-                    f"A pause can last up to {MAX_PAUSE.days} days; talk to staff for longer."
+                    Text(
+                        "A pause can last up to {days} days; talk to staff for longer.",
+                        days=MAX_PAUSE.days,
+                    )
                 )
             await rows.set_preference(session, me.id, self._clock.now(), paused_until=until)
             return until
@@ -571,8 +589,8 @@ class CheckinService:
         needs_support: bool,
     ) -> MentorAnswered:
         if not 1 <= going <= 5:
-            raise UserError("Pick how it is going from 1 to 5.")
-        text = _text(concern, "Your concern")
+            raise UserError(Text("Pick how it is going from 1 to 5."))
+        text = _text(concern, Text("Your concern"))
         concerning = bool(text and find_concerns(text))
         now = self._clock.now()
         try:
@@ -618,7 +636,7 @@ class CheckinService:
                 )
             return answered
         except IntegrityError:
-            raise UserError("You already answered this week's check-in. Thank you!") from None
+            raise UserError(Text("You already answered this week's check-in. Thank you!")) from None
 
     # ----------------------------------------------------------------- internals
 
@@ -720,16 +738,21 @@ class CheckinService:
     async def _answerable(self, session: AsyncSession, checkin_id: int, user_id: int) -> Checkin:
         row = await rows.checkin(session, checkin_id)
         if row is None:
-            raise NotFound("That check-in no longer exists.")
+            raise NotFound(Text("That check-in no longer exists."))
         mentee = await members.by_id(session, row.member_id)
         if mentee is None or mentee.user_id != user_id:
-            raise NotAllowed("This check-in belongs to someone else; yours comes in your DMs.")
+            raise NotAllowed(
+                Text("This check-in belongs to someone else; yours comes in your DMs.")
+            )
         if row.status is CheckinStatus.DONE:
-            raise UserError("You already sent this check-in. Thank you!")
+            raise UserError(Text("You already sent this check-in. Thank you!"))
         if row.status is CheckinStatus.MISSED or row.closes_at <= self._clock.now():
+            closed = f"<t:{int(row.closes_at.timestamp())}:R>"
             raise UserError(
-                f"This check-in closed <t:{int(row.closes_at.timestamp())}:R>. "
-                "The next one will come next week."
+                Text(
+                    "This check-in closed {when}. The next one will come next week.",
+                    when=closed,
+                )
             )
         return row
 
@@ -738,27 +761,34 @@ class CheckinService:
     ) -> Member:
         mentor = await members.by_id(session, member_id)
         if mentor is None:
-            raise NotFound("This check-in is closed: that mentor is no longer in the program.")
+            raise NotFound(
+                Text("This check-in is closed: that mentor is no longer in the program.")
+            )
         if mentor.user_id != user_id:
-            raise NotAllowed("This check-in is for another mentor.")
+            raise NotAllowed(Text("This check-in is for another mentor."))
         if await rows.mentor_checkin(session, member_id, week) is not None:
-            raise UserError("You already answered this week's check-in. Thank you!")
+            raise UserError(Text("You already answered this week's check-in. Thank you!"))
         if self._clock.now().date() > week + timedelta(days=13):
-            raise UserError("This check-in has closed; the next one will come soon.")
+            raise UserError(Text("This check-in has closed; the next one will come soon."))
         return mentor
 
     async def _mentee(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
         me = await members.get(session, guild_id, user_id)
         if me is None or not me.active:
-            raise UserError("You're not in the mentoring program yet. Use /join first.")
+            raise UserError(
+                Text(
+                    "You're not in the mentoring program yet. Use {command} first.",
+                    command=Slash("join"),
+                )
+            )
         if me.role is not ProgramRole.MENTEE:
-            raise UserError("Weekly check-ins are for mentees; mentors get their own.")
+            raise UserError(Text("Weekly check-ins are for mentees; mentors get their own."))
         return me
 
     async def _member(self, session: AsyncSession, member_id: int) -> Member:
         found = await members.by_id(session, member_id)
         if found is None:
-            raise NotFound("That member is no longer in the program.")
+            raise NotFound(Text("That member is no longer in the program."))
         return found
 
     async def _zone(self, session: AsyncSession, me: Member) -> ZoneInfo:
@@ -771,12 +801,17 @@ class CheckinService:
         return next((due.at for due, _ in mentees if due.member_id == me.id), None)
 
 
-def _text(value: str, what: str) -> str | None:
+def _text(value: str, what: Text) -> str | None:
     cleaned = value.strip()
     if len(cleaned) > MAX_TEXT:
         raise UserError(
-            f"{what} is {len(cleaned)} characters; keep it to {MAX_TEXT} or fewer. "
-            "Nothing was saved, so shorten it and send again."
+            Text(
+                "{field} is {length} characters; keep it to {limit} or fewer. Nothing was "
+                "saved, so shorten it and send again.",
+                field=what,
+                length=len(cleaned),
+                limit=MAX_TEXT,
+            )
         )
     return cleaned or None
 
@@ -786,6 +821,9 @@ def _clock_time(text: str) -> time:
         parsed = time.fromisoformat(text.strip())
     except ValueError:
         raise UserError(
-            f'"{text.strip()[:20]}" is not a time; write it as 24-hour HH:MM, like 16:30.'
+            Text(
+                '"{typed}" is not a time; write it as 24-hour HH:MM, like 16:30.',
+                typed=text.strip()[:20],
+            )
         ) from None
     return parsed.replace(second=0, microsecond=0)

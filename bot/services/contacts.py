@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import NotFound, UserError
+from bot.i18n import Text
 from storage.db import Sessions
 from storage.repositories import contacts, matches, members
 
@@ -53,16 +54,26 @@ class ContactService:
         """Record a contact with the active match of ``member_user_id``."""
         note = " ".join(note.split())
         if not note or len(note) > MAX_NOTE:
-            raise UserError(f"Write a short note about the contact (1 to {MAX_NOTE} characters).")
+            raise UserError(
+                Text(
+                    "Write a short note about the contact (1 to {limit} characters).",
+                    limit=MAX_NOTE,
+                )
+            )
         async with self._sessions.begin() as session:
             member = await members.get(session, guild_id, member_user_id)
             active = await matches.active_for_member(session, member.id) if member else []
+            mention = f"<@{member_user_id}>"
             if not active:
-                raise NotFound(f"<@{member_user_id}> is not in an active match.")
+                raise NotFound(Text("{member} is not in an active match.", member=mention))
             if len(active) > 1:
                 raise UserError(
-                    f"<@{member_user_id}> mentors {len(active)} mentees: name the mentee "
-                    "instead, so the contact goes to the right pair."
+                    Text(
+                        "{member} mentors {count} mentees: name the mentee instead, so the "
+                        "contact goes to the right pair.",
+                        member=mention,
+                        count=len(active),
+                    )
                 )
             (match,) = active
             now = self._clock.now()
@@ -71,7 +82,7 @@ class ContactService:
             mentor = await members.by_id(session, match.mentor_id)
             mentee = await members.by_id(session, match.mentee_id)
             if mentor is None or mentee is None:  # the foreign keys forbid it
-                raise NotFound("That pair is no longer in the program.")
+                raise NotFound(Text("That pair is no longer in the program."))
             return ContactState(
                 match.id,
                 mentor.user_id,

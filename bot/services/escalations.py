@@ -72,6 +72,8 @@ MENTOR_CONCERN = signals.MENTOR_CONCERN
 #: The delivery kinds of what is posted in the staff channel: the post, each re-ping.
 POST, RE_PING_POST = "escalation-post", "escalation-reping"
 CATEGORIES = ("academic", "attendance", "bullying", "wellbeing", "safety", "other")
+#: What `_note` says when a note is empty.
+WRITE_NOTE = Text("Write the note first.")
 RULE_KINDS = (
     signals.TWO_NO_SHOWS,
     signals.NO_FIRST_SESSION,
@@ -477,7 +479,10 @@ class EscalationService:
         async with self._tx.begin("escalation-claim") as changes:
             row = await self._live(changes.session, escalation_id)
             if row.status is EscalationStatus.CLAIMED:
-                raise UserError(f"<@{row.assignee}> has already claimed this escalation.")
+                mention = f"<@{row.assignee}>"
+                raise UserError(
+                    Text("{member} has already claimed this escalation.", member=mention)
+                )
             row.status, row.assignee = EscalationStatus.CLAIMED, staff_user_id
             self._event(changes.session, row, staff_user_id, "claimed")
             claimed = _claimed(await self._view(changes.session, row), staff_user_id)
@@ -492,7 +497,7 @@ class EscalationService:
             return await self._view(session, row)
 
     async def resolve(self, escalation_id: int, staff_user_id: int, note: str) -> EscalationView:
-        note = _note(note, "A resolution note is required: say what was done.")
+        note = _note(note, Text("A resolution note is required: say what was done."))
         async with self._sessions.begin() as session:
             row = await self._live(session, escalation_id)
             row.status = EscalationStatus.RESOLVED
@@ -511,7 +516,13 @@ class EscalationService:
     ) -> Claimed:
         """Give it to another staff member, who is told; so are the student and raiser."""
         if not to_is_staff:
-            raise UserError(f"<@{to_user_id}> is not staff; pick someone with the staff role.")
+            mention = f"<@{to_user_id}>"
+            raise UserError(
+                Text(
+                    "{member} is not staff; pick someone with the staff role.",
+                    member=mention,
+                )
+            )
         async with self._tx.begin("escalation-claim") as changes:
             session = changes.session
             row = await self._live(session, escalation_id)
@@ -524,9 +535,9 @@ class EscalationService:
     async def set_rule(self, guild_id: int, staff_user_id: int, kind: str, urgency: str) -> None:
         """A server's own urgency for a signal kind (or "off"), over the config's."""
         if kind not in RULE_KINDS:
-            raise UserError(f"Unknown rule; pick one of {', '.join(RULE_KINDS)}.")
+            raise UserError(Text("Unknown rule; pick one of {kinds}.", kinds=", ".join(RULE_KINDS)))
         if urgency != OFF and urgency not in {u.value for u in Urgency}:
-            raise UserError("Pick an urgency from the list, or off.")
+            raise UserError(Text("Pick an urgency from the list, or off."))
         async with self._sessions.begin() as session:
             found = await rows.rule(session, guild_id, kind)
             if found is None:
@@ -704,7 +715,9 @@ class EscalationService:
         async with self._sessions() as session:
             row = await self._get(session, escalation_id)
             if row.guild_id != guild_id:
-                raise NotFound(f"There is no escalation #{escalation_id} in this server.")
+                raise NotFound(
+                    Text("There is no escalation #{id} in this server.", id=escalation_id)
+                )
             events = [
                 Event(e.actor, e.action, e.note, e.created_at)
                 for e in await rows.events(session, row.id)
@@ -865,9 +878,13 @@ class EscalationService:
                 mentee = await members.by_id(session, match.mentee_id)
                 if match.mentor_id == me.id and mentee and mentee.user_id == mentee_user_id:
                     return mentee
+        mention = f"<@{mentee_user_id}>"
         raise NotAllowed(
-            f"You can raise a concern only about your own mentee, and <@{mentee_user_id}> is "
-            "not. Talk to a staff member directly."
+            Text(
+                "You can raise a concern only about your own mentee, and {member} is not. Talk "
+                "to a staff member directly.",
+                member=mention,
+            )
         )
 
     async def _quoted_author(self, session: AsyncSession, me: Member, quote: Quote) -> Member:
@@ -890,13 +907,13 @@ class EscalationService:
     async def _get(self, session: AsyncSession, escalation_id: int) -> Escalation:
         row = await rows.by_id(session, escalation_id)
         if row is None:
-            raise NotFound(f"There is no escalation #{escalation_id}.")
+            raise NotFound(Text("There is no escalation #{id}.", id=escalation_id))
         return row
 
     async def _live(self, session: AsyncSession, escalation_id: int) -> Escalation:
         row = await self._get(session, escalation_id)
         if row.status is EscalationStatus.RESOLVED:
-            raise UserError(f"Escalation #{row.id} is already resolved.")
+            raise UserError(Text("Escalation #{id} is already resolved.", id=row.id))
         return row
 
     async def _view(self, session: AsyncSession, row: Escalation) -> EscalationView:
@@ -909,7 +926,7 @@ class EscalationService:
         each, whatever their number."""
         students = await rows.user_ids(session, [row.member_id for row in found])
         if any(row.member_id not in students for row in found):
-            raise NotFound("That student is no longer in the program.")
+            raise NotFound(Text("That student is no longer in the program."))
         mentors = await rows.mentors_of(session, [row.member_id for row in found])
         events = await rows.events_of(session, [row.id for row in found if row.id is not None])
         return [
@@ -1001,10 +1018,10 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "").strip()
 
 
-def _note(text: str, missing: str = "Write the note first.") -> str:
+def _note(text: str, missing: Text = WRITE_NOTE) -> str:
     text = _clean(text)
     if not text:
         raise UserError(missing)
     if len(text) > MAX_NOTE:
-        raise UserError(f"Keep the note under {MAX_NOTE} characters.")
+        raise UserError(Text("Keep the note under {limit} characters.", limit=MAX_NOTE))
     return text

@@ -31,6 +31,17 @@ from storage.repositories import matches, members
 MAX_WHAT, MAX_WHY, MAX_MEASURE = 100, 300, 300
 MAX_AHEAD = timedelta(days=366)
 OPEN = (GoalStatus.PROPOSED, GoalStatus.ACTIVE)
+# The goal form's fields, as its labels name them (cogs/checkins.py GoalModal).
+WHAT = Text("What do you want to achieve?")
+WHY = Text("Why does it matter to you?")
+MEASURE = Text("How will we know you got there?")
+STATUS = {
+    GoalStatus.PROPOSED: Text("proposed"),
+    GoalStatus.ACTIVE: Text("active"),
+    GoalStatus.DONE: Text("reached"),
+    GoalStatus.DROPPED: Text("dropped"),
+    GoalStatus.DECLINED: Text("declined"),
+}
 
 
 @dataclass(frozen=True)
@@ -114,18 +125,18 @@ class GoalService:
                 )
             ) from None
         if due_on < today:
-            raise UserError("That date has passed; pick a day from today on.")
+            raise UserError(Text("That date has passed; pick a day from today on."))
         if due_on > today + MAX_AHEAD:
-            raise UserError("Pick a date within the next year; big goals work best in steps.")
+            raise UserError(Text("Pick a date within the next year; big goals work best in steps."))
         try:
             area = FocusArea(focus_area)
         except ValueError:
-            raise UserError("Pick a focus area from the list.") from None
+            raise UserError(Text("Pick a focus area from the list.")) from None
         hosts = self._link_hosts
         return GoalDraft(
-            _text(plain_links(what, hosts), MAX_WHAT, "what", required=True),
-            _text(plain_links(why, hosts), MAX_WHY, "why it matters", required=True),
-            _text(plain_links(measure, hosts), MAX_MEASURE, "how we will know", required=True),
+            _text(plain_links(what, hosts), MAX_WHAT, WHAT, required=True),
+            _text(plain_links(why, hosts), MAX_WHY, WHY, required=True),
+            _text(plain_links(measure, hosts), MAX_MEASURE, MEASURE, required=True),
             due_on,
             area,
         )
@@ -181,9 +192,10 @@ class GoalService:
         mentor = await members.get(session, guild_id, mentor_user_id)
         mentee = await members.get(session, guild_id, mentee_user_id)
         if mentor is None or mentee is None or mentee.role is not ProgramRole.MENTEE:
-            raise NotAllowed("You can propose goals only to your own mentee.")
+            raise NotAllowed(Text("You can propose goals only to your own mentee."))
         if await matches.active_pair(session, mentor.id, mentee.id) is None:
-            raise NotAllowed(f"<@{mentee_user_id}> is not your mentee.")
+            mention = f"<@{mentee_user_id}>"
+            raise NotAllowed(Text("{member} is not your mentee.", member=mention))
         return mentor, mentee
 
     async def answer(
@@ -194,12 +206,17 @@ class GoalService:
             session = changes.session
             row = await rows.goal(session, goal_id)
             if row is None:
-                raise NotFound("That goal no longer exists.")
+                raise NotFound(Text("That goal no longer exists."))
             me = await members.by_id(session, row.member_id)
             if me is None or me.user_id != user_id:
-                raise NotAllowed("This goal was proposed to someone else.")
+                raise NotAllowed(Text("This goal was proposed to someone else."))
             if row.status is not GoalStatus.PROPOSED:
-                raise UserError(f"You already answered this proposal ({row.status.value}).")
+                raise UserError(
+                    Text(
+                        "You already answered this proposal ({status}).",
+                        status=STATUS[row.status],
+                    )
+                )
             if accept:
                 await self._room_for_one_more(session, me)
             row.status = GoalStatus.ACTIVE if accept else GoalStatus.DECLINED
@@ -223,9 +240,16 @@ class GoalService:
             me = await self._mentee(session, guild_id, user_id)
             row = await rows.goal(session, goal_id)
             if row is None or row.member_id != me.id:
-                raise NotFound("That is not one of your goals. Pick one from /goal list.")
+                raise NotFound(
+                    Text(
+                        "That is not one of your goals. Pick one from {command}.",
+                        command=Slash("goal list"),
+                    )
+                )
             if row.status is not GoalStatus.ACTIVE:
-                raise UserError(f"That goal is not active any more ({row.status.value}).")
+                raise UserError(
+                    Text("That goal is not active any more ({status}).", status=STATUS[row.status])
+                )
             row.status = GoalStatus.DONE if done else GoalStatus.DROPPED
             row.closed_at = self._clock.now()
             return _view(row)
@@ -252,7 +276,9 @@ class GoalService:
                     None if viewer is None else await matches.active_pair(session, viewer.id, me.id)
                 )
                 if pair is None:
-                    raise NotAllowed("You can see your own goals, and mentors their mentees'.")
+                    raise NotAllowed(
+                        Text("You can see your own goals, and mentors their mentees'.")
+                    )
             found = await rows.goals_of(session, me.id, list(GoalStatus))
         return sorted((_view(g) for g in found), key=lambda g: (g.status not in OPEN, g.id))
 
@@ -263,16 +289,32 @@ class GoalService:
         active = await rows.goals_of(session, me.id, [GoalStatus.ACTIVE])
         if len(active) >= self.max_active:
             raise UserError(
-                f"You already have {len(active)} active goals (the most is {self.max_active}). "
-                "Finish one with /goal done or let one go with /goal drop first."
+                Text(
+                    "You already have {count} active goals (the most is {most}). Finish one "
+                    "with {done} or let one go with {drop} first.",
+                    count=len(active),
+                    most=self.max_active,
+                    done=Slash("goal done"),
+                    drop=Slash("goal drop"),
+                )
             )
 
     async def _mentee(self, session: AsyncSession, guild_id: int, user_id: int) -> Member:
         me = await members.get(session, guild_id, user_id)
         if me is None or not me.active:
-            raise UserError("You're not in the mentoring program yet. Use /join first.")
+            raise UserError(
+                Text(
+                    "You're not in the mentoring program yet. Use {command} first.",
+                    command=Slash("join"),
+                )
+            )
         if me.role is not ProgramRole.MENTEE:
-            raise UserError("Goals belong to mentees. As a mentor, propose one with /goal propose.")
+            raise UserError(
+                Text(
+                    "Goals belong to mentees. As a mentor, propose one with {command}.",
+                    command=Slash("goal propose"),
+                )
+            )
         return me
 
     @staticmethod
@@ -312,12 +354,17 @@ class GoalService:
         )
 
 
-def _text(value: str, limit: int, what: str, *, required: bool) -> str:
+def _text(value: str, limit: int, what: Text, *, required: bool) -> str:
     cleaned = " ".join(clean(value).split())
     if required and not cleaned:
-        raise UserError(f'Please fill in "{what}".')
+        raise UserError(Text('Please fill in "{field}".', field=what))
     if len(cleaned) > limit:
         raise UserError(
-            f'"{what.capitalize()}" is {len(cleaned)} characters; keep it to {limit} or fewer.'
+            Text(
+                '"{field}" is {length} characters; keep it to {limit} or fewer.',
+                field=what,
+                length=len(cleaned),
+                limit=limit,
+            )
         )
     return cleaned

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import NotFound, UserError
-from bot.i18n import Slash, Text
+from bot.i18n import Joined, OptionName, Slash, Text
 from bot.services.availability import windows_from_json
 from bot.services.matching import (
     FocusArea,
@@ -175,7 +175,7 @@ class MatchService:
                 )
             )
         if not waiting:
-            raise UserError("Every mentee in the program already has a mentor.")
+            raise UserError(Text("Every mentee in the program already has a mentor."))
         mentors = [m for m in people.mentors if m.member_id not in people.waiting_consent]
         proposal = assign_cohort(waiting, mentors, self._rules, people.closed, self._clock.now())
         left_out = [p for p in unmatched if p.member_id in people.waiting_consent]
@@ -200,15 +200,21 @@ class MatchService:
     ) -> Pair:
         reason = " ".join(override_reason.split()) if override_reason else None
         if reason is not None and len(reason) > MAX_REASON:
-            raise UserError(f"Keep the override reason under {MAX_REASON} characters.")
+            raise UserError(
+                Text(
+                    "Keep `{option}` under {limit} characters.",
+                    option=OptionName("override_reason"),
+                    limit=MAX_REASON,
+                )
+            )
         if mentor_user_id == mentee_user_id:
-            raise UserError("A mentor can't be matched with themselves. Pick two people.")
+            raise UserError(Text("A mentor can't be matched with themselves. Pick two people."))
         async with self._tx.begin("match-create") as changes:
             session = changes.session
             mentor = await self._member(session, guild_id, mentor_user_id, ProgramRole.MENTOR)
             mentee = await self._member(session, guild_id, mentee_user_id, ProgramRole.MENTEE)
             if await matches.active_for_member(session, mentee.id):
-                raise UserError("That mentee already has a mentor. End that match first.")
+                raise UserError(Text("That mentee already has a mentor. End that match first."))
             people = await self._people(session, guild_id)
             _refuse_without_consent(people, mentee, mentor)
             candidate = next(m for m in people.mentors if m.member_id == mentor.id)
@@ -216,10 +222,12 @@ class MatchService:
             verdict = explain(person, candidate, self._rules, people.closed, self._clock.now())
             if verdict.blockers and reason is None:
                 raise UserError(
-                    "This match breaks the program's rules:\n"
-                    + "\n".join(f"- {blocker}" for blocker in verdict.blockers)
-                    + "\nIf staff agree it is right anyway, run the command again with an "
-                    "override reason (it is recorded)."
+                    Text(
+                        "This match breaks the program's rules:\n{blockers}\nIf staff agree it "
+                        "is right anyway, run the command again with `{option}` (it is recorded).",
+                        blockers=Joined(verdict.blockers, "\n", "- "),
+                        option=OptionName("override_reason"),
+                    )
                 )
             row = Match(
                 guild_id=guild_id,
@@ -306,7 +314,12 @@ class MatchService:
         """Close the match, with its closing notice and both members' closure surveys."""
         reason = " ".join(reason.split())
         if not reason or len(reason) > MAX_REASON:
-            raise UserError(f"Give a reason for ending the match (1 to {MAX_REASON} characters).")
+            raise UserError(
+                Text(
+                    "Give a reason for ending the match (1 to {limit} characters).",
+                    limit=MAX_REASON,
+                )
+            )
         async with self._tx.begin("match-close") as changes:
             session = changes.session
             mentor = await members.get(session, guild_id, mentor_user_id)
@@ -317,7 +330,12 @@ class MatchService:
                 else None
             )
             if row is None or mentor is None or mentee is None:
-                raise NotFound("Those two are not in an active match. Check /staff roster.")
+                raise NotFound(
+                    Text(
+                        "Those two are not in an active match. Check {command}.",
+                        command=Slash("staff roster"),
+                    )
+                )
             await self._close(session, row, staff_user_id, reason)
             closed = await self._closed(session, row, reason)
             await changes.send(compose(closed))
@@ -330,7 +348,7 @@ class MatchService:
             session = changes.session
             row = await members.get(session, guild_id, user_id)
             if row is None or not row.active:
-                raise UserError("You're not in the program, so there is nothing to leave.")
+                raise UserError(Text("You're not in the program, so there is nothing to leave."))
             row.active = False
             row.left_at = self._clock.now()
             reason = "left the program"
@@ -412,7 +430,7 @@ class MatchService:
         mentor = await members.by_id(session, row.mentor_id)
         mentee = await members.by_id(session, row.mentee_id)
         if mentor is None or mentee is None:
-            raise NotFound("That match's members are no longer in the program.")
+            raise NotFound(Text("That match's members are no longer in the program."))
         return self._pair(row, mentor, mentee)
 
     async def _closed(self, session: AsyncSession, row: Match, reason: str) -> Closed:

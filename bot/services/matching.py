@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from bot.i18n import Joined, Plural, Text
 from bot.services.availability import Window, window_minutes
 from bot.timeparse import resolve_zone
 
@@ -63,6 +64,16 @@ class FocusArea(enum.StrEnum):
     CAREER = "career"
     COLLEGE_PREP = "college-prep"
     LIFE_SKILLS = "life-skills"
+
+
+AREA_NAMES = {
+    FocusArea.ACADEMICS: Text("academics"),
+    FocusArea.SOCIAL_EMOTIONAL: Text("social-emotional"),
+    FocusArea.CAREER: Text("career"),
+    FocusArea.COLLEGE_PREP: Text("college prep"),
+    FocusArea.LIFE_SKILLS: Text("life skills"),
+}
+"""Each focus area's name inside a reason shown to staff ("covers academics, career")."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +107,8 @@ class Score:
     """A pair's score (0-100), why, and what blocks it; blocked pairs are never matched."""
 
     total: float
-    reasons: tuple[str, ...]
-    blockers: tuple[str, ...]
+    reasons: tuple[Text, ...]
+    blockers: tuple[Text, ...]
 
 
 @dataclass(frozen=True)
@@ -324,54 +335,87 @@ def _positions(people: Sequence[Person]) -> dict[int, list[int]]:
     return positions
 
 
-def _reasons(mentee: Person, mentor: Mentor, *, hours: float) -> tuple[str, ...]:
-    reasons: list[str] = []
+def _reasons(mentee: Person, mentor: Mentor, *, hours: float) -> tuple[Text, ...]:
+    reasons: list[Text] = []
     interests = sorted(mentee.interests & mentor.interests)
     if interests:
-        noun = "interest" if len(interests) == 1 else "interests"
-        reasons.append(f"{len(interests)} shared {noun}: {', '.join(interests)}")
+        reasons.append(
+            Plural(
+                "{count} shared interest: {interests}",
+                "{count} shared interests: {interests}",
+                len(interests),
+                interests=", ".join(interests),
+            )
+        )
     subjects = sorted(mentee.subjects & mentor.subjects)
     covered = [area for area in FocusArea if area in mentee.focus_areas & mentor.focus_areas]
     if covered:
-        reasons.append(
-            "covers "
-            + ", ".join(
-                f"{area} ({', '.join(subjects)})"
+        areas = Joined(
+            (
+                Text("{area} ({subjects})", area=AREA_NAMES[area], subjects=", ".join(subjects))
                 if area is FocusArea.ACADEMICS and subjects
-                else str(area)
+                else AREA_NAMES[area]
                 for area in covered
-            )
+            ),
+            ", ",
         )
+        reasons.append(Text("covers {areas}", areas=areas))
     if subjects and FocusArea.ACADEMICS not in covered:
         reasons.append(
-            f"shared {'subject' if len(subjects) == 1 else 'subjects'}: {', '.join(subjects)}"
+            Plural(
+                "shared subject: {subjects}",
+                "shared subjects: {subjects}",
+                len(subjects),
+                subjects=", ".join(subjects),
+            )
         )
     missing = [area for area in FocusArea if area in mentee.focus_areas - mentor.focus_areas]
     if missing:
-        reasons.append(f"doesn't cover {', '.join(missing)}")
+        missed = Joined((AREA_NAMES[area] for area in missing), ", ")
+        reasons.append(Text("doesn't cover {areas}", areas=missed))
+    together = f"{hours:g}"
     reasons.append(
-        f"{hours:g} h a week free at the same time" if hours else "no free time at the same time"
+        Text("{hours} h a week free at the same time", hours=together)
+        if hours
+        else Text("no free time at the same time")
     )
-    reasons.append(f"grade {mentor.grade} with grade {mentee.grade}")
-    reasons.append(f"{mentor.load} of {mentor.capacity} places taken")
+    reasons.append(
+        Text("grade {mentor} with grade {mentee}", mentor=mentor.grade, mentee=mentee.grade)
+    )
+    reasons.append(
+        Text("{load} of {capacity} places taken", load=mentor.load, capacity=mentor.capacity)
+    )
     return tuple(reasons)
 
 
 def _blockers(
     mentee: Person, mentor: Mentor, rules: MatchRules, closed: frozenset[tuple[int, int]]
-) -> tuple[str, ...]:
-    blockers: list[str] = []
+) -> tuple[Text, ...]:
+    blockers: list[Text] = []
     if mentor.load >= mentor.capacity:
-        blockers.append(f"mentor is full ({mentor.load} of {mentor.capacity} places taken)")
+        blockers.append(
+            Text(
+                "mentor is full ({load} of {capacity} places taken)",
+                load=mentor.load,
+                capacity=mentor.capacity,
+            )
+        )
     if rules.require_training and not mentor.trained:
-        blockers.append("mentor hasn't finished training")
+        blockers.append(Text("mentor hasn't finished training"))
     if rules.min_grade_gap > 0 and mentor.grade - mentee.grade < rules.min_grade_gap:
         blockers.append(
-            f"grade {mentor.grade} with grade {mentee.grade}: the mentor must be at least "
-            f"{rules.min_grade_gap} grades above"
+            Plural(
+                "grade {mentor} with grade {mentee}: the mentor must be at least {count} grade "
+                "above",
+                "grade {mentor} with grade {mentee}: the mentor must be at least {count} grades "
+                "above",
+                rules.min_grade_gap,
+                mentor=mentor.grade,
+                mentee=mentee.grade,
+            )
         )
     if mentee.member_id == mentor.member_id:
-        blockers.append("mentee and mentor are the same person")
+        blockers.append(Text("mentee and mentor are the same person"))
     if (mentee.member_id, mentor.member_id) in closed:
-        blockers.append("they were matched before and that match was closed")
+        blockers.append(Text("they were matched before and that match was closed"))
     return tuple(blockers)

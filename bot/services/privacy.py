@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import PrivacySettings
 from bot.errors import NotFound
+from bot.i18n import Text
 from bot.services.matches import MatchService, Pair
 from bot.services.outbox import Compose, Transactions
 from storage.db import Sessions
@@ -123,7 +124,10 @@ class PrivacyService:
                 await rows.naming_user(session, guild_id, user_id),
             )
             if not found:
-                raise NotFound(f"Bridges stores nothing about <@{user_id}> in this server.")
+                mention = f"<@{user_id}>"
+                raise NotFound(
+                    Text("Bridges stores nothing about {member} in this server.", member=mention)
+                )
             tables = await rows.read_rows(session, found, member.id if member else None)
             now = self._clock.now()
             session.add(
@@ -240,7 +244,13 @@ class PrivacyService:
     async def _member(session: AsyncSession, guild_id: int, user_id: int) -> Member:
         member = await members.get(session, guild_id, user_id)
         if member is None:
-            raise NotFound(f"<@{user_id}> has no record in the program here; nothing to erase.")
+            mention = f"<@{user_id}>"
+            raise NotFound(
+                Text(
+                    "{member} has no record in the program here; nothing to erase.",
+                    member=mention,
+                )
+            )
         return member
 
 

@@ -36,6 +36,11 @@ from storage.repositories import members
 NOT_JOINED = Text(
     "You haven't joined the program yet: use {command} to join.", command=Slash("join")
 )
+ALREADY_JOINED = {
+    ProgramRole.MENTOR: Text("You're already in the program as a mentor."),
+    ProgramRole.MENTEE: Text("You're already in the program as a mentee."),
+    ProgramRole.STAFF: Text("You're already in the program as staff."),
+}
 
 
 @dataclass(frozen=True)
@@ -152,8 +157,12 @@ class ProfileService:
             row = await members.get(session, guild_id, user_id)
         if row is not None and row.active and row.role is not None:
             raise UserError(
-                f"You're already in the program as a {row.role.value}. "
-                "Use /profile show to see your profile or /profile edit to change it."
+                Text(
+                    "{already} Use {show} to see your profile or {edit} to change it.",
+                    already=ALREADY_JOINED[row.role],
+                    show=Slash("profile show"),
+                    edit=Slash("profile edit"),
+                )
             )
 
     async def accept(
@@ -173,7 +182,7 @@ class ProfileService:
             await self._programs.ensure(session, guild_id)
             row = await members.get_or_create(session, guild_id, user_id, now=now)
             if row.active and row.role is not None:
-                raise UserError(f"You're already in the program as a {row.role.value}.")
+                raise UserError(ALREADY_JOINED[row.role])
             row.role = draft.role
             row.active = True
             row.left_at = None

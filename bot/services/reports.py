@@ -623,7 +623,7 @@ class ReportService:
 
     def scope_for_period(self, guild_id: int, period: str) -> Scope:
         if period not in PERIODS:
-            raise InvalidInput(f"Pick a period: {', '.join(PERIODS)}.")
+            raise InvalidInput(Text("Pick a period: {periods}.", periods=", ".join(PERIODS)))
         now = self._clock.now()
         return Scope(guild_id, now - timedelta(days=PERIODS[period]), now)
 
@@ -631,7 +631,9 @@ class ReportService:
         now = self._clock.now()
         start = datetime.combine(since, datetime.min.time(), tzinfo=now.tzinfo)
         if not now - timedelta(days=MAX_DAYS) <= start < now:
-            raise InvalidInput(f"Give a start date in the last {MAX_DAYS} days, before today.")
+            raise InvalidInput(
+                Text("Give a start date in the last {days} days, before today.", days=MAX_DAYS)
+            )
         return Scope(guild_id, start, now)
 
     async def build(self, scope: Scope) -> Report:

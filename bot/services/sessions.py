@@ -59,6 +59,13 @@ from storage.repositories import sessions as rows
 RECENT = timedelta(days=14)
 MAX_SERIES_WEEKS = 26
 NO_SHOWS_IN_A_ROW = 2
+STATUS = {
+    SessionStatus.PROPOSED: Text("proposed"),
+    SessionStatus.CONFIRMED: Text("confirmed"),
+    SessionStatus.DECLINED: Text("declined"),
+    SessionStatus.CANCELLED: Text("cancelled"),
+}
+"""A session's status in words, as an answered invitation is described."""
 MAX_TOPIC, MAX_DETAIL, MAX_NOTE = 200, 300, 500
 FIRST_SESSION_NUDGE_AFTER = timedelta(hours=48)
 FIRST_SESSION_SIGNAL_AFTER = timedelta(days=7)
@@ -545,23 +552,27 @@ class SessionService:
         """Store one member's answer; two no-shows in a row for the pair record a signal."""
         note = note.strip()
         if len(note) > MAX_NOTE:
-            raise UserError(f"Keep the note under {MAX_NOTE} characters.")
+            raise UserError(Text("Keep the note under {limit} characters.", limit=MAX_NOTE))
         tags = normalise_tags(covered)
         async with self._tx.begin("session-attended") as changes:
             session = changes.session
             row = await rows.by_id(session, session_id)
             if row is None:
-                raise NotFound("That session no longer exists, so there is nothing to record.")
+                raise NotFound(
+                    Text("That session no longer exists, so there is nothing to record.")
+                )
             if row.status is not SessionStatus.CONFIRMED:
-                raise NotFound("That session was not confirmed, so there is nothing to record.")
+                raise NotFound(
+                    Text("That session was not confirmed, so there is nothing to record.")
+                )
             view = await self._view(session, row)
             me = await members.get(session, row.guild_id, user_id)
             if me is None or user_id not in view.members:
-                raise NotAllowed("This question is for the two people in that session.")
+                raise NotAllowed(Text("This question is for the two people in that session."))
             if row.ends_at > self._clock.now():
-                raise UserError("The session hasn't ended yet; answer after it.")
+                raise UserError(Text("The session hasn't ended yet; answer after it."))
             if await rows.attendance(session, row.id, me.id) is not None:
-                raise UserError("You already answered for this session. Thank you!")
+                raise UserError(Text("You already answered for this session. Thank you!"))
             session.add(
                 Attendance(
                     session_id=row.id,
@@ -607,7 +618,7 @@ class SessionService:
         async with self._sessions.begin() as session:
             await self._programs.ensure(session, guild_id)
             if await rows.holiday(session, guild_id, parsed) is not None:
-                raise UserError(f"{parsed.isoformat()} is already a holiday.")
+                raise UserError(Text("{day} is already a holiday.", day=Date(parsed)))
             session.add(Holiday(guild_id=guild_id, day=parsed, label=label))
         return parsed
 
@@ -623,7 +634,13 @@ class SessionService:
         parsed = _day(day)
         async with self._sessions.begin() as session:
             if not await rows.remove_holiday(session, guild_id, parsed):
-                raise NotFound(f"{parsed.isoformat()} is not a holiday set with /staff holiday.")
+                raise NotFound(
+                    Text(
+                        "{day} is not a holiday set with {command}.",
+                        day=Date(parsed),
+                        command=Slash("staff holiday"),
+                    )
+                )
         return parsed
 
     # ----------------------------------------------------------------- internals
@@ -763,16 +780,23 @@ class SessionService:
     ) -> tuple[MentoringSession, list[MentoringSession]]:
         row = await rows.by_id(session, session_id)
         if row is None:
-            raise NotFound("That session no longer exists.")
+            raise NotFound(Text("That session no longer exists."))
         invitee = await self._member_by_id(session, row.invitee)
         if invitee.user_id != user_id:
-            raise NotAllowed("This invitation is for the other member of the pair.")
+            raise NotAllowed(Text("This invitation is for the other member of the pair."))
         if row.status is SessionStatus.CANCELLED:
-            raise UserError("This session was cancelled, so there is nothing to answer.")
+            raise UserError(Text("This session was cancelled, so there is nothing to answer."))
         if row.status is not SessionStatus.PROPOSED:
-            raise UserError(f"This invitation was already answered ({row.status.value}).")
+            raise UserError(
+                Text("This invitation was already answered ({status}).", status=STATUS[row.status])
+            )
         if row.starts_at <= self._clock.now():
-            raise UserError("That time has passed. Schedule a new session with /session schedule.")
+            raise UserError(
+                Text(
+                    "That time has passed. Schedule a new session with {command}.",
+                    command=Slash("session schedule"),
+                )
+            )
         return row, await rows.series(session, row)
 
     async def _own_live(
@@ -841,13 +865,13 @@ class SessionService:
     async def _match(self, session: AsyncSession, match_id: int) -> Match:
         match = await matches.by_id(session, match_id)
         if match is None:
-            raise NotFound("That match no longer exists.")
+            raise NotFound(Text("That match no longer exists."))
         return match
 
     async def _member_by_id(self, session: AsyncSession, member_id: int) -> Member:
         row = await members.by_id(session, member_id)
         if row is None:
-            raise NotFound("That member no longer exists.")
+            raise NotFound(Text("That member no longer exists."))
         return row
 
     async def _view(self, session: AsyncSession, row: MentoringSession) -> SessionView:
@@ -859,7 +883,7 @@ class SessionService:
         """The views of these sessions, their pairs read in one query."""
         pairs = await rows.pairs_of_matches(session, [row.match_id for row in found])
         if any(row.match_id not in pairs for row in found):
-            raise NotFound("That match no longer exists.")
+            raise NotFound(Text("That match no longer exists."))
         return [_build_view(row, *pairs[row.match_id]) for row in found]
 
 

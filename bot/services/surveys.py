@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import SurveySettings
 from bot.errors import UserError
+from bot.i18n import Text
 from bot.services.outbox import Compose, Transactions
 from storage.db import Sessions
 from storage.models import ClosureSurvey, MatchStatus, MidpointSurvey
@@ -127,7 +128,7 @@ class SurveyService:
         self, match_id: int, user_id: int, rating: int, answers: Sequence[int], comment: str
     ) -> None:
         if rating not in LIKERT_SCALE:
-            raise UserError("Rate how it went from 1 (badly) to 5 (great).")
+            raise UserError(Text("Rate how it went from 1 (badly) to 5 (great)."))
         statements = self._statements(answers, comment)
         await self._store(
             Survey.CLOSURE,
@@ -151,9 +152,9 @@ class SurveyService:
     def _statements(self, answers: Sequence[int], comment: str) -> dict[str, int]:
         """The answers under the statements they answer, once they are all valid."""
         if len(answers) != len(self.questions) or any(a not in LIKERT_SCALE for a in answers):
-            raise UserError("Choose an answer from 1 to 5 for every statement.")
+            raise UserError(Text("Choose an answer from 1 to 5 for every statement."))
         if len(comment) > MAX_COMMENT:
-            raise UserError(f"Keep the comment under {MAX_COMMENT} characters.")
+            raise UserError(Text("Keep the comment under {limit} characters.", limit=MAX_COMMENT))
         return dict(zip(self.questions, answers, strict=True))
 
     async def _store(
@@ -167,7 +168,7 @@ class SurveyService:
             async with self._sessions.begin() as session:
                 session.add(row(*await self._answerable(session, survey, match_id, user_id)))
         except IntegrityError:  # the same answer submitted twice at once
-            raise UserError("You already answered this survey. Thank you!") from None
+            raise UserError(Text("You already answered this survey. Thank you!")) from None
 
     @staticmethod
     async def _answerable(
@@ -176,14 +177,14 @@ class SurveyService:
         """(match id, member id) of a member of the match who may answer ``survey`` now."""
         match = await matches.by_id(session, match_id)
         if match is None:
-            raise UserError("This survey is closed: its match is no longer in the program.")
+            raise UserError(Text("This survey is closed: its match is no longer in the program."))
         member = await members.get(session, match.guild_id, user_id)
         if member is None or member.id not in (match.mentor_id, match.mentee_id):
-            raise UserError("This survey is not yours to answer.")
+            raise UserError(Text("This survey is not yours to answer."))
         if survey is Survey.MIDPOINT and match.status is not MatchStatus.ACTIVE:
-            raise UserError("This match has closed, so its mid-point survey is closed.")
+            raise UserError(Text("This match has closed, so its mid-point survey is closed."))
         if survey is Survey.CLOSURE and match.status is not MatchStatus.CLOSED:
-            raise UserError("This match has not ended, so there is no survey yet.")
+            raise UserError(Text("This match has not ended, so there is no survey yet."))
         if await surveys.answered(session, survey, match.id, member.id):
-            raise UserError("You already answered this survey. Thank you!")
+            raise UserError(Text("You already answered this survey. Thank you!"))
         return match.id, member.id

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import InvalidInput
+from bot.i18n import Text
 
 __all__ = ["normalise_tags"]
 
@@ -31,12 +32,23 @@ def normalise_tags(text: str, *, max_tags: int = 10, max_length: int = 30) -> tu
     if too_long:
         shown = ", ".join(f'"{_shortened(tag, max_length)}"' for tag in too_long)
         raise InvalidInput(
-            f"Keep each one to {max_length} characters or fewer; too long: {shown}. "
-            "Separate them with commas."
+            Text(
+                "Keep each one to {limit} characters or fewer; too long: {shown}. Separate them "
+                "with commas.",
+                limit=max_length,
+                shown=shown,
+            )
         )
     if len(tags) > max_tags:
         extra = ", ".join(f'"{tag}"' for tag in list(tags)[max_tags:])
-        raise InvalidInput(f"That's {len(tags)}; give at most {max_tags}. Over the limit: {extra}.")
+        raise InvalidInput(
+            Text(
+                "That's {count}; give at most {most}. Over the limit: {extra}.",
+                count=len(tags),
+                most=max_tags,
+                extra=extra,
+            )
+        )
     return tuple(tags)
 
 

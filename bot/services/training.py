@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import MatchingSettings
 from bot.errors import NotFound, UserError
+from bot.i18n import Slash, Text
 from bot.services.programs import ProgramService
 from storage.db import Sessions
 from storage.models import Member, ProgramRole, TrainingCompletion, TrainingModule
@@ -59,11 +60,15 @@ class TrainingService:
     async def add_module(self, guild_id: int, title: str, content: str, minutes: int) -> Module:
         title, content = title.strip(), content.strip()
         if not title or len(title) > MAX_TITLE:
-            raise UserError(f"Give the module a title of 1 to {MAX_TITLE} characters.")
+            raise UserError(
+                Text("Give the module a title of 1 to {limit} characters.", limit=MAX_TITLE)
+            )
         if not content or len(content) > MAX_CONTENT:
-            raise UserError(f"Give a link or text of 1 to {MAX_CONTENT} characters.")
+            raise UserError(
+                Text("Give a link or text of 1 to {limit} characters.", limit=MAX_CONTENT)
+            )
         if not 1 <= minutes <= 600:
-            raise UserError("Minutes must be between 1 and 600.")
+            raise UserError(Text("Minutes must be between 1 and 600."))
         async with self._sessions.begin() as session:
             await self._programs.ensure(session, guild_id)
             row = TrainingModule(
@@ -93,12 +98,16 @@ class TrainingService:
     ) -> Module:
         reflection = " ".join(reflection.split())
         if not reflection or len(reflection) > MAX_REFLECTION:
-            raise UserError(f"Write a one-line reflection of 1 to {MAX_REFLECTION} characters.")
+            raise UserError(
+                Text(
+                    "Write a one-line reflection of 1 to {limit} characters.", limit=MAX_REFLECTION
+                )
+            )
         async with self._sessions.begin() as session:
             mentor = await self._mentor(session, guild_id, user_id, yourself=True)
             row = await self._module(session, guild_id, module_id)
             if await training.completion(session, row.id, mentor.id) is not None:
-                raise UserError(f'You already marked "{row.title}" as done.')
+                raise UserError(Text('You already marked "{title}" as done.', title=row.title))
             session.add(
                 TrainingCompletion(
                     module_id=row.id,
@@ -117,9 +126,13 @@ class TrainingService:
             row = await self._module(session, guild_id, module_id)
             done = await training.completion(session, row.id, mentor.id)
             if done is None:
-                raise UserError(f'That mentor has not marked "{row.title}" as done yet.')
+                raise UserError(
+                    Text('That mentor has not marked "{title}" as done yet.', title=row.title)
+                )
             if done.confirmed_at is not None:
-                raise UserError(f'"{row.title}" is already confirmed for that mentor.')
+                raise UserError(
+                    Text('"{title}" is already confirmed for that mentor.', title=row.title)
+                )
             done.confirmed_by = staff_user_id
             done.confirmed_at = self._clock.now()
             await session.flush()
@@ -146,7 +159,7 @@ class TrainingService:
     async def _module(self, session: AsyncSession, guild_id: int, module_id: int) -> TrainingModule:
         row = await training.module(session, guild_id, module_id)
         if row is None:
-            raise NotFound("There is no such training module. Pick one from the list.")
+            raise NotFound(Text("There is no such training module. Pick one from the list."))
         return row
 
     async def _mentor(
@@ -155,8 +168,11 @@ class TrainingService:
         row = await members.get(session, guild_id, user_id)
         if row is None or not row.active or row.role is not ProgramRole.MENTOR:
             raise UserError(
-                "Training is for mentors. Join as a mentor with /join first."
+                Text(
+                    "Training is for mentors. Join as a mentor with {command} first.",
+                    command=Slash("join"),
+                )
                 if yourself
-                else "That person is not a mentor in the program."
+                else Text("That person is not a mentor in the program.")
             )
         return row

@@ -151,7 +151,7 @@ async def test_untrained_mentors_need_an_override_with_a_reason(world: World) ->
         world.general, "staff match create", mentor=mentor, mentee=world.student
     )
     assert "training" in reply_of(refused).content.lower()
-    assert "override reason" in reply_of(refused).content
+    assert "`override_reason`" in reply_of(refused).content
     done = await world.staff.slash(
         world.general,
         "staff match create",

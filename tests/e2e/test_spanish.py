@@ -26,10 +26,10 @@ from simcord.actors import MemberActor
 from bot.i18n import DOMAIN, catalog_path
 from storage.models import GuildSettings
 from tests.e2e.conftest import World
-from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, advance
+from tests.e2e.test_checkins import MONDAY_1530_CHICAGO, add_goal, advance
 from tests.e2e.test_escalations import posts
 from tests.e2e.test_foundation import reply_of, run_setup
-from tests.e2e.test_matching import MENTEE, MENTOR, add_student, member_row, train
+from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, member_row, train
 from tests.e2e.test_sessions import dms, matched, propose, seconds_until
 
 
@@ -186,6 +186,22 @@ async def join_in_spanish(world: World, actor: MemberActor, role: str, profile: 
     accepted = (await actor.click(notice, label="Aceptar")).response
     assert accepted is not None
     return [notice.content, accepted.content, *embed_texts(accepted)]
+
+
+async def test_a_spanish_student_reads_the_services_errors_in_spanish(world: World) -> None:
+    """Errors raised deep in the services (joining twice, a goal's date in the past or too
+    far ahead) reach a Spanish student in Spanish, with Spanish command names."""
+    await run_setup(world)
+    speaks(world, world.student, "es-419")
+    await join_in_spanish(world, world.student, "mentee", MENTEE)
+    again = reply_of(await world.student.slash(world.general, "join", role="mentee")).content
+    assert again.startswith("Ya estás en el programa como mentorado/a. Usa /perfil "), again
+    past = (await add_goal(world, world.student, **{"goal:by": "2025-12-01"})).content
+    assert past == "Esa fecha ya pasó; elige un día de hoy en adelante."
+    ahead = (await add_goal(world, world.student, **{"goal:by": "2027-06-01"})).content
+    assert ahead.startswith("Elige una fecha dentro del próximo año"), ahead
+    for text in (again, past, ahead):
+        assert english_in(text) == [], text
 
 
 def labels(message: discord.Message) -> list[str]:
@@ -358,6 +374,37 @@ async def test_staff_read_the_report_in_spanish(world: World) -> None:
     assert fields["Parejas sin sesiones en 14 días"] == "Ninguno."
     assert {file.filename for file in reply.attachments} >= {"sessions_per_week.png"}
     for text in (embed.description or "", *fields, *fields.values()):
+        assert english_in(text) == [], text
+
+
+async def test_staff_read_match_reasons_and_blockers_in_spanish(world: World) -> None:
+    """/staff match suggest gives its reasons in Spanish, and /staff match create refuses an
+    untrained classmate of the same grade in Spanish, naming the Spanish option."""
+    await run_setup(world)
+    mentor, classmate = add_student(world, "sam_mentor"), add_student(world, "classmate")
+    await join(world, world.student, "mentee", MENTEE)
+    await join(world, mentor, "mentor", MENTOR)
+    await join(world, classmate, "mentor", {**MENTOR, "profile:grade": "8"})
+    await train(world, mentor)
+    speaks(world, world.staff, "es-419")
+    suggested = reply_of(
+        await world.staff.slash(world.general, "staff match suggest", mentee=world.student)
+    )
+    (embed,) = suggested.embeds
+    (field,) = embed.fields
+    assert mentor.mention in field.value and "lugares ocupados" in field.value, field.value
+    refused = reply_of(
+        await world.staff.slash(
+            world.general, "staff match create", mentor=classmate, mentee=world.student
+        )
+    ).content
+    assert refused.startswith(
+        "Este emparejamiento no cumple las reglas del programa:\n"
+        "- el mentor/a no ha terminado la formación\n"
+        "- grado 8 con grado 8: el mentor/a debe estar al menos 2 grados más arriba\n"
+    ), refused
+    assert "`motivo_excepcion`" in refused
+    for text in (embed.title or "", field.name, field.value, refused):
         assert english_in(text) == [], text
 
 

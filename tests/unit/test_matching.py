@@ -130,7 +130,7 @@ def test_a_good_pair_with_its_reasons() -> None:
     found = explain(student, candidate, RULES, NONE_CLOSED, REFERENCE)
     # 30 interests + (10 half the areas + 5 subject) + 20 (2 h) + 5 grade + 5 load
     assert found.total == 75.0
-    assert found.reasons == (
+    assert tuple(map(str, found.reasons)) == (
         "3 shared interests: art, music, soccer",
         "covers academics (math)",
         "doesn't cover career",
@@ -138,6 +138,14 @@ def test_a_good_pair_with_its_reasons() -> None:
         "grade 11 with grade 8",
         "1 of 2 places taken",
     )
+    assert [reason.render("es") for reason in found.reasons] == [
+        "3 intereses en común: art, music, soccer",
+        "cubre estudios (math)",
+        "no cubre carrera profesional",
+        "2 h libres a la semana a la misma hora",
+        "grado 11 con grado 8",
+        "1 de 2 lugares ocupados",
+    ]
     assert found.blockers == ()
 
 
@@ -178,7 +186,7 @@ def test_no_free_time_in_common_is_not_a_blocker() -> None:
         mentee(free="Mon 3-5pm"), mentor(free="Tue 3-5pm"), RULES, NONE_CLOSED, REFERENCE
     )
     assert found.blockers == ()
-    assert "no free time at the same time" in found.reasons
+    assert "no free time at the same time" in map(str, found.reasons)
 
 
 @pytest.mark.parametrize(
@@ -198,10 +206,18 @@ def test_blocked_pairs_are_never_matched(
 ) -> None:
     found = explain(student, candidate, RULES, closed, REFERENCE)
     assert len(found.blockers) == 1
-    assert blocker in found.blockers[0]
+    assert blocker in str(found.blockers[0])
     assert suggest(student, [candidate], RULES, closed, REFERENCE) == []
     proposal = assign_cohort([student], [candidate], RULES, closed, REFERENCE)
     assert proposal == Proposal(pairs=(), total=0.0, unassigned=(student.member_id,))
+
+
+def test_blockers_are_written_in_the_readers_language() -> None:
+    found = explain(mentee(grade=9), mentor(grade=10, trained=False), RULES, NONE_CLOSED, REFERENCE)
+    assert [blocker.render("es") for blocker in found.blockers] == [
+        "el mentor/a no ha terminado la formación",
+        "grado 10 con grado 9: el mentor/a debe estar al menos 2 grados más arriba",
+    ]
 
 
 def test_rules_can_allow_untrained_mentors_and_any_grades() -> None:
