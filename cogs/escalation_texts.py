@@ -8,6 +8,7 @@ recipient's, by the outbox.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,10 @@ from bot.services.concern import LABELS
 from bot.services.escalations import (
     CONCERN_EVENT,
     CONCERNING_LANGUAGE,
+    DM_FALLBACK,
+    FALLBACK_NO_CHANNEL,
+    FALLBACK_POST,
+    FALLBACK_RE_PING,
     MENTOR_CONCERN,
     NEXT_TIER,
     Context,
@@ -54,6 +59,19 @@ RULE = {
     MENTOR_CONCERN: Text("A mentor raised a concern in their check-in"),
     CONCERNING_LANGUAGE: Text("Concerning language in a check-in, a goal or a session note"),
 }
+#: Where a member's concerning words were found, as signals record it.
+WHERE = {
+    "goal": Text("in a goal"),
+    "session": Text("in a session's topic or attendance note"),
+    "checkin": Text("in a check-in"),
+    "mentor check-in": Text("in a mentor check-in"),
+}
+#: Why an escalation went to staff as DMs (``DM_FALLBACK`` notes).
+FALLBACK_WHY = {
+    FALLBACK_NO_CHANNEL: Text("no staff channel"),
+    FALLBACK_POST: Text("the post failed"),
+    FALLBACK_RE_PING: Text("a re-ping failed"),
+}
 #: What each event of the timeline is called (an unknown one is shown as recorded).
 ACTION = {
     "opened": Text("opened"),
@@ -64,7 +82,7 @@ ACTION = {
     "resolved": Text("resolved"),
     "reassigned": Text("reassigned"),
     "posted": Text("posted"),
-    "dm-fallback": Text("sent as DMs"),
+    DM_FALLBACK: Text("sent as DMs"),
     "re-pinged": Text("re-pinged"),
     "next-tier": Text("next tier"),
     "follow-up": Text("follow-up"),
@@ -187,6 +205,18 @@ def concerns(view: EscalationView) -> Text | str:
 def _labels(categories: Iterable[str]) -> Text | str:
     labels = [LABELS.get(category, category) for category in categories]
     return Joined(labels, "; ") if labels else ""
+
+
+def _fallback(note: str) -> Text | str:
+    """A DM fallback's note (see ``DM_FALLBACK``) for the reader; one recorded before notes
+    were structured is shown as it was written."""
+    try:
+        recorded = json.loads(note)
+        why, staff = FALLBACK_WHY[recorded["why"]], recorded["to"]
+    except (ValueError, KeyError, TypeError):
+        return note
+    who: Text | str = ", ".join(_mention(u) for u in staff) or Text("nobody (no staff known)")
+    return Text("{why}; to {who}", why=why, who=who)
 
 
 def _mention(user_id: int | None) -> str:
@@ -506,6 +536,10 @@ def timeline(view: EscalationView, events: list[Event], language: str) -> discor
         shown_note: Text | str | None = event.note
         if event.action == CONCERN_EVENT and event.note:  # category ids, named for staff
             shown_note = _labels(event.note.split(", "))
+        elif event.action == DM_FALLBACK and event.note:
+            shown_note = _fallback(event.note)
+        elif event.note in WHERE:
+            shown_note = WHERE[event.note]
         note = f": {render(shown_note, language)}" if shown_note else ""
         action = render(ACTION.get(event.action, event.action), language)
         lines.append(f"{at} {who} {action}{note}")

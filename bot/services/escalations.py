@@ -25,6 +25,7 @@ escalation whenever that happens; only one that really failed is DMed to staff i
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,16 @@ from storage.repositories import signals as signal_rows
 from storage.repositories.deliveries import Outcome
 
 log = logging.getLogger(__name__)
+
+#: The timeline event of an escalation sent to staff as DMs. Its note is JSON, worded per
+#: reader by the timeline: ``{"why": one of the FALLBACK_ reasons, "to": [staff user ids]}``.
+DM_FALLBACK = "dm-fallback"
+FALLBACK_NO_CHANNEL, FALLBACK_POST, FALLBACK_RE_PING = "no-channel", "post", "re-ping"
+
+
+def fallback_note(why: str, staff: Sequence[int]) -> str:
+    return json.dumps({"why": why, "to": list(staff)})
+
 
 #: An escalation's source when a student's (or a mentor's) words hold concerning language.
 CONCERNING_LANGUAGE = signals.CONCERNING_WORDS
@@ -377,10 +388,8 @@ class EscalationService:
         DMs, which its timeline records."""
         await changes.send(compose(opened))
         if opened.staff.channel_id is None:
-            sent_to = ", ".join(f"<@{u}>" for u in opened.staff.known) or "nobody (no staff known)"
-            self._event(
-                changes.session, row, None, "dm-fallback", f"no staff channel; DMed {sent_to}"
-            )
+            note = fallback_note(FALLBACK_NO_CHANNEL, opened.staff.known)
+            self._event(changes.session, row, None, DM_FALLBACK, note)
 
     async def _apply(self, session: AsyncSession, signal: Signal) -> Opened | None:
         student = await members.by_id(session, signal.member_id or 0)
@@ -576,9 +585,8 @@ class EscalationService:
                     self._event(session, row, None, "posted", f"<#{channel_id}>")
             elif outcome.status is DeliveryStatus.FAILED and row.status in rows.LIVE:
                 staff = await self._known_staff(session, row.guild_id)
-                sent_to = ", ".join(f"<@{u}>" for u in staff) or "nobody (no staff known)"
-                what = "the post" if outcome.kind == POST else "a re-ping"
-                self._event(session, row, None, "dm-fallback", f"{what} failed; DMed {sent_to}")
+                why = FALLBACK_POST if outcome.kind == POST else FALLBACK_RE_PING
+                self._event(session, row, None, DM_FALLBACK, fallback_note(why, staff))
                 view = await self._view(session, row)
                 await changes.send(compose(Unreachable(view, staff, outcome.key)))
 
@@ -593,7 +601,7 @@ class EscalationService:
                 if row.message_id is not None:
                     continue
                 events = await rows.events(session, row.id)
-                if any(e.action == "dm-fallback" for e in events):
+                if any(e.action == DM_FALLBACK for e in events):
                     continue
                 found += 1
                 sent = await rows.sent_post(session, f"{POST}:{row.id}")

@@ -31,6 +31,7 @@ from bot.services.escalations import (
     Stage,
 )
 from bot.services.programs import ProgramService
+from cogs import escalation_texts
 from storage.models import (
     Checkin,
     CheckinStatus,
@@ -233,10 +234,23 @@ async def test_a_resolved_escalation_lets_the_rule_open_a_new_one(world: Escalat
     await world.escalations.resolve(opened.escalation.id, 99, "Called home; all fine.")
     again = await world.apply(await world.signal(signals.REACH_OUT))
     assert again is not None and again.new and again.escalation.id != opened.escalation.id
-    _, events = await world.escalations.timeline(GUILD, opened.escalation.id)
+    view, events = await world.escalations.timeline(GUILD, opened.escalation.id)
     # no staff channel in this school: the timeline says the escalation was DMed instead
     assert [e.action for e in events] == ["opened", "dm-fallback", "resolved"]
     assert events[2].actor == 99 and events[2].note == "Called home; all fine."
+    # ... in the reader's language; a note written before notes were structured, as written
+    legacy = replace(events[1], note="the post failed; DMed <@7>")
+    in_a_goal = replace(events[0], note="goal")  # where concerning words were found
+    shown = {
+        language: escalation_texts.timeline(view, [*events, legacy, in_a_goal], language)
+        .fields[-1]
+        .value
+        for language in ("en", "es")
+    }
+    assert "opened: in a goal" in shown["en"] and ": en una meta" in shown["es"]
+    assert "sent as DMs: no staff channel; to " in shown["en"]
+    assert "no hay canal del personal; a " in shown["es"]
+    assert all("the post failed; DMed <@7>" in text for text in shown.values())
 
 
 async def test_sla_timings_follow_the_urgency(world: Escalations) -> None:
