@@ -4,8 +4,9 @@ category and language, false alarms per language and source, for the rules alone
 the rules with the learned second opinion, on the development part (tuned and trained on:
 the model's figures there are five-fold cross-validated) and the four held-out parts
 (never tuned or trained on: one written before the tuning, one after, one before the
-composable families, one before the unseen-sentence work); the threshold the cross-validation chooses; then the speed: texts per
-second over the corpus, p99 per text, and a 1,000-character check-in answer.
+composable families, one before the unseen-sentence work); the threshold the
+cross-validation chooses; then the speed: texts per second over the corpus, p99 per text,
+and a 1,000-character check-in answer.
 
 ``--misses`` lists the development sentences missed or falsely flagged (never held-out
 ones: reading them would turn them into development sentences).

@@ -291,7 +291,8 @@ def test_a_template_can_hold_the_text_start_and_a_clause_break() -> None:
         'patterns = ["^ i am going to do it tonight $", "i am done / tonight is the night"]\n'
     )
     lexicon = parse(data)
-    texts = {template.source: template.pattern for template in lexicon.families[0].templates.templates}
+    templates = lexicon.families[0].templates.templates
+    texts = {template.source: template.pattern for template in templates}
     start, gap = texts["^ i am going to do it tonight $"], texts["i am done / tonight is the night"]
     assert start.search(" i am going to do it tonight ")
     assert not start.search(" the essay , i am going to do it tonight ")
