@@ -299,7 +299,6 @@ def embed(view: EscalationView, context: Context) -> dict[str, Any]:
     colour = (
         discord.Colour.green() if view.status is EscalationStatus.RESOLVED else COLOUR[view.urgency]
     )
-    goals = "; ".join(context.open_goals)[:500] if context.open_goals else Text("none")
     fields = [
         _field(Text("Student"), _mention(view.student_user_id)),
         _field(
@@ -321,7 +320,15 @@ def embed(view: EscalationView, context: Context) -> dict[str, Any]:
                 happened=context.sessions_happened,
                 no_shows=context.no_shows,
                 moods=moods(context.moods),
-                goals=goals,
+                goals="; ".join(context.open_goals)[:500],
+            )
+            if context.open_goals
+            else Text(  # its own message: "ninguna" agrees with "metas" in Spanish
+                "Sessions: {happened} happened, {no_shows} no-shows (the student's answers).\n"
+                "Last check-ins (newest first): {moods}\nOpen goals: none",
+                happened=context.sessions_happened,
+                no_shows=context.no_shows,
+                moods=moods(context.moods),
             ),
             inline=False,
         )

@@ -86,7 +86,7 @@ async def choices(session: AsyncSession, guild_id: int, limit: int) -> list[tupl
         .order_by(resolved_last, most_urgent, Escalation.id.desc())
         .limit(limit)
     )
-    return [(row, user_id) for row, user_id in rows.tuples()]
+    return [(row, user_id) for row, user_id in rows]
 
 
 async def with_status(
