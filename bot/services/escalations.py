@@ -142,6 +142,8 @@ class EscalationView:
     follow_up_stage: int = 0
     #: When the claimer must have written a note by; None once they have (or unclaimed).
     follow_up_due: datetime | None = None
+    #: The student's display name as stored from their interactions (None: never seen).
+    student_name: str | None = None
 
     @property
     def manual(self) -> bool:
@@ -932,14 +934,14 @@ class EscalationService:
     ) -> list[EscalationView]:
         """The views of these escalations: students, mentors and events read in one query
         each, whatever their number."""
-        students = await rows.user_ids(session, [row.member_id for row in found])
+        students = await rows.students(session, [row.member_id for row in found])
         if any(row.member_id not in students for row in found):
             raise NotFound(Text("That student is no longer in the program."))
         mentors = await rows.mentors_of(session, [row.member_id for row in found])
         events = await rows.events_of(session, [row.id for row in found if row.id is not None])
         return [
             self._build_view(
-                row, students[row.member_id], mentors.get(row.member_id), events.get(row.id, [])
+                row, *students[row.member_id], mentors.get(row.member_id), events.get(row.id, [])
             )
             for row in found
         ]
@@ -948,6 +950,7 @@ class EscalationService:
         self,
         row: Escalation,
         student_user_id: int,
+        student_name: str | None,
         mentor_user_id: int | None,
         events: Sequence[EscalationEvent],
     ) -> EscalationView:
@@ -956,6 +959,7 @@ class EscalationService:
             id=row.id,
             guild_id=row.guild_id,
             student_user_id=student_user_id,
+            student_name=student_name,
             mentor_user_id=mentor_user_id,
             source=row.source,
             raised_by=row.raised_by,
