@@ -168,10 +168,11 @@ def _closed(overview: DeliveryOverview) -> Text | Joined:
 
 def _failure(failure: Failure) -> Text:
     if failure.for_nobody:
+        channel = f"<#{failure.channel_id}>" if failure.channel_id else "?"
         return Text(
             "{kind} in {channel} {when}: {error}",
             kind=failure.kind,
-            channel=f"<#{failure.channel_id}>" if failure.channel_id else "?",
+            channel=channel,
             when=_ago(failure.at),
             error=failure.error or "?",
         )
