@@ -26,6 +26,7 @@ from bot.services.escalations import (
     FALLBACK_POST,
     FALLBACK_RE_PING,
     MENTOR_CONCERN,
+    MENTOR_SESSION,
     NEXT_TIER,
     Context,
     EscalationView,
@@ -65,6 +66,7 @@ WHERE = {
     "session": Text("in a session's topic or attendance note"),
     "checkin": Text("in a check-in"),
     "mentor check-in": Text("in a mentor check-in"),
+    MENTOR_SESSION: Text("in their mentor's session topic or attendance note"),
 }
 #: Why an escalation went to staff as DMs (``DM_FALLBACK`` notes).
 FALLBACK_WHY = {
@@ -262,6 +264,12 @@ def reason(view: EscalationView) -> Text | str:
                 command=Slash("help-me"),
                 category=category,
             )
+        )
+    elif view.raised_by not in (None, view.student_user_id):  # a mentor wrote about them
+        text = Text(
+            "{reason}, reported by {by}",
+            reason=RULE.get(view.source, view.source),
+            by=_mention(view.raised_by),
         )
     else:
         text = RULE.get(view.source, view.source)
