@@ -86,7 +86,8 @@ class JobKind:
         """The job id of this kind for these row keys, in the pattern's order."""
         if len(parts) != len(self.fields):
             raise ValueError(f"{self.pattern} takes {len(self.fields)} parts, got {parts!r}")
-        return ":".join([self.name, *(str(part) for part in parts)])
+        values = iter(parts)
+        return _FIELD.sub(lambda _: str(next(values)), self.pattern)
 
     def prefix(self, *parts: object) -> str:
         """The start of the ids of this kind whose first row keys are ``parts``."""

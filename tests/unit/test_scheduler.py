@@ -11,8 +11,8 @@ import apscheduler.executors.base as executors_base
 import apscheduler.schedulers.base as schedulers_base
 import pytest
 
-from bot.clock import FollowingClock
 from bot import jobs
+from bot.clock import FollowingClock
 from bot.jobs import KINDS, REMINDER, Window, kind_of
 from bot.scheduler import Scheduler
 
