@@ -67,6 +67,16 @@ class Reconciles(Protocol):
 
 
 @runtime_checkable
+class PlansJobs(Protocol):
+    """A cog whose ``reconcile()`` plans its jobs through ``plan_from_rows``, which reads
+    and plans only (``bridges jobs`` runs it without Discord)."""
+
+    async def plan_from_rows(self) -> int:
+        """Plan this cog's jobs from rows; returns how many were planned."""
+        ...
+
+
+@runtime_checkable
 class PlansAhead(Protocol):
     """A cog whose jobs are planned only within ``HORIZON`` and extended by the planner."""
 
@@ -205,6 +215,15 @@ class BridgesBot(commands.Bot):
                 count = await cog.reconcile()
                 log.info("reconciled %s: %d jobs scheduled", name, count)
         self.scheduler.run_at(HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon)
+
+    async def plan_from_rows(self) -> int:
+        """What ``reconcile()`` plans, with nothing else done (for ``bridges jobs``)."""
+        count = 0
+        for cog in self.cogs.values():
+            if isinstance(cog, PlansJobs):
+                count += await cog.plan_from_rows()
+        self.scheduler.run_at(HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon)
+        return count + 1
 
     async def extend_horizon(self) -> None:
         """The planner job: plan what has come within ``HORIZON`` since the last run (its

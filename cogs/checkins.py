@@ -554,6 +554,11 @@ class CheckinCog(commands.Cog):
     # ------------------------------------------------------------- jobs from rows
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
+        """Every job from rows: the due instants and the open check-ins' reminders and
+        closings."""
         instants = await self.checkins.open_instants()
         with self.bot.scheduler.batch():
             count = await self.plan()

@@ -355,13 +355,18 @@ class EscalationCog(commands.Cog):
         unposted = await self.service.unposted(self.alert)
         if unposted:
             log.info("%d escalation(s) had no linked post at start", unposted)
+        count = await self.plan_from_rows()
+        self.worker.start()
+        return count
+
+    async def plan_from_rows(self) -> int:
+        """The SLA and follow-up jobs of every open escalation."""
         count = 0
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
                 count += self.plan(view)
             for view in await self.service.claimed():
                 count += self.follow(view)
-        self.worker.start()
         return count
 
     def plan(self, view: EscalationView) -> int:

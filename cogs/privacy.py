@@ -35,6 +35,9 @@ class PrivacyCog(commands.Cog):
         )
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
         self.bot.scheduler.run_at(RETENTION_JOB, self.service.next_purge(), self.purge)
         return 1
 

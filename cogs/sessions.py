@@ -266,8 +266,10 @@ class SessionCog(commands.Cog):
         down is derived here, whatever the downtime: reminders of sessions still ahead are
         due now (none for a session that started), and every attendance question within its
         deadline is asked (``attendance-missed``, one job for all)."""
-        now = self.bot.clock.now()
-        return await self.extend(Window(None, now + HORIZON))
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
+        return await self.extend(self._window())
 
     async def extend(self, window: Window) -> int:
         """Plan the jobs whose moment is in ``window`` (on start, also those missed); a

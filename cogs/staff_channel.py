@@ -68,6 +68,9 @@ class StaffChannelCog(commands.Cog):
         )
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
         self.bot.scheduler.run_at(CHECK_JOB, next_check(self.bot.clock.now()), self.check_all)
         return 1
 

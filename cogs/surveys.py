@@ -41,6 +41,9 @@ class SurveyCog(commands.Cog):
     async def reconcile(self) -> int:
         return await self.plan()
 
+    async def plan_from_rows(self) -> int:
+        return await self.plan()
+
     async def plan(self) -> int:
         """(Re)derive a ``midpoint`` job per active match due within the horizon, changing
         only the difference with what is planned, and the hourly re-plan itself. Returns
