@@ -13,7 +13,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -256,6 +256,7 @@ async def _commands(settings: Settings, readme: Path | None) -> int:
 
 async def _jobs(settings: Settings, guild_id: int | None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "adding job tentatively"
     engine = create_engine(settings.database_url)
     try:
         for line in await planned_jobs(settings, create_sessions(engine), guild_id):
@@ -293,7 +294,11 @@ async def planned_jobs(
     for (when, name), count in sorted(counts.items()):
         local = when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
         lines.append(f"{name:<24} {when:%Y-%m-%d %H:%M} {local:<24} {count}")
-    lines.append(f"{sum(counts.values())} jobs within {HORIZON} (planned again every {PLAN_EVERY})")
+    hours = HORIZON // timedelta(hours=1), PLAN_EVERY // timedelta(hours=1)
+    lines.append(
+        f"{sum(counts.values())} jobs: what is due within {hours[0]} h, "
+        f"planned further every {hours[1]} h"
+    )
     return lines
 
 
