@@ -7,8 +7,8 @@ and the ``horizon`` job, every ``PLAN_EVERY``, plans what has come within ``HORI
 A command that creates or moves a row inside the horizon plans its job at once. Because
 ``PLAN_EVERY`` < ``HORIZON``, every row's moment is reached by a planner run before it is due.
 
-Escalations' SLA and follow-up jobs are planned whole (a few open escalations, due within
-hours to two days): they are not limited by the horizon.
+Escalations' SLA and follow-up jobs are planned whole, not limited by the horizon: at most
+two per open escalation, and open escalations are few.
 
 "Grouped" kinds have one job per instant, whose handler reads from rows what is due then:
 a row cancelled or moved is simply not found (its old instant's job needs no removal).
