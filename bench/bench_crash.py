@@ -10,7 +10,8 @@ nonce (a downtime longer than Discord's nonce memory), restarts the bot until it
 and counts per recipient the prompts lost and the messages sent twice (edits per message
 edited, pages per key as the loopback mail server and webhook receiver got them).
 PostgreSQL runs when ``--postgres`` (or ``BRIDGES_TEST_DATABASE_URL``) names a server where
-databases can be created. Prints the table as Markdown; nothing is asserted (``tests/crash`` asserts).
+databases can be created. Prints the table as Markdown; nothing is asserted (``tests/crash``
+asserts).
 """
 
 from __future__ import annotations
