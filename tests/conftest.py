@@ -13,11 +13,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Sessions, create_engine, create_sessions
 from storage.migrate import upgrade
+
+# Hypothesis times each example (200 ms by default) and its data generation: on a loaded
+# machine, and with the suite's workers sharing two cores, those clocks fail correct code.
+# Speed is measured in bench/, never asserted here.
+settings.register_profile("bridges", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bridges")
 
 
 @pytest.fixture(autouse=True)
