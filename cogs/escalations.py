@@ -38,9 +38,9 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
 from bot.i18n import Text
+from bot.jobs import ESCALATION_FOLLOW_UP, ESCALATION_SLA
 from bot.paging.outlets import page_prompts
 from bot.paging.page import compose_page
-from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
@@ -66,7 +66,6 @@ from bot.services.support_hours import Away
 from cogs import escalation_texts as texts
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
-from cogs.names import cached_name
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
@@ -355,35 +354,41 @@ class EscalationCog(commands.Cog):
         unposted = await self.service.unposted(self.alert)
         if unposted:
             log.info("%d escalation(s) had no linked post at start", unposted)
+        count = await self.plan_from_rows()
+        self.worker.start()
+        return count
+
+    async def plan_from_rows(self) -> int:
+        """The SLA and follow-up jobs of every open escalation."""
         count = 0
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
                 count += self.plan(view)
             for view in await self.service.claimed():
                 count += self.follow(view)
-        self.worker.start()
         return count
 
     def plan(self, view: EscalationView) -> int:
         plan = self.service.sla_plan(view)
         for stage, at in plan:
-            self.bot.scheduler.run_at(job_id(SLA_JOB, view.id, stage), at, self.sla, view.id, stage)
+            job = ESCALATION_SLA.id(view.id, stage)
+            self.bot.scheduler.run_at(job, at, self.sla, view.id, stage)
         return len(plan)
 
     def unplan(self, escalation_id: int) -> None:
-        self.bot.scheduler.cancel_matching(f"{SLA_JOB}:{escalation_id}:")
+        self.bot.scheduler.cancel_matching(ESCALATION_SLA.prefix(escalation_id))
 
     def follow(self, view: EscalationView) -> int:
         """The follow-up jobs of a claimed escalation with no note since its claim."""
         self.unfollow(view.id)
         plan = self.service.follow_up_plan(view)
         for stage, at in plan:
-            job = job_id(FOLLOW_UP_JOB, view.id, stage)
+            job = ESCALATION_FOLLOW_UP.id(view.id, stage)
             self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
         return len(plan)
 
     def unfollow(self, escalation_id: int) -> None:
-        self.bot.scheduler.cancel_matching(f"{FOLLOW_UP_JOB}:{escalation_id}:")
+        self.bot.scheduler.cancel_matching(ESCALATION_FOLLOW_UP.prefix(escalation_id))
 
     # ------------------------------------------------------------- signals
 
@@ -488,17 +493,19 @@ class EscalationCog(commands.Cog):
     ) -> list[Prompt]:
         """The off-Discord pages (``[paging]``: email, the signed webhook) of an urgent
         escalation as it opens, or of any escalation still unclaimed at the next tier;
-        none while paging is off. The student is named as the server's cache knows them."""
+        none while paging is off. The student is named as the server's cache knows them,
+        else by the name stored from their interactions, else by their user id."""
         paging = self.bot.settings.paging
         if not paging.enabled or (not unclaimed and view.urgency is not Urgency.RIGHT_NOW):
             return []
         guild = self.bot.get_guild(view.guild_id)
+        member = guild.get_member(view.student_user_id) if guild is not None else None
         page = compose_page(
             escalation_id=view.id,
             student_name=(
-                cached_name(guild, view.student_user_id)
-                if guild is not None
-                else str(view.student_user_id)
+                member.display_name
+                if member is not None
+                else view.student_name or str(view.student_user_id)
             ),
             urgency=view.urgency.value,
             category=texts.concerns(view) or view.category,  # the concern found, named
