@@ -9,12 +9,14 @@ import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import delivery
 from bot.clock import FixedClock
 from bot.config import ConfigError, load_settings
 from bot.delivery import (
@@ -70,14 +72,32 @@ def test_health_slows_down_well_before_a_ban(invalid: int, factor: float) -> Non
     assert BAN_THRESHOLD == 10_000
 
 
-async def test_pacer_holds_the_rate_and_lets_a_burst_through() -> None:
-    loop = asyncio.get_running_loop()
-    pacer = Pacer(20, Health(), burst=3)
-    started = loop.time()
+class VirtualTime:
+    """The pacer's clock and sleep, virtual: a sleep moves the clock on by exactly what was
+    asked, so the schedule is the pacer's own and not a loaded machine's late wake-ups."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+async def test_pacer_holds_the_rate_and_lets_a_burst_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    virtual = VirtualTime()
+    monkeypatch.setattr(delivery, "_now", virtual.time)
+    monkeypatch.setattr(delivery, "asyncio", SimpleNamespace(sleep=virtual.sleep))
+    pacer = Pacer(20, Health(now=virtual.time), burst=3)
     stamps = []
     for _ in range(13):
         await pacer.take()
-        stamps.append(loop.time() - started)
+        stamps.append(virtual.time())
     assert stamps[2] < 0.02  # the burst went at once
     assert 0.45 <= stamps[-1] < 0.7  # then 10 more at 20/s
     assert all(b - a >= 0.04 for a, b in itertools.pairwise(stamps[2:]))
