@@ -55,6 +55,7 @@ from bot.config import load_settings
 from bot.delivery import DeliveryEngine
 from bot.scheduler import Scheduler
 from bot.services.checkin_rules import week_of
+from bot.services.concern import warm_up
 from cogs import delivery_texts
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
@@ -86,6 +87,8 @@ START = DUE - timedelta(hours=1)
 RESTART = DUE + timedelta(days=7, minutes=5)
 SIZES = (1_000, 5_000, 20_000, 50_000)
 ROWS_PER_STATEMENT = 2_000
+#: How long the jobs running when a phase ends may take to finish.
+JOBS_GRACE_SECONDS = 120.0
 PROBE_EVERY = 0.01
 WRITE_EVERY = 0.05
 
@@ -304,7 +307,7 @@ async def start(bot: BridgesBot) -> tuple[float, int]:
 
 
 async def stop(bot: BridgesBot, engine: AsyncEngine) -> None:
-    bot.scheduler.shutdown()
+    await bot.scheduler.stop(JOBS_GRACE_SECONDS)
     await bot.delivery.stop()
     await engine.dispose()
 
@@ -319,20 +322,29 @@ async def checkins_of_week(bot: BridgesBot, week: Any) -> int:
         )
 
 
+def progress(mentees: int, step: str) -> None:
+    """A line on stderr as each step of a child starts (the parent shows them on failure)."""
+    print(f"[{mentees}] {time.strftime('%H:%M:%S')} {step}", file=sys.stderr, flush=True)
+
+
 async def measure(url: str, mentees: int) -> dict[str, Any]:
     began = time.perf_counter()
+    progress(mentees, "seed")
     await seed(url, mentees)
     figures: dict[str, Any] = {"mentees": mentees, "seed_s": time.perf_counter() - began}
+    await asyncio.to_thread(warm_up)  # as `bridges run` does before the bot starts
 
-    # 1. start
+    progress(mentees, "start")
     clock = FixedClock(START)
     bot, engine = build(url, clock)
     await bot.load_commands()
     figures["reconcile_s"], figures["jobs"] = await start(bot)
     figures["rss_mib"] = rss_mib()
-    bot.scheduler.shutdown()  # the fan-out below is run by hand, not by its job
+    # The jobs due at start (every seeded match is quiet) finish; the fan-out below is run
+    # by hand, not by its job.
+    await bot.scheduler.stop(JOBS_GRACE_SECONDS)
 
-    # 2. the fan-out of the instant every mentee is due, with writers alongside
+    progress(mentees, "fan-out with writers alongside")
     clock.set(DUE)
     # discord.py loads an extension as a module of its own: its cog and compose from there
     cog: Any = bot.get_cog("CheckinCog")
@@ -373,7 +385,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
     figures["write_errors"] = sorted(set(writer.errors + acker.errors))
     await stop(bot, engine)
 
-    # 3. a restart a week later: due jobs run at once
+    progress(mentees, "restart a week later")
     clock = FixedClock(RESTART)
     bot, engine = build(url, clock)
     await bot.load_commands()
@@ -382,6 +394,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
     figures["restart_reconcile_s"], figures["restart_jobs"] = await start(bot)
     figures["restart_stall_s"] = lag.longest
     lag.longest = 0.0
+    progress(mentees, "due jobs")
     began, week = time.perf_counter(), week_of(date(2026, 12, 7))
     while await checkins_of_week(bot, week) < mentees and time.perf_counter() - began < 600:  # noqa: ASYNC110 - rows, not an event
         await asyncio.sleep(0.5)

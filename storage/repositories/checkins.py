@@ -78,12 +78,15 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
 
 
 async def rhythms(
-    session: AsyncSession, role: ProgramRole, slots: Sequence[tuple[str, int, time]] | None = None
+    session: AsyncSession,
+    role: ProgramRole,
+    slots: Sequence[tuple[str, int, time]] | None = None,
+    member_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Every active member with ``role`` in every server, in one query: (member id, user id,
     guild id, member zone, joined at, program zone, program weekday, program time, own
     weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
-    to one of these (zone, weekday, local time)."""
+    to one of these (zone, weekday, local time); ``member_id`` only that member."""
     query = (
         select(
             Member.id,
@@ -103,6 +106,8 @@ async def rhythms(
         .where(Member.active.is_(True), Member.role == role)
         .order_by(Member.id)
     )
+    if member_id is not None:
+        query = query.where(Member.id == member_id)
     if slots is not None:
         zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
         weekday = func.coalesce(CheckinPreference.weekday, GuildSettings.checkin_weekday)
