@@ -13,7 +13,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import SystemClock
-from bot.scheduler import Scheduler, job_id
+from bot.jobs import REMINDER
+from bot.scheduler import Scheduler
 
 FUTURE_JOBS = 20_000
 BURST = 1_000
@@ -29,13 +30,13 @@ async def rebuild() -> None:
     start = datetime.now(UTC) + timedelta(days=1)
     began = time.perf_counter()
     for row in range(FUTURE_JOBS):
-        scheduler.run_at(job_id("reminder", row, "24h"), start + timedelta(minutes=row), noop, row)
+        scheduler.run_at(REMINDER.id(row, "24h"), start + timedelta(minutes=row), noop, row)
     elapsed = time.perf_counter() - began
     scheduler.cancel_matching("reminder:")
     # The same again under tracemalloc (which slows it down) for the memory figure.
     tracemalloc.start()
     for row in range(FUTURE_JOBS):
-        scheduler.run_at(job_id("reminder", row, "24h"), start + timedelta(minutes=row), noop, row)
+        scheduler.run_at(REMINDER.id(row, "24h"), start + timedelta(minutes=row), noop, row)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     scheduler.shutdown()
@@ -58,7 +59,7 @@ async def burst() -> None:
             done.set()
 
     for row in range(BURST):
-        scheduler.run_at(job_id("burst", row), due, record, row)
+        scheduler.run_at(f"burst:{row}", due, record, row)
     await asyncio.wait_for(done.wait(), timeout=120)
     scheduler.shutdown()
     ordered = sorted(lateness)

@@ -1,4 +1,4 @@
-"""The `bridges` command line: run, demo, commands, report, db upgrade, check-config,
+"""The `bridges` command line: run, demo, commands, report, jobs, db upgrade, check-config,
 invite-url."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import logging
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import discord
@@ -23,10 +25,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import instance
 from bot.app import BridgesBot, invite_url
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.errors import UserError
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.jobs import HORIZON, KINDS, PLAN_EVERY
 from bot.logs import configure_logging
 from bot.paging.outlets import paging_summary
 from bot.report_files import render
@@ -36,7 +39,7 @@ from bot.services.reports import Report, ReportService
 from cogs import reference
 from cogs.program_checks import online_problems
 from cogs.report_texts import summary_lines
-from storage.db import create_engine, create_sessions
+from storage.db import Sessions, create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.repositories import guilds
 
@@ -171,6 +174,17 @@ def _parser() -> argparse.ArgumentParser:
         "--since", required=True, metavar="DATE", help="first day, YYYY-MM-DD (UTC)"
     )
     report.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    jobs = sub.add_parser(
+        "jobs",
+        parents=[takes_config],
+        help="list the jobs the bot plans now, from the database",
+        description="Derive the scheduler jobs from the database as the bot does on start "
+        "(without Discord): kind, when in UTC and in the program's zone, and how many. The "
+        "bot plans one set of jobs for all its servers (many grouped by instant).",
+    )
+    jobs.add_argument(
+        "--guild", type=int, metavar="ID", help="show times in this server's program zone"
+    )
     return parser
 
 
@@ -197,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sync(settings)
     if args.command == "report":
         return _report(settings, args.guild, args.since, Path(args.out))
+    if args.command == "jobs":
+        return asyncio.run(_jobs(settings, args.guild))
     return _invite_url(settings, args.application_id)
 
 
@@ -236,6 +252,54 @@ async def _commands(settings: Settings, readme: Path | None) -> int:
         return EXIT_PROBLEM
     print(f"{readme}: command reference {'updated' if changed else 'already up to date'}")
     return EXIT_OK
+
+
+async def _jobs(settings: Settings, guild_id: int | None) -> int:
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "adding job tentatively"
+    engine = create_engine(settings.database_url)
+    try:
+        for line in await planned_jobs(settings, create_sessions(engine), guild_id):
+            print(line)
+    except (SQLAlchemyError, OSError) as error:
+        print(f"could not read the database: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    finally:
+        await engine.dispose()
+    return EXIT_OK
+
+
+async def planned_jobs(
+    settings: Settings, sessions: Sessions, guild_id: int | None, clock: Clock | None = None
+) -> list[str]:
+    """The jobs every cog plans from rows (its ``plan_from_rows``, as on start), into a
+    scheduler that is never started: one line per kind and instant, with the count."""
+    clock = clock or SystemClock()
+    scheduler = Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds)
+    bot = BridgesBot(settings=settings, sessions=sessions, scheduler=scheduler, clock=clock)
+    await bot.load_commands()
+    await bot.plan_from_rows()
+    zone: tzinfo = UTC
+    if guild_id is not None:
+        async with sessions() as session:
+            row = await guilds.get(session, guild_id)
+        if row is None:
+            return [f"server {guild_id} is not set up (run /setup there first)"]
+        zone = ZoneInfo(row.time_zone)
+    counts: Counter[tuple[datetime, str]] = Counter()
+    for kind in KINDS:
+        for when in scheduler.planned(kind).values():
+            counts[(when, kind.name)] += 1
+    lines = [f"{'kind':<24} {'UTC':<17} {zone!s:<24} count"]
+    for (when, name), count in sorted(counts.items()):
+        local = when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        lines.append(f"{name:<24} {when:%Y-%m-%d %H:%M} {local:<24} {count}")
+    hours = HORIZON // timedelta(hours=1), PLAN_EVERY // timedelta(hours=1)
+    lines.append(
+        f"{sum(counts.values())} jobs: what is due within {hours[0]} h, "
+        f"planned further every {hours[1]} h"
+    )
+    return lines
 
 
 async def _upgrade(settings: Settings) -> int:

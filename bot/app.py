@@ -18,6 +18,7 @@ import cogs
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, Health, LoopLag, Outlet, log_health
+from bot.jobs import HORIZON, HORIZON_PLAN, PLAN_EVERY, Window
 from bot.paging.outlets import paging_outlets
 from bot.scheduler import Scheduler
 from bot.services.names import NameService
@@ -62,6 +63,25 @@ class Reconciles(Protocol):
 
     async def reconcile(self) -> int:
         """Rebuild this cog's jobs from the database; returns how many were scheduled."""
+        ...
+
+
+@runtime_checkable
+class PlansJobs(Protocol):
+    """A cog whose ``reconcile()`` plans its jobs through ``plan_from_rows``, which reads
+    and plans only (``bridges jobs`` runs it without Discord)."""
+
+    async def plan_from_rows(self) -> int:
+        """Plan this cog's jobs from rows; returns how many were planned."""
+        ...
+
+
+@runtime_checkable
+class PlansAhead(Protocol):
+    """A cog whose jobs are planned only within ``HORIZON`` and extended by the planner."""
+
+    async def extend(self, window: Window) -> int:
+        """Plan the jobs whose moment is in ``window``; returns how many were added."""
         ...
 
 
@@ -186,10 +206,35 @@ class BridgesBot(commands.Bot):
                 self.loop_lag.run(lambda lag: log_health(self.delivery, lag)), name="loop-lag"
             )
         self.scheduler.start()
+        await self.reconcile()
+
+    async def reconcile(self) -> None:
+        """Every cog's jobs from rows, and the planner that extends the horizon."""
         for name, cog in self.cogs.items():
             if isinstance(cog, Reconciles):
                 count = await cog.reconcile()
                 log.info("reconciled %s: %d jobs scheduled", name, count)
+        self.scheduler.run_at(HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon)
+
+    async def plan_from_rows(self) -> int:
+        """What ``reconcile()`` plans, with nothing else done (for ``bridges jobs``)."""
+        count = 0
+        for cog in self.cogs.values():
+            if isinstance(cog, PlansJobs):
+                count += await cog.plan_from_rows()
+        self.scheduler.run_at(HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon)
+        return count + 1
+
+    async def extend_horizon(self) -> None:
+        """The planner job: plan what has come within ``HORIZON`` since the last run (its
+        next run is planned first, so one that fails does not stop the next)."""
+        now = self.clock.now()
+        self.scheduler.run_at(HORIZON_PLAN.id(), now + PLAN_EVERY, self.extend_horizon)
+        window = Window(now, now + HORIZON)
+        for name, cog in self.cogs.items():
+            if isinstance(cog, PlansAhead):
+                count = await cog.extend(window)
+                log.info("extended the horizon of %s: %d jobs added", name, count)
 
     def _start_failed(self, task: asyncio.Task[None]) -> None:
         """Running without jobs would lose every reminder silently: stop instead."""

@@ -1,10 +1,11 @@
 """A thin wrapper over APScheduler's AsyncIOScheduler.
 
 The database is the source of truth: jobs live in memory only, their ids are derived from
-rows (``job_id("reminder", session_id, "24h")`` -> ``"reminder:17:24h"``) and every add
-replaces a job of the same id, so rebuilding all jobs from the database on start (each
-service's ``reconcile()``) is always safe. Job arguments must be row ids, never free text:
-APScheduler logs them.
+rows by the kinds declared in ``bot/jobs.py`` (``REMINDER.id(unix, "24h")`` ->
+``"reminder:1764000000:24h"``; a test checks the bot plans no other) and every add replaces
+a job of the same id, so rebuilding all jobs from the database on start (each service's
+``reconcile()``) is always safe. Job arguments must be row ids, never free text: APScheduler
+logs them. An index of ids by kind keeps "the jobs of this kind" cheap.
 
 APScheduler 3 reads ``datetime.now()`` itself in two places: the scheduler (which jobs are
 due) and the executor (the misfire check). Both are pointed at the bot's ``Clock`` while a
@@ -28,6 +29,7 @@ from apscheduler.events import (
     EVENT_JOB_ERROR,
     EVENT_JOB_EXECUTED,
     EVENT_JOB_MISSED,
+    EVENT_JOB_REMOVED,
     EVENT_JOB_SUBMITTED,
     JobEvent,
     JobExecutionEvent,
@@ -36,17 +38,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
+from bot.jobs import JobKind
 
 log = logging.getLogger(__name__)
 
 JobFunc = Callable[..., Awaitable[None]]
-
-
-def job_id(kind: str, *parts: object) -> str:
-    """The id of the job for ``kind`` derived from row keys: ``kind:part:part``."""
-    if not kind or ":" in kind:
-        raise ValueError(f"job kind must be a non-empty name without ':' (got {kind!r})")
-    return ":".join([kind, *(str(part) for part in parts)])
 
 
 class Scheduler:
@@ -74,6 +70,9 @@ class Scheduler:
             self._count_running,
             EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED,
         )
+        # Kind name -> {job id: when it runs}, kept as jobs are added, run or removed.
+        self._planned: dict[str, dict[str, datetime]] = {}
+        self._scheduler.add_listener(self._forget, EVENT_JOB_REMOVED)
 
     @property
     def running(self) -> bool:
@@ -122,13 +121,15 @@ class Scheduler:
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError("run_at needs an aware datetime")
         _cache_signature(func)
+        at = when.astimezone(UTC)
+        planned = self._planned.setdefault(_kind_name(job), {})
+        if job in planned and not self._scheduler.running:
+            # Before start APScheduler only queues adds, a second one would be a duplicate.
+            self._scheduler.remove_job(job)
         self._scheduler.add_job(
-            func,
-            DateTrigger(run_date=when.astimezone(UTC)),
-            args=args,
-            id=job,
-            replace_existing=True,
+            func, DateTrigger(run_date=at), args=args, id=job, replace_existing=True
         )
+        planned[job] = at
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -146,29 +147,34 @@ class Scheduler:
 
     def cancel(self, job: str) -> bool:
         """Remove the job if it exists; True when one was removed."""
-        if self._scheduler.get_job(job) is None:
+        if job not in self._planned.get(_kind_name(job), {}):
             return False
         self._scheduler.remove_job(job)
         return True
 
     def cancel_matching(self, prefix: str) -> int:
-        """Remove every job whose id starts with ``prefix`` (all jobs of one row)."""
-        removed = 0
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith(prefix):
-                self._scheduler.remove_job(job.id)
-                removed += 1
-        return removed
+        """Remove every job whose id starts with ``prefix`` (all jobs of one row), looking
+        only at the jobs of the prefix's kind."""
+        matching = [job for job in self.planned(_kind_name(prefix)) if job.startswith(prefix)]
+        for job in matching:
+            self._scheduler.remove_job(job)
+        return len(matching)
+
+    def planned(self, kind: JobKind | str) -> dict[str, datetime]:
+        """The jobs of one kind: id -> when (UTC), a copy."""
+        return dict(self._planned.get(kind if isinstance(kind, str) else kind.name, {}))
+
+    def has(self, job: str) -> bool:
+        return job in self._planned.get(_kind_name(job), {})
 
     def next_run(self, job: str) -> datetime | None:
-        found = self._scheduler.get_job(job)
-        if found is None or found.next_run_time is None:
-            return None
-        run_time: datetime = found.next_run_time
-        return run_time.astimezone(UTC)
+        return self._planned.get(_kind_name(job), {}).get(job)
 
     def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self._scheduler.get_jobs())
+        return sorted(job for planned in self._planned.values() for job in planned)
+
+    def _forget(self, event: JobEvent) -> None:
+        self._planned.get(_kind_name(event.job_id), {}).pop(event.job_id, None)
 
     def _count_running(self, event: JobEvent) -> None:
         self._running_jobs = max(
@@ -192,6 +198,10 @@ class Scheduler:
                 event.job_id,
                 exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
             )
+
+
+def _kind_name(job: str) -> str:
+    return job.split(":", 1)[0]
 
 
 def _cache_signature(func: JobFunc) -> None:

@@ -1,11 +1,13 @@
 """/goal and /checkin: goals, the weekly check-in, the mentor's digest and check-in, history.
 
 Jobs are derived from rows by ``reconcile()``: ``checkin-due:{unix}`` for each distinct
-instant someone is due, ``checkin-remind:{unix}`` and ``checkin-close:{unix}`` for the open
-check-ins due then, and ``checkin-plan``, which re-derives the due jobs every hour (new
-members, changed days). Every DM is written under a unique key in the transaction of the
-change that implies it (the ``compose`` methods below build them), so a crash loses none
-and a repeat sends none twice. A check-in that should have opened while the bot was down
+instant within the horizon someone is due, ``checkin-remind:{unix}`` and
+``checkin-close:{unix}`` for the open check-ins due then, and ``checkin-plan``, which
+re-derives the due jobs every hour (new members, changed days) and changes only the
+difference. ``/checkin settings`` and ``/checkin pause`` plan only that member's instant.
+Every DM is written under a unique key in the transaction of the change that implies it
+(the ``compose`` methods below build them), so a crash loses none and a repeat sends none
+twice. A check-in that should have opened while the bot was down
 opens at start if its window is still open, and not otherwise.
 
 The check-in flow: the DM's **Start** button shows (only to its addressee) one select per
@@ -32,7 +34,7 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
 from bot.i18n import Text
-from bot.scheduler import job_id
+from bot.jobs import CHECKIN_CLOSE, CHECKIN_DUE, CHECKIN_PLAN, CHECKIN_REMIND, HORIZON
 from bot.services.access import Audience, is_staff
 from bot.services.checkins import (
     Answers,
@@ -552,6 +554,11 @@ class CheckinCog(commands.Cog):
     # ------------------------------------------------------------- jobs from rows
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
+        """Every job from rows: the due instants and the open check-ins' reminders and
+        closings."""
         instants = await self.checkins.open_instants()
         with self.bot.scheduler.batch():
             count = await self.plan()
@@ -560,21 +567,36 @@ class CheckinCog(commands.Cog):
         return count
 
     async def plan(self) -> int:
-        """(Re)derive a ``checkin-due`` job for each instant someone is next due, and the
-        hourly re-plan itself."""
+        """(Re)derive a ``checkin-due`` job for each instant within the horizon someone is
+        next due, changing only the difference with what is planned, and the hourly re-plan
+        itself. Returns how many jobs were added."""
         now = self.bot.clock.now()
-        instants = await self.checkins.plan()
         scheduler = self.bot.scheduler
+        scheduler.run_at(CHECKIN_PLAN.id(), now + PLAN_EVERY, self.replan)
+        instants = await self.checkins.plan()
+        wanted = {
+            CHECKIN_DUE.id(_unix(at)): at
+            for at in instants
+            if at <= now + HORIZON and _unix(at) not in self._sending
+        }  # one running now is not queued again (it re-plans when it is done)
+        planned = scheduler.planned(CHECKIN_DUE)
         with scheduler.batch():
-            scheduler.cancel_matching("checkin-due:")
-            for at in instants:
-                if _unix(at) in self._sending:
-                    continue  # its job is running now (and re-plans when it is done)
-                scheduler.run_at(
-                    job_id("checkin-due", _unix(at)), max(at, now), self.due, _unix(at)
-                )
-            scheduler.run_at(job_id("checkin-plan"), now + PLAN_EVERY, self.replan)
-        return len(instants) + 1
+            for job in planned.keys() - wanted.keys():
+                scheduler.cancel(job)
+            for job in wanted.keys() - planned.keys():
+                at = wanted[job]
+                scheduler.run_at(job, max(at, now), self.due, _unix(at))
+        return len(wanted.keys() - planned.keys()) + 1
+
+    def plan_one(self, at: datetime | None) -> None:
+        """One member's next instant changed: its ``checkin-due`` job, if missing (the job
+        reads from rows who is due then; nobody else is re-derived)."""
+        now = self.bot.clock.now()
+        if at is None or at > now + HORIZON or _unix(at) in self._sending:
+            return  # the hourly re-plan reaches it
+        job = CHECKIN_DUE.id(_unix(at))
+        if not self.bot.scheduler.has(job):
+            self.bot.scheduler.run_at(job, max(at, now), self.due, _unix(at))
 
     def plan_open(self, due_at: datetime) -> int:
         """The reminder and the closing of the check-ins due at ``due_at``."""
@@ -585,12 +607,10 @@ class CheckinCog(commands.Cog):
         planned = 1
         if remind_at > now or close_at > now:
             self.bot.scheduler.run_at(
-                job_id("checkin-remind", unix), max(remind_at, now), self.remind, unix
+                CHECKIN_REMIND.id(unix), max(remind_at, now), self.remind, unix
             )
             planned += 1
-        self.bot.scheduler.run_at(
-            job_id("checkin-close", unix), max(close_at, now), self.close, unix
-        )
+        self.bot.scheduler.run_at(CHECKIN_CLOSE.id(unix), max(close_at, now), self.close, unix)
         return planned
 
     async def replan(self) -> None:
@@ -752,7 +772,7 @@ class CheckinCog(commands.Cog):
         await interaction.response.send_message(
             reply.render(reader_language(interaction)), ephemeral=True
         )
-        await self.plan()
+        self.plan_one(next_at)
 
     @checkin.command(name="pause", extras={"audience": Audience.MENTEE})
     @app_commands.describe(until="The last day without check-ins, like 2026-12-31")
@@ -764,7 +784,7 @@ class CheckinCog(commands.Cog):
         await interaction.response.send_message(
             texts.paused(paused).render(reader_language(interaction)), ephemeral=True
         )
-        await self.plan()
+        self.plan_one(await self.checkins.next_for(guild_id_of(interaction), interaction.user.id))
 
     @checkin.command(name="history", extras={"audience": Audience.EVERYONE})
     @app_commands.describe(

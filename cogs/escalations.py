@@ -38,9 +38,9 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
 from bot.i18n import Text
+from bot.jobs import ESCALATION_FOLLOW_UP, ESCALATION_SLA
 from bot.paging.outlets import page_prompts
 from bot.paging.page import compose_page
-from bot.scheduler import job_id
 from bot.services.access import Audience, is_staff
 from bot.services.escalations import (
     CATEGORIES,
@@ -355,35 +355,41 @@ class EscalationCog(commands.Cog):
         unposted = await self.service.unposted(self.alert)
         if unposted:
             log.info("%d escalation(s) had no linked post at start", unposted)
+        count = await self.plan_from_rows()
+        self.worker.start()
+        return count
+
+    async def plan_from_rows(self) -> int:
+        """The SLA and follow-up jobs of every open escalation."""
         count = 0
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
                 count += self.plan(view)
             for view in await self.service.claimed():
                 count += self.follow(view)
-        self.worker.start()
         return count
 
     def plan(self, view: EscalationView) -> int:
         plan = self.service.sla_plan(view)
         for stage, at in plan:
-            self.bot.scheduler.run_at(job_id(SLA_JOB, view.id, stage), at, self.sla, view.id, stage)
+            job = ESCALATION_SLA.id(view.id, stage)
+            self.bot.scheduler.run_at(job, at, self.sla, view.id, stage)
         return len(plan)
 
     def unplan(self, escalation_id: int) -> None:
-        self.bot.scheduler.cancel_matching(f"{SLA_JOB}:{escalation_id}:")
+        self.bot.scheduler.cancel_matching(ESCALATION_SLA.prefix(escalation_id))
 
     def follow(self, view: EscalationView) -> int:
         """The follow-up jobs of a claimed escalation with no note since its claim."""
         self.unfollow(view.id)
         plan = self.service.follow_up_plan(view)
         for stage, at in plan:
-            job = job_id(FOLLOW_UP_JOB, view.id, stage)
+            job = ESCALATION_FOLLOW_UP.id(view.id, stage)
             self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
         return len(plan)
 
     def unfollow(self, escalation_id: int) -> None:
-        self.bot.scheduler.cancel_matching(f"{FOLLOW_UP_JOB}:{escalation_id}:")
+        self.bot.scheduler.cancel_matching(ESCALATION_FOLLOW_UP.prefix(escalation_id))
 
     # ------------------------------------------------------------- signals
 

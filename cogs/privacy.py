@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.scheduler import job_id
+from bot.jobs import RETENTION
 from bot.services.access import Audience
 from bot.services.matches import MatchService
 from bot.services.privacy import PrivacyService
@@ -21,7 +21,7 @@ from cogs import privacy_texts as texts
 from cogs.context import guild_id_of, reader_language
 
 log = logging.getLogger(__name__)
-RETENTION_JOB = job_id("retention", "daily")
+RETENTION_JOB = RETENTION.id()
 
 
 class PrivacyCog(commands.Cog):
@@ -35,6 +35,9 @@ class PrivacyCog(commands.Cog):
         )
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
         self.bot.scheduler.run_at(RETENTION_JOB, self.service.next_purge(), self.purge)
         return 1
 

@@ -1,9 +1,11 @@
 """/session schedule|list|cancel|reschedule|calendar, invitations, reminders and attendance.
 
-Reminder, attendance and first-session jobs are derived from rows by ``reconcile()`` on
-every start, with ids like ``reminder:{session_id}:{offset}``. Each change is written with
-its messages in one transaction (the ``compose`` methods below turn the service's result
-into prompts), so a double fire or a restart never sends one twice and a crash loses none.
+Reminder, attendance and first-session jobs are derived from rows (``reconcile()`` on start,
+``extend()`` as the horizon moves, see ``bot/jobs.py``); reminders and attendance questions
+are one job per instant (``reminder:{unix}:{offset}``) that reads which sessions are due.
+Each change is written with its messages in one transaction (the ``compose`` methods below
+turn the service's result into prompts), so a double fire or a restart never sends one
+twice and a crash loses none.
 
 Deadlines: an invitation, its answer, a cancellation and each reminder are worth sending
 until the session starts; "Did it happen?" until ``ATTENDANCE_DEADLINE`` after it ends.
@@ -18,7 +20,7 @@ import io
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,7 +32,17 @@ from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
 from bot.errors import UserError
 from bot.i18n import ChoiceName, Date, Text
-from bot.scheduler import job_id
+from bot.jobs import (
+    ATTENDANCE,
+    ATTENDANCE_MISSED,
+    FIRST_SESSION_DEADLINE,
+    FIRST_SESSION_NUDGE,
+    HORIZON,
+    QUIET_CHECK,
+    REMINDER,
+    Window,
+    unix,
+)
 from bot.services.access import Audience
 from bot.services.programs import ProgramService
 from bot.services.session_rules import CalendarEvent, calendar_file
@@ -241,10 +253,8 @@ class SessionCog(commands.Cog):
             transactions=transactions(bot),
             link_hosts=bot.settings.privacy.allowed_link_hosts,
         )
-        # Jobs due at the same moment are written in one transaction per batch.
-        self._reminders: list[tuple[int, str]] = []
+        # One grouped job writes at a time (after a restart, many are due at once).
         self._reminding = asyncio.Lock()
-        self._questions: list[int] = []
         self._asking = asyncio.Lock()
         InviteButton.cog = self
         AttendButton.cog = self
@@ -252,33 +262,44 @@ class SessionCog(commands.Cog):
     # ------------------------------------------------------------- jobs from rows
 
     async def reconcile(self) -> int:
-        """Rebuild every job from rows. Work missed while the bot was down is derived here,
-        whatever the downtime: reminders of sessions still ahead are due now (none for a
-        session that started), and every attendance question within its deadline is asked
-        (``attendance-missed``, one job for all)."""
-        count = 0
-        views = await self.service.confirmed_for_jobs()
+        """Plan every job due within the horizon from rows. Work missed while the bot was
+        down is derived here, whatever the downtime: reminders of sessions still ahead are
+        due now (none for a session that started), and every attendance question within its
+        deadline is asked (``attendance-missed``, one job for all)."""
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
+        return await self.extend(self._window())
+
+    async def extend(self, window: Window) -> int:
+        """Plan the jobs whose moment is in ``window`` (on start, also those missed); a
+        job already planned is left as it is. Returns how many were added."""
+        views = await self.service.confirmed_for_jobs(window.until)
         matches = await self.service.new_matches()
         quiet = await self.service.quiet_matches()
         now = self.bot.clock.now()
         missed = []
+        count = 0
         with self.bot.scheduler.batch():
             for view in views:
-                if view.ends_at + self.service.attendance_delay <= now:
+                if window.since is None and view.ends_at + self.service.attendance_delay <= now:
                     missed.append(view.id)
                     continue
-                count += self.plan_jobs(view, fresh=True)
+                count += self.plan_jobs(view, window)
             if missed:
                 self.bot.scheduler.run_at(
-                    job_id("attendance-missed"), now, self.ask_missed, ",".join(map(str, missed))
+                    ATTENDANCE_MISSED.id(), now, self.ask_missed, ",".join(map(str, missed))
                 )
                 count += 1
             for match_id, created in matches:
-                count += self.plan_first_session_checks(match_id, created)
+                count += self.plan_first_session_checks(match_id, created, window)
             for match_id, at in quiet:
-                self.plan_quiet_check(match_id, max(at, now))
-                count += 1
+                count += self.plan_quiet_check(match_id, at, window)
         return count
+
+    def _window(self) -> Window:
+        """What a command or a job plans at once: everything up to the horizon."""
+        return Window(None, self.bot.clock.now() + HORIZON)
 
     async def ask_missed(self, session_ids: str) -> None:
         """The attendance questions whose moment passed while the bot was down."""
@@ -286,54 +307,60 @@ class SessionCog(commands.Cog):
             [int(i) for i in session_ids.split(",")], self.attendance_questions
         )
 
-    def plan_quiet_check(self, match_id: int, at: datetime) -> None:
-        """Look at the match at ``at`` for a long gap with no session (NO_SESSION_14_DAYS)."""
-        self.bot.scheduler.run_at(job_id("quiet-check", match_id), at, self.quiet_check, match_id)
+    def plan_quiet_check(self, match_id: int, at: datetime, window: Window | None = None) -> int:
+        """Look at the match at ``at`` (now if passed) for a long gap with no session
+        (NO_SESSION_14_DAYS), if ``at`` is in the window; 1 if planned."""
+        if not (window or self._window()).holds(at):
+            return 0
+        now = self.bot.clock.now()
+        job = QUIET_CHECK.id(match_id)
+        self.bot.scheduler.run_at(job, max(at, now), self.quiet_check, match_id)
+        return 1
 
     async def quiet_check(self, match_id: int) -> None:
         checked = await self.service.quiet_check(match_id)
         if checked.next_check is not None:
             self.plan_quiet_check(match_id, checked.next_check)
 
-    def plan_jobs(self, view: SessionView, *, fresh: bool = False) -> int:
-        """(Re)build the reminder and attendance jobs of one confirmed session.
-
-        ``fresh``: on start, when no job exists yet, there is nothing to drop first.
-        """
+    def plan_jobs(self, view: SessionView, window: Window | None = None) -> int:
+        """The reminder and attendance jobs of a confirmed session whose moment is in the
+        window, one job per instant shared by every session due then (its handler reads
+        them from rows, so a cancelled or moved session needs no job removed). A job
+        already planned is left as it is; returns how many were added."""
+        window = window or self._window()
         scheduler = self.bot.scheduler
-        if not fresh:
-            self.unplan_jobs(view.id)
-        plan = self.service.reminder_plan(view)
-        for label, at in plan:
-            scheduler.run_at(job_id("reminder", view.id, label), at, self.remind, view.id, label)
+        added = 0
+        for label, moment, when in self.service.reminder_moments(view):
+            job = REMINDER.id(unix(moment), label)
+            if window.holds(moment) and not scheduler.has(job):
+                scheduler.run_at(job, when, self.remind, unix(moment), label)
+                added += 1
         asked = view.ends_at + self.service.attendance_delay
-        scheduler.run_at(
-            job_id("attendance", view.id),
-            max(asked, self.bot.clock.now()),
-            self.ask_attendance,
-            view.id,
-        )
-        return len(plan) + 1
+        job = ATTENDANCE.id(unix(asked))
+        if window.holds(asked) and not scheduler.has(job):
+            now = self.bot.clock.now()
+            scheduler.run_at(job, max(asked, now), self.ask_attendance, unix(asked))
+            added += 1
+        return added
 
-    def unplan_jobs(self, session_id: int) -> None:
-        """Drop every job of a session (cancelled or moved): it never reminds at its old time."""
-        for label in self.service.reminder_labels:
-            self.bot.scheduler.cancel(job_id("reminder", session_id, label))
-        self.bot.scheduler.cancel(job_id("attendance", session_id))
-
-    def plan_first_session_checks(self, match_id: int, created: datetime) -> int:
+    def plan_first_session_checks(
+        self, match_id: int, created: datetime, window: Window | None = None
+    ) -> int:
+        window = window or self._window()
         now = self.bot.clock.now()
         planned = 0
         for kind, after in (
-            ("first-session-nudge", FIRST_SESSION_NUDGE_AFTER),
-            ("first-session-deadline", FIRST_SESSION_SIGNAL_AFTER),
+            (FIRST_SESSION_NUDGE, FIRST_SESSION_NUDGE_AFTER),
+            (FIRST_SESSION_DEADLINE, FIRST_SESSION_SIGNAL_AFTER),
         ):
+            if not window.holds(created + after):
+                continue
             self.bot.scheduler.run_at(
-                job_id(kind, match_id),
+                kind.id(match_id),
                 max(created + after, now),
                 self.first_session_check,
                 match_id,
-                kind,
+                kind.name,
             )
             planned += 1
         return planned
@@ -346,29 +373,22 @@ class SessionCog(commands.Cog):
         self.plan_first_session_checks(match_id, now)
         self.plan_quiet_check(match_id, now + self.service.quiet_after)
 
-    async def remind(self, session_id: int, label: str) -> None:
-        """Queue the reminder; every reminder due at the same moment goes out in one batch
-        (one read, one claim, one record), so a burst does not queue database work."""
-        self._reminders.append((session_id, label))
+    async def remind(self, moment: int, label: str) -> None:
+        """The job: the ``label`` reminders of every session due at ``moment`` (unix), in
+        one read and one transaction; a second run sends none twice (their keys)."""
         async with self._reminding:
-            batch, self._reminders = self._reminders, []
-            if batch:
-                await self._send_reminders(batch)
+            await self.service.remind_at(datetime.fromtimestamp(moment, UTC), label, self.reminders)
 
-    async def _send_reminders(self, batch: list[tuple[int, str]]) -> None:
-        await self.service.remind(batch, self.reminders)
-
-    async def ask_attendance(self, session_id: int) -> None:
-        """The job: queue the question; questions due together are written in one batch."""
-        self._questions.append(session_id)
+    async def ask_attendance(self, moment: int) -> None:
+        """The job: "Did it happen?" for every session whose question is due at ``moment``."""
         async with self._asking:
-            batch, self._questions = self._questions, []
-            if batch:
-                await self.service.ask_attendance(batch, self.attendance_questions)
+            await self.service.ask_attendance_at(
+                datetime.fromtimestamp(moment, UTC), self.attendance_questions
+            )
 
     async def first_session_check(self, match_id: int, kind: str) -> None:
         await self.service.first_session_check(
-            match_id, deadline=kind == "first-session-deadline", compose=self.nudges
+            match_id, deadline=kind == FIRST_SESSION_DEADLINE.name, compose=self.nudges
         )
 
     async def answer_invitation(self, session_id: int, user_id: int, *, accept: bool) -> Answered:
@@ -573,7 +593,6 @@ class SessionCog(commands.Cog):
     async def cancel(self, interaction: discord.Interaction, session: int) -> None:
         """Cancel one of your upcoming sessions; the other member is told."""
         cancelled = await self.service.cancel(interaction.user.id, session, self.cancel_notice)
-        self.unplan_jobs(cancelled.view.id)
         await interaction.response.send_message(
             texts.cancelled_reply(cancelled.view).render(reader_language(interaction)),
             ephemeral=True,
@@ -592,7 +611,6 @@ class SessionCog(commands.Cog):
         scheduled = await self.service.reschedule(
             interaction.user.id, session, when, self.invitation
         )
-        self.unplan_jobs(session)
         await interaction.response.send_message(
             texts.proposed_reply(scheduled.first, 1, ()).render(reader_language(interaction)),
             ephemeral=True,

@@ -17,14 +17,14 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
-from bot.scheduler import job_id
+from bot.jobs import STAFF_CHANNEL_CHECK
 from bot.services.programs import ChannelCheck, Program, ProgramService
 from cogs import privacy_texts as texts
 from cogs.outbox import transactions
 from cogs.program_checks import privacy_problem
 
 log = logging.getLogger(__name__)
-CHECK_JOB = job_id("staff-channel-check", "daily")
+CHECK_JOB = STAFF_CHANNEL_CHECK.id()
 #: When the daily check runs (UTC), after the retention clean-up.
 CHECK_AT = time(4, 0)
 
@@ -68,6 +68,9 @@ class StaffChannelCog(commands.Cog):
         )
 
     async def reconcile(self) -> int:
+        return await self.plan_from_rows()
+
+    async def plan_from_rows(self) -> int:
         self.bot.scheduler.run_at(CHECK_JOB, next_check(self.bot.clock.now()), self.check_all)
         return 1
 

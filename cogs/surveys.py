@@ -4,8 +4,9 @@ The closure survey's DM is written with the match's closing (``cogs.pairs``); bo
 ``SurveyButton``, registered here.
 
 Jobs are derived from rows by ``reconcile()``: ``midpoint:{match_id}`` at the match's start
-plus ``[surveys] midpoint_weeks`` for every active match, and ``midpoint-plan``, which
-re-derives them every hour (new matches, closed ones). Each member's DM is written under
+plus ``[surveys] midpoint_weeks`` for every active match due within the horizon, and
+``midpoint-plan``, which re-derives them every hour (new matches, closed ones) and changes
+only the difference. Each member's DM is written under
 ``midpoint:{match_id}:{user_id}`` in the job's transaction, so it is sent once.
 """
 
@@ -18,7 +19,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
-from bot.scheduler import job_id
+from bot.jobs import HORIZON, MIDPOINT, MIDPOINT_PLAN
 from bot.services.surveys import MidpointDue, Survey, SurveyService
 from cogs import survey_texts as texts
 from cogs.outbox import dm, transactions
@@ -40,17 +41,28 @@ class SurveyCog(commands.Cog):
     async def reconcile(self) -> int:
         return await self.plan()
 
+    async def plan_from_rows(self) -> int:
+        return await self.plan()
+
     async def plan(self) -> int:
-        """(Re)derive a ``midpoint`` job per active match, and the hourly re-plan itself."""
+        """(Re)derive a ``midpoint`` job per active match due within the horizon, changing
+        only the difference with what is planned, and the hourly re-plan itself. Returns
+        how many jobs were added."""
         now = self.bot.clock.now()
-        due = await self.surveys.plan()
         scheduler = self.bot.scheduler
+        scheduler.run_at(MIDPOINT_PLAN.id(), now + PLAN_EVERY, self.replan)
+        due = await self.surveys.plan()
+        wanted = {
+            MIDPOINT.id(match_id): (match_id, at) for match_id, at in due if at <= now + HORIZON
+        }
+        planned = scheduler.planned(MIDPOINT)
         with scheduler.batch():
-            scheduler.cancel_matching("midpoint:")
-            for match_id, at in due:
-                scheduler.run_at(job_id("midpoint", match_id), max(at, now), self.send, match_id)
-            scheduler.run_at(job_id("midpoint-plan"), now + PLAN_EVERY, self.replan)
-        return len(due) + 1
+            for job in planned.keys() - wanted.keys():
+                scheduler.cancel(job)
+            for job in wanted.keys() - planned.keys():
+                match_id, at = wanted[job]
+                scheduler.run_at(job, max(at, now), self.send, match_id)
+        return len(wanted.keys() - planned.keys()) + 1
 
     async def replan(self) -> None:
         await self.plan()

@@ -396,7 +396,11 @@ class SessionService:
     # ----------------------------------------------------------------- jobs
 
     def reminder_plan(self, view: SessionView) -> list[tuple[str, datetime]]:
-        """(offset label, when) of each reminder still worth sending for a confirmed session.
+        """(offset label, when) of each reminder still worth sending for a confirmed session."""
+        return [(label, when) for label, _, when in self.reminder_moments(view)]
+
+    def reminder_moments(self, view: SessionView) -> list[tuple[str, datetime, datetime]]:
+        """(offset label, its moment, when to send it) of each reminder still worth sending.
 
         A reminder whose moment came before the session was confirmed is not sent (a session
         set for tonight gets no "tomorrow" reminder). One whose moment passed while the bot
@@ -408,9 +412,9 @@ class SessionService:
             if at <= view.changed_at:
                 continue
             if at > now:
-                plan.append((offset_label(offset), at))
+                plan.append((offset_label(offset), at, at))
             elif reminder_due_now(at, view.starts_at, now):
-                plan.append((offset_label(offset), now))
+                plan.append((offset_label(offset), at, now))
         return plan
 
     def attendance_deadline(self, view: SessionView) -> datetime:
@@ -437,6 +441,39 @@ class SessionService:
             await changes.send(compose(due))
         return due
 
+    async def remind_at(
+        self, moment: datetime, label: str, compose: Compose[Sequence[ReminderDue]]
+    ) -> list[ReminderDue]:
+        """Write the ``label`` reminders whose moment is ``moment`` (to the second), read
+        from rows: of sessions confirmed before it, still ahead, of an active match (one
+        cancelled or moved is not found)."""
+        offset = dict(zip(self.reminder_labels, self.offsets, strict=True))[label]
+        now = self._clock.now()
+        start = moment + offset
+        async with self._tx.begin("session-reminder") as changes:
+            found = await rows.confirmed_starting(
+                changes.session, start, start + timedelta(seconds=1)
+            )
+            due = [
+                ReminderDue(view, label)
+                for row, match, mentor, mentee in found
+                if (view := _build_view(row, match, mentor, mentee)).due
+                and view.changed_at < moment
+                and view.starts_at > now
+            ]
+            await changes.send(compose(due))
+        return due
+
+    async def ask_attendance_at(
+        self, moment: datetime, compose: Compose[Sequence[SessionView]]
+    ) -> list[SessionView]:
+        """Write "Did it happen?" for the sessions whose question is due at ``moment`` (to
+        the second): those ending ``attendance_delay`` before it, read from rows."""
+        end = moment - self.attendance_delay
+        async with self._sessions() as session:
+            found = await rows.confirmed_ending(session, end, end + timedelta(seconds=1))
+        return await self.ask_attendance([row.id for row, _, _, _ in found], compose)
+
     async def ask_attendance(
         self, session_ids: Sequence[int], compose: Compose[Sequence[SessionView]]
     ) -> list[SessionView]:
@@ -454,16 +491,15 @@ class SessionService:
             await changes.send(compose(asked))
         return asked
 
-    async def confirmed_for_jobs(self) -> list[SessionView]:
-        """Confirmed sessions whose reminders or attendance question are still ahead: the
-        attendance question of every session within its deadline, however long the bot was
-        down (a key sent before is not sent again)."""
+    async def confirmed_for_jobs(self, until: datetime) -> list[SessionView]:
+        """Confirmed sessions with a reminder or attendance question still ahead and its
+        moment by ``until``: the attendance question of every session within its deadline,
+        however long the bot was down (a key sent before is not sent again)."""
+        starting_by = until + max(self.offsets, default=timedelta(0))
         async with self._sessions() as session:
             since = self._clock.now() - ATTENDANCE_DEADLINE
-            return [
-                _build_view(row, match, mentor, mentee)
-                for row, match, mentor, mentee in await rows.confirmed_after(session, since)
-            ]
+            found = await rows.confirmed_after(session, since, starting_by)
+            return [_build_view(row, match, mentor, mentee) for row, match, mentor, mentee in found]
 
     async def new_matches(self) -> list[tuple[int, datetime]]:
         """(match id, created at) of active matches still inside their first week."""

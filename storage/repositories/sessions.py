@@ -125,16 +125,44 @@ async def pairs_of_matches(
 
 
 async def confirmed_after(
-    session: AsyncSession, instant: datetime
+    session: AsyncSession, instant: datetime, starting_by: datetime | None = None
 ) -> list[tuple[MentoringSession, Match, int, int]]:
-    """Every confirmed session not ended by ``instant``: what jobs are rebuilt from on start."""
+    """Every confirmed session not ended by ``instant`` (and starting by ``starting_by``):
+    what jobs are planned from."""
+    query = _with_pair().where(
+        MentoringSession.status == SessionStatus.CONFIRMED,
+        MentoringSession.ends_at > instant,
+    )
+    if starting_by is not None:
+        query = query.where(MentoringSession.starts_at <= starting_by)
+    rows = await session.execute(query.order_by(MentoringSession.starts_at))
+    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+
+
+async def confirmed_starting(
+    session: AsyncSession, since: datetime, before: datetime
+) -> list[tuple[MentoringSession, Match, int, int]]:
+    """Confirmed sessions starting in [since, before), with their pairs."""
     rows = await session.execute(
-        _with_pair()
-        .where(
+        _with_pair().where(
             MentoringSession.status == SessionStatus.CONFIRMED,
-            MentoringSession.ends_at > instant,
+            MentoringSession.starts_at >= since,
+            MentoringSession.starts_at < before,
         )
-        .order_by(MentoringSession.starts_at)
+    )
+    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+
+
+async def confirmed_ending(
+    session: AsyncSession, since: datetime, before: datetime
+) -> list[tuple[MentoringSession, Match, int, int]]:
+    """Confirmed sessions ending in [since, before), with their pairs."""
+    rows = await session.execute(
+        _with_pair().where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.ends_at >= since,
+            MentoringSession.ends_at < before,
+        )
     )
     return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
 

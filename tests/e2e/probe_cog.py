@@ -9,7 +9,6 @@ import discord
 from discord.ext import commands
 
 from bot.app import BridgesBot
-from bot.scheduler import job_id
 from storage.repositories import guilds
 
 PROBE_BUTTON = "probe:button"
@@ -36,7 +35,7 @@ class ProbeCog(commands.Cog):
             ids = await guilds.configured_guild_ids(session)
         for guild_id in ids:
             self.bot.scheduler.run_at(
-                job_id("probe", guild_id),
+                f"probe:{guild_id}",
                 self.bot.clock.now() + timedelta(hours=1),
                 self.ping,
                 guild_id,

@@ -8,6 +8,7 @@ program's and the members' zone after /setup). Monday 15:30 in Chicago is 21:30 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ import discord
 from simcord.actors import MemberActor
 from sqlalchemy import select
 
+from bot.jobs import CHECKIN_DUE
 from storage.models import Checkin, CheckinStatus, Signal
 from tests.e2e.conftest import World
 from tests.e2e.test_foundation import reply_of, text_of
@@ -215,6 +217,30 @@ async def test_settings_pause_and_bad_input(world: World) -> None:
     assert checkin_dms(mentee) == []  # Tuesday Jan 6 was inside the pause
     too_long = await add_goal(world, mentee, **{"goal:by": "someday"})
     assert "not a date" in too_long.content
+
+
+async def test_checkin_settings_plan_only_that_members_instant(world: World) -> None:
+    mentee, _ = await matched(world)
+    cog = world.bot.cogs["CheckinCog"]
+    derived = []
+    everyone = cog.checkins.plan  # type: ignore[attr-defined]
+
+    async def counted() -> Any:
+        derived.append(1)
+        return await everyone()
+
+    cog.checkins.plan = counted  # type: ignore[attr-defined]
+    before = world.bot.scheduler.planned(CHECKIN_DUE)
+    changed = reply_of(
+        await mentee.slash(world.general, "checkin settings", day="friday", time="09:00")
+    ).content
+    moment = int(re.findall(r"<t:([0-9]+):F>", changed)[0])  # Friday Jan 2, within 48 h
+    assert derived == []  # nobody else's next check-in was derived again
+    planned = world.bot.scheduler.planned(CHECKIN_DUE)
+    assert planned.keys() - before.keys() == {CHECKIN_DUE.id(moment)}
+    await mentee.slash(world.general, "checkin pause", until="2026-01-03")
+    assert derived == []
+    cog.checkins.plan = everyone  # type: ignore[attr-defined]
 
 
 async def test_mentor_proposes_a_goal_the_mentee_accepts(world: World) -> None:

@@ -7,7 +7,6 @@ import pytest
 import simcord
 from simcord import SetupError
 
-from bot.scheduler import job_id
 from bot.services.programs import ProgramService
 from cogs.program_checks import online_problems
 from storage.db import Sessions
@@ -169,7 +168,7 @@ async def test_restart_keeps_data_rebuilds_jobs_and_buttons_still_work(
     world.bot = fresh
 
     probes = [job for job in fresh.scheduler.job_ids() if job.startswith("probe:")]
-    assert probes == [job_id("probe", world.guild.id)]
+    assert probes == [f"probe:{world.guild.id}"]
     shown = reply_of(await world.student.slash(world.general, "timezone show")).content
     assert "Asia/Kolkata" in shown
     await world.env.advance_time(59 * 60)

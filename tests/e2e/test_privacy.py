@@ -10,7 +10,7 @@ import pytest
 from simcord import SetupError
 from sqlalchemy import select
 
-from bot.scheduler import job_id
+from bot.jobs import RETENTION
 from storage.models import AuditAction, AuditEvent, Base
 from storage.repositories import matches
 from tests.e2e.conftest import World, build_bot, open_staff_menu
@@ -118,7 +118,7 @@ async def test_forget_erases_the_member_everywhere_and_closes_their_match(world:
 async def test_the_retention_job_runs_daily_and_is_rebuilt_on_restart(
     world: World, database_url: str
 ) -> None:
-    job = job_id("retention", "daily")
+    job = RETENTION.id()
     first = world.bot.scheduler.next_run(job)
     assert first is not None and (first.hour, first.minute) == (3, 0)
     await world.env.advance_time((first - world.bot.clock.now()).total_seconds() + 60)

@@ -14,10 +14,11 @@ import discord
 from simcord.actors import MemberActor
 from sqlalchemy import select
 
+from bot.jobs import ATTENDANCE, HORIZON_PLAN, REMINDER, unix
 from storage.models import Signal
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_foundation import reply_of
-from tests.e2e.test_matching import ready_school
+from tests.e2e.test_matching import MENTEE, MENTOR, add_student, join, ready_school
 
 SUNDAY_4PM_CHICAGO = datetime(2026, 1, 4, 22, 0, tzinfo=UTC)
 
@@ -153,16 +154,15 @@ async def test_a_restart_before_the_reminder_loses_nothing_and_repeats_nothing(
     await propose(world, mentee, when="sunday 4pm")
     await accept(world, mentor)
     await restart(world, database_url)
-    assert any(job.startswith("reminder:") for job in world.bot.scheduler.job_ids())
+    assert world.bot.scheduler.has(HORIZON_PLAN.id())  # it plans the reminders in time
     await world.env.advance_time(
         await seconds_until(world, datetime(2026, 1, 3, 22, 1, tzinfo=UTC))
     )
     assert len(reminders(mentee)) == 1
     await restart(world, database_url)  # again, after the 24 h reminder went out
     cog = world.bot.cogs["SessionCog"]
-    listed = reply_of(await mentee.slash(world.general, "session list")).content
-    session_id = int(listed.split("`#", 1)[1].split("`", 1)[0])
-    await cog.remind(session_id, "24h")  # type: ignore[attr-defined]  # a double fire
+    moment = unix(datetime(2026, 1, 3, 22, tzinfo=UTC))
+    await cog.remind(moment, "24h")  # type: ignore[attr-defined]  # a double fire
     assert len(reminders(mentee)) == 1
     await world.env.advance_time(
         await seconds_until(world, datetime(2026, 1, 4, 21, 46, tzinfo=UTC))
@@ -206,6 +206,80 @@ async def test_a_new_match_without_sessions_is_nudged_then_flagged(world: World)
     async with world.bot.sessions() as session:
         kinds = list(await session.scalars(select(Signal.kind)))
     assert kinds == ["no_session_7_days"]
+
+
+async def second_pair(world: World) -> tuple[MemberActor, MemberActor]:
+    """Another mentee and mentor, matched (after ``matched``: the module exists)."""
+    mentee, mentor = add_student(world, "riley_mentee"), add_student(world, "alex_mentor")
+    await join(world, mentee, "mentee", MENTEE)
+    await join(world, mentor, "mentor", MENTOR)
+    module = (await world.bot.cogs["TrainingCog"].service.modules(world.guild.id))[0]  # type: ignore[attr-defined]
+    await mentor.slash(world.general, "training done", module=module.id, reflection="Listen.")
+    await world.staff.slash(
+        world.general, "staff training confirm", mentor=mentor, module=module.id
+    )
+    created = await world.staff.slash(
+        world.general, "staff match create", mentor=mentor, mentee=mentee
+    )
+    assert "Matched" in reply_of(created).content
+    return mentee, mentor
+
+
+async def test_a_session_beyond_the_horizon_is_planned_by_the_planner_and_reminded_once(
+    world: World, database_url: str
+) -> None:
+    mentee, mentor = await matched(world)
+    await propose(world, mentee, when="monday 4pm")  # Jan 5 22:00 UTC: 4 days 22 h ahead
+    await accept(world, mentor)
+    assert world.bot.scheduler.planned(REMINDER) == {}
+    assert world.bot.scheduler.planned(ATTENDANCE) == {}
+    await world.env.advance_time(await seconds_until(world, datetime(2026, 1, 4, 12, tzinfo=UTC)))
+    day_before = REMINDER.id(unix(datetime(2026, 1, 4, 22, tzinfo=UTC)), "24h")
+    assert world.bot.scheduler.has(day_before)  # the planner reached it
+    await restart(world, database_url)  # inside the horizon
+    assert world.bot.scheduler.has(day_before)
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 4, 22, 1, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 1 and len(reminders(mentor)) == 1
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 5, 21, 46, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 2 and len(reminders(mentor)) == 2
+
+
+async def test_sessions_at_one_instant_share_one_job_and_a_cancelled_one_is_not_reminded(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    other, other_mentor = await second_pair(world)
+    for proposer, invitee in ((mentee, mentor), (other, other_mentor)):
+        await propose(world, proposer, when="sunday 4pm")
+        await accept(world, invitee)
+    await world.env.advance_time(await seconds_until(world, datetime(2026, 1, 3, 21, tzinfo=UTC)))
+    day_before = [job for job in world.bot.scheduler.planned(REMINDER) if job.endswith(":24h")]
+    assert day_before == [REMINDER.id(unix(datetime(2026, 1, 3, 22, tzinfo=UTC)), "24h")]
+    listed = reply_of(await other.slash(world.general, "session list")).content
+    session_id = int(listed.split("`#", 1)[1].split("`", 1)[0])
+    await other.slash(world.general, "session cancel", session=session_id)
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 3, 22, 1, tzinfo=UTC))
+    )
+    assert len(reminders(mentee)) == 1 and len(reminders(mentor)) == 1
+    assert reminders(other) == [] and reminders(other_mentor) == []
+
+
+async def test_two_sessions_at_one_instant_are_both_reminded(world: World) -> None:
+    mentee, mentor = await matched(world)
+    other, other_mentor = await second_pair(world)
+    for proposer, invitee in ((mentee, mentor), (other, other_mentor)):
+        await propose(world, proposer, when="sunday 4pm")
+        await accept(world, invitee)
+    await world.env.advance_time(
+        await seconds_until(world, datetime(2026, 1, 3, 22, 1, tzinfo=UTC))
+    )
+    for actor in (mentee, mentor, other, other_mentor):
+        assert len(reminders(actor)) == 1
 
 
 async def restart(world: World, database_url: str) -> None:

@@ -21,7 +21,8 @@ from bot.app import BridgesBot
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.delivery import DeliverySettings, Message, Priority, Prompt
-from bot.scheduler import Scheduler, job_id
+from bot.jobs import CHECKIN_DUE, REMINDER
+from bot.scheduler import Scheduler
 from storage.db import create_engine, create_sessions
 
 #: Slow enough for the parent to stop it mid fan-out.
@@ -80,9 +81,9 @@ async def main(url: str, port: int, reminders: int, mentees: int) -> None:
         bot.scheduler.start()
         now = clock.now()
         with bot.scheduler.batch():
-            bot.scheduler.run_at(job_id("checkin-due", 1), now, fan_out)
+            bot.scheduler.run_at(CHECKIN_DUE.id(1), now, fan_out)
             for number in range(reminders):
-                bot.scheduler.run_at(job_id("reminder", number), now, remind, number)
+                bot.scheduler.run_at(REMINDER.id(number, "15m"), now, remind, number)
         loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
         await closed.wait()
 

@@ -42,6 +42,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ["check-config"],
         ["invite-url"],
         ["report"],
+        ["jobs"],
         ["sync"],
     ],
 )

@@ -248,6 +248,58 @@ def test_the_composable_families_leave_ordinary_sentences_alone(text: str) -> No
     assert find_concerns(text) == [], text
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("im gonna do it tonight", "intent_or_plan"),  # "it" with a time, nothing named before
+        ("i cant do this anymore. tomorrow is the day", "intent_or_plan"),  # distress, then a time
+        ("ya no aguanto, mañana lo hago", "intent_or_plan"),
+        ("lo voy a hacer este finde", "intent_or_plan"),
+        ("how many sleeping pills would it take", "method"),  # means named plainly
+        ("where can i get a pistol", "method"),
+        ("cuantas pastillas para no volver a despertar", "method"),
+        ("mi padrastro guarda una pistola en el closet", "method"),
+        ("im stockpiling my meds in my closet", "preparatory_acts"),  # named beside the method
+        ("nobody has been home for three days", "abuse"),
+    ],
+)
+def test_it_with_a_time_and_means_named_plainly_fire(text: str, category: str) -> None:
+    assert category in categories(text, learned=False), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im gonna do it tonight, the lab report",  # "it" named after it
+        "the lab report is due, im gonna do it tonight",  # named before it
+        "i'll do it tomorrow, i promise",
+        "tonight is the night, the premiere",
+        "lo hago mañana, la tarea de fisica",
+        "how many eggs would it take to bake a cake",
+        "cuantas tazas de arroz se necesitan para la receta",
+        "where can i get a new phone case",
+        "im saving my allowance for a bike",
+    ],
+)
+def test_the_same_shapes_about_homework_and_errands_do_not_fire(text: str) -> None:
+    assert find_concerns(text, learned=False) == [], text
+
+
+def test_a_template_can_hold_the_text_start_and_a_clause_break() -> None:
+    data = (
+        'language = "en"\n[slots]\n[[family]]\ncategory = "intent_or_plan"\nseverity = "imminent"\n'
+        'patterns = ["^ i am going to do it tonight $", "i am done / tonight is the night"]\n'
+    )
+    lexicon = parse(data)
+    templates = lexicon.families[0].templates.templates
+    texts = {template.source: template.pattern for template in templates}
+    start, gap = texts["^ i am going to do it tonight $"], texts["i am done / tonight is the night"]
+    assert start.search(" i am going to do it tonight ")
+    assert not start.search(" the essay , i am going to do it tonight ")
+    assert gap.search(" i am done . tonight is the night ")
+    assert not gap.search(" i am done tonight is the night ")
+
+
 def test_a_negation_of_knowing_is_not_a_negation_of_the_hit() -> None:
     assert categories("idk why i'm still alive") == {"passive_ideation"}
     assert "passive_ideation" in categories("no sé para qué sigo viva")

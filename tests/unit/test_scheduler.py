@@ -11,8 +11,10 @@ import apscheduler.executors.base as executors_base
 import apscheduler.schedulers.base as schedulers_base
 import pytest
 
+from bot import jobs
 from bot.clock import FollowingClock
-from bot.scheduler import Scheduler, job_id
+from bot.jobs import KINDS, REMINDER, Window, kind_of
+from bot.scheduler import Scheduler
 
 #: The bot's clock is a year ahead of the machine's: if APScheduler read the machine's
 #: clock, nothing below would fire within the test.
@@ -45,12 +47,68 @@ async def wait_for(calls: list[str], count: int) -> None:
         await asyncio.sleep(0.01)
 
 
-def test_job_ids_are_derived_from_row_keys() -> None:
-    assert job_id("reminder", 17, "24h") == "reminder:17:24h"
-    with pytest.raises(ValueError, match="kind"):
-        job_id("bad:kind", 1)
-    with pytest.raises(ValueError, match="kind"):
-        job_id("", 1)
+def test_job_ids_are_derived_from_row_keys_by_a_declared_kind() -> None:
+    assert REMINDER.id(1764000000, "24h") == "reminder:1764000000:24h"
+    assert kind_of("reminder:1764000000:24h") is REMINDER
+    assert REMINDER.prefix(1764000000) == "reminder:1764000000:"
+    with pytest.raises(ValueError, match="parts"):
+        REMINDER.id(17)
+    assert kind_of("reminder:17") is None  # a reminder id has two keys
+    assert kind_of("probe:1") is None
+
+
+def test_every_kind_is_listed_in_the_registry_docstring() -> None:
+    doc = jobs.__doc__ or ""
+    for kind in KINDS:
+        assert f"``{kind.pattern}`` runs ``{kind.runs}``" in doc
+    assert len({kind.name for kind in KINDS}) == len(KINDS)
+
+
+def test_the_planner_runs_well_inside_the_horizon() -> None:
+    assert jobs.PLAN_EVERY * 2 <= jobs.HORIZON
+
+
+def test_a_window_holds_what_is_after_its_start_up_to_its_end() -> None:
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    later = Window(now, now + timedelta(hours=48))
+    assert not later.holds(now)
+    assert later.holds(now + timedelta(hours=48))
+    assert not later.holds(now + timedelta(hours=49))
+    assert Window(None, now).holds(now - timedelta(days=30))
+
+
+async def test_cancel_matching_removes_only_that_prefix_and_the_index_follows_runs(
+    scheduler: Scheduler,
+) -> None:
+    calls, record = recorder()
+    far = datetime.now(UTC) + AHEAD + timedelta(days=1)
+    for escalation in (1, 12):
+        for stage in (1, 2):
+            job = jobs.ESCALATION_SLA.id(escalation, stage)
+            scheduler.run_at(job, far, record, job)  # type: ignore[arg-type]
+    soon = datetime.now(UTC) + AHEAD + timedelta(milliseconds=30)
+    scheduler.run_at(REMINDER.id(1, "15m"), soon, record, "fired")  # type: ignore[arg-type]
+    assert scheduler.cancel_matching(jobs.ESCALATION_SLA.prefix(1)) == 2
+    assert sorted(scheduler.planned(jobs.ESCALATION_SLA)) == [
+        "escalation-sla:12:1",
+        "escalation-sla:12:2",
+    ]
+    assert scheduler.has(REMINDER.id(1, "15m"))
+    await wait_for(calls, 1)
+    assert calls == ["fired"]
+    assert not scheduler.has(REMINDER.id(1, "15m"))  # run: gone from the index too
+    assert scheduler.planned(REMINDER) == {}
+
+
+def test_before_start_a_second_add_replaces_the_first() -> None:
+    clock = FollowingClock(lambda: datetime.now(UTC))
+    stopped = Scheduler(clock, misfire_grace_seconds=GRACE)
+    _, record = recorder()
+    first = datetime.now(UTC) + timedelta(hours=1)
+    stopped.run_at(REMINDER.id(1, "15m"), first, record, "a")  # type: ignore[arg-type]
+    stopped.run_at(REMINDER.id(1, "15m"), first + timedelta(hours=1), record, "b")  # type: ignore[arg-type]
+    assert stopped.job_ids() == ["reminder:1:15m"]
+    assert stopped.next_run("reminder:1:15m") == first + timedelta(hours=1)
 
 
 async def test_a_job_fires_at_the_clocks_time(scheduler: Scheduler) -> None:

@@ -7,7 +7,10 @@ A template is words separated by spaces, read against normalised text (``normali
 - ``(could be|would be)`` one of these templates (several words each)
 - a suffix ``?`` makes a word or slot optional, ``*`` allows it up to twice ("really just")
 - ``~3`` up to three other words, none of them a negation, inside the clause
-- ``$`` the clause ends here; ``!at|in`` the next word is neither "at" nor "in";
+- ``$`` the clause ends here; ``^`` the text starts here (nothing before it: "i am going
+  to do it tonight" with no homework named before); ``/`` a clause or sentence break
+  ("i am done . tonight is the night"), ``/?`` one or none;
+- ``!at|in`` the next word is neither "at" nor "in";
   ``!(at the|lol)`` what follows is neither "at the" nor "lol"
 
 Each template compiles to one regular expression, and to the word sets it *needs*: each
@@ -43,6 +46,10 @@ _GAP = re.compile(r"~([1-9])")
 _NOT_NEGATION = "(?!(?:" + "|".join(sorted(NEGATORS)) + ") )"
 _END = r"(?=[.,] |$)"
 _END_MARK = "$"
+_START_MARK = "^"
+_START = "(?<=^ )"
+_BREAK_MARK = "/"
+_BREAK = "[.,] "
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,12 @@ class Compiler:
     def _piece(self, token: str, template: str) -> _Piece:
         if token == _END_MARK:
             return _Piece(_END, None, True)
+        if token == _START_MARK:
+            return _Piece(_START, None, True)
+        if token == _BREAK_MARK:
+            return _Piece(_BREAK, None, False)
+        if token == _BREAK_MARK + "?":
+            return _Piece(f"(?:{_BREAK})?", None, True)
         if gap := _GAP.fullmatch(token):
             return _Piece(f"(?:{_NOT_NEGATION}[^ .,]+ ){{0,{gap.group(1)}}}", None, True)
         if token.startswith("!"):
