@@ -12,8 +12,9 @@ Per size and database, with the real bot object built without Discord (every cog
 real scheduler, and the real delivery engine with a transport that sends nothing, paced as
 configured), on a clock that stands still:
 
-1. start: the engine's ``start()``, the scheduler, then every cog's ``reconcile()`` (as the
-   bot does once the gateway is ready): time, ``scheduler.job_ids()``, VmRSS after.
+1. start: the engine's ``start()``, the scheduler, then the bot's ``reconcile()`` (every
+   cog's, as the bot does once the gateway is ready): time, ``scheduler.job_ids()``, VmRSS
+   after.
 2. fan-out: the check-ins cog's ``open_due`` (with its ``fanout`` compose) for the instant
    every mentee is due, timed; meanwhile another mentee adds a goal through the service
    every 50 ms (the longest wait is "a concurrent write"), and another saves
@@ -49,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bench_checkins import Nowhere
 from bench.bench_report import drop_postgres, postgres_database
-from bot.app import BridgesBot, Reconciles
+from bot.app import BridgesBot
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.delivery import DeliveryEngine
@@ -300,9 +301,7 @@ async def start(bot: BridgesBot) -> tuple[float, int]:
     began = time.perf_counter()
     await bot.delivery.start()
     bot.scheduler.start()
-    for cog in bot.cogs.values():
-        if isinstance(cog, Reconciles):
-            await cog.reconcile()
+    await bot.reconcile()
     return time.perf_counter() - began, len(bot.scheduler.job_ids())
 
 

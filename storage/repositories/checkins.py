@@ -27,6 +27,9 @@ from storage.models import (
     ProgramRole,
 )
 
+#: Rows read per step of a streamed query (the event loop is given back between two).
+STREAM_PARTITION = 1000
+
 # ------------------------------------------------------------------ goals
 
 
@@ -115,7 +118,12 @@ async def rhythms(
         query = query.where(
             or_(false(), *(and_(zone == z, weekday == w, at == t) for z, w, t in slots))
         )
-    return [tuple(row) for row in await session.execute(query)]
+    # Streamed in partitions: reading 50,000 rows at once held the event loop for seconds.
+    found: list[tuple[Any, ...]] = []
+    result = await session.stream(query)
+    async for partition in result.partitions(STREAM_PARTITION):
+        found += [tuple(row) for row in partition]
+    return found
 
 
 async def weeks_taken(
