@@ -399,6 +399,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
         await asyncio.sleep(0.5)
     await asyncio.sleep(2.0)  # the rest of the due jobs (closing last week's, re-plans)
     figures["due_jobs_s"] = time.perf_counter() - began
+    figures["due_opened"] = await checkins_of_week(bot, week)
     figures["due_stall_s"] = await lag.stop()
     figures["restart_stall_s"] = max(figures["restart_stall_s"], figures["due_stall_s"])
     await stop(bot, engine)
@@ -450,7 +451,10 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
         "restart: longest stall (all / due jobs)",
         lambda f: f"{f['restart_stall_s']:.2f} s / {f['due_stall_s']:.2f} s",
     ),
-    ("restart: due jobs done in", lambda f: f"{f['due_jobs_s']:.1f} s"),
+    (
+        "restart: due jobs done in (check-ins opened)",
+        lambda f: f"{f['due_jobs_s']:.1f} s ({f['due_opened']} of {f['mentees']})",
+    ),
     ("reconcile per mentee", lambda f: f"{f['reconcile_s'] / f['mentees'] * 1e6:.0f} us"),
     ("fan-out per mentee", lambda f: f"{f['fanout_s'] / f['mentees'] * 1e6:.0f} us"),
     ("RSS per mentee", lambda f: f"{f['rss_mib'] * 1024 / f['mentees']:.1f} KiB"),
