@@ -7,9 +7,11 @@ For each fault point (``bot.faults``) and database, the crash harness
 the loopback Discord (50 req/s, 5 per 5 s per channel, 50007 for 10% of users, 1% 500s,
 ``enforce_nonce``) until it SIGKILLs itself at the point, makes the loopback forget every
 nonce (a downtime longer than Discord's nonce memory), restarts the bot until it settles,
-and counts per recipient the prompts lost and the messages sent twice. PostgreSQL runs
-when ``--postgres`` (or ``BRIDGES_TEST_DATABASE_URL``) names a server where databases can
-be created. Prints the table as Markdown; nothing is asserted (``tests/crash`` asserts).
+and counts per recipient the prompts lost and the messages sent twice (edits per message
+edited, pages per key as the loopback mail server and webhook receiver got them).
+PostgreSQL runs when ``--postgres`` (or ``BRIDGES_TEST_DATABASE_URL``) names a server where
+databases can be created. Prints the table as Markdown; nothing is asserted (``tests/crash``
+asserts).
 """
 
 from __future__ import annotations

@@ -17,6 +17,12 @@ more is placed by hand. Those the crash harness kills at:
 - ``escalation-post``: /help-me's escalation with its staff post.
 - ``match-create`` (the match saved) and ``match-create:after-channel`` (its channel made on
   Discord, not yet recorded).
+- ``escalation-follow-up``: a claimed escalation's follow-ups (the claimer's DM, the staff
+  role's ping); ``escalation-sla``: an unclaimed one's next tier with its pages (email and
+  the signed webhook).
+- ``member-forget``: ``/staff forget`` with the edits that leave every post and DM about the
+  member reading "[erased]"; ``staff-channel-check``: the staff channel found readable by
+  others, with the notice to staff.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import discord
 
 from bot.delivery import Message
 from bot.i18n import DEFAULT_LANGUAGE, Joined, Slash, Text
-from bot.services.deliveries import DeliveryOverview
+from bot.services.deliveries import DeliveryOverview, Failure
 from storage.models import DeliveryStatus
 
 MAX_CONTENT = 2000
@@ -166,6 +166,25 @@ def _closed(overview: DeliveryOverview) -> Text | Joined:
     )
 
 
+def _failure(failure: Failure) -> Text:
+    if failure.for_nobody:
+        channel = f"<#{failure.channel_id}>" if failure.channel_id else "?"
+        return Text(
+            "{kind} in {channel} {when}: {error}",
+            kind=failure.kind,
+            channel=channel,
+            when=_ago(failure.at),
+            error=failure.error or "?",
+        )
+    return Text(
+        "{kind} for {member} {when}: {error}",
+        kind=failure.kind,
+        member=_mention(failure.user_id),
+        when=_ago(failure.at),
+        error=failure.error or "?",
+    )
+
+
 def status_embed(overview: DeliveryOverview, language: str = DEFAULT_LANGUAGE) -> discord.Embed:
     """/staff status in ``language``: what is queued, how the last fan-out went, what
     failed, who is unreachable."""
@@ -190,16 +209,7 @@ def status_embed(overview: DeliveryOverview, language: str = DEFAULT_LANGUAGE) -
         inline=False,
     )
     if overview.failures:
-        failures = [
-            Text(
-                "{kind} for {member} {when}: {error}",
-                kind=f.kind,
-                member=_mention(f.user_id),
-                when=_ago(f.at),
-                error=f.error or "?",
-            )
-            for f in overview.failures
-        ]
+        failures = [_failure(f) for f in overview.failures]
         embed.add_field(
             name=Text("Recent failures").render(language),
             value=Joined(failures, "\n").render(language)[:1024],

@@ -26,6 +26,7 @@ from bot.services.escalations import (
     FALLBACK_POST,
     FALLBACK_RE_PING,
     MENTOR_CONCERN,
+    MENTOR_SESSION,
     NEXT_TIER,
     Context,
     EscalationView,
@@ -65,6 +66,7 @@ WHERE = {
     "session": Text("in a session's topic or attendance note"),
     "checkin": Text("in a check-in"),
     "mentor check-in": Text("in a mentor check-in"),
+    MENTOR_SESSION: Text("in their mentor's session topic or attendance note"),
 }
 #: Why an escalation went to staff as DMs (``DM_FALLBACK`` notes).
 FALLBACK_WHY = {
@@ -263,6 +265,12 @@ def reason(view: EscalationView) -> Text | str:
                 category=category,
             )
         )
+    elif view.raised_by not in (None, view.student_user_id):  # a mentor wrote about them
+        text = Text(
+            "{reason}, reported by {by}",
+            reason=RULE.get(view.source, view.source),
+            by=_mention(view.raised_by),
+        )
     else:
         text = RULE.get(view.source, view.source)
     if view.concerns:
@@ -299,7 +307,6 @@ def embed(view: EscalationView, context: Context) -> dict[str, Any]:
     colour = (
         discord.Colour.green() if view.status is EscalationStatus.RESOLVED else COLOUR[view.urgency]
     )
-    goals = "; ".join(context.open_goals)[:500] if context.open_goals else Text("none")
     fields = [
         _field(Text("Student"), _mention(view.student_user_id)),
         _field(
@@ -321,7 +328,15 @@ def embed(view: EscalationView, context: Context) -> dict[str, Any]:
                 happened=context.sessions_happened,
                 no_shows=context.no_shows,
                 moods=moods(context.moods),
-                goals=goals,
+                goals="; ".join(context.open_goals)[:500],
+            )
+            if context.open_goals
+            else Text(  # its own message: "ninguna" agrees with "metas" in Spanish
+                "Sessions: {happened} happened, {no_shows} no-shows (the student's answers).\n"
+                "Last check-ins (newest first): {moods}\nOpen goals: none",
+                happened=context.sessions_happened,
+                no_shows=context.no_shows,
+                moods=moods(context.moods),
             ),
             inline=False,
         )

@@ -66,7 +66,6 @@ from bot.services.support_hours import Away
 from cogs import escalation_texts as texts
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal
-from cogs.names import cached_name
 from cogs.outbox import dm, transactions
 from cogs.permissions import require_staff
 from cogs.views import persistent_view
@@ -494,17 +493,19 @@ class EscalationCog(commands.Cog):
     ) -> list[Prompt]:
         """The off-Discord pages (``[paging]``: email, the signed webhook) of an urgent
         escalation as it opens, or of any escalation still unclaimed at the next tier;
-        none while paging is off. The student is named as the server's cache knows them."""
+        none while paging is off. The student is named as the server's cache knows them,
+        else by the name stored from their interactions, else by their user id."""
         paging = self.bot.settings.paging
         if not paging.enabled or (not unclaimed and view.urgency is not Urgency.RIGHT_NOW):
             return []
         guild = self.bot.get_guild(view.guild_id)
+        member = guild.get_member(view.student_user_id) if guild is not None else None
         page = compose_page(
             escalation_id=view.id,
             student_name=(
-                cached_name(guild, view.student_user_id)
-                if guild is not None
-                else str(view.student_user_id)
+                member.display_name
+                if member is not None
+                else view.student_name or str(view.student_user_id)
             ),
             urgency=view.urgency.value,
             category=texts.concerns(view) or view.category,  # the concern found, named

@@ -56,15 +56,10 @@ WHO_SEES = Text(
 )
 FORGET_REASON = "a member's data was erased at their request"
 ROLES = {ProgramRole.MENTOR: Text("mentor"), ProgramRole.MENTEE: Text("mentee")}
-NONE = Text("none")
 
 
 def records_line(table: str, count: int) -> Text:
     return Text("- {count} {records}", count=count, records=RECORDS[table])
-
-
-def _listed(items: tuple[str, ...]) -> str | Text:
-    return ", ".join(items) or NONE
 
 
 def _profile(about: StoredAbout) -> list[Text]:
@@ -80,9 +75,16 @@ def _profile(about: StoredAbout) -> list[Text]:
         Text("Grade: {grade}", grade=about.grade)
         if about.grade is not None
         else Text("Grade: not given"),
-        Text("Interests: {interests}", interests=_listed(about.interests)),
-        Text("Focus areas: {areas}", areas=_listed(about.focus_areas)),
-        Text("Subjects: {subjects}", subjects=_listed(about.subjects)),
+        # "none" agrees with each noun in Spanish: one message per line, not a shared word.
+        Text("Interests: {interests}", interests=", ".join(about.interests))
+        if about.interests
+        else Text("Interests: none"),
+        Text("Focus areas: {areas}", areas=", ".join(about.focus_areas))
+        if about.focus_areas
+        else Text("Focus areas: none"),
+        Text("Subjects: {subjects}", subjects=", ".join(about.subjects))
+        if about.subjects
+        else Text("Subjects: none"),
         Plural(
             "Availability: {count} weekly time window",
             "Availability: {count} weekly time windows",

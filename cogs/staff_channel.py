@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.jobs import STAFF_CHANNEL_CHECK
+from bot.services.deliveries import NOBODY
 from bot.services.programs import ChannelCheck, Program, ProgramService
 from cogs import privacy_texts as texts
 from cogs.outbox import transactions
@@ -51,7 +52,7 @@ def notice(check: ChannelCheck) -> list[Prompt]:
         Prompt(
             key=f"staff-channel:{program.guild_id}:{state}:{int(check.at.timestamp())}",
             kind="staff-channel",
-            user_id=0,
+            user_id=NOBODY,  # the channel's readers: shown by the channel in /staff status
             message=Message(content=content, mention_role_ids=(role,) if role else ()),
             priority=Priority.URGENT,
             channel_id=program.escalation_channel_id,

@@ -510,7 +510,9 @@ class Escalation(Base):
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(CleanString(40))  # MANUAL or a signal kind / concern rule
-    raised_by: Mapped[int | None] = mapped_column(BigInteger)  # user id; None: a rule
+    #: User id of who asked (/help-me) or reported it (a mentor's words about their mentee);
+    #: None: a rule on the student's own data.
+    raised_by: Mapped[int | None] = mapped_column(BigInteger)
     category: Mapped[str | None] = mapped_column(CleanString(40))
     urgency: Mapped[Urgency] = mapped_column(_str_enum(Urgency, "urgency"))
     details: Mapped[str | None] = mapped_column(CleanString(2000))  # never logged

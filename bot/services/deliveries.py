@@ -13,6 +13,9 @@ from storage.repositories import deliveries
 
 STATUS_PERIOD = timedelta(days=1)
 FAILURES_SHOWN = 5
+#: The recipient of a post meant for a channel's readers rather than one person (staff
+#: told their channel's privacy changed): such a delivery is named by its channel.
+NOBODY = 0
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class Failure:
     user_id: int
     error: str | None
     at: datetime
+    channel_id: int | None = None
+
+    @property
+    def for_nobody(self) -> bool:
+        """A post for a channel's readers (``NOBODY``), not for one person."""
+        return self.user_id == NOBODY
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,9 @@ class DeliveryService:
             engine=self._engine.status(),
             counts=counts,
             failures=tuple(
-                Failure(row.kind, row.recipient_user_id, row.last_error, row.created_at)
+                Failure(
+                    row.kind, row.recipient_user_id, row.last_error, row.created_at, row.channel_id
+                )
                 for row in failed
             ),
             dms_closed=tuple(closed),

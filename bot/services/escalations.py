@@ -106,6 +106,8 @@ FOLLOW_UP_POST = "escalation-follow-up"
 _CLAIMS = ("claimed", "reassigned")
 #: The event that records which concern categories a text held ("active_ideation, method").
 CONCERN_EVENT = "concern"
+#: Where a mentor's words about their mentee were found: their pair's session topic or note.
+MENTOR_SESSION = "mentor session"
 
 RECENT_MOODS = 3  # check-ins shown to staff next to an escalation
 _NOT_YOUR_PAIR = Text(
@@ -142,6 +144,8 @@ class EscalationView:
     follow_up_stage: int = 0
     #: When the claimer must have written a note by; None once they have (or unclaimed).
     follow_up_due: datetime | None = None
+    #: The student's display name as stored from their interactions (None: never seen).
+    student_name: str | None = None
 
     @property
     def manual(self) -> bool:
@@ -415,16 +419,32 @@ class EscalationService:
         if not found:  # erased since, or the word list changed
             return None
         details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
+        about = await self._mentee_written_about(session, student, signal)
         return await self._open_or_add(
             session,
-            student,
+            about or student,
             CONCERNING_LANGUAGE,
             Urgency.RIGHT_NOW,
             found,
             signal,
             details=details,
-            where=where,
+            where=MENTOR_SESSION if about is not None else where,
+            raised_by=student.user_id if about is not None else None,
         )
+
+    @staticmethod
+    async def _mentee_written_about(
+        session: AsyncSession, writer: Member, signal: Signal
+    ) -> Member | None:
+        """The mentee a mentor wrote about in their pair's session (its topic, their
+        attendance note): "he told me he wants to die" is about the mentee, the mentor
+        reporting it. None when the writer is the mentee, or it is not a session's words."""
+        if signal.session_id is None or signal.match_id is None:
+            return None
+        match = await matches.by_id(session, signal.match_id)
+        if match is None or match.mentor_id != writer.id:
+            return None
+        return await members.by_id(session, match.mentee_id)
 
     @staticmethod
     async def _written(
@@ -477,6 +497,7 @@ class EscalationService:
             signal,
             details=f"From the mentor's check-in: {details}"[:MAX_DETAILS],
             where="mentor check-in",
+            raised_by=mentor.user_id if student is not mentor else None,
         )
 
     # ----------------------------------------------------------------- staff actions
@@ -810,9 +831,11 @@ class EscalationService:
         *,
         details: str | None = None,
         where: str | None = None,
+        raised_by: int | None = None,
     ) -> Opened:
-        """Add the signal to the student's live escalation of ``source``, else open one; the
-        ``concerns`` found (their categories, most severe first) are recorded with it."""
+        """Add the signal to the student's live escalation of ``source``, else open one
+        (``raised_by``: the user id of the mentor who wrote about them); the ``concerns``
+        found (their categories, most severe first) are recorded with it."""
         live = await rows.live_for_rule(session, student.id, source)
         if live is not None:
             self._event(session, live, None, "signal", where, signal)
@@ -823,7 +846,7 @@ class EscalationService:
             await session.flush()
             return await self._opened(session, live, new=False)
         category = concerns[0] if concerns else None
-        row = self._new(student, source, urgency, category, details, raised_by=None)
+        row = self._new(student, source, urgency, category, details, raised_by=raised_by)
         session.add(row)
         await session.flush()
         self._event(session, row, None, "opened", where, signal)
@@ -932,14 +955,14 @@ class EscalationService:
     ) -> list[EscalationView]:
         """The views of these escalations: students, mentors and events read in one query
         each, whatever their number."""
-        students = await rows.user_ids(session, [row.member_id for row in found])
+        students = await rows.students(session, [row.member_id for row in found])
         if any(row.member_id not in students for row in found):
             raise NotFound(Text("That student is no longer in the program."))
         mentors = await rows.mentors_of(session, [row.member_id for row in found])
         events = await rows.events_of(session, [row.id for row in found if row.id is not None])
         return [
             self._build_view(
-                row, students[row.member_id], mentors.get(row.member_id), events.get(row.id, [])
+                row, *students[row.member_id], mentors.get(row.member_id), events.get(row.id, [])
             )
             for row in found
         ]
@@ -948,6 +971,7 @@ class EscalationService:
         self,
         row: Escalation,
         student_user_id: int,
+        student_name: str | None,
         mentor_user_id: int | None,
         events: Sequence[EscalationEvent],
     ) -> EscalationView:
@@ -956,6 +980,7 @@ class EscalationService:
             id=row.id,
             guild_id=row.guild_id,
             student_user_id=student_user_id,
+            student_name=student_name,
             mentor_user_id=mentor_user_id,
             source=row.source,
             raised_by=row.raised_by,

@@ -86,7 +86,7 @@ async def choices(session: AsyncSession, guild_id: int, limit: int) -> list[tupl
         .order_by(resolved_last, most_urgent, Escalation.id.desc())
         .limit(limit)
     )
-    return [(row, user_id) for row, user_id in rows.tuples()]
+    return [(row, user_id) for row, user_id in rows]
 
 
 async def with_status(
@@ -124,12 +124,16 @@ async def events_of(
     return found
 
 
-async def user_ids(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
-    """Member id -> user id of those members that exist."""
-    found: dict[int, int] = {}
+async def students(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, tuple[int, str | None]]:
+    """Member id -> (user id, stored display name) of those members that exist."""
+    found: dict[int, tuple[int, str | None]] = {}
     for chunk in chunks(sorted(set(member_ids))):
-        rows = await session.execute(select(Member.id, Member.user_id).where(Member.id.in_(chunk)))
-        found.update({member_id: user_id for member_id, user_id in rows})
+        rows = await session.execute(
+            select(Member.id, Member.user_id, Member.display_name).where(Member.id.in_(chunk))
+        )
+        found.update({member_id: (user_id, name) for member_id, user_id, name in rows})
     return found
 
 

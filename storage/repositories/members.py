@@ -72,7 +72,7 @@ async def display_names(session: AsyncSession, guild_id: int) -> dict[int, str]:
             Member.guild_id == guild_id, Member.display_name.is_not(None)
         )
     )
-    return {user_id: name for user_id, name in rows.tuples() if name is not None}
+    return {user_id: name for user_id, name in rows if name is not None}
 
 
 async def languages(session: AsyncSession, user_ids: Collection[int]) -> dict[tuple[int, int], str]:

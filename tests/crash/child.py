@@ -1,6 +1,6 @@
 """The bot of one crash scenario, against the loopback Discord, until it has settled.
 
-Usage: python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL
+Usage: python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL [CONFIG]
 
 The real ``BridgesBot`` (every cog, the services, the scheduler, the delivery engine and
 the signal worker) logs in over discord.py's HTTP client, starts as it does on Discord
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 
 import discord
 
@@ -28,9 +30,13 @@ QUIET_CHECKS = 4  # half-second looks in a row with nothing to do
 SOON_SECONDS = 2.0
 
 
-async def main(point: str, url: str, base_url: str) -> None:
+async def main(point: str, url: str, base_url: str, config: str | None = None) -> None:
     discord.http.Route.BASE = base_url
-    settings = load_settings(None, {"BRIDGES_DATABASE_URL": url})
+    secret = os.environ.get("BRIDGES_WEBHOOK_SECRET", "")
+    settings = load_settings(
+        Path(config) if config else None,
+        {"BRIDGES_DATABASE_URL": url, "BRIDGES_WEBHOOK_SECRET": secret},
+    )
     clock = SystemClock()
     database = create_engine(url)
     bot = BridgesBot(
@@ -89,4 +95,4 @@ def busy(bot: BridgesBot) -> bool:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:5]))

@@ -14,6 +14,9 @@ point (``bot.faults``) and the prompts the flow must deliver: one per (kind, rec
    rows at start, the engine's resumed rows, the signal worker, the flow's own retry);
 4. counts, per recipient, the messages that reached the loopback for each expected
    prompt: none is lost, one is a duplicate, any message no delivery row explains is one.
+   Edits count per message edited (each must read "[erased]"), and pages per page key as
+   the mail server (aiosmtpd, by ``Message-ID``) and the webhook receiver (by the body's
+   ``key``, its signature checked) on loopback received them.
 
 The child's triggers stand for what a person or the scheduler does again after a restart
 (staff run ``/staff match create`` again, a mentor presses Accept again): each is safe to
@@ -24,17 +27,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiohttp import web
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,15 +51,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.loopback import Loopback
 from bot.delivery import nonce_for
 from bot.errors import UserError
+from bot.paging.outlets import EMAIL_KIND, WEBHOOK_KIND
+from bot.paging.smtp import message_id_for
+from bot.paging.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from bot.services import signals
 from bot.services.checkin_rules import week_of
+from bot.services.deliveries import NOBODY
+from bot.services.escalations import FOLLOW_UP_POST, POST, RE_PING_POST
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import (
     Checkin,
     CheckinStatus,
     Delivery,
+    DeliveryStatus,
+    DmChannel,
     Escalation,
+    EscalationEvent,
+    EscalationStatus,
     GuildSettings,
     Match,
     MatchStatus,
@@ -62,12 +80,20 @@ from storage.models import (
     Signal,
     Urgency,
 )
+from storage.personal import pseudonym
 
 GUILD, STAFF_ROLE, STAFF_CHANNEL, PROGRAM_CHANNEL, CATEGORY = 1, 2, 3, 4, 5
 STAFF_USER = 900
 MENTEE, MENTOR, PAIR_CHANNEL = 10_000, 20_000, 30_000  # offsets: the i-th of each
 CHILD_SECONDS = 180.0
 ROOT = Path(__file__).resolve().parents[2]
+#: Share of users whose DMs the loopback refuses (50007).
+CLOSED_SHARE = 0.10
+#: Where pages go in the scenarios that page (``Scenario.pages``).
+ON_CALL = "on-call@school.example"
+SENDER = "bridges@school.example"
+WEBHOOK_SECRET = "crash-harness-webhook-secret-0123456789"
+ERASED = "[erased]"
 
 #: What a flow must deliver: one prompt per (delivery kind, recipient user id).
 Expected = set[tuple[str, int]]
@@ -79,6 +105,8 @@ class Scenario:
     seed: Callable[[AsyncSession, datetime], Awaitable[Expected]]
     #: Run by the child on every run after the bot started (see the module docstring).
     trigger: Callable[[Any], Awaitable[None]] | None = None
+    #: Paging on: email to the loopback mail server and the signed webhook.
+    pages: bool = False
 
 
 @dataclass
@@ -90,15 +118,108 @@ class Verdict:
 
 
 class RecordingLoopback(Loopback):
-    """The loopback Discord, keeping every message it created: (channel id, nonce)."""
+    """The loopback Discord, keeping every message it created (channel id, nonce) and every
+    edit (channel id, message id, content); with it, on loopback, the mail server and the
+    webhook receiver pages go to, keeping each email's ``Message-ID`` and each webhook's
+    key (``None`` for one whose signature did not verify)."""
 
     def __init__(self) -> None:
-        super().__init__(closed_share=0.10, error_share=0.01, seed=11)
+        super().__init__(closed_share=CLOSED_SHARE, error_share=0.01, seed=11)
         self.created: list[tuple[int, str | None]] = []
+        self.edits: list[tuple[int, int, str]] = []
+        self.emails: list[str] = []
+        self.webhooks: list[str | None] = []
+        self.smtp_port = 0
+        self.webhook_url = ""
+        self._smtp: asyncio.Server | None = None
+        self._receiver: web.AppRunner | None = None
+
+    def clear(self) -> None:
+        """Forget what was received and the channels made (before a scenario)."""
+        for found in (self.created, self.edits, self.emails, self.webhooks):
+            found.clear()
+        self.channels.clear()
+
+    async def start(self, port: int = 0) -> None:
+        await super().start(port)
+        loop = asyncio.get_running_loop()
+        self._smtp = await loop.create_server(
+            lambda: SMTP(_Mailbox(self.emails), hostname="mail.test"), "127.0.0.1", 0
+        )
+        self.smtp_port = self._smtp.sockets[0].getsockname()[1]
+        app = web.Application()
+        app.router.add_post("/page", self._page)
+        self._receiver = web.AppRunner(app, access_log=None)
+        await self._receiver.setup()
+        await web.TCPSite(self._receiver, "127.0.0.1", 0).start()
+        self.webhook_url = f"http://127.0.0.1:{self._receiver.addresses[0][1]}/page"
+
+    async def stop(self) -> None:
+        if self._receiver is not None:
+            await self._receiver.cleanup()
+        if self._smtp is not None:
+            self._smtp.close()
+            await self._smtp.wait_closed()
+        await super().stop()
+
+    def paging_config(self) -> str:
+        """``[paging]`` for the child: email to ``ON_CALL`` here, the webhook here."""
+        return (
+            "[paging]\n"
+            f'on_call_emails = ["{ON_CALL}"]\n'
+            f'webhook_url = "{self.webhook_url}"\n'
+            'smtp_host = "127.0.0.1"\n'
+            f"smtp_port = {self.smtp_port}\n"
+            'smtp_security = "none"\n'
+            f'from_address = "{SENDER}"\n'
+            "timeout_seconds = 5\n"
+        )
 
     def _create(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         self.created.append((channel_id, body.get("nonce")))
         return super()._create(channel_id, body)
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        answer = await super()._edit(request)
+        if answer.status == 200:
+            body = await request.json()  # aiohttp keeps the body read once
+            channel_id, message_id = (
+                int(request.match_info[k]) for k in ("channel_id", "message_id")
+            )
+            self.edits.append((channel_id, message_id, str(body.get("content"))))
+        return answer
+
+    async def _page(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        stamp = request.headers.get(TIMESTAMP_HEADER, "")
+        signed = request.headers.get(SIGNATURE_HEADER) == signature(WEBHOOK_SECRET, stamp, raw)
+        self.webhooks.append(json.loads(raw)["key"] if signed else None)
+        return web.Response(status=202)
+
+
+class _Mailbox:
+    """aiosmtpd's handler: keeps each email's ``Message-ID``."""
+
+    def __init__(self, received: list[str]) -> None:
+        self.received = received
+
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        self.received.append(message_from_bytes(envelope.content)["Message-ID"] or "")
+        return "250 OK: queued"
+
+
+def _open_dms(first: int, count: int) -> list[int]:
+    """``count`` user ids from ``first`` on whose DMs the loopback accepts (a staff DM has
+    no fallback: one refused is reported to the operator, not posted where others read)."""
+    closed = Loopback(closed_share=CLOSED_SHARE).closed
+    found: list[int] = []
+    user_id = first
+    while len(found) < count:
+        if not closed(user_id):
+            found.append(user_id)
+        user_id += 1
+    return found
 
 
 # ---------------------------------------------------------------------- seeds
@@ -282,6 +403,124 @@ async def seed_students(session: AsyncSession, now: datetime) -> Expected:
     return {("escalation-post", MENTEE + i) for i in range(6)}
 
 
+#: Message and channel ids of what was sent before a scenario starts (below the loopback's).
+POSTED, DM_POSTED, DM_CHANNEL = 40_000, 50_000, 60_000
+
+
+def _escalation(
+    student: Member,
+    opened: datetime,
+    status: EscalationStatus,
+    *,
+    sla_stage: int = 0,
+    assignee: int | None = None,
+) -> Escalation:
+    """An escalation about ``student`` opened at ``opened``, its staff post sent then."""
+    return Escalation(
+        guild_id=GUILD,
+        member_id=student.id,
+        source="manual",
+        raised_by=student.user_id,
+        category="wellbeing",
+        urgency=Urgency.TODAY,
+        details="I need to talk to someone",
+        status=status,
+        assignee=assignee,
+        sla_stage=sla_stage,
+        channel_id=STAFF_CHANNEL,
+        message_id=POSTED + student.user_id - MENTEE,
+        created_at=opened,
+        updated_at=opened,
+    )
+
+
+async def _mentees(session: AsyncSession, now: datetime, count: int) -> list[Member]:
+    """The school (no pairs) and ``count`` mentees."""
+    session.add(_program(now))
+    found = [_member(MENTEE + i, ProgramRole.MENTEE, now) for i in range(count)]
+    session.add_all(found)
+    await session.flush()
+    return found
+
+
+async def seed_follow_up(session: AsyncSession, now: datetime) -> Expected:
+    """4 escalations claimed 49 hours ago with no note since: both follow-ups are due at
+    start, the claimer's reminder DM and the staff role's ping in the staff channel (4:
+    within one channel's 5 messages per 5 s)."""
+    expected: Expected = set()
+    claimers = _open_dms(STAFF_USER + 1, 4)
+    for mentee, claimer in zip(await _mentees(session, now, 4), claimers, strict=True):
+        row = _escalation(
+            mentee, now - timedelta(hours=50), EscalationStatus.CLAIMED, assignee=claimer
+        )
+        session.add(row)
+        await session.flush()
+        claimed = now - timedelta(hours=49)
+        session.add(
+            EscalationEvent(
+                escalation_id=row.id, actor=claimer, action="claimed", created_at=claimed
+            )
+        )
+        # The reminder DM's kind is its key's first part, the post's kind: the same word.
+        expected |= {(FOLLOW_UP_POST, claimer), (FOLLOW_UP_POST, mentee.user_id)}
+    return expected
+
+
+async def seed_next_tier(session: AsyncSession, now: datetime) -> Expected:
+    """4 escalations re-pinged once and still unclaimed three days on: the next tier is due
+    at start, its re-ping in the staff channel and its pages by email and webhook."""
+    for mentee in await _mentees(session, now, 4):
+        opened = now - timedelta(days=3)
+        session.add(_escalation(mentee, opened, EscalationStatus.OPEN, sla_stage=1))
+    return {
+        (kind, MENTEE + i) for i in range(4) for kind in (RE_PING_POST, EMAIL_KIND, WEBHOOK_KIND)
+    }
+
+
+async def seed_erase(session: AsyncSession, now: datetime) -> Expected:
+    """6 students, each with a resolved escalation whose staff post and a DM to a staff
+    member were sent: erasing each student edits both to "[erased]"."""
+    expected: Expected = set()
+    sent = now - timedelta(days=2)
+    staff = _open_dms(STAFF_USER + 1, 6)
+    for i, (mentee, told) in enumerate(zip(await _mentees(session, now, 6), staff, strict=True)):
+        row = _escalation(mentee, sent, EscalationStatus.RESOLVED)
+        session.add(row)
+        await session.flush()
+        session.add_all(
+            [
+                _sent(f"{POST}:{row.id}", mentee.user_id, sent, POSTED + i, STAFF_CHANNEL),
+                _sent(f"escalation-fallback:{row.id}:{told}", told, sent, DM_POSTED + i),
+                DmChannel(user_id=told, channel_id=DM_CHANNEL + i, created_at=sent),
+            ]
+        )
+        expected |= {("erase", pseudonym(mentee.id)), ("erase", told)}
+    return expected
+
+
+def _sent(
+    key: str, user_id: int, at: datetime, message_id: int, channel_id: int | None = None
+) -> Delivery:
+    return Delivery(
+        key=key,
+        kind=key.split(":")[0],
+        recipient_user_id=user_id,
+        status=DeliveryStatus.SENT,
+        attempts=1,
+        created_at=at,
+        sent_at=at,
+        guild_id=GUILD,
+        channel_id=channel_id,
+        message_id=message_id,
+    )
+
+
+async def seed_program(session: AsyncSession, now: datetime) -> Expected:
+    """A school whose staff channel the daily check will find readable by @everyone."""
+    session.add(_program(now))
+    return {("staff-channel", NOBODY)}
+
+
 # ---------------------------------------------------------------------- triggers
 
 
@@ -328,6 +567,25 @@ async def ask_for_help(bot: Any) -> None:
         cog.plan(opened.escalation)
 
 
+async def forget_students(bot: Any) -> None:
+    """Staff erase each student (again after a restart: one erased is not found)."""
+    from cogs.staff import blank  # the cog's edit: what /staff forget passes
+
+    privacy = bot.cogs["StaffCog"].privacy
+    for i in range(6):
+        with contextlib.suppress(UserError):
+            await privacy.forget(GUILD, STAFF_USER, MENTEE + i, blank)
+
+
+async def channel_readable(bot: Any) -> None:
+    """The daily check finds @everyone can read the staff channel (again after a restart:
+    a change recorded before is not told again)."""
+    from cogs.staff_channel import notice
+
+    programs = bot.cogs["StaffChannelCog"].programs
+    await programs.record_channel_check(GUILD, "@everyone can read this channel", notice)
+
+
 SCENARIOS = {
     scenario.point: scenario
     for scenario in (
@@ -341,6 +599,10 @@ SCENARIOS = {
         Scenario("match-create:after-channel", seed_unmatched, create_matches),
         Scenario("session-accept:after-commit", seed_session_accept, accept_sessions),
         Scenario("escalation-post:after-commit", seed_students, ask_for_help),
+        Scenario("escalation-follow-up:after-commit", seed_follow_up),
+        Scenario("escalation-sla:after-commit", seed_next_tier, pages=True),
+        Scenario("member-forget:after-commit", seed_erase, forget_students),
+        Scenario("staff-channel-check:after-commit", seed_program, channel_readable),
     )
 }
 
@@ -356,14 +618,18 @@ async def crash(point: str, url: str, server: RecordingLoopback) -> Verdict:
         sessions = create_sessions(database)
         async with sessions.begin() as session:
             expected = await SCENARIOS[point].seed(session, datetime.now(UTC))
-        server.created.clear()
-        server.channels.clear()
+        server.clear()
         verdict = Verdict(point)
-        killed = await _child(point, url, server, fault=True)
-        if killed.returncode != -9 or f"fault point {point} reached" not in killed.stderr:
-            verdict.notes.append(f"the fault point was not reached:\n{killed.stderr[-3000:]}")
-        server.forget_nonces()  # down longer than Discord remembers a nonce
-        restarted = await _child(point, url, server, fault=False)
+        with tempfile.TemporaryDirectory() as folder:
+            config = None
+            if SCENARIOS[point].pages:
+                config = Path(folder) / "config.toml"
+                config.write_text(server.paging_config(), encoding="utf-8")
+            killed = await _child(point, url, server, config, fault=True)
+            if killed.returncode != -9 or f"fault point {point} reached" not in killed.stderr:
+                verdict.notes.append(f"the fault point was not reached:\n{killed.stderr[-3000:]}")
+            server.forget_nonces()  # down longer than Discord remembers a nonce
+            restarted = await _child(point, url, server, config, fault=False)
         if restarted.returncode != 0 or "settled" not in restarted.stdout:
             verdict.notes.append(f"the restarted bot did not settle:\n{restarted.stderr[-3000:]}")
         async with sessions() as session:
@@ -380,8 +646,11 @@ class _Run:
     stderr: str
 
 
-async def _child(point: str, url: str, server: Loopback, *, fault: bool) -> _Run:
+async def _child(
+    point: str, url: str, server: Loopback, config: Path | None, *, fault: bool
+) -> _Run:
     env = {k: v for k, v in os.environ.items() if k != "BRIDGES_FAULT"}
+    env["BRIDGES_WEBHOOK_SECRET"] = WEBHOOK_SECRET
     if fault:
         env["BRIDGES_FAULT"] = point
     process = await asyncio.create_subprocess_exec(
@@ -391,6 +660,7 @@ async def _child(point: str, url: str, server: Loopback, *, fault: bool) -> _Run
         point,
         url,
         server.base_url,
+        *([str(config)] if config is not None else []),
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -407,19 +677,43 @@ async def _child(point: str, url: str, server: Loopback, *, fault: bool) -> _Run
 async def _judge(
     session: AsyncSession, server: RecordingLoopback, expected: Expected, verdict: Verdict
 ) -> None:
-    """Per recipient and kind: exactly one message of one delivery row."""
+    """Per recipient and kind: exactly one message (an edit, a page) of one delivery row."""
     rows = (
-        await session.execute(select(Delivery.key, Delivery.kind, Delivery.recipient_user_id))
+        await session.execute(
+            select(
+                Delivery.id,
+                Delivery.key,
+                Delivery.kind,
+                Delivery.recipient_user_id,
+                Delivery.message_id,
+            )
+        )
     ).all()
     by_nonce: dict[str, tuple[str, int]] = {}
-    for key, kind, user_id in rows:
+    by_key: dict[str, tuple[str, int]] = {}
+    by_message_id: dict[str, tuple[str, int]] = {}  # an email's Message-ID
+    erased_by: dict[int, str] = {}  # a message id sent before -> the key that blanks it
+    for row_id, key, kind, user_id, message_id in rows:
         by_nonce[nonce_for(key)] = by_nonce[nonce_for(key, fallback=True)] = (kind, user_id)
+        by_key[key] = by_message_id[message_id_for(key, SENDER)] = (kind, user_id)
+        if message_id is not None and kind != "erase":
+            erased_by[message_id] = f"erase:{row_id}"
     received: Counter[tuple[str, int]] = Counter()
-    for _, nonce in server.created:
-        prompt = by_nonce.get(nonce or "")
+    found = [
+        (by_nonce.get(nonce or ""), f"a message (nonce {nonce})") for _, nonce in server.created
+    ]
+    found += [(by_message_id.get(mid), f"an email ({mid})") for mid in server.emails]
+    found += [(by_key.get(key or ""), f"a webhook ({key})") for key in server.webhooks]
+    if any(kind == "erase" for kind, _ in expected):
+        for channel_id, message_id, content in server.edits:
+            what = f"an edit of message {message_id} in {channel_id}"
+            found.append((by_key.get(erased_by.get(message_id, "")), what))
+            if content != ERASED:
+                verdict.notes.append(f"{what} reads {content!r}, not {ERASED!r}")
+    for prompt, what in found:
         if prompt is None:
-            verdict.duplicates += 1  # a message no committed row explains
-            verdict.notes.append(f"a message without a delivery row (nonce {nonce})")
+            verdict.duplicates += 1  # what no committed row explains (or a bad signature)
+            verdict.notes.append(f"{what} without a delivery row")
             continue
         received[prompt] += 1
     for prompt in expected:

@@ -6,8 +6,10 @@ for support reach staff too, and staff can read the mentor's check-ins."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import discord
+from simcord.actors import MemberActor
 
 from bot.services.concern import LABELS
 from tests.e2e.conftest import World
@@ -167,15 +169,52 @@ async def test_concerning_words_in_a_session_topic_and_note_reach_staff(world: W
     assert LABELS["preparatory_acts"] in post.content and f"<@{mentee.id}>" in shown(post)
     await mentor.user.click(dms(mentor)[-1], label="Accept")
     await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
-    question = next(m for m in reversed(dms(mentor)) if "Did it happen?" in m.content)
-    form = await mentor.user.click(question, label="Yes")
-    done = await mentor.user.submit_modal(
-        form, {"attend:covered": "goals", "attend:note": "I have been cutting myself again"}
-    )
+    done = await note_after_session(mentee, "I have been cutting myself again")
     await world.env.advance_time(1)
     assert "noted" in done.response.content and "988" in done.followups[-1].content
-    about_mentor = [
-        p for p in escalation_posts(world) if f"<@{mentor.id}>" in p.embeds[0].fields[0].value
-    ]
-    (noted,) = about_mentor
-    assert LABELS["self_harm"] in noted.content
+    (post,) = escalation_posts(world)  # the mentee's own note: added to their escalation
+    assert student_of(post) == mentee.id and "reported by" not in shown(post)
+    timeline = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    assert LABELS["self_harm"] in str(timeline.embeds[0].to_dict())
+
+
+def student_of(post: discord.Message) -> int:
+    """The user id the staff post names as its student."""
+    return int(post.embeds[0].fields[0].value.strip("<@>"))
+
+
+async def note_after_session(actor: MemberActor, note: str) -> Any:
+    """``actor`` answers "Did it happen?" with Yes and ``note``."""
+    question = next(m for m in reversed(dms(actor)) if "Did it happen?" in m.content)
+    form = await actor.user.click(question, label="Yes")
+    return await actor.user.submit_modal(form, {"attend:covered": "goals", "attend:note": note})
+
+
+async def test_a_mentors_attendance_note_about_their_mentee_escalates_about_the_mentee(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    await mentee.slash(world.general, "session schedule", when="saturday 11am", topic="algebra")
+    await mentor.user.click(dms(mentor)[-1], label="Accept")
+    await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
+    done = await note_after_session(mentor, "he told me he wants to die")
+    await world.env.advance_time(1)
+    assert "noted" in done.response.content and "988" in done.followups[-1].content
+    (post,) = escalation_posts(world)
+    assert student_of(post) == mentee.id
+    assert f"reported by <@{mentor.id}>" in shown(post)
+    assert LABELS["wish_to_be_dead"] in post.content
+    timeline = reply_of(await world.staff.slash(world.general, "staff escalation view", id=1))
+    assert "in their mentor's session topic or attendance note" in str(timeline.embeds[0].to_dict())
+
+
+async def test_a_session_topic_a_mentor_writes_about_their_mentee_is_about_the_mentee(
+    world: World,
+) -> None:
+    mentee, mentor = await matched(world)
+    await mentor.slash(
+        world.general, "session schedule", when="saturday 11am", topic="he wants to kill himself"
+    )
+    await world.env.advance_time(1)
+    (post,) = escalation_posts(world)
+    assert student_of(post) == mentee.id and f"reported by <@{mentor.id}>" in shown(post)

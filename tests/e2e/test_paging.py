@@ -124,8 +124,7 @@ async def test_an_urgent_request_at_23_pages_once_by_email_and_webhook(
     assert email["To"] == ON_CALL
     assert "escalation #1" in email["Subject"] and "Right now" in email["Subject"]
     body = email.get_content()
-    # Without the members intent the cache rarely knows a name: the page names the user id.
-    assert str(mentee.id) in body and "Ms Rivera, 555-0100" in body
+    assert f"Student: {mentee.name}" in body and "Ms Rivera, 555-0100" in body
     assert "scared" not in body  # no free text without include_details
     assert f"{world.guild.id}/{world.escalations.id}" in body  # the link to the staff channel
     headers, raw = servers.webhooks[0]
@@ -183,3 +182,21 @@ async def test_concerning_words_in_a_request_that_can_wait_page_at_once_naming_t
     assert sent["page"]["urgency"] == "right_now"
     assert sent["page"]["category_label"] == LABELS["active_ideation"]
     assert "kill" not in servers.webhooks[0][1].decode()  # no free text without include_details
+
+
+async def test_a_student_the_cache_does_not_know_is_paged_by_their_stored_name(
+    world: World, servers: Inbox
+) -> None:
+    mentee, _ = await matched(world)  # their commands stored their display name
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    cached = guild.get_member(mentee.id)
+    if cached is not None:
+        guild._remove_member(cached)
+    assert guild.get_member(mentee.id) is None  # no members intent: the usual case
+    await ask_for_help(world, mentee, "right_now")
+    await until(lambda: len(servers.emails) == 1 and len(servers.webhooks) == 1)
+    body = servers.emails[0].get_content()
+    assert f"Student: {mentee.name}" in body and str(mentee.id) not in body
+    assert mentee.name in servers.emails[0]["Subject"]
+    assert json.loads(servers.webhooks[0][1])["page"]["student"] == mentee.name

@@ -10,7 +10,7 @@ from bot.services.programs import ProgramService
 from cogs.staff_channel import CHECK_JOB
 from tests.e2e.conftest import World
 from tests.e2e.test_escalations import ask_for_help
-from tests.e2e.test_foundation import run_setup
+from tests.e2e.test_foundation import reply_of, run_setup
 
 CHECK = "daily privacy check"
 PRIVATE_AGAIN = "readable by staff only again"
@@ -82,3 +82,21 @@ async def test_running_setup_again_clears_the_mark(world: World) -> None:
     assert not await exposed(world)
     await ask_for_help(world, world.student, "right_now")
     assert len(channel_messages(world)[-1].embeds) == 1
+
+
+async def test_a_notice_that_failed_shows_in_staff_status_by_its_channel(world: World) -> None:
+    await run_setup(world)
+    await everyone_can_read(world, True)
+    world.env.inject_error(
+        "POST",
+        f"/channels/{world.escalations.id}/messages",
+        status=403,
+        code=50013,
+        message="Missing Permissions (injected by test)",
+    )
+    await run_the_check(world)
+    await world.bot.delivery.idle()
+    shown = reply_of(await world.staff.slash(world.general, "staff status"))
+    failures = next(f.value for f in shown.embeds[0].fields if f.name == "Recent failures")
+    assert f"staff-channel in <#{world.escalations.id}>" in failures
+    assert "<@0>" not in str(shown.embeds[0].to_dict())

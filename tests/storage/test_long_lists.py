@@ -110,7 +110,7 @@ async def test_every_in_list_takes_40000_ids(sessions: Sessions) -> None:
         assert [(row.id, a, b) for row, _, a, b in pairs] == [(session_id, 11, 12)]
         found = await mentoring.pairs_of_matches(session, [pairs[0][1].id, *ids])
         assert [(match.mentee_id, a, b) for match, a, b in found.values()] == [(mentee, 11, 12)]
-        assert await escalations.user_ids(session, ids) == {mentor: 11, mentee: 12}
+        assert await escalations.students(session, ids) == {mentor: (11, None), mentee: (12, None)}
         assert await escalations.mentors_of(session, ids) == {mentee: 11}
         events = await escalations.events_of(session, ids)
         assert len(events) == len(ids) and not any(events.values())
