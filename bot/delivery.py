@@ -519,8 +519,12 @@ async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list
     guild_ids = {p.guild_id for p in prompts if not _is_dm(p) and p.guild_id is not None}
     members = await member_repo.languages(session, dm_user_ids)
     guilds = await guild_repo.languages(session, guild_ids)
+    theirs: dict[int, str] = {}
+    for (_, user_id), language in members.items():
+        theirs.setdefault(user_id, language)
     return [
-        replace(p, message=p.message.rendered(reader_language(p, members, guilds))) for p in prompts
+        replace(p, message=p.message.rendered(reader_language(p, members, guilds, theirs)))
+        for p in prompts
     ]
 
 
@@ -529,18 +533,21 @@ def _is_dm(prompt: Prompt) -> bool:
 
 
 def reader_language(
-    prompt: Prompt, members: Mapping[tuple[int, int], str], guilds: Mapping[int, str]
+    prompt: Prompt,
+    members: Mapping[tuple[int, int], str],
+    guilds: Mapping[int, str],
+    theirs: Mapping[int, str],
 ) -> str:
     """The language a prompt is written in: a DM in its recipient's stored language (their
-    row in the prompt's server, else any of theirs); a post in a channel, and a message to
-    an outlet, in its server's language; when neither is known, the language the message
-    says it is in (English unless its builder chose one)."""
+    row in the prompt's server in ``members``, else any of theirs: ``theirs`` by user id);
+    a post in a channel, and a message to an outlet, in its server's language; when neither
+    is known, the language the message says it is in (English unless its builder chose
+    one)."""
     written_in = prompt.message.language
     if _is_dm(prompt):
         if prompt.guild_id is not None and (prompt.guild_id, prompt.user_id) in members:
             return members[prompt.guild_id, prompt.user_id]
-        theirs = [language for (_, user), language in members.items() if user == prompt.user_id]
-        return theirs[0] if theirs else written_in
+        return theirs.get(prompt.user_id, written_in)
     if prompt.guild_id is not None:
         return guilds.get(prompt.guild_id, written_in)
     return written_in

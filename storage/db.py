@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.pool import QueuePool
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -89,6 +90,18 @@ def housekeeping() -> Iterator[None]:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def others_may_wait(sessions: Sessions) -> bool:
+    """On SQLite, whether another connection is in use now: someone may be waiting for the
+    database's one write lock (in SQLite's busy handler, retrying every few ms), so a long
+    series of write transactions should pause before its next one. PostgreSQL locks rows,
+    not the database: never."""
+    engine = sessions.kw["bind"]
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return False
+    pool = engine.sync_engine.pool
+    return isinstance(pool, QueuePool) and pool.checkedout() > 0
 
 
 @event.listens_for(TrackedSession, "after_flush")

@@ -1,14 +1,19 @@
-"""Apply Alembic migrations from code (`bridges db upgrade`, and `bridges run` on start)."""
+"""Apply Alembic migrations from code (`bridges db upgrade`, and `bridges run` on start).
+
+Alembic is imported only when a migration runs: every other `bridges` command (and
+``check-config``) starts without it (about 0.25 s)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +21,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -27,6 +34,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     url = engine.url.render_as_string(hide_password=False)
 
     def run(connection: Connection) -> None:
+        from alembic import command
+
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

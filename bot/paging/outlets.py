@@ -12,7 +12,6 @@ from bot.clock import Clock
 from bot.config import PagingSettings
 from bot.delivery import Outlet, Priority, Prompt
 from bot.paging.page import UNCLAIMED, Page
-from bot.paging.smtp import EmailOutlet
 from bot.paging.webhook import WebhookOutlet
 
 #: ``Prompt.via`` of each outlet, and the ``Prompt.kind`` of its pages.
@@ -26,6 +25,8 @@ def paging_outlets(paging: PagingSettings, clock: Clock) -> dict[str, Outlet]:
     """The outlets ``[paging]`` turns on, by ``via`` name (empty: paging is off)."""
     found: dict[str, Outlet] = {}
     if paging.email_enabled:
+        from bot.paging.smtp import EmailOutlet  # aiosmtplib (0.2 s) only when email is on
+
         found[EMAIL] = EmailOutlet.from_settings(paging, clock)
     if paging.webhook_enabled:
         found[WEBHOOK] = WebhookOutlet.from_settings(paging, clock)

@@ -48,7 +48,7 @@ from bot.services.checkin_rules import (
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
-from storage.db import Sessions
+from storage.db import Sessions, others_may_wait
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
 from storage.repositories import checkins as rows
 from storage.repositories import matches, members
@@ -57,10 +57,14 @@ MAX_TEXT = 1000
 LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
-#: Check-ins opened (with their prompts) per transaction of a fan-out, and the pause
-#: between two such transactions.
-FANOUT_CHUNK = 500
-FANOUT_PAUSE_SECONDS = 0.1
+#: Check-ins opened (with their prompts) per transaction of a fan-out: SQLite's write lock
+#: is held for one such transaction (about 50 ms on a loaded machine), and each holds the
+#: event loop for a fraction of that. Between two, the loop is given back, and on SQLite,
+#: while another connection is in use, a pause lets a writer waiting for the lock in.
+FANOUT_CHUNK = 100
+FANOUT_PAUSE_SECONDS = 0.05
+#: People judged (who is due when) between two moments given back to the event loop.
+YIELD_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,8 @@ class CheckinService:
         try:
             for number, (chunk, chunk_of_mentors) in enumerate(parts):
                 if number:  # a moment for other writers (SQLite has one at a time)
-                    await asyncio.sleep(FANOUT_PAUSE_SECONDS)
+                    waiting = others_may_wait(self._sessions)
+                    await asyncio.sleep(FANOUT_PAUSE_SECONDS if waiting else 0)
                 opened, changes = await self._open_part(
                     instant, now, chunk, chunk_of_mentors, compose
                 )
@@ -646,30 +651,42 @@ class CheckinService:
         now: datetime,
         mentors_now: datetime,
         instant: datetime | None = None,
+        member_id: int | None = None,
     ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int, ZoneInfo]]]:
         """Each active mentee's next check-in (with their guild id), and each matched
-        mentor's next check-in in a mentor week (with their user id and zone). A few
-        queries, whatever the number of people."""
+        mentor's next check-in in a mentor week (with their user id and zone); with
+        ``member_id``, only that mentee's (no mentor's). A few queries, whatever the number
+        of people; the loop is given back every ``YIELD_EVERY`` people."""
         slots = None if instant is None else await self._slots(session, instant)
-        mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE, slots)
-        mentor_rows = await rows.rhythms(session, ProgramRole.MENTOR, slots)
+        mentee_rows = await rows.rhythms(session, ProgramRole.MENTEE, slots, member_id)
+        mentor_rows = (
+            [] if member_id is not None else await rows.rhythms(session, ProgramRole.MENTOR, slots)
+        )
         first_week = week_of(now.date()) - timedelta(weeks=2)
         taken: dict[int, set[date]] = {}
-        ids = None if instant is None else [row[0] for row in mentee_rows]
-        for member_id, week in await rows.weeks_taken(session, first_week, ids):
-            taken.setdefault(member_id, set()).add(week)
-        holidays = await rows.all_holidays(session)
+        whole = instant is None and member_id is None
+        ids = None if whole else [row[0] for row in mentee_rows]
+        for taker, week in await rows.weeks_taken(session, first_week, ids):
+            taken.setdefault(taker, set()).add(week)
+        holidays = {
+            guild_id: self._config_holidays | days
+            for guild_id, days in (await rows.all_holidays(session)).items()
+        }
         mentees = []
-        for row in mentee_rows:
+        for number, row in enumerate(mentee_rows, 1):
             due = next_due(
                 self._rhythm(row),
                 now,
                 self.window,
-                holidays=self._config_holidays | holidays.get(row[2], set()),
+                holidays=holidays.get(row[2], self._config_holidays),
                 taken=taken.get(row[0], set()),
             )
             if due is not None:
                 mentees.append((due, row[2]))
+            if number % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        if not mentor_rows:
+            return mentees, []
         matched = await rows.mentors_with_mentees(session)
         skipped = {
             first_week + timedelta(weeks=n)
@@ -677,7 +694,9 @@ class CheckinService:
             if not mentor_week(first_week + timedelta(weeks=n), self._settings.mentor_every_weeks)
         }
         mentors = []
-        for row in mentor_rows:
+        for number, row in enumerate(mentor_rows, 1):
+            if number % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             if row[0] not in matched:
                 continue
             rhythm = self._rhythm(row)
@@ -685,7 +704,7 @@ class CheckinService:
                 rhythm,
                 mentors_now,
                 timedelta(0),
-                holidays=self._config_holidays | holidays.get(row[2], set()),
+                holidays=holidays.get(row[2], self._config_holidays),
                 taken=skipped,
             )
             if due is not None:
@@ -797,8 +816,8 @@ class CheckinService:
 
     async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
         now = self._clock.now()
-        mentees, _ = await self._dues(session, now, now)
-        return next((due.at for due, _ in mentees if due.member_id == me.id), None)
+        mentees, _ = await self._dues(session, now, now, member_id=me.id)
+        return next((due.at for due, _ in mentees), None)
 
 
 def _text(value: str, what: Text) -> str | None:

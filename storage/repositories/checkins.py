@@ -27,6 +27,9 @@ from storage.models import (
     ProgramRole,
 )
 
+#: Rows read per step of a streamed query (the event loop is given back between two).
+STREAM_PARTITION = 1000
+
 # ------------------------------------------------------------------ goals
 
 
@@ -78,12 +81,15 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
 
 
 async def rhythms(
-    session: AsyncSession, role: ProgramRole, slots: Sequence[tuple[str, int, time]] | None = None
+    session: AsyncSession,
+    role: ProgramRole,
+    slots: Sequence[tuple[str, int, time]] | None = None,
+    member_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Every active member with ``role`` in every server, in one query: (member id, user id,
     guild id, member zone, joined at, program zone, program weekday, program time, own
     weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
-    to one of these (zone, weekday, local time)."""
+    to one of these (zone, weekday, local time); ``member_id`` only that member."""
     query = (
         select(
             Member.id,
@@ -103,6 +109,8 @@ async def rhythms(
         .where(Member.active.is_(True), Member.role == role)
         .order_by(Member.id)
     )
+    if member_id is not None:
+        query = query.where(Member.id == member_id)
     if slots is not None:
         zone = func.coalesce(Member.time_zone, GuildSettings.time_zone)
         weekday = func.coalesce(CheckinPreference.weekday, GuildSettings.checkin_weekday)
@@ -110,7 +118,12 @@ async def rhythms(
         query = query.where(
             or_(false(), *(and_(zone == z, weekday == w, at == t) for z, w, t in slots))
         )
-    return [tuple(row) for row in await session.execute(query)]
+    # Streamed in partitions: reading 50,000 rows at once held the event loop for seconds.
+    found: list[tuple[Any, ...]] = []
+    result = await session.stream(query)
+    async for partition in result.partitions(STREAM_PARTITION):
+        found += [tuple(row) for row in partition]
+    return found
 
 
 async def weeks_taken(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.batching import chunks
 from storage.models import Member, ProgramRole
 
 
@@ -75,10 +76,14 @@ async def display_names(session: AsyncSession, guild_id: int) -> dict[int, str]:
 
 
 async def languages(session: AsyncSession, user_ids: Collection[int]) -> dict[tuple[int, int], str]:
-    """The stored language of every member row of these users, by (guild_id, user_id)."""
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(Member.guild_id, Member.user_id, Member.language).where(Member.user_id.in_(user_ids))
-    )
-    return {(guild_id, user_id): language for guild_id, user_id, language in rows}
+    """The stored language of every member row of these users, by (guild_id, user_id), the
+    oldest row first."""
+    found: dict[tuple[int, int], str] = {}
+    for chunk in chunks(sorted(user_ids)):
+        rows = await session.execute(
+            select(Member.guild_id, Member.user_id, Member.language)
+            .where(Member.user_id.in_(chunk))
+            .order_by(Member.id)
+        )
+        found.update({(guild_id, user_id): language for guild_id, user_id, language in rows})
+    return found

@@ -218,6 +218,15 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
     assert found.stdout.strip() == "[]"
 
 
+def test_check_config_starts_without_numpy_sklearn_alembic_or_smtp() -> None:
+    """`bridges check-config` (all of `bot.__main__`) loads no array or learning library,
+    nor Alembic (only a migration needs it) nor aiosmtplib (only email paging)."""
+    heavy = ("scipy", "matplotlib", "sklearn", "numpy", "fpdf", "alembic", "aiosmtplib")
+    code = f"import sys, bot.__main__; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+
+
 def _fast_instance_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
     config.write_text("[instance]\npoll_seconds = 1\nheartbeat_seconds = 1\n", encoding="utf-8")
