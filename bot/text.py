@@ -41,7 +41,8 @@ _INVISIBLE = re.compile(
 #: Bidi overrides and isolates: they reorder how the rest of a line is shown.
 _REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_URL = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`|]+")
+#: A scheme with nothing after it counts too: Discord reads a link through backticks.
+_URL = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`|]*")
 _TRAILING = ".,;:!?)]}'\""
 
 

@@ -44,8 +44,11 @@ def test_json_values_are_cleaned_keys_and_all() -> None:
 
 
 SCHOOL = frozenset({"meet.school.org"})
-#: What Discord makes clickable: a URL outside inline code, or a masked link.
-CLICKABLE = re.compile(r"(?i)(?:https?|discord|steam)://[^\s`<>]+|\]\(\s*<?[a-z]+://")
+#: What Discord makes clickable: a URL outside inline code (trailing punctuation, such as
+#: "." or "]" after it, is not part of the link), or a masked link.
+CLICKABLE = re.compile(
+    r"(?i)(?:https?|discord|steam)://[^\s`<>]*[^\s`<>.,;:!?)\]}'\"]|\]\(\s*<?[a-z]+://[^\s`<>)]"
+)
 
 
 def clickable(text: str) -> list[str]:
