@@ -262,7 +262,10 @@ async def _jobs(settings: Settings, guild_id: int | None) -> int:
         for line in await planned_jobs(settings, create_sessions(engine), guild_id):
             print(line)
     except (SQLAlchemyError, OSError) as error:
-        print(f"could not read the database: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            f"could not read the database ({type(error).__name__}); run `bridges db upgrade` first",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEM
     finally:
         await engine.dispose()

@@ -153,6 +153,16 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert {"guild_settings", "members", "alembic_version"} <= tables
 
 
+def test_jobs_on_a_database_not_yet_created_says_to_upgrade_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BRIDGES_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    assert main(["jobs"]) != 0
+    err = capsys.readouterr().err
+    assert "run `bridges db upgrade` first" in err
+    assert "SELECT" not in err and "Traceback" not in err
+
+
 def test_the_installed_command_reports_a_bad_config_without_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "config.toml"
     bad.write_text("[bot\nlog_level = 'LOUD'\n")
