@@ -133,11 +133,11 @@ def score_matrix(
     the formula and the blockers. ``closed`` holds (mentee_id, mentor_id) pairs.
     """
     week = _week_start(reference)
-    quarters = _free_time(mentees, week) @ _free_time(mentors, week).T
+    quarters = _overlap(_free_time(mentees, week), _free_time(mentors, week))
     shared_interests = _shared([p.interests for p in mentees], [m.interests for m in mentors])
     shared_subjects = _shared([p.subjects for p in mentees], [m.subjects for m in mentors])
     wanted_areas, offered_areas = _areas(mentees), _areas(mentors)
-    covered = (wanted_areas @ offered_areas.T).astype(np.float64)
+    covered = _overlap(wanted_areas, offered_areas)
     wanted = np.maximum(wanted_areas.sum(axis=1, keepdims=True, dtype=np.float64), 1.0)
     gap = (
         np.array([m.grade for m in mentors], dtype=np.int64)[np.newaxis, :]
@@ -181,7 +181,7 @@ def explain(
     """The score of one pair with the reasons for it and anything that blocks it."""
     scores, _ = score_matrix([mentee], [mentor], rules, closed, reference)
     week = _week_start(reference)
-    quarters = float((_free_time([mentee], week) @ _free_time([mentor], week).T)[0, 0])
+    quarters = float(_overlap(_free_time([mentee], week), _free_time([mentor], week))[0, 0])
     return Score(
         total=float(scores[0, 0]),
         reasons=_reasons(mentee, mentor, hours=quarters / 4),
@@ -304,7 +304,19 @@ def _grade_points(gaps: npt.NDArray[np.int64], rules: MatchRules) -> Floats:
 def _shared(left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]) -> Floats:
     """How many tags each left set shares with each right set."""
     vocabulary = {tag: index for index, tag in enumerate(sorted(set().union(*right)))}
-    return (_multi_hot(left, vocabulary) @ _multi_hot(right, vocabulary).T).astype(np.float64)
+    return _overlap(_multi_hot(left, vocabulary), _multi_hot(right, vocabulary))
+
+
+def _overlap(left: npt.NDArray[np.float32], right: npt.NDArray[np.float32]) -> Floats:
+    """For 0/1 rows, how many columns each left row shares with each right row.
+
+    The product runs in BLAS, and some OpenBLAS kernels set the FPU's "invalid" flag on
+    finite input (numpy issues 13173 and 24067), which numpy reports as a warning after the
+    call. The inputs here are 0 and 1 only, so that flag cannot mean a real NaN; it is
+    silenced for this product alone rather than failing a staff member's command.
+    """
+    with np.errstate(invalid="ignore"):
+        return (left @ right.T).astype(np.float64)
 
 
 def _multi_hot(

@@ -130,7 +130,10 @@ class Reader:
             norm = math.sqrt(sum(w * w for w in weights)) or 1.0
             columns.extend(features.offset + index for index in counts)
             values.extend(w / norm for w in weights)
-        decision = np.asarray(values) @ self.weights[columns] + self.intercepts
+        with np.errstate(invalid="ignore"):  # OpenBLAS may flag finite input; checked below
+            decision = np.asarray(values) @ self.weights[columns] + self.intercepts
+        if not np.isfinite(decision).all():
+            raise FloatingPointError("the concern model's decision is not finite")
         decision = decision.reshape(self.slopes.shape)
         calibrated = 1.0 / (1.0 + np.exp(self.slopes * decision + self.shifts))
         totals = calibrated.sum(axis=1, keepdims=True)
