@@ -832,8 +832,11 @@ class DeliveryEngine:
             )
             self.last_fan_out = fan_out
         for prompt in new:
-            if prompt.key in self._waiting or prompt.key in self._held:
-                continue  # already queued (dispatched twice)
+            if prompt.key in self._waiting:  # already queued (dispatched twice)
+                waits[prompt.key] = self._waiting[prompt.key]
+                continue
+            if prompt.key in self._held:
+                continue
             waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
             if prompt.priority is Priority.BULK and (self._unread() or self._full()):
                 self._deferred.append((prompt.key, fan_out))  # read back from its row
@@ -907,10 +910,10 @@ class DeliveryEngine:
                 jobs = await self._read_resumed(session, after, room)
             else:
                 jobs = await self._read_deferred(session, room)
+        if after is not None:  # (those dispatched in this run were learnt then)
+            await self._learn_recipients([job.prompt for job in jobs])
         for job in jobs:
             self._enqueue(job)
-        if after is not None:
-            await self._learn_recipients([job.prompt for job in jobs])
 
     async def _read_resumed(
         self, session: AsyncSession, after: tuple[int, int], room: int
