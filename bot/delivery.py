@@ -31,6 +31,9 @@ What the engine guarantees:
   are kept in ``dm_channels``: after the first prompt, a DM costs one request.
 - **Urgent first.** Queued prompts are taken by priority, then age: an escalation does not
   wait behind a 5,000-student check-in.
+- **Bounded in memory.** At most ``WINDOW`` BULK jobs are held with their messages; the
+  rest of the queue is the ``deliveries`` table, read a page at a time as it empties (a
+  restart's backlog by priority and id, a fan-out dispatched meanwhile by its keys).
 - **Retried, boundedly.** Server errors, timeouts and dropped connections are retried with
   exponential backoff up to ``max_attempts``; anything else fails at once. Every delivery
   ends ``sent``, ``fallback``, ``failed`` (with its attempts and last error), ``expired``
