@@ -295,7 +295,7 @@ class CheckinService:
     async def _mentor_prompts(
         session: AsyncSession, asked: Sequence[tuple[Due, int, ZoneInfo]]
     ) -> list[MentorPrompt]:
-        channels = await rows.pair_channels(session, [item.member_id for item, _, _ in asked])
+        channels = await rows.mentor_channels(session, [item.member_id for item, _, _ in asked])
         return [
             MentorPrompt(
                 item.member_id,
@@ -319,7 +319,7 @@ class CheckinService:
             fresh = [
                 item
                 for item in found
-                if item[0].closes_at > now and item[0].created_at <= now - self.reminder_after / 2
+                if item.closes_at > now and item.created_at <= now - self.reminder_after / 2
             ]
             due = await self._prompts(changes.session, fresh)
             await changes.send(compose(due))
@@ -736,22 +736,23 @@ class CheckinService:
         )
 
     async def _prompts(
-        self, session: AsyncSession, found: list[tuple[Checkin, int, Any]]
+        self, session: AsyncSession, found: Sequence[rows.PromptRow]
     ) -> list[CheckinPrompt]:
-        goals = await rows.active_goals_of_many(session, [row.member_id for row, _, _ in found])
+        goals = await rows.active_goal_lines(session, [row.member_id for row in found])
         by_member: dict[int, list[GoalLine]] = {}
         for goal in goals:
             by_member.setdefault(goal.member_id, []).append(GoalLine(goal.id, goal.what))
+        most = self._settings.max_active_goals
         return [
             CheckinPrompt(
                 row.id,
-                user_id,
-                match.channel_id if match is not None else None,
+                row.user_id,
+                row.channel_id,
                 row.closes_at,
                 row.guild_id,
-                tuple(by_member.get(row.member_id, [])[: self._settings.max_active_goals]),
+                tuple(by_member.get(row.member_id, ())[:most]),
             )
-            for row, user_id, match in found
+            for row in found
         ]
 
     async def _answerable(self, session: AsyncSession, checkin_id: int, user_id: int) -> Checkin:
