@@ -10,6 +10,7 @@ again on every text column as it is written (storage/models.py), so nothing can 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -30,6 +31,17 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {clean_json(key): clean_json(item) for key, item in value.items()}
     return value
+
+
+def clean_json_text(value: Any) -> str:
+    """``value`` as JSON text (``json.dumps``), with ``clean`` applied to every string in
+    it: the text is searched, not every string. ``json.dumps`` writes NUL as ``\\u0000``
+    and every surrogate as ``\\udxxx``; a text with neither is clean as it is (an emoji,
+    written as a pair, takes the walk)."""
+    text = json.dumps(value)
+    if "\\u0000" in text or "\\ud" in text:
+        return json.dumps(clean_json(value))
+    return text
 
 
 #: Characters that show nothing: zero-width spaces and joiners, bidi marks and overrides,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from bot.i18n import Date, Joined, Plural, Slash, Text, Weekday
 from bot.services.checkins import CheckinPrompt, Digest, Entry, History, MentorHistory
@@ -94,12 +95,11 @@ def goal_list(goals: Sequence[GoalView], own: bool) -> Text | Joined:
     return Joined([goal_line(goal) for goal in goals], "\n")
 
 
+REMINDER_HEAD = Text("Reminder: your weekly check-in is still waiting.")
+PROMPT_HEAD = Text("Time for your weekly check-in! It takes about two minutes.")
+
+
 def prompt(item: CheckinPrompt, *, reminder: bool = False) -> Joined:
-    head = (
-        Text("Reminder: your weekly check-in is still waiting.")
-        if reminder
-        else Text("Time for your weekly check-in! It takes about two minutes.")
-    )
     goals: Text = (
         Text(
             "Your goals this week:\n{goals}",
@@ -108,8 +108,14 @@ def prompt(item: CheckinPrompt, *, reminder: bool = False) -> Joined:
         if item.goals
         else NO_GOALS
     )
-    until = Text("Press **Start** to answer; it's open until {when}.", when=when(item.closes_at))
-    return Joined([head, goals, until], "\n")
+    head = REMINDER_HEAD if reminder else PROMPT_HEAD
+    return Joined([head, goals, _open_until(item.closes_at)], "\n")
+
+
+@lru_cache(maxsize=64)
+def _open_until(closes_at: datetime) -> Text:
+    """The prompt's last line: the same for every check-in of a fan-out (built once)."""
+    return Text("Press **Start** to answer; it's open until {when}.", when=when(closes_at))
 
 
 def thanks(streak: int) -> Text:

@@ -52,7 +52,7 @@ from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
 from cogs.outbox import dm, transactions
 from cogs.profiles import FOCUS_LABELS
-from cogs.views import persistent_view
+from cogs.views import persistent_view, stamped_button
 from storage.models import GoalStatus
 
 log = logging.getLogger(__name__)
@@ -182,10 +182,14 @@ class StartButton(ReportingItem[discord.ui.Button[Any]], template=r"checkin-star
             discord.ui.Button(
                 label=Text("Start"),
                 style=discord.ButtonStyle.success,
-                custom_id=f"checkin-start:{checkin_id}",
+                custom_id=self.custom_id_of(checkin_id),
             )
         )
         self.checkin_id = checkin_id
+
+    @staticmethod
+    def custom_id_of(checkin_id: int) -> str:
+        return f"checkin-start:{checkin_id}"
 
     @classmethod
     async def from_custom_id(
@@ -266,10 +270,14 @@ class MentorButton(
             discord.ui.Button(
                 label=Text("Answer"),
                 style=discord.ButtonStyle.primary,
-                custom_id=f"mentor-checkin:{member_id}:{week.isoformat()}",
+                custom_id=self.custom_id_of(member_id, week),
             )
         )
         self.member_id, self.week = member_id, week
+
+    @staticmethod
+    def custom_id_of(member_id: int, week: date) -> str:
+        return f"mentor-checkin:{member_id}:{week.isoformat()}"
 
     @classmethod
     async def from_custom_id(
@@ -421,14 +429,16 @@ def _unix(instant: datetime) -> int:
 
 
 def fanout(opened: Opened) -> list[Prompt]:
-    """The week's check-in prompts and the mentors' check-ins."""
-    prompts = [_checkin_prompt(item, reminder=False) for item in opened.checkins]
+    """The week's check-in prompts and the mentors' check-ins (each kind's button built
+    once for all of them)."""
+    prompts = reminders(opened.checkins, reminder=False)
+    answer = stamped_button(MentorButton(0, date.min))
     prompts += [
         dm(
             f"mentor-checkin:{item.member_id}:{item.week.isoformat()}",
             item.user_id,
             texts.MENTOR_PROMPT,
-            view=persistent_view(MentorButton(item.member_id, item.week)),
+            components=answer(MentorButton.custom_id_of(item.member_id, item.week)),
             priority=Priority.BULK,
             fallback_channel_id=item.channel_id,
             expires_at=item.week_ends_at,
@@ -438,8 +448,23 @@ def fanout(opened: Opened) -> list[Prompt]:
     return prompts
 
 
-def reminders(found: Sequence[CheckinPrompt]) -> list[Prompt]:
-    return [_checkin_prompt(item, reminder=True) for item in found]
+def reminders(found: Sequence[CheckinPrompt], *, reminder: bool = True) -> list[Prompt]:
+    """A prompt (or its reminder) per check-in: worth sending until the check-in closes."""
+    start = stamped_button(StartButton(0))
+    occurrence = "reminder" if reminder else "prompt"
+    return [
+        dm(
+            f"checkin:{item.checkin_id}:{occurrence}",
+            item.user_id,
+            texts.prompt(item, reminder=reminder),
+            components=start(StartButton.custom_id_of(item.checkin_id)),
+            priority=Priority.BULK,
+            fallback_channel_id=item.channel_id,
+            guild_id=item.guild_id,
+            expires_at=item.closes_at,
+        )
+        for item in found
+    ]
 
 
 def answer_messages(result: Submitted) -> list[Prompt]:
@@ -491,20 +516,6 @@ def answer_dm(proposal: Proposal, accept: bool) -> list[Prompt]:
             guild_id=proposal.guild_id,
         )
     ]
-
-
-def _checkin_prompt(item: CheckinPrompt, *, reminder: bool) -> Prompt:
-    """A check-in's prompt or reminder: worth sending until the check-in closes."""
-    return dm(
-        f"checkin:{item.checkin_id}:{'reminder' if reminder else 'prompt'}",
-        item.user_id,
-        texts.prompt(item, reminder=reminder),
-        view=persistent_view(StartButton(item.checkin_id)),
-        priority=Priority.BULK,
-        fallback_channel_id=item.channel_id,
-        guild_id=item.guild_id,
-        expires_at=item.closes_at,
-    )
 
 
 class CheckinCog(commands.Cog):

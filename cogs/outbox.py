@@ -9,6 +9,7 @@ it is worth sending (``expires_at``; None: always).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import discord
 
@@ -34,6 +35,7 @@ def dm(
     content: str,
     *,
     view: discord.ui.View | None = None,
+    components: tuple[dict[str, Any], ...] = (),
     priority: Priority = Priority.NORMAL,
     fallback_channel_id: int | None = None,
     guild_id: int | None = None,
@@ -41,13 +43,15 @@ def dm(
 ) -> Prompt:
     """A DM under ``key`` (its kind is the key's first part). With DMs closed it is posted
     in ``fallback_channel_id`` (the pair's channel), else in ``guild_id``'s program channel;
-    with neither, it is not posted anywhere else."""
+    with neither, it is not posted anywhere else. ``components`` are a view's, built
+    already (``cogs.views.stamped_button``), for a prompt without ``view``."""
     return Prompt(
         key=key,
         kind=key.split(":", 1)[0],
         user_id=user_id,
         message=Message(
-            content=content, components=tuple(view.to_components()) if view is not None else ()
+            content=content,
+            components=tuple(view.to_components()) if view is not None else components,
         ),
         priority=priority,
         fallback_channel_id=fallback_channel_id,

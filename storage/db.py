@@ -92,15 +92,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def one_writer_at_a_time(sessions: Sessions) -> bool:
+    """Whether the database has one write lock for everything (SQLite); PostgreSQL locks
+    rows."""
+    engine = sessions.kw["bind"]
+    return isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite"
+
+
 def others_may_wait(sessions: Sessions) -> bool:
     """On SQLite, whether another connection is in use now: someone may be waiting for the
     database's one write lock (in SQLite's busy handler, retrying every few ms), so a long
     series of write transactions should pause before its next one. PostgreSQL locks rows,
     not the database: never."""
-    engine = sessions.kw["bind"]
-    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+    if not one_writer_at_a_time(sessions):
         return False
-    pool = engine.sync_engine.pool
+    pool = sessions.kw["bind"].sync_engine.pool
     return isinstance(pool, QueuePool) and pool.checkedout() > 0
 
 

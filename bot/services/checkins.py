@@ -48,7 +48,7 @@ from bot.services.checkin_rules import (
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
-from storage.db import Sessions, others_may_wait
+from storage.db import Sessions, one_writer_at_a_time, others_may_wait
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
 from storage.repositories import checkins as rows
 from storage.repositories import matches, members
@@ -58,11 +58,15 @@ LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
 #: Check-ins opened (with their prompts) per transaction of a fan-out: SQLite's write lock
-#: is held for one such transaction (about 50 ms on a loaded machine), and each holds the
+#: is held for the end of one such transaction (its reads come first), and each holds the
 #: event loop for a fraction of that. Between two, the loop is given back, and on SQLite,
-#: while another connection is in use, a pause lets a writer waiting for the lock in.
+#: while another connection is in use, a pause (until it is done, at most
+#: FANOUT_PAUSE_SECONDS) lets a writer waiting for the lock in. PostgreSQL locks rows: its
+#: parts are larger, which costs fewer statements per prompt.
 FANOUT_CHUNK = 100
+FANOUT_CHUNK_ROW_LOCKS = 500
 FANOUT_PAUSE_SECONDS = 0.05
+FANOUT_PAUSE_STEP = 0.005
 #: People judged (who is due when) between two moments given back to the event loop.
 YIELD_EVERY = 1000
 
@@ -232,19 +236,19 @@ class CheckinService:
             )
         due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
         asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
-        # Parts of at most FANOUT_CHUNK prompts: the mentees' check-ins, then the mentors'.
+        # Parts of at most `size` prompts: the mentees' check-ins, then the mentors'.
+        size = FANOUT_CHUNK if one_writer_at_a_time(self._sessions) else FANOUT_CHUNK_ROW_LOCKS
         parts = []
-        for start in range(0, len(due) + len(asked), FANOUT_CHUNK):
-            end = start + FANOUT_CHUNK
+        for start in range(0, len(due) + len(asked), size):
+            end = start + size
             parts.append((due[start:end], asked[max(0, start - len(due)) : max(0, end - len(due))]))
         checkins: list[CheckinPrompt] = []
         mentor_prompts: list[MentorPrompt] = []
         committed: list[Changes] = []
         try:
             for number, (chunk, chunk_of_mentors) in enumerate(parts):
-                if number:  # a moment for other writers (SQLite has one at a time)
-                    waiting = others_may_wait(self._sessions)
-                    await asyncio.sleep(FANOUT_PAUSE_SECONDS if waiting else 0)
+                if number:
+                    await self._make_way()
                 opened, changes = await self._open_part(
                     instant, now, chunk, chunk_of_mentors, compose
                 )
@@ -254,6 +258,16 @@ class CheckinService:
         finally:  # sent once all are written, so the sending does not compete with them
             await self._tx.queue(committed)
         return Opened(checkins, mentor_prompts)
+
+    async def _make_way(self) -> None:
+        """Between two parts of a fan-out: the loop given back, and on SQLite, while another
+        connection is in use (a writer may wait for the one lock), a pause until it is done,
+        at most FANOUT_PAUSE_SECONDS."""
+        await asyncio.sleep(0)
+        waited = 0.0
+        while waited < FANOUT_PAUSE_SECONDS and others_may_wait(self._sessions):
+            await asyncio.sleep(FANOUT_PAUSE_STEP)
+            waited += FANOUT_PAUSE_STEP
 
     async def _open_part(
         self,
@@ -267,6 +281,11 @@ class CheckinService:
         mentors' check-ins."""
         async with self._tx.begin("checkin-fanout", queue=False) as changes:
             session = changes.session
+            # The reads first: SQLite's write lock is taken by the first write and held
+            # until the commit.
+            ids = [item.member_id for item, _ in chunk]
+            goals = await self._goal_lines(session, ids)
+            mentor_prompts = await self._mentor_prompts(session, asked)
             await rows.open_many(
                 session,
                 [
@@ -283,11 +302,8 @@ class CheckinService:
                     for item, guild_id in chunk
                 ],
             )
-            ids = [item.member_id for item, _ in chunk]
             found = await rows.open_due_at(session, instant, ids) if ids else []
-            opened = Opened(
-                await self._prompts(session, found), await self._mentor_prompts(session, asked)
-            )
+            opened = Opened(self._prompts_of(found, goals), mentor_prompts)
             await changes.send(compose(opened))
         return opened, changes
 
@@ -295,7 +311,7 @@ class CheckinService:
     async def _mentor_prompts(
         session: AsyncSession, asked: Sequence[tuple[Due, int, ZoneInfo]]
     ) -> list[MentorPrompt]:
-        channels = await rows.pair_channels(session, [item.member_id for item, _, _ in asked])
+        channels = await rows.mentor_channels(session, [item.member_id for item, _, _ in asked])
         return [
             MentorPrompt(
                 item.member_id,
@@ -319,7 +335,7 @@ class CheckinService:
             fresh = [
                 item
                 for item in found
-                if item[0].closes_at > now and item[0].created_at <= now - self.reminder_after / 2
+                if item.closes_at > now and item.created_at <= now - self.reminder_after / 2
             ]
             due = await self._prompts(changes.session, fresh)
             await changes.send(compose(due))
@@ -736,22 +752,35 @@ class CheckinService:
         )
 
     async def _prompts(
-        self, session: AsyncSession, found: list[tuple[Checkin, int, Any]]
+        self, session: AsyncSession, found: Sequence[rows.PromptRow]
     ) -> list[CheckinPrompt]:
-        goals = await rows.active_goals_of_many(session, [row.member_id for row, _, _ in found])
+        goals = await self._goal_lines(session, [row.member_id for row in found])
+        return self._prompts_of(found, goals)
+
+    @staticmethod
+    async def _goal_lines(
+        session: AsyncSession, member_ids: Sequence[int]
+    ) -> dict[int, list[GoalLine]]:
+        """The active goals of these members, oldest first, by member."""
         by_member: dict[int, list[GoalLine]] = {}
-        for goal in goals:
+        for goal in await rows.active_goal_lines(session, member_ids):
             by_member.setdefault(goal.member_id, []).append(GoalLine(goal.id, goal.what))
+        return by_member
+
+    def _prompts_of(
+        self, found: Sequence[rows.PromptRow], goals: dict[int, list[GoalLine]]
+    ) -> list[CheckinPrompt]:
+        most = self._settings.max_active_goals
         return [
             CheckinPrompt(
                 row.id,
-                user_id,
-                match.channel_id if match is not None else None,
+                row.user_id,
+                row.channel_id,
                 row.closes_at,
                 row.guild_id,
-                tuple(by_member.get(row.member_id, [])[: self._settings.max_active_goals]),
+                tuple(goals.get(row.member_id, ())[:most]),
             )
-            for row, user_id, match in found
+            for row in found
         ]
 
     async def _answerable(self, session: AsyncSession, checkin_id: int, user_id: int) -> Checkin:

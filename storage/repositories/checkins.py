@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -46,14 +46,25 @@ async def goals_of(
     return list(rows)
 
 
-async def active_goals_of_many(session: AsyncSession, member_ids: Sequence[int]) -> list[Goal]:
-    """Active goals of many members in one query, oldest first."""
-    found: list[Goal] = []
+class GoalLine(NamedTuple):
+    """An active goal as a prompt lists it."""
+
+    id: int
+    member_id: int
+    what: str
+
+
+async def active_goal_lines(session: AsyncSession, member_ids: Sequence[int]) -> list[GoalLine]:
+    """Active goals of many members (id, member, what; no entities), oldest first."""
+    found: list[GoalLine] = []
     for chunk in chunks(member_ids):
-        found += await session.scalars(
-            select(Goal).where(Goal.member_id.in_(chunk), Goal.status == GoalStatus.ACTIVE)
+        rows = await session.execute(
+            select(Goal.id, Goal.member_id, Goal.what).where(
+                Goal.member_id.in_(chunk), Goal.status == GoalStatus.ACTIVE
+            )
         )
-    return sorted(found, key=lambda g: g.id)
+        found += [GoalLine(*row) for row in rows]
+    return sorted(found)
 
 
 async def goals_by_ids(session: AsyncSession, goal_ids: Sequence[int]) -> dict[int, Goal]:
@@ -172,11 +183,32 @@ async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> 
         await session.execute(statement, list(chunk))
 
 
-async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Checkin, int, Any]]:
-    """Check-ins matching ``conditions`` with the mentee's user id and their active match
-    (or None), in one query."""
+class PromptRow(NamedTuple):
+    """What a check-in's prompt needs of its row and its people (no entities: a fan-out
+    reads thousands)."""
+
+    id: int
+    member_id: int
+    guild_id: int
+    user_id: int
+    closes_at: datetime
+    created_at: datetime
+    channel_id: int | None  # the active match's channel
+
+
+async def with_people(session: AsyncSession, *conditions: Any) -> list[PromptRow]:
+    """Check-ins matching ``conditions`` with the mentee's user id and their active
+    match's channel, in one query."""
     rows = await session.execute(
-        select(Checkin, Member.user_id, Match)
+        select(
+            Checkin.id,
+            Checkin.member_id,
+            Checkin.guild_id,
+            Member.user_id,
+            Checkin.closes_at,
+            Checkin.created_at,
+            Match.channel_id,
+        )
         .join(Member, Member.id == Checkin.member_id)
         .outerjoin(
             Match, (Match.mentee_id == Checkin.member_id) & (Match.status == MatchStatus.ACTIVE)
@@ -184,20 +216,20 @@ async def with_people(session: AsyncSession, *conditions: Any) -> list[tuple[Che
         .where(*conditions)
         .order_by(Checkin.id)
     )
-    return [(row, user_id, match) for row, user_id, match in rows]
+    return [PromptRow(*row) for row in rows]
 
 
 async def open_due_at(
     session: AsyncSession, due_at: datetime, member_ids: Sequence[int] | None = None
-) -> list[tuple[Checkin, int, Any]]:
+) -> list[PromptRow]:
     """The open check-ins due at ``due_at`` (of these members), with their people."""
     conditions = [Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN]
     if member_ids is None:
         return await with_people(session, *conditions)
-    found: list[tuple[Checkin, int, Any]] = []
+    found: list[PromptRow] = []
     for chunk in chunks(member_ids):
         found += await with_people(session, *conditions, Checkin.member_id.in_(chunk))
-    return sorted(found, key=lambda row: row[0].id)
+    return sorted(found, key=lambda row: row.id)
 
 
 async def open_due_instants(session: AsyncSession) -> list[datetime]:
@@ -341,20 +373,17 @@ async def mentor_history(session: AsyncSession, member_id: int, limit: int) -> l
     return list(rows)
 
 
-async def pair_channels(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
-    """A pair channel id for each member with an active match (a mentor's first one)."""
-    matches: dict[int, tuple[int, int, int]] = {}
-    for chunk in chunks(member_ids):
-        rows = await session.execute(
-            select(Match.id, Match.mentor_id, Match.mentee_id, Match.channel_id).where(
-                Match.status == MatchStatus.ACTIVE,
-                Match.channel_id.is_not(None),
-                (Match.mentor_id.in_(chunk)) | (Match.mentee_id.in_(chunk)),
-            )
-        )
-        matches.update({row_id: (a, b, c) for row_id, a, b, c in rows if c is not None})
+async def mentor_channels(session: AsyncSession, mentor_ids: Sequence[int]) -> dict[int, int]:
+    """A pair channel id for each of these mentors with an active match (their first one),
+    by their index: a fan-out asks this of thousands."""
     found: dict[int, int] = {}
-    for _, (mentor_id, mentee_id, channel_id) in sorted(matches.items()):
-        found.setdefault(mentor_id, channel_id)
-        found.setdefault(mentee_id, channel_id)
+    for chunk in chunks(mentor_ids):
+        rows = await session.execute(
+            select(Match.mentor_id, Match.channel_id)
+            .where(Match.mentor_id.in_(chunk), Match.status == MatchStatus.ACTIVE)
+            .order_by(Match.id)
+        )
+        for mentor_id, channel_id in rows:
+            if channel_id is not None:
+                found.setdefault(mentor_id, channel_id)
     return found

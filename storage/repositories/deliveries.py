@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import JSON, Dialect, Table, TypeDecorator, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.text import clean_json_text
 from storage.batching import chunks
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
@@ -25,30 +26,39 @@ def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+class _JSONText(TypeDecorator[str]):
+    """JSON text serialized and cleaned already (``clean_json_text``), written as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
 async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert each row (a dict of Delivery columns, ``key`` included) as pending; returns
     the keys that were new. A key recorded before is never claimed again.
 
     One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` compiled once (and cached) and run
-    as an executemany per chunk, in the caller's transaction: nothing is committed here."""
+    as an executemany per chunk, in the caller's transaction: nothing is committed here.
+    The payload is cleaned and serialized here, once per row (``clean_json_text``)."""
     if not rows:
         return set()
-    columns = sorted({column for row in rows for column in row})
+    blank = dict.fromkeys({column for row in rows for column in row} - {"payload"})
     statement = (
         _insert(session)(_TABLE)
+        .values(payload=bindparam("payload_text", type_=_JSONText()))
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(_TABLE.c.key)
     )
     new: set[str] = set()
     for chunk in chunks(rows, CLAIM_CHUNK):
-        params = [
-            {
-                **{column: row.get(column) for column in columns},
-                "status": DeliveryStatus.PENDING,
-                "attempts": 0,
-            }
-            for row in chunk
-        ]
+        params = []
+        for row in chunk:
+            values = {**blank, **row, "status": DeliveryStatus.PENDING, "attempts": 0}
+            values["payload_text"] = clean_json_text(values.pop("payload", None))
+            params.append(values)
         result = await session.execute(statement, params)
         new.update(result.scalars())
     return new

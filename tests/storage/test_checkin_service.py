@@ -150,6 +150,7 @@ async def test_a_fanout_stopped_between_chunks_leaves_each_checkin_with_its_prom
         )
         await world.profiles.accept(GUILD, user_id, draft)
     monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 2)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK_ROW_LOCKS", 2)
     world.clock.set(FIRST_DUE)
     calls = []
 

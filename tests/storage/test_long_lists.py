@@ -96,14 +96,14 @@ async def test_every_in_list_takes_40000_ids(sessions: Sessions) -> None:
     mentor, mentee, session_id, goal_id = await _pair(sessions)
     ids = [mentee, mentor, *range(10**6, 10**6 + MANY)]
     async with sessions() as session:
-        assert [g.id for g in await checkins.active_goals_of_many(session, ids)] == [goal_id]
+        assert [g.id for g in await checkins.active_goal_lines(session, ids)] == [goal_id]
         assert list(await checkins.goals_by_ids(session, [goal_id, *ids])) == [goal_id]
         assert await checkins.weeks_taken(session, date(2026, 11, 1), ids) == {
             (mentee, date(2026, 11, 23))
         }
         due = await checkins.open_due_at(session, NOW, ids)
-        assert [(row.member_id, user_id) for row, user_id, _ in due] == [(mentee, 12)]
-        assert await checkins.pair_channels(session, ids) == {mentor: 77, mentee: 77}
+        assert [(row.member_id, row.user_id) for row in due] == [(mentee, 12)]
+        assert await checkins.mentor_channels(session, ids) == {mentor: 77}
         busy = await mentoring.busy_for_members(session, ids, NOW, NOW + timedelta(days=1))
         assert [row.id for row in busy] == [session_id]
         pairs = await mentoring.with_pairs(session, [session_id, *ids])

@@ -24,7 +24,7 @@ from bot.services.concern import (
 )
 
 #: Written for these tests (in no part of the corpus): the rules find nothing in it.
-MISSED_BY_RULES = "i looked up how many of my moms sleeping pills it would take"
+MISSED_BY_RULES = "i keep looking up how much of it would be too much"
 
 
 def test_training_is_deterministic() -> None:

@@ -3,6 +3,7 @@ link a student wrote is clickable where the bot relays it; is_invisible()."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.services.checkins import Entry, History, MentorEntry, MentorHistory
-from bot.text import clean, clean_json, is_invisible, plain_links
+from bot.text import clean, clean_json, clean_json_text, is_invisible, plain_links
 from cogs import checkin_texts
 from storage.models import CheckinStatus
 
@@ -137,3 +138,18 @@ def test_checkin_answers_shown_to_others_show_links_as_plain_text() -> None:
     ):
         assert "](" not in shown
         assert "`https://evil.example/login`" in shown
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+@example({"content": "ok\x00 \ud800 \\u0000 \\ud83d", "tag": ["\U0001f600", "\udfff"]})
+@example({"content": "¡Llegó tu seguimiento! <t:1:F>", "components": [{"label": "Empezar"}]})
+def test_clean_json_text_is_the_cleaned_value_serialized(value: object) -> None:
+    """Searching the serialized text gives what walking every string gives."""
+    assert clean_json_text(value) == json.dumps(clean_json(value))
