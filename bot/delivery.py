@@ -31,6 +31,9 @@ What the engine guarantees:
   are kept in ``dm_channels``: after the first prompt, a DM costs one request.
 - **Urgent first.** Queued prompts are taken by priority, then age: an escalation does not
   wait behind a 5,000-student check-in.
+- **Bounded in memory.** At most ``WINDOW`` BULK jobs are held with their messages; the
+  rest of the queue is the ``deliveries`` table, read a page at a time as it empties (a
+  restart's backlog by priority and id, a fan-out dispatched meanwhile by its keys).
 - **Retried, boundedly.** Server errors, timeouts and dropped connections are retried with
   exponential backoff up to ``max_attempts``; anything else fails at once. Every delivery
   ends ``sent``, ``fallback``, ``failed`` (with its attempts and last error), ``expired``
@@ -111,6 +114,12 @@ STAMP_MAX = 1000
 #: While the database refuses writes, it is tried again after this, doubling up to the max.
 PROBE_FIRST_SECONDS = 0.25
 PROBE_MAX_SECONDS = 5.0
+#: Jobs kept in memory: the queue holds at most WINDOW BULK jobs (with their messages); the
+#: rest stay rows in ``deliveries`` (a key each, for those dispatched in this run) and are
+#: read PAGE at a time as the window empties. URGENT and NORMAL prompts always go straight
+#: in (they answer what a person did, a few at a time). At 46 sends/s a window lasts ~10 s.
+WINDOW = 500
+PAGE = 250
 
 T = TypeVar("T")
 
@@ -597,6 +606,16 @@ class DeliveryEngine:
         self._arm_valid = min(ARM_VALID_SECONDS, settings.nonce_window_seconds / 4)
         self._outlets: dict[str, Outlet] = {}
         self._heap: list[tuple[int, int, _Job]] = []
+        # Keys of every job in memory (queued, in flight, waiting to retry, or with its
+        # outcome not yet written): a row read from the table under one is not queued again.
+        self._held: set[str] = set()
+        # Rows left pending by the last run, read page by page: the next (priority, id) to
+        # read from, up to the highest id pending at start (None: all read).
+        self._resume_from: tuple[int, int] | None = None
+        self._resume_until = 0
+        self._resume_left = 0
+        # BULK prompts dispatched while the window was full: their keys (and fan-out), in order.
+        self._deferred: deque[tuple[str, FanOut | None]] = deque()
         self._seq = itertools.count()
         self._waiting: dict[str, asyncio.Future[DeliveryStatus]] = {}
         self._dm_channels: dict[int, int] = {}
@@ -628,36 +647,30 @@ class DeliveryEngine:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> int:
-        """Start sending, and queue every delivery left pending by the last run.
+        """Start sending, and queue every delivery left pending by the last run; returns
+        how many.
 
         A row stamped as attempted (``last_attempt_at``) may have been sent before the
         restart: it is sent again with its nonce while within the nonce window, and past
-        it resolved by kind when its turn comes (``resend_when_unsure``)."""
+        it resolved by kind when its turn comes (``resend_when_unsure``).
+
+        Only the count is read here; the rows are read a page at a time as the queue
+        empties (see ``WINDOW``), most urgent first, then oldest."""
         async with self._sessions() as session:
-            rows = await repo.pending(session)
-            closed = await repo.dms_closed(session, (r.recipient_user_id for r in rows))
-            self._dm_channels.update(
-                await repo.dm_channels(session, (r.recipient_user_id for r in rows))
-            )
-        self._closed |= closed
+            backlog = await repo.backlog(session)
         self._stopping = False
-        resumable = [
-            row for row in rows if row.payload is not None and row.key not in self._waiting
-        ]
-        loop = asyncio.get_running_loop()
-        for row in resumable:
-            self._waiting[row.key] = loop.create_future()
-            job = _Job(_prompt_of(row), attempts=row.attempts, unsure_since=row.last_attempt_at)
-            self._enqueue(job)
+        resumable = max(0, backlog.count - len(self._held))  # those queued by this run stay
         if resumable:
-            unsure = sum(row.last_attempt_at is not None for row in resumable)
+            self._resume_from, self._resume_until = (0, 0), backlog.last_id
+            self._resume_left = resumable
+            self._wake()
             log.info(
-                "delivery: resumed %d pending deliveries (%d may have been sent before the "
+                "delivery: resuming %d pending deliveries (%d may have been sent before the "
                 "restart)",
-                len(resumable),
-                unsure,
+                resumable,
+                backlog.stamped,
             )
-        return len(resumable)
+        return resumable
 
     async def stop(self) -> None:
         """Drain and stop: take no new job, let requests already sent finish (up to
@@ -675,6 +688,9 @@ class DeliveryEngine:
         self._timers.clear()
         self._heap.clear()
         await _cancel(self._dispatcher)
+        unread = self._resume_left
+        self._resume_from, self._resume_left = None, 0
+        self._deferred.clear()
         # Requests already out may finish; anything else (waiting for the pacer, a channel's
         # window, a database read) stops where it is, unsent.
         out = [task for task, job in self._in_flight.items() if job.requesting]
@@ -712,6 +728,7 @@ class DeliveryEngine:
             future.set_result(DeliveryStatus.PENDING)
         self._waiting.clear()
         self._abandoned.clear()
+        self._held.clear()
         log.info(
             "delivery stopped in %.1f s: %d requests finished, %d cut off after %.0f s, "
             "%d outcomes written, %d not written (database unavailable), "
@@ -722,7 +739,7 @@ class DeliveryEngine:
             self.settings.drain_seconds,
             self._written - written_before,
             unwritten,
-            len(pending),
+            len(pending) + unread,
         )
 
     # ------------------------------------------------------------------ API
@@ -762,7 +779,7 @@ class DeliveryEngine:
 
     def status(self) -> EngineStatus:
         return EngineStatus(
-            queued=len(self._heap) + len(self._timers),
+            queued=len(self._heap) + len(self._timers) + self._resume_left + len(self._deferred),
             in_flight=len(self._in_flight),
             sent=self._counts[DeliveryStatus.SENT],
             fallback=self._counts[DeliveryStatus.FALLBACK],
@@ -779,8 +796,13 @@ class DeliveryEngine:
 
     async def idle(self) -> None:
         """Wait until every queued delivery (resumed ones too) has its outcome written."""
-        while self._waiting:
-            await asyncio.gather(*self._waiting.values(), return_exceptions=True)
+        while True:
+            if self._waiting:
+                await asyncio.gather(*self._waiting.values(), return_exceptions=True)
+            elif self._unread() and self._dispatcher is not None and not self._dispatcher.done():
+                await asyncio.wait([self._dispatcher])  # it reads the rest as it goes
+            else:
+                return
 
     # ------------------------------------------------------------------ claiming
 
@@ -813,10 +835,18 @@ class DeliveryEngine:
             )
             self.last_fan_out = fan_out
         for prompt in new:
-            if prompt.key in self._waiting:
-                continue  # already queued (dispatched twice)
+            if prompt.key in self._waiting:  # already queued (dispatched twice)
+                waits[prompt.key] = self._waiting[prompt.key]
+                continue
+            if prompt.key in self._held:
+                continue
             waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
+            if prompt.priority is Priority.BULK and (self._unread() or self._full()):
+                self._deferred.append((prompt.key, fan_out))  # read back from its row
+                continue
+            self._held.add(prompt.key)
             self._enqueue(_Job(prompt, fan_out=fan_out))
+        self._wake()
         return waits
 
     async def _learn_recipients(self, prompts: Sequence[Prompt]) -> None:
@@ -855,18 +885,107 @@ class DeliveryEngine:
         if self._stopping:
             return  # its row stays pending: the next start sends it
         heapq.heappush(self._heap, (int(job.prompt.priority), next(self._seq), job))
+        self._wake()
+
+    def _wake(self) -> None:
+        """Run the dispatcher if there is anything to take (it stops when there is not)."""
+        if self._stopping or not (self._heap or self._unread()):
+            return
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="delivery-dispatch")
+
+    def _unread(self) -> bool:
+        """Whether pending rows wait in the table, not yet in memory."""
+        return self._resume_from is not None or bool(self._deferred)
+
+    def _full(self) -> bool:
+        return len(self._heap) >= WINDOW
+
+    async def _refill(self) -> None:
+        """Read the next page of rows into the queue: those left by the last run first
+        (most urgent, then oldest), then the BULK prompts dispatched while it was full.
+        The read happens under the write lock, and a row whose key is held is skipped: an
+        outcome being written for a key cannot make its row be read as pending again."""
+        room = max(PAGE, WINDOW - len(self._heap))
+        after = self._resume_from
+        async with self._writing, self._sessions() as session:
+            if after is not None:
+                jobs = await self._read_resumed(session, after, room)
+            else:
+                jobs = await self._read_deferred(session, room)
+        if after is not None:  # (those dispatched in this run were learnt then)
+            await self._learn_recipients([job.prompt for job in jobs])
+        for job in jobs:
+            self._enqueue(job)
+
+    async def _read_resumed(
+        self, session: AsyncSession, after: tuple[int, int], room: int
+    ) -> list[_Job]:
+        rows = await repo.pending_page(session, after, self._resume_until, room)
+        if len(rows) < room:
+            self._resume_from = None
+        else:
+            self._resume_from = (rows[-1].priority, rows[-1].id)
+        jobs = self._load(rows, {})
+        self._resume_left = 0 if self._resume_from is None else self._resume_left - len(jobs)
+        return jobs
+
+    async def _read_deferred(self, session: AsyncSession, room: int) -> list[_Job]:
+        wanted = [self._deferred.popleft() for _ in range(min(room, len(self._deferred)))]
+        try:
+            found = await repo.pending_of(session, [key for key, _ in wanted])
+            gone = [key for key, _ in wanted if key not in found and key not in self._held]
+            # finished by someone else meanwhile (erased, or another run): its outcome
+            done = await repo.statuses(session, gone) if gone else {}
+        except BaseException:
+            self._deferred.extendleft(reversed(wanted))
+            raise
+        for key in gone:
+            future = self._waiting.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(done.get(key, DeliveryStatus.FAILED))
+        return self._load([found[key] for key, _ in wanted if key in found], dict(wanted))
+
+    def _load(self, rows: Sequence[Delivery], fan_outs: Mapping[str, FanOut | None]) -> list[_Job]:
+        """Jobs for rows read from the table, but none for a key already held."""
+        loop = asyncio.get_running_loop()
+        jobs = []
+        for row in rows:
+            if row.key in self._held or row.payload is None:
+                continue
+            self._held.add(row.key)
+            if row.key not in self._waiting:
+                self._waiting[row.key] = loop.create_future()
+            prompt = _prompt_of(row)
+            jobs.append(
+                _Job(
+                    prompt,
+                    attempts=row.attempts,
+                    unsure_since=row.last_attempt_at,
+                    fan_out=fan_outs.get(row.key),
+                )
+            )
+        return jobs
 
     # ------------------------------------------------------------------ taking jobs
 
     async def _dispatch(self) -> None:
         """Take jobs by priority, each only once its row is stamped "about to be sent", and
-        none while outcomes cannot be written."""
-        while self._heap:
+        none while outcomes cannot be written. The queue is refilled from the table as it
+        empties."""
+        while self._heap or self._unread():
             await self._writable.wait()
+            if self._unread() and len(self._heap) < WINDOW - PAGE:
+                try:
+                    await self._refill()
+                except Exception as error:
+                    self._pause(error)
+                    await asyncio.sleep(PROBE_FIRST_SECONDS * 4)
+                    continue
+                if self._writable.is_set():
+                    self._resume()
             if not self._heap:
-                return
+                continue
             if self._needs_stamp(self._heap[0][2]):
                 await self._stamp()
                 continue
@@ -1274,6 +1393,8 @@ class DeliveryEngine:
             raise
         self._written += len(outcomes)
         for outcome, future in outcomes:
+            if outcome.status is not DeliveryStatus.PENDING:
+                self._held.discard(outcome.key)  # its row is no longer pending
             if future is not None and not future.done():
                 future.set_result(outcome.status)
 

@@ -7,9 +7,6 @@ and the ``horizon`` job, every ``PLAN_EVERY``, plans what has come within ``HORI
 A command that creates or moves a row inside the horizon plans its job at once. Because
 ``PLAN_EVERY`` < ``HORIZON``, every row's moment is reached by a planner run before it is due.
 
-Escalations' SLA and follow-up jobs are planned whole, not limited by the horizon: at most
-two per open escalation, and open escalations are few.
-
 "Grouped" kinds have one job per instant, whose handler reads from rows what is due then:
 a row cancelled or moved is simply not found (its old instant's job needs no removal).
 
@@ -61,6 +58,9 @@ from datetime import datetime, timedelta
 HORIZON = timedelta(hours=48)
 #: How often the ``horizon`` job plans what has come within ``HORIZON``.
 PLAN_EVERY = timedelta(hours=6)
+#: Jobs running at once (each takes a database connection; after a restart thousands may be
+#: due together): the others wait their turn. ``urgent`` kinds do not wait.
+JOBS_AT_ONCE = 3
 
 _FIELD = re.compile(r"\{([a-z]+)\}")
 
@@ -73,6 +73,8 @@ class JobKind:
     derived_from: str
     runs: str
     grouped: bool
+    #: Runs as soon as it is due, not behind other jobs (see ``JOBS_AT_ONCE``).
+    urgent: bool = False
     _shape: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -190,6 +192,7 @@ ESCALATION_SLA = JobKind(
     "unclaimed escalations",
     "EscalationCog.sla",
     grouped=False,
+    urgent=True,
 )
 ESCALATION_FOLLOW_UP = JobKind(
     "escalation-follow-up",
@@ -197,6 +200,7 @@ ESCALATION_FOLLOW_UP = JobKind(
     "claimed escalations without a note since the claim",
     "EscalationCog.follow_up",
     grouped=False,
+    urgent=True,
 )
 RETENTION = JobKind(
     "retention",

@@ -38,7 +38,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from bot.jobs import JobKind
+from bot.jobs import JOBS_AT_ONCE, JobKind, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ class Scheduler:
         # Kind name -> {job id: when it runs}, kept as jobs are added, run or removed.
         self._planned: dict[str, dict[str, datetime]] = {}
         self._scheduler.add_listener(self._forget, EVENT_JOB_REMOVED)
+        # APScheduler starts every due job at once; each waits here for its turn instead of
+        # all queueing for a database connection (and timing out) together.
+        self._turns = asyncio.Semaphore(JOBS_AT_ONCE)
 
     @property
     def running(self) -> bool:
@@ -120,16 +123,31 @@ class Scheduler:
         """Run ``func(*args)`` once at ``when`` (aware), replacing any job with this id."""
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError("run_at needs an aware datetime")
-        _cache_signature(func)
         at = when.astimezone(UTC)
         planned = self._planned.setdefault(_kind_name(job), {})
         if job in planned and not self._scheduler.running:
             # Before start APScheduler only queues adds, a second one would be a duplicate.
             self._scheduler.remove_job(job)
+        _cache_signature(func)
+        kind = kind_of(job)
+        runner = self._now if kind is not None and kind.urgent else self._in_turn
+        _cache_signature(runner)
         self._scheduler.add_job(
-            func, DateTrigger(run_date=at), args=args, id=job, replace_existing=True
+            runner, DateTrigger(run_date=at), args=(func, *args), id=job, replace_existing=True
         )
         planned[job] = at
+
+    async def _in_turn(self, func: JobFunc, *args: int | str) -> None:
+        """Run a job once fewer than ``JOBS_AT_ONCE`` others run; not at all if the
+        scheduler was paused meanwhile (its rows plan it again at the next start)."""
+        async with self._turns:
+            if not self._stopping:
+                await func(*args)
+
+    @staticmethod
+    async def _now(func: JobFunc, *args: int | str) -> None:
+        """Run an urgent job at once."""
+        await func(*args)
 
     @contextmanager
     def batch(self) -> Iterator[None]:

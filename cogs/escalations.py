@@ -12,8 +12,9 @@ and staff known to the program instead, and logged as an error.
 
 ``reconcile()`` rebuilds SLA jobs ``escalation-sla:{id}:{stage}`` and follow-up jobs
 ``escalation-follow-up:{id}:{stage}`` (a claimed escalation with no note: the claimer
-reminded, then the staff role pinged; each message keyed by the claim) from rows (a stage
-due while the bot was down runs at once), links or writes the posts of escalations left
+reminded, then the staff role pinged; each message keyed by the claim) from rows, those due
+within the horizon (``bot/jobs.py``; a stage due while the bot was down runs at once, the
+planner adds the later ones as they come within it), links or writes the posts of escalations left
 without one, and starts the signal worker, which applies every signal a crash left.
 
 What the asker reads (the form, the reply, the crisis resources in their language, and
@@ -38,7 +39,7 @@ from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
 from bot.errors import UserError
 from bot.i18n import Text
-from bot.jobs import ESCALATION_FOLLOW_UP, ESCALATION_SLA
+from bot.jobs import ESCALATION_FOLLOW_UP, ESCALATION_SLA, HORIZON, Window
 from bot.paging.outlets import page_prompts
 from bot.paging.page import compose_page
 from bot.services.access import Audience, is_staff
@@ -359,33 +360,53 @@ class EscalationCog(commands.Cog):
         return count
 
     async def plan_from_rows(self) -> int:
-        """The SLA and follow-up jobs of every open escalation."""
+        """The SLA and follow-up jobs of every open escalation due within the horizon (a
+        stage missed while the bot was down runs at once)."""
+        return await self.extend(self._window())
+
+    async def extend(self, window: Window) -> int:
+        """Plan the SLA and follow-up stages whose moment is in ``window`` (each job from
+        its row, replacing one of the same id). Returns how many were planned."""
         count = 0
         with self.bot.scheduler.batch():
             for view in await self.service.unclaimed():
-                count += self.plan(view)
+                count += self.plan(view, window)
             for view in await self.service.claimed():
-                count += self.follow(view)
+                count += self._follow(view, window)
         return count
 
-    def plan(self, view: EscalationView) -> int:
-        plan = self.service.sla_plan(view)
-        for stage, at in plan:
+    def _window(self) -> Window:
+        """What a staff action or the start plans at once: everything up to the horizon."""
+        return Window(None, self.bot.clock.now() + HORIZON)
+
+    def plan(self, view: EscalationView, window: Window | None = None) -> int:
+        """The SLA jobs of an unclaimed escalation whose moment is in the window."""
+        window = window or self._window()
+        planned = 0
+        for stage, at in self.service.sla_plan(view):
             job = ESCALATION_SLA.id(view.id, stage)
-            self.bot.scheduler.run_at(job, at, self.sla, view.id, stage)
-        return len(plan)
+            if window.holds(at):
+                self.bot.scheduler.run_at(job, at, self.sla, view.id, stage)
+                planned += 1
+        return planned
 
     def unplan(self, escalation_id: int) -> None:
         self.bot.scheduler.cancel_matching(ESCALATION_SLA.prefix(escalation_id))
 
     def follow(self, view: EscalationView) -> int:
-        """The follow-up jobs of a claimed escalation with no note since its claim."""
+        """The follow-up jobs of a claimed escalation with no note since its claim, within
+        the horizon (those of an earlier claim are dropped)."""
         self.unfollow(view.id)
-        plan = self.service.follow_up_plan(view)
-        for stage, at in plan:
+        return self._follow(view, self._window())
+
+    def _follow(self, view: EscalationView, window: Window) -> int:
+        planned = 0
+        for stage, at in self.service.follow_up_plan(view):
             job = ESCALATION_FOLLOW_UP.id(view.id, stage)
-            self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
-        return len(plan)
+            if window.holds(at):
+                self.bot.scheduler.run_at(job, at, self.follow_up, view.id, stage)
+                planned += 1
+        return planned
 
     def unfollow(self, escalation_id: int) -> None:
         self.bot.scheduler.cancel_matching(ESCALATION_FOLLOW_UP.prefix(escalation_id))

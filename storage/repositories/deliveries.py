@@ -74,6 +74,73 @@ async def pending(session: AsyncSession) -> list[Delivery]:
     return list(rows)
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """The pending deliveries at one moment: how many, how many may have been sent (an
+    attempt stamped), and the highest id among them (0 with none)."""
+
+    count: int
+    stamped: int
+    last_id: int
+
+
+async def backlog(session: AsyncSession) -> Backlog:
+    """Count the pending deliveries, without reading them."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(Delivery.last_attempt_at), func.max(Delivery.id)).where(
+                Delivery.status == DeliveryStatus.PENDING
+            )
+        )
+    ).one()
+    return Backlog(int(row[0]), int(row[1]), int(row[2] or 0))
+
+
+async def pending_page(
+    session: AsyncSession, after: tuple[int, int], last_id: int, limit: int
+) -> list[Delivery]:
+    """The next ``limit`` pending deliveries after ``after`` (priority, id) in (priority,
+    id) order, among ids up to ``last_id``: one priority per query, so each is an ordered
+    walk of ``ix_deliveries_status_priority``."""
+    priority, after_id = after
+    found: list[Delivery] = []
+    top = await session.scalar(
+        select(func.max(Delivery.priority)).where(
+            Delivery.status == DeliveryStatus.PENDING, Delivery.id <= last_id
+        )
+    )
+    while top is not None and priority <= top and len(found) < limit:
+        rows = await session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.priority == priority,
+                Delivery.id > after_id,
+                Delivery.id <= last_id,
+            )
+            .order_by(Delivery.id)
+            .limit(limit - len(found))
+        )
+        page = list(rows)
+        found += page
+        if len(found) < limit:
+            priority, after_id = priority + 1, 0
+    return found
+
+
+async def pending_of(session: AsyncSession, keys: Sequence[str]) -> dict[str, Delivery]:
+    """Those of these deliveries still pending, by key."""
+    found: dict[str, Delivery] = {}
+    for chunk in chunks(keys):
+        rows = await session.scalars(
+            select(Delivery).where(
+                Delivery.key.in_(chunk), Delivery.status == DeliveryStatus.PENDING
+            )
+        )
+        found.update({row.key: row for row in rows})
+    return found
+
+
 async def mark_attempting(session: AsyncSession, keys: Sequence[str], now: datetime) -> None:
     """Record that a request for each of these deliveries is about to leave (one UPDATE per
     thousand): from now on a restart treats them as possibly sent."""

@@ -354,6 +354,24 @@ async def test_a_claimed_untouched_escalation_is_followed_up_once_each_across_re
     assert sum("Follow-up overdue" in p.content for p in posts(world)) == 1
 
 
+async def test_follow_ups_beyond_the_horizon_are_planned_as_it_reaches_them(
+    world: World, database_url: str
+) -> None:
+    mentee, _ = await matched(world)
+    await ask_for_help(world, mentee, "can_wait")  # follow-ups 72 h and 144 h after the claim
+    await world.staff.click(posts(world)[-1], label="Claim")
+    follow_ups = [f"escalation-follow-up:1:{stage}" for stage in (1, 2)]
+    assert not set(follow_ups) & set(world.bot.scheduler.job_ids())  # both beyond 48 h
+    await restart(world, database_url)
+    assert not set(follow_ups) & set(world.bot.scheduler.job_ids())
+    await advance(world, 30 * 3600)  # the planner ran: the first is within 48 h now
+    assert follow_ups[0] in world.bot.scheduler.job_ids()
+    assert follow_ups[1] not in world.bot.scheduler.job_ids()
+    await advance(world, 42 * 3600 + 60)
+    assert sum("no note or resolution" in m.content for m in dms(world.staff)) == 1
+    assert follow_ups[1] not in world.bot.scheduler.job_ids()  # 144 h: not yet within 48 h
+
+
 async def test_a_note_after_the_claim_is_the_follow_up(world: World) -> None:
     mentee, _ = await matched(world)
     await ask_for_help(world, mentee, "right_now")  # follow-up after 2 hours

@@ -323,3 +323,49 @@ async def test_start_does_not_queue_again_what_this_run_already_queued(
     }
     await engine.stop()
     assert {u: server.stats.messages[u] for u in (1, 2)} == {1: 1, 2: 1}
+
+
+async def test_the_queue_holds_a_window_and_reads_the_rest_from_the_table(
+    sessions: Sessions, server: Loopback, http: HTTPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left pending by a run (urgent ones among them) and dispatched while the window is
+    full: at most a window of jobs in memory, urgent first, every one sent once, and the
+    queue's figure counts the rows not read yet."""
+    monkeypatch.setattr("bot.delivery.WINDOW", 6)
+    monkeypatch.setattr("bot.delivery.PAGE", 3)
+    users = range(1, 43)
+    await enrol(sessions, users)
+    urgent = [
+        replace(prompt, key=f"alert:{prompt.user_id}", kind="alert", priority=Priority.URGENT)
+        for prompt in checkins(range(19, 21))
+    ]
+    left = [*checkins(range(1, 19)), *urgent]
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    async with sessions.begin() as session:
+        await engine.outbox(session).add(left)  # written by a run that died before sending
+    order: list[str] = []
+    held: list[int] = []
+
+    async def hook(_session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        order.extend(o.key for o in outcomes if o.status is not DeliveryStatus.PENDING)
+        held.append(len(engine._held))
+
+    engine.on_recorded(hook)
+    assert await engine.start() == 20
+    assert engine.status().queued == 20  # none read yet
+    async with sessions.begin() as session:
+        outbox = engine.outbox(session)
+        await outbox.add(checkins(range(21, 43)))
+    waits = await engine.dispatch(outbox)
+    assert set(await asyncio.gather(*waits.values())) <= {
+        DeliveryStatus.SENT,
+        DeliveryStatus.FALLBACK,
+    }
+    await engine.idle()
+    assert engine.status().queued == 0
+    await engine.stop()
+    assert {u: server.stats.messages[u] for u in users} == dict.fromkeys(users, 1)
+    assert sorted(order) == sorted([p.key for p in left] + list(waits))
+    assert {"alert:19", "alert:20"} <= set(order[: FAST_RETRIES.concurrency])
+    assert max(held) <= 6 + 2 * FAST_RETRIES.concurrency  # queued, in flight, being written
+    assert order.index("checkin:1:18") < order.index("checkin:1:21")  # resumed first

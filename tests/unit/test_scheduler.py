@@ -190,3 +190,33 @@ async def test_apschedulers_now_follows_the_clock_only_while_running() -> None:
     scheduler.shutdown()
     assert schedulers_base.datetime is datetime
     assert executors_base.datetime is datetime
+
+
+async def test_jobs_due_together_run_a_few_at_a_time_and_urgent_ones_at_once(
+    scheduler: Scheduler,
+) -> None:
+    running: list[str] = []
+    most = 0
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def job(tag: str) -> None:
+        nonlocal most
+        running.append(tag)
+        started.append(tag)
+        most = max(most, len(running))
+        await release.wait()
+        running.remove(tag)
+
+    now = datetime.now(UTC) + AHEAD
+    with scheduler.batch():
+        for match in range(10):
+            scheduler.run_at(jobs.QUIET_CHECK.id(match), now, job, f"quiet:{match}")
+        scheduler.run_at(jobs.ESCALATION_SLA.id(1, 1), now, job, "sla")
+    await wait_for(started, jobs.JOBS_AT_ONCE + 1)
+    await asyncio.sleep(0.05)
+    assert "sla" in started  # not behind the quiet checks
+    assert len(started) == jobs.JOBS_AT_ONCE + 1
+    release.set()
+    await wait_for(started, 11)
+    assert len(started) == 11 and most <= jobs.JOBS_AT_ONCE + 1
