@@ -347,19 +347,16 @@ class CheckinService:
         now = self._clock.now()
         async with self._tx.begin("checkin-close") as changes:
             session = changes.session
-            recorded = []
-            for checkin_id, guild_id, member_id in await rows.mark_missed(session, due_at, now):
-                before = await rows.previous_of(session, checkin_id)
-                if before is not None and before.status is CheckinStatus.MISSED:
-                    match = await rows.active_match_of_mentee(session, member_id)
-                    recorded.append(
-                        changes.signal(
-                            guild_id,
-                            signals.TWO_MISSED_CHECKINS,
-                            member_id,
-                            match.id if match else None,
-                        )
-                    )
+            marked = await rows.mark_missed(session, due_at, now)
+            twice = await rows.missed_before(session, [checkin_id for checkin_id, _, _ in marked])
+            second = [(guild_id, member_id) for c, guild_id, member_id in marked if c in twice]
+            matches = await rows.active_matches_of_mentees(session, [m for _, m in second])
+            recorded = [
+                changes.signal(
+                    guild_id, signals.TWO_MISSED_CHECKINS, member_id, matches.get(member_id)
+                )
+                for guild_id, member_id in second
+            ]
             await session.flush()
             return [signal.id for signal in recorded]
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.batching import chunks, rows_per_insert
 from storage.models import (
@@ -278,6 +279,42 @@ async def mark_missed(
     return [(row_id, guild_id, member_id) for row_id, guild_id, member_id in result]
 
 
+async def missed_before(session: AsyncSession, checkin_ids: Sequence[int]) -> set[int]:
+    """Which of these check-ins follow a missed one of the same member (the member's check-in
+    just before its week, weeks without one not counted): one statement per chunk."""
+    earlier = aliased(Checkin)
+    before = (
+        select(earlier.status)
+        .where(earlier.member_id == Checkin.member_id, earlier.week < Checkin.week)
+        .order_by(earlier.week.desc())
+        .limit(1)
+        .correlate(Checkin)
+        .scalar_subquery()
+    )
+    found: set[int] = set()
+    for chunk in chunks(checkin_ids):
+        result = await session.scalars(
+            select(Checkin.id).where(Checkin.id.in_(chunk), before == CheckinStatus.MISSED)
+        )
+        found.update(result)
+    return found
+
+
+async def active_matches_of_mentees(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, int]:
+    """Each of these mentees' active match id, by mentee (one statement per chunk)."""
+    found: dict[int, int] = {}
+    for chunk in chunks(member_ids):
+        result = await session.execute(
+            select(Match.mentee_id, Match.id).where(
+                Match.mentee_id.in_(chunk), Match.status == MatchStatus.ACTIVE
+            )
+        )
+        found.update({mentee_id: match_id for mentee_id, match_id in result})
+    return found
+
+
 async def history(session: AsyncSession, member_id: int, limit: int) -> list[Checkin]:
     """The member's latest check-ins, newest first."""
     rows = await session.scalars(
@@ -287,12 +324,6 @@ async def history(session: AsyncSession, member_id: int, limit: int) -> list[Che
         .limit(limit)
     )
     return list(rows)
-
-
-async def previous_of(session: AsyncSession, checkin_id: int) -> Checkin | None:
-    """The check-in of the same member just before this one."""
-    row = await checkin(session, checkin_id)
-    return None if row is None else await previous(session, row.member_id, row.week)
 
 
 async def previous(session: AsyncSession, member_id: int, week: date) -> Checkin | None:

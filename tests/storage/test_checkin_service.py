@@ -250,6 +250,14 @@ async def test_two_missed_in_a_row_once(world: World) -> None:
     assert await world.signals() == [signals.TWO_MISSED_CHECKINS]
 
 
+async def test_two_missed_counts_only_the_week_just_before(world: World) -> None:
+    await world.miss(0)
+    await world.submit(await world.week(1), MENTEE, answers())
+    assert await world.miss(2) == []  # the week before was answered
+    assert len(await world.miss(3)) == 1
+    assert await world.signals() == [signals.TWO_MISSED_CHECKINS]
+
+
 async def test_streak_and_the_four_week_milestone(world: World) -> None:
     results = [await world.submit(await world.week(n), MENTEE, answers()) for n in range(4)]
     assert [r.streak for r in results] == [1, 2, 3, 4]
