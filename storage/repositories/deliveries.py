@@ -64,16 +64,6 @@ async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[st
     return new
 
 
-async def pending(session: AsyncSession) -> list[Delivery]:
-    """Every delivery not yet finished, most urgent first, oldest first."""
-    rows = await session.scalars(
-        select(Delivery)
-        .where(Delivery.status == DeliveryStatus.PENDING)
-        .order_by(Delivery.priority, Delivery.id)
-    )
-    return list(rows)
-
-
 @dataclass(frozen=True)
 class Backlog:
     """The pending deliveries at one moment: how many, how many may have been sent (an

@@ -34,9 +34,9 @@ async def test_a_fan_out_of_6000_is_claimed_at_once_and_only_once(sessions: Sess
         again = await deliveries.claim(session, rows(6001))  # one new student since
     assert again == {"checkin:1:6001"}
     async with sessions() as session:
-        pending = await deliveries.pending(session)
+        pending = (await deliveries.backlog(session)).count
         found = await deliveries.statuses(session, [f"checkin:1:{u}" for u in range(1, 6002)])
-    assert len(pending) == 6001 and set(found.values()) == {DeliveryStatus.PENDING}
+    assert pending == 6001 and set(found.values()) == {DeliveryStatus.PENDING}
 
 
 async def test_dm_channels_are_remembered_for_a_whole_school(sessions: Sessions) -> None:
@@ -62,7 +62,7 @@ async def test_an_outcome_keeps_attempts_and_error_and_drops_the_payload(
             NOW,
         )
     async with sessions() as session:
-        assert await deliveries.pending(session) == []
+        assert (await deliveries.backlog(session)).count == 0
         failed = await deliveries.recent_failures(session, 1, NOW, 5)
         counts = await deliveries.counts_since(session, 1, NOW)
     assert [(f.key, f.attempts, f.last_error, f.payload) for f in failed] == [
@@ -94,7 +94,8 @@ async def test_a_fan_outs_outcomes_are_written_together_each_in_its_state(
         )
     async with sessions() as session:
         found = await deliveries.statuses(session, [f"checkin:1:{u}" for u in range(1, 2501)])
-        waiting = await deliveries.pending(session)
+        last_id = (await deliveries.backlog(session)).last_id
+        waiting = await deliveries.pending_page(session, (0, 0), last_id, 10_000)
         sent = await deliveries.message_id(session, "checkin:1:3")
     assert all(found[f"checkin:1:{u}"] is status[u % 3] for u in range(1, 2501))
     assert len(waiting) == 833 and all(w.payload is not None for w in waiting)  # resumable
