@@ -277,7 +277,9 @@ class Repeated:
 # ----------------------------------------------------------------- the bot
 
 
-def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
+async def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
+    """The bot with its cogs, set up on this loop as ``async with bot`` sets it up (it never
+    logs in: without this, a job that dispatches an event fails)."""
     settings = load_settings(None, {"BRIDGES_DATABASE_URL": url})
     engine = create_engine(url)
     sessions = create_sessions(engine)
@@ -294,6 +296,8 @@ def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
     bot.delivery = DeliveryEngine(
         sessions, clock, Nowhere(), settings.delivery, delivery_texts.fallback
     )
+    await bot.__aenter__()
+    await bot.load_commands()
     return bot, engine
 
 
@@ -334,8 +338,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
 
     progress(mentees, "start")
     clock = FixedClock(START)
-    bot, engine = build(url, clock)
-    await bot.load_commands()
+    bot, engine = await build(url, clock)
     figures["reconcile_s"], figures["jobs"] = await start(bot)
     figures["rss_mib"] = rss_mib()
     # The jobs due at start (every seeded match is quiet) finish; the fan-out below is run
@@ -385,8 +388,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
 
     progress(mentees, "restart a week later")
     clock = FixedClock(RESTART)
-    bot, engine = build(url, clock)
-    await bot.load_commands()
+    bot, engine = await build(url, clock)
     lag = Lag()
     lag.start()
     figures["restart_reconcile_s"], figures["restart_jobs"] = await start(bot)
