@@ -3,7 +3,8 @@ PostgreSQL side by side, each size and database in a child process of its own (s
 is its own).
 
 Seed shape (bulk inserts of storage's models, not commands): one mentor per mentee, an
-active match each with two confirmed weekly sessions ahead, two goals per mentee, the
+active match each (made three days before, so none is quiet) with two confirmed weekly
+sessions ahead, two goals per mentee, the
 program's weekly check-in (one in ten mentees with their own, same, day and time stored),
 DM channels known, and one mentee in a hundred with an open escalation. About 8 jobs per
 mentee as the bot plans them today; the bench counts whatever ``reconcile()`` plans.
@@ -134,7 +135,9 @@ async def seed(url: str, mentees: int) -> None:
                 "status": MatchStatus.ACTIVE,
                 "created_by": 1,
                 "channel_id": 5 * 10**14 + i,
-                "created_at": made,
+                # Matched three days ago, a session in two: not quiet at either start (a
+                # quiet match is one in a hundred's story, not every match's).
+                "created_at": START - timedelta(days=3),
             }
         )
         for week in range(2):  # weekly sessions ahead, at spread-out hours
@@ -341,8 +344,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
     bot, engine = await build(url, clock)
     figures["reconcile_s"], figures["jobs"] = await start(bot)
     figures["rss_mib"] = rss_mib()
-    # The jobs due at start (every seeded match is quiet) finish; the fan-out below is run
-    # by hand, not by its job.
+    # The jobs due at start finish; the fan-out below is run by hand, not by its job.
     await bot.scheduler.stop(JOBS_GRACE_SECONDS)
 
     progress(mentees, "fan-out with writers alongside")
