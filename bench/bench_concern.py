@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 
 from bot.services.concern import CATEGORIES, find_concerns, lexicons, reading, rule_matches
 from bot.services.concern import model as learned
@@ -133,14 +133,19 @@ def rules(rows: list[Row]) -> Rules:
 
 
 def cross_validated(rows: list[Row]) -> list[learned.Opinion]:
-    """The model's opinion of each row by one trained on the other four fifths."""
+    """The model's opinion of each row by one trained on the other four fifths, read in
+    passages as the detector reads a text (``model.opinions``)."""
     texts = [reading(row.text)[1] for row in rows]
     labels = [row.label for row in rows]
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    probabilities = cross_val_predict(
-        learned.build(), texts, labels, cv=folds, method="predict_proba"
-    )
-    return learned.to_opinions(sorted(set(labels)), probabilities)
+    result: list[learned.Opinion | None] = [None] * len(rows)
+    for train, test in folds.split(texts, labels):
+        fitted = learned.build().fit([texts[i] for i in train], [labels[i] for i in train])
+        for index, opinion in zip(
+            test, learned.opinions(fitted, [texts[i] for i in test]), strict=True
+        ):
+            result[index] = opinion
+    return [opinion for opinion in result if opinion is not None]
 
 
 def combine(by_rules: Rules, opinions: list[learned.Opinion], threshold: float) -> list[list[str]]:

@@ -7,11 +7,14 @@ the development sentences only (``bot/services/data/concern_dev.tsv``; never on 
 parts), deterministically, the first time it is needed (``model()``: about 1-2 s, then kept
 for the process). Nothing is pickled or logged.
 
-A text is flagged when the probability that it is not benign reaches ``THRESHOLD``; its
-category is the likeliest non-benign one. ``THRESHOLD`` is the lowest that keeps false
-alarms on the development check-in answers at or under 1% under five-fold
-cross-validation, with the rules' own alarms counted (``bench/bench_concern.py`` chooses it
-and prints the figures).
+It reads a text whole and, when the text has several sentences, each sentence alone
+(``passages``): a check-in answer that says one concerning thing among ordinary news is
+diluted as a whole but not in its sentence. A text is flagged when the probability that one
+of its passages is not benign reaches ``THRESHOLD``; its category is that passage's
+likeliest non-benign one. ``THRESHOLD`` is the lowest that keeps false alarms on the
+development check-in answers at or under 1% under five-fold cross-validation, read the same
+way, passage by passage, with the rules' own alarms counted (``bench/bench_concern.py``
+chooses it and prints the figures).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -33,6 +36,7 @@ from sklearn.svm import LinearSVC
 
 from bot.services.concern import reading
 from bot.services.concern.lexicon import CATEGORIES
+from bot.services.concern.normalise import SENTENCE
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,9 @@ BENIGN = "benign"
 #: Chosen on the development sentences by cross-validation (see the module's docstring).
 THRESHOLD = 0.94
 _SEED = 0
+#: A sentence shorter than this ("ok .", "lol .") is read only as part of the whole text.
+_SHORTEST = 3
+_BREAK = f" {SENTENCE} "
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,31 @@ def flags(opinion: Opinion, negated: bool, threshold: float = THRESHOLD) -> bool
     return opinion.probability >= threshold and not negated
 
 
+def passages(text: str) -> list[str]:
+    """What the model reads of one normalised text: the whole text, then each of its
+    sentences of at least ``_SHORTEST`` words when it has more than one."""
+    sentences = [f" {part.strip()} " for part in text.split(_BREAK)]
+    sentences = [part for part in sentences if len(part.split()) >= _SHORTEST]
+    # a sentence said twice reads the same: once is enough
+    return [text, *dict.fromkeys(sentences)] if len(sentences) > 1 else [text]
+
+
+def strongest(opinions: Sequence[Opinion]) -> Opinion:
+    """The opinion of a text read in passages: the passage likeliest not to be benign."""
+    return max(opinions, key=lambda opinion: opinion.probability)
+
+
 def opinions(pipeline: Pipeline, texts: list[str]) -> list[Opinion]:
-    """Each normalised text's likeliest category and probability of not being benign."""
-    return to_opinions(list(pipeline.classes_), pipeline.predict_proba(texts))
+    """Each normalised text's opinion, read in ``passages`` as ``Reader.opinion`` does."""
+    read = [passages(text) for text in texts]
+    flat = to_opinions(
+        list(pipeline.classes_), pipeline.predict_proba([p for parts in read for p in parts])
+    )
+    result = []
+    for parts in read:
+        result.append(strongest(flat[: len(parts)]))
+        flat = flat[len(parts) :]
+    return result
 
 
 @dataclass(frozen=True)
@@ -142,9 +171,9 @@ class Reader:
         return np.asarray(calibrated.mean(axis=0))
 
     def opinion(self, text: str) -> Opinion:
-        """One normalised text's opinion (as ``opinions``)."""
-        (result,) = to_opinions(self.classes, self.probabilities(text)[np.newaxis, :])
-        return result
+        """One normalised text's opinion, read in ``passages`` (as ``opinions``)."""
+        rows = np.vstack([self.probabilities(passage) for passage in passages(text)])
+        return strongest(to_opinions(self.classes, rows))
 
 
 def to_opinions(classes: list[str], probabilities: np.ndarray) -> list[Opinion]:
