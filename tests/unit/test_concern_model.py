@@ -98,11 +98,13 @@ def test_the_passages_are_the_whole_text_then_each_sentence_of_three_words_or_mo
 
 
 def test_the_chooser_reads_passages_as_the_detector_does() -> None:
-    """``opinions`` (what cross-validation scores) and ``Reader.opinion`` (what
-    ``find_concerns`` asks) agree on every text, long or short."""
-    texts = [reading(text)[1] for text, _ in model.training_rows()[::41]]
-    texts.append(reading(LONG_ANSWER)[1])
-    assert any(len(model.passages(text)) > 1 for text in texts)
+    """``opinions`` (what cross-validation scores, each passage analysed alone) and
+    ``Reader.opinion`` (what ``find_concerns`` asks, a long text's counts summed from its
+    sentences') agree on every text, long or short."""
+    texts = [reading(text)[1] for text, _ in model.training_rows()]
+    long = [text for text in texts if len(model.passages(text)) > 1]
+    texts = [*texts[::41], *long[::4], reading(LONG_ANSWER)[1], " . . a b c . . "]
+    assert len(long) >= 200
     batch = model.opinions(model.model(), texts)
     one_by_one = [model.reader().opinion(text) for text in texts]
     assert [o.category for o in batch] == [o.category for o in one_by_one]
