@@ -89,3 +89,25 @@ def test_the_fifth_held_out_part_keeps_its_measured_floor(scores: dict[str, Scor
     assert held.recall() >= 0.68
     assert held.reach() >= 0.74
     assert held.false_alarms() <= 0.04
+
+
+def test_the_sixth_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_5 is every third row of a third independent writer's batch (t4), split off
+    unread before the rest went to dev. First measured (before any tuning on t4): recall
+    0.68, reach 0.76, false alarms 5 of 50 (all hyperbole, none among check-in answers); the
+    floors sit a few points under them."""
+    held = scores["heldout_5"]
+    assert held.recall() >= 0.64
+    assert held.reach() >= 0.72
+    assert held.false_alarms() <= 0.14
+    assert held.false_alarms(None, CHECKIN) <= 0.04
+
+
+def test_the_seventh_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_6 is every third row of a fourth independent writer's batch (t3), split off
+    unread before the rest went to dev. First measured (before any tuning on t3): recall
+    0.62, reach 0.69, no false alarm of 45; the floors sit a few points under them."""
+    held = scores["heldout_6"]
+    assert held.recall() >= 0.58
+    assert held.reach() >= 0.65
+    assert held.false_alarms() <= 0.03

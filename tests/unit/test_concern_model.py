@@ -28,6 +28,12 @@ from bot.services.concern import (
 
 #: Written for these tests (in no part of the corpus): the rules find nothing in it.
 MISSED_BY_RULES = "i keep looking up how much of it would be too much"
+#: An ordinary check-in answer around it (also written for these tests).
+LONG_ANSWER = (
+    "Good week, I finished my project and went to practice twice. My mentor helped me with "
+    f"math and we talked about college applications. {MISSED_BY_RULES}. Next week I want "
+    "to study more for the chemistry test."
+)
 
 
 def test_training_is_deterministic() -> None:
@@ -96,6 +102,48 @@ def test_a_paraphrase_the_rules_miss_is_caught_with_its_category() -> None:
     assert find_concerns(MISSED_BY_RULES) == [
         ConcernMatch("method", SEVERITIES["method"], MODEL_PHRASE, "en")
     ]
+
+
+def test_a_long_answer_is_read_sentence_by_sentence() -> None:
+    """Read whole, the ordinary sentences dilute the concerning one below the threshold;
+    read sentence by sentence, it is caught."""
+    normalised = reading(LONG_ANSWER)[1]
+    reader = model.reader()
+    (whole,) = model.to_opinions(reader.classes, reader.probabilities(normalised)[np.newaxis])
+    assert whole.probability < model.THRESHOLD
+    assert reader.opinion(normalised).probability >= model.THRESHOLD
+    assert find_concerns(LONG_ANSWER) == [
+        ConcernMatch("method", SEVERITIES["method"], MODEL_PHRASE, "en")
+    ]
+
+
+def test_the_passages_are_the_whole_text_then_each_sentence_of_three_words_or_more() -> None:
+    one = reading("i keep looking up how much of it would be too much")[1]
+    assert model.passages(one) == [one]
+    several = reading("ok. good week at school. ok. good week at school. lol it was fun")[1]
+    assert model.passages(several) == [
+        several,
+        " good week at school ",
+        " lol it was fun ",
+    ]
+    short = reading("ok. fine. good week at school")[1]
+    assert model.passages(short) == [short]
+
+
+def test_the_chooser_reads_passages_as_the_detector_does() -> None:
+    """``opinions`` (what cross-validation scores, each passage analysed alone) and
+    ``Reader.opinion`` (what ``find_concerns`` asks, a long text's counts summed from its
+    sentences') agree on every text, long or short."""
+    texts = [reading(text)[1] for text, _ in model.training_rows()]
+    long = [text for text in texts if len(model.passages(text)) > 1]
+    texts = [*texts[::41], *long[::4], reading(LONG_ANSWER)[1], " . . a b c . . "]
+    assert len(long) >= 200
+    batch = model.opinions(model.model(), texts)
+    one_by_one = [model.reader().opinion(text) for text in texts]
+    assert [o.category for o in batch] == [o.category for o in one_by_one]
+    assert np.allclose(
+        [o.probability for o in batch], [o.probability for o in one_by_one], rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(

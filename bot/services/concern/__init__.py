@@ -36,10 +36,12 @@ firing. The text is never logged; ``phrase`` holds only the normalised words tha
 
 Then a learned second opinion (``model``: a linear model on the normalised text, trained on
 the development sentences the first time it is needed) reads a text in which the rules found
-nothing, and adds the category it finds, with that category's severity (``SEVERITIES``) and
-``MODEL_PHRASE`` as its phrase (when the rules found something, it named extra categories
-that were mostly wrong, and no more sentences). It is imported only then, and it trains in
-a child process, so neither the command line nor the bot's process loads scikit-learn.
+nothing, whole and sentence by sentence (one concerning sentence in a long answer is not
+diluted by the rest), and adds the category it finds, with that category's severity
+(``SEVERITIES``) and ``MODEL_PHRASE`` as its phrase (when the rules found something, it
+named extra categories that were mostly wrong, and no more sentences). It is imported only
+then, and it trains in a child process, so neither the command line nor the bot's process
+loads scikit-learn.
 """
 
 from __future__ import annotations

@@ -14,11 +14,14 @@ process then never loads scikit-learn and SciPy, which with the training's lefto
 about 135 MiB of a bot's resident memory for good. The analysers are this module's own
 (``word_grams``, ``char_grams``), held equal to scikit-learn's by a test.
 
-A text is flagged when the probability that it is not benign reaches ``THRESHOLD``; its
-category is the likeliest non-benign one. ``THRESHOLD`` is the lowest that keeps false
-alarms on the development check-in answers at or under 1% under five-fold
-cross-validation, with the rules' own alarms counted (``bench/bench_concern.py`` chooses it
-and prints the figures).
+It reads a text whole and, when the text has several sentences, each sentence alone
+(``passages``): a check-in answer that says one concerning thing among ordinary news is
+diluted as a whole but not in its sentence. A text is flagged when the probability that one
+of its passages is not benign reaches ``THRESHOLD``; its category is that passage's
+likeliest non-benign one. ``THRESHOLD`` is the lowest that keeps false alarms on the
+development check-in answers at or under 1% under five-fold cross-validation, read the same
+way, passage by passage, with the rules' own alarms counted (``bench/bench_concern.py``
+chooses it and prints the figures).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -43,6 +46,7 @@ import numpy as np
 
 from bot.services.concern import reading
 from bot.services.concern.lexicon import CATEGORIES
+from bot.services.concern.normalise import SENTENCE
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -51,8 +55,11 @@ log = logging.getLogger(__name__)
 
 BENIGN = "benign"
 #: Chosen on the development sentences by cross-validation (see the module's docstring).
-THRESHOLD = 0.96
+THRESHOLD = 0.94
 _SEED = 0
+#: A sentence shorter than this ("ok .", "lol .") is read only as part of the whole text.
+_SHORTEST = 3
+_BREAK = f" {SENTENCE} "
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (3, 5)
 #: scikit-learn's default token pattern: words of two or more word characters.
@@ -103,9 +110,35 @@ def flags(opinion: Opinion, negated: bool, threshold: float = THRESHOLD) -> bool
     return opinion.probability >= threshold and not negated
 
 
+def passages(text: str) -> list[str]:
+    """What the model reads of one normalised text: the whole text, then each of its
+    sentences of at least ``_SHORTEST`` words when it has more than one."""
+    sentences = [part for part in _sentences(text) if len(part.split()) >= _SHORTEST]
+    # a sentence said twice reads the same: once is enough
+    return [text, *dict.fromkeys(sentences)] if len(sentences) > 1 else [text]
+
+
+def _sentences(text: str) -> list[str]:
+    """Every sentence of a normalised text, short or repeated ones too, in its order."""
+    return [f" {part.strip()} " for part in text.split(_BREAK)]
+
+
+def strongest(opinions: Sequence[Opinion]) -> Opinion:
+    """The opinion of a text read in passages: the passage likeliest not to be benign."""
+    return max(opinions, key=lambda opinion: opinion.probability)
+
+
 def opinions(pipeline: Pipeline, texts: list[str]) -> list[Opinion]:
-    """Each normalised text's likeliest category and probability of not being benign."""
-    return to_opinions(list(pipeline.classes_), pipeline.predict_proba(texts))
+    """Each normalised text's opinion, read in ``passages`` as ``Reader.opinion`` does."""
+    read = [passages(text) for text in texts]
+    flat = to_opinions(
+        list(pipeline.classes_), pipeline.predict_proba([p for parts in read for p in parts])
+    )
+    result = []
+    for parts in read:
+        result.append(strongest(flat[: len(parts)]))
+        flat = flat[len(parts) :]
+    return result
 
 
 def word_grams(text: str) -> list[str]:
@@ -142,6 +175,13 @@ class _Features:
     vocabulary: dict[str, int]
     idf: np.ndarray
     offset: int  # where its columns start in the joined features
+    by_word: bool  # reads each word alone (char_grams): a text's counts are its words' summed
+
+    def count(self, text: str) -> Counter[int]:
+        """How often each of the vocabulary's terms is in ``text``, by column."""
+        return Counter(
+            index for term in self.analyse(text) if (index := self.vocabulary.get(term)) is not None
+        )
 
 
 def arrays_of(pipeline: Pipeline) -> dict[str, np.ndarray]:
@@ -173,7 +213,9 @@ class Reader:
         for name, analyse in ANALYSERS:
             terms = arrays[f"{name}_terms"]
             vocabulary = {str(term): index for index, term in enumerate(terms)}
-            self.features.append(_Features(analyse, vocabulary, arrays[f"{name}_idf"], offset))
+            self.features.append(
+                _Features(analyse, vocabulary, arrays[f"{name}_idf"], offset, analyse is char_grams)
+            )
             offset += len(vocabulary)
         self.weights = arrays["weights"]
         self.intercepts = arrays["intercepts"]
@@ -182,20 +224,23 @@ class Reader:
 
     def probabilities(self, text: str) -> np.ndarray:
         """The class probabilities of one normalised text (columns in ``classes`` order)."""
-        columns: list[int] = []
-        values: list[float] = []
-        for features in self.features:
-            counts = Counter(
-                index
-                for term in features.analyse(text)
-                if (index := features.vocabulary.get(term)) is not None
-            )
-            weights = [(1.0 + math.log(n)) * features.idf[index] for index, n in counts.items()]
-            norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-            columns.extend(features.offset + index for index in counts)
-            values.extend(w / norm for w in weights)
+        return self._probabilities([features.count(text) for features in self.features])
+
+    def _probabilities(self, counted: list[Counter[int]]) -> np.ndarray:
+        """The class probabilities of a text's term counts, one ``Counter`` per analyser."""
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for features, counts in zip(self.features, counted, strict=True):
+            index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            weights = (1.0 + np.log(n)) * features.idf[index]
+            norm = math.sqrt(float(weights @ weights)) or 1.0
+            columns.append(index + features.offset)
+            values.append(weights / norm)
         with np.errstate(invalid="ignore"):  # OpenBLAS may flag finite input; checked below
-            decision = np.asarray(values) @ self.weights[columns] + self.intercepts
+            decision = (
+                np.concatenate(values) @ self.weights[np.concatenate(columns)] + self.intercepts
+            )
         if not np.isfinite(decision).all():
             raise FloatingPointError("the concern model's decision is not finite")
         decision = decision.reshape(self.slopes.shape)
@@ -206,9 +251,32 @@ class Reader:
         return np.asarray(calibrated.mean(axis=0))
 
     def opinion(self, text: str) -> Opinion:
-        """One normalised text's opinion (as ``opinions``)."""
-        (result,) = to_opinions(self.classes, self.probabilities(text)[np.newaxis, :])
-        return result
+        """One normalised text's opinion, read in ``passages`` (as ``opinions``)."""
+        read = passages(text)
+        if len(read) == 1:
+            rows = self.probabilities(text)[np.newaxis, :]
+        else:
+            counted = [self._passage_counts(features, text, read) for features in self.features]
+            rows = np.vstack(
+                [self._probabilities(list(each)) for each in zip(*counted, strict=True)]
+            )
+        return strongest(to_opinions(self.classes, rows))
+
+    @staticmethod
+    def _passage_counts(features: _Features, text: str, read: list[str]) -> list[Counter[int]]:
+        """One analyser's counts for each of ``read`` (``passages(text)``). An analyser that
+        reads word by word counts each sentence once, and the whole text as its sentences'
+        counts and its breaks' summed: the same counts for about half the work."""
+        if not features.by_word:
+            return [features.count(passage) for passage in read]
+        sentences = _sentences(text)
+        counts = {sentence: features.count(sentence) for sentence in dict.fromkeys(sentences)}
+        whole: Counter[int] = Counter()
+        for sentence in sentences:
+            whole.update(counts[sentence])
+        for index, n in features.count(SENTENCE).items():
+            whole[index] += n * (len(sentences) - 1)
+        return [whole, *(counts[passage] for passage in read[1:])]
 
 
 def to_opinions(classes: list[str], probabilities: np.ndarray) -> list[Opinion]:
