@@ -95,6 +95,16 @@ SENDER = "bridges@school.example"
 WEBHOOK_SECRET = "crash-harness-webhook-secret-0123456789"
 ERASED = "[erased]"
 
+#: A channel's messages before its rate limit is waited on: of its 5 per 5 s, discord.py waits
+#: out the window when the 5th answer says none remain, before that send's outcome is known.
+UNPACED_POSTS = 4
+#: Mentees in the check-in scenarios: 4 of them (ids +4, +16, +21, +26) with DMs closed, their
+#: fallbacks in the one program channel, and sends enough that the restart meets the
+#: loopback's first 500 (its 51st request).
+CHECKIN_MENTEES = 30
+#: Escalations in the scenarios that post or edit one message each in the staff channel.
+STAFF_POSTS = UNPACED_POSTS
+
 #: What a flow must deliver: one prompt per (delivery kind, recipient user id).
 Expected = set[tuple[str, int]]
 
@@ -294,20 +304,20 @@ async def _school(
 
 
 async def seed_checkin_fanout(session: AsyncSession, now: datetime) -> Expected:
-    """40 mentees whose check-in was due two minutes ago: the job opens them at start."""
+    """The mentees, their check-in due two minutes ago: the job opens them at start."""
     due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
-    for i in range(40):
+    for i in range(CHECKIN_MENTEES):
         session.add(_member(MENTEE + i, ProgramRole.MENTEE, now))
     session.add(_program(now, due))
-    return {("checkin", MENTEE + i) for i in range(40)}
+    return {("checkin", MENTEE + i) for i in range(CHECKIN_MENTEES)}
 
 
 async def seed_checkin_reminder(session: AsyncSession, now: datetime) -> Expected:
-    """40 open check-ins due a day ago, unanswered: their reminders are due now."""
+    """The mentees' open check-ins, due a day ago, unanswered: their reminders are due now."""
     due = (now - timedelta(hours=24, minutes=1)).replace(second=0, microsecond=0)
     session.add(_program(now, due))
     await session.flush()
-    for i in range(40):
+    for i in range(CHECKIN_MENTEES):
         mentee = _member(MENTEE + i, ProgramRole.MENTEE, now)
         session.add(mentee)
         await session.flush()
@@ -323,7 +333,7 @@ async def seed_checkin_reminder(session: AsyncSession, now: datetime) -> Expecte
                 created_at=due,
             )
         )
-    return {("checkin", MENTEE + i) for i in range(40)}
+    return {("checkin", MENTEE + i) for i in range(CHECKIN_MENTEES)}
 
 
 async def seed_session_reminder(session: AsyncSession, now: datetime) -> Expected:
@@ -368,8 +378,8 @@ def _session(
 
 
 async def seed_signals(session: AsyncSession, now: datetime) -> Expected:
-    """10 pairs with no session in 14 days: their signals wait for the worker."""
-    for mentee, _, match in await _school(session, now, 10):
+    """Pairs with no session in 14 days: their signals wait for the worker."""
+    for mentee, _, match in await _school(session, now, STAFF_POSTS):
         assert match is not None
         session.add(
             Signal(
@@ -380,7 +390,7 @@ async def seed_signals(session: AsyncSession, now: datetime) -> Expected:
                 created_at=now,
             )
         )
-    return {("escalation-post", MENTEE + i) for i in range(10)}
+    return {("escalation-post", MENTEE + i) for i in range(STAFF_POSTS)}
 
 
 async def seed_unmatched(session: AsyncSession, now: datetime) -> Expected:
@@ -398,9 +408,9 @@ async def seed_unmatched(session: AsyncSession, now: datetime) -> Expected:
 
 
 async def seed_students(session: AsyncSession, now: datetime) -> Expected:
-    """6 matched mentees who will ask for help."""
-    await _school(session, now, 6)
-    return {("escalation-post", MENTEE + i) for i in range(6)}
+    """Matched mentees who will ask for help."""
+    await _school(session, now, STAFF_POSTS)
+    return {("escalation-post", MENTEE + i) for i in range(STAFF_POSTS)}
 
 
 #: Message and channel ids of what was sent before a scenario starts (below the loopback's).
@@ -478,12 +488,13 @@ async def seed_next_tier(session: AsyncSession, now: datetime) -> Expected:
 
 
 async def seed_erase(session: AsyncSession, now: datetime) -> Expected:
-    """6 students, each with a resolved escalation whose staff post and a DM to a staff
+    """Students, each with a resolved escalation whose staff post and a DM to a staff
     member were sent: erasing each student edits both to "[erased]"."""
     expected: Expected = set()
     sent = now - timedelta(days=2)
-    staff = _open_dms(STAFF_USER + 1, 6)
-    for i, (mentee, told) in enumerate(zip(await _mentees(session, now, 6), staff, strict=True)):
+    staff = _open_dms(STAFF_USER + 1, STAFF_POSTS)
+    mentees = await _mentees(session, now, STAFF_POSTS)
+    for i, (mentee, told) in enumerate(zip(mentees, staff, strict=True)):
         row = _escalation(mentee, sent, EscalationStatus.RESOLVED)
         session.add(row)
         await session.flush()
@@ -558,7 +569,7 @@ async def ask_for_help(bot: Any) -> None:
                 select(Member.user_id).join(Escalation, Escalation.member_id == Member.id)
             )
         )
-    for i in range(6):
+    for i in range(STAFF_POSTS):
         if MENTEE + i in helped:
             continue
         opened, _ = await cog.service.raise_manual(
@@ -572,7 +583,7 @@ async def forget_students(bot: Any) -> None:
     from cogs.staff import blank  # the cog's edit: what /staff forget passes
 
     privacy = bot.cogs["StaffCog"].privacy
-    for i in range(6):
+    for i in range(STAFF_POSTS):
         with contextlib.suppress(UserError):
             await privacy.forget(GUILD, STAFF_USER, MENTEE + i, blank)
 
