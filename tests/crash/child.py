@@ -1,6 +1,7 @@
 """The bot of one crash scenario, against the loopback Discord, until it has settled.
 
-Usage: python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL [CONFIG]
+Run as a fork of ``tests.crash.zygote`` (the harness), or by hand:
+python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL [CONFIG]
 
 The real ``BridgesBot`` (every cog, the services, the scheduler, the delivery engine and
 the signal worker) logs in over discord.py's HTTP client, starts as it does on Discord
