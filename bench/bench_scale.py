@@ -12,9 +12,9 @@ Per size and database, with the real bot object built without Discord (every cog
 real scheduler, and the real delivery engine with a transport that sends nothing, paced as
 configured), on a clock that stands still:
 
-1. start: the engine's ``start()``, the scheduler, then the bot's ``reconcile()`` (every
-   cog's, as the bot does once the gateway is ready): time, ``scheduler.job_ids()``, VmRSS
-   after.
+1. start: the bot's ``start_work()``, as once the gateway is ready (the engine's
+   ``start()``, the scheduler, every cog's ``reconcile()``, then the start-up heap frozen as
+   ``bridges run`` freezes it, ``bot.heap``): time, ``scheduler.job_ids()``, VmRSS after.
 2. fan-out: the check-ins cog's ``open_due`` (with its ``fanout`` compose) for the instant
    every mentee is due, timed; meanwhile another mentee adds a goal through the service
    every 50 ms (the longest wait is "a concurrent write"), and another saves
@@ -277,7 +277,9 @@ class Repeated:
 # ----------------------------------------------------------------- the bot
 
 
-def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
+async def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
+    """The bot with its cogs, set up on this loop as ``async with bot`` sets it up (it never
+    logs in: without this, a job that dispatches an event fails)."""
     settings = load_settings(None, {"BRIDGES_DATABASE_URL": url})
     engine = create_engine(url)
     sessions = create_sessions(engine)
@@ -287,21 +289,22 @@ def build(url: str, clock: FixedClock) -> tuple[BridgesBot, AsyncEngine]:
         scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
         clock=clock,
         watch_loop=False,
+        freeze_heap=True,  # as `bridges run` (the first bot's heap stays frozen at restart)
     )
     # The real engine, paced as configured, with a transport that sends nothing: set before
     # the cogs load, which take it for their transactions.
     bot.delivery = DeliveryEngine(
         sessions, clock, Nowhere(), settings.delivery, delivery_texts.fallback
     )
+    await bot.__aenter__()
+    await bot.load_commands()
     return bot, engine
 
 
 async def start(bot: BridgesBot) -> tuple[float, int]:
     """What the bot does once the gateway is ready; returns (seconds, jobs)."""
     began = time.perf_counter()
-    await bot.delivery.start()
-    bot.scheduler.start()
-    await bot.reconcile()
+    await bot.start_work()
     return time.perf_counter() - began, len(bot.scheduler.job_ids())
 
 
@@ -335,8 +338,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
 
     progress(mentees, "start")
     clock = FixedClock(START)
-    bot, engine = build(url, clock)
-    await bot.load_commands()
+    bot, engine = await build(url, clock)
     figures["reconcile_s"], figures["jobs"] = await start(bot)
     figures["rss_mib"] = rss_mib()
     # The jobs due at start (every seeded match is quiet) finish; the fan-out below is run
@@ -386,8 +388,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
 
     progress(mentees, "restart a week later")
     clock = FixedClock(RESTART)
-    bot, engine = build(url, clock)
-    await bot.load_commands()
+    bot, engine = await build(url, clock)
     lag = Lag()
     lag.start()
     figures["restart_reconcile_s"], figures["restart_jobs"] = await start(bot)

@@ -357,6 +357,7 @@ async def _serve(settings: Settings, token: str) -> bool:
             scheduler=Scheduler(clock, misfire_grace_seconds=settings.misfire_grace_seconds),
             clock=clock,
             on_close=engine.dispose,
+            freeze_heap=True,  # this process hosts this one bot for its life
         )
         closer = asyncio.create_task(_close_when(stopping, bot))
         try:

@@ -18,6 +18,7 @@ import cogs
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, Health, LoopLag, Outlet, log_health
+from bot.heap import freeze_start_up
 from bot.jobs import HORIZON, HORIZON_PLAN, PLAN_EVERY, Window
 from bot.paging.outlets import paging_outlets
 from bot.scheduler import Scheduler
@@ -142,6 +143,7 @@ class BridgesBot(commands.Bot):
         watch_loop: bool = True,
         always_sync: bool = False,
         application_id: int | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         health = Health()
         super().__init__(
@@ -182,6 +184,8 @@ class BridgesBot(commands.Bot):
         self._on_close = on_close
         #: Sync the commands on every start, for a Discord that starts empty (the demo).
         self._always_sync = always_sync
+        #: Freeze the heap once started (``bot.heap``): only for a process hosting one bot.
+        self._freeze_heap = freeze_heap
 
     async def setup_hook(self) -> None:
         """Cogs, persistent views and commands; the work itself starts once the gateway is
@@ -200,6 +204,11 @@ class BridgesBot(commands.Bot):
         the gateway has sent the servers: before that the channel cache is empty, and a job
         due at start would find no staff channel to ping."""
         await self.wait_until_ready()
+        await self.start_work()
+
+    async def start_work(self) -> None:
+        """What the bot does once the gateway is ready: resume deliveries, watch the loop,
+        start the scheduler, plan every cog's jobs; then freeze the heap if asked to."""
         await self.delivery.start()
         if self._watch_loop:
             self._watcher = asyncio.create_task(
@@ -207,6 +216,8 @@ class BridgesBot(commands.Bot):
             )
         self.scheduler.start()
         await self.reconcile()
+        if self._freeze_heap:
+            freeze_start_up()
 
     async def reconcile(self) -> None:
         """Every cog's jobs from rows, and the planner that extends the horizon."""

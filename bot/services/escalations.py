@@ -40,6 +40,7 @@ from bot.i18n import Slash, Text
 from bot.services import signals
 from bot.services.concern import CATEGORIES as CONCERNS
 from bot.services.concern import find_concerns
+from bot.services.concern.person import of_the_writer
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from storage.db import Sessions
@@ -420,6 +421,8 @@ class EscalationService:
             return None
         details = "\n".join(c for text in texts if (c := _clean(text)))[:MAX_DETAILS]
         about = await self._mentee_written_about(session, student, signal)
+        if about is not None and all(of_the_writer(t) for t in texts if find_concerns(t)):
+            about = None  # "honestly I want to die": the mentor, a student too, is at risk
         return await self._open_or_add(
             session,
             about or student,
@@ -438,7 +441,8 @@ class EscalationService:
     ) -> Member | None:
         """The mentee a mentor wrote about in their pair's session (its topic, their
         attendance note): "he told me he wants to die" is about the mentee, the mentor
-        reporting it. None when the writer is the mentee, or it is not a session's words."""
+        reporting it (unless the words are the mentor's own: ``of_the_writer``). None when
+        the writer is the mentee, or it is not a session's words."""
         if signal.session_id is None or signal.match_id is None:
             return None
         match = await matches.by_id(session, signal.match_id)

@@ -208,6 +208,19 @@ async def test_a_mentors_attendance_note_about_their_mentee_escalates_about_the_
     assert "in their mentor's session topic or attendance note" in str(timeline.embeds[0].to_dict())
 
 
+async def test_a_mentors_first_person_note_escalates_about_the_mentor(world: World) -> None:
+    mentee, mentor = await matched(world)
+    await mentee.slash(world.general, "session schedule", when="saturday 11am", topic="algebra")
+    await mentor.user.click(dms(mentor)[-1], label="Accept")
+    await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
+    done = await note_after_session(mentor, "honestly i want to die, i'm so tired")
+    await world.env.advance_time(1)
+    assert "noted" in done.response.content and "988" in done.followups[-1].content
+    (post,) = escalation_posts(world)
+    assert student_of(post) == mentor.id and "reported by" not in shown(post)
+    assert LABELS["wish_to_be_dead"] in post.content
+
+
 async def test_a_session_topic_a_mentor_writes_about_their_mentee_is_about_the_mentee(
     world: World,
 ) -> None:

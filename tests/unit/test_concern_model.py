@@ -1,7 +1,8 @@
 """The concern detector's learned second opinion (``bot.services.concern.model``): trained
 deterministically on the development sentences, read fast and exactly, silent on idioms and
 negations, adding what the rules miss with its category's severity, its threshold the one
-cross-validation chooses, and scikit-learn out of the command line's start."""
+cross-validation chooses, and scikit-learn out of the command line's start and out of the
+bot's process (the reader is trained in a child, its analysers are the module's own)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.bench_concern import choose, cross_validated, read, rules
 from bot.services.concern import (
@@ -41,6 +44,36 @@ def test_the_reader_computes_what_the_pipeline_does() -> None:
     got = np.vstack([model.reader().probabilities(text) for text in texts])
     assert model.reader().classes == list(model.model().classes_)
     assert np.allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def _sklearn_analysers() -> list[object]:
+    union = model.model().steps[0][1]
+    return [vectoriser.build_analyzer() for _name, vectoriser in union.transformer_list]
+
+
+def test_the_analysers_are_scikit_learns_on_every_sentence_of_the_corpus() -> None:
+    theirs = _sklearn_analysers()
+    texts = [reading(row.text)[1] for part in ("dev", "heldout") for row in read(part)]
+    texts += [row.text for row in read("heldout_2")]  # raw too: case, accents, punctuation
+    for (name, ours), analyse in zip(model.ANALYSERS, theirs, strict=True):
+        for text in texts:
+            assert ours(text) == analyse(text), (name, text)  # type: ignore[operator]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_the_analysers_are_scikit_learns_on_any_text(text: str) -> None:
+    for (name, ours), analyse in zip(model.ANALYSERS, _sklearn_analysers(), strict=True):
+        assert ours(text) == analyse(text), name  # type: ignore[operator]
+
+
+def test_the_bot_reads_with_the_model_without_loading_scikit_learn_or_scipy() -> None:
+    code = (
+        "import sys, bot.app, cogs.checkins; from bot.services.concern import find_concerns; "
+        f"found = find_concerns({MISSED_BY_RULES!r}); "
+        "print(bool(found), 'sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["True", "False", "False"]
 
 
 @pytest.mark.parametrize(

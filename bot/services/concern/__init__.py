@@ -38,8 +38,8 @@ Then a learned second opinion (``model``: a linear model on the normalised text,
 the development sentences the first time it is needed) reads a text in which the rules found
 nothing, and adds the category it finds, with that category's severity (``SEVERITIES``) and
 ``MODEL_PHRASE`` as its phrase (when the rules found something, it named extra categories
-that were mostly wrong, and no more sentences). It is imported only then, so the command
-line starts without scikit-learn.
+that were mostly wrong, and no more sentences). It is imported only then, and it trains in
+a child process, so neither the command line nor the bot's process loads scikit-learn.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def find_concerns(text: str, *, learned: bool = True) -> list[ConcernMatch]:
     raw = tokens(text)
     best, negated = _rules(raw)
     if learned and not best:
-        from bot.services.concern import model  # scikit-learn: only when a text is read
+        from bot.services.concern import model  # numpy: only when a text is read
 
         language, normalised = _reading(raw)
         opinion = model.reader().opinion(normalised)

@@ -7,6 +7,13 @@ the development sentences only (``bot/services/data/concern_dev.tsv``; never on 
 parts), deterministically, the first time it is needed (``model()``: about 1-2 s, then kept
 for the process). Nothing is pickled or logged.
 
+The bot reads with ``reader()``, which trains in a child process (``python -m
+bot.services.concern.model``) and takes back only the arithmetic as arrays (``np.savez``,
+no pickle): term lists, IDF weights, the SVMs' coefficients and the calibration. Its own
+process then never loads scikit-learn and SciPy, which with the training's leftovers held
+about 135 MiB of a bot's resident memory for good. The analysers are this module's own
+(``word_grams``, ``char_grams``), held equal to scikit-learn's by a test.
+
 A text is flagged when the probability that it is not benign reaches ``THRESHOLD``; its
 category is the likeliest non-benign one. ``THRESHOLD`` is the lowest that keeps false
 alarms on the development check-in answers at or under 1% under five-fold
@@ -16,23 +23,29 @@ and prints the figures).
 
 from __future__ import annotations
 
+import io
 import logging
 import math
+import os
+import re
+import subprocess
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
-from sklearn.svm import LinearSVC
 
 from bot.services.concern import reading
 from bot.services.concern.lexicon import CATEGORIES
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +53,12 @@ BENIGN = "benign"
 #: Chosen on the development sentences by cross-validation (see the module's docstring).
 THRESHOLD = 0.96
 _SEED = 0
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (3, 5)
+#: scikit-learn's default token pattern: words of two or more word characters.
+_WORDS = re.compile(r"(?u)\b\w\w+\b")
+#: How long the child may take to train (about 2-4 s; far more on a loaded machine).
+TRAIN_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -64,9 +83,14 @@ def training_rows() -> list[tuple[str, str]]:
 
 def build() -> Pipeline:
     """The untrained model: features, then calibrated one-against-the-rest linear SVMs."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
     features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
+        TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=2),
     )
     classifier = CalibratedClassifierCV(LinearSVC(C=0.5, random_state=_SEED), cv=3)
     return make_pipeline(features, classifier)
@@ -84,6 +108,34 @@ def opinions(pipeline: Pipeline, texts: list[str]) -> list[Opinion]:
     return to_opinions(list(pipeline.classes_), pipeline.predict_proba(texts))
 
 
+def word_grams(text: str) -> list[str]:
+    """The word 1-2 grams scikit-learn's word analyser yields (lower case, its pattern)."""
+    words = _WORDS.findall(text.lower())
+    return words + [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]
+
+
+def char_grams(text: str) -> list[str]:
+    """The character 3-5 grams within words, each word padded with a space, that
+    scikit-learn's ``char_wb`` analyser yields (a word shorter than n counted once)."""
+    low, high = CHAR_NGRAMS
+    grams: list[str] = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+#: Each feature block of the model, in ``build()``'s order: its name and its analyser.
+ANALYSERS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
+    ("word", word_grams),
+    ("char", char_grams),
+)
+
+
 @dataclass(frozen=True)
 class _Features:
     analyse: Callable[[str], list[str]]
@@ -92,29 +144,41 @@ class _Features:
     offset: int  # where its columns start in the joined features
 
 
+def arrays_of(pipeline: Pipeline) -> dict[str, np.ndarray]:
+    """A trained pipeline's arithmetic as plain arrays: what ``Reader`` needs."""
+    union, calibrated = pipeline.steps[0][1], pipeline.steps[1][1]
+    arrays = {"classes": np.array([str(label) for label in calibrated.classes_])}
+    for (name, _), (_step, vectoriser) in zip(ANALYSERS, union.transformer_list, strict=True):
+        arrays[f"{name}_terms"] = np.array([str(t) for t in vectoriser.get_feature_names_out()])
+        arrays[f"{name}_idf"] = vectoriser.idf_
+    folds = calibrated.calibrated_classifiers_
+    arrays["weights"] = np.hstack([fold.estimator.coef_.T for fold in folds])
+    arrays["intercepts"] = np.concatenate([fold.estimator.intercept_ for fold in folds])
+    arrays["slopes"] = np.array([[c.a_ for c in fold.calibrators] for fold in folds])
+    arrays["shifts"] = np.array([[c.b_ for c in fold.calibrators] for fold in folds])
+    return arrays
+
+
 class Reader:
-    """A trained pipeline's arithmetic for one text at a time, without scikit-learn's
-    per-call checks (which took 4 ms a text; this takes a tenth): TF-IDF per analyser
-    (sublinear counts, L2 norm), the SVMs' decision values, the sigmoid calibration, then the
-    mean over the calibration folds. ``tests/unit/test_concern_model.py`` holds it equal to
+    """A trained pipeline's arithmetic for one text at a time, without scikit-learn (its
+    per-call checks took 4 ms a text; this takes a tenth): TF-IDF per analyser (sublinear
+    counts, L2 norm), the SVMs' decision values, the sigmoid calibration, then the mean over
+    the calibration folds. ``tests/unit/test_concern_model.py`` holds it equal to
     ``predict_proba``."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        union, calibrated = pipeline.steps[0][1], pipeline.steps[1][1]
-        self.classes = [str(label) for label in calibrated.classes_]
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.classes = [str(label) for label in arrays["classes"]]
         self.features: list[_Features] = []
         offset = 0
-        for _name, vectoriser in union.transformer_list:
-            vocabulary = {str(term): int(index) for term, index in vectoriser.vocabulary_.items()}
-            self.features.append(
-                _Features(vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset)
-            )
+        for name, analyse in ANALYSERS:
+            terms = arrays[f"{name}_terms"]
+            vocabulary = {str(term): index for index, term in enumerate(terms)}
+            self.features.append(_Features(analyse, vocabulary, arrays[f"{name}_idf"], offset))
             offset += len(vocabulary)
-        folds = calibrated.calibrated_classifiers_
-        self.weights = np.hstack([fold.estimator.coef_.T for fold in folds])
-        self.intercepts = np.concatenate([fold.estimator.intercept_ for fold in folds])
-        self.slopes = np.array([[c.a_ for c in fold.calibrators] for fold in folds])
-        self.shifts = np.array([[c.b_ for c in fold.calibrators] for fold in folds])
+        self.weights = arrays["weights"]
+        self.intercepts = arrays["intercepts"]
+        self.slopes = arrays["slopes"]
+        self.shifts = arrays["shifts"]
 
     def probabilities(self, text: str) -> np.ndarray:
         """The class probabilities of one normalised text (columns in ``classes`` order)."""
@@ -160,8 +224,25 @@ def to_opinions(classes: list[str], probabilities: np.ndarray) -> list[Opinion]:
 
 @cache
 def reader() -> Reader:
-    """The trained model's reader, trained on the first call and kept for the process."""
-    return Reader(model())
+    """The trained model's reader, trained in a child process on the first call (see the
+    module's docstring) and kept for the process."""
+    began = time.perf_counter()
+    package_root = str(Path(__file__).resolve().parents[3])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(  # noqa: S603 - this very module, no outside input
+        [sys.executable, "-m", __name__],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=TRAIN_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        failure = done.stderr.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"training the concern model failed:\n{failure}")
+    with np.load(io.BytesIO(done.stdout), allow_pickle=False) as arrays:
+        trained = Reader({name: arrays[name] for name in arrays.files})
+    log.info("concern model trained in a child process in %.1f s", time.perf_counter() - began)
+    return trained
 
 
 @cache
@@ -179,3 +260,15 @@ def model() -> Pipeline:
         "concern model trained on %d sentences in %.1f s", len(rows), time.perf_counter() - began
     )
     return pipeline
+
+
+def _export() -> None:
+    """The child's side of ``reader()``: train, write the arrays to stdout."""
+    buffer = io.BytesIO()
+    arrays: dict[str, Any] = arrays_of(model())  # numpy's stub reads a key as allow_pickle
+    np.savez(buffer, allow_pickle=False, **arrays)
+    sys.stdout.buffer.write(buffer.getvalue())
+
+
+if __name__ == "__main__":
+    _export()
