@@ -26,7 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.crash.harness import SCENARIOS, RecordingLoopback, Verdict, crash, fresh_database
+from tests.crash.harness import (
+    SCENARIOS,
+    RecordingLoopback,
+    Verdict,
+    Zygote,
+    crash,
+    fresh_database,
+)
 
 
 async def main(points: list[str], postgres: str | None) -> None:
@@ -36,11 +43,11 @@ async def main(points: list[str], postgres: str | None) -> None:
     table: dict[tuple[str, str], Verdict] = {}
     started = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder, Zygote() as zygote:
             for point in points:
                 for backend in backends:
                     async with fresh_database(backend, Path(folder), postgres) as url:
-                        table[point, backend] = verdict = await crash(point, url, server)
+                        table[point, backend] = verdict = await crash(point, url, server, zygote)
                     for note in verdict.notes:
                         print(f"  {point} on {backend}: {note}", file=sys.stderr)
     finally:

@@ -81,6 +81,11 @@ class Scheduler:
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
+    @property
+    def jobs_running(self) -> int:
+        """How many jobs have started and not yet ended (a fired job has left ``job_ids``)."""
+        return self._running_jobs
+
     def start(self) -> None:
         """Start in the running event loop, with APScheduler's "now" following our clock."""
         _ClockedDatetime.clock = self._clock

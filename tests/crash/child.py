@@ -1,6 +1,7 @@
 """The bot of one crash scenario, against the loopback Discord, until it has settled.
 
-Usage: python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL [CONFIG]
+Run as a fork of ``tests.crash.zygote`` (the harness), or by hand:
+python -m tests.crash.child POINT DATABASE_URL LOOPBACK_BASE_URL [CONFIG]
 
 The real ``BridgesBot`` (every cog, the services, the scheduler, the delivery engine and
 the signal worker) logs in over discord.py's HTTP client, starts as it does on Discord
@@ -26,7 +27,10 @@ from bot.scheduler import Scheduler
 from storage.db import create_engine, create_sessions
 from tests.crash.harness import SCENARIOS
 
-QUIET_CHECKS = 4  # half-second looks in a row with nothing to do
+#: Looks in a row with nothing to do, a tenth of a second apart: a job running, a delivery
+#: queued, waiting to retry or in flight, and the signal worker each count as something.
+QUIET_CHECKS = 5
+QUIET_SECONDS = 0.1
 SOON_SECONDS = 2.0
 
 
@@ -70,7 +74,7 @@ async def settled(bot: BridgesBot) -> None:
     """Until nothing is queued, in flight, being applied or due in the next seconds."""
     quiet = 0
     while quiet < QUIET_CHECKS:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(QUIET_SECONDS)
         quiet = 0 if busy(bot) else quiet + 1
     await bot.delivery.idle()
 
@@ -86,6 +90,7 @@ def busy(bot: BridgesBot) -> bool:
     ]
     return bool(
         not bot.scheduler.running
+        or bot.scheduler.jobs_running
         or status.queued
         or status.in_flight
         or (worker is not None and worker.running)

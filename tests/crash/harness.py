@@ -3,11 +3,12 @@ restarted, and judged per recipient (lost, duplicates) against the loopback Disc
 
 Each ``Scenario`` seeds a database (a school with what its flow needs), names a fault
 point (``bot.faults``) and the prompts the flow must deliver: one per (kind, recipient).
-``crash(scenario, url)``:
+``crash(scenario, url, server, zygote)``:
 
-1. runs ``tests.crash.child`` with ``BRIDGES_FAULT`` set: the real cogs, services and
-   delivery engine against the loopback over discord.py's HTTP client, until the process
-   kills itself at the point (a run that does not reach it fails the scenario);
+1. runs ``tests.crash.child`` (a fork of ``tests.crash.zygote``) with ``BRIDGES_FAULT`` set:
+   the real cogs, services and delivery engine against the loopback over discord.py's HTTP
+   client, until the process kills itself at the point (a run that does not reach it fails
+   the scenario);
 2. makes the loopback forget every nonce (a downtime longer than Discord's nonce memory:
    a resent message would be a second message);
 3. runs the child again without the fault until the bot has settled (jobs derived from
@@ -30,6 +31,8 @@ import contextlib
 import json
 import os
 import secrets
+import signal
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -94,6 +97,16 @@ ON_CALL = "on-call@school.example"
 SENDER = "bridges@school.example"
 WEBHOOK_SECRET = "crash-harness-webhook-secret-0123456789"
 ERASED = "[erased]"
+
+#: A channel's messages before its rate limit is waited on: of its 5 per 5 s, discord.py waits
+#: out the window when the 5th answer says none remain, before that send's outcome is known.
+UNPACED_POSTS = 4
+#: Mentees in the check-in scenarios: 4 of them (ids +4, +16, +21, +26) with DMs closed, their
+#: fallbacks in the one program channel, and sends enough that the restart meets the
+#: loopback's first 500 (its 51st request).
+CHECKIN_MENTEES = 30
+#: Escalations in the scenarios that post or edit one message each in the staff channel.
+STAFF_POSTS = UNPACED_POSTS
 
 #: What a flow must deliver: one prompt per (delivery kind, recipient user id).
 Expected = set[tuple[str, int]]
@@ -294,20 +307,20 @@ async def _school(
 
 
 async def seed_checkin_fanout(session: AsyncSession, now: datetime) -> Expected:
-    """40 mentees whose check-in was due two minutes ago: the job opens them at start."""
+    """The mentees, their check-in due two minutes ago: the job opens them at start."""
     due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
-    for i in range(40):
+    for i in range(CHECKIN_MENTEES):
         session.add(_member(MENTEE + i, ProgramRole.MENTEE, now))
     session.add(_program(now, due))
-    return {("checkin", MENTEE + i) for i in range(40)}
+    return {("checkin", MENTEE + i) for i in range(CHECKIN_MENTEES)}
 
 
 async def seed_checkin_reminder(session: AsyncSession, now: datetime) -> Expected:
-    """40 open check-ins due a day ago, unanswered: their reminders are due now."""
+    """The mentees' open check-ins, due a day ago, unanswered: their reminders are due now."""
     due = (now - timedelta(hours=24, minutes=1)).replace(second=0, microsecond=0)
     session.add(_program(now, due))
     await session.flush()
-    for i in range(40):
+    for i in range(CHECKIN_MENTEES):
         mentee = _member(MENTEE + i, ProgramRole.MENTEE, now)
         session.add(mentee)
         await session.flush()
@@ -323,7 +336,7 @@ async def seed_checkin_reminder(session: AsyncSession, now: datetime) -> Expecte
                 created_at=due,
             )
         )
-    return {("checkin", MENTEE + i) for i in range(40)}
+    return {("checkin", MENTEE + i) for i in range(CHECKIN_MENTEES)}
 
 
 async def seed_session_reminder(session: AsyncSession, now: datetime) -> Expected:
@@ -368,8 +381,8 @@ def _session(
 
 
 async def seed_signals(session: AsyncSession, now: datetime) -> Expected:
-    """10 pairs with no session in 14 days: their signals wait for the worker."""
-    for mentee, _, match in await _school(session, now, 10):
+    """Pairs with no session in 14 days: their signals wait for the worker."""
+    for mentee, _, match in await _school(session, now, STAFF_POSTS):
         assert match is not None
         session.add(
             Signal(
@@ -380,7 +393,7 @@ async def seed_signals(session: AsyncSession, now: datetime) -> Expected:
                 created_at=now,
             )
         )
-    return {("escalation-post", MENTEE + i) for i in range(10)}
+    return {("escalation-post", MENTEE + i) for i in range(STAFF_POSTS)}
 
 
 async def seed_unmatched(session: AsyncSession, now: datetime) -> Expected:
@@ -398,9 +411,9 @@ async def seed_unmatched(session: AsyncSession, now: datetime) -> Expected:
 
 
 async def seed_students(session: AsyncSession, now: datetime) -> Expected:
-    """6 matched mentees who will ask for help."""
-    await _school(session, now, 6)
-    return {("escalation-post", MENTEE + i) for i in range(6)}
+    """Matched mentees who will ask for help."""
+    await _school(session, now, STAFF_POSTS)
+    return {("escalation-post", MENTEE + i) for i in range(STAFF_POSTS)}
 
 
 #: Message and channel ids of what was sent before a scenario starts (below the loopback's).
@@ -478,12 +491,13 @@ async def seed_next_tier(session: AsyncSession, now: datetime) -> Expected:
 
 
 async def seed_erase(session: AsyncSession, now: datetime) -> Expected:
-    """6 students, each with a resolved escalation whose staff post and a DM to a staff
+    """Students, each with a resolved escalation whose staff post and a DM to a staff
     member were sent: erasing each student edits both to "[erased]"."""
     expected: Expected = set()
     sent = now - timedelta(days=2)
-    staff = _open_dms(STAFF_USER + 1, 6)
-    for i, (mentee, told) in enumerate(zip(await _mentees(session, now, 6), staff, strict=True)):
+    staff = _open_dms(STAFF_USER + 1, STAFF_POSTS)
+    mentees = await _mentees(session, now, STAFF_POSTS)
+    for i, (mentee, told) in enumerate(zip(mentees, staff, strict=True)):
         row = _escalation(mentee, sent, EscalationStatus.RESOLVED)
         session.add(row)
         await session.flush()
@@ -558,7 +572,7 @@ async def ask_for_help(bot: Any) -> None:
                 select(Member.user_id).join(Escalation, Escalation.member_id == Member.id)
             )
         )
-    for i in range(6):
+    for i in range(STAFF_POSTS):
         if MENTEE + i in helped:
             continue
         opened, _ = await cog.service.raise_manual(
@@ -572,7 +586,7 @@ async def forget_students(bot: Any) -> None:
     from cogs.staff import blank  # the cog's edit: what /staff forget passes
 
     privacy = bot.cogs["StaffCog"].privacy
-    for i in range(6):
+    for i in range(STAFF_POSTS):
         with contextlib.suppress(UserError):
             await privacy.forget(GUILD, STAFF_USER, MENTEE + i, blank)
 
@@ -610,7 +624,69 @@ SCENARIOS = {
 # ---------------------------------------------------------------------- running
 
 
-async def crash(point: str, url: str, server: RecordingLoopback) -> Verdict:
+@dataclass(frozen=True)
+class _Run:
+    returncode: int | None
+    stdout: str
+    stderr: str
+
+
+class Zygote:
+    """``tests.crash.zygote`` running: the bot imported and its model trained once, each
+    child a fork of it (a context manager; one run at a time)."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash.zygote"],
+            cwd=ROOT,
+            # One thread forks cleanly; OpenBLAS would start its workers when numpy loads.
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop it (it holds nothing: killed, it is spared the second its exit takes)."""
+        self._process.kill()
+        self._process.communicate()
+
+    async def run(self, argv: list[str], env: dict[str, str], folder: Path) -> _Run:
+        """``tests.crash.child`` with ``argv`` and ``env`` until it ends (killed after
+        ``CHILD_SECONDS``), its output kept in ``folder``."""
+        out, err = folder / "child.out", folder / "child.err"
+        request = {"argv": argv, "env": env, "out": str(out), "err": str(err)}
+        pid = (await self._ask(request))["pid"]
+        ended = asyncio.ensure_future(self._ask(None))  # one read of the one answer
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(ended), CHILD_SECONDS)
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            answer = await ended
+        text = [path.read_text(encoding="utf-8", errors="replace") for path in (out, err)]
+        return _Run(answer["returncode"], *text)
+
+    async def _ask(self, request: dict[str, Any] | None) -> dict[str, int]:
+        """Send ``request`` (if any), then read the zygote's next answer."""
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None and stdout is not None
+        if request is not None:
+            stdin.write(json.dumps(request) + "\n")
+            stdin.flush()
+        line = await asyncio.to_thread(stdout.readline)
+        if not line:
+            raise RuntimeError(f"the crash zygote ended ({self._process.poll()})")
+        answer: dict[str, int] = json.loads(line)
+        return answer
+
+
+async def crash(point: str, url: str, server: RecordingLoopback, zygote: Zygote) -> Verdict:
     """Seed, kill at ``point``, restart past the nonce memory, judge (see module doc)."""
     database = create_engine(url)
     try:
@@ -620,16 +696,17 @@ async def crash(point: str, url: str, server: RecordingLoopback) -> Verdict:
             expected = await SCENARIOS[point].seed(session, datetime.now(UTC))
         server.clear()
         verdict = Verdict(point)
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
             config = None
             if SCENARIOS[point].pages:
-                config = Path(folder) / "config.toml"
+                config = folder / "config.toml"
                 config.write_text(server.paging_config(), encoding="utf-8")
-            killed = await _child(point, url, server, config, fault=True)
+            killed = await _child(zygote, folder, point, url, server, config, fault=True)
             if killed.returncode != -9 or f"fault point {point} reached" not in killed.stderr:
                 verdict.notes.append(f"the fault point was not reached:\n{killed.stderr[-3000:]}")
             server.forget_nonces()  # down longer than Discord remembers a nonce
-            restarted = await _child(point, url, server, config, fault=False)
+            restarted = await _child(zygote, folder, point, url, server, config, fault=False)
         if restarted.returncode != 0 or "settled" not in restarted.stdout:
             verdict.notes.append(f"the restarted bot did not settle:\n{restarted.stderr[-3000:]}")
         async with sessions() as session:
@@ -639,39 +716,22 @@ async def crash(point: str, url: str, server: RecordingLoopback) -> Verdict:
         await database.dispose()
 
 
-@dataclass(frozen=True)
-class _Run:
-    returncode: int | None
-    stdout: str
-    stderr: str
-
-
 async def _child(
-    point: str, url: str, server: Loopback, config: Path | None, *, fault: bool
+    zygote: Zygote,
+    folder: Path,
+    point: str,
+    url: str,
+    server: Loopback,
+    config: Path | None,
+    *,
+    fault: bool,
 ) -> _Run:
     env = {k: v for k, v in os.environ.items() if k != "BRIDGES_FAULT"}
     env["BRIDGES_WEBHOOK_SECRET"] = WEBHOOK_SECRET
     if fault:
         env["BRIDGES_FAULT"] = point
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.crash.child",
-        point,
-        url,
-        server.base_url,
-        *([str(config)] if config is not None else []),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), CHILD_SECONDS)
-    except TimeoutError:
-        process.kill()
-        out, err = await process.communicate()
-    return _Run(process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+    argv = [point, url, server.base_url, *([str(config)] if config is not None else [])]
+    return await zygote.run(argv, env, folder)
 
 
 async def _judge(

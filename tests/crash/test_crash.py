@@ -3,12 +3,19 @@ and sends nothing twice, per recipient (see ``tests.crash.harness``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from storage.db import Sessions
-from tests.crash.harness import SCENARIOS, RecordingLoopback, crash
+from tests.crash.harness import SCENARIOS, RecordingLoopback, Zygote, crash
+
+
+@pytest.fixture(scope="session")
+def zygote() -> Iterator[Zygote]:
+    """The children's parent, for every scenario of this worker (each run is a new fork)."""
+    with Zygote() as started:
+        yield started
 
 
 @pytest.fixture
@@ -21,7 +28,11 @@ async def loopback() -> AsyncIterator[RecordingLoopback]:
 
 @pytest.mark.parametrize("point", sorted(SCENARIOS))
 async def test_a_kill_at_the_point_loses_nothing_and_repeats_nothing(
-    point: str, database_url: str, sessions: Sessions, loopback: RecordingLoopback
+    point: str,
+    database_url: str,
+    sessions: Sessions,
+    loopback: RecordingLoopback,
+    zygote: Zygote,
 ) -> None:
-    verdict = await crash(point, database_url, loopback)
+    verdict = await crash(point, database_url, loopback, zygote)
     assert (verdict.lost, verdict.duplicates, verdict.notes) == (0, 0, [])

@@ -121,6 +121,25 @@ async def test_a_job_fires_at_the_clocks_time(scheduler: Scheduler) -> None:
     assert scheduler.job_ids() == []
 
 
+async def test_a_fired_job_counts_as_running_until_it_ends(scheduler: Scheduler) -> None:
+    started: list[str] = []
+    release = asyncio.Event()
+
+    async def job(tag: str) -> None:
+        started.append(tag)
+        await release.wait()
+
+    scheduler.run_at("ping:1", datetime.now(UTC) + AHEAD, job, "fired")
+    await wait_for(started, 1)
+    assert (scheduler.job_ids(), scheduler.jobs_running) == ([], 1)
+    release.set()
+    for _ in range(100):
+        if not scheduler.jobs_running:
+            break
+        await asyncio.sleep(0.01)
+    assert scheduler.jobs_running == 0
+
+
 async def test_the_same_id_replaces_the_job(scheduler: Scheduler) -> None:
     calls, record = recorder()
     later = datetime.now(UTC) + AHEAD + timedelta(hours=1)
