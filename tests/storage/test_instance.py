@@ -250,8 +250,11 @@ async def _lose_the_lock(database_url: str) -> None:
     )
     try:
         ended = await connection.fetchval(
+            # Advisory locks are per database: only this test's holder, not another
+            # worker's test holding the same key in its own database at the same time.
             "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
-            " AND granted AND classid::bigint = $1 AND objid::bigint = $2",
+            " AND granted AND classid::bigint = $1 AND objid::bigint = $2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             _HIGH,
             _LOW,
         )
