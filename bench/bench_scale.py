@@ -421,8 +421,11 @@ def child(size: int, url: str) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        errors = [line for line in done.stderr.splitlines() if "Error" in line[:60]]
-        return {"mentees": size, "failed": (errors or ["no output"])[-1][:120]}
+        lines = done.stderr.splitlines()
+        errors = [line for line in lines if "Error" in line[:60]]
+        steps = [line.split(" ", 2)[-1] for line in lines if line.startswith(f"[{size}] ")]
+        step = f" (during {steps[-1]})" if steps else ""
+        return {"mentees": size, "failed": (errors or ["no output"])[-1][:120] + step}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
