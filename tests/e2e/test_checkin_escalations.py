@@ -190,15 +190,24 @@ async def note_after_session(actor: MemberActor, note: str) -> Any:
     return await actor.user.submit_modal(form, {"attend:covered": "goals", "attend:note": note})
 
 
-async def test_a_mentors_attendance_note_about_their_mentee_escalates_about_the_mentee(
-    world: World,
-) -> None:
+async def mentor_notes_after_a_session(
+    world: World, note: str
+) -> tuple[MemberActor, MemberActor, Any]:
+    """A matched pair's session happens and the mentor answers "Did it happen?" with
+    ``note``; returns the mentee, the mentor and the answer."""
     mentee, mentor = await matched(world)
     await mentee.slash(world.general, "session schedule", when="saturday 11am", topic="algebra")
     await mentor.user.click(dms(mentor)[-1], label="Accept")
     await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
-    done = await note_after_session(mentor, "he told me he wants to die")
+    done = await note_after_session(mentor, note)
     await world.env.advance_time(1)
+    return mentee, mentor, done
+
+
+async def test_a_mentors_attendance_note_about_their_mentee_escalates_about_the_mentee(
+    world: World,
+) -> None:
+    mentee, mentor, done = await mentor_notes_after_a_session(world, "he told me he wants to die")
     assert "noted" in done.response.content and "988" in done.followups[-1].content
     (post,) = escalation_posts(world)
     assert student_of(post) == mentee.id
@@ -209,12 +218,9 @@ async def test_a_mentors_attendance_note_about_their_mentee_escalates_about_the_
 
 
 async def test_a_mentors_first_person_note_escalates_about_the_mentor(world: World) -> None:
-    mentee, mentor = await matched(world)
-    await mentee.slash(world.general, "session schedule", when="saturday 11am", topic="algebra")
-    await mentor.user.click(dms(mentor)[-1], label="Accept")
-    await advance(world, await seconds_until(world, datetime(2026, 1, 3, 18, 0, tzinfo=UTC)))
-    done = await note_after_session(mentor, "honestly i want to die, i'm so tired")
-    await world.env.advance_time(1)
+    _, mentor, done = await mentor_notes_after_a_session(
+        world, "honestly i want to die, i'm so tired"
+    )
     assert "noted" in done.response.content and "988" in done.followups[-1].content
     (post,) = escalation_posts(world)
     assert student_of(post) == mentor.id and "reported by" not in shown(post)
