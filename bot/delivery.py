@@ -833,7 +833,6 @@ class DeliveryEngine:
                 waits[prompt.key] = loop.create_future()
                 waits[prompt.key].set_result(DeliveryStatus.PENDING)
             return waits
-        await self._learn_recipients(new)
         fan_out = None
         if len(new) > 1:
             fan_out = FanOut(
@@ -843,6 +842,7 @@ class DeliveryEngine:
                 started=_now(),
             )
             self.last_fan_out = fan_out
+        jobs = []
         for prompt in new:
             if prompt.key in self._waiting:  # already queued (dispatched twice)
                 waits[prompt.key] = self._waiting[prompt.key]
@@ -850,11 +850,15 @@ class DeliveryEngine:
             if prompt.key in self._held:
                 continue
             waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
-            if prompt.priority is Priority.BULK and (self._unread() or self._full()):
-                self._deferred.append((prompt.key, fan_out))  # read back from its row
+            if prompt.priority is Priority.BULK and (self._unread() or self._full(len(jobs))):
+                # read back from its row, its recipient learnt then
+                self._deferred.append((prompt.key, fan_out))
                 continue
             self._held.add(prompt.key)
-            self._enqueue(_Job(prompt, fan_out=fan_out))
+            jobs.append(_Job(prompt, fan_out=fan_out))
+        await self._learn_recipients([job.prompt for job in jobs])
+        for job in jobs:
+            self._enqueue(job)
         self._wake()
         return waits
 
@@ -907,8 +911,9 @@ class DeliveryEngine:
         """Whether pending rows wait in the table, not yet in memory."""
         return self._sweep is not None or self._resume_from is not None or bool(self._deferred)
 
-    def _full(self) -> bool:
-        return len(self._heap) >= WINDOW
+    def _full(self, coming: int = 0) -> bool:
+        """Whether the queue holds a window of jobs (with ``coming`` about to join it)."""
+        return len(self._heap) + coming >= WINDOW
 
     async def _refill(self) -> None:
         """Read the next page of rows into the queue: those left by the last run first
@@ -925,8 +930,7 @@ class DeliveryEngine:
                 jobs = await self._read_resumed(session, after, room)
             else:
                 jobs = await self._read_deferred(session, room)
-        if after is not None:  # (those dispatched in this run were learnt then)
-            await self._learn_recipients([job.prompt for job in jobs])
+        await self._learn_recipients([job.prompt for job in jobs])
         for job in jobs:
             self._enqueue(job)
 

@@ -140,9 +140,18 @@ async def test_kill_9_mid_fan_out_then_restart_gives_each_exactly_one(
     }
 
 
+@pytest.mark.parametrize("window", [500, 4])
 async def test_dm_channels_are_created_once_and_closed_dms_are_not_tried_again(
-    sessions: Sessions, server: Loopback, http: HTTPClient
+    sessions: Sessions,
+    server: Loopback,
+    http: HTTPClient,
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
 ) -> None:
+    """Also with a window smaller than the fan-out: the prompts kept as rows learn their
+    recipients' DM state as they are read back."""
+    monkeypatch.setattr("bot.delivery.WINDOW", window)
+    monkeypatch.setattr("bot.delivery.PAGE", window // 2)
     users = range(1, 21)
     await enrol(sessions, users)
     engine = engine_for(sessions, http, Health(), FAST_RETRIES)
