@@ -842,7 +842,7 @@ class DeliveryEngine:
                 started=_now(),
             )
             self.last_fan_out = fan_out
-        jobs = []
+        jobs: list[_Job] = []
         for prompt in new:
             if prompt.key in self._waiting:  # already queued (dispatched twice)
                 waits[prompt.key] = self._waiting[prompt.key]
