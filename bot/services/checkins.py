@@ -249,9 +249,7 @@ class CheckinService:
             for number, (chunk, chunk_of_mentors) in enumerate(parts):
                 if number:
                     await self._make_way()
-                opened, changes = await self._open_part(
-                    instant, now, chunk, chunk_of_mentors, compose
-                )
+                opened, changes = await self._open_part(now, chunk, chunk_of_mentors, compose)
                 committed.append(changes)
                 checkins += opened.checkins
                 mentor_prompts += opened.mentors
@@ -271,7 +269,6 @@ class CheckinService:
 
     async def _open_part(
         self,
-        instant: datetime,
         now: datetime,
         chunk: Sequence[tuple[Due, int]],
         asked: Sequence[tuple[Due, int, ZoneInfo]],
@@ -285,8 +282,9 @@ class CheckinService:
             # until the commit.
             ids = [item.member_id for item, _ in chunk]
             goals = await self._goal_lines(session, ids)
+            people = await rows.people(session, ids)
             mentor_prompts = await self._mentor_prompts(session, asked)
-            await rows.open_many(
+            inserted = await rows.open_many(
                 session,
                 [
                     {
@@ -302,7 +300,19 @@ class CheckinService:
                     for item, guild_id in chunk
                 ],
             )
-            found = await rows.open_due_at(session, instant, ids) if ids else []
+            guilds = {item.member_id: guild_id for item, guild_id in chunk}
+            found = [
+                rows.PromptRow(
+                    row.id,
+                    row.member_id,
+                    guilds[row.member_id],
+                    people[row.member_id][0],
+                    row.closes_at,
+                    now,
+                    people[row.member_id][1],
+                )
+                for row in inserted
+            ]
             opened = Opened(self._prompts_of(found, goals), mentor_prompts)
             await changes.send(compose(opened))
         return opened, changes
