@@ -59,8 +59,12 @@ HORIZON = timedelta(hours=48)
 #: How often the ``horizon`` job plans what has come within ``HORIZON``.
 PLAN_EVERY = timedelta(hours=6)
 #: Jobs running at once (each takes a database connection; after a restart thousands may be
-#: due together): the others wait their turn. ``urgent`` kinds do not wait.
+#: due together): the others wait their turn. ``urgent`` kinds do not wait behind them.
 JOBS_AT_ONCE = 3
+#: Urgent jobs running at once, a bound of their own: at a restart every open escalation's
+#: re-ping may be due together (500 at 50,000 mentees), and all at once they held every
+#: pooled connection until the rest timed out. Jobs hold at most the sum of both.
+URGENT_AT_ONCE = 4
 
 _FIELD = re.compile(r"\{([a-z]+)\}")
 
