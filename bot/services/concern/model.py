@@ -9,7 +9,8 @@ for the process). Nothing is pickled or logged.
 
 The bot reads with ``reader()``, which trains in a child process (``python -m
 bot.services.concern.model``) and takes back only the arithmetic as arrays (``np.savez``,
-no pickle): term lists, IDF weights, the SVMs' coefficients and the calibration. Its own
+no pickle): term lists, IDF weights, the SVMs' coefficients and the calibration, kept on
+disk for the next process with the same code and data (``stored``). Its own
 process then never loads scikit-learn and SciPy, which with the training's leftovers held
 about 135 MiB of a bot's resident memory for good. The analysers are this module's own
 (``word_grams``, ``char_grams``), held equal to scikit-learn's by a test.
@@ -34,6 +35,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.services.concern import reading
+from bot.services.concern import reading, stored
 from bot.services.concern.lexicon import CATEGORIES
 from bot.services.concern.normalise import SENTENCE
 
@@ -292,9 +294,24 @@ def to_opinions(classes: list[str], probabilities: np.ndarray) -> list[Opinion]:
 
 @cache
 def reader() -> Reader:
-    """The trained model's reader, trained in a child process on the first call (see the
-    module's docstring) and kept for the process."""
+    """The trained model's reader, kept for the process: its arrays read from the cache
+    (``stored``) or trained in a child process (see the module's docstring)."""
     began = time.perf_counter()
+    try:
+        trained = _read(stored.kept(_train_in_child))
+    except (ValueError, OSError, zipfile.BadZipFile, KeyError):  # a damaged stored file
+        trained = _read(stored.kept(_train_in_child, renew=True))
+    log.info("concern model ready in %.1f s", time.perf_counter() - began)
+    return trained
+
+
+def _read(data: bytes) -> Reader:
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return Reader({name: arrays[name] for name in arrays.files})
+
+
+def _train_in_child() -> bytes:
+    """The arrays (``np.savez``), trained by ``python -m bot.services.concern.model``."""
     package_root = str(Path(__file__).resolve().parents[3])
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     done = subprocess.run(  # noqa: S603 - this very module, no outside input
@@ -307,10 +324,7 @@ def reader() -> Reader:
     if done.returncode != 0:
         failure = done.stderr.decode(errors="replace")[-2000:]
         raise RuntimeError(f"training the concern model failed:\n{failure}")
-    with np.load(io.BytesIO(done.stdout), allow_pickle=False) as arrays:
-        trained = Reader({name: arrays[name] for name in arrays.files})
-    log.info("concern model trained in a child process in %.1f s", time.perf_counter() - began)
-    return trained
+    return done.stdout
 
 
 @cache
