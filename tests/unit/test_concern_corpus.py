@@ -123,3 +123,26 @@ def test_the_eighth_held_out_part_keeps_its_measured_floor(scores: dict[str, Sco
     assert held.reach() >= 0.77
     assert held.false_alarms() <= 0.08
     assert held.false_alarms(None, CHECKIN) <= 0.04
+
+
+def test_the_ninth_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_8 is every third row of a sixth independent writer's batch (t6, 60% Spanish,
+    weighted to the weak categories), split off unread before the rest went to dev. First
+    measured (before any tuning on t6): recall 0.79, reach 0.86, no false alarm of 43; after
+    round six 0.84 and 0.89. The floors sit a few points under the latter."""
+    held = scores["heldout_8"]
+    assert held.recall() >= 0.80
+    assert held.reach() >= 0.86
+    assert held.false_alarms() <= 0.03
+
+
+def test_the_tenth_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_9 is every third row of a seventh independent writer's batch (t7, 55% Spanish),
+    split off unread before the rest went to dev. First measured (before any tuning on t7):
+    recall 0.74, reach 0.79, false alarms 3 of 41 (2 of 31 check-in answers); after round
+    six 0.84 and 0.89, the same false alarms. The floors sit a few points under the latter."""
+    held = scores["heldout_9"]
+    assert held.recall() >= 0.80
+    assert held.reach() >= 0.86
+    assert held.false_alarms() <= 0.08
+    assert held.false_alarms(None, CHECKIN) <= 0.07

@@ -58,10 +58,11 @@ def clickable(text: str) -> list[str]:
 
 
 def allowed(link: str) -> bool:
-    """An https link whose host (as a browser reads it) is the school's."""
+    """An https link whose host (as a browser reads it: a trailing dot is the same host,
+    fully qualified) is the school's."""
     try:
         parts = urlsplit(link)
-        return parts.scheme.lower() == "https" and parts.hostname in SCHOOL
+        return parts.scheme.lower() == "https" and (parts.hostname or "").rstrip(".") in SCHOOL
     except ValueError:
         return False
 
@@ -97,6 +98,7 @@ LINKY = st.lists(st.sampled_from([*PIECES, "meet.school.org"])).map("".join)
 @example("_https://evil.example")
 @example("HTTP://<")
 @example("](")
+@example("https://meet.school.org./")
 def test_nothing_relayed_is_clickable_but_allowed_links(text: str) -> None:
     shown = plain_links(clean(text), SCHOOL)
     for link in clickable(shown):
