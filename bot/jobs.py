@@ -18,10 +18,10 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   confirmed sessions ending at unix - delay
 - ``attendance-missed`` runs ``SessionCog.ask_missed`` (grouped):
   sessions whose question passed while the bot was down (start only)
-- ``first-session-nudge:{match}`` runs ``SessionCog.first_session_check``:
-  active matches 48 h old without a session
-- ``first-session-deadline:{match}`` runs ``SessionCog.first_session_check``:
-  active matches 7 days old without a session
+- ``first-session-nudge:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
+  active matches made at unix - 48 h without a session
+- ``first-session-deadline:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
+  active matches made at unix - 7 days without a session
 - ``quiet-check:{match}`` runs ``SessionCog.quiet_check``:
   active matches without a session for no_session_days
 - ``checkin-due:{unix}`` runs ``CheckinCog.due`` (grouped):
@@ -129,17 +129,17 @@ ATTENDANCE_MISSED = JobKind(
 )
 FIRST_SESSION_NUDGE = JobKind(
     "first-session-nudge",
-    "first-session-nudge:{match}",
-    "active matches 48 h old without a session",
+    "first-session-nudge:{unix}",
+    "active matches made at unix - 48 h without a session",
     "SessionCog.first_session_check",
-    grouped=False,
+    grouped=True,
 )
 FIRST_SESSION_DEADLINE = JobKind(
     "first-session-deadline",
-    "first-session-deadline:{match}",
-    "active matches 7 days old without a session",
+    "first-session-deadline:{unix}",
+    "active matches made at unix - 7 days without a session",
     "SessionCog.first_session_check",
-    grouped=False,
+    grouped=True,
 )
 QUIET_CHECK = JobKind(
     "quiet-check",

@@ -77,6 +77,7 @@ class Scheduler:
         # all queueing for a database connection (and timing out) together.
         self._turns = asyncio.Semaphore(JOBS_AT_ONCE)
         self._urgent_turns = asyncio.Semaphore(URGENT_AT_ONCE)
+        self._batches = 0  # open ``batch()`` blocks
 
     @property
     def running(self) -> bool:
@@ -159,16 +160,20 @@ class Scheduler:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Add or cancel many jobs at once (rebuilding on start): the scheduler wakes up
-        once at the end instead of once per job."""
+        """Add or cancel many jobs at once (rebuilding on start): no job starts inside, and
+        the scheduler wakes up once at the end instead of once per job. Nests: the
+        outermost batch resumes it."""
         if not self._scheduler.running or self._stopping:
             yield
             return
-        self._scheduler.pause()
+        if not self._batches:
+            self._scheduler.pause()
+        self._batches += 1
         try:
             yield
         finally:
-            if not self._stopping:
+            self._batches -= 1
+            if not self._batches and not self._stopping:
                 self._scheduler.resume()
 
     def cancel(self, job: str) -> bool:

@@ -274,3 +274,22 @@ async def test_urgent_jobs_due_together_run_a_few_at_a_time_beside_ordinary_ones
     release.set()
     await wait_for(started, jobs.JOBS_AT_ONCE + 2 + 20)
     assert most_urgent == jobs.URGENT_AT_ONCE
+
+
+async def test_no_job_starts_inside_nested_batches_until_the_outermost_ends(
+    scheduler: Scheduler,
+) -> None:
+    started: list[str] = []
+
+    async def job(tag: str) -> None:
+        started.append(tag)
+
+    now = datetime.now(UTC) + AHEAD
+    with scheduler.batch():
+        with scheduler.batch():  # a cog planning inside the bot's reconcile
+            scheduler.run_at(jobs.QUIET_CHECK.id(1), now, job, "inner")
+        scheduler.run_at(jobs.QUIET_CHECK.id(2), now, job, "outer")
+        await asyncio.sleep(0.05)  # the loop runs: a paused scheduler starts nothing
+        assert started == []
+    await wait_for(started, 2)
+    assert sorted(started) == ["inner", "outer"]
