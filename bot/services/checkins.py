@@ -263,7 +263,7 @@ class CheckinService:
             mentees, mentors = await self._dues(
                 session, now, min(now, instant - timedelta(seconds=1)), instant
             )
-        due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
+        due = [person for person in mentees if person[0].at == instant]
         asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
         # Parts of at most `size` prompts: the mentees' check-ins, then the mentors'.
         size = FANOUT_CHUNK if one_writer_at_a_time(self._sessions) else FANOUT_CHUNK_ROW_LOCKS
@@ -299,7 +299,7 @@ class CheckinService:
     async def _open_part(
         self,
         now: datetime,
-        chunk: Sequence[tuple[Due, int]],
+        chunk: Sequence[tuple[Due, int, int]],
         asked: Sequence[tuple[Due, int, ZoneInfo]],
         compose: Compose[Opened],
     ) -> tuple[Opened, Changes]:
@@ -309,9 +309,9 @@ class CheckinService:
             session = changes.session
             # The reads first: SQLite's write lock is taken by the first write and held
             # until the commit.
-            ids = [item.member_id for item, _ in chunk]
+            ids = [item.member_id for item, _, _ in chunk]
             goals = await self._goal_lines(session, ids)
-            people = await rows.people(session, ids)
+            channels = await rows.pair_channels(session, ids)
             mentor_prompts = await self._mentor_prompts(session, asked)
             inserted = await rows.open_many(
                 session,
@@ -326,19 +326,18 @@ class CheckinService:
                         "progress": [],
                         "created_at": now,
                     }
-                    for item, guild_id in chunk
+                    for item, guild_id, _ in chunk
                 ],
             )
-            guilds = {item.member_id: guild_id for item, guild_id in chunk}
+            people = {item.member_id: (guild_id, user_id) for item, guild_id, user_id in chunk}
             found = [
                 rows.PromptRow(
                     row.id,
                     row.member_id,
-                    guilds[row.member_id],
-                    people[row.member_id][0],
+                    *people[row.member_id],
                     row.closes_at,
                     now,
-                    people[row.member_id][1],
+                    channels.get(row.member_id),
                 )
                 for row in inserted
             ]
@@ -704,8 +703,8 @@ class CheckinService:
         mentors_now: datetime,
         instant: datetime | None = None,
         member_id: int | None = None,
-    ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int, ZoneInfo]]]:
-        """Each active mentee's next check-in (with their guild id), and each matched
+    ) -> tuple[list[tuple[Due, int, int]], list[tuple[Due, int, ZoneInfo]]]:
+        """Each active mentee's next check-in (with their guild id and user id), and each matched
         mentor's next check-in in a mentor week (with their user id and zone); with
         ``member_id``, only that mentee's (no mentor's). A few queries, whatever the number
         of people; the loop is given back every ``YIELD_EVERY`` people."""
@@ -731,7 +730,7 @@ class CheckinService:
                 taken=taken.get(row[0], set()),
             )
             if due is not None:
-                mentees.append((due, row[2]))
+                mentees.append((due, row[2], row[1]))
             if number % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if not mentor_rows:
@@ -890,7 +889,7 @@ class CheckinService:
     async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
         now = self._clock.now()
         mentees, _ = await self._dues(session, now, now, member_id=me.id)
-        return next((due.at for due, _ in mentees), None)
+        return next((due.at for due, _, _ in mentees), None)
 
 
 def _text(value: str, what: Text) -> str | None:
