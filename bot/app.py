@@ -220,12 +220,19 @@ class BridgesBot(commands.Bot):
             freeze_start_up()
 
     async def reconcile(self) -> None:
-        """Every cog's jobs from rows, and the planner that extends the horizon."""
-        for name, cog in self.cogs.items():
-            if isinstance(cog, Reconciles):
-                count = await cog.reconcile()
-                log.info("reconciled %s: %d jobs scheduled", name, count)
-        self.scheduler.run_at(HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon)
+        """Every cog's jobs from rows, and the planner that extends the horizon. No job
+        starts until all are planned (after a restart thousands are due at once, and would
+        compete with the planning for connections), and the loop is given back between
+        two cogs."""
+        with self.scheduler.batch():
+            for name, cog in self.cogs.items():
+                if isinstance(cog, Reconciles):
+                    count = await cog.reconcile()
+                    log.info("reconciled %s: %d jobs scheduled", name, count)
+                    await asyncio.sleep(0)
+            self.scheduler.run_at(
+                HORIZON_PLAN.id(), self.clock.now() + PLAN_EVERY, self.extend_horizon
+            )
 
     async def plan_from_rows(self) -> int:
         """What ``reconcile()`` plans, with nothing else done (for ``bridges jobs``)."""

@@ -120,6 +120,9 @@ PROBE_MAX_SECONDS = 5.0
 #: in (they answer what a person did, a few at a time). At 46 sends/s a window lasts ~10 s.
 WINDOW = 500
 PAGE = 250
+#: Rows left pending by the last run whose deadline has passed are ended in SQL before the
+#: rest is read (never loaded as jobs), this many ids of the table per transaction.
+SWEEP_SPAN = 2000
 
 T = TypeVar("T")
 
@@ -614,6 +617,10 @@ class DeliveryEngine:
         self._resume_from: tuple[int, int] | None = None
         self._resume_until = 0
         self._resume_left = 0
+        # Before those are read, the ids (after, up to) still to sweep for rows past their
+        # deadline (None: swept), and how many the sweep ended.
+        self._sweep: tuple[int, int] | None = None
+        self._swept: dict[DeliveryStatus, int] = {}
         # BULK prompts dispatched while the window was full: their keys (and fan-out), in order.
         self._deferred: deque[tuple[str, FanOut | None]] = deque()
         self._seq = itertools.count()
@@ -654,14 +661,16 @@ class DeliveryEngine:
         restart: it is sent again with its nonce while within the nonce window, and past
         it resolved by kind when its turn comes (``resend_when_unsure``).
 
-        Only the count is read here; the rows are read a page at a time as the queue
-        empties (see ``WINDOW``), most urgent first, then oldest."""
+        Only the count is read here. Those past their deadline are then ended in SQL, a
+        range of ids per transaction (``SWEEP_SPAN``), and the rest read a page at a time
+        as the queue empties (see ``WINDOW``), most urgent first, then oldest."""
         async with self._sessions() as session:
             backlog = await repo.backlog(session)
         self._stopping = False
         resumable = max(0, backlog.count - len(self._held))  # those queued by this run stay
         if resumable:
             self._resume_from, self._resume_until = (0, 0), backlog.last_id
+            self._sweep, self._swept = (backlog.first_id - 1, backlog.last_id), {}
             self._resume_left = resumable
             self._wake()
             log.info(
@@ -689,7 +698,7 @@ class DeliveryEngine:
         self._heap.clear()
         await _cancel(self._dispatcher)
         unread = self._resume_left
-        self._resume_from, self._resume_left = None, 0
+        self._resume_from, self._resume_left, self._sweep = None, 0, None
         self._deferred.clear()
         # Requests already out may finish; anything else (waiting for the pacer, a channel's
         # window, a database read) stops where it is, unsent.
@@ -824,7 +833,6 @@ class DeliveryEngine:
                 waits[prompt.key] = loop.create_future()
                 waits[prompt.key].set_result(DeliveryStatus.PENDING)
             return waits
-        await self._learn_recipients(new)
         fan_out = None
         if len(new) > 1:
             fan_out = FanOut(
@@ -834,6 +842,7 @@ class DeliveryEngine:
                 started=_now(),
             )
             self.last_fan_out = fan_out
+        jobs: list[_Job] = []
         for prompt in new:
             if prompt.key in self._waiting:  # already queued (dispatched twice)
                 waits[prompt.key] = self._waiting[prompt.key]
@@ -841,11 +850,15 @@ class DeliveryEngine:
             if prompt.key in self._held:
                 continue
             waits[prompt.key] = self._waiting[prompt.key] = loop.create_future()
-            if prompt.priority is Priority.BULK and (self._unread() or self._full()):
-                self._deferred.append((prompt.key, fan_out))  # read back from its row
+            if prompt.priority is Priority.BULK and (self._unread() or self._full(len(jobs))):
+                # read back from its row, its recipient learnt then
+                self._deferred.append((prompt.key, fan_out))
                 continue
             self._held.add(prompt.key)
-            self._enqueue(_Job(prompt, fan_out=fan_out))
+            jobs.append(_Job(prompt, fan_out=fan_out))
+        await self._learn_recipients([job.prompt for job in jobs])
+        for job in jobs:
+            self._enqueue(job)
         self._wake()
         return waits
 
@@ -896,16 +909,20 @@ class DeliveryEngine:
 
     def _unread(self) -> bool:
         """Whether pending rows wait in the table, not yet in memory."""
-        return self._resume_from is not None or bool(self._deferred)
+        return self._sweep is not None or self._resume_from is not None or bool(self._deferred)
 
-    def _full(self) -> bool:
-        return len(self._heap) >= WINDOW
+    def _full(self, coming: int = 0) -> bool:
+        """Whether the queue holds a window of jobs (with ``coming`` about to join it)."""
+        return len(self._heap) + coming >= WINDOW
 
     async def _refill(self) -> None:
         """Read the next page of rows into the queue: those left by the last run first
         (most urgent, then oldest), then the BULK prompts dispatched while it was full.
         The read happens under the write lock, and a row whose key is held is skipped: an
         outcome being written for a key cannot make its row be read as pending again."""
+        if self._sweep is not None:
+            await self._sweep_past_deadline(*self._sweep)
+            return
         room = max(PAGE, WINDOW - len(self._heap))
         after = self._resume_from
         async with self._writing, self._sessions() as session:
@@ -913,10 +930,36 @@ class DeliveryEngine:
                 jobs = await self._read_resumed(session, after, room)
             else:
                 jobs = await self._read_deferred(session, room)
-        if after is not None:  # (those dispatched in this run were learnt then)
-            await self._learn_recipients([job.prompt for job in jobs])
+        await self._learn_recipients([job.prompt for job in jobs])
         for job in jobs:
             self._enqueue(job)
+
+    async def _sweep_past_deadline(self, after: int, last: int) -> None:
+        """End, in one short transaction, the rows left by the last run with ids in
+        (``after``, ``after + SWEEP_SPAN``] that are past their deadline, as a job would
+        (``_expired``), with the outcome hooks; a key held in memory is left to its job."""
+        upto = min(after + SWEEP_SPAN, last)
+        async with self._writing, self._sessions.begin() as session:
+            ended = await repo.expire_past(session, after, upto, self._clock.now())
+            ended = [outcome for outcome in ended if outcome.key not in self._held]
+            for hook in self._hooks if ended else ():
+                await hook(session, ended)
+        self._sweep = None if upto >= last else (upto, last)
+        self._resume_left = max(0, self._resume_left - len(ended))
+        for outcome in ended:
+            self._counts[outcome.status] += 1
+            self._swept[outcome.status] = self._swept.get(outcome.status, 0) + 1
+            future = self._waiting.pop(outcome.key, None)
+            if future is not None and not future.done():
+                future.set_result(outcome.status)
+        if self._sweep is None and self._swept:
+            log.info(
+                "delivery: %d deliveries left pending were past their deadline: %d expired, "
+                "%d uncertain (may have been sent before the restart)",
+                sum(self._swept.values()),
+                self._swept.get(DeliveryStatus.EXPIRED, 0),
+                self._swept.get(DeliveryStatus.UNCERTAIN, 0),
+            )
 
     async def _read_resumed(
         self, session: AsyncSession, after: tuple[int, int], room: int

@@ -18,10 +18,10 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   confirmed sessions ending at unix - delay
 - ``attendance-missed`` runs ``SessionCog.ask_missed`` (grouped):
   sessions whose question passed while the bot was down (start only)
-- ``first-session-nudge:{match}`` runs ``SessionCog.first_session_check``:
-  active matches 48 h old without a session
-- ``first-session-deadline:{match}`` runs ``SessionCog.first_session_check``:
-  active matches 7 days old without a session
+- ``first-session-nudge:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
+  active matches made at unix - 48 h without a session
+- ``first-session-deadline:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
+  active matches made at unix - 7 days without a session
 - ``quiet-check:{match}`` runs ``SessionCog.quiet_check``:
   active matches without a session for no_session_days
 - ``checkin-due:{unix}`` runs ``CheckinCog.due`` (grouped):
@@ -59,8 +59,12 @@ HORIZON = timedelta(hours=48)
 #: How often the ``horizon`` job plans what has come within ``HORIZON``.
 PLAN_EVERY = timedelta(hours=6)
 #: Jobs running at once (each takes a database connection; after a restart thousands may be
-#: due together): the others wait their turn. ``urgent`` kinds do not wait.
+#: due together): the others wait their turn. ``urgent`` kinds do not wait behind them.
 JOBS_AT_ONCE = 3
+#: Urgent jobs running at once, a bound of their own: at a restart every open escalation's
+#: re-ping may be due together (500 at 50,000 mentees), and all at once they held every
+#: pooled connection until the rest timed out. Jobs hold at most the sum of both.
+URGENT_AT_ONCE = 4
 
 _FIELD = re.compile(r"\{([a-z]+)\}")
 
@@ -125,17 +129,17 @@ ATTENDANCE_MISSED = JobKind(
 )
 FIRST_SESSION_NUDGE = JobKind(
     "first-session-nudge",
-    "first-session-nudge:{match}",
-    "active matches 48 h old without a session",
+    "first-session-nudge:{unix}",
+    "active matches made at unix - 48 h without a session",
     "SessionCog.first_session_check",
-    grouped=False,
+    grouped=True,
 )
 FIRST_SESSION_DEADLINE = JobKind(
     "first-session-deadline",
-    "first-session-deadline:{match}",
-    "active matches 7 days old without a session",
+    "first-session-deadline:{unix}",
+    "active matches made at unix - 7 days without a session",
     "SessionCog.first_session_check",
-    grouped=False,
+    grouped=True,
 )
 QUIET_CHECK = JobKind(
     "quiet-check",

@@ -38,7 +38,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from bot.jobs import JOBS_AT_ONCE, JobKind, kind_of
+from bot.jobs import JOBS_AT_ONCE, URGENT_AT_ONCE, JobKind, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ class Scheduler:
         # APScheduler starts every due job at once; each waits here for its turn instead of
         # all queueing for a database connection (and timing out) together.
         self._turns = asyncio.Semaphore(JOBS_AT_ONCE)
+        self._urgent_turns = asyncio.Semaphore(URGENT_AT_ONCE)
+        self._batches = 0  # open ``batch()`` blocks
 
     @property
     def running(self) -> bool:
@@ -149,23 +151,29 @@ class Scheduler:
             if not self._stopping:
                 await func(*args)
 
-    @staticmethod
-    async def _now(func: JobFunc, *args: int | str) -> None:
-        """Run an urgent job at once."""
-        await func(*args)
+    async def _now(self, func: JobFunc, *args: int | str) -> None:
+        """Run an urgent job at once, not behind ordinary ones, once fewer than
+        ``URGENT_AT_ONCE`` urgent ones run; not at all if the scheduler was paused meanwhile."""
+        async with self._urgent_turns:
+            if not self._stopping:
+                await func(*args)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Add or cancel many jobs at once (rebuilding on start): the scheduler wakes up
-        once at the end instead of once per job."""
+        """Add or cancel many jobs at once (rebuilding on start): no job starts inside, and
+        the scheduler wakes up once at the end instead of once per job. Nests: the
+        outermost batch resumes it."""
         if not self._scheduler.running or self._stopping:
             yield
             return
-        self._scheduler.pause()
+        if not self._batches:
+            self._scheduler.pause()
+        self._batches += 1
         try:
             yield
         finally:
-            if not self._stopping:
+            self._batches -= 1
+            if not self._batches and not self._stopping:
                 self._scheduler.resume()
 
     def cancel(self, job: str) -> bool:

@@ -20,7 +20,7 @@ import io
 import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,7 @@ from bot.jobs import (
 )
 from bot.services.access import Audience
 from bot.services.programs import ProgramService
-from bot.services.session_rules import CalendarEvent, calendar_file
+from bot.services.session_rules import ATTENDANCE_DEADLINE, CalendarEvent, calendar_file
 from bot.services.sessions import (
     FIRST_SESSION_NUDGE_AFTER,
     FIRST_SESSION_SIGNAL_AFTER,
@@ -58,6 +58,7 @@ from bot.services.sessions import (
     Scheduled,
     SessionService,
     SessionView,
+    Timed,
 )
 from cogs import crisis
 from cogs import session_texts as texts
@@ -70,6 +71,11 @@ from storage.db import housekeeping
 from storage.models import AttendanceAnswer, Place, SessionStatus
 
 log = logging.getLogger(__name__)
+#: The checks of a new match without a session, and how long after it was made.
+_FIRST_SESSION_CHECKS = (
+    (FIRST_SESSION_NUDGE, FIRST_SESSION_NUDGE_AFTER),
+    (FIRST_SESSION_DEADLINE, FIRST_SESSION_SIGNAL_AFTER),
+)
 MAX_CHOICES = 25
 PLACES = {"voice": Place.VOICE, "video": Place.VIDEO, "in-person": Place.IN_PERSON}
 
@@ -274,25 +280,28 @@ class SessionCog(commands.Cog):
     async def extend(self, window: Window) -> int:
         """Plan the jobs whose moment is in ``window`` (on start, also those missed); a
         job already planned is left as it is. Returns how many were added."""
-        views = await self.service.confirmed_for_jobs(window.until)
-        matches = await self.service.new_matches()
-        quiet = await self.service.quiet_matches()
+        times = await self.service.times_for_jobs(window.until)
+        await asyncio.sleep(0)
+        creations = await self.service.new_match_creations()
+        await asyncio.sleep(0)
+        quiet = await self.service.quiet_matches(window.until)
         now = self.bot.clock.now()
-        missed = []
+        delay = self.service.attendance_delay
+        missed = False
         count = 0
         with self.bot.scheduler.batch():
-            for view in views:
-                if window.since is None and view.ends_at + self.service.attendance_delay <= now:
-                    missed.append(view.id)
+            for item in times:
+                if window.since is None and item.ends_at + delay <= now:
+                    missed = True
                     continue
-                count += self.plan_jobs(view, window)
-            if missed:
+                count += self.plan_jobs(item, window)
+            if missed:  # asked from rows, every session ended within its deadline
+                since, before = now - ATTENDANCE_DEADLINE, now - delay + timedelta(seconds=1)
                 self.bot.scheduler.run_at(
-                    ATTENDANCE_MISSED.id(), now, self.ask_missed, ",".join(map(str, missed))
+                    ATTENDANCE_MISSED.id(), now, self.ask_missed, unix(since), unix(before)
                 )
                 count += 1
-            for match_id, created in matches:
-                count += self.plan_first_session_checks(match_id, created, window)
+            count += self.plan_first_session_checks(creations, window)
             for match_id, at in quiet:
                 count += self.plan_quiet_check(match_id, at, window)
         return count
@@ -301,10 +310,13 @@ class SessionCog(commands.Cog):
         """What a command or a job plans at once: everything up to the horizon."""
         return Window(None, self.bot.clock.now() + HORIZON)
 
-    async def ask_missed(self, session_ids: str) -> None:
-        """The attendance questions whose moment passed while the bot was down."""
-        await self.service.ask_attendance(
-            [int(i) for i in session_ids.split(",")], self.attendance_questions
+    async def ask_missed(self, since: int, before: int) -> None:
+        """The attendance questions whose moment passed while the bot was down: of the
+        sessions ending in [since, before) (unix)."""
+        await self.service.ask_attendance_ending(
+            datetime.fromtimestamp(since, UTC),
+            datetime.fromtimestamp(before, UTC),
+            self.attendance_questions,
         )
 
     def plan_quiet_check(self, match_id: int, at: datetime, window: Window | None = None) -> int:
@@ -322,7 +334,7 @@ class SessionCog(commands.Cog):
         if checked.next_check is not None:
             self.plan_quiet_check(match_id, checked.next_check)
 
-    def plan_jobs(self, view: SessionView, window: Window | None = None) -> int:
+    def plan_jobs(self, view: Timed, window: Window | None = None) -> int:
         """The reminder and attendance jobs of a confirmed session whose moment is in the
         window, one job per instant shared by every session due then (its handler reads
         them from rows, so a cancelled or moved session needs no job removed). A job
@@ -344,34 +356,35 @@ class SessionCog(commands.Cog):
         return added
 
     def plan_first_session_checks(
-        self, match_id: int, created: datetime, window: Window | None = None
+        self, creations: Sequence[datetime], window: Window | None = None
     ) -> int:
+        """The nudge (48 h) and deadline (7 days) jobs of the matches made at these
+        instants whose moment is in the window: one job per second shared by every match
+        made then (its handler reads them from rows). Returns how many were planned."""
         window = window or self._window()
         now = self.bot.clock.now()
         planned = 0
-        for kind, after in (
-            (FIRST_SESSION_NUDGE, FIRST_SESSION_NUDGE_AFTER),
-            (FIRST_SESSION_DEADLINE, FIRST_SESSION_SIGNAL_AFTER),
-        ):
-            if not window.holds(created + after):
-                continue
-            self.bot.scheduler.run_at(
-                kind.id(match_id),
-                max(created + after, now),
-                self.first_session_check,
-                match_id,
-                kind.name,
-            )
-            planned += 1
+        for kind, after in _FIRST_SESSION_CHECKS:
+            moments = {
+                unix(created + after) for created in creations if window.holds(created + after)
+            }
+            for moment in sorted(moments):
+                at = datetime.fromtimestamp(moment, UTC)
+                self.bot.scheduler.run_at(
+                    kind.id(moment), max(at, now), self.first_session_check, moment, kind.name
+                )
+                planned += 1
         return planned
 
     @commands.Cog.listener()
     async def on_match_created(self, match_id: int) -> None:
         """A new match: nudge the pair at 48 h, and flag it at 7 days, if they don't meet;
         flag it whenever it goes ``no_session_days`` without a session."""
-        now = self.bot.clock.now()
-        self.plan_first_session_checks(match_id, now)
-        self.plan_quiet_check(match_id, now + self.service.quiet_after)
+        created = await self.service.created_at(match_id)
+        if created is None:
+            return
+        self.plan_first_session_checks([created])
+        self.plan_quiet_check(match_id, created + self.service.quiet_after)
 
     async def remind(self, moment: int, label: str) -> None:
         """The job: the ``label`` reminders of every session due at ``moment`` (unix), in
@@ -386,9 +399,16 @@ class SessionCog(commands.Cog):
                 datetime.fromtimestamp(moment, UTC), self.attendance_questions
             )
 
-    async def first_session_check(self, match_id: int, kind: str) -> None:
-        await self.service.first_session_check(
-            match_id, deadline=kind == FIRST_SESSION_DEADLINE.name, compose=self.nudges
+    async def first_session_check(self, moment: int, kind: str) -> None:
+        """The job: the ``kind`` check of every match made ``moment`` (unix) minus its
+        delay, to the second, that has no session yet."""
+        after = dict((k.name, a) for k, a in _FIRST_SESSION_CHECKS)[kind]
+        since = datetime.fromtimestamp(moment, UTC) - after
+        await self.service.first_session_checks(
+            since,
+            since + timedelta(seconds=1),
+            deadline=kind == FIRST_SESSION_DEADLINE.name,
+            compose=self.nudges,
         )
 
     async def answer_invitation(self, session_id: int, user_id: int, *, accept: bool) -> Answered:

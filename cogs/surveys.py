@@ -51,10 +51,8 @@ class SurveyCog(commands.Cog):
         now = self.bot.clock.now()
         scheduler = self.bot.scheduler
         scheduler.run_at(MIDPOINT_PLAN.id(), now + PLAN_EVERY, self.replan)
-        due = await self.surveys.plan()
-        wanted = {
-            MIDPOINT.id(match_id): (match_id, at) for match_id, at in due if at <= now + HORIZON
-        }
+        due = await self.surveys.plan(now + HORIZON)
+        wanted = {MIDPOINT.id(match_id): (match_id, at) for match_id, at in due}
         planned = scheduler.planned(MIDPOINT)
         with scheduler.batch():
             for job in planned.keys() - wanted.keys():

@@ -35,6 +35,7 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import Slash, Text
 from bot.services import signals
 from bot.services.checkin_rules import (
+    LOOKAHEAD_WEEKS,
     Due,
     Rhythm,
     in_hours,
@@ -50,10 +51,16 @@ from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
 from storage.db import Sessions, one_writer_at_a_time, others_may_wait
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
+from storage.repositories import checkin_plans as plans
 from storage.repositories import checkins as rows
 from storage.repositories import matches, members
 
 MAX_TEXT = 1000
+#: Weeks from two before this one whose check-ins the planner reads: every week
+#: ``next_due`` looks at (``LOOKAHEAD_WEEKS`` from last week, in any zone).
+PLANNED_WEEKS = LOOKAHEAD_WEEKS + 4
+#: Who joined before this long ago joined before every week ``next_due`` looks at.
+JOINED_LONG_AGO = timedelta(weeks=3)
 LOW_MOOD = 2
 HISTORY_WEEKS = 12
 MAX_PAUSE = timedelta(days=120)
@@ -216,11 +223,33 @@ class CheckinService:
 
     async def plan(self) -> list[datetime]:
         """Every distinct instant a check-in (mentee or mentor) is next due, earliest first;
-        one in the past (the bot was down) is due at once."""
+        one in the past (the bot was down) is due at once. As ``_dues`` decides it, but
+        once per group of people who share everything it reads (``rhythm_groups``)."""
         now = self._clock.now()
+        first_week = week_of(now.date()) - timedelta(weeks=2)
+        weeks = [first_week + timedelta(weeks=n) for n in range(PLANNED_WEEKS)]
+        joined_since = now - JOINED_LONG_AGO
         async with self._sessions() as session:
-            mentees, mentors = await self._dues(session, now, now)
-        return sorted({due.at for due, _ in mentees} | {due.at for due, _, _ in mentors})
+            mentees = await plans.rhythm_groups(session, ProgramRole.MENTEE, weeks, joined_since)
+            mentors = await plans.rhythm_groups(
+                session, ProgramRole.MENTOR, (), joined_since, matched_only=True
+            )
+            holidays = await self._holidays(session)
+        skipped = self._mentor_skipped(first_week)
+        instants = set()
+        for groups, window in ((mentees, self.window), (mentors, timedelta(0))):
+            for group in groups:
+                taken = {week for n, week in enumerate(weeks) if group.taken >> n & 1}
+                due = next_due(
+                    _group_rhythm(group),
+                    now,
+                    window,
+                    holidays=holidays.get(group.guild_id, self._config_holidays),
+                    taken=taken if groups is mentees else skipped,
+                )
+                if due is not None:
+                    instants.add(due.at)
+        return sorted(instants)
 
     async def open_due(self, instant: datetime, compose: Compose[Opened]) -> Opened:
         """Open the check-ins due at ``instant``, each committed with its prompt, and write
@@ -249,9 +278,7 @@ class CheckinService:
             for number, (chunk, chunk_of_mentors) in enumerate(parts):
                 if number:
                     await self._make_way()
-                opened, changes = await self._open_part(
-                    instant, now, chunk, chunk_of_mentors, compose
-                )
+                opened, changes = await self._open_part(now, chunk, chunk_of_mentors, compose)
                 committed.append(changes)
                 checkins += opened.checkins
                 mentor_prompts += opened.mentors
@@ -271,7 +298,6 @@ class CheckinService:
 
     async def _open_part(
         self,
-        instant: datetime,
         now: datetime,
         chunk: Sequence[tuple[Due, int]],
         asked: Sequence[tuple[Due, int, ZoneInfo]],
@@ -285,8 +311,9 @@ class CheckinService:
             # until the commit.
             ids = [item.member_id for item, _ in chunk]
             goals = await self._goal_lines(session, ids)
+            people = await rows.people(session, ids)
             mentor_prompts = await self._mentor_prompts(session, asked)
-            await rows.open_many(
+            inserted = await rows.open_many(
                 session,
                 [
                     {
@@ -302,7 +329,19 @@ class CheckinService:
                     for item, guild_id in chunk
                 ],
             )
-            found = await rows.open_due_at(session, instant, ids) if ids else []
+            guilds = {item.member_id: guild_id for item, guild_id in chunk}
+            found = [
+                rows.PromptRow(
+                    row.id,
+                    row.member_id,
+                    guilds[row.member_id],
+                    people[row.member_id][0],
+                    row.closes_at,
+                    now,
+                    people[row.member_id][1],
+                )
+                for row in inserted
+            ]
             opened = Opened(self._prompts_of(found, goals), mentor_prompts)
             await changes.send(compose(opened))
         return opened, changes
@@ -681,10 +720,7 @@ class CheckinService:
         ids = None if whole else [row[0] for row in mentee_rows]
         for taker, week in await rows.weeks_taken(session, first_week, ids):
             taken.setdefault(taker, set()).add(week)
-        holidays = {
-            guild_id: self._config_holidays | days
-            for guild_id, days in (await rows.all_holidays(session)).items()
-        }
+        holidays = await self._holidays(session)
         mentees = []
         for number, row in enumerate(mentee_rows, 1):
             due = next_due(
@@ -701,11 +737,7 @@ class CheckinService:
         if not mentor_rows:
             return mentees, []
         matched = await rows.mentors_with_mentees(session)
-        skipped = {
-            first_week + timedelta(weeks=n)
-            for n in range(20)
-            if not mentor_week(first_week + timedelta(weeks=n), self._settings.mentor_every_weeks)
-        }
+        skipped = self._mentor_skipped(first_week)
         mentors = []
         for number, row in enumerate(mentor_rows, 1):
             if number % YIELD_EVERY == 0:
@@ -723,6 +755,21 @@ class CheckinService:
             if due is not None:
                 mentors.append((due, row[1], rhythm.zone))
         return mentees, mentors
+
+    async def _holidays(self, session: AsyncSession) -> dict[int, frozenset[date]]:
+        """Each server's holidays, with the configured ones."""
+        return {
+            guild_id: self._config_holidays | days
+            for guild_id, days in (await rows.all_holidays(session)).items()
+        }
+
+    def _mentor_skipped(self, first_week: date) -> set[date]:
+        """The weeks from ``first_week`` on in which mentors are not asked."""
+        return {
+            first_week + timedelta(weeks=n)
+            for n in range(20)
+            if not mentor_week(first_week + timedelta(weeks=n), self._settings.mentor_every_weeks)
+        }
 
     @staticmethod
     async def _slots(session: AsyncSession, instant: datetime) -> list[tuple[str, int, time]]:
@@ -872,3 +919,15 @@ def _clock_time(text: str) -> time:
             )
         ) from None
     return parsed.replace(second=0, microsecond=0)
+
+
+def _group_rhythm(group: plans.RhythmGroup) -> Rhythm:
+    """The rhythm every member of the group shares (``member_id`` 0: theirs is not read)."""
+    return Rhythm(
+        member_id=0,
+        zone=ZoneInfo(group.time_zone or group.program_zone),
+        weekday=group.own_weekday if group.own_weekday is not None else group.program_weekday,
+        at=group.own_at if group.own_at is not None else group.program_at,
+        paused_until=group.paused_until,
+        joined_at=group.joined_at or datetime.min.replace(tzinfo=UTC),
+    )

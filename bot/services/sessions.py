@@ -12,9 +12,11 @@ checked before anything is saved, so a refused request leaves no row behind.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,6 +71,32 @@ STATUS = {
 MAX_TOPIC, MAX_DETAIL, MAX_NOTE = 200, 300, 500
 FIRST_SESSION_NUDGE_AFTER = timedelta(hours=48)
 FIRST_SESSION_SIGNAL_AFTER = timedelta(days=7)
+#: Sessions asked "Did it happen?", or new matches checked, per transaction (a job may
+#: find thousands due at once after a restart).
+PER_TRANSACTION = 500
+
+
+class Timed(Protocol):
+    """When a confirmed session starts, ends and was confirmed: what its jobs derive from."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def changed_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class SessionTimes:
+    """The confirmed sessions that start and end together: their jobs are shared, and
+    ``changed_at`` is the earliest confirmation among them."""
+
+    starts_at: datetime
+    ends_at: datetime
+    changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -395,11 +423,11 @@ class SessionService:
 
     # ----------------------------------------------------------------- jobs
 
-    def reminder_plan(self, view: SessionView) -> list[tuple[str, datetime]]:
+    def reminder_plan(self, view: Timed) -> list[tuple[str, datetime]]:
         """(offset label, when) of each reminder still worth sending for a confirmed session."""
         return [(label, when) for label, _, when in self.reminder_moments(view)]
 
-    def reminder_moments(self, view: SessionView) -> list[tuple[str, datetime, datetime]]:
+    def reminder_moments(self, view: Timed) -> list[tuple[str, datetime, datetime]]:
         """(offset label, its moment, when to send it) of each reminder still worth sending.
 
         A reminder whose moment came before the session was confirmed is not sent (a session
@@ -470,9 +498,21 @@ class SessionService:
         """Write "Did it happen?" for the sessions whose question is due at ``moment`` (to
         the second): those ending ``attendance_delay`` before it, read from rows."""
         end = moment - self.attendance_delay
+        return await self.ask_attendance_ending(end, end + timedelta(seconds=1), compose)
+
+    async def ask_attendance_ending(
+        self, since: datetime, before: datetime, compose: Compose[Sequence[SessionView]]
+    ) -> list[SessionView]:
+        """Write "Did it happen?" for the confirmed sessions ending in [since, before) that
+        are still asked (``ask_attendance``), ``PER_TRANSACTION`` sessions per transaction."""
         async with self._sessions() as session:
-            found = await rows.confirmed_ending(session, end, end + timedelta(seconds=1))
-        return await self.ask_attendance([row.id for row, _, _, _ in found], compose)
+            found = await rows.confirmed_ending_ids(session, since, before)
+        asked: list[SessionView] = []
+        for start in range(0, len(found), PER_TRANSACTION):
+            if start:
+                await asyncio.sleep(0)
+            asked += await self.ask_attendance(found[start : start + PER_TRANSACTION], compose)
+        return asked
 
     async def ask_attendance(
         self, session_ids: Sequence[int], compose: Compose[Sequence[SessionView]]
@@ -491,58 +531,90 @@ class SessionService:
             await changes.send(compose(asked))
         return asked
 
-    async def confirmed_for_jobs(self, until: datetime) -> list[SessionView]:
-        """Confirmed sessions with a reminder or attendance question still ahead and its
-        moment by ``until``: the attendance question of every session within its deadline,
-        however long the bot was down (a key sent before is not sent again)."""
+    async def times_for_jobs(self, until: datetime) -> list[SessionTimes]:
+        """The distinct times of the confirmed sessions with a reminder or attendance
+        question still ahead and its moment by ``until``: the attendance question of every
+        session within its deadline, however long the bot was down (a key sent before is
+        not sent again). Read as a few columns grouped, not as sessions."""
         starting_by = until + max(self.offsets, default=timedelta(0))
         async with self._sessions() as session:
             since = self._clock.now() - ATTENDANCE_DEADLINE
-            found = await rows.confirmed_after(session, since, starting_by)
-            return [_build_view(row, match, mentor, mentee) for row, match, mentor, mentee in found]
+            found = await rows.confirmed_instants(session, since, starting_by)
+        return [SessionTimes(starts, ends, changed) for starts, ends, changed in found]
 
-    async def new_matches(self) -> list[tuple[int, datetime]]:
-        """(match id, created at) of active matches still inside their first week."""
+    async def new_match_creations(self) -> list[datetime]:
+        """The distinct creation instants of active matches still inside their first week."""
         async with self._sessions() as session:
-            return await matches.active_created_after(
+            return await matches.creations_after(
                 session, self._clock.now() - FIRST_SESSION_SIGNAL_AFTER
             )
 
-    async def first_session_check(
-        self, match_id: int, *, deadline: bool, compose: Compose[FirstSessionCheck]
-    ) -> FirstSessionCheck | None:
-        """A new match with no session yet: its pair is nudged (at 48 h), or a signal is
-        recorded for staff, once (at 7 days). None when they have planned one."""
-        async with self._tx.begin("first-session") as changes:
-            session = changes.session
+    async def created_at(self, match_id: int) -> datetime | None:
+        """When the match was made; None if it is gone."""
+        async with self._sessions() as session:
             match = await matches.by_id(session, match_id)
-            if match is None or match.status is not MatchStatus.ACTIVE:
-                return None
-            if any(s.status in rows.LIVE for s in await rows.for_match(session, match_id)):
-                return None
-            signal_id = None
-            if deadline and not await rows.signal_exists(
-                session, signals.NO_FIRST_SESSION, match_id
-            ):
-                signal_id = await self._signal(changes, match, signals.NO_FIRST_SESSION)
-            mentor = await self._member_by_id(session, match.mentor_id)
-            mentee = await self._member_by_id(session, match.mentee_id)
-            checked = FirstSessionCheck(
-                match.id,
-                match.guild_id,
-                (mentor.user_id, mentee.user_id),
-                match.channel_id,
-                signal_id,
-                deadline,
-            )
-            await changes.send(compose(checked))
+        return match.created_at if match is not None else None
+
+    async def first_session_checks(
+        self,
+        since: datetime,
+        before: datetime,
+        *,
+        deadline: bool,
+        compose: Compose[FirstSessionCheck],
+    ) -> list[FirstSessionCheck]:
+        """The active matches created in [since, before) with no session yet: each pair is
+        nudged (at 48 h), or a signal is recorded for staff, once per match (at 7 days);
+        ``PER_TRANSACTION`` matches per transaction, each re-read in it."""
+        async with self._sessions() as session:
+            found = await rows.without_session_created_in(session, since, before)
+        checked: list[FirstSessionCheck] = []
+        for start in range(0, len(found), PER_TRANSACTION):
+            if start:
+                await asyncio.sleep(0)
+            part = found[start : start + PER_TRANSACTION]
+            checked += await self._first_session_part(part, deadline, compose)
         return checked
 
-    async def quiet_matches(self) -> list[tuple[int, datetime]]:
+    async def _first_session_part(
+        self, match_ids: Sequence[int], deadline: bool, compose: Compose[FirstSessionCheck]
+    ) -> list[FirstSessionCheck]:
+        async with self._tx.begin("first-session") as changes:
+            found = await rows.without_session(changes.session, match_ids)
+            kind = signals.NO_FIRST_SESSION
+            flagged = (
+                await rows.signalled(changes.session, kind, [row[0] for row in found])
+                if deadline
+                else set()
+            )
+            recorded = {
+                match_id: changes.signal(guild_id, kind, mentee_id, match_id)
+                for match_id, guild_id, mentee_id, *_ in found
+                if deadline and match_id not in flagged
+            }
+            if recorded:
+                await changes.session.flush()
+            checked = [
+                FirstSessionCheck(
+                    match_id,
+                    guild_id,
+                    (mentor_user, mentee_user),
+                    channel_id,
+                    recorded[match_id].id if match_id in recorded else None,
+                    deadline,
+                )
+                for match_id, guild_id, _, channel_id, mentor_user, mentee_user in found
+            ]
+            await changes.send([prompt for item in checked for prompt in compose(item)])
+        return checked
+
+    async def quiet_matches(self, until: datetime | None = None) -> list[tuple[int, datetime]]:
         """(match id, when to check it) for every active match: ``quiet_after`` past its
-        latest confirmed session that started, or past its creation."""
+        latest confirmed session that started, or past its creation; with ``until``, only
+        those to check by then."""
+        latest_by = None if until is None else until - self.quiet_after
         async with self._sessions() as session:
-            found = await rows.last_session_starts(session, self._clock.now())
+            found = await rows.last_session_starts(session, self._clock.now(), latest_by)
         return [(match_id, latest + self.quiet_after) for match_id, latest in found]
 
     async def quiet_check(self, match_id: int) -> QuietCheck:

@@ -73,15 +73,15 @@ class SurveyService:
         weeks = self._settings.midpoint_weeks
         return timedelta(weeks=weeks) if weeks else None
 
-    async def plan(self) -> list[tuple[int, datetime]]:
-        """(match id, when to ask) for every active match not asked yet (one asked is left
-        out: the hourly re-plan does not fire it again)."""
+    async def plan(self, until: datetime) -> list[tuple[int, datetime]]:
+        """(match id, when to ask) for every active match not asked yet whose time is by
+        ``until`` (one asked is left out: the hourly re-plan does not fire it again)."""
         after = self.after
         if after is None:
             return []
         earliest = self._clock.now() - after - LATE_GRACE
         async with self._sessions() as session:
-            rows = await matches.midpoints_to_ask(session, earliest)
+            rows = await matches.midpoints_to_ask(session, earliest, until - after)
         return [(match_id, created + after) for match_id, created in rows]
 
     async def ask_midpoint(

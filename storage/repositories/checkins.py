@@ -170,18 +170,47 @@ async def mentors_with_mentees(session: AsyncSession) -> set[int]:
 # ------------------------------------------------------------------ check-ins
 
 
-async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> None:
+class OpenedRow(NamedTuple):
+    """A check-in just inserted."""
+
+    id: int
+    member_id: int
+    closes_at: datetime
+
+
+async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> list[OpenedRow]:
     """Insert check-ins, one executemany per chunk of rows that fits the parameter limit;
-    a (member, week) that has one is left as it is."""
+    a (member, week) that has one is left as it is. Returns the rows inserted, by id."""
     if not values:
-        return
+        return []
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # The Core table, not the entity: no ORM bookkeeping for thousands of plain rows.
-    statement = insert(Checkin.metadata.tables[Checkin.__tablename__]).on_conflict_do_nothing(
-        index_elements=["member_id", "week"]
+    table = Checkin.metadata.tables[Checkin.__tablename__]
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["member_id", "week"])
+        .returning(table.c.id, table.c.member_id, table.c.closes_at)
     )
+    found: list[OpenedRow] = []
     for chunk in chunks(values, rows_per_insert(len(values[0]))):
-        await session.execute(statement, list(chunk))
+        found += [OpenedRow(*row) for row in await session.execute(statement, list(chunk))]
+    return sorted(found)
+
+
+async def people(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, tuple[int, int | None]]:
+    """Each of these members' user id and their active match's channel (None without one),
+    by member: what a check-in's prompt needs of its people, read before it is opened."""
+    found: dict[int, tuple[int, int | None]] = {}
+    for chunk in chunks(member_ids):
+        rows = await session.execute(
+            select(Member.id, Member.user_id, Match.channel_id)
+            .outerjoin(Match, (Match.mentee_id == Member.id) & (Match.status == MatchStatus.ACTIVE))
+            .where(Member.id.in_(chunk))
+        )
+        found.update({member_id: (user_id, channel) for member_id, user_id, channel in rows})
+    return found
 
 
 class PromptRow(NamedTuple):
@@ -220,17 +249,11 @@ async def with_people(session: AsyncSession, *conditions: Any) -> list[PromptRow
     return [PromptRow(*row) for row in rows]
 
 
-async def open_due_at(
-    session: AsyncSession, due_at: datetime, member_ids: Sequence[int] | None = None
-) -> list[PromptRow]:
-    """The open check-ins due at ``due_at`` (of these members), with their people."""
-    conditions = [Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN]
-    if member_ids is None:
-        return await with_people(session, *conditions)
-    found: list[PromptRow] = []
-    for chunk in chunks(member_ids):
-        found += await with_people(session, *conditions, Checkin.member_id.in_(chunk))
-    return sorted(found, key=lambda row: row.id)
+async def open_due_at(session: AsyncSession, due_at: datetime) -> list[PromptRow]:
+    """The open check-ins due at ``due_at``, with their people."""
+    return await with_people(
+        session, Checkin.due_at == due_at, Checkin.status == CheckinStatus.OPEN
+    )
 
 
 async def open_due_instants(session: AsyncSession) -> list[datetime]:

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Dialect, Table, TypeDecorator, bindparam, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Dialect,
+    Table,
+    TypeDecorator,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,10 +78,11 @@ async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[st
 @dataclass(frozen=True)
 class Backlog:
     """The pending deliveries at one moment: how many, how many may have been sent (an
-    attempt stamped), and the highest id among them (0 with none)."""
+    attempt stamped), and the lowest and highest ids among them (0 with none)."""
 
     count: int
     stamped: int
+    first_id: int
     last_id: int
 
 
@@ -78,12 +90,43 @@ async def backlog(session: AsyncSession) -> Backlog:
     """Count the pending deliveries, without reading them."""
     row = (
         await session.execute(
-            select(func.count(), func.count(Delivery.last_attempt_at), func.max(Delivery.id)).where(
-                Delivery.status == DeliveryStatus.PENDING
-            )
+            select(
+                func.count(),
+                func.count(Delivery.last_attempt_at),
+                func.min(Delivery.id),
+                func.max(Delivery.id),
+            ).where(Delivery.status == DeliveryStatus.PENDING)
         )
     ).one()
-    return Backlog(int(row[0]), int(row[1]), int(row[2] or 0))
+    return Backlog(int(row[0]), int(row[1]), int(row[2] or 0), int(row[3] or 0))
+
+
+async def expire_past(
+    session: AsyncSession, after_id: int, last_id: int, now: datetime
+) -> list[Outcome]:
+    """End the pending deliveries with ids in (``after_id``, ``last_id``] whose deadline has
+    passed, without reading them: ``expired``, or ``uncertain`` where an attempt was stamped
+    (it may have been sent). One UPDATE over a range of the primary key; their payloads are
+    dropped. Returns their outcomes."""
+    status = case(
+        (Delivery.last_attempt_at.is_(None), DeliveryStatus.EXPIRED),
+        else_=DeliveryStatus.UNCERTAIN,
+    )
+    result = await session.execute(
+        update(_TABLE)
+        .where(
+            _TABLE.c.id > after_id,
+            _TABLE.c.id <= last_id,
+            _TABLE.c.status == DeliveryStatus.PENDING,
+            _TABLE.c.expires_at <= now,
+        )
+        .values(status=status, payload=None)
+        .returning(_TABLE.c.key, _TABLE.c.status, _TABLE.c.attempts, _TABLE.c.kind)
+    )
+    return [
+        Outcome(key, DeliveryStatus(status), attempts, kind=kind)
+        for key, status, attempts, kind in result
+    ]
 
 
 async def pending_page(

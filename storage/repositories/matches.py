@@ -74,26 +74,29 @@ async def loads(session: AsyncSession, guild_id: int) -> dict[int, int]:
     return {mentor: int(count) for mentor, count in rows}
 
 
-async def active_created_after(
-    session: AsyncSession, instant: datetime
-) -> list[tuple[int, datetime]]:
-    """(id, created at) of active matches, in every server, created after ``instant``."""
-    rows = await session.execute(
-        select(Match.id, Match.created_at)
+async def creations_after(session: AsyncSession, instant: datetime) -> list[datetime]:
+    """The distinct creation instants of active matches, in every server, created after
+    ``instant``."""
+    rows = await session.scalars(
+        select(Match.created_at)
         .where(Match.status == MatchStatus.ACTIVE, Match.created_at > instant)
-        .order_by(Match.id)
+        .distinct()
+        .order_by(Match.created_at)
     )
-    return [(match_id, created) for match_id, created in rows]
+    return list(rows)
 
 
-async def midpoints_to_ask(session: AsyncSession, instant: datetime) -> list[tuple[int, datetime]]:
-    """(id, created at) of active matches created after ``instant`` whose mid-point survey
-    was not asked yet, in every server."""
+async def midpoints_to_ask(
+    session: AsyncSession, instant: datetime, created_by: datetime
+) -> list[tuple[int, datetime]]:
+    """(id, created at) of active matches created after ``instant`` and by ``created_by``
+    whose mid-point survey was not asked yet, in every server."""
     rows = await session.execute(
         select(Match.id, Match.created_at)
         .where(
             Match.status == MatchStatus.ACTIVE,
             Match.created_at > instant,
+            Match.created_at <= created_by,
             Match.midpoint_asked_at.is_(None),
         )
         .order_by(Match.id)

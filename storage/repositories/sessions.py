@@ -124,19 +124,108 @@ async def pairs_of_matches(
     return found
 
 
-async def confirmed_after(
-    session: AsyncSession, instant: datetime, starting_by: datetime | None = None
-) -> list[tuple[MentoringSession, Match, int, int]]:
-    """Every confirmed session not ended by ``instant`` (and starting by ``starting_by``):
-    what jobs are planned from."""
-    query = _with_pair().where(
-        MentoringSession.status == SessionStatus.CONFIRMED,
-        MentoringSession.ends_at > instant,
+async def confirmed_instants(
+    session: AsyncSession, ended_after: datetime, starting_by: datetime
+) -> list[tuple[datetime, datetime, datetime]]:
+    """(start, end, earliest confirmation) of each distinct (start, end) of the confirmed
+    sessions not ended by ``ended_after`` and starting by ``starting_by``: what reminder
+    and attendance jobs (one per instant) are planned from, without loading the sessions."""
+    rows = await session.execute(
+        select(
+            MentoringSession.starts_at,
+            MentoringSession.ends_at,
+            func.min(MentoringSession.updated_at),
+        )
+        .where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.ends_at > ended_after,
+            MentoringSession.starts_at <= starting_by,
+        )
+        .group_by(MentoringSession.starts_at, MentoringSession.ends_at)
+        .order_by(MentoringSession.starts_at)
     )
-    if starting_by is not None:
-        query = query.where(MentoringSession.starts_at <= starting_by)
-    rows = await session.execute(query.order_by(MentoringSession.starts_at))
-    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
+    return [(starts, ends, changed) for starts, ends, changed in rows]
+
+
+async def confirmed_ending_ids(
+    session: AsyncSession, since: datetime, before: datetime
+) -> list[int]:
+    """Ids of the confirmed sessions ending in [since, before), in order."""
+    rows = await session.scalars(
+        select(MentoringSession.id)
+        .where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.ends_at >= since,
+            MentoringSession.ends_at < before,
+        )
+        .order_by(MentoringSession.ends_at, MentoringSession.id)
+    )
+    return list(rows)
+
+
+async def without_session_created_in(
+    session: AsyncSession, since: datetime, before: datetime
+) -> list[int]:
+    """Ids of the active matches, in every server, created in [since, before) with no
+    live session."""
+    rows = await session.scalars(
+        select(Match.id)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            Match.created_at >= since,
+            Match.created_at < before,
+            ~_live_session_of_match(),
+        )
+        .order_by(Match.id)
+    )
+    return list(rows)
+
+
+async def without_session(
+    session: AsyncSession, match_ids: Sequence[int]
+) -> list[tuple[int, int, int, int | None, int, int]]:
+    """(match id, guild id, mentee's member id, pair channel id, mentor's user id, mentee's
+    user id) of those of these matches still active with no live session."""
+    mentor, mentee = aliased(Member), aliased(Member)
+    found: list[tuple[int, int, int, int | None, int, int]] = []
+    for chunk in chunks(match_ids):
+        rows = await session.execute(
+            select(
+                Match.id,
+                Match.guild_id,
+                Match.mentee_id,
+                Match.channel_id,
+                mentor.user_id,
+                mentee.user_id,
+            )
+            .join(mentor, mentor.id == Match.mentor_id)
+            .join(mentee, mentee.id == Match.mentee_id)
+            .where(
+                Match.id.in_(chunk), Match.status == MatchStatus.ACTIVE, ~_live_session_of_match()
+            )
+            .order_by(Match.id)
+        )
+        found += [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
+    return found
+
+
+def _live_session_of_match() -> Any:
+    return (
+        select(MentoringSession.id)
+        .where(MentoringSession.match_id == Match.id, MentoringSession.status.in_(LIVE))
+        .exists()
+    )
+
+
+async def signalled(session: AsyncSession, kind: str, match_ids: Sequence[int]) -> set[int]:
+    """Those of these matches with a signal of ``kind``."""
+    found: set[int] = set()
+    for chunk in chunks(match_ids):
+        rows = await session.scalars(
+            select(Signal.match_id).where(Signal.kind == kind, Signal.match_id.in_(chunk))
+        )
+        found.update(match_id for match_id in rows if match_id is not None)
+    return found
 
 
 async def confirmed_starting(
@@ -148,20 +237,6 @@ async def confirmed_starting(
             MentoringSession.status == SessionStatus.CONFIRMED,
             MentoringSession.starts_at >= since,
             MentoringSession.starts_at < before,
-        )
-    )
-    return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
-
-
-async def confirmed_ending(
-    session: AsyncSession, since: datetime, before: datetime
-) -> list[tuple[MentoringSession, Match, int, int]]:
-    """Confirmed sessions ending in [since, before), with their pairs."""
-    rows = await session.execute(
-        _with_pair().where(
-            MentoringSession.status == SessionStatus.CONFIRMED,
-            MentoringSession.ends_at >= since,
-            MentoringSession.ends_at < before,
         )
     )
     return [(row, match, mentor_uid, mentee_uid) for row, match, mentor_uid, mentee_uid in rows]
@@ -230,13 +305,6 @@ async def remove_holiday(session: AsyncSession, guild_id: int, day: date) -> boo
     return bool(getattr(result, "rowcount", 0))
 
 
-async def signal_exists(session: AsyncSession, kind: str, match_id: int) -> bool:
-    found = await session.scalar(
-        select(Signal.id).where(Signal.kind == kind, Signal.match_id == match_id).limit(1)
-    )
-    return found is not None
-
-
 async def signal_since(session: AsyncSession, kind: str, match_id: int, since: datetime) -> bool:
     found = await session.scalar(
         select(Signal.id)
@@ -246,9 +314,12 @@ async def signal_since(session: AsyncSession, kind: str, match_id: int, since: d
     return found is not None
 
 
-async def last_session_starts(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
+async def last_session_starts(
+    session: AsyncSession, now: datetime, latest_by: datetime | None = None
+) -> list[tuple[int, datetime]]:
     """(match id, start of its latest confirmed session begun by ``now``, or its creation) of
-    every active match, in every server."""
+    every active match, in every server; with ``latest_by``, only those where that is by
+    then."""
     started = (
         select(MentoringSession.match_id, func.max(MentoringSession.starts_at).label("latest"))
         .where(
@@ -258,12 +329,18 @@ async def last_session_starts(session: AsyncSession, now: datetime) -> list[tupl
         .group_by(MentoringSession.match_id)
         .subquery()
     )
-    rows = await session.execute(
+    query = (
         select(Match.id, Match.created_at, started.c.latest)
         .outerjoin(started, started.c.match_id == Match.id)
         .where(Match.status == MatchStatus.ACTIVE)
         .order_by(Match.id)
     )
+    if latest_by is not None:
+        query = query.where(
+            Match.created_at <= latest_by,
+            or_(started.c.latest.is_(None), started.c.latest <= latest_by),
+        )
+    rows = await session.execute(query)
     return [
         (match_id, max(created, latest) if latest is not None else created)
         for match_id, created, latest in rows

@@ -14,7 +14,7 @@ import discord
 from simcord.actors import MemberActor
 from sqlalchemy import select
 
-from bot.jobs import ATTENDANCE, HORIZON_PLAN, REMINDER, unix
+from bot.jobs import ATTENDANCE, FIRST_SESSION_NUDGE, HORIZON_PLAN, REMINDER, unix
 from storage.models import Signal
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_foundation import reply_of
@@ -199,13 +199,19 @@ async def test_calendar_file(world: World) -> None:
 
 async def test_a_new_match_without_sessions_is_nudged_then_flagged(world: World) -> None:
     mentee, mentor = await matched(world)
+    other, other_mentor = await second_pair(world)
+    # One nudge job per second in which matches were made, each handling all of them.
+    made = {
+        unix(at) - 48 * 3600 for at in world.bot.scheduler.planned(FIRST_SESSION_NUDGE).values()
+    }
+    assert 1 <= len(made) <= 2
     await world.env.advance_time(48 * 3600 + 60)
-    assert "haven't planned a session" in dms(mentee)[-1].content
-    assert "haven't planned a session" in dms(mentor)[-1].content
+    for student in (mentee, mentor, other, other_mentor):
+        assert "haven't planned a session" in dms(student)[-1].content
     await world.env.advance_time(5 * 24 * 3600)
     async with world.bot.sessions() as session:
         kinds = list(await session.scalars(select(Signal.kind)))
-    assert kinds == ["no_session_7_days"]
+    assert kinds == ["no_session_7_days", "no_session_7_days"]
 
 
 async def second_pair(world: World) -> tuple[MemberActor, MemberActor]:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
 from bot.config import load_settings
@@ -25,7 +26,7 @@ from cogs.checkins import answer_dm, answer_messages, fanout, proposal_dm, remin
 from storage.db import Sessions
 from storage.models import Checkin, Delivery, Holiday, MentorCheckin, ProgramRole, Signal
 from tests.storage.prompts import written
-from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, STAFF
+from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, STAFF, statements
 
 JOINED = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Monday 12:00 in New York
 FIRST_DUE = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # Monday 15:30 in New York
@@ -353,3 +354,34 @@ async def test_goals_limits_and_proposals(world: World) -> None:
     with pytest.raises(NotAllowed):
         await world.goals.listing(GUILD, MENTEE, OUTSIDER)
     assert len(await world.goals.listing(GUILD, MENTEE, MENTOR)) == 4
+
+
+async def test_plan_reads_people_grouped_and_finds_each_ones_next_instant(
+    world: World, engine: AsyncEngine
+) -> None:
+    for user_id in (21, 22, 23, 24):
+        draft = world.profiles.draft(
+            ProgramRole.MENTEE,
+            grade="8",
+            interests="",
+            focus_areas=["academics"],
+            subjects="",
+            availability="Mon-Fri 3-6pm",
+            time_zone="America/New_York",
+        )
+        await world.profiles.accept(GUILD, user_id, draft)
+    await world.checkins.set_rhythm(GUILD, 21, 2, "16:00")  # Wednesdays
+    await world.checkins.pause(GUILD, 22, "2026-12-10")
+    world.clock.set(FIRST_DUE)
+    await world.checkins.open_due(FIRST_DUE, fanout)  # week 0 taken by those due then
+    world.clock.set(FIRST_DUE + timedelta(hours=1))
+    with statements(engine) as read:
+        planned = await world.checkins.plan()
+    mentees = {await world.checkins.next_for(GUILD, u) for u in (MENTEE, 21, 22, 23, 24)}
+    assert set(planned) >= mentees
+    assert planned == [
+        datetime(2026, 11, 25, 21, 0, tzinfo=UTC),  # Wednesday 16:00 in New York
+        FIRST_DUE + timedelta(weeks=1),  # week 0 taken (and the mentor's week)
+        datetime(2026, 12, 14, 20, 30, tzinfo=UTC),  # after the pause
+    ]
+    assert len(read) == 3  # grouped: the same statements for 5 mentees or 50,000

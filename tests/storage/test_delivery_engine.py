@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
 from discord.http import HTTPClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.fanout import PAIR_CHANNEL_OFFSET, checkins, engine_for, login
@@ -23,6 +24,7 @@ from bench.loopback import Loopback
 from bot.delivery import DeliverySettings, Health, Message, Priority, Prompt
 from storage.db import Sessions
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
+from storage.repositories import deliveries
 from storage.repositories.deliveries import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,9 +140,18 @@ async def test_kill_9_mid_fan_out_then_restart_gives_each_exactly_one(
     }
 
 
+@pytest.mark.parametrize("window", [500, 4])
 async def test_dm_channels_are_created_once_and_closed_dms_are_not_tried_again(
-    sessions: Sessions, server: Loopback, http: HTTPClient
+    sessions: Sessions,
+    server: Loopback,
+    http: HTTPClient,
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
 ) -> None:
+    """Also with a window smaller than the fan-out: the prompts kept as rows learn their
+    recipients' DM state as they are read back."""
+    monkeypatch.setattr("bot.delivery.WINDOW", window)
+    monkeypatch.setattr("bot.delivery.PAGE", window // 2)
     users = range(1, 21)
     await enrol(sessions, users)
     engine = engine_for(sessions, http, Health(), FAST_RETRIES)
@@ -282,6 +293,53 @@ async def test_a_prompt_past_its_deadline_is_expired_not_sent_even_after_a_resta
     found = await statuses(sessions)
     assert [found[p.key] for p in late] == [DeliveryStatus.EXPIRED] * 2
     assert engine.status().sent + engine.status().fallback == 2
+
+
+async def test_a_restarts_rows_past_their_deadline_are_ended_in_sql_not_read(
+    sessions: Sessions, server: Loopback, http: HTTPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left pending by the last run and past their deadline: ended by the sweep, a range of
+    ids per transaction, never read as jobs: ``expired``, or ``uncertain`` when an attempt
+    was stamped; the outcome hooks see them in that transaction; the timely ones are sent."""
+    monkeypatch.setattr("bot.delivery.SWEEP_SPAN", 2)
+    users = range(1, 8)
+    await enrol(sessions, users)
+    now = datetime.now(UTC)
+    late = [replace(p, expires_at=now - timedelta(seconds=1)) for p in checkins(range(1, 6))]
+    timely = [replace(p, expires_at=now + timedelta(hours=1)) for p in checkins(range(6, 8))]
+    engine = engine_for(sessions, http, Health(), FAST_RETRIES)
+    async with sessions.begin() as session:
+        await engine.outbox(session).add([*late, *timely])
+        await session.execute(  # a request for this one may have left before the restart
+            update(Delivery).where(Delivery.key == late[0].key).values(last_attempt_at=now)
+        )
+    read: list[str] = []
+    pending_page = deliveries.pending_page
+
+    async def reading(*args: Any) -> list[Delivery]:
+        rows = await pending_page(*args)
+        read.extend(row.key for row in rows)
+        return rows
+
+    monkeypatch.setattr(deliveries, "pending_page", reading)
+    seen: dict[str, DeliveryStatus] = {}
+
+    async def hook(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+        assert session.in_transaction()
+        seen.update((o.key, o.status) for o in outcomes)
+
+    engine.on_recorded(hook)
+    assert await engine.start() == 7
+    await engine.idle()
+    await engine.stop()
+    sent = {u: server.stats.messages[u] for u in users}
+    assert sent == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 1, 7: 1}
+    assert sorted(read) == sorted(p.key for p in timely)
+    ended = {p.key: DeliveryStatus.EXPIRED for p in late} | {late[0].key: DeliveryStatus.UNCERTAIN}
+    found = await statuses(sessions)
+    assert {key: found[key] for key in ended} == ended
+    assert {key: seen[key] for key in ended} == ended
+    assert (engine.status().expired, engine.status().uncertain) == (4, 1)
 
 
 async def test_outcome_hooks_commit_with_the_outcomes_and_retry_with_them(

@@ -14,11 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
-from bot.services.sessions import QuietCheck, Scheduled, SessionService, SessionView
+from bot.services.sessions import (
+    FirstSessionCheck,
+    QuietCheck,
+    Scheduled,
+    SessionService,
+    SessionTimes,
+    SessionView,
+)
 from bot.services.training import TrainingService
 from storage.db import Sessions
 from storage.models import AttendanceAnswer, ProgramRole, Signal
@@ -167,6 +175,53 @@ async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: Worl
     await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away", closing_notes)
     assert await world.service.quiet_check(match_id) == QuietCheck(None, None)
     assert await world.service.quiet_matches() == []
+
+
+async def test_jobs_are_planned_from_the_times_of_sessions_read_in_one_statement(
+    world: World, engine: AsyncEngine
+) -> None:
+    proposed = await world.schedule(MENTEE, "tuesday 4pm", weeks=3)
+    confirmed = await world.respond(proposed.first.id, MENTOR, accept=True)
+    with statements(engine) as read:
+        times = await world.service.times_for_jobs(MONDAY_NOON + timedelta(days=30))
+    assert times == [SessionTimes(v.starts_at, v.ends_at, v.changed_at) for v in confirmed]
+    assert len(read) == 1
+    soon = await world.service.times_for_jobs(MONDAY_NOON + timedelta(days=2))
+    assert soon == times[:1]  # the first session's reminders only, within the horizon
+
+
+async def test_new_matches_without_a_session_are_checked_together_each_once(
+    world: World,
+) -> None:
+    made = MONDAY_NOON  # the pair was matched at the world's fixed clock
+    (nudged,) = await world.service.first_session_checks(
+        made, made + timedelta(seconds=1), deadline=False, compose=nudge_notes
+    )
+    assert nudged.pair == (MENTOR, MENTEE) and nudged.signal_id is None
+    later = made + timedelta(seconds=1)
+    assert (
+        await world.service.first_session_checks(
+            later, later + timedelta(seconds=1), deadline=False, compose=nudge_notes
+        )
+        == []
+    )  # made at another second: not this job's
+    flagged = await world.service.first_session_checks(
+        made, later, deadline=True, compose=lambda _: []
+    )
+    again = await world.service.first_session_checks(
+        made, later, deadline=True, compose=lambda _: []
+    )
+    assert [c.signal_id is not None for c in flagged + again] == [True, False]
+    assert await signals(world) == ["no_session_7_days"]
+    await world.schedule(MENTEE, "thursday 4pm")  # a live (proposed) session
+    assert (
+        await world.service.first_session_checks(made, later, deadline=False, compose=nudge_notes)
+        == []
+    )
+
+
+def nudge_notes(checked: FirstSessionCheck) -> list[Prompt]:
+    return [note(f"nudge:{checked.match_id}:{user}", user) for user in checked.pair]
 
 
 async def test_sessions_of_an_ended_match_are_not_due(world: World) -> None:

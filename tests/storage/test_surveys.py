@@ -164,18 +164,20 @@ async def test_the_report_aggregates_against_a_hand_computed_fixture(sessions: S
 async def test_plan_and_due_follow_the_matches(sessions: Sessions) -> None:
     services = Services(sessions)
     a, b = await two_pairs(services)
-    assert await survey_service(sessions, weeks=0).plan() == []
+    until = NOW + timedelta(weeks=9)
+    assert await survey_service(sessions, weeks=0).plan(until) == []
     surveys = survey_service(sessions, weeks=8)
     due_at = NOW + timedelta(weeks=8)
-    assert await surveys.plan() == [(a, due_at), (b, due_at)]
+    assert await surveys.plan(due_at - timedelta(seconds=1)) == []  # beyond the bound
+    assert await surveys.plan(until) == [(a, due_at), (b, due_at)]
     due = await surveys.ask_midpoint(b, midpoint_notes)
     assert due is not None and due.user_ids == (10, 21) and due.guild_id == GUILD
     assert await written(sessions) == [(f"midpoint:{b}:10", 10), (f"midpoint:{b}:21", 21)]
     assert await surveys.ask_midpoint(b, midpoint_notes) is None  # a double fire
     assert len(await written(sessions)) == 2  # writes nothing twice
-    assert await surveys.plan() == [(a, due_at)]  # asked: not planned again
+    assert await surveys.plan(until) == [(a, due_at)]  # asked: not planned again
     await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
-    assert await surveys.plan() == []
+    assert await surveys.plan(until) == []
     assert await surveys.ask_midpoint(a, midpoint_notes) is None
     assert await surveys.ask_midpoint(a + b + 100, midpoint_notes) is None
 
@@ -188,10 +190,10 @@ async def test_a_match_asked_in_the_grace_window_is_not_fired_again_each_hour(
     late = SurveyService(  # the bot was down when both surveys were due: within the grace
         sessions, FixedClock(NOW + timedelta(weeks=8, days=2)), SurveySettings(8, QUESTIONS)
     )
-    assert [match_id for match_id, _ in await late.plan()] == [a, b]
+    assert [match_id for match_id, _ in await late.plan(NOW + timedelta(weeks=9))] == [a, b]
     assert await late.ask_midpoint(a, midpoint_notes) is not None
     for _ in range(3):  # the hourly re-plans
-        assert [match_id for match_id, _ in await late.plan()] == [b]
+        assert [match_id for match_id, _ in await late.plan(NOW + timedelta(weeks=9))] == [b]
     assert len(await written(sessions)) == 2
 
 

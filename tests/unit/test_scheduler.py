@@ -239,3 +239,57 @@ async def test_jobs_due_together_run_a_few_at_a_time_and_urgent_ones_at_once(
     release.set()
     await wait_for(started, 11)
     assert len(started) == 11 and most <= jobs.JOBS_AT_ONCE + 1
+
+
+async def test_urgent_jobs_due_together_run_a_few_at_a_time_beside_ordinary_ones(
+    scheduler: Scheduler,
+) -> None:
+    """Every open escalation's re-ping due together after a restart: each holds a database
+    connection, so they have a bound of their own (and still do not wait behind the rest)."""
+    running: list[str] = []
+    most_urgent = 0
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def job(tag: str) -> None:
+        nonlocal most_urgent
+        running.append(tag)
+        started.append(tag)
+        most_urgent = max(most_urgent, sum(t.startswith("sla") for t in running))
+        await release.wait()
+        running.remove(tag)
+
+    now = datetime.now(UTC) + AHEAD
+    with scheduler.batch():
+        for match in range(jobs.JOBS_AT_ONCE + 2):
+            scheduler.run_at(jobs.QUIET_CHECK.id(match), now, job, f"quiet:{match}")
+        for escalation in range(20):
+            scheduler.run_at(jobs.ESCALATION_SLA.id(escalation, 1), now, job, f"sla:{escalation}")
+    await wait_for(started, jobs.JOBS_AT_ONCE + jobs.URGENT_AT_ONCE)
+    await asyncio.sleep(0.05)
+    assert (
+        sorted(t.split(":")[0] for t in started)
+        == ["quiet"] * jobs.JOBS_AT_ONCE + ["sla"] * jobs.URGENT_AT_ONCE
+    )
+    release.set()
+    await wait_for(started, jobs.JOBS_AT_ONCE + 2 + 20)
+    assert most_urgent == jobs.URGENT_AT_ONCE
+
+
+async def test_no_job_starts_inside_nested_batches_until_the_outermost_ends(
+    scheduler: Scheduler,
+) -> None:
+    started: list[str] = []
+
+    async def job(tag: str) -> None:
+        started.append(tag)
+
+    now = datetime.now(UTC) + AHEAD
+    with scheduler.batch():
+        with scheduler.batch():  # a cog planning inside the bot's reconcile
+            scheduler.run_at(jobs.QUIET_CHECK.id(1), now, job, "inner")
+        scheduler.run_at(jobs.QUIET_CHECK.id(2), now, job, "outer")
+        await asyncio.sleep(0.05)  # the loop runs: a paused scheduler starts nothing
+        assert started == []
+    await wait_for(started, 2)
+    assert sorted(started) == ["inner", "outer"]
