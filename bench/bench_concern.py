@@ -79,7 +79,8 @@ class Score:
     reached: Counter[tuple[str, str]] = field(default_factory=Counter)
     benign: Counter[tuple[str, str]] = field(default_factory=Counter)
     alarms: Counter[tuple[str, str]] = field(default_factory=Counter)
-    misses: list[tuple[Row, list[str]]] = field(default_factory=list)
+    #: Kept out of the repr: a failing floor test would otherwise print held-out sentences.
+    misses: list[tuple[Row, list[str]]] = field(default_factory=list, repr=False)
 
     def recall(self, category: str | None = None, language: str | None = None) -> float:
         keys = [k for k in self.concerning if _fits(k, category, language)]
