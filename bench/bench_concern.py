@@ -2,9 +2,9 @@
 bot/services/data/concern_dev.tsv, held-out parts tests/unit/concern_corpus/): recall per
 category and language, false alarms per language and source, for the rules alone and for
 the rules with the learned second opinion, on the development part (tuned and trained on:
-the model's figures there are five-fold cross-validated) and the ten held-out parts
+the model's figures there are five-fold cross-validated) and the eleven held-out parts
 (never tuned or trained on: one written before the tuning, one after, one before the
-composable families, one before the unseen-sentence work, six split from independent
+composable families, one before the unseen-sentence work, seven split from independent
 writers' training batches); the threshold the
 cross-validation chooses; then the speed: texts per second over the corpus, p99 per text,
 and a 1,000-character check-in answer.
@@ -37,7 +37,7 @@ DEV = ROOT / "bot" / "services" / "data" / "concern_dev.tsv"
 #: heldout_4 is every third row of a training batch by an independent writer (t2), split off
 #: unread before the rest of it went to dev; heldout_5 and heldout_6 the same of two later
 #: writers' batches (t4, t3), heldout_7 of a fifth's (t5), heldout_8 and heldout_9 of a sixth's
-#: and a seventh's (t6, t7).
+#: and a seventh's (t6, t7), heldout_10 of an eighth's (t8).
 PARTS = (
     "dev",
     "heldout",
@@ -50,6 +50,7 @@ PARTS = (
     "heldout_7",
     "heldout_8",
     "heldout_9",
+    "heldout_10",
 )
 LANGUAGES = ("en", "es")
 BENIGN = "benign"
@@ -78,7 +79,8 @@ class Score:
     reached: Counter[tuple[str, str]] = field(default_factory=Counter)
     benign: Counter[tuple[str, str]] = field(default_factory=Counter)
     alarms: Counter[tuple[str, str]] = field(default_factory=Counter)
-    misses: list[tuple[Row, list[str]]] = field(default_factory=list)
+    #: Kept out of the repr: a failing floor test would otherwise print held-out sentences.
+    misses: list[tuple[Row, list[str]]] = field(default_factory=list, repr=False)
 
     def recall(self, category: str | None = None, language: str | None = None) -> float:
         keys = [k for k in self.concerning if _fits(k, category, language)]

@@ -281,8 +281,9 @@ async def _pause(stopping: asyncio.Event, seconds: float) -> bool:
 
 
 async def _take(lock: InstanceLock, settings: InstanceSettings, stopping: asyncio.Event) -> bool:
-    """Wait as a standby until the lock is ours; False when asked to stop first."""
-    waited = unreachable = False
+    """Wait as a standby until the lock is ours; False when asked to stop first. Says once
+    that it waits (naming the holder) and once each time the database cannot be reached."""
+    said_standby = unreachable = False
     while not stopping.is_set():
         try:
             acquired = await lock.try_acquire()
@@ -292,17 +293,17 @@ async def _take(lock: InstanceLock, settings: InstanceSettings, stopping: asynci
                     "cannot reach the database for the instance lock (%s); retrying",
                     type(error).__name__,
                 )
-            waited = unreachable = True
+            unreachable = True
         else:
             unreachable = False
             if acquired:
                 return not await _pause(stopping, lock.takeover_delay)
-            if not waited:
+            if not said_standby:
                 log.info(
                     "standby: the active instance is %s; taking over when it stops",
                     await lock.holder(),
                 )
-                waited = True
+                said_standby = True
         if await _pause(stopping, settings.poll_seconds):
             return False
     return False

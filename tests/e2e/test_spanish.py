@@ -445,7 +445,10 @@ async def test_a_spanish_server_reads_its_staff_posts_in_spanish(world: World) -
     )
     checked, post = posts(world)[-2:]
     assert checked.content.startswith("Este canal recibirá las alertas de Bridges para <@&")
-    assert post.content == f"<@&{world.staff_role.id}> Nueva alerta #1 (Ahora mismo)."
+    # Being waited for after school is bullying the detector names (in Spanish).
+    assert post.content == (
+        f"<@&{world.staff_role.id}> Nueva alerta #1 (Ahora mismo). Acoso o bullying."
+    )
     (embed,) = post.embeds
     assert embed.title == "Alerta #1: Ahora mismo"
     shown_fields = {field.name: field.value for field in embed.fields}

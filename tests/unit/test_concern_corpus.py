@@ -146,3 +146,16 @@ def test_the_tenth_held_out_part_keeps_its_measured_floor(scores: dict[str, Scor
     assert held.reach() >= 0.86
     assert held.false_alarms() <= 0.08
     assert held.false_alarms(None, CHECKIN) <= 0.07
+
+
+def test_the_eleventh_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_10 is every third row of an eighth independent writer's batch (t8, 65% Spanish,
+    weighted to method, self-harm, bullying and abuse), split off unread before the rest went
+    to dev. First measured (before any tuning on t8): recall 0.69, reach 0.73, false alarms 2
+    of 37 (2 of 28 check-in answers); after round seven 0.73 and 0.78, the same false alarms.
+    The floors sit a few points under the latter."""
+    held = scores["heldout_10"]
+    assert held.recall() >= 0.70
+    assert held.reach() >= 0.74
+    assert held.false_alarms() <= 0.08
+    assert held.false_alarms(None, CHECKIN) <= 0.10
