@@ -740,15 +740,11 @@ class CheckinService:
         for taker, week in await rows.weeks_taken(session, first_week, ids):
             taken.setdefault(taker, set()).add(week)
         holidays = await self._holidays(session)
+        judge = _Judge(holidays, self._config_holidays)
         mentees = []
         for number, row in enumerate(mentee_rows, 1):
-            due = next_due(
-                self._rhythm(row),
-                now,
-                self.window,
-                holidays=holidays.get(row[2], self._config_holidays),
-                taken=taken.get(row[0], set()),
-            )
+            theirs = taken.get(row[0])
+            due, _ = judge(row, now, self.window, frozenset(theirs) if theirs else frozenset())
             if due is not None:
                 mentees.append((due, row[2], row[1]))
             if number % YIELD_EVERY == 0:
@@ -756,23 +752,16 @@ class CheckinService:
         if not mentor_rows:
             return mentees, []
         matched = await rows.mentors_with_mentees(session)
-        skipped = self._mentor_skipped(first_week)
+        skipped = frozenset(self._mentor_skipped(first_week))
         mentors = []
         for number, row in enumerate(mentor_rows, 1):
             if number % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             if row[0] not in matched:
                 continue
-            rhythm = self._rhythm(row)
-            due = next_due(
-                rhythm,
-                mentors_now,
-                timedelta(0),
-                holidays=holidays.get(row[2], self._config_holidays),
-                taken=skipped,
-            )
+            due, zone = judge(row, mentors_now, timedelta(0), skipped)
             if due is not None:
-                mentors.append((due, row[1], rhythm.zone))
+                mentors.append((due, row[1], zone))
         return mentees, mentors
 
     async def _holidays(self, session: AsyncSession) -> dict[int, frozenset[date]]:
@@ -801,18 +790,6 @@ class CheckinService:
             for wall in (local, local - timedelta(hours=1)):
                 slots.append((name, wall.weekday(), wall.time().replace(tzinfo=None)))
         return slots
-
-    @staticmethod
-    def _rhythm(row: tuple[Any, ...]) -> Rhythm:
-        (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
-        return Rhythm(
-            member_id=member_id,
-            zone=ZoneInfo(zone or program_zone),
-            weekday=own_day if own_day is not None else weekday,
-            at=own_at if own_at is not None else at,
-            paused_until=paused,
-            joined_at=joined or datetime.min.replace(tzinfo=UTC),
-        )
 
     async def _prompts(
         self, session: AsyncSession, found: Sequence[rows.PromptRow]
@@ -910,6 +887,70 @@ class CheckinService:
         now = self._clock.now()
         mentees, _ = await self._dues(session, now, now, member_id=me.id)
         return next((due.at for due, _, _ in mentees), None)
+
+
+class _Judge:
+    """``next_due`` for rows of ``rhythms``, judged once per distinct rhythm (zone, day,
+    time, pause, server, weeks taken, and the join when it is recent enough to matter):
+    thousands of people share a few."""
+
+    def __init__(self, holidays: dict[int, frozenset[date]], otherwise: frozenset[date]) -> None:
+        self._holidays, self._otherwise = holidays, otherwise
+        self._judged: dict[tuple[Any, ...], tuple[Due | None, ZoneInfo]] = {}
+
+    def __call__(
+        self, row: tuple[Any, ...], now: datetime, window: timedelta, taken: frozenset[date]
+    ) -> tuple[Due | None, ZoneInfo]:
+        (
+            member_id,
+            _,
+            guild_id,
+            zone,
+            joined,
+            program_zone,
+            weekday,
+            at,
+            own_day,
+            own_at,
+            paused,
+        ) = row
+        # Who joined before this long ago joined before every week next_due looks at.
+        recent = joined if joined is not None and joined > now - JOINED_LONG_AGO else None
+        key = (
+            guild_id,
+            zone or program_zone,
+            own_day if own_day is not None else weekday,
+            own_at if own_at is not None else at,
+            paused,
+            recent,
+            now,
+            window,
+            taken,
+        )
+        if key not in self._judged:
+            rhythm = _rhythm(row)
+            due = next_due(
+                rhythm,
+                now,
+                window,
+                holidays=self._holidays.get(guild_id, self._otherwise),
+                taken=taken,
+            )
+            self._judged[key] = (due, rhythm.zone)
+        due, rhythm_zone = self._judged[key]
+        return (None if due is None else Due(member_id, due.week, due.at)), rhythm_zone
+
+
+def _rhythm(row: tuple[Any, ...]) -> Rhythm:
+    (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
+    return Rhythm(
+        member_id=member_id,
+        zone=ZoneInfo(zone or program_zone),
+        weekday=own_day if own_day is not None else weekday,
+        at=own_at if own_at is not None else at,
+        paused_until=paused,
+        joined_at=joined or datetime.min.replace(tzinfo=UTC),
+    )
 
 
 def _text(value: str, what: Text) -> str | None:
