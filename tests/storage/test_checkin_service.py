@@ -216,6 +216,23 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
     assert len(await written(world.db)) == 4
 
 
+async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:
+    world.clock.set(FIRST_DUE + timedelta(hours=1))  # a mentee joins after Monday's 15:30
+    draft = world.profiles.draft(
+        ProgramRole.MENTEE,
+        grade="8",
+        interests="",
+        focus_areas=["academics"],
+        subjects="",
+        availability="Mon-Fri 3-6pm",
+        time_zone="America/New_York",
+    )
+    await world.profiles.accept(GUILD, 21, draft)
+    opened = await world.checkins.open_due(FIRST_DUE, fanout)  # judged together, one call
+    assert [item.user_id for item in opened.checkins] == [MENTEE]
+    assert await world.checkins.next_for(GUILD, 21) == FIRST_DUE + timedelta(weeks=1)
+
+
 async def test_holiday_and_pause_skip_the_week(world: World, sessions: Sessions) -> None:
     async with sessions.begin() as session:
         session.add(Holiday(guild_id=GUILD, day=date(2026, 11, 23), label="Break"))
