@@ -158,18 +158,28 @@ class Message:
             "language": self.language,
         }
 
-    def rendered(self, language: str) -> Message:
+    def rendered(self, language: str, texts: dict[tuple[int, str], Any] | None = None) -> Message:
         """This message for a reader of ``language``: every ``Text`` in its content, embeds,
         components (labels, placeholders, titles) and data (a page's subject) rendered; the
         rest as it is. A message
-        with no ``Text`` in it was written in its own language and stays as it is."""
+        with no ``Text`` in it was written in its own language and stays as it is. With
+        ``texts`` (a memo kept by the caller for a batch), a content object shared by many
+        messages is rendered once per language."""
         if not _localized((self.content, self.embeds, self.components, self.data)):
             return self
-        return replace(
-            self,
-            content=render(self.content, language),
+        if texts is None or not isinstance(self.content, Localized):
+            content = render(self.content, language)
+        else:  # the object is kept with its rendering: its id is not reused meanwhile
+            memo = (id(self.content), language)
+            if memo not in texts:
+                texts[memo] = (self.content, render(self.content, language))
+            content = texts[memo][1]
+        return Message(
+            content=content,
             embeds=tuple(render_json(embed, language) for embed in self.embeds),
             components=tuple(render_json(row, language) for row in self.components),
+            mention_user_ids=self.mention_user_ids,
+            mention_role_ids=self.mention_role_ids,
             data=render_json(self.data, language),
             language=language,
         )
@@ -534,8 +544,9 @@ async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list
     theirs: dict[int, str] = {}
     for (_, user_id), language in members.items():
         theirs.setdefault(user_id, language)
+    texts: dict[tuple[int, str], Any] = {}
     return [
-        replace(p, message=p.message.rendered(reader_language(p, members, guilds, theirs)))
+        replace(p, message=p.message.rendered(reader_language(p, members, guilds, theirs), texts))
         for p in prompts
     ]
 

@@ -100,16 +100,20 @@ PROMPT_HEAD = Text("Time for your weekly check-in! It takes about two minutes.")
 
 
 def prompt(item: CheckinPrompt, *, reminder: bool = False) -> Joined:
+    return _prompt(tuple(goal.what for goal in item.goals), item.closes_at, reminder)
+
+
+@lru_cache(maxsize=1024)
+def _prompt(goals_what: tuple[str, ...], closes_at: datetime, reminder: bool) -> Joined:
+    """A prompt's text, built once per distinct goals and closing in a fan-out: one object
+    for all who share them (the outbox renders it once per language, not once each)."""
     goals: Text = (
-        Text(
-            "Your goals this week:\n{goals}",
-            goals=Joined([goal.what for goal in item.goals], "\n", "- "),
-        )
-        if item.goals
+        Text("Your goals this week:\n{goals}", goals=Joined(goals_what, "\n", "- "))
+        if goals_what
         else NO_GOALS
     )
     head = REMINDER_HEAD if reminder else PROMPT_HEAD
-    return Joined([head, goals, _open_until(item.closes_at)], "\n")
+    return Joined([head, goals, _open_until(closes_at)], "\n")
 
 
 @lru_cache(maxsize=64)

@@ -74,6 +74,8 @@ FANOUT_CHUNK = 100
 FANOUT_CHUNK_ROW_LOCKS = 500
 FANOUT_PAUSE_SECONDS = 0.05
 FANOUT_PAUSE_STEP = 0.005
+#: People whose goals and channels one read takes, ahead of the fan-out parts they are in.
+READ_AHEAD = 1000
 #: People judged (who is due when) between two moments given back to the event loop.
 YIELD_EVERY = 1000
 
@@ -109,6 +111,16 @@ class MentorPrompt:
 class Opened:
     checkins: list[CheckinPrompt]
     mentors: list[MentorPrompt]
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a fan-out's prompts show of their people, read ahead of their parts: goals and
+    pair channels by mentee, a pair channel by mentor."""
+
+    goals: dict[int, list[GoalLine]]
+    pair_channels: dict[int, int | None]
+    mentor_channels: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -263,7 +275,7 @@ class CheckinService:
             mentees, mentors = await self._dues(
                 session, now, min(now, instant - timedelta(seconds=1)), instant
             )
-        due = [(item, guild_id) for item, guild_id in mentees if item.at == instant]
+        due = [person for person in mentees if person[0].at == instant]
         asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
         # Parts of at most `size` prompts: the mentees' check-ins, then the mentors'.
         size = FANOUT_CHUNK if one_writer_at_a_time(self._sessions) else FANOUT_CHUNK_ROW_LOCKS
@@ -274,17 +286,37 @@ class CheckinService:
         checkins: list[CheckinPrompt] = []
         mentor_prompts: list[MentorPrompt] = []
         committed: list[Changes] = []
+        ahead = max(1, READ_AHEAD // size)
         try:
             for number, (chunk, chunk_of_mentors) in enumerate(parts):
                 if number:
                     await self._make_way()
-                opened, changes = await self._open_part(now, chunk, chunk_of_mentors, compose)
+                if number % ahead == 0:
+                    known = await self._read_ahead(parts[number : number + ahead])
+                opened, changes = await self._open_part(
+                    now, chunk, chunk_of_mentors, known, compose
+                )
                 committed.append(changes)
                 checkins += opened.checkins
                 mentor_prompts += opened.mentors
         finally:  # sent once all are written, so the sending does not compete with them
             await self._tx.queue(committed)
         return Opened(checkins, mentor_prompts)
+
+    async def _read_ahead(
+        self,
+        parts: Sequence[tuple[Sequence[tuple[Due, int, int]], Sequence[tuple[Due, int, ZoneInfo]]]],
+    ) -> _Known:
+        """What the prompts of these parts show of their people, read once for all of them
+        (a read per part cost a statement each, for a hundred people on SQLite)."""
+        mentees = [item.member_id for chunk, _ in parts for item, _, _ in chunk]
+        mentors = [item.member_id for _, asked in parts for item, _, _ in asked]
+        async with self._sessions() as session:
+            return _Known(
+                await self._goal_lines(session, mentees),
+                await rows.pair_channels(session, mentees),
+                await rows.mentor_channels(session, mentors),
+            )
 
     async def _make_way(self) -> None:
         """Between two parts of a fan-out: the loop given back, and on SQLite, while another
@@ -299,22 +331,16 @@ class CheckinService:
     async def _open_part(
         self,
         now: datetime,
-        chunk: Sequence[tuple[Due, int]],
+        chunk: Sequence[tuple[Due, int, int]],
         asked: Sequence[tuple[Due, int, ZoneInfo]],
+        known: _Known,
         compose: Compose[Opened],
     ) -> tuple[Opened, Changes]:
         """One transaction of a fan-out: these check-ins with their prompts, or these
         mentors' check-ins."""
         async with self._tx.begin("checkin-fanout", queue=False) as changes:
-            session = changes.session
-            # The reads first: SQLite's write lock is taken by the first write and held
-            # until the commit.
-            ids = [item.member_id for item, _ in chunk]
-            goals = await self._goal_lines(session, ids)
-            people = await rows.people(session, ids)
-            mentor_prompts = await self._mentor_prompts(session, asked)
             inserted = await rows.open_many(
-                session,
+                changes.session,
                 [
                     {
                         "guild_id": guild_id,
@@ -326,41 +352,34 @@ class CheckinService:
                         "progress": [],
                         "created_at": now,
                     }
-                    for item, guild_id in chunk
+                    for item, guild_id, _ in chunk
                 ],
             )
-            guilds = {item.member_id: guild_id for item, guild_id in chunk}
+            people = {item.member_id: (guild_id, user_id) for item, guild_id, user_id in chunk}
             found = [
                 rows.PromptRow(
                     row.id,
                     row.member_id,
-                    guilds[row.member_id],
-                    people[row.member_id][0],
+                    *people[row.member_id],
                     row.closes_at,
                     now,
-                    people[row.member_id][1],
+                    known.pair_channels.get(row.member_id),
                 )
                 for row in inserted
             ]
-            opened = Opened(self._prompts_of(found, goals), mentor_prompts)
+            mentor_prompts = [
+                MentorPrompt(
+                    item.member_id,
+                    user_id,
+                    item.week,
+                    known.mentor_channels.get(item.member_id),
+                    local_instant(item.week + timedelta(weeks=1), time(0), zone),
+                )
+                for item, user_id, zone in asked
+            ]
+            opened = Opened(self._prompts_of(found, known.goals), mentor_prompts)
             await changes.send(compose(opened))
         return opened, changes
-
-    @staticmethod
-    async def _mentor_prompts(
-        session: AsyncSession, asked: Sequence[tuple[Due, int, ZoneInfo]]
-    ) -> list[MentorPrompt]:
-        channels = await rows.mentor_channels(session, [item.member_id for item, _, _ in asked])
-        return [
-            MentorPrompt(
-                item.member_id,
-                user_id,
-                item.week,
-                channels.get(item.member_id),
-                local_instant(item.week + timedelta(weeks=1), time(0), zone),
-            )
-            for item, user_id, zone in asked
-        ]
 
     async def reminders(
         self, due_at: datetime, compose: Compose[list[CheckinPrompt]]
@@ -704,8 +723,8 @@ class CheckinService:
         mentors_now: datetime,
         instant: datetime | None = None,
         member_id: int | None = None,
-    ) -> tuple[list[tuple[Due, int]], list[tuple[Due, int, ZoneInfo]]]:
-        """Each active mentee's next check-in (with their guild id), and each matched
+    ) -> tuple[list[tuple[Due, int, int]], list[tuple[Due, int, ZoneInfo]]]:
+        """Each active mentee's next check-in (with their guild id and user id), and each matched
         mentor's next check-in in a mentor week (with their user id and zone); with
         ``member_id``, only that mentee's (no mentor's). A few queries, whatever the number
         of people; the loop is given back every ``YIELD_EVERY`` people."""
@@ -721,39 +740,28 @@ class CheckinService:
         for taker, week in await rows.weeks_taken(session, first_week, ids):
             taken.setdefault(taker, set()).add(week)
         holidays = await self._holidays(session)
+        judge = _Judge(holidays, self._config_holidays)
         mentees = []
         for number, row in enumerate(mentee_rows, 1):
-            due = next_due(
-                self._rhythm(row),
-                now,
-                self.window,
-                holidays=holidays.get(row[2], self._config_holidays),
-                taken=taken.get(row[0], set()),
-            )
+            theirs = taken.get(row[0])
+            due, _ = judge(row, now, self.window, frozenset(theirs) if theirs else frozenset())
             if due is not None:
-                mentees.append((due, row[2]))
+                mentees.append((due, row[2], row[1]))
             if number % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if not mentor_rows:
             return mentees, []
         matched = await rows.mentors_with_mentees(session)
-        skipped = self._mentor_skipped(first_week)
+        skipped = frozenset(self._mentor_skipped(first_week))
         mentors = []
         for number, row in enumerate(mentor_rows, 1):
             if number % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             if row[0] not in matched:
                 continue
-            rhythm = self._rhythm(row)
-            due = next_due(
-                rhythm,
-                mentors_now,
-                timedelta(0),
-                holidays=holidays.get(row[2], self._config_holidays),
-                taken=skipped,
-            )
+            due, zone = judge(row, mentors_now, timedelta(0), skipped)
             if due is not None:
-                mentors.append((due, row[1], rhythm.zone))
+                mentors.append((due, row[1], zone))
         return mentees, mentors
 
     async def _holidays(self, session: AsyncSession) -> dict[int, frozenset[date]]:
@@ -782,18 +790,6 @@ class CheckinService:
             for wall in (local, local - timedelta(hours=1)):
                 slots.append((name, wall.weekday(), wall.time().replace(tzinfo=None)))
         return slots
-
-    @staticmethod
-    def _rhythm(row: tuple[Any, ...]) -> Rhythm:
-        (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
-        return Rhythm(
-            member_id=member_id,
-            zone=ZoneInfo(zone or program_zone),
-            weekday=own_day if own_day is not None else weekday,
-            at=own_at if own_at is not None else at,
-            paused_until=paused,
-            joined_at=joined or datetime.min.replace(tzinfo=UTC),
-        )
 
     async def _prompts(
         self, session: AsyncSession, found: Sequence[rows.PromptRow]
@@ -890,7 +886,71 @@ class CheckinService:
     async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
         now = self._clock.now()
         mentees, _ = await self._dues(session, now, now, member_id=me.id)
-        return next((due.at for due, _ in mentees), None)
+        return next((due.at for due, _, _ in mentees), None)
+
+
+class _Judge:
+    """``next_due`` for rows of ``rhythms``, judged once per distinct rhythm (zone, day,
+    time, pause, server, weeks taken, and the join when it is recent enough to matter):
+    thousands of people share a few."""
+
+    def __init__(self, holidays: dict[int, frozenset[date]], otherwise: frozenset[date]) -> None:
+        self._holidays, self._otherwise = holidays, otherwise
+        self._judged: dict[tuple[Any, ...], tuple[Due | None, ZoneInfo]] = {}
+
+    def __call__(
+        self, row: tuple[Any, ...], now: datetime, window: timedelta, taken: frozenset[date]
+    ) -> tuple[Due | None, ZoneInfo]:
+        (
+            member_id,
+            _,
+            guild_id,
+            zone,
+            joined,
+            program_zone,
+            weekday,
+            at,
+            own_day,
+            own_at,
+            paused,
+        ) = row
+        # Who joined before this long ago joined before every week next_due looks at.
+        recent = joined if joined is not None and joined > now - JOINED_LONG_AGO else None
+        key = (
+            guild_id,
+            zone or program_zone,
+            own_day if own_day is not None else weekday,
+            own_at if own_at is not None else at,
+            paused,
+            recent,
+            now,
+            window,
+            taken,
+        )
+        if key not in self._judged:
+            rhythm = _rhythm(row)
+            due = next_due(
+                rhythm,
+                now,
+                window,
+                holidays=self._holidays.get(guild_id, self._otherwise),
+                taken=taken,
+            )
+            self._judged[key] = (due, rhythm.zone)
+        due, rhythm_zone = self._judged[key]
+        return (None if due is None else Due(member_id, due.week, due.at)), rhythm_zone
+
+
+def _rhythm(row: tuple[Any, ...]) -> Rhythm:
+    (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
+    return Rhythm(
+        member_id=member_id,
+        zone=ZoneInfo(zone or program_zone),
+        weekday=own_day if own_day is not None else weekday,
+        at=own_at if own_at is not None else at,
+        paused_until=paused,
+        joined_at=joined or datetime.min.replace(tzinfo=UTC),
+    )
 
 
 def _text(value: str, what: Text) -> str | None:

@@ -197,19 +197,19 @@ async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> 
     return sorted(found)
 
 
-async def people(
-    session: AsyncSession, member_ids: Sequence[int]
-) -> dict[int, tuple[int, int | None]]:
-    """Each of these members' user id and their active match's channel (None without one),
-    by member: what a check-in's prompt needs of its people, read before it is opened."""
-    found: dict[int, tuple[int, int | None]] = {}
-    for chunk in chunks(member_ids):
+async def pair_channels(session: AsyncSession, mentee_ids: Sequence[int]) -> dict[int, int | None]:
+    """The channel of each of these mentees' active match, by mentee (a mentee without one
+    is left out): what a check-in's prompt needs of its pair, read before it is opened.
+    Matches alone (by their mentee index), not joined to members: a fan-out asks this once
+    per part, and a join planned as a scan of every match cost a part the whole table."""
+    found: dict[int, int | None] = {}
+    for chunk in chunks(mentee_ids):
         rows = await session.execute(
-            select(Member.id, Member.user_id, Match.channel_id)
-            .outerjoin(Match, (Match.mentee_id == Member.id) & (Match.status == MatchStatus.ACTIVE))
-            .where(Member.id.in_(chunk))
+            select(Match.mentee_id, Match.channel_id).where(
+                Match.mentee_id.in_(chunk), Match.status == MatchStatus.ACTIVE
+            )
         )
-        found.update({member_id: (user_id, channel) for member_id, user_id, channel in rows})
+        found.update({mentee_id: channel for mentee_id, channel in rows})
     return found
 
 

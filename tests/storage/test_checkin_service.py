@@ -24,7 +24,15 @@ from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
 from cogs.checkins import answer_dm, answer_messages, fanout, proposal_dm, reminders
 from storage.db import Sessions
-from storage.models import Checkin, Delivery, Holiday, MentorCheckin, ProgramRole, Signal
+from storage.models import (
+    Checkin,
+    Delivery,
+    Holiday,
+    Match,
+    MentorCheckin,
+    ProgramRole,
+    Signal,
+)
 from tests.storage.prompts import written
 from tests.storage.test_session_service import GUILD, MENTEE, MENTOR, STAFF, statements
 
@@ -172,6 +180,57 @@ async def test_a_fanout_stopped_between_chunks_leaves_each_checkin_with_its_prom
     again = await world.checkins.open_due(FIRST_DUE, fanout)  # the job again, at start
     assert len(again.checkins) == 1 and [m.user_id for m in again.mentors] == [MENTOR]
     assert len([k for k, _ in await written(world.db) if k.startswith("checkin:")]) == 3
+
+
+async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
+    world: World, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    goal_id = await add_goal(world)
+    for user_id in (21, 22):  # three mentees and a mentor: four parts of one, read two by two
+        draft = world.profiles.draft(
+            ProgramRole.MENTEE,
+            grade="8",
+            interests="",
+            focus_areas=["academics"],
+            subjects="",
+            availability="Mon-Fri 3-6pm",
+            time_zone="America/New_York",
+        )
+        await world.profiles.accept(GUILD, user_id, draft)
+    async with world.db.begin() as session:
+        match = await session.scalar(select(Match))
+        assert match is not None
+        match.channel_id = 555
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 1)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK_ROW_LOCKS", 1)
+    monkeypatch.setattr(checkins_service, "READ_AHEAD", 2)
+    world.clock.set(FIRST_DUE)
+    with statements(engine) as seen:
+        opened = await world.checkins.open_due(FIRST_DUE, fanout)
+    shown = {
+        item.user_id: (item.channel_id, [g.id for g in item.goals]) for item in opened.checkins
+    }
+    assert shown == {MENTEE: (555, [goal_id]), 21: (None, []), 22: (None, [])}
+    assert [(m.user_id, m.channel_id) for m in opened.mentors] == [(MENTOR, 555)]
+    assert len([sql for sql in seen if "FROM goals" in sql]) == 2  # once per two parts
+    assert len(await written(world.db)) == 4
+
+
+async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:
+    world.clock.set(FIRST_DUE + timedelta(hours=1))  # a mentee joins after Monday's 15:30
+    draft = world.profiles.draft(
+        ProgramRole.MENTEE,
+        grade="8",
+        interests="",
+        focus_areas=["academics"],
+        subjects="",
+        availability="Mon-Fri 3-6pm",
+        time_zone="America/New_York",
+    )
+    await world.profiles.accept(GUILD, 21, draft)
+    opened = await world.checkins.open_due(FIRST_DUE, fanout)  # judged together, one call
+    assert [item.user_id for item in opened.checkins] == [MENTEE]
+    assert await world.checkins.next_for(GUILD, 21) == FIRST_DUE + timedelta(weeks=1)
 
 
 async def test_holiday_and_pause_skip_the_week(world: World, sessions: Sessions) -> None:
