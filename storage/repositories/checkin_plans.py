@@ -16,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Checkin,
-    CheckinPreference,
-    GuildSettings,
     Match,
     MatchStatus,
     Member,
     ProgramRole,
 )
+from storage.repositories.checkins import with_rhythm
 
 
 class RhythmGroup(NamedTuple):
@@ -54,22 +53,7 @@ async def rhythm_groups(
     ``weeks`` hold a check-in of theirs; ``matched_only`` keeps those in an active match as
     mentor."""
     joined = case((Member.consented_at >= joined_since, Member.consented_at), else_=None)
-    people = (
-        select(
-            Member.guild_id,
-            Member.time_zone,
-            joined.label("joined_at"),
-            GuildSettings.time_zone.label("program_zone"),
-            GuildSettings.checkin_weekday,
-            GuildSettings.checkin_time,
-            CheckinPreference.weekday,
-            CheckinPreference.at,
-            CheckinPreference.paused_until,
-        )
-        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
-        .outerjoin(CheckinPreference, CheckinPreference.member_id == Member.id)
-        .where(Member.active.is_(True), Member.role == role)
-    )
+    people = with_rhythm(role, Member.guild_id, Member.time_zone, joined.label("joined_at"))
     if weeks:
         bit = case(*((Checkin.week == week, 1 << n) for n, week in enumerate(weeks)), else_=0)
         taken = (

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from storage.batching import chunks, rows_per_insert
 from storage.models import (
@@ -92,6 +92,27 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
     return sorted(rows)
 
 
+def with_rhythm(
+    role: ProgramRole, *columns: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> Select[Any]:
+    """The active members with ``role``: ``columns``, then what decides their check-in's
+    day and time (program zone, weekday and time; their own weekday, time and pause)."""
+    return (
+        select(
+            *columns,
+            GuildSettings.time_zone.label("program_zone"),
+            GuildSettings.checkin_weekday,
+            GuildSettings.checkin_time,
+            CheckinPreference.weekday,
+            CheckinPreference.at,
+            CheckinPreference.paused_until,
+        )
+        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
+        .outerjoin(CheckinPreference, CheckinPreference.member_id == Member.id)
+        .where(Member.active.is_(True), Member.role == role)
+    )
+
+
 async def rhythms(
     session: AsyncSession,
     role: ProgramRole,
@@ -102,25 +123,14 @@ async def rhythms(
     guild id, member zone, joined at, program zone, program weekday, program time, own
     weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
     to one of these (zone, weekday, local time); ``member_id`` only that member."""
-    query = (
-        select(
-            Member.id,
-            Member.user_id,
-            Member.guild_id,
-            Member.time_zone,
-            Member.consented_at,
-            GuildSettings.time_zone,
-            GuildSettings.checkin_weekday,
-            GuildSettings.checkin_time,
-            CheckinPreference.weekday,
-            CheckinPreference.at,
-            CheckinPreference.paused_until,
-        )
-        .join(GuildSettings, GuildSettings.guild_id == Member.guild_id)
-        .outerjoin(CheckinPreference, CheckinPreference.member_id == Member.id)
-        .where(Member.active.is_(True), Member.role == role)
-        .order_by(Member.id)
-    )
+    query = with_rhythm(
+        role,
+        Member.id,
+        Member.user_id,
+        Member.guild_id,
+        Member.time_zone,
+        Member.consented_at,
+    ).order_by(Member.id)
     if member_id is not None:
         query = query.where(Member.id == member_id)
     if slots is not None:
