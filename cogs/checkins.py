@@ -442,6 +442,7 @@ def fanout(opened: Opened) -> list[Prompt]:
             priority=Priority.BULK,
             fallback_channel_id=item.channel_id,
             expires_at=item.week_ends_at,
+            language=item.language,
         )
         for item in opened.mentors
     ]
@@ -462,6 +463,7 @@ def reminders(found: Sequence[CheckinPrompt], *, reminder: bool = True) -> list[
             fallback_channel_id=item.channel_id,
             guild_id=item.guild_id,
             expires_at=item.closes_at,
+            language=item.language,
         )
         for item in found
     ]

@@ -40,11 +40,13 @@ def dm(
     fallback_channel_id: int | None = None,
     guild_id: int | None = None,
     expires_at: datetime | None = None,
+    language: str | None = None,
 ) -> Prompt:
     """A DM under ``key`` (its kind is the key's first part). With DMs closed it is posted
     in ``fallback_channel_id`` (the pair's channel), else in ``guild_id``'s program channel;
     with neither, it is not posted anywhere else. ``components`` are a view's, built
-    already (``cogs.views.stamped_button``), for a prompt without ``view``."""
+    already (``cogs.views.stamped_button``), for a prompt without ``view``. ``language``:
+    the reader's stored language, when read with them (not read again to render it)."""
     return Prompt(
         key=key,
         kind=key.split(":", 1)[0],
@@ -57,4 +59,5 @@ def dm(
         fallback_channel_id=fallback_channel_id,
         guild_id=guild_id,
         expires_at=expires_at,
+        language=language,
     )

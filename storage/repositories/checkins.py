@@ -131,8 +131,8 @@ async def rhythms(
     member_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Every active member with ``role`` in every server, in one query: (member id, user id,
-    guild id, member zone, joined at, program zone, program weekday, program time, own
-    weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
+    guild id, member zone, joined at, language, program zone, program weekday, program
+    time, own weekday, own time, paused until). ``slots`` keeps only members whose check-in is set
     to one of these (zone, weekday, local time); ``member_id`` only that member."""
     query = with_rhythm(
         role,
@@ -141,6 +141,7 @@ async def rhythms(
         Member.guild_id,
         Member.time_zone,
         Member.consented_at,
+        Member.language,
     ).order_by(Member.id)
     if member_id is not None:
         query = query.where(Member.id == member_id)

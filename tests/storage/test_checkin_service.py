@@ -216,6 +216,33 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
     assert len(await written(world.db)) == 4
 
 
+async def test_each_persons_language_comes_with_who_is_due_and_is_not_read_again(
+    world: World, engine: AsyncEngine
+) -> None:
+    await world.profiles.set_language(GUILD, MENTEE, "es")
+    world.clock.set(FIRST_DUE)
+    with statements(engine) as seen:
+        opened = await world.checkins.open_due(FIRST_DUE, fanout)
+    assert [(i.user_id, i.language) for i in opened.checkins] == [(MENTEE, "es")]
+    assert [(m.user_id, m.language) for m in opened.mentors] == [(MENTOR, "en")]
+    assert not [sql for sql in seen if "members.language" in sql and "WHERE members.user_id" in sql]
+    async with world.db() as session:
+        rows = await session.execute(select(Delivery.recipient_user_id, Delivery.payload))
+        written_in = {user_id: payload["language"] for user_id, payload in rows}
+    assert written_in == {MENTEE: "es", MENTOR: "en"}
+    world.clock.set(FIRST_DUE + world.checkins.reminder_after)
+    (reminded,) = await world.checkins.reminders(FIRST_DUE, reminders)
+    assert reminded.language is None  # read by the outbox, as for any prompt
+    async with world.db() as session:
+        payload = await session.scalar(
+            select(Delivery.payload)
+            .where(Delivery.kind == "checkin")
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+    assert payload is not None and payload["language"] == "es"
+
+
 async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:
     world.clock.set(FIRST_DUE + timedelta(hours=1))  # a mentee joins after Monday's 15:30
     draft = world.profiles.draft(
