@@ -5,6 +5,7 @@ so their keys and deadlines are the real ones)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,7 +18,15 @@ from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
 from bot.services import checkins as checkins_service
 from bot.services import signals
-from bot.services.checkins import Answers, CheckinService, MentorHistory, Opened, Submitted
+from bot.services.checkins import (
+    Answers,
+    CheckinPrompt,
+    CheckinService,
+    MentorHistory,
+    MentorPrompt,
+    Opened,
+    Submitted,
+)
 from bot.services.goals import GoalService
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
@@ -241,6 +250,29 @@ async def test_each_persons_language_comes_with_who_is_due_and_is_not_read_again
             .limit(1)
         )
     assert payload is not None and payload["language"] == "es"
+
+
+def test_a_prompt_rendered_in_its_readers_language_is_the_one_the_outbox_renders() -> None:
+    goals = (checkins_service.GoalLine(1, "Leer"), checkins_service.GoalLine(2, "Correr"))
+    closes = FIRST_DUE + timedelta(days=2)
+    people = [
+        (CheckinPrompt(10 + 2 * n + i, 20 + n, None, closes, GUILD, goals[:n], lang), lang)
+        for n in range(3)
+        for i, lang in enumerate(("es", "en"))
+    ]
+    mentor = MentorPrompt(5, MENTOR, date(2026, 11, 23), 555, closes, "es")
+    known = fanout(Opened([item for item, _ in people], [mentor]))
+    unknown = fanout(
+        Opened(
+            [replace(item, language=None) for item, _ in people], [replace(mentor, language=None)]
+        )
+    )
+    languages = [lang for _, lang in people] + ["es"]
+    assert [p.message for p in known] == [
+        p.message.rendered(lang) for p, lang in zip(unknown, languages, strict=True)
+    ]
+    assert all(p.message.rendered(p.language or "") is p.message for p in known)
+    assert len({p.message.components[0]["components"][0]["custom_id"] for p in known}) == 7
 
 
 async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:
