@@ -22,8 +22,10 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   active matches made at unix - 48 h without a session
 - ``first-session-deadline:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
   active matches made at unix - 7 days without a session
-- ``quiet-check:{match}`` runs ``SessionCog.quiet_check``:
-  active matches without a session for no_session_days
+- ``quiet-check:{unix}`` runs ``SessionCog.quiet_check`` (grouped):
+  active matches whose last session began no_session_days before (unix - QUIET_EVERY, unix]
+- ``quiet-check-missed`` runs ``SessionCog.quiet_check`` (grouped):
+  active matches whose quiet mark passed while the bot was down (start only)
 - ``checkin-due:{unix}`` runs ``CheckinCog.due`` (grouped):
   members' next check-in instants
 - ``checkin-remind:{unix}`` runs ``CheckinCog.remind`` (grouped):
@@ -50,6 +52,7 @@ What runs when (``KINDS`` below; a test keeps this list in step):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -58,6 +61,10 @@ from datetime import datetime, timedelta
 HORIZON = timedelta(hours=48)
 #: How often the ``horizon`` job plans what has come within ``HORIZON``.
 PLAN_EVERY = timedelta(hours=6)
+#: The span of one ``quiet-check`` job: a pair's long gap without a session (days) is looked
+#: at within this of its mark, and the horizon holds at most HORIZON / QUIET_EVERY such jobs
+#: whatever the number of pairs.
+QUIET_EVERY = timedelta(minutes=15)
 #: Jobs running at once (each takes a database connection; after a restart thousands may be
 #: due together): the others wait their turn. ``urgent`` kinds do not wait behind them.
 JOBS_AT_ONCE = 3
@@ -143,10 +150,17 @@ FIRST_SESSION_DEADLINE = JobKind(
 )
 QUIET_CHECK = JobKind(
     "quiet-check",
-    "quiet-check:{match}",
-    "active matches without a session for no_session_days",
+    "quiet-check:{unix}",
+    "active matches whose last session began no_session_days before (unix - QUIET_EVERY, unix]",
     "SessionCog.quiet_check",
-    grouped=False,
+    grouped=True,
+)
+QUIET_CHECK_MISSED = JobKind(
+    "quiet-check-missed",
+    "quiet-check-missed",
+    "active matches whose quiet mark passed while the bot was down (start only)",
+    "SessionCog.quiet_check",
+    grouped=True,
 )
 CHECKIN_DUE = JobKind(
     "checkin-due",
@@ -235,6 +249,7 @@ KINDS: tuple[JobKind, ...] = (
     FIRST_SESSION_NUDGE,
     FIRST_SESSION_DEADLINE,
     QUIET_CHECK,
+    QUIET_CHECK_MISSED,
     CHECKIN_DUE,
     CHECKIN_REMIND,
     CHECKIN_CLOSE,
@@ -259,6 +274,13 @@ def kind_of(job_id: str) -> JobKind | None:
 def unix(instant: datetime) -> int:
     """The whole second of an instant, as grouped job ids carry it."""
     return int(instant.timestamp())
+
+
+def span_end(instant: datetime, every: timedelta) -> int:
+    """The unix second that ends the span of ``every`` holding ``instant``: spans end on
+    whole multiples of ``every`` and hold their end, (end - every, end]."""
+    step = int(every.total_seconds())
+    return -(-math.ceil(instant.timestamp()) // step) * step
 
 
 @dataclass(frozen=True)

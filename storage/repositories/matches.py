@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.batching import chunks
 from storage.models import Match, MatchStatus
 
 
 async def by_id(session: AsyncSession, match_id: int) -> Match | None:
     return await session.get(Match, match_id)
+
+
+async def by_ids(session: AsyncSession, match_ids: Sequence[int]) -> list[Match]:
+    """These matches (those that exist), by id."""
+    found: list[Match] = []
+    for part in chunks(match_ids):
+        found += await session.scalars(select(Match).where(Match.id.in_(part)).order_by(Match.id))
+    return found
 
 
 async def active(session: AsyncSession, guild_id: int) -> list[Match]:
