@@ -162,6 +162,7 @@ async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
 
 async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: World) -> None:
     ((match_id, mark),) = await world.service.quiet_matches()
+    assert match_id > 0
     assert mark == MONDAY_NOON + timedelta(days=14)  # made at noon, no session since
     span = timedelta(minutes=15)
     world.clock.set(mark - timedelta(days=1))
