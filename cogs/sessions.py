@@ -40,10 +40,10 @@ from bot.jobs import (
     HORIZON,
     QUIET_CHECK,
     QUIET_CHECK_MISSED,
-    QUIET_EVERY,
     REMINDER,
+    SPAN,
     Window,
-    span_end,
+    spans,
     unix,
 )
 from bot.services.access import Audience
@@ -323,21 +323,18 @@ class SessionCog(commands.Cog):
 
     def plan_quiet_checks(self, marks: Sequence[datetime], window: Window | None = None) -> int:
         """Look at the pairs for a long gap with no session (NO_SESSION_14_DAYS) at their
-        marks in the window: one job per ``QUIET_EVERY`` span holding a mark (its handler
+        marks in the window: one job per ``SPAN`` span holding a mark (its handler
         reads the pairs from rows, so a session that moves a mark needs no job removed), and
         on start one at once for every mark passed while the bot was down. Returns how many
         were planned."""
-        window = window or self._window()
         now = self.bot.clock.now()
-        held = [at for at in marks if window.holds(at)]
+        missed, ends = spans(marks, window or self._window(), now)
         scheduler = self.bot.scheduler
-        missed = any(at <= now for at in held)
         if missed:  # by the next whole second: a mark not passed yet is also in a span ahead
             scheduler.run_at(QUIET_CHECK_MISSED.id(), now, self.quiet_check, 0, unix(now) + 1)
-        ends = sorted({span_end(at, QUIET_EVERY) for at in held if at > now})
         for end in ends:
             at = datetime.fromtimestamp(end, UTC)
-            begins = end - int(QUIET_EVERY.total_seconds())
+            begins = end - int(SPAN.total_seconds())
             scheduler.run_at(QUIET_CHECK.id(end), at, self.quiet_check, begins, end)
         return len(ends) + int(missed)
 

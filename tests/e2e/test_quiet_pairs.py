@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from bot.config import Settings
-from bot.jobs import QUIET_CHECK, QUIET_CHECK_MISSED, QUIET_EVERY, Window, span_end
+from bot.jobs import QUIET_CHECK, QUIET_CHECK_MISSED, SPAN, Window, span_end
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_checkins import advance
 from tests.e2e.test_escalations import posts
@@ -71,7 +71,7 @@ async def test_after_a_downtime_the_start_catches_up_once(world: World, database
 async def test_pairs_are_looked_at_by_span_not_one_job_each(world: World) -> None:
     cog: Any = world.bot.cogs["SessionCog"]
     now = world.bot.clock.now()
-    first = datetime.fromtimestamp(span_end(now + timedelta(hours=1), QUIET_EVERY), UTC)
+    first = datetime.fromtimestamp(span_end(now + timedelta(hours=1), SPAN), UTC)
     marks = [first + timedelta(seconds=1 + i) for i in range(500)]  # 500 pairs, one span
     marks += [now + timedelta(hours=30), now + timedelta(hours=47)]
     marks += [now - timedelta(days=3), now - timedelta(hours=1)]  # passed while down

@@ -78,7 +78,7 @@ def test_a_window_holds_what_is_after_its_start_up_to_its_end() -> None:
 
 
 def test_a_span_holds_its_end_and_not_its_start() -> None:
-    every = jobs.QUIET_EVERY
+    every = jobs.SPAN
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a whole multiple of 15 minutes
     end = jobs.unix(start + every)
     assert jobs.span_end(start + every, every) == end
