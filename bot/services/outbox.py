@@ -137,11 +137,9 @@ class Transactions:
             await self._committed(changes)
 
     async def queue(self, committed: Sequence[Changes]) -> None:
-        """Queue what these committed transactions imply (see ``begin``), the loop given
-        back after each (a fan-out's hundreds would otherwise hold it in one stretch)."""
+        """Queue what these committed transactions imply (see ``begin``)."""
         for changes in committed:
             await self._committed(changes)
-            await asyncio.sleep(0)
 
     def join(self, session: AsyncSession) -> Changes:
         """Changes inside a transaction the caller commits; queued once it has committed
