@@ -37,7 +37,8 @@ DEV = ROOT / "bot" / "services" / "data" / "concern_dev.tsv"
 #: heldout_4 is every third row of a training batch by an independent writer (t2), split off
 #: unread before the rest of it went to dev; heldout_5 and heldout_6 the same of two later
 #: writers' batches (t4, t3), heldout_7 of a fifth's (t5), heldout_8 and heldout_9 of a sixth's
-#: and a seventh's (t6, t7), heldout_10 of an eighth's (t8).
+#: and a seventh's (t6, t7), heldout_10 of an eighth's (t8), heldout_11 and heldout_12 of a ninth's
+#: and a tenth's (t11, t12).
 PARTS = (
     "dev",
     "heldout",
@@ -51,6 +52,8 @@ PARTS = (
     "heldout_8",
     "heldout_9",
     "heldout_10",
+    "heldout_11",
+    "heldout_12",
 )
 LANGUAGES = ("en", "es")
 BENIGN = "benign"

@@ -159,3 +159,28 @@ def test_the_eleventh_held_out_part_keeps_its_measured_floor(scores: dict[str, S
     assert held.reach() >= 0.74
     assert held.false_alarms() <= 0.08
     assert held.false_alarms(None, CHECKIN) <= 0.10
+
+
+def test_the_twelfth_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_11 is every third row of a ninth independent writer's batch (t11, 60% Spanish,
+    weighted to intent or plan, preparatory acts, self-harm and violence to others), split off
+    unread before the rest went to dev. First measured (before any tuning on t11): recall 0.86,
+    reach 0.93, false alarms 2 of 40 (none of 21 check-in answers). The floors sit a few points
+    under that."""
+    held = scores["heldout_11"]
+    assert held.recall() >= 0.82
+    assert held.reach() >= 0.89
+    assert held.false_alarms() <= 0.08
+    assert held.false_alarms(None, CHECKIN) <= 0.05
+
+
+def test_the_thirteenth_held_out_part_keeps_its_measured_floor(scores: dict[str, Score]) -> None:
+    """heldout_12 is every third row of a tenth independent writer's batch (t12, half Spanish,
+    long rambling check-in answers, the risk said indirectly), split off unread before the rest
+    went to dev. First measured (before any tuning on t12): recall 0.93, reach 0.98, false
+    alarms 4 of 45 (2 of 31 check-in answers). The floors sit a few points under that."""
+    held = scores["heldout_12"]
+    assert held.recall() >= 0.88
+    assert held.reach() >= 0.94
+    assert held.false_alarms() <= 0.12
+    assert held.false_alarms(None, CHECKIN) <= 0.10
