@@ -38,8 +38,6 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   active matches not asked yet whose mid-point survey falls in (unix - SPAN, unix]
 - ``midpoint-missed`` runs ``SurveyCog.send`` (grouped):
   active matches not asked yet whose mid-point survey passed within the late grace
-- ``midpoint-plan`` runs ``SurveyCog.replan``:
-  hourly: the mid-point surveys (only what is missing is added)
 - ``escalation-sla:{escalation}:{stage}`` runs ``EscalationCog.sla``:
   unclaimed escalations
 - ``escalation-follow-up:{escalation}:{stage}`` runs ``EscalationCog.follow_up``:
@@ -207,13 +205,6 @@ MIDPOINT_MISSED = JobKind(
     "SurveyCog.send",
     grouped=True,
 )
-MIDPOINT_PLAN = JobKind(
-    "midpoint-plan",
-    "midpoint-plan",
-    "hourly: the mid-point surveys (only what is missing is added)",
-    "SurveyCog.replan",
-    grouped=False,
-)
 ESCALATION_SLA = JobKind(
     "escalation-sla",
     "escalation-sla:{escalation}:{stage}",
@@ -266,7 +257,6 @@ KINDS: tuple[JobKind, ...] = (
     CHECKIN_PLAN,
     MIDPOINT,
     MIDPOINT_MISSED,
-    MIDPOINT_PLAN,
     ESCALATION_SLA,
     ESCALATION_FOLLOW_UP,
     RETENTION,

@@ -7,7 +7,7 @@ Jobs are derived from rows by ``reconcile()``: a match's survey is due at its st
 ``[surveys] midpoint_weeks``; one ``midpoint:{unix}`` job per ``SPAN`` holding such a moment
 within the horizon asks every match due in it (read from rows: a match closed meanwhile is
 simply not found), ``midpoint-missed`` asks at once those whose moment passed (within the
-late grace), and ``midpoint-plan`` adds every hour what has come within the horizon. Each
+late grace), and the planner (``horizon``) adds what has come within the horizon. Each
 member's DM is written under ``midpoint:{match_id}:{user_id}`` in the transaction that
 marks the match asked, so it is sent once.
 """
@@ -15,7 +15,7 @@ marks the match asked, so it is sent once.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from discord.ext import commands
 
@@ -25,7 +25,6 @@ from bot.jobs import (
     HORIZON,
     MIDPOINT,
     MIDPOINT_MISSED,
-    MIDPOINT_PLAN,
     SPAN,
     Window,
     spans,
@@ -38,7 +37,6 @@ from cogs.views import persistent_view
 from cogs.views.surveys import SurveyButton
 
 log = logging.getLogger(__name__)
-PLAN_EVERY = timedelta(hours=1)
 
 
 class SurveyCog(commands.Cog):
@@ -50,21 +48,21 @@ class SurveyCog(commands.Cog):
         SurveyButton.service = self.surveys
 
     async def reconcile(self) -> int:
-        return await self.plan()
+        return await self.plan_from_rows()
 
     async def plan_from_rows(self) -> int:
-        return await self.plan()
+        return await self.extend(Window(None, self.bot.clock.now() + HORIZON))
 
-    async def plan(self) -> int:
-        """Plan a ``midpoint`` job per span holding a survey due within the horizon that is
-        not planned yet, one at once for those passed, and the hourly re-plan itself.
-        Returns how many jobs were added."""
+    async def extend(self, window: Window) -> int:
+        """Plan a ``midpoint`` job per span in ``window`` holding a survey that is not
+        planned yet, and on start (``since`` None) one at once for those passed. A
+        survey's moment is fixed by its match's start, so the planner's runs find each one
+        before it is due. Returns how many jobs were added."""
         now = self.bot.clock.now()
         scheduler = self.bot.scheduler
-        scheduler.run_at(MIDPOINT_PLAN.id(), now + PLAN_EVERY, self.replan)
-        due = await self.surveys.plan(now + HORIZON)
-        missed, ends = spans([at for _, at in due], Window(None, now + HORIZON), now)
-        added = 1
+        due = await self.surveys.plan(window.until)
+        missed, ends = spans([at for _, at in due], window, now)
+        added = 0
         with scheduler.batch():
             if missed and not scheduler.has(MIDPOINT_MISSED.id()):
                 scheduler.run_at(MIDPOINT_MISSED.id(), now, self.send, 0, unix(now))
@@ -76,9 +74,6 @@ class SurveyCog(commands.Cog):
                     scheduler.run_at(MIDPOINT.id(end), at, self.send, begins, end)
                     added += 1
         return added
-
-    async def replan(self) -> None:
-        await self.plan()
 
     async def send(self, after: int, by: int) -> None:
         """The job: DM both members of every match due in (after, by] (unix; ``after`` 0:
