@@ -229,6 +229,9 @@ class Prompt:
     address: str | None = None
     #: The id of a message sent before whose content this prompt replaces (an edit).
     edit_message_id: int | None = None
+    #: A DM's reader's language, when the caller read it with them (a fan-out reads who is
+    #: due with their language): the outbox does not read it again.
+    language: str | None = None
 
 
 class SendError(Exception):
@@ -536,8 +539,9 @@ class Outbox:
 
 
 async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list[Prompt]:
-    """Each prompt in its reader's language (``reader_language``)."""
-    dm_user_ids = {p.user_id for p in prompts if _is_dm(p)}
+    """Each prompt in its reader's language (``reader_language``; a DM's read only when its
+    prompt does not carry it)."""
+    dm_user_ids = {p.user_id for p in prompts if p.language is None and _is_dm(p)}
     guild_ids = {p.guild_id for p in prompts if not _is_dm(p) and p.guild_id is not None}
     members = await member_repo.languages(session, dm_user_ids)
     guilds = await guild_repo.languages(session, guild_ids)
@@ -545,10 +549,11 @@ async def _for_readers(session: AsyncSession, prompts: Sequence[Prompt]) -> list
     for (_, user_id), language in members.items():
         theirs.setdefault(user_id, language)
     texts: dict[tuple[int, str], Any] = {}
-    return [
-        replace(p, message=p.message.rendered(reader_language(p, members, guilds, theirs), texts))
-        for p in prompts
-    ]
+    found = []
+    for prompt in prompts:
+        message = prompt.message.rendered(reader_language(prompt, members, guilds, theirs), texts)
+        found.append(prompt if message is prompt.message else replace(prompt, message=message))
+    return found
 
 
 def _is_dm(prompt: Prompt) -> bool:
@@ -561,13 +566,16 @@ def reader_language(
     guilds: Mapping[int, str],
     theirs: Mapping[int, str],
 ) -> str:
-    """The language a prompt is written in: a DM in its recipient's stored language (their
-    row in the prompt's server in ``members``, else any of theirs: ``theirs`` by user id);
+    """The language a prompt is written in: a DM in its recipient's stored language (the
+    prompt's own ``language`` when the caller read it, else their row in the prompt's
+    server in ``members``, else any of theirs: ``theirs`` by user id);
     a post in a channel, and a message to an outlet, in its server's language; when neither
     is known, the language the message says it is in (English unless its builder chose
     one)."""
     written_in = prompt.message.language
     if _is_dm(prompt):
+        if prompt.language is not None:
+            return prompt.language
         if prompt.guild_id is not None and (prompt.guild_id, prompt.user_id) in members:
             return members[prompt.guild_id, prompt.user_id]
         return theirs.get(prompt.user_id, written_in)

@@ -50,7 +50,7 @@ from cogs import checkin_chart, crisis
 from cogs import checkin_texts as texts
 from cogs.context import guild_id_of, localized, reader_language
 from cogs.errors import ReportingItem, ReportingModal, ReportingView
-from cogs.outbox import dm, transactions
+from cogs.outbox import InTheirLanguage, dm, transactions
 from cogs.profiles import FOCUS_LABELS
 from cogs.views import persistent_view, stamped_button
 from storage.models import GoalStatus
@@ -430,38 +430,52 @@ def _unix(instant: datetime) -> int:
 
 def fanout(opened: Opened) -> list[Prompt]:
     """The week's check-in prompts and the mentors' check-ins (each kind's button built
-    once for all of them)."""
-    prompts = reminders(opened.checkins, reminder=False)
+    once for all of them, and rendered once per language)."""
+    shown = InTheirLanguage()
+    prompts = reminders(opened.checkins, reminder=False, shown=shown)
     answer = stamped_button(MentorButton(0, date.min))
     prompts += [
         dm(
             f"mentor-checkin:{item.member_id}:{item.week.isoformat()}",
             item.user_id,
-            texts.MENTOR_PROMPT,
-            components=answer(MentorButton.custom_id_of(item.member_id, item.week)),
+            shown.text(texts.MENTOR_PROMPT, item.language),
+            components=shown.button(answer, item.language)(
+                MentorButton.custom_id_of(item.member_id, item.week)
+            ),
             priority=Priority.BULK,
             fallback_channel_id=item.channel_id,
             expires_at=item.week_ends_at,
+            language=item.language,
         )
         for item in opened.mentors
     ]
     return prompts
 
 
-def reminders(found: Sequence[CheckinPrompt], *, reminder: bool = True) -> list[Prompt]:
-    """A prompt (or its reminder) per check-in: worth sending until the check-in closes."""
+def reminders(
+    found: Sequence[CheckinPrompt],
+    *,
+    reminder: bool = True,
+    shown: InTheirLanguage | None = None,
+) -> list[Prompt]:
+    """A prompt (or its reminder) per check-in: worth sending until the check-in closes.
+    Those whose reader's language is known are rendered in it here (``shown``)."""
     start = stamped_button(StartButton(0))
+    shown = shown or InTheirLanguage()
     occurrence = "reminder" if reminder else "prompt"
     return [
         dm(
             f"checkin:{item.checkin_id}:{occurrence}",
             item.user_id,
-            texts.prompt(item, reminder=reminder),
-            components=start(StartButton.custom_id_of(item.checkin_id)),
+            shown.text(texts.prompt(item, reminder=reminder), item.language),
+            components=shown.button(start, item.language)(
+                StartButton.custom_id_of(item.checkin_id)
+            ),
             priority=Priority.BULK,
             fallback_channel_id=item.channel_id,
             guild_id=item.guild_id,
             expires_at=item.closes_at,
+            language=item.language,
         )
         for item in found
     ]

@@ -8,6 +8,7 @@ it is worth sending (``expires_at``; None: always).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import discord
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
+from bot.i18n import DEFAULT_LANGUAGE, render, render_json
 from bot.services.outbox import Transactions
 
 #: The event that wakes the signal worker after signals were committed.
@@ -40,11 +42,14 @@ def dm(
     fallback_channel_id: int | None = None,
     guild_id: int | None = None,
     expires_at: datetime | None = None,
+    language: str | None = None,
 ) -> Prompt:
     """A DM under ``key`` (its kind is the key's first part). With DMs closed it is posted
     in ``fallback_channel_id`` (the pair's channel), else in ``guild_id``'s program channel;
     with neither, it is not posted anywhere else. ``components`` are a view's, built
-    already (``cogs.views.stamped_button``), for a prompt without ``view``."""
+    already (``cogs.views.stamped_button``), for a prompt without ``view``. ``language``:
+    the reader's stored language, when read with them: the outbox does not read it again,
+    and a message already rendered in it (``InTheirLanguage``) is written as it is."""
     return Prompt(
         key=key,
         kind=key.split(":", 1)[0],
@@ -52,9 +57,49 @@ def dm(
         message=Message(
             content=content,
             components=tuple(view.to_components()) if view is not None else components,
+            language=language or DEFAULT_LANGUAGE,
         ),
         priority=priority,
         fallback_channel_id=fallback_channel_id,
         guild_id=guild_id,
         expires_at=expires_at,
+        language=language,
     )
+
+
+Components = Callable[[str], tuple[dict[str, Any], ...]]
+
+
+class InTheirLanguage:
+    """A fan-out's texts and stamped buttons (``cogs.views.stamped_button``) in each
+    reader's language, rendered once per distinct text (or button) and language, not once
+    per prompt; for a reader whose language is not known (None) they are left as they are,
+    for the outbox to render."""
+
+    def __init__(self) -> None:
+        # Each object is kept with its rendering: its id is not reused meanwhile.
+        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
+        self._buttons: dict[tuple[int, str], tuple[Components, Components]] = {}
+
+    def text(self, text: str, language: str | None) -> str:
+        if language is None:
+            return text
+        memo = (id(text), language)
+        if memo not in self._texts:
+            self._texts[memo] = (text, render(text, language))
+        return self._texts[memo][1]
+
+    def button(self, components: Components, language: str | None) -> Components:
+        """``components`` with every label rendered in ``language``, a custom_id each."""
+        if language is None:
+            return components
+        memo = (id(components), language)
+        if memo not in self._buttons:
+            (row,) = render_json(components(""), language)
+            (button,) = row["components"]
+
+            def stamped(custom_id: str) -> tuple[dict[str, Any], ...]:
+                return ({**row, "components": [{**button, "custom_id": custom_id}]},)
+
+            self._buttons[memo] = (components, stamped)
+        return self._buttons[memo][1]

@@ -79,6 +79,11 @@ READ_AHEAD = 1000
 #: People judged (who is due when) between two moments given back to the event loop.
 YIELD_EVERY = 1000
 
+#: A mentee due: when, and their guild id, user id and stored language.
+_Mentee = tuple[Due, int, int, str]
+#: A mentor due: when, and their user id, zone and stored language.
+_Mentor = tuple[Due, int, ZoneInfo, str]
+
 
 @dataclass(frozen=True)
 class GoalLine:
@@ -96,6 +101,8 @@ class CheckinPrompt:
     closes_at: datetime
     guild_id: int  # without a pair channel, closed DMs fall back to the program channel
     goals: tuple[GoalLine, ...]
+    #: The mentee's stored language, when read with them (a fan-out): not read again.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ class MentorPrompt:
     week: date
     channel_id: int | None
     week_ends_at: datetime  # the end of the mentor's local week: the prompt's deadline
+    #: The language stored on the mentor's row of this program (read with who is due).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +285,7 @@ class CheckinService:
                 session, now, min(now, instant - timedelta(seconds=1)), instant
             )
         due = [person for person in mentees if person[0].at == instant]
-        asked = [(item, user_id, zone) for item, user_id, zone in mentors if item.at == instant]
+        asked = [person for person in mentors if person[0].at == instant]
         # Parts of at most `size` prompts: the mentees' check-ins, then the mentors'.
         size = FANOUT_CHUNK if one_writer_at_a_time(self._sessions) else FANOUT_CHUNK_ROW_LOCKS
         parts = []
@@ -305,12 +314,12 @@ class CheckinService:
 
     async def _read_ahead(
         self,
-        parts: Sequence[tuple[Sequence[tuple[Due, int, int]], Sequence[tuple[Due, int, ZoneInfo]]]],
+        parts: Sequence[tuple[Sequence[_Mentee], Sequence[_Mentor]]],
     ) -> _Known:
         """What the prompts of these parts show of their people, read once for all of them
         (a read per part cost a statement each, for a hundred people on SQLite)."""
-        mentees = [item.member_id for chunk, _ in parts for item, _, _ in chunk]
-        mentors = [item.member_id for _, asked in parts for item, _, _ in asked]
+        mentees = [person[0].member_id for chunk, _ in parts for person in chunk]
+        mentors = [person[0].member_id for _, asked in parts for person in asked]
         async with self._sessions() as session:
             return _Known(
                 await self._goal_lines(session, mentees),
@@ -331,8 +340,8 @@ class CheckinService:
     async def _open_part(
         self,
         now: datetime,
-        chunk: Sequence[tuple[Due, int, int]],
-        asked: Sequence[tuple[Due, int, ZoneInfo]],
+        chunk: Sequence[_Mentee],
+        asked: Sequence[_Mentor],
         known: _Known,
         compose: Compose[Opened],
     ) -> tuple[Opened, Changes]:
@@ -352,10 +361,11 @@ class CheckinService:
                         "progress": [],
                         "created_at": now,
                     }
-                    for item, guild_id, _ in chunk
+                    for item, guild_id, _, _ in chunk
                 ],
             )
-            people = {item.member_id: (guild_id, user_id) for item, guild_id, user_id in chunk}
+            people = {item.member_id: (guild_id, user_id) for item, guild_id, user_id, _ in chunk}
+            languages = {item.member_id: language for item, _, _, language in chunk}
             found = [
                 rows.PromptRow(
                     row.id,
@@ -374,10 +384,11 @@ class CheckinService:
                     item.week,
                     known.mentor_channels.get(item.member_id),
                     local_instant(item.week + timedelta(weeks=1), time(0), zone),
+                    language,
                 )
-                for item, user_id, zone in asked
+                for item, user_id, zone, language in asked
             ]
-            opened = Opened(self._prompts_of(found, known.goals), mentor_prompts)
+            opened = Opened(self._prompts_of(found, known.goals, languages), mentor_prompts)
             await changes.send(compose(opened))
         return opened, changes
 
@@ -723,9 +734,10 @@ class CheckinService:
         mentors_now: datetime,
         instant: datetime | None = None,
         member_id: int | None = None,
-    ) -> tuple[list[tuple[Due, int, int]], list[tuple[Due, int, ZoneInfo]]]:
-        """Each active mentee's next check-in (with their guild id and user id), and each matched
-        mentor's next check-in in a mentor week (with their user id and zone); with
+    ) -> tuple[list[_Mentee], list[_Mentor]]:
+        """Each active mentee's next check-in (with their guild id, user id and language),
+        and each matched mentor's next check-in in a mentor week (with their user id, zone
+        and language); with
         ``member_id``, only that mentee's (no mentor's). A few queries, whatever the number
         of people; the loop is given back every ``YIELD_EVERY`` people."""
         slots = None if instant is None else await self._slots(session, instant)
@@ -746,7 +758,7 @@ class CheckinService:
             theirs = taken.get(row[0])
             due, _ = judge(row, now, self.window, frozenset(theirs) if theirs else frozenset())
             if due is not None:
-                mentees.append((due, row[2], row[1]))
+                mentees.append((due, row[2], row[1], row[5]))
             if number % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if not mentor_rows:
@@ -761,7 +773,7 @@ class CheckinService:
                 continue
             due, zone = judge(row, mentors_now, timedelta(0), skipped)
             if due is not None:
-                mentors.append((due, row[1], zone))
+                mentors.append((due, row[1], zone, row[5]))
         return mentees, mentors
 
     async def _holidays(self, session: AsyncSession) -> dict[int, frozenset[date]]:
@@ -808,7 +820,10 @@ class CheckinService:
         return by_member
 
     def _prompts_of(
-        self, found: Sequence[rows.PromptRow], goals: dict[int, list[GoalLine]]
+        self,
+        found: Sequence[rows.PromptRow],
+        goals: dict[int, list[GoalLine]],
+        languages: dict[int, str] | None = None,
     ) -> list[CheckinPrompt]:
         most = self._settings.max_active_goals
         return [
@@ -819,6 +834,7 @@ class CheckinService:
                 row.closes_at,
                 row.guild_id,
                 tuple(goals.get(row.member_id, ())[:most]),
+                languages.get(row.member_id) if languages else None,
             )
             for row in found
         ]
@@ -886,7 +902,7 @@ class CheckinService:
     async def _next_for(self, session: AsyncSession, me: Member) -> datetime | None:
         now = self._clock.now()
         mentees, _ = await self._dues(session, now, now, member_id=me.id)
-        return next((due.at for due, _, _ in mentees), None)
+        return next((person[0].at for person in mentees), None)
 
 
 class _Judge:
@@ -907,6 +923,7 @@ class _Judge:
             guild_id,
             zone,
             joined,
+            _,
             program_zone,
             weekday,
             at,
@@ -942,7 +959,7 @@ class _Judge:
 
 
 def _rhythm(row: tuple[Any, ...]) -> Rhythm:
-    (member_id, _, _, zone, joined, program_zone, weekday, at, own_day, own_at, paused) = row
+    (member_id, _, _, zone, joined, _, program_zone, weekday, at, own_day, own_at, paused) = row
     return Rhythm(
         member_id=member_id,
         zone=ZoneInfo(zone or program_zone),

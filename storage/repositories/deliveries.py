@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
-    Dialect,
     Table,
-    TypeDecorator,
     bindparam,
     case,
     func,
@@ -25,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import clean_json_text
-from storage.batching import chunks
+from storage.batching import AsStored, chunks, stored
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
 _TABLE = cast(Table, Delivery.__table__)
@@ -37,42 +35,52 @@ def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-class _JSONText(TypeDecorator[str]):
-    """JSON text serialized and cleaned already (``clean_json_text``), written as it is."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
-
-
 async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert each row (a dict of Delivery columns, ``key`` included) as pending; returns
     the keys that were new. A key recorded before is never claimed again.
 
     One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` compiled once (and cached) and run
     as an executemany per chunk, in the caller's transaction: nothing is committed here.
-    The payload is cleaned and serialized here, once per row (``clean_json_text``)."""
+    The payload is cleaned and serialized here, once per row (``clean_json_text``); every
+    other value goes through its column's type once per distinct value (``stored``)."""
     if not rows:
         return set()
-    blank = dict.fromkeys({column for row in rows for column in row} - {"payload"})
-    statement = (
-        _insert(session)(_TABLE)
-        .values(payload=bindparam("payload_text", type_=_JSONText()))
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_TABLE.c.key)
-    )
+    dialect = session.get_bind().dialect
+    names = sorted({column for row in rows for column in row} - {"payload"})
+    statement = _claim_statement(dialect.name, tuple(names))
+    blank = dict.fromkeys(names)
     new: set[str] = set()
     for chunk in chunks(rows, CLAIM_CHUNK):
-        params = []
+        plain, payloads = [], []
         for row in chunk:
             values = {**blank, **row, "status": DeliveryStatus.PENDING, "attempts": 0}
-            values["payload_text"] = clean_json_text(values.pop("payload", None))
-            params.append(values)
+            payloads.append(clean_json_text(values.pop("payload", None)))
+            plain.append(values)
+        params = stored(_TABLE, dialect, plain)
+        for values, payload in zip(params, payloads, strict=True):
+            values["payload_text"] = payload
         result = await session.execute(statement, params)
         new.update(result.scalars())
     return new
+
+
+@cache
+def _claim_statement(dialect: str, names: tuple[str, ...]) -> Any:
+    """The claim's INSERT for rows of these columns, its parameters as ``stored`` gives
+    them (built once per shape of row)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = (*names, "status", "attempts")
+    return (
+        insert(_TABLE)
+        .values(
+            {
+                **{name: bindparam(name, type_=AsStored()) for name in columns},
+                "payload": bindparam("payload_text", type_=AsStored()),
+            }
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_TABLE.c.key)
+    )
 
 
 @dataclass(frozen=True)

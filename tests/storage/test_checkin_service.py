@@ -5,6 +5,7 @@ so their keys and deadlines are the real ones)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,7 +18,15 @@ from bot.delivery import Prompt
 from bot.errors import NotAllowed, UserError
 from bot.services import checkins as checkins_service
 from bot.services import signals
-from bot.services.checkins import Answers, CheckinService, MentorHistory, Opened, Submitted
+from bot.services.checkins import (
+    Answers,
+    CheckinPrompt,
+    CheckinService,
+    MentorHistory,
+    MentorPrompt,
+    Opened,
+    Submitted,
+)
 from bot.services.goals import GoalService
 from bot.services.matches import MatchService
 from bot.services.profiles import ProfileService
@@ -214,6 +223,56 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
     assert [(m.user_id, m.channel_id) for m in opened.mentors] == [(MENTOR, 555)]
     assert len([sql for sql in seen if "FROM goals" in sql]) == 2  # once per two parts
     assert len(await written(world.db)) == 4
+
+
+async def test_each_persons_language_comes_with_who_is_due_and_is_not_read_again(
+    world: World, engine: AsyncEngine
+) -> None:
+    await world.profiles.set_language(GUILD, MENTEE, "es")
+    world.clock.set(FIRST_DUE)
+    with statements(engine) as seen:
+        opened = await world.checkins.open_due(FIRST_DUE, fanout)
+    assert [(i.user_id, i.language) for i in opened.checkins] == [(MENTEE, "es")]
+    assert [(m.user_id, m.language) for m in opened.mentors] == [(MENTOR, "en")]
+    assert not [sql for sql in seen if "members.language" in sql and "WHERE members.user_id" in sql]
+    async with world.db() as session:
+        rows = await session.execute(select(Delivery.recipient_user_id, Delivery.payload))
+        written_in = {user_id: payload["language"] for user_id, payload in rows}
+    assert written_in == {MENTEE: "es", MENTOR: "en"}
+    world.clock.set(FIRST_DUE + world.checkins.reminder_after)
+    (reminded,) = await world.checkins.reminders(FIRST_DUE, reminders)
+    assert reminded.language is None  # read by the outbox, as for any prompt
+    async with world.db() as session:
+        payload = await session.scalar(
+            select(Delivery.payload)
+            .where(Delivery.kind == "checkin")
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+    assert payload is not None and payload["language"] == "es"
+
+
+def test_a_prompt_rendered_in_its_readers_language_is_the_one_the_outbox_renders() -> None:
+    goals = (checkins_service.GoalLine(1, "Leer"), checkins_service.GoalLine(2, "Correr"))
+    closes = FIRST_DUE + timedelta(days=2)
+    people = [
+        (CheckinPrompt(10 + 2 * n + i, 20 + n, None, closes, GUILD, goals[:n], lang), lang)
+        for n in range(3)
+        for i, lang in enumerate(("es", "en"))
+    ]
+    mentor = MentorPrompt(5, MENTOR, date(2026, 11, 23), 555, closes, "es")
+    known = fanout(Opened([item for item, _ in people], [mentor]))
+    unknown = fanout(
+        Opened(
+            [replace(item, language=None) for item, _ in people], [replace(mentor, language=None)]
+        )
+    )
+    languages = [lang for _, lang in people] + ["es"]
+    assert [p.message for p in known] == [
+        p.message.rendered(lang) for p, lang in zip(unknown, languages, strict=True)
+    ]
+    assert all(p.message.rendered(p.language or "") is p.message for p in known)
+    assert len({p.message.components[0]["components"][0]["custom_id"] for p in known}) == 7
 
 
 async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import select
 
 from storage.db import Sessions
-from storage.models import DeliveryStatus
+from storage.models import Delivery, DeliveryStatus
 from storage.repositories import deliveries
 
 NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
@@ -100,3 +102,36 @@ async def test_a_fan_outs_outcomes_are_written_together_each_in_its_state(
     assert all(found[f"checkin:1:{u}"] is status[u % 3] for u in range(1, 2501))
     assert len(waiting) == 833 and all(w.payload is not None for w in waiting)  # resumable
     assert {w.attempts for w in waiting} == {2} and sent == 3
+
+
+async def test_a_claimed_row_reads_back_as_the_orm_writes_it(sessions: Sessions) -> None:
+    """The claim's values go through each column's type once per distinct value, not per
+    row: what is stored is what an entity with the same values stores."""
+    row = {
+        **rows(1)[0],
+        "key": "checkin:1:\x00a",  # cleaned on the way in, as every text column
+        "created_at": NOW.astimezone(timezone(timedelta(hours=-5))),  # stored in UTC
+        "expires_at": NOW + timedelta(days=2),
+        "fallback_channel_id": 10**15,
+        "payload": {"content": "Hola\x00", "language": "es"},
+    }
+    async with sessions.begin() as session:
+        assert await deliveries.claim(session, [row, {**row, "key": "checkin:1:b"}]) == {
+            "checkin:1:a",
+            "checkin:1:b",
+        }
+        entity = {**row, "key": "checkin:1:c", "status": DeliveryStatus.PENDING, "attempts": 0}
+        session.add(Delivery(**entity))
+    columns = [c for c in Delivery.__table__.columns if c.name not in ("id", "key")]
+    async with sessions() as session:
+        found = {
+            key: tuple(values)
+            for key, *values in await session.execute(
+                select(Delivery.key, *columns).order_by(Delivery.id)
+            )
+        }
+    assert found["checkin:1:a"] == found["checkin:1:b"] == found["checkin:1:c"]
+    claimed = dict(zip([c.name for c in columns], found["checkin:1:a"], strict=True))
+    assert claimed["created_at"] == NOW and claimed["created_at"].tzinfo is UTC
+    assert claimed["expires_at"] == NOW + timedelta(days=2)
+    assert claimed["payload"] == {"content": "Hola", "language": "es"}
