@@ -22,8 +22,10 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   active matches made at unix - 48 h without a session
 - ``first-session-deadline:{unix}`` runs ``SessionCog.first_session_check`` (grouped):
   active matches made at unix - 7 days without a session
-- ``quiet-check:{match}`` runs ``SessionCog.quiet_check``:
-  active matches without a session for no_session_days
+- ``quiet-check:{unix}`` runs ``SessionCog.quiet_check`` (grouped):
+  active matches whose last session began no_session_days before (unix - SPAN, unix]
+- ``quiet-check-missed`` runs ``SessionCog.quiet_check`` (grouped):
+  active matches whose quiet mark passed while the bot was down (start only)
 - ``checkin-due:{unix}`` runs ``CheckinCog.due`` (grouped):
   members' next check-in instants
 - ``checkin-remind:{unix}`` runs ``CheckinCog.remind`` (grouped):
@@ -32,10 +34,10 @@ What runs when (``KINDS`` below; a test keeps this list in step):
   open check-ins due at unix
 - ``checkin-plan`` runs ``CheckinCog.replan``:
   hourly: the check-in instants (only the difference is changed)
-- ``midpoint:{match}`` runs ``SurveyCog.send``:
-  active matches whose mid-point survey is not asked yet
-- ``midpoint-plan`` runs ``SurveyCog.replan``:
-  hourly: the mid-point surveys (only the difference is changed)
+- ``midpoint:{unix}`` runs ``SurveyCog.send`` (grouped):
+  active matches not asked yet whose mid-point survey falls in (unix - SPAN, unix]
+- ``midpoint-missed`` runs ``SurveyCog.send`` (grouped):
+  active matches not asked yet whose mid-point survey passed within the late grace
 - ``escalation-sla:{escalation}:{stage}`` runs ``EscalationCog.sla``:
   unclaimed escalations
 - ``escalation-follow-up:{escalation}:{stage}`` runs ``EscalationCog.follow_up``:
@@ -50,7 +52,9 @@ What runs when (``KINDS`` below; a test keeps this list in step):
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -58,6 +62,10 @@ from datetime import datetime, timedelta
 HORIZON = timedelta(hours=48)
 #: How often the ``horizon`` job plans what has come within ``HORIZON``.
 PLAN_EVERY = timedelta(hours=6)
+#: The span of one job of a kind grouped by span (``quiet-check``, ``midpoint``): a pair's
+#: moment days away is acted on within this of it, and the horizon holds at most
+#: HORIZON / SPAN such jobs of a kind, whatever the number of pairs.
+SPAN = timedelta(minutes=15)
 #: Jobs running at once (each takes a database connection; after a restart thousands may be
 #: due together): the others wait their turn. ``urgent`` kinds do not wait behind them.
 JOBS_AT_ONCE = 3
@@ -143,10 +151,17 @@ FIRST_SESSION_DEADLINE = JobKind(
 )
 QUIET_CHECK = JobKind(
     "quiet-check",
-    "quiet-check:{match}",
-    "active matches without a session for no_session_days",
+    "quiet-check:{unix}",
+    "active matches whose last session began no_session_days before (unix - SPAN, unix]",
     "SessionCog.quiet_check",
-    grouped=False,
+    grouped=True,
+)
+QUIET_CHECK_MISSED = JobKind(
+    "quiet-check-missed",
+    "quiet-check-missed",
+    "active matches whose quiet mark passed while the bot was down (start only)",
+    "SessionCog.quiet_check",
+    grouped=True,
 )
 CHECKIN_DUE = JobKind(
     "checkin-due",
@@ -178,17 +193,17 @@ CHECKIN_PLAN = JobKind(
 )
 MIDPOINT = JobKind(
     "midpoint",
-    "midpoint:{match}",
-    "active matches whose mid-point survey is not asked yet",
+    "midpoint:{unix}",
+    "active matches not asked yet whose mid-point survey falls in (unix - SPAN, unix]",
     "SurveyCog.send",
-    grouped=False,
+    grouped=True,
 )
-MIDPOINT_PLAN = JobKind(
-    "midpoint-plan",
-    "midpoint-plan",
-    "hourly: the mid-point surveys (only the difference is changed)",
-    "SurveyCog.replan",
-    grouped=False,
+MIDPOINT_MISSED = JobKind(
+    "midpoint-missed",
+    "midpoint-missed",
+    "active matches not asked yet whose mid-point survey passed within the late grace",
+    "SurveyCog.send",
+    grouped=True,
 )
 ESCALATION_SLA = JobKind(
     "escalation-sla",
@@ -235,12 +250,13 @@ KINDS: tuple[JobKind, ...] = (
     FIRST_SESSION_NUDGE,
     FIRST_SESSION_DEADLINE,
     QUIET_CHECK,
+    QUIET_CHECK_MISSED,
     CHECKIN_DUE,
     CHECKIN_REMIND,
     CHECKIN_CLOSE,
     CHECKIN_PLAN,
     MIDPOINT,
-    MIDPOINT_PLAN,
+    MIDPOINT_MISSED,
     ESCALATION_SLA,
     ESCALATION_FOLLOW_UP,
     RETENTION,
@@ -259,6 +275,21 @@ def kind_of(job_id: str) -> JobKind | None:
 def unix(instant: datetime) -> int:
     """The whole second of an instant, as grouped job ids carry it."""
     return int(instant.timestamp())
+
+
+def spans(marks: Iterable[datetime], window: Window, now: datetime) -> tuple[bool, list[int]]:
+    """Of the marks in the window: whether one has passed (a catch-up job runs now for
+    those), and the ends (unix) of the spans of ``SPAN`` holding those ahead, in order."""
+    held = [mark for mark in marks if window.holds(mark)]
+    ahead = {span_end(mark, SPAN) for mark in held if mark > now}
+    return any(mark <= now for mark in held), sorted(ahead)
+
+
+def span_end(instant: datetime, every: timedelta) -> int:
+    """The unix second that ends the span of ``every`` holding ``instant``: spans end on
+    whole multiples of ``every`` and hold their end, (end - every, end]."""
+    step = int(every.total_seconds())
+    return -(-math.ceil(instant.timestamp()) // step) * step
 
 
 @dataclass(frozen=True)

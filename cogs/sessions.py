@@ -39,8 +39,11 @@ from bot.jobs import (
     FIRST_SESSION_NUDGE,
     HORIZON,
     QUIET_CHECK,
+    QUIET_CHECK_MISSED,
     REMINDER,
+    SPAN,
     Window,
+    spans,
     unix,
 )
 from bot.services.access import Audience
@@ -302,8 +305,7 @@ class SessionCog(commands.Cog):
                 )
                 count += 1
             count += self.plan_first_session_checks(creations, window)
-            for match_id, at in quiet:
-                count += self.plan_quiet_check(match_id, at, window)
+            count += self.plan_quiet_checks([at for _, at in quiet], window)
         return count
 
     def _window(self) -> Window:
@@ -319,20 +321,30 @@ class SessionCog(commands.Cog):
             self.attendance_questions,
         )
 
-    def plan_quiet_check(self, match_id: int, at: datetime, window: Window | None = None) -> int:
-        """Look at the match at ``at`` (now if passed) for a long gap with no session
-        (NO_SESSION_14_DAYS), if ``at`` is in the window; 1 if planned."""
-        if not (window or self._window()).holds(at):
-            return 0
+    def plan_quiet_checks(self, marks: Sequence[datetime], window: Window | None = None) -> int:
+        """Look at the pairs for a long gap with no session (NO_SESSION_14_DAYS) at their
+        marks in the window: one job per ``SPAN`` span holding a mark (its handler
+        reads the pairs from rows, so a session that moves a mark needs no job removed), and
+        on start one at once for every mark passed while the bot was down. Returns how many
+        were planned."""
         now = self.bot.clock.now()
-        job = QUIET_CHECK.id(match_id)
-        self.bot.scheduler.run_at(job, max(at, now), self.quiet_check, match_id)
-        return 1
+        missed, ends = spans(marks, window or self._window(), now)
+        scheduler = self.bot.scheduler
+        if missed:  # by the next whole second: a mark not passed yet is also in a span ahead
+            scheduler.run_at(QUIET_CHECK_MISSED.id(), now, self.quiet_check, 0, unix(now) + 1)
+        for end in ends:
+            at = datetime.fromtimestamp(end, UTC)
+            begins = end - int(SPAN.total_seconds())
+            scheduler.run_at(QUIET_CHECK.id(end), at, self.quiet_check, begins, end)
+        return len(ends) + int(missed)
 
-    async def quiet_check(self, match_id: int) -> None:
-        checked = await self.service.quiet_check(match_id)
-        if checked.next_check is not None:
-            self.plan_quiet_check(match_id, checked.next_check)
+    async def quiet_check(self, after: int, by: int) -> None:
+        """The job: NO_SESSION_14_DAYS for the pairs whose mark lies in (after, by] (unix;
+        ``after`` 0: every mark by ``by``)."""
+        await self.service.quiet_check_between(
+            datetime.fromtimestamp(after, UTC) if after else None,
+            datetime.fromtimestamp(by, UTC),
+        )
 
     def plan_jobs(self, view: Timed, window: Window | None = None) -> int:
         """The reminder and attendance jobs of a confirmed session whose moment is in the
@@ -384,7 +396,7 @@ class SessionCog(commands.Cog):
         if created is None:
             return
         self.plan_first_session_checks([created])
-        self.plan_quiet_check(match_id, created + self.service.quiet_after)
+        self.plan_quiet_checks([created + self.service.quiet_after])
 
     async def remind(self, moment: int, label: str) -> None:
         """The job: the ``label`` reminders of every session due at ``moment`` (unix), in

@@ -3,23 +3,33 @@
 The closure survey's DM is written with the match's closing (``cogs.pairs``); both DMs carry a
 ``SurveyButton``, registered here.
 
-Jobs are derived from rows by ``reconcile()``: ``midpoint:{match_id}`` at the match's start
-plus ``[surveys] midpoint_weeks`` for every active match due within the horizon, and
-``midpoint-plan``, which re-derives them every hour (new matches, closed ones) and changes
-only the difference. Each member's DM is written under
-``midpoint:{match_id}:{user_id}`` in the job's transaction, so it is sent once.
+Jobs are derived from rows by ``reconcile()``: a match's survey is due at its start plus
+``[surveys] midpoint_weeks``; one ``midpoint:{unix}`` job per ``SPAN`` holding such a moment
+within the horizon asks every match due in it (read from rows: a match closed meanwhile is
+simply not found), ``midpoint-missed`` asks at once those whose moment passed (within the
+late grace), and the planner (``horizon``) adds what has come within the horizon. Each
+member's DM is written under ``midpoint:{match_id}:{user_id}`` in the transaction that
+marks the match asked, so it is sent once.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
-from bot.jobs import HORIZON, MIDPOINT, MIDPOINT_PLAN
+from bot.jobs import (
+    HORIZON,
+    MIDPOINT,
+    MIDPOINT_MISSED,
+    SPAN,
+    Window,
+    spans,
+    unix,
+)
 from bot.services.surveys import MidpointDue, Survey, SurveyService
 from cogs import survey_texts as texts
 from cogs.outbox import dm, transactions
@@ -27,7 +37,6 @@ from cogs.views import persistent_view
 from cogs.views.surveys import SurveyButton
 
 log = logging.getLogger(__name__)
-PLAN_EVERY = timedelta(hours=1)
 
 
 class SurveyCog(commands.Cog):
@@ -39,36 +48,43 @@ class SurveyCog(commands.Cog):
         SurveyButton.service = self.surveys
 
     async def reconcile(self) -> int:
-        return await self.plan()
+        return await self.plan_from_rows()
 
     async def plan_from_rows(self) -> int:
-        return await self.plan()
+        return await self.extend(Window(None, self.bot.clock.now() + HORIZON))
 
-    async def plan(self) -> int:
-        """(Re)derive a ``midpoint`` job per active match due within the horizon, changing
-        only the difference with what is planned, and the hourly re-plan itself. Returns
-        how many jobs were added."""
+    async def extend(self, window: Window) -> int:
+        """Plan a ``midpoint`` job per span in ``window`` holding a survey that is not
+        planned yet, and on start (``since`` None) one at once for those passed. A
+        survey's moment is fixed by its match's start, so the planner's runs find each one
+        before it is due. Returns how many jobs were added."""
         now = self.bot.clock.now()
         scheduler = self.bot.scheduler
-        scheduler.run_at(MIDPOINT_PLAN.id(), now + PLAN_EVERY, self.replan)
-        due = await self.surveys.plan(now + HORIZON)
-        wanted = {MIDPOINT.id(match_id): (match_id, at) for match_id, at in due}
-        planned = scheduler.planned(MIDPOINT)
+        due = await self.surveys.plan(window.until)
+        missed, ends = spans([at for _, at in due], window, now)
+        added = 0
         with scheduler.batch():
-            for job in planned.keys() - wanted.keys():
-                scheduler.cancel(job)
-            for job in wanted.keys() - planned.keys():
-                match_id, at = wanted[job]
-                scheduler.run_at(job, max(at, now), self.send, match_id)
-        return len(wanted.keys() - planned.keys()) + 1
+            if missed and not scheduler.has(MIDPOINT_MISSED.id()):
+                scheduler.run_at(MIDPOINT_MISSED.id(), now, self.send, 0, unix(now))
+                added += 1
+            for end in ends:
+                if not scheduler.has(MIDPOINT.id(end)):
+                    at = datetime.fromtimestamp(end, UTC)
+                    begins = end - int(SPAN.total_seconds())
+                    scheduler.run_at(MIDPOINT.id(end), at, self.send, begins, end)
+                    added += 1
+        return added
 
-    async def replan(self) -> None:
-        await self.plan()
-
-    async def send(self, match_id: int) -> None:
-        """The job: DM both members of the match, once each; nothing once it has closed."""
-        if await self.surveys.ask_midpoint(match_id, self.midpoint_dms) is not None:
-            log.info("mid-point survey of match %d written", match_id)
+    async def send(self, after: int, by: int) -> None:
+        """The job: DM both members of every match due in (after, by] (unix; ``after`` 0:
+        every one passed within the late grace), once each."""
+        asked = await self.surveys.ask_midpoints_between(
+            datetime.fromtimestamp(after, UTC) if after else None,
+            datetime.fromtimestamp(by, UTC),
+            self.midpoint_dms,
+        )
+        if asked:
+            log.info("mid-point surveys of %d matches written", len(asked))
 
     def midpoint_dms(self, due: MidpointDue) -> list[Prompt]:
         view = persistent_view(SurveyButton(Survey.MIDPOINT, due.match_id))

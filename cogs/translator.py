@@ -83,14 +83,22 @@ class CatalogTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
-        language = language_of(locale.value)
         where = CONTEXTS.get(context.location)
         if isinstance(context.data, app_commands.ContextMenu):
             where = MENU
-        if language == DEFAULT_LANGUAGE or where is None:
-            return None
-        translated = lookup(language, string.message, where)
-        return translated if translated != string.message else None
+        return None if where is None else _translated(locale.value, string.message, where)
+
+
+@cache
+def _translated(locale: str, message: str, where: str) -> str | None:
+    """One command string in ``locale`` (None: English). A sync asks for every string in
+    every Discord locale, and each start computes the tree twice (its digest, then the sync):
+    each answer is looked up once per process."""
+    language = language_of(locale)
+    if language == DEFAULT_LANGUAGE:
+        return None
+    translated = lookup(language, message, where)
+    return translated if translated != message else None
 
 
 @dataclass(frozen=True)

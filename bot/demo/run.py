@@ -44,7 +44,8 @@ async def seed(school: School) -> None:
 
 
 async def serve(settings: Settings, data_dir: Path, port: int, language: str) -> None:
-    """Seed the school, serve the control page until SIGINT/SIGTERM, then shut down."""
+    """Open the control page's port, seed the school, serve until SIGINT/SIGTERM, then shut
+    down."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -53,8 +54,10 @@ async def serve(settings: Settings, data_dir: Path, port: int, language: str) ->
     school = await open_school(settings, data_dir, language)
     console = Console(school, port=port)
     try:
-        await seed(school)
+        # The port first: a busy one is named at once, not after the week is seeded (its
+        # secret path is printed only once seeded, so nobody opens the page before).
         await console.start()
+        await seed(school)
         if not stop.is_set():
             print(f"\nOpen {console.url} in your browser.", flush=True)
             print("Press Ctrl-C to stop.", flush=True)

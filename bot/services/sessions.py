@@ -202,15 +202,6 @@ class FirstSessionCheck:
 
 
 @dataclass(frozen=True)
-class QuietCheck:
-    """A match checked for a long gap between sessions: the signal recorded (if the gap
-    reached the limit) and when to look again (None: the match ended)."""
-
-    signal_id: int | None
-    next_check: datetime | None
-
-
-@dataclass(frozen=True)
 class Reminder:
     job: str  # the job id's parts after "reminder:"
     session_id: int
@@ -617,28 +608,21 @@ class SessionService:
             found = await rows.last_session_starts(session, self._clock.now(), latest_by)
         return [(match_id, latest + self.quiet_after) for match_id, latest in found]
 
-    async def quiet_check(self, match_id: int) -> QuietCheck:
-        """Record ``NO_SESSION_14_DAYS`` once per quiet spell of an active match."""
+    async def quiet_check_between(self, after: datetime | None, by: datetime) -> list[int]:
+        """Record ``NO_SESSION_14_DAYS``, once per quiet spell, for every active match whose
+        quiet mark (``quiet_after`` past its latest confirmed session begun, or its creation)
+        lies in (``after``, ``by``] and has passed (``after`` None: every mark by ``by``).
+        Returns the signals recorded; a second run records none."""
         now = self._clock.now()
+        since = None if after is None else after - self.quiet_after
         async with self._tx.begin("quiet-check") as changes:
             session = changes.session
-            match = await matches.by_id(session, match_id)
-            if match is None or match.status is not MatchStatus.ACTIVE:
-                return QuietCheck(None, None)
-            latest = max(
-                [match.created_at]
-                + [
-                    s.starts_at
-                    for s in await rows.for_match(session, match_id)
-                    if s.status is SessionStatus.CONFIRMED and s.starts_at <= now
-                ]
-            )
-            if now < latest + self.quiet_after:
-                return QuietCheck(None, latest + self.quiet_after)
-            if await rows.signal_since(session, signals.NO_SESSION_14_DAYS, match_id, latest):
-                return QuietCheck(None, now + self.quiet_after)
-            signal_id = await self._signal(changes, match, signals.NO_SESSION_14_DAYS)
-            return QuietCheck(signal_id, now + self.quiet_after)
+            found = await rows.quiet_since(session, now, since, by - self.quiet_after)
+            due = {match: latest for match, latest in found if latest + self.quiet_after <= now}
+            kind = signals.NO_SESSION_14_DAYS
+            signalled = await rows.signalled_since(session, kind, due)
+            quiet = await matches.by_ids(session, sorted(due.keys() - signalled))
+            return [await self._signal(changes, match, kind) for match in quiet]
 
     @staticmethod
     async def _signal(changes: Changes, match: Match, kind: str) -> int:

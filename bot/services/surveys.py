@@ -30,6 +30,8 @@ from storage.repositories import matches, members, surveys
 MAX_COMMENT = 1000
 #: A survey whose time passed while the bot was down is still sent within this much.
 LATE_GRACE = timedelta(days=7)
+#: Matches asked per transaction (two DMs each).
+PER_TRANSACTION = 250
 #: Each statement is answered from 1 (strongly disagree) to 5 (strongly agree).
 LIKERT_SCALE = range(1, 6)
 
@@ -84,28 +86,34 @@ class SurveyService:
             rows = await matches.midpoints_to_ask(session, earliest, until - after)
         return [(match_id, created + after) for match_id, created in rows]
 
-    async def ask_midpoint(
-        self, match_id: int, compose: Compose[MidpointDue]
-    ) -> MidpointDue | None:
-        """Write the mid-point survey DMs of ``match_id`` (each once) and mark the match
-        asked; None once the match has closed (or is gone) or was asked already."""
-        async with self._tx.begin("midpoint-survey") as changes:
-            session = changes.session
-            match = await matches.by_id(session, match_id)
-            if match is None or match.status is not MatchStatus.ACTIVE:
-                return None
-            if match.midpoint_asked_at is not None:
-                return None
-            mentor = await members.by_id(session, match.mentor_id)
-            mentee = await members.by_id(session, match.mentee_id)
-            if mentor is None or mentee is None:
-                return None
-            due = MidpointDue(
-                match.id, match.guild_id, (mentor.user_id, mentee.user_id), match.channel_id
-            )
-            match.midpoint_asked_at = self._clock.now()
-            await changes.send(compose(due))
-        return due
+    async def ask_midpoints_between(
+        self, after: datetime | None, by: datetime, compose: Compose[MidpointDue]
+    ) -> list[MidpointDue]:
+        """Write the mid-point survey DMs (each once) of every active match not asked yet
+        whose survey falls in (``after``, ``by``] and has passed, and mark them asked;
+        ``after`` None: every one passed within ``LATE_GRACE``. ``PER_TRANSACTION`` matches
+        a transaction, so a catch-up of thousands holds no write lock for long."""
+        weeks = self.after
+        if weeks is None:
+            return []
+        now = self._clock.now()
+        earliest = now - LATE_GRACE if after is None else max(after, now - LATE_GRACE)
+        asked: list[MidpointDue] = []
+        while True:
+            async with self._tx.begin("midpoint-survey") as changes:
+                found = await matches.midpoints_due(
+                    changes.session, earliest - weeks, min(by, now) - weeks, PER_TRANSACTION
+                )
+                due = [
+                    MidpointDue(match.id, match.guild_id, (mentor, mentee), match.channel_id)
+                    for match, mentor, mentee in found
+                ]
+                for match, _, _ in found:
+                    match.midpoint_asked_at = now
+                await changes.send([prompt for each in due for prompt in compose(each)])
+            asked += due
+            if len(found) < PER_TRANSACTION:
+                return asked
 
     async def submit_midpoint(
         self, match_id: int, user_id: int, answers: Sequence[int], comment: str

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import Match, MatchStatus
+from storage.batching import chunks
+from storage.models import Match, MatchStatus, Member
 
 
 async def by_id(session: AsyncSession, match_id: int) -> Match | None:
     return await session.get(Match, match_id)
+
+
+async def by_ids(session: AsyncSession, match_ids: Sequence[int]) -> list[Match]:
+    """These matches (those that exist), by id."""
+    found: list[Match] = []
+    for part in chunks(match_ids):
+        found += await session.scalars(select(Match).where(Match.id.in_(part)).order_by(Match.id))
+    return found
 
 
 async def active(session: AsyncSession, guild_id: int) -> list[Match]:
@@ -102,6 +113,28 @@ async def midpoints_to_ask(
         .order_by(Match.id)
     )
     return [(match_id, created) for match_id, created in rows]
+
+
+async def midpoints_due(
+    session: AsyncSession, created_after: datetime, created_by: datetime, limit: int
+) -> list[tuple[Match, int, int]]:
+    """Up to ``limit`` of the matches ``midpoints_to_ask`` names, with their mentor's and
+    mentee's user ids, for update: the oldest first."""
+    mentor, mentee = aliased(Member), aliased(Member)
+    rows = await session.execute(
+        select(Match, mentor.user_id, mentee.user_id)
+        .join(mentor, mentor.id == Match.mentor_id)
+        .join(mentee, mentee.id == Match.mentee_id)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            Match.created_at > created_after,
+            Match.created_at <= created_by,
+            Match.midpoint_asked_at.is_(None),
+        )
+        .order_by(Match.created_at, Match.id)
+        .limit(limit)
+    )
+    return [(match, mentor_user, mentee_user) for match, mentor_user, mentee_user in rows]
 
 
 async def without_channel(session: AsyncSession) -> list[Match]:

@@ -305,46 +305,97 @@ async def remove_holiday(session: AsyncSession, guild_id: int, day: date) -> boo
     return bool(getattr(result, "rowcount", 0))
 
 
-async def signal_since(session: AsyncSession, kind: str, match_id: int, since: datetime) -> bool:
-    found = await session.scalar(
-        select(Signal.id)
-        .where(Signal.kind == kind, Signal.match_id == match_id, Signal.created_at >= since)
-        .limit(1)
-    )
-    return found is not None
-
-
 async def last_session_starts(
     session: AsyncSession, now: datetime, latest_by: datetime | None = None
 ) -> list[tuple[int, datetime]]:
     """(match id, start of its latest confirmed session begun by ``now``, or its creation) of
     every active match, in every server; with ``latest_by``, only those where that is by
     then."""
-    started = (
-        select(MentoringSession.match_id, func.max(MentoringSession.starts_at).label("latest"))
-        .where(
-            MentoringSession.status == SessionStatus.CONFIRMED,
-            MentoringSession.starts_at <= now,
+    return await _latest_starts(session, now, None, None, latest_by)
+
+
+async def quiet_since(
+    session: AsyncSession, now: datetime, after: datetime | None, by: datetime
+) -> list[tuple[int, datetime]]:
+    """(match id, its latest confirmed session begun by ``now`` or its creation) of every
+    active match where that lies in (``after``, ``by``] (``after`` None: by ``by``). The
+    candidates are read by range (matches made, sessions begun), so a short span reads the
+    few pairs in it, not every pair."""
+    if after is None:
+        return await _latest_starts(session, now, None, None, by)
+    made = await session.scalars(
+        select(Match.id).where(
+            Match.status == MatchStatus.ACTIVE, Match.created_at > after, Match.created_at <= by
         )
-        .group_by(MentoringSession.match_id)
-        .subquery()
     )
+    begun = await session.scalars(
+        select(MentoringSession.match_id).where(
+            MentoringSession.status == SessionStatus.CONFIRMED,
+            MentoringSession.starts_at > after,
+            MentoringSession.starts_at <= min(by, now),
+        )
+    )
+    candidates = sorted({*made, *begun})
+    found: list[tuple[int, datetime]] = []
+    for part in chunks(candidates):
+        found += await _latest_starts(session, now, part, after, by)
+    return found
+
+
+async def _latest_starts(
+    session: AsyncSession,
+    now: datetime,
+    match_ids: Sequence[int] | None,
+    after: datetime | None,
+    by: datetime | None,
+) -> list[tuple[int, datetime]]:
+    """Active matches' ids (of ``match_ids``, or all) with their latest confirmed session begun
+    by ``now``, or their creation, where that lies in (``after``, ``by``]."""
+    started = select(
+        MentoringSession.match_id, func.max(MentoringSession.starts_at).label("latest")
+    ).where(
+        MentoringSession.status == SessionStatus.CONFIRMED,
+        MentoringSession.starts_at <= now,
+    )
+    if match_ids is not None:
+        started = started.where(MentoringSession.match_id.in_(match_ids))
+    latest = started.group_by(MentoringSession.match_id).subquery()
     query = (
-        select(Match.id, Match.created_at, started.c.latest)
-        .outerjoin(started, started.c.match_id == Match.id)
+        select(Match.id, Match.created_at, latest.c.latest)
+        .outerjoin(latest, latest.c.match_id == Match.id)
         .where(Match.status == MatchStatus.ACTIVE)
         .order_by(Match.id)
     )
-    if latest_by is not None:
+    if match_ids is not None:
+        query = query.where(Match.id.in_(match_ids))
+    if by is not None:
         query = query.where(
-            Match.created_at <= latest_by,
-            or_(started.c.latest.is_(None), started.c.latest <= latest_by),
+            Match.created_at <= by, or_(latest.c.latest.is_(None), latest.c.latest <= by)
         )
-    rows = await session.execute(query)
-    return [
-        (match_id, max(created, latest) if latest is not None else created)
-        for match_id, created, latest in rows
-    ]
+    found = []
+    for match_id, created, begun in await session.execute(query):
+        mark = created if begun is None else max(created, begun)
+        if after is None or mark > after:
+            found.append((match_id, mark))
+    return found
+
+
+async def signalled_since(session: AsyncSession, kind: str, since: dict[int, datetime]) -> set[int]:
+    """Of the matches in ``since`` (match id -> instant), those with a ``kind`` signal
+    recorded at or after their instant."""
+    signalled: set[int] = set()
+    for part in chunks(sorted(since)):
+        rows = await session.execute(
+            select(Signal.match_id, func.max(Signal.created_at))
+            .where(Signal.kind == kind, Signal.match_id.in_(part))
+            .group_by(Signal.match_id)
+        )
+        signalled.update(
+            match_id
+            for match_id, latest in rows
+            if match_id is not None and latest is not None and latest >= since[match_id]
+        )
+    return signalled
 
 
 async def cancel_ahead(session: AsyncSession, match_id: int, now: datetime) -> None:

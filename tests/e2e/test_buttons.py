@@ -18,15 +18,16 @@ import re
 from collections.abc import Awaitable, Callable
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import product
 from typing import Any
 
 import discord
 import pytest
 from simcord.results import InteractionResult
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from bot.jobs import unix
 from cogs.errors import EXPIRED_BUTTONS, EXPIRED_FORM, ReportingItem
 from storage.models import (
     Base,
@@ -175,10 +176,15 @@ async def surveys(world: World) -> dict[Key, Shown]:
     await world.staff.slash(
         world.general, "staff match end", mentor=mentor, mentee=second, reason="moved school"
     )
-    async with world.bot.sessions() as session:
+    weeks = timedelta(weeks=world.bot.settings.surveys.midpoint_weeks)
+    async with world.bot.sessions() as session:  # as if made that many weeks ago
         match_id = await session.scalar(select(Match.id).order_by(Match.id))
-    # The mid-point job itself, run last: what the scheduler would run weeks into the match.
-    await world.bot.cogs["SurveyCog"].send(match_id)  # type: ignore[attr-defined]
+        made = world.bot.clock.now() - weeks - timedelta(hours=1)
+        await session.execute(update(Match).where(Match.id == match_id).values(created_at=made))
+        await session.commit()
+    # The mid-point job itself, run last: what the scheduler runs weeks into the match.
+    cog: Any = world.bot.cogs["SurveyCog"]
+    await cog.send(0, unix(world.bot.clock.now()))
     await world.bot.delivery.idle()  # its DMs leave through the engine, after the commit
     return {
         ("SurveyButton", "midpoint"): button(

@@ -13,7 +13,7 @@ from simcord.results import InteractionResult
 from sqlalchemy import select
 
 from bot.config import SurveySettings
-from bot.jobs import MIDPOINT, MIDPOINT_PLAN
+from bot.jobs import HORIZON_PLAN, MIDPOINT
 from storage.models import ClosureSurvey, MidpointSurvey
 from tests.e2e.conftest import World, build_bot
 from tests.e2e.test_checkins import advance
@@ -42,9 +42,9 @@ async def test_the_survey_arrives_once_and_is_answered_once(
 ) -> None:
     mentee, mentor = await matched(world)
     await restart_with_one_week(world, database_url)  # before the survey is due
-    # A week ahead is beyond the horizon: the hourly re-plan adds it in time.
+    # A week ahead is beyond the horizon: the planner adds it in time.
     assert world.bot.scheduler.planned(MIDPOINT) == {}
-    assert world.bot.scheduler.has(MIDPOINT_PLAN.id())
+    assert world.bot.scheduler.has(HORIZON_PLAN.id())
     await advance(world, WEEK - 3600)
     assert survey_dms(mentee) == [] and survey_dms(mentor) == []
     await advance(world, 2 * 3600)

@@ -21,7 +21,6 @@ from bot.services.profiles import ProfileService
 from bot.services.programs import ProgramService
 from bot.services.sessions import (
     FirstSessionCheck,
-    QuietCheck,
     Scheduled,
     SessionService,
     SessionTimes,
@@ -162,19 +161,37 @@ async def test_two_no_shows_in_a_row_record_one_signal(world: World) -> None:
 
 
 async def test_fourteen_quiet_days_record_one_signal_per_quiet_spell(world: World) -> None:
-    ((match_id, first_check),) = await world.service.quiet_matches()
-    assert first_check == MONDAY_NOON + timedelta(days=14)
-    world.clock.set(MONDAY_NOON + timedelta(days=13))
-    early = await world.service.quiet_check(match_id)
-    assert early.signal_id is None and early.next_check == first_check
-    world.clock.set(first_check)
-    due = await world.service.quiet_check(match_id)
-    assert due.signal_id is not None and await signals(world) == ["no_session_14_days"]
-    again = await world.service.quiet_check(match_id)  # a double fire: no second signal
-    assert again.signal_id is None and await signals(world) == ["no_session_14_days"]
+    ((match_id, mark),) = await world.service.quiet_matches()
+    assert match_id > 0
+    assert mark == MONDAY_NOON + timedelta(days=14)  # made at noon, no session since
+    span = timedelta(minutes=15)
+    world.clock.set(mark - timedelta(days=1))
+    assert await world.service.quiet_check_between(None, mark) == []  # not passed yet
+    world.clock.set(mark)
+    assert await world.service.quiet_check_between(mark, mark + span) == []  # another span
+    recorded = await world.service.quiet_check_between(mark - span, mark)
+    assert len(recorded) == 1 and await signals(world) == ["no_session_14_days"]
+    assert await world.service.quiet_check_between(mark - span, mark) == []  # a double fire
+    assert await world.service.quiet_check_between(None, mark) == []  # and the start's catch-up
+    assert await signals(world) == ["no_session_14_days"]
     await world.matches.end(GUILD, STAFF, MENTOR, MENTEE, "moved away", closing_notes)
-    assert await world.service.quiet_check(match_id) == QuietCheck(None, None)
     assert await world.service.quiet_matches() == []
+    assert await world.service.quiet_check_between(None, mark + timedelta(days=30)) == []
+
+
+async def test_a_session_that_began_starts_a_new_quiet_spell(world: World) -> None:
+    proposed = await world.schedule(MENTEE, "wednesday 4pm")  # 21:00 UTC, two days on
+    (confirmed,) = await world.respond(proposed.first.id, MENTOR, accept=True)
+    made = MONDAY_NOON + timedelta(days=14)
+    world.clock.set(made)
+    moved = confirmed.starts_at + timedelta(days=14)
+    assert await world.service.quiet_matches() == [(confirmed.match_id, moved)]
+    span = timedelta(minutes=15)
+    assert await world.service.quiet_check_between(made - span, made) == []  # the old mark
+    world.clock.set(moved)
+    (signal,) = await world.service.quiet_check_between(None, moved)  # a start's catch-up
+    assert await world.service.quiet_check_between(moved - span, moved) == []
+    assert await signals(world) == ["no_session_14_days"] and signal > 0
 
 
 async def test_jobs_are_planned_from_the_times_of_sessions_read_in_one_statement(

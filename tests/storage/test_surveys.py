@@ -13,6 +13,8 @@ from bot.clock import FixedClock
 from bot.config import SurveySettings
 from bot.delivery import Prompt
 from bot.errors import UserError
+from bot.jobs import SPAN
+from bot.services import surveys as surveys_module
 from bot.services.reports import ReportService
 from bot.services.surveys import MidpointDue, Survey, SurveyService
 from storage.db import Sessions
@@ -34,6 +36,9 @@ async def two_pairs(services: Services) -> tuple[int, int]:
     a = await services.matches.create(GUILD, 999, 10, 20)
     b = await services.matches.create(GUILD, 999, 10, 21)
     return a.match_id, b.match_id
+
+
+DAY = timedelta(days=1)
 
 
 def survey_service(sessions: Sessions, weeks: int = 8) -> SurveyService:
@@ -170,31 +175,50 @@ async def test_plan_and_due_follow_the_matches(sessions: Sessions) -> None:
     due_at = NOW + timedelta(weeks=8)
     assert await surveys.plan(due_at - timedelta(seconds=1)) == []  # beyond the bound
     assert await surveys.plan(until) == [(a, due_at), (b, due_at)]
-    due = await surveys.ask_midpoint(b, midpoint_notes)
-    assert due is not None and due.user_ids == (10, 21) and due.guild_id == GUILD
-    assert await written(sessions) == [(f"midpoint:{b}:10", 10), (f"midpoint:{b}:21", 21)]
-    assert await surveys.ask_midpoint(b, midpoint_notes) is None  # a double fire
-    assert len(await written(sessions)) == 2  # writes nothing twice
-    assert await surveys.plan(until) == [(a, due_at)]  # asked: not planned again
-    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)
-    assert await surveys.plan(until) == []
-    assert await surveys.ask_midpoint(a, midpoint_notes) is None
-    assert await surveys.ask_midpoint(a + b + 100, midpoint_notes) is None
+    early = SurveyService(sessions, FixedClock(due_at - DAY), SurveySettings(8, QUESTIONS))
+    assert await early.ask_midpoints_between(None, due_at, midpoint_notes) == []  # not yet
+    await services.matches.end(GUILD, 999, 10, 20, "done", closing_notes)  # a closes
+    on_time = SurveyService(sessions, FixedClock(due_at), SurveySettings(8, QUESTIONS))
+    assert await on_time.ask_midpoints_between(due_at, due_at + SPAN, midpoint_notes) == []
+    (due,) = await on_time.ask_midpoints_between(due_at - SPAN, due_at, midpoint_notes)
+    assert due.match_id == b and due.user_ids == (10, 21) and due.guild_id == GUILD
+    assert await midpoint_dms(sessions) == [(f"midpoint:{b}:10", 10), (f"midpoint:{b}:21", 21)]
+    again = await on_time.ask_midpoints_between(due_at - SPAN, due_at, midpoint_notes)
+    assert again == []  # a double fire
+    assert await on_time.ask_midpoints_between(None, due_at, midpoint_notes) == []  # a start's
+    assert len(await midpoint_dms(sessions)) == 2  # writes nothing twice
+    assert await on_time.plan(until) == []  # asked or closed: not planned again
 
 
-async def test_a_match_asked_in_the_grace_window_is_not_fired_again_each_hour(
-    sessions: Sessions,
+async def test_a_start_asks_what_passed_within_the_grace_once_in_small_transactions(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = Services(sessions)
     a, b = await two_pairs(services)
+    monkeypatch.setattr(surveys_module, "PER_TRANSACTION", 1)
     late = SurveyService(  # the bot was down when both surveys were due: within the grace
         sessions, FixedClock(NOW + timedelta(weeks=8, days=2)), SurveySettings(8, QUESTIONS)
     )
     assert [match_id for match_id, _ in await late.plan(NOW + timedelta(weeks=9))] == [a, b]
-    assert await late.ask_midpoint(a, midpoint_notes) is not None
+    asked = await late.ask_midpoints_between(None, NOW + timedelta(weeks=8, days=2), midpoint_notes)
+    assert [due.match_id for due in asked] == [a, b]
     for _ in range(3):  # the hourly re-plans
-        assert [match_id for match_id, _ in await late.plan(NOW + timedelta(weeks=9))] == [b]
-    assert len(await written(sessions)) == 2
+        assert await late.plan(NOW + timedelta(weeks=9)) == []
+    assert len(await midpoint_dms(sessions)) == 4
+
+
+async def test_a_survey_passed_beyond_the_grace_is_not_sent(sessions: Sessions) -> None:
+    services = Services(sessions)
+    await two_pairs(services)
+    later = NOW + timedelta(weeks=8, days=8)
+    late = SurveyService(sessions, FixedClock(later), SurveySettings(8, QUESTIONS))
+    assert await late.plan(later + timedelta(weeks=1)) == []
+    assert await late.ask_midpoints_between(None, later, midpoint_notes) == []
+    assert await midpoint_dms(sessions) == []
+
+
+async def midpoint_dms(sessions: Sessions) -> list[tuple[str, int]]:
+    return [(key, user) for key, user in await written(sessions) if key.startswith("midpoint:")]
 
 
 def midpoint_notes(due: MidpointDue) -> list[Prompt]:

@@ -77,6 +77,16 @@ def test_a_window_holds_what_is_after_its_start_up_to_its_end() -> None:
     assert Window(None, now).holds(now - timedelta(days=30))
 
 
+def test_a_span_holds_its_end_and_not_its_start() -> None:
+    every = jobs.SPAN
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a whole multiple of 15 minutes
+    end = jobs.unix(start + every)
+    assert jobs.span_end(start + every, every) == end
+    assert jobs.span_end(start + timedelta(microseconds=1), every) == end
+    assert jobs.span_end(start, every) == jobs.unix(start)  # the span before
+    assert jobs.span_end(start + timedelta(minutes=15, seconds=1), every) == end + 900
+
+
 async def test_cancel_matching_removes_only_that_prefix_and_the_index_follows_runs(
     scheduler: Scheduler,
 ) -> None:
