@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -275,14 +274,6 @@ def kind_of(job_id: str) -> JobKind | None:
 def unix(instant: datetime) -> int:
     """The whole second of an instant, as grouped job ids carry it."""
     return int(instant.timestamp())
-
-
-def spans(marks: Iterable[datetime], window: Window, now: datetime) -> tuple[bool, list[int]]:
-    """Of the marks in the window: whether one has passed (a catch-up job runs now for
-    those), and the ends (unix) of the spans of ``SPAN`` holding those ahead, in order."""
-    held = [mark for mark in marks if window.holds(mark)]
-    ahead = {span_end(mark, SPAN) for mark in held if mark > now}
-    return any(mark <= now for mark in held), sorted(ahead)
 
 
 def span_end(instant: datetime, every: timedelta) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -38,7 +38,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from bot.jobs import JOBS_AT_ONCE, URGENT_AT_ONCE, JobKind, kind_of
+from bot.jobs import (
+    JOBS_AT_ONCE,
+    SPAN,
+    URGENT_AT_ONCE,
+    JobKind,
+    Window,
+    kind_of,
+    span_end,
+    unix,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +184,33 @@ class Scheduler:
             self._batches -= 1
             if not self._batches and not self._stopping:
                 self._scheduler.resume()
+
+    def run_spans(
+        self,
+        kind: JobKind,
+        catch_up: JobKind,
+        marks: Iterable[datetime],
+        window: Window,
+        func: JobFunc,
+    ) -> int:
+        """For a kind grouped by span: ``func(after, by)`` (unix) once per ``SPAN`` that
+        holds a mark of ``window`` still ahead (``kind``), and at once for the marks passed
+        (``catch_up``, ``after`` 0). A job already planned is left as it is; returns how
+        many were added."""
+        now = self._clock.now()
+        held = [mark for mark in marks if window.holds(mark)]
+        added = 0
+        with self.batch():
+            if any(mark <= now for mark in held) and not self.has(catch_up.id()):
+                # By the next whole second: a mark not passed yet is also in a span ahead.
+                self.run_at(catch_up.id(), now, func, 0, unix(now) + 1)
+                added += 1
+            for end in sorted({span_end(mark, SPAN) for mark in held if mark > now}):
+                if not self.has(kind.id(end)):
+                    at = datetime.fromtimestamp(end, UTC)
+                    self.run_at(kind.id(end), at, func, end - int(SPAN.total_seconds()), end)
+                    added += 1
+        return added
 
     def cancel(self, job: str) -> bool:
         """Remove the job if it exists; True when one was removed."""

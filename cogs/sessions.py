@@ -41,9 +41,7 @@ from bot.jobs import (
     QUIET_CHECK,
     QUIET_CHECK_MISSED,
     REMINDER,
-    SPAN,
     Window,
-    spans,
     unix,
 )
 from bot.services.access import Audience
@@ -323,20 +321,12 @@ class SessionCog(commands.Cog):
 
     def plan_quiet_checks(self, marks: Sequence[datetime], window: Window | None = None) -> int:
         """Look at the pairs for a long gap with no session (NO_SESSION_14_DAYS) at their
-        marks in the window: one job per ``SPAN`` span holding a mark (its handler
-        reads the pairs from rows, so a session that moves a mark needs no job removed), and
-        on start one at once for every mark passed while the bot was down. Returns how many
-        were planned."""
-        now = self.bot.clock.now()
-        missed, ends = spans(marks, window or self._window(), now)
-        scheduler = self.bot.scheduler
-        if missed:  # by the next whole second: a mark not passed yet is also in a span ahead
-            scheduler.run_at(QUIET_CHECK_MISSED.id(), now, self.quiet_check, 0, unix(now) + 1)
-        for end in ends:
-            at = datetime.fromtimestamp(end, UTC)
-            begins = end - int(SPAN.total_seconds())
-            scheduler.run_at(QUIET_CHECK.id(end), at, self.quiet_check, begins, end)
-        return len(ends) + int(missed)
+        marks in the window: one job per span holding a mark (its handler reads the pairs
+        from rows, so a session that moves a mark needs no job removed), and on start one
+        at once for every mark passed while the bot was down. Returns how many were added."""
+        return self.bot.scheduler.run_spans(
+            QUIET_CHECK, QUIET_CHECK_MISSED, marks, window or self._window(), self.quiet_check
+        )
 
     async def quiet_check(self, after: int, by: int) -> None:
         """The job: NO_SESSION_14_DAYS for the pairs whose mark lies in (after, by] (unix;

@@ -21,15 +21,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
-from bot.jobs import (
-    HORIZON,
-    MIDPOINT,
-    MIDPOINT_MISSED,
-    SPAN,
-    Window,
-    spans,
-    unix,
-)
+from bot.jobs import HORIZON, MIDPOINT, MIDPOINT_MISSED, Window
 from bot.services.surveys import MidpointDue, Survey, SurveyService
 from cogs import survey_texts as texts
 from cogs.outbox import dm, transactions
@@ -58,22 +50,10 @@ class SurveyCog(commands.Cog):
         planned yet, and on start (``since`` None) one at once for those passed. A
         survey's moment is fixed by its match's start, so the planner's runs find each one
         before it is due. Returns how many jobs were added."""
-        now = self.bot.clock.now()
-        scheduler = self.bot.scheduler
         due = await self.surveys.plan(window.until)
-        missed, ends = spans([at for _, at in due], window, now)
-        added = 0
-        with scheduler.batch():
-            if missed and not scheduler.has(MIDPOINT_MISSED.id()):
-                scheduler.run_at(MIDPOINT_MISSED.id(), now, self.send, 0, unix(now))
-                added += 1
-            for end in ends:
-                if not scheduler.has(MIDPOINT.id(end)):
-                    at = datetime.fromtimestamp(end, UTC)
-                    begins = end - int(SPAN.total_seconds())
-                    scheduler.run_at(MIDPOINT.id(end), at, self.send, begins, end)
-                    added += 1
-        return added
+        return self.bot.scheduler.run_spans(
+            MIDPOINT, MIDPOINT_MISSED, [at for _, at in due], window, self.send
+        )
 
     async def send(self, after: int, by: int) -> None:
         """The job: DM both members of every match due in (after, by] (unix; ``after`` 0:
