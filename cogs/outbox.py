@@ -77,29 +77,26 @@ class InTheirLanguage:
     for the outbox to render."""
 
     def __init__(self) -> None:
-        # Each object is kept with its rendering: its id is not reused meanwhile.
-        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
-        self._buttons: dict[tuple[int, str], tuple[Components, Components]] = {}
+        self._texts: dict[tuple[str, str], str] = {}
+        self._buttons: dict[tuple[Components, str], Components] = {}
 
     def text(self, text: str, language: str | None) -> str:
         if language is None:
             return text
-        memo = (id(text), language)
-        if memo not in self._texts:
-            self._texts[memo] = (text, render(text, language))
-        return self._texts[memo][1]
+        if (text, language) not in self._texts:
+            self._texts[text, language] = render(text, language)
+        return self._texts[text, language]
 
     def button(self, components: Components, language: str | None) -> Components:
         """``components`` with every label rendered in ``language``, a custom_id each."""
         if language is None:
             return components
-        memo = (id(components), language)
-        if memo not in self._buttons:
+        if (components, language) not in self._buttons:
             (row,) = render_json(components(""), language)
             (button,) = row["components"]
 
             def stamped(custom_id: str) -> tuple[dict[str, Any], ...]:
                 return ({**row, "components": [{**button, "custom_id": custom_id}]},)
 
-            self._buttons[memo] = (components, stamped)
-        return self._buttons[memo][1]
+            self._buttons[components, language] = stamped
+        return self._buttons[components, language]
