@@ -1,20 +1,24 @@
 """Statement sizes that hold on every database: PostgreSQL takes at most 32,767 bind
-parameters in one statement, SQLite 32,766 (999 on older builds). And rows written in bulk
-as the driver takes them (``stored``)."""
+parameters in one statement, SQLite 32,766 (999 on older builds). And many rows inserted
+as one value (``insert_rows``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Dialect, Table, TypeDecorator
-from sqlalchemy.types import NullType
+from sqlalchemy import JSON, Dialect, String, Table, TypeDecorator, bindparam, column, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType, TypeEngine
 
 T = TypeVar("T")
 
-#: Values per ``IN (...)`` list.
+#: Values per ``IN (...)`` list, and at most the rows per ``insert_rows`` statement.
 IN_LIST = 1000
-#: Bind parameters per multi-row INSERT (rows x columns).
+#: Bind parameters per statement (rows x columns).
 PARAMETERS = 30_000
 
 
@@ -25,14 +29,89 @@ def chunks(values: Iterable[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def rows_per_insert(columns: int) -> int:
-    """How many rows of ``columns`` values one INSERT may carry."""
-    return max(1, PARAMETERS // max(1, columns))
+async def insert_rows(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict: Sequence[str],
+    returning: Sequence[str],
+    given: frozenset[str] = frozenset(),
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (values by column name; a column a row leaves out takes its Python
+    default, a callable one called once for all, else NULL), a row whose ``conflict``
+    columns are taken left as it is; returns the ``returning`` columns of the rows
+    inserted. In the caller's transaction. The values of the ``given`` columns are as the
+    driver takes them already (a JSON column's text, serialized by the caller).
+
+    At most ``IN_LIST`` rows per ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, with
+    nothing built per row but its values: each column's own bind processing (its type's,
+    for this dialect: UTC datetimes, cleaned strings, enums, JSON) runs once per distinct
+    value of the column in a statement. PostgreSQL takes the rows as one array per column
+    (``unnest``), SQLite as one multi-row ``VALUES`` given to the driver as it is (no
+    per-row parameter dictionaries: that was most of a fan-out's client time)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    defaults = _defaults(table)
+    names = tuple(sorted({name for row in rows for name in row} | set(defaults)))
+    process = [None if name in given else _processor(table.c[name].type, dialect) for name in names]
+    size = min(IN_LIST, PARAMETERS // len(names))
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks(rows, size):
+        values = [
+            _column([row.get(name, defaults.get(name)) for row in chunk], processed)
+            for name, processed in zip(names, process, strict=True)
+        ]
+        if dialect.name == "postgresql":
+            statement = _unnest(table, names, tuple(conflict), tuple(returning))
+            params = {f"c{n}": column_values for n, column_values in enumerate(values)}
+            found += [tuple(row) for row in await session.execute(statement, params)]
+            continue
+        sql = _values(table, names, len(chunk), tuple(conflict), tuple(returning))
+        flat = tuple(value for row in zip(*values, strict=True) for value in row)
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(sql, flat)
+        read = [_reader(table.c[name].type, dialect) for name in returning]
+        found += [
+            tuple(value if r is None else r(value) for r, value in zip(read, row, strict=True))
+            for row in result
+        ]
+    return found
 
 
-class AsStored(TypeDecorator[Any]):
-    """A bind parameter whose value is given as the driver takes it (``stored`` ran its
-    column's own bind processing already): nothing runs on it per row."""
+def _defaults(table: Table) -> dict[str, Any]:
+    """The Python-side default of each column that has one."""
+    found = {}
+    for column_ in table.c:
+        default = column_.default
+        if default is not None and (default.is_scalar or default.is_callable):
+            found[column_.name] = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+    return found
+
+
+def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _column(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    """One column's values as the driver takes them, each distinct one processed once."""
+    if process is None:
+        return values
+    memo: dict[Any, Any] = {}
+    found = []
+    for value in values:
+        try:
+            found.append(memo[value])
+        except KeyError:
+            found.append(memo.setdefault(value, process(value)))
+        except TypeError:  # unhashable (a JSON list): processed as it is
+            found.append(process(value))
+    return found
+
+
+class _AsStored(TypeDecorator[Any]):
+    """A bind parameter given as the driver takes it: nothing runs on it here."""
 
     impl = NullType
     cache_ok = True
@@ -41,31 +120,62 @@ class AsStored(TypeDecorator[Any]):
         return None
 
 
-def stored(
-    table: Table, dialect: Dialect, rows: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """``rows`` (values by column name) as the driver takes them, for a statement whose
-    parameters are ``AsStored``: each column's own bind processing (its type's, for this
-    dialect: UTC datetimes, cleaned strings, enums, JSON) run once per distinct value of
-    that column, not once per row (a fan-out's rows share their times, kinds and status).
-    The values written are those SQLAlchemy writes through the column's type."""
-    processors: dict[str, Callable[[Any], Any] | None] = {}
-    memo: dict[tuple[str, Any], Any] = {}
-    found: list[dict[str, Any]] = []
-    for row in rows:
-        values: dict[str, Any] = {}
-        for name, value in row.items():
-            if name not in processors:
-                processors[name] = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            process = processors[name]
-            if process is None:
-                values[name] = value
-                continue
-            try:
-                values[name] = memo[name, value]
-            except KeyError:
-                values[name] = memo[name, value] = process(value)
-            except TypeError:  # unhashable (a JSON list): processed as it is
-                values[name] = process(value)
-        found.append(values)
-    return found
+@cache
+def _unnest(
+    table: Table, names: tuple[str, ...], conflict: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    """PostgreSQL's ``insert_rows`` statement for rows of these columns: one array per
+    column (built once per shape)."""
+    arrays, picked = [], []
+    for n, name in enumerate(names):
+        impl = _impl(table.c[name].type)
+        # Strings travel as text (a VARCHAR(n) cast would cut a long one short: the insert
+        # refuses it instead); JSON as its text, cast where it is picked.
+        element = "TEXT" if isinstance(impl, String | JSON) else impl.compile(_postgresql())
+        arrays.append(f"CAST(:c{n} AS {element}[])")
+        picked.append(f"CAST(given.c{n} AS JSON)" if isinstance(impl, JSON) else f"given.c{n}")
+    aliases = ", ".join(f"c{n}" for n in range(len(names)))
+    source = text(
+        f"SELECT {', '.join(picked)} FROM unnest({', '.join(arrays)}) AS given({aliases})"  # noqa: S608 - positions, no values
+    ).bindparams(*(bindparam(f"c{n}", type_=_AsStored()) for n in range(len(names))))
+    return (
+        pg_insert(table)
+        .from_select(list(names), source.columns(*(column(name) for name in names)))
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*(table.c[name] for name in returning))
+    )
+
+
+@cache
+def _values(
+    table: Table,
+    names: tuple[str, ...],
+    count: int,
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> str:
+    """SQLite's ``insert_rows`` statement for ``count`` rows of these columns."""
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    return (
+        f"INSERT INTO {_quoted(table.name)} ({', '.join(map(_quoted, names))}) "  # noqa: S608 - names, no values
+        f"VALUES {', '.join([row] * count)} "
+        f"ON CONFLICT ({', '.join(map(_quoted, conflict))}) DO NOTHING "
+        f"RETURNING {', '.join(map(_quoted, returning))}"
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reader(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
+
+
+def _impl(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+
+
+@cache
+def _postgresql() -> Dialect:
+    return postgresql.dialect()  # type: ignore[no-untyped-call]

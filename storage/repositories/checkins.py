@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
-from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    bindparam,
     false,
     func,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from storage.batching import AsStored, chunks, rows_per_insert, stored
+from storage.batching import chunks, insert_rows
 from storage.models import (
     Checkin,
     CheckinPreference,
@@ -201,36 +197,20 @@ class OpenedRow(NamedTuple):
 
 
 async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> list[OpenedRow]:
-    """Insert check-ins (each with the same columns), one executemany per chunk of rows
-    that fits the parameter limit, each column's values processed once per distinct value
-    (``stored``); a (member, week) that has one is left as it is. Returns the rows
-    inserted, by id."""
-    if not values:
-        return []
-    dialect = session.get_bind().dialect
-    statement = _open_statement(dialect.name, tuple(values[0]))
-    found: list[OpenedRow] = []
-    for chunk in chunks(values, rows_per_insert(len(values[0]))):
-        result = await session.execute(statement, stored(_CHECKINS, dialect, chunk))
-        found += [OpenedRow(*row) for row in result]
-    return sorted(found)
+    """Insert check-ins (``insert_rows``); a (member, week) that has one is left as it is.
+    Returns the rows inserted, by id."""
+    found = await insert_rows(
+        session,
+        _CHECKINS,
+        values,
+        conflict=["member_id", "week"],
+        returning=["id", "member_id", "closes_at"],
+    )
+    return sorted(OpenedRow(*row) for row in found)
 
 
 #: The Core table, not the entity: no ORM bookkeeping for thousands of plain rows.
 _CHECKINS = Checkin.metadata.tables[Checkin.__tablename__]
-
-
-@cache
-def _open_statement(dialect: str, names: tuple[str, ...]) -> Any:
-    """The INSERT of ``open_many`` for rows of these columns (built once per shape)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = _CHECKINS
-    return (
-        insert(table)
-        .values({name: bindparam(name, type_=AsStored()) for name in names})
-        .on_conflict_do_nothing(index_elements=["member_id", "week"])
-        .returning(table.c.id, table.c.member_id, table.c.closes_at)
-    )
 
 
 async def pair_channels(session: AsyncSession, mentee_ids: Sequence[int]) -> dict[int, int | None]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -23,12 +22,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import clean_json_text
-from storage.batching import AsStored, chunks, stored
+from storage.batching import chunks, insert_rows
 from storage.models import Delivery, DeliveryStatus, DmChannel, DmStatus, GuildSettings, Member
 
 _TABLE = cast(Table, Delivery.__table__)
-#: Rows per executemany of the claim (each batched by SQLAlchemy within the parameter limit).
-CLAIM_CHUNK = 1000
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -39,48 +36,19 @@ async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[st
     """Insert each row (a dict of Delivery columns, ``key`` included) as pending; returns
     the keys that were new. A key recorded before is never claimed again.
 
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` compiled once (and cached) and run
-    as an executemany per chunk, in the caller's transaction: nothing is committed here.
-    The payload is cleaned and serialized here, once per row (``clean_json_text``); every
-    other value goes through its column's type once per distinct value (``stored``)."""
-    if not rows:
-        return set()
-    dialect = session.get_bind().dialect
-    names = sorted({column for row in rows for column in row} - {"payload"})
-    statement = _claim_statement(dialect.name, tuple(names))
-    blank = dict.fromkeys(names)
-    new: set[str] = set()
-    for chunk in chunks(rows, CLAIM_CHUNK):
-        plain, payloads = [], []
-        for row in chunk:
-            values = {**blank, **row, "status": DeliveryStatus.PENDING, "attempts": 0}
-            payloads.append(clean_json_text(values.pop("payload", None)))
-            plain.append(values)
-        params = stored(_TABLE, dialect, plain)
-        for values, payload in zip(params, payloads, strict=True):
-            values["payload_text"] = payload
-        result = await session.execute(statement, params)
-        new.update(result.scalars())
-    return new
-
-
-@cache
-def _claim_statement(dialect: str, names: tuple[str, ...]) -> Any:
-    """The claim's INSERT for rows of these columns, its parameters as ``stored`` gives
-    them (built once per shape of row)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    columns = (*names, "status", "attempts")
-    return (
-        insert(_TABLE)
-        .values(
-            {
-                **{name: bindparam(name, type_=AsStored()) for name in columns},
-                "payload": bindparam("payload_text", type_=AsStored()),
-            }
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_TABLE.c.key)
+    ``insert_rows``: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per thousand rows,
+    in the caller's transaction (nothing is committed here). The payload is cleaned and
+    serialized here, once per row (``clean_json_text``)."""
+    pending = {"status": DeliveryStatus.PENDING, "attempts": 0}
+    found = await insert_rows(
+        session,
+        _TABLE,
+        [{**row, **pending, "payload": clean_json_text(row.get("payload"))} for row in rows],
+        conflict=["key"],
+        returning=["key"],
+        given=frozenset({"payload"}),
     )
+    return {key for (key,) in found}
 
 
 @dataclass(frozen=True)

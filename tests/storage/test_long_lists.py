@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.batching import IN_LIST
 from storage.db import Sessions
 from storage.models import (
     CheckinStatus,
@@ -136,7 +137,7 @@ async def test_40000_deliveries_are_claimed_and_read_in_one_transaction(
     async with sessions.begin() as session:
         with statements(engine) as claims:
             assert len(await deliveries.claim(session, rows)) == MANY
-        assert len(claims) == MANY // deliveries.CLAIM_CHUNK  # one INSERT per chunk
+        assert len(claims) == MANY // IN_LIST  # one INSERT per thousand rows
         assert len(set(claims)) == 1  # the same compiled statement each time
         assert await deliveries.claim(session, rows[:5]) == set()
         await deliveries.mark_attempting(session, keys, NOW)
