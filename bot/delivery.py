@@ -146,6 +146,9 @@ class Message:
     data: dict[str, Any] | None = None
     #: The language it is written in (``rendered``): a fallback post around it says so too.
     language: str = DEFAULT_LANGUAGE
+    #: Built with no ``Text`` in it (``cogs.outbox.dm`` of a fan-out's rendered texts and
+    #: buttons): ``rendered`` returns it as it is without looking through it again.
+    plain: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,7 +168,7 @@ class Message:
         with no ``Text`` in it was written in its own language and stays as it is. With
         ``texts`` (a memo kept by the caller for a batch), a content object shared by many
         messages is rendered once per language."""
-        if not _localized((self.content, self.embeds, self.components, self.data)):
+        if self.plain or not _localized((self.content, self.embeds, self.components, self.data)):
             return self
         if texts is None or not isinstance(self.content, Localized):
             content = render(self.content, language)

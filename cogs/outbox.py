@@ -16,7 +16,7 @@ import discord
 
 from bot.app import BridgesBot
 from bot.delivery import Message, Priority, Prompt
-from bot.i18n import DEFAULT_LANGUAGE, render, render_json
+from bot.i18n import DEFAULT_LANGUAGE, Localized, render, render_json
 from bot.services.outbox import Transactions
 
 #: The event that wakes the signal worker after signals were committed.
@@ -50,6 +50,12 @@ def dm(
     already (``cogs.views.stamped_button``), for a prompt without ``view``. ``language``:
     the reader's stored language, when read with them: the outbox does not read it again,
     and a message already rendered in it (``InTheirLanguage``) is written as it is."""
+    plain = (
+        language is not None
+        and view is None
+        and not isinstance(content, Localized)
+        and (not components or isinstance(components, Rendered))
+    )
     return Prompt(
         key=key,
         kind=key.split(":", 1)[0],
@@ -58,6 +64,7 @@ def dm(
             content=content,
             components=tuple(view.to_components()) if view is not None else components,
             language=language or DEFAULT_LANGUAGE,
+            plain=plain,
         ),
         priority=priority,
         fallback_channel_id=fallback_channel_id,
@@ -68,6 +75,10 @@ def dm(
 
 
 Components = Callable[[str], tuple[dict[str, Any], ...]]
+
+
+class Rendered(tuple[dict[str, Any], ...]):
+    """Components with every label rendered already (``InTheirLanguage.button``)."""
 
 
 class InTheirLanguage:
@@ -96,7 +107,7 @@ class InTheirLanguage:
             (button,) = row["components"]
 
             def stamped(custom_id: str) -> tuple[dict[str, Any], ...]:
-                return ({**row, "components": [{**button, "custom_id": custom_id}]},)
+                return Rendered(({**row, "components": [{**button, "custom_id": custom_id}]},))
 
             self._buttons[components, language] = stamped
         return self._buttons[components, language]
