@@ -16,7 +16,8 @@ configured), on a clock that stands still:
 1. start: the bot's ``start_work()``, as once the gateway is ready (the engine's
    ``start()``, the scheduler, every cog's ``reconcile()``, then the start-up heap frozen as
    ``bridges run`` freezes it, ``bot.heap``): time, ``scheduler.job_ids()``, VmRSS after.
-2. fan-out: the check-ins cog's ``open_due`` (with its ``fanout`` compose) for the instant
+2. fan-out: the check-ins cog's ``send_due`` (its job's call: the service's ``open_due``
+   with the cog's ``fanout`` compose, the heap left to young collections) for the instant
    every mentee is due, timed; meanwhile another mentee adds a goal through the service
    every 50 ms (the longest wait is "a concurrent write"), and another saves
    ``/checkin settings`` (its handler's write: "interaction ack"), and a probe samples the
@@ -355,9 +356,8 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
 
     progress(mentees, "fan-out with writers alongside")
     clock.set(DUE)
-    # discord.py loads an extension as a module of its own: its cog and compose from there
     cog: Any = bot.get_cog("CheckinCog")
-    goals, checkins, fanout = cog.goals, cog.checkins, sys.modules["cogs.checkins"].fanout
+    goals, checkins = cog.goals, cog.checkins
 
     async def add_goal(n: int) -> None:
         user = 10_000 + 2 * (n % mentees) + 1
@@ -383,7 +383,7 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
         asyncio.create_task(acker.run(done, 1)),
     ]
     began = time.perf_counter()
-    opened = await checkins.open_due(DUE, fanout)
+    opened = await cog.send_due(DUE)  # the job's own call
     figures["fanout_s"] = time.perf_counter() - began
     done.set()
     await asyncio.gather(*probes)

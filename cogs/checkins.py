@@ -33,6 +33,7 @@ from discord.ext import commands
 
 from bot.app import BridgesBot
 from bot.delivery import Priority, Prompt
+from bot.heap import without_full_collections
 from bot.i18n import Text
 from bot.jobs import CHECKIN_CLOSE, CHECKIN_DUE, CHECKIN_PLAN, CHECKIN_REMIND, HORIZON
 from bot.services.access import Audience, is_staff
@@ -656,8 +657,10 @@ class CheckinCog(commands.Cog):
 
     async def send_due(self, instant: datetime) -> Opened:
         """Open the check-ins due at ``instant`` with their prompts and the mentors'
-        check-ins; a second call writes and sends nothing again."""
-        opened = await self.checkins.open_due(instant, fanout)
+        check-ins; a second call writes and sends nothing again. The heap is left to the
+        young collections meanwhile (``bot.heap``)."""
+        with without_full_collections():
+            opened = await self.checkins.open_due(instant, fanout)
         log.info(
             "check-ins due at %s: %d prompt(s), %d mentor check-in(s)",
             instant.isoformat(),
@@ -667,7 +670,8 @@ class CheckinCog(commands.Cog):
         return opened
 
     async def remind(self, unix: int) -> None:
-        await self.checkins.reminders(datetime.fromtimestamp(unix, UTC), reminders)
+        with without_full_collections():
+            await self.checkins.reminders(datetime.fromtimestamp(unix, UTC), reminders)
 
     async def close(self, unix: int) -> None:
         await self.checkins.close(datetime.fromtimestamp(unix, UTC))
