@@ -383,12 +383,12 @@ async def measure(url: str, mentees: int) -> dict[str, Any]:
         asyncio.create_task(acker.run(done, 1)),
     ]
     began = time.perf_counter()
-    opened = await cog.send_due(DUE)  # the job's own call
+    opened = await cog.send_due(DUE)  # the job's own call: how many prompts
     figures["fanout_s"] = time.perf_counter() - began
     done.set()
     await asyncio.gather(*probes)
     figures["fanout_stall_s"] = await lag.stop()
-    figures["opened"] = len(opened.checkins) + len(opened.mentors)
+    figures["opened"] = opened
     figures["write_wait_s"], figures["writes"] = writer.longest(), len(writer.times)
     figures["ack_s"], figures["acks"] = acker.longest(), len(acker.times)
     figures["write_errors"] = sorted(set(writer.errors + acker.errors))

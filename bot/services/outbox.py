@@ -137,8 +137,12 @@ class Transactions:
             await self._committed(changes)
 
     async def queue(self, committed: Sequence[Changes]) -> None:
-        """Queue what these committed transactions imply (see ``begin``)."""
-        for changes in committed:
+        """Queue what these committed transactions imply (see ``begin``), the loop given
+        back between two (a fan-out's 400 queued in one stretch held it 100-170 ms at
+        40,000 prompts: the engine's queue takes each prompt without a pause)."""
+        for number, changes in enumerate(committed):
+            if number:
+                await asyncio.sleep(0)
             await self._committed(changes)
 
     def join(self, session: AsyncSession) -> Changes:
