@@ -442,7 +442,7 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ),
     ("RSS after reconcile", lambda f: f"{f['rss_mib']:.0f} MiB"),
     (
-        "check-in fan-out preparation (open_due)",
+        "check-in fan-out preparation (send_due)",
         lambda f: f"{f['fanout_s']:.2f} s ({f['opened']} prompts)",
     ),
     ("longest stall during the fan-out", lambda f: f"{f['fanout_stall_s'] * 1000:.0f} ms"),
