@@ -57,27 +57,50 @@ async def insert_rows(
     names = tuple(sorted({name for row in rows for name in row} | set(defaults)))
     process = [None if name in given else _processor(table.c[name].type, dialect) for name in names]
     size = min(IN_LIST, PARAMETERS // len(names))
+    insert = _insert_unnest if dialect.name == "postgresql" else _insert_values
     found: list[tuple[Any, ...]] = []
     for chunk in chunks(rows, size):
         values = [
             _column([row.get(name, defaults.get(name)) for row in chunk], processed)
             for name, processed in zip(names, process, strict=True)
         ]
-        if dialect.name == "postgresql":
-            statement = _unnest(table, names, tuple(conflict), tuple(returning))
-            params = {f"c{n}": column_values for n, column_values in enumerate(values)}
-            found += [tuple(row) for row in await session.execute(statement, params)]
-            continue
-        sql = _values(table, names, len(chunk), tuple(conflict), tuple(returning))
-        flat = tuple(value for row in zip(*values, strict=True) for value in row)
-        connection = await session.connection()
-        result = await connection.exec_driver_sql(sql, flat)
-        read = [_reader(table.c[name].type, dialect) for name in returning]
-        found += [
-            tuple(value if r is None else r(value) for r, value in zip(read, row, strict=True))
-            for row in result
-        ]
+        found += await insert(session, table, names, values, tuple(conflict), tuple(returning))
     return found
+
+
+async def _insert_unnest(
+    session: AsyncSession,
+    table: Table,
+    names: tuple[str, ...],
+    values: list[list[Any]],
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: the rows as one array per column (``values``, by column)."""
+    statement = _unnest(table, names, conflict, returning)
+    params = {f"c{n}": column_values for n, column_values in enumerate(values)}
+    return [tuple(row) for row in await session.execute(statement, params)]
+
+
+async def _insert_values(
+    session: AsyncSession,
+    table: Table,
+    names: tuple[str, ...],
+    values: list[list[Any]],
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """SQLite: the rows as one multi-row ``VALUES`` given to the driver as it is, what it
+    returns read through the columns' types."""
+    sql = _values(table, names, len(values[0]), conflict, returning)
+    flat = tuple(value for row in zip(*values, strict=True) for value in row)
+    result = await (await session.connection()).exec_driver_sql(sql, flat)
+    dialect = session.get_bind().dialect
+    read = [_reader(table.c[name].type, dialect) for name in returning]
+    return [
+        tuple(value if r is None else r(value) for r, value in zip(read, row, strict=True))
+        for row in result
+    ]
 
 
 def _defaults(table: Table) -> dict[str, Any]:
