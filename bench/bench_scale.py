@@ -56,6 +56,7 @@ from bot.app import BridgesBot
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.delivery import DeliveryEngine
+from bot.interpreter import hand_over_sooner
 from bot.scheduler import Scheduler
 from bot.services.checkin_rules import week_of
 from bot.services.concern import warm_up
@@ -489,6 +490,7 @@ def table(results: dict[str, list[dict[str, Any]]]) -> None:
 
 
 async def run_child(size: int, url: str) -> None:
+    hand_over_sooner()  # as `bridges run`
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     logging.getLogger("bot.scheduler").setLevel(logging.CRITICAL)  # jobs cut off at the end

@@ -29,6 +29,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.errors import UserError
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.interpreter import hand_over_sooner
 from bot.jobs import HORIZON, KINDS, PLAN_EVERY
 from bot.logs import configure_logging
 from bot.paging.outlets import paging_summary
@@ -349,6 +350,7 @@ async def _serve(settings: Settings, token: str) -> bool:
         if active is None:
             log.info("stopped while a standby")
             return False
+        hand_over_sooner()  # the database's threads wait less for the interpreter lock
         engine = create_engine(settings.database_url)
         await upgrade(engine)
         bot = BridgesBot(

@@ -151,6 +151,39 @@ async def test_joined_changes_are_queued_when_the_callers_transaction_commits(
     assert sum(transport.posted.values()) == 1
 
 
+async def test_parts_committed_unqueued_are_queued_later_and_let_go_one_by_one(
+    sessions: Sessions,
+) -> None:
+    """A fan-out's way: each part committed without queuing, all queued at the end; every
+    prompt goes out once, and each part is out of the list (freed) once queued."""
+    await school(sessions)
+    transport = Scripted()
+    delivery = engine(sessions, transport)
+    tx = Transactions(sessions, FixedClock(NOW), delivery)
+    committed = []
+    for part in range(3):
+        async with tx.begin("fan-out", queue=False) as changes:
+            await changes.send([note(f"notice:{part}", STUDENT)])
+        committed.append(changes)
+    await asyncio.sleep(0.05)
+    assert transport.posted == Counter()  # committed, not queued yet
+    left: list[int] = []
+    original = tx._committed
+
+    async def queued(changes: object) -> None:
+        await original(changes)  # type: ignore[arg-type]
+        left.append(len(committed))
+
+    tx._committed = queued  # type: ignore[method-assign]
+    await tx.queue(committed)
+    assert left == [2, 1, 0] and committed == []
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        await delivery.idle()
+    assert sum(transport.posted.values()) == 3
+    assert sorted(key for key, _ in await written(sessions)) == [f"notice:{n}" for n in range(3)]
+
+
 class Desk:
     """The escalation service wired as the cog wires it: posts through the engine, the
     engine's outcome hook linking them or DMing staff."""

@@ -17,6 +17,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.app import BridgesBot
+from bot.interpreter import SWITCH_INTERVAL
 
 FAKE_TOKEN = (
     base64.b64encode(b"112233445566778899").decode().rstrip("=") + ".Gabcde.fake-secret-part"
@@ -193,13 +194,19 @@ def test_run_migrates_first_and_stops_cleanly_on_sigint(
             seen["tables"] = {
                 row[0] for row in connection.execute("SELECT name FROM sqlite_master")
             }
+        seen["switch interval"] = sys.getswitchinterval()
         os.kill(os.getpid(), signal.SIGINT)
         while not self.is_closed():  # noqa: ASYNC110 - discord.py has no "closed" event
             await asyncio.sleep(0.01)
 
     monkeypatch.setattr(BridgesBot, "start", start)
-    assert main(["run"]) == 0
+    interval = sys.getswitchinterval()
+    try:
+        assert main(["run"]) == 0
+    finally:
+        sys.setswitchinterval(interval)
     assert {"alembic_version", "guild_settings", "members"} <= seen["tables"]  # type: ignore[operator]
+    assert seen["switch interval"] == pytest.approx(SWITCH_INTERVAL)
     logged = capfd.readouterr().err
     assert "stopped cleanly" in logged
 
