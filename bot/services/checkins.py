@@ -69,9 +69,11 @@ MAX_PAUSE = timedelta(days=120)
 #: event loop for a fraction of that. Between two, the loop is given back, and on SQLite,
 #: while another connection is in use, a pause (until it is done, at most
 #: FANOUT_PAUSE_SECONDS) lets a writer waiting for the lock in. PostgreSQL locks rows: its
-#: parts are larger, which costs fewer statements per prompt.
-FANOUT_CHUNK = 100
-FANOUT_CHUNK_ROW_LOCKS = 500
+#: parts are larger, which costs fewer statements per prompt. A part costs 2 ms besides its
+#: prompts: at 50,000 mentees on SQLite, parts of 100 took 6.8 s, of 500 5.3 s, and a
+#: concurrent write waited as long (bench/RESULTS.md).
+FANOUT_CHUNK = 500
+FANOUT_CHUNK_ROW_LOCKS = 1000
 FANOUT_PAUSE_SECONDS = 0.05
 FANOUT_PAUSE_STEP = 0.005
 #: People whose goals and channels one read takes, ahead of the fan-out parts they are in.
