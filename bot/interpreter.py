@@ -5,7 +5,7 @@ needs the interpreter lock several times on its way (the thread woken, the rows 
 result handed back to the event loop). While the loop's thread is busy, a thread waiting for
 the lock asks for it and gets it once the switch interval has passed (5 ms by default), each
 time. During a fan-out's busiest stretch (100,000 prompts queued to the delivery engine) an
-interaction's write of a dozen statements waited 200-280 ms so at 50,000 mentees, 100-115 ms
+interaction's write of a dozen statements waited 200-280 ms at 50,000 mentees, and 100-115 ms
 with the interval at 0.2 ms; 0.5 and 1 ms did not help (bench/RESULTS.md). The fan-out took
 as long: the loop's thread is asked to let go only while another thread waits.
 

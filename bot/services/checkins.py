@@ -71,7 +71,7 @@ MAX_PAUSE = timedelta(days=120)
 #: FANOUT_PAUSE_SECONDS) lets a writer waiting for the lock in. PostgreSQL locks rows: its
 #: parts are larger, which costs fewer statements per prompt. A part costs 2 ms besides its
 #: prompts: at 50,000 mentees on SQLite, parts of 100 took 6.8 s, of 500 5.3 s, and a
-#: concurrent write waited as long (bench/RESULTS.md).
+#: concurrent write waited no longer with parts of 500 (bench/RESULTS.md).
 FANOUT_CHUNK = 500
 FANOUT_CHUNK_ROW_LOCKS = 1000
 FANOUT_PAUSE_SECONDS = 0.05
