@@ -8,6 +8,7 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -152,6 +153,29 @@ _JSON = st.recursive(
 @given(_JSON)
 @example({"content": "ok\x00 \ud800 \\u0000 \\ud83d", "tag": ["\U0001f600", "\udfff"]})
 @example({"content": "¡Llegó tu seguimiento! <t:1:F>", "components": [{"label": "Empezar"}]})
+@example({"id": 2**70, "big": [-(2**64)]})
 def test_clean_json_text_is_the_cleaned_value_serialized(value: object) -> None:
-    """Searching the serialized text gives what walking every string gives."""
-    assert clean_json_text(value) == json.dumps(clean_json(value))
+    """Searching the serialized text gives what walking every string gives, and the text is
+    one every database stores."""
+    text = clean_json_text(value)
+    assert json.loads(text) == clean_json(value)
+    text.encode("utf-8")  # no lone surrogate
+    assert "\x00" not in text
+
+
+class _Row(tuple[dict[str, object], ...]):
+    """Like a prompt's rendered components: a tuple's subclass."""
+
+
+def test_clean_json_text_writes_tuples_and_their_subclasses_as_lists() -> None:
+    value = {"components": _Row(({"custom_id": "a"},)), "ids": (1, 2), 7: "seven"}
+    assert json.loads(clean_json_text(value)) == {
+        "components": [{"custom_id": "a"}],
+        "ids": [1, 2],
+        "7": "seven",
+    }
+
+
+def test_clean_json_text_refuses_what_json_cannot_hold() -> None:
+    with pytest.raises(TypeError):
+        clean_json_text({"when": object()})
