@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Dialect, String, Table, TypeDecorator, bindparam, column, text
@@ -54,17 +56,36 @@ async def insert_rows(
         return []
     dialect = session.get_bind().dialect
     defaults = _defaults(table)
-    names = tuple(sorted({name for row in rows for name in row} | set(defaults)))
+    given_names = set().union(*rows)
+    names = tuple(sorted(given_names | set(defaults)))
     process = [None if name in given else _processor(table.c[name].type, dialect) for name in names]
     size = min(IN_LIST, PARAMETERS // len(names))
     insert = _insert_unnest if dialect.name == "postgresql" else _insert_values
     found: list[tuple[Any, ...]] = []
     for chunk in chunks(rows, size):
-        values = [
-            _column([row.get(name, defaults.get(name)) for row in chunk], processed)
-            for name, processed in zip(names, process, strict=True)
-        ]
+        by_name = _columns_of(chunk, given_names, defaults)
+        values = [_column(by_name[name], step) for name, step in zip(names, process, strict=True)]
         found += await insert(session, table, names, values, tuple(conflict), tuple(returning))
+    return found
+
+
+def _columns_of(
+    rows: Sequence[Mapping[str, Any]], names: set[str], defaults: Mapping[str, Any]
+) -> dict[str, Sequence[Any]]:
+    """The rows' values column by column (``names``: every column any row gives); a column
+    no row gives, its default for all, and one a row leaves out, the default for that row."""
+    found: dict[str, Sequence[Any]] = {
+        name: [value] * len(rows) for name, value in defaults.items() if name not in names
+    }
+    ordered = sorted(names)
+    if len(ordered) > 1 and all(len(row) == len(ordered) for row in rows):
+        # Every row gives every column (the usual case): read in C, not row by row.
+        columns = zip(*map(itemgetter(*ordered), rows), strict=True)
+        found.update(zip(ordered, columns, strict=True))
+        return found
+    for name in ordered:
+        default = defaults.get(name)
+        found[name] = [row.get(name, default) for row in rows]
     return found
 
 
@@ -93,7 +114,7 @@ async def _insert_values(
     """SQLite: the rows as one multi-row ``VALUES`` given to the driver as it is, what it
     returns read through the columns' types."""
     sql = _values(table, names, len(values[0]), conflict, returning)
-    flat = tuple(value for row in zip(*values, strict=True) for value in row)
+    flat = tuple(chain.from_iterable(zip(*values, strict=True)))
     result = await (await session.connection()).exec_driver_sql(sql, flat)
     dialect = session.get_bind().dialect
     read = [_reader(table.c[name].type, dialect) for name in returning]
@@ -117,20 +138,15 @@ def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]
     return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _column(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+def _column(values: Sequence[Any], process: Callable[[Any], Any] | None) -> list[Any]:
     """One column's values as the driver takes them, each distinct one processed once."""
     if process is None:
-        return values
-    memo: dict[Any, Any] = {}
-    found = []
-    for value in values:
-        try:
-            found.append(memo[value])
-        except KeyError:
-            found.append(memo.setdefault(value, process(value)))
-        except TypeError:  # unhashable (a JSON list): processed as it is
-            found.append(process(value))
-    return found
+        return list(values)
+    try:
+        memo = {value: process(value) for value in set(values)}
+    except TypeError:  # unhashable (a JSON list): each processed as it is
+        return [process(value) for value in values]
+    return list(map(memo.__getitem__, values))
 
 
 class _AsStored(TypeDecorator[Any]):

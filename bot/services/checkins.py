@@ -366,14 +366,16 @@ class CheckinService:
                     for item, guild_id, _, _ in chunk
                 ],
             )
-            people = {item.member_id: (guild_id, user_id) for item, guild_id, user_id, _ in chunk}
+            people = {
+                item.member_id: (guild_id, user_id, item.at + self.window)
+                for item, guild_id, user_id, _ in chunk
+            }
             languages = {item.member_id: language for item, _, _, language in chunk}
             found = [
                 rows.PromptRow(
                     row.id,
                     row.member_id,
                     *people[row.member_id],
-                    row.closes_at,
                     now,
                     known.pair_channels.get(row.member_id),
                 )

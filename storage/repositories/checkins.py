@@ -189,11 +189,10 @@ async def mentors_with_mentees(session: AsyncSession) -> set[int]:
 
 
 class OpenedRow(NamedTuple):
-    """A check-in just inserted."""
+    """A check-in just inserted (its other columns are what the caller gave)."""
 
     id: int
     member_id: int
-    closes_at: datetime
 
 
 async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> list[OpenedRow]:
@@ -204,7 +203,7 @@ async def open_many(session: AsyncSession, values: Sequence[dict[str, Any]]) -> 
         _CHECKINS,
         values,
         conflict=["member_id", "week"],
-        returning=["id", "member_id", "closes_at"],
+        returning=["id", "member_id"],
     )
     return sorted(OpenedRow(*row) for row in found)
 
