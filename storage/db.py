@@ -22,9 +22,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,7 +33,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
-from sqlalchemy.pool import QueuePool
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -40,6 +40,7 @@ Sessions = async_sessionmaker[AsyncSession]
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 _WROTE = "bridges_wrote"
+_WRITING = "bridges_writing"
 
 
 @dataclass
@@ -62,6 +63,7 @@ def create_engine(url: str) -> AsyncEngine:
     )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _note_writers(engine)
     event.listen(engine.sync_engine, "handle_error", _hide_values)
     return engine
 
@@ -99,15 +101,40 @@ def one_writer_at_a_time(sessions: Sessions) -> bool:
     return isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite"
 
 
-def others_may_wait(sessions: Sessions) -> bool:
-    """On SQLite, whether another connection is in use now: someone may be waiting for the
-    database's one write lock (in SQLite's busy handler, retrying every few ms), so a long
-    series of write transactions should pause before its next one. PostgreSQL locks rows,
-    not the database: never."""
+def others_writing(sessions: Sessions) -> bool:
+    """On SQLite, whether a transaction that writes is open now: it holds the database's
+    one write lock or waits for it (in SQLite's busy handler, retrying every few ms), so a
+    long series of write transactions should pause before its next one. A connection that
+    only reads, or whose holder is busy elsewhere, keeps nobody waiting. PostgreSQL locks
+    rows, not the database: never."""
     if not one_writer_at_a_time(sessions):
         return False
-    pool = sessions.kw["bind"].sync_engine.pool
-    return isinstance(pool, QueuePool) and pool.checkedout() > 0
+    return _writers.get(sessions.kw["bind"].sync_engine, 0) > 0
+
+
+#: SQLite: per engine, how many of its connections are in a transaction that has written
+#: (the driver begins one at the first write: reads run outside any).
+_writers: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+def _note_writers(engine: AsyncEngine) -> None:
+    sync = engine.sync_engine
+
+    def statement(conn: Connection, _cursor: Any, sql: str, *_args: Any) -> None:
+        if not conn.info.get(_WRITING) and sql.lstrip()[:6].upper() in _WRITES:
+            conn.info[_WRITING] = True
+            _writers[sync] = _writers.get(sync, 0) + 1
+
+    def ended(info: dict[Any, Any]) -> None:
+        if info.pop(_WRITING, False):
+            _writers[sync] -= 1
+
+    event.listen(sync, "before_cursor_execute", statement)
+    event.listen(sync, "commit", lambda conn: ended(conn.info))
+    event.listen(sync, "rollback", lambda conn: ended(conn.info))
+    # Returned to the pool without either (its holder cancelled, the connection lost).
+    event.listen(sync.pool, "checkin", lambda _dbapi, record: ended(record.info))
 
 
 @event.listens_for(TrackedSession, "after_flush")

@@ -49,7 +49,7 @@ from bot.services.checkin_rules import (
 from bot.services.concern import find_concerns
 from bot.services.outbox import Changes, Compose, Transactions
 from bot.services.programs import ProgramService
-from storage.db import Sessions, one_writer_at_a_time, others_may_wait
+from storage.db import Sessions, one_writer_at_a_time, others_writing
 from storage.models import Checkin, CheckinStatus, GoalStatus, Member, MentorCheckin, ProgramRole
 from storage.repositories import checkin_plans as plans
 from storage.repositories import checkins as rows
@@ -67,11 +67,12 @@ MAX_PAUSE = timedelta(days=120)
 #: Check-ins opened (with their prompts) per transaction of a fan-out: SQLite's write lock
 #: is held for the end of one such transaction (its reads come first), and each holds the
 #: event loop for a fraction of that. Between two, the loop is given back, and on SQLite,
-#: while another connection is in use, a pause (until it is done, at most
-#: FANOUT_PAUSE_SECONDS) lets a writer waiting for the lock in. PostgreSQL locks rows: its
-#: parts are larger, which costs fewer statements per prompt. A part costs 2 ms besides its
-#: prompts: at 50,000 mentees on SQLite, parts of 100 took 6.8 s, of 500 5.3 s, and a
-#: concurrent write waited no longer with parts of 500 (bench/RESULTS.md).
+#: while another transaction writes, a pause (until it ends, at most FANOUT_PAUSE_SECONDS)
+#: lets a writer waiting for the lock in; one that only reads does not hold it up.
+#: PostgreSQL locks rows: its parts are larger, which costs fewer statements per prompt. A
+#: part costs 2 ms besides its prompts: at 50,000 mentees on SQLite, parts of 100 took
+#: 6.8 s, of 500 5.3 s, and a concurrent write waited no longer with parts of 500
+#: (bench/RESULTS.md).
 FANOUT_CHUNK = 500
 FANOUT_CHUNK_ROW_LOCKS = 1000
 FANOUT_PAUSE_SECONDS = 0.05
@@ -331,11 +332,11 @@ class CheckinService:
 
     async def _make_way(self) -> None:
         """Between two parts of a fan-out: the loop given back, and on SQLite, while another
-        connection is in use (a writer may wait for the one lock), a pause until it is done,
-        at most FANOUT_PAUSE_SECONDS."""
+        transaction writes (it holds the one lock or waits for it), a pause until it ends, at
+        most FANOUT_PAUSE_SECONDS."""
         await asyncio.sleep(0)
         waited = 0.0
-        while waited < FANOUT_PAUSE_SECONDS and others_may_wait(self._sessions):
+        while waited < FANOUT_PAUSE_SECONDS and others_writing(self._sessions):
             await asyncio.sleep(FANOUT_PAUSE_STEP)
             waited += FANOUT_PAUSE_STEP
 
