@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage.models import CheckinStatus
@@ -35,8 +36,7 @@ class Rhythm:
     joined_at: datetime
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     member_id: int
     week: date
     at: datetime  # UTC

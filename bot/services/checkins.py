@@ -23,7 +23,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -88,14 +88,12 @@ _Mentee = tuple[Due, int, int, str]
 _Mentor = tuple[Due, int, ZoneInfo, str]
 
 
-@dataclass(frozen=True)
-class GoalLine:
+class GoalLine(NamedTuple):
     id: int
     what: str
 
 
-@dataclass(frozen=True)
-class CheckinPrompt:
+class CheckinPrompt(NamedTuple):
     """What the prompt (or its reminder) DM shows."""
 
     checkin_id: int
@@ -108,8 +106,7 @@ class CheckinPrompt:
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class MentorPrompt:
+class MentorPrompt(NamedTuple):
     member_id: int
     user_id: int
     week: date

@@ -5,7 +5,6 @@ so their keys and deadlines are the real ones)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -264,7 +263,7 @@ def test_a_prompt_rendered_in_its_readers_language_is_the_one_the_outbox_renders
     known = fanout(Opened([item for item, _ in people], [mentor]))
     unknown = fanout(
         Opened(
-            [replace(item, language=None) for item, _ in people], [replace(mentor, language=None)]
+            [item._replace(language=None) for item, _ in people], [mentor._replace(language=None)]
         )
     )
     languages = [lang for _, lang in people] + ["es"]
