@@ -3,6 +3,8 @@ stored is what the entity's columns store, defaults and all; a key taken is left
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.db import Sessions
@@ -49,3 +51,26 @@ async def test_known_staff_reads_each_acting_person_once(sessions: Sessions) -> 
     await _pair(sessions)  # one match, made by user 1
     async with sessions() as session:
         assert await escalations.known_staff(session, 1) == {1}
+
+
+async def test_values_json_would_escape_read_back_exactly(sessions: Sessions) -> None:
+    """Quotes, backslashes, new lines, emoji and non-Latin text in strings and in a JSON
+    column, microseconds in a datetime: PostgreSQL reads the rows from one JSON text."""
+    tricky = 'a "quoted" \\ back\\slash\nnew line 😀 ¡sí! 日本 \\u0000 text'
+    when = NOW + timedelta(microseconds=123456)
+    row = {
+        "key": f"checkin:9:{tricky}"[:200],
+        "kind": "checkin",
+        "recipient_user_id": 7,
+        "created_at": when,
+        "nonce": None,
+        "payload": {"content": tricky, "nested": {"list": [1, 2.5, True, None, tricky]}},
+        "expires_at": None,
+    }
+    async with sessions.begin() as session:
+        assert await deliveries.claim(session, [row]) == {row["key"]}
+    async with sessions() as session:
+        stored = await session.scalar(select(Delivery).where(Delivery.key == row["key"]))
+    assert stored is not None
+    assert stored.payload == row["payload"] and stored.created_at == when
+    assert (stored.nonce, stored.expires_at) == (None, None)
