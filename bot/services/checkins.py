@@ -296,28 +296,43 @@ class CheckinService:
         mentor_prompts: list[MentorPrompt] = []
         committed: list[Changes] = []
         ahead = max(1, READ_AHEAD // size)
+        groups = [parts[start : start + ahead] for start in range(0, len(parts), ahead)]
+        # Each group's people are read while the group before it is written (on another
+        # connection: a read waits for no write lock), so neither waits for the other.
+        reading: asyncio.Task[_Known] | None = None
         try:
-            for number, (chunk, chunk_of_mentors) in enumerate(parts):
-                if number:
-                    await self._make_way()
-                if number % ahead == 0:
-                    known = await self._read_ahead(parts[number : number + ahead])
-                opened, changes = await self._open_part(
-                    now, chunk, chunk_of_mentors, known, compose
-                )
-                committed.append(changes)
-                checkins += opened.checkins
-                mentor_prompts += opened.mentors
+            for number, group in enumerate(groups):
+                known = await (reading or self._read_ahead(group))
+                reading = self._read_ahead(groups[number + 1]) if number + 1 < len(groups) else None
+                for part, (chunk, chunk_of_mentors) in enumerate(group):
+                    if number or part:
+                        await self._make_way()
+                    opened, changes = await self._open_part(
+                        now, chunk, chunk_of_mentors, known, compose
+                    )
+                    committed.append(changes)
+                    checkins += opened.checkins
+                    mentor_prompts += opened.mentors
         finally:  # sent once all are written, so the sending does not compete with them
+            if reading is not None:
+                reading.cancel()
+                await asyncio.gather(reading, return_exceptions=True)
             await self._tx.queue(committed)
         return Opened(checkins, mentor_prompts)
 
-    async def _read_ahead(
+    def _read_ahead(
+        self,
+        parts: Sequence[tuple[Sequence[_Mentee], Sequence[_Mentor]]],
+    ) -> asyncio.Task[_Known]:
+        """What the prompts of these parts show of their people, read once for all of them
+        (a read per part cost a statement each, for a hundred people on SQLite), in a task
+        of its own."""
+        return asyncio.create_task(self._read_known(parts))
+
+    async def _read_known(
         self,
         parts: Sequence[tuple[Sequence[_Mentee], Sequence[_Mentor]]],
     ) -> _Known:
-        """What the prompts of these parts show of their people, read once for all of them
-        (a read per part cost a statement each, for a hundred people on SQLite)."""
         mentees = [person[0].member_id for chunk, _ in parts for person in chunk]
         mentors = [person[0].member_id for _, asked in parts for person in asked]
         async with self._sessions() as session:

@@ -5,7 +5,9 @@ so their keys and deadlines are the real ones)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -222,6 +224,48 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
     assert [(m.user_id, m.channel_id) for m in opened.mentors] == [(MENTOR, 555)]
     assert len([sql for sql in seen if "FROM goals" in sql]) == 2  # once per two parts
     assert len(await written(world.db)) == 4
+
+
+async def test_a_fan_out_that_fails_leaves_no_read_of_the_next_people_running(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for user_id in (21, 22):  # three mentees and a mentor: four parts of one, read two by two
+        draft = world.profiles.draft(
+            ProgramRole.MENTEE,
+            grade="8",
+            interests="",
+            focus_areas=["academics"],
+            subjects="",
+            availability="Mon-Fri 3-6pm",
+            time_zone="America/New_York",
+        )
+        await world.profiles.accept(GUILD, user_id, draft)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 1)
+    monkeypatch.setattr(checkins_service, "FANOUT_CHUNK_ROW_LOCKS", 1)
+    monkeypatch.setattr(checkins_service, "READ_AHEAD", 2)
+    world.clock.set(FIRST_DUE)
+    read = checkins_service.CheckinService._read_known
+    started: list[int] = []
+
+    async def slow_after_the_first(self: Any, parts: Any) -> Any:
+        started.append(len(parts))
+        if len(started) > 1:
+            await asyncio.Event().wait()  # the next people's read, still going
+        return await read(self, parts)
+
+    monkeypatch.setattr(checkins_service.CheckinService, "_read_known", slow_after_the_first)
+
+    def crashing(opened: Opened) -> list[Prompt]:
+        raise RuntimeError("the first part fails while the next two are being read")
+
+    with pytest.raises(RuntimeError):
+        await world.checkins.open_due(FIRST_DUE, crashing)
+    assert started == [2, 2]  # the second group's read had begun
+    reads = [t for t in asyncio.all_tasks() if "slow_after_the_first" in repr(t.get_coro())]
+    assert not reads  # and was stopped and awaited
+    monkeypatch.setattr(checkins_service.CheckinService, "_read_known", read)
+    again = await world.checkins.open_due(FIRST_DUE, fanout)
+    assert len(again.checkins) == 3 and len(again.mentors) == 1
 
 
 async def test_each_persons_language_comes_with_who_is_due_and_is_not_read_again(
