@@ -406,7 +406,11 @@ class CheckinService:
                 for item, user_id, zone, language in asked
             ]
             opened = Opened(self._prompts_of(found, known.goals, languages), mentor_prompts)
-            await changes.send(compose(opened))
+            prompts = compose(opened)
+            # The loop given back between composing the prompts and writing them, the two
+            # longest stretches of a part: a command's handler waits for one, not both.
+            await asyncio.sleep(0)
+            await changes.send(prompts)
         return opened, changes
 
     async def reminders(
