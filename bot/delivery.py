@@ -120,6 +120,10 @@ PROBE_MAX_SECONDS = 5.0
 #: in (they answer what a person did, a few at a time). At 46 sends/s a window lasts ~10 s.
 WINDOW = 500
 PAGE = 250
+#: An outbox given this many prompts at once (a fan-out's part) gives the loop back between
+#: building their rows and serializing and writing them: each is a stretch of the loop's
+#: time that every other handler waits behind.
+_YIELD_ROWS = 100
 #: Rows left pending by the last run whose deadline has passed are ended in SQL before the
 #: rest is read (never loaded as jobs), this many ids of the table per transaction.
 SWEEP_SPAN = 2000
@@ -532,7 +536,10 @@ class Outbox:
         if not unique:
             return set()
         unique = await _for_readers(self.session, unique)
-        new = await repo.claim(self.session, [_row(p, self.now) for p in unique])
+        rows = [_row(p, self.now) for p in unique]
+        if len(rows) >= _YIELD_ROWS:  # a fan-out's part: the loop given back in between
+            await asyncio.sleep(0)
+        new = await repo.claim(self.session, rows)
         for prompt in unique:
             if prompt.key in new:
                 self._new[prompt.key] = prompt

@@ -349,3 +349,29 @@ async def test_each_prompt_is_written_in_its_readers_language(sessions: Sessions
     async with sessions() as session:
         post = await session.scalar(select(Delivery.payload).where(Delivery.key == "post:2"))
     assert post is not None and post["content"] == "tu respuesta"
+
+
+@pytest.mark.parametrize("count", [1, 100])
+async def test_an_outbox_given_a_fan_outs_part_lets_other_handlers_run_before_writing_it(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """A hundred prompts or more: the loop is given back between building their rows and
+    writing them (another handler waits for one stretch, not both); fewer: written at once."""
+    from bot import delivery
+
+    assert count in (1, delivery._YIELD_ROWS)
+    prompts = [replace(note(f"part:{n}", 1000 + n), language="en") for n in range(count)]
+    seen: list[bool] = []
+    claim = delivery.repo.claim
+
+    async def claiming(session: object, rows: object) -> set[str]:
+        seen.append(other.done())
+        return await claim(session, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delivery.repo, "claim", claiming)
+    async with sessions.begin() as session:
+        await session.execute(select(1))  # the connection is open: nothing else waits for it
+        other = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_soon(other.set_result, None)  # a handler's next step
+        assert len(await delivery.Outbox(session, NOW).add(prompts)) == count
+    assert seen == [count >= delivery._YIELD_ROWS]
