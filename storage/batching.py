@@ -44,25 +44,19 @@ def chunks(values: Iterable[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def id_slices(session: AsyncSession, values: Sequence[T]) -> Iterator[Sequence[T]]:
-    """``values`` in the slices ``among`` takes: on PostgreSQL all at once (one array
-    parameter), elsewhere ``IN_LIST`` at a time."""
+def among(
+    session: AsyncSession, column: Any, values: Sequence[Any]
+) -> Iterator[ColumnElement[bool]]:
+    """``column IN values`` as the conditions of one statement each: on PostgreSQL one, with
+    all the values as one array parameter (``= ANY``: an IN list's values are each rendered
+    and cast on every execution, which cost a fan-out at 50,000 mentees a second there);
+    elsewhere an IN list per ``IN_LIST`` values."""
     if session.get_bind().dialect.name == "postgresql":
-        yield values
+        array = bindparam(None, list(values), type_=ARRAY(column.type))
+        yield cast("ColumnElement[bool]", column == any_(array))
         return
-    yield from chunks(values)
-
-
-def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN values`` (a slice of ``id_slices``). On PostgreSQL one array parameter
-    (``= ANY``): an IN list's values are each rendered and cast on every execution, which
-    cost a fan-out at 50,000 mentees a second of its time there."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(
-            "ColumnElement[bool]",
-            column == any_(bindparam(None, list(values), type_=ARRAY(column.type))),
-        )
-    return cast("ColumnElement[bool]", column.in_(values))
+    for chunk in chunks(values):
+        yield cast("ColumnElement[bool]", column.in_(chunk))
 
 
 async def insert_rows(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from storage.batching import among, chunks, id_slices, insert_rows
+from storage.batching import among, chunks, insert_rows
 from storage.models import (
     Checkin,
     CheckinPreference,
@@ -65,10 +65,10 @@ class GoalLine(NamedTuple):
 async def active_goal_lines(session: AsyncSession, member_ids: Sequence[int]) -> list[GoalLine]:
     """Active goals of many members (id, member, what; no entities), oldest first."""
     found: list[GoalLine] = []
-    for chunk in id_slices(session, member_ids):
+    for among_them in among(session, Goal.member_id, member_ids):
         rows = await session.execute(
             select(Goal.id, Goal.member_id, Goal.what).where(
-                among(session, Goal.member_id, chunk), Goal.status == GoalStatus.ACTIVE
+                among_them, Goal.status == GoalStatus.ACTIVE
             )
         )
         found += [GoalLine(*row) for row in rows]
@@ -164,8 +164,8 @@ async def weeks_taken(
     if member_ids is None:
         return {(member_id, week) for member_id, week in await session.execute(query)}
     taken: set[tuple[int, date]] = set()
-    for chunk in id_slices(session, member_ids):
-        rows = await session.execute(query.where(among(session, Checkin.member_id, chunk)))
+    for among_them in among(session, Checkin.member_id, member_ids):
+        rows = await session.execute(query.where(among_them))
         taken |= {(member_id, week) for member_id, week in rows}
     return taken
 
@@ -218,10 +218,10 @@ async def pair_channels(session: AsyncSession, mentee_ids: Sequence[int]) -> dic
     Matches alone (by their mentee index), not joined to members: a fan-out asks this once
     per part, and a join planned as a scan of every match cost a part the whole table."""
     found: dict[int, int | None] = {}
-    for chunk in id_slices(session, mentee_ids):
+    for among_them in among(session, Match.mentee_id, mentee_ids):
         rows = await session.execute(
             select(Match.mentee_id, Match.channel_id).where(
-                among(session, Match.mentee_id, chunk), Match.status == MatchStatus.ACTIVE
+                among_them, Match.status == MatchStatus.ACTIVE
             )
         )
         found.update({mentee_id: channel for mentee_id, channel in rows})
@@ -446,10 +446,10 @@ async def mentor_channels(session: AsyncSession, mentor_ids: Sequence[int]) -> d
     """A pair channel id for each of these mentors with an active match (their first one),
     by their index: a fan-out asks this of thousands."""
     found: dict[int, int] = {}
-    for chunk in id_slices(session, mentor_ids):
+    for among_them in among(session, Match.mentor_id, mentor_ids):
         rows = await session.execute(
             select(Match.mentor_id, Match.channel_id)
-            .where(among(session, Match.mentor_id, chunk), Match.status == MatchStatus.ACTIVE)
+            .where(among_them, Match.status == MatchStatus.ACTIVE)
             .order_by(Match.id)
         )
         for mentor_id, channel_id in rows:
