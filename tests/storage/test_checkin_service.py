@@ -92,6 +92,20 @@ class World:
             await self.profiles.accept(GUILD, user_id, draft)
         await self.matches.create(GUILD, STAFF, MENTOR, MENTEE, override_reason="test pair")
 
+    async def more_mentees(self, *user_ids: int) -> None:
+        """Mentees besides ``MENTEE``, unmatched, due at the same instant as theirs."""
+        for user_id in user_ids:
+            draft = self.profiles.draft(
+                ProgramRole.MENTEE,
+                grade="8",
+                interests="",
+                focus_areas=["academics"],
+                subjects="",
+                availability="Mon-Fri 3-6pm",
+                time_zone="America/New_York",
+            )
+            await self.profiles.accept(GUILD, user_id, draft)
+
     async def submit(self, checkin_id: int, user_id: int, given: Answers) -> Submitted:
         return await self.checkins.submit(checkin_id, user_id, given, answer_messages)
 
@@ -157,17 +171,7 @@ async def test_due_monday_1530_in_the_mentees_zone_opened_once(world: World) -> 
 async def test_a_fanout_stopped_between_chunks_leaves_each_checkin_with_its_prompt(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for user_id in (21, 22):  # three mentees in all, two per transaction
-        draft = world.profiles.draft(
-            ProgramRole.MENTEE,
-            grade="8",
-            interests="",
-            focus_areas=["academics"],
-            subjects="",
-            availability="Mon-Fri 3-6pm",
-            time_zone="America/New_York",
-        )
-        await world.profiles.accept(GUILD, user_id, draft)
+    await world.more_mentees(21, 22)  # three mentees in all, two per transaction
     monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 2)
     monkeypatch.setattr(checkins_service, "FANOUT_CHUNK_ROW_LOCKS", 2)
     world.clock.set(FIRST_DUE)
@@ -196,17 +200,8 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
     world: World, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     goal_id = await add_goal(world)
-    for user_id in (21, 22):  # three mentees and a mentor: four parts of one, read two by two
-        draft = world.profiles.draft(
-            ProgramRole.MENTEE,
-            grade="8",
-            interests="",
-            focus_areas=["academics"],
-            subjects="",
-            availability="Mon-Fri 3-6pm",
-            time_zone="America/New_York",
-        )
-        await world.profiles.accept(GUILD, user_id, draft)
+    # Three mentees and a mentor: four parts of one, read two by two.
+    await world.more_mentees(21, 22)
     async with world.db.begin() as session:
         match = await session.scalar(select(Match))
         assert match is not None
@@ -229,17 +224,8 @@ async def test_goals_and_channels_read_ahead_of_several_parts_reach_each_prompt(
 async def test_a_fan_out_that_fails_leaves_no_read_of_the_next_people_running(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for user_id in (21, 22):  # three mentees and a mentor: four parts of one, read two by two
-        draft = world.profiles.draft(
-            ProgramRole.MENTEE,
-            grade="8",
-            interests="",
-            focus_areas=["academics"],
-            subjects="",
-            availability="Mon-Fri 3-6pm",
-            time_zone="America/New_York",
-        )
-        await world.profiles.accept(GUILD, user_id, draft)
+    # Three mentees and a mentor: four parts of one, read two by two.
+    await world.more_mentees(21, 22)
     monkeypatch.setattr(checkins_service, "FANOUT_CHUNK", 1)
     monkeypatch.setattr(checkins_service, "FANOUT_CHUNK_ROW_LOCKS", 1)
     monkeypatch.setattr(checkins_service, "READ_AHEAD", 2)
@@ -320,16 +306,7 @@ def test_a_prompt_rendered_in_its_readers_language_is_the_one_the_outbox_renders
 
 async def test_people_sharing_a_rhythm_are_each_judged_by_their_own_join(world: World) -> None:
     world.clock.set(FIRST_DUE + timedelta(hours=1))  # a mentee joins after Monday's 15:30
-    draft = world.profiles.draft(
-        ProgramRole.MENTEE,
-        grade="8",
-        interests="",
-        focus_areas=["academics"],
-        subjects="",
-        availability="Mon-Fri 3-6pm",
-        time_zone="America/New_York",
-    )
-    await world.profiles.accept(GUILD, 21, draft)
+    await world.more_mentees(21)
     opened = await world.checkins.open_due(FIRST_DUE, fanout)  # judged together, one call
     assert [item.user_id for item in opened.checkins] == [MENTEE]
     assert await world.checkins.next_for(GUILD, 21) == FIRST_DUE + timedelta(weeks=1)
@@ -520,17 +497,7 @@ async def test_goals_limits_and_proposals(world: World) -> None:
 async def test_plan_reads_people_grouped_and_finds_each_ones_next_instant(
     world: World, engine: AsyncEngine
 ) -> None:
-    for user_id in (21, 22, 23, 24):
-        draft = world.profiles.draft(
-            ProgramRole.MENTEE,
-            grade="8",
-            interests="",
-            focus_areas=["academics"],
-            subjects="",
-            availability="Mon-Fri 3-6pm",
-            time_zone="America/New_York",
-        )
-        await world.profiles.accept(GUILD, user_id, draft)
+    await world.more_mentees(21, 22, 23, 24)
     await world.checkins.set_rhythm(GUILD, 21, 2, "16:00")  # Wednesdays
     await world.checkins.pause(GUILD, 22, "2026-12-10")
     world.clock.set(FIRST_DUE)
